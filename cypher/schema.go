@@ -1,0 +1,75 @@
+package cypher
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/skingraph/skingraph/graph"
+)
+
+// schemaVersion is recorded in the graph once Migrate has applied every statement below.
+const schemaVersion = 1
+
+// schemaStatements are idempotent: constraints and indexes use IF NOT EXISTS.
+var schemaStatements = []string{
+	"CREATE CONSTRAINT product_id IF NOT EXISTS FOR (n:Product) REQUIRE n.id IS UNIQUE",
+	"CREATE CONSTRAINT ingredient_inci IF NOT EXISTS FOR (n:Ingredient) REQUIRE n.inci IS UNIQUE",
+	"CREATE CONSTRAINT skin_type_name IF NOT EXISTS FOR (n:SkinType) REQUIRE n.name IS UNIQUE",
+	"CREATE CONSTRAINT skin_tone_name IF NOT EXISTS FOR (n:SkinTone) REQUIRE n.name IS UNIQUE",
+	"CREATE CONSTRAINT concern_name IF NOT EXISTS FOR (n:Concern) REQUIRE n.name IS UNIQUE",
+	"CREATE CONSTRAINT sensitivity_name IF NOT EXISTS FOR (n:Sensitivity) REQUIRE n.name IS UNIQUE",
+	"CREATE CONSTRAINT reviewer_id IF NOT EXISTS FOR (n:Reviewer) REQUIRE n.id IS UNIQUE",
+	"CREATE CONSTRAINT source_id IF NOT EXISTS FOR (n:Source) REQUIRE n.id IS UNIQUE",
+	"CREATE CONSTRAINT outcome_key IF NOT EXISTS FOR (n:Outcome) REQUIRE n.key IS UNIQUE",
+	"CREATE CONSTRAINT data_version_id IF NOT EXISTS FOR (n:DataVersion) REQUIRE n.id IS UNIQUE",
+	"CREATE CONSTRAINT schema_migration_version IF NOT EXISTS FOR (n:SchemaMigration) REQUIRE n.version IS UNIQUE",
+	"CREATE INDEX product_category IF NOT EXISTS FOR (n:Product) ON (n.category)",
+	"CREATE INDEX product_price IF NOT EXISTS FOR (n:Product) ON (n.price)",
+	"CREATE INDEX product_brand IF NOT EXISTS FOR (n:Product) ON (n.brand)",
+	"CREATE INDEX reviewed_id IF NOT EXISTS FOR ()-[r:REVIEWED]-() ON (r.id)",
+	"CREATE FULLTEXT INDEX catalogue_text IF NOT EXISTS FOR (n:Product|Ingredient) ON EACH [n.name, n.brand, n.inci]",
+}
+
+// Migrate applies the schema (constraints, indexes, the full-text index), creates the
+// DataVersion node and the closed vocabularies' nodes, and waits for the indexes to come
+// online. It is idempotent and safe to run at every start.
+func (s *Store) Migrate(ctx context.Context) error {
+	for _, stmt := range schemaStatements {
+		if _, err := s.write(ctx, stmt, nil); err != nil {
+			return fmt.Errorf("cypher: migrate %q: %w", stmt, err)
+		}
+	}
+	if _, err := s.write(ctx, "CALL db.awaitIndexes(120)", nil); err != nil {
+		return fmt.Errorf("cypher: migrate: wait for indexes: %w", err)
+	}
+	vocab := map[string]any{
+		"skin_types":    graph.SkinTypes.Names(),
+		"skin_tones":    graph.SkinTones.Names(),
+		"concerns":      graph.Concerns.Names(),
+		"sensitivities": graph.Sensitivities.Names(),
+		"version":       schemaVersion,
+	}
+	const seed = `
+		MERGE (v:DataVersion {id: 'current'}) ON CREATE SET v.n = 0, v.at = datetime()
+		FOREACH (name IN $skin_types | MERGE (:SkinType {name: name}))
+		FOREACH (name IN $skin_tones | MERGE (:SkinTone {name: name}))
+		FOREACH (name IN $concerns | MERGE (:Concern {name: name}))
+		FOREACH (name IN $sensitivities | MERGE (:Sensitivity {name: name}))
+		MERGE (m:SchemaMigration {version: $version}) ON CREATE SET m.applied_at = datetime()`
+	if _, err := s.write(ctx, seed, vocab); err != nil {
+		return fmt.Errorf("cypher: migrate: seed vocabularies: %w", err)
+	}
+	s.migrated.Store(true)
+	return nil
+}
+
+// SchemaReady reports whether the schema of this build has been applied to the graph.
+func (s *Store) SchemaReady(ctx context.Context) (bool, error) {
+	recs, err := s.read(ctx, "OPTIONAL MATCH (m:SchemaMigration {version: $version}) RETURN m IS NOT NULL AS ok",
+		map[string]any{"version": schemaVersion})
+	if err != nil {
+		return false, fmt.Errorf("cypher: schema ready: %w", err)
+	}
+	ok, _ := recs[0].Get("ok")
+	return ok == true, nil
+}

@@ -1,0 +1,72 @@
+package graph
+
+import (
+	"errors"
+	"strconv"
+)
+
+// The sentinel errors of the domain. Adapters translate their own failures into these (wrapped
+// with the operation that failed) and the API maps each to exactly one HTTP status.
+var (
+	// ErrNotFound means the thing asked for does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrInvalid means the input was malformed or broke a rule of the domain.
+	ErrInvalid = errors.New("invalid input")
+	// ErrConflict means the input contradicts data already stored (or itself).
+	ErrConflict = errors.New("conflict")
+	// ErrUnavailable means a dependency (Neo4j) could not be reached or timed out; retrying may help.
+	ErrUnavailable = errors.New("unavailable")
+	// ErrForbidden means the operation is not allowed, such as a write in a read-only session.
+	ErrForbidden = errors.New("forbidden")
+)
+
+// FieldError names one bad value in an input: where it is (row, when the input has rows, and
+// field) and what is wrong with it. It wraps ErrInvalid.
+type FieldError struct {
+	Row     int    // 1-based data row; 0 when the input has no rows
+	Field   string // the field, column or JSON path
+	Message string // what is wrong, in words
+}
+
+func (e *FieldError) Error() string {
+	if e.Row > 0 {
+		return "row " + strconv.Itoa(e.Row) + ", " + e.Field + ": " + e.Message
+	}
+	return e.Field + ": " + e.Message
+}
+
+// Unwrap makes errors.Is(err, ErrInvalid) true for every FieldError.
+func (e *FieldError) Unwrap() error { return ErrInvalid }
+
+// ValidationError gathers every FieldError found in one input, so that a caller can report all
+// of them at once instead of the first only. It wraps ErrInvalid.
+type ValidationError struct {
+	Fields []FieldError
+}
+
+func (e *ValidationError) Error() string {
+	switch len(e.Fields) {
+	case 0:
+		return "invalid input"
+	case 1:
+		return "invalid input: " + e.Fields[0].Error()
+	default:
+		return "invalid input: " + e.Fields[0].Error() + " (and " + strconv.Itoa(len(e.Fields)-1) + " more)"
+	}
+}
+
+// Unwrap makes errors.Is(err, ErrInvalid) true for every ValidationError.
+func (e *ValidationError) Unwrap() error { return ErrInvalid }
+
+// Add records one more bad field.
+func (e *ValidationError) Add(row int, field, message string) {
+	e.Fields = append(e.Fields, FieldError{Row: row, Field: field, Message: message})
+}
+
+// Err returns e when it holds at least one field error, nil otherwise.
+func (e *ValidationError) Err() error {
+	if e == nil || len(e.Fields) == 0 {
+		return nil
+	}
+	return e
+}

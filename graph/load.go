@@ -1,0 +1,29 @@
+package graph
+
+import "time"
+
+// Load is one all-or-nothing write: either every part of it is committed, or none.
+type Load struct {
+	ID          string    // unique load id, recorded on the Source node
+	Source      string    // where the data came from ("demo", a file name, ...)
+	Kind        string    // what was loaded ("demo", "products", "efficacy", ...)
+	At          time.Time // when the load ran
+	Ingredients []Ingredient
+	Products    []Product
+	Reviews     []Review
+}
+
+// Counts says what a load did to one kind of record.
+type Counts struct {
+	Created   int
+	Updated   int
+	Unchanged int
+}
+
+// LoadResult summarises a committed load.
+type LoadResult struct {
+	LoadID  string
+	Counts  map[string]Counts // by record kind: "ingredients", "products", "reviews"
+	Changed bool              // false when the load found everything already as it was
+	Version DataVersion       // the data version after the load (bumped only when Changed)
+}

@@ -1,0 +1,98 @@
+// Package neo4jtest shares one real Neo4j server per test binary and gives each test a clean
+// graph. Use it from TestMain:
+//
+//	func TestMain(m *testing.M) { neo4jtest.Main(m) }
+//
+//	func TestSomething(t *testing.T) {
+//		store := neo4jtest.Store(t) // migrated, empty graph
+//		...
+//	}
+//
+// The server starts on first use (so a run that filters out every integration test starts
+// none) and stops when the tests end. When no server can be obtained, each test that asks for
+// one fails with the reason: integration tests never skip silently.
+package neo4jtest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/skingraph/skingraph/cypher"
+	"github.com/skingraph/skingraph/testcontainers"
+)
+
+var shared struct {
+	once sync.Once
+	db   *testcontainers.Neo4j
+	err  error
+}
+
+// Main runs the tests and stops the shared server afterwards. Call it from TestMain.
+func Main(m *testing.M) {
+	code := m.Run()
+	if shared.db != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		if err := shared.db.Stop(ctx); err != nil {
+			fmt.Fprintf(os.Stderr, "neo4jtest: stop neo4j: %v\n", err)
+		}
+		cancel()
+	}
+	os.Exit(code)
+}
+
+// Server returns the shared server, starting it on first use; it fails the test when no
+// server can be obtained.
+func Server(t testing.TB) *testcontainers.Neo4j {
+	t.Helper()
+	shared.once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		start := time.Now()
+		var opts testcontainers.Options
+		if os.Getenv("SKINGRAPH_NEO4J_LOG") != "" {
+			opts.Log = os.Stderr
+		}
+		shared.db, shared.err = testcontainers.Start(ctx, opts)
+		if shared.err == nil {
+			fmt.Fprintf(os.Stderr, "neo4jtest: %s neo4j at %s ready in %s\n", shared.db.Provider, shared.db.URI, time.Since(start).Round(time.Millisecond))
+		}
+	})
+	if shared.err != nil {
+		t.Fatalf("integration test needs a real Neo4j and none could be obtained: %v", shared.err)
+	}
+	return shared.db
+}
+
+// Open connects a new Store to the shared server, closed when the test ends. The graph is
+// left as it is.
+func Open(t testing.TB) *cypher.Store {
+	t.Helper()
+	db := Server(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	store, err := cypher.Open(ctx, cypher.Config{URI: db.URI, Username: db.Username, Password: db.Password})
+	if err != nil {
+		t.Fatalf("connect to neo4j: %v", err)
+	}
+	t.Cleanup(func() { store.Close(context.Background()) })
+	return store
+}
+
+// Store returns a Store on a clean graph: every node deleted, the schema migrated.
+func Store(t testing.TB) *cypher.Store {
+	t.Helper()
+	store := Open(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := store.Migrate(ctx); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	if err := store.Wipe(ctx); err != nil {
+		t.Fatalf("wipe graph: %v", err)
+	}
+	return store
+}

@@ -1,0 +1,156 @@
+// Package testcontainers starts a real Neo4j 5.26 server for tests and local runs, in one line:
+//
+//	db, err := testcontainers.Start(ctx, testcontainers.Options{})
+//	defer db.Stop(ctx)
+//	// db.URI, db.Username, db.Password
+//
+// Where a Docker engine answers it runs the official neo4j:5.26 image through testcontainers-go
+// (provider "docker"); otherwise it runs Neo4j Community from Maven Central as a local Java
+// process (provider "local", see package launcher). SKINGRAPH_NEO4J_PROVIDER=auto|docker|local
+// forces one; SKINGRAPH_NEO4J_URI (with SKINGRAPH_NEO4J_USER and SKINGRAPH_NEO4J_PASSWORD) uses
+// an existing server instead and Stop leaves it running.
+package testcontainers
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/skingraph/skingraph/testcontainers/launcher"
+)
+
+// Provider names how a Neo4j server is obtained.
+type Provider string
+
+// The providers.
+const (
+	ProviderAuto     Provider = "auto"     // docker when an engine answers, else local
+	ProviderDocker   Provider = "docker"   // testcontainers-go with the official image
+	ProviderLocal    Provider = "local"    // Neo4j from Maven Central as a child process
+	ProviderExisting Provider = "existing" // SKINGRAPH_NEO4J_URI: a server someone else runs
+)
+
+// Image is the official Neo4j image the docker provider runs.
+const Image = "neo4j:5.26"
+
+// Options configure Start. The zero value is a throw-away server chosen by the environment.
+type Options struct {
+	Provider  Provider  // "" reads SKINGRAPH_NEO4J_PROVIDER, default auto
+	DataDir   string    // local provider: data folder kept across runs; "" = a temporary folder removed by Stop
+	Password  string    // "" = a random password
+	HeapMB    int       // JVM heap; default 1024
+	PageCache string    // page cache; default "512m"
+	Log       io.Writer // receives the server's own output; default discarded
+	// Getenv reads the environment; default os.Getenv (tests inject their own).
+	Getenv func(string) string
+}
+
+// Neo4j is a running server and how to reach it.
+type Neo4j struct {
+	URI      string
+	Username string
+	Password string
+	Provider Provider
+
+	stop func(context.Context) error
+}
+
+// Stop stops the server (and removes a temporary data folder). For ProviderExisting it does
+// nothing. It is safe to call more than once.
+func (n *Neo4j) Stop(ctx context.Context) error {
+	if n == nil || n.stop == nil {
+		return nil
+	}
+	stop := n.stop
+	n.stop = nil
+	return stop(ctx)
+}
+
+// Start obtains a Neo4j server as the options and environment say, and waits until Bolt answers.
+func Start(ctx context.Context, opts Options) (*Neo4j, error) {
+	getenv := opts.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	if uri := getenv("SKINGRAPH_NEO4J_URI"); uri != "" {
+		user := getenv("SKINGRAPH_NEO4J_USER")
+		if user == "" {
+			user = "neo4j"
+		}
+		return &Neo4j{URI: uri, Username: user, Password: getenv("SKINGRAPH_NEO4J_PASSWORD"), Provider: ProviderExisting}, nil
+	}
+	provider := opts.Provider
+	if provider == "" {
+		provider = Provider(strings.ToLower(strings.TrimSpace(getenv("SKINGRAPH_NEO4J_PROVIDER"))))
+	}
+	if provider == "" {
+		provider = ProviderAuto
+	}
+	if opts.Password == "" {
+		opts.Password = randomPassword()
+	}
+	if opts.Log == nil {
+		opts.Log = io.Discard
+	}
+	switch provider {
+	case ProviderDocker:
+		return startDocker(ctx, opts)
+	case ProviderLocal:
+		return startLocal(ctx, opts)
+	case ProviderAuto:
+		if dockerAvailable(ctx) {
+			return startDocker(ctx, opts)
+		}
+		return startLocal(ctx, opts)
+	default:
+		return nil, fmt.Errorf("testcontainers: unknown provider %q (want auto, docker or local)", provider)
+	}
+}
+
+func startLocal(ctx context.Context, opts Options) (*Neo4j, error) {
+	dataDir, temporary := opts.DataDir, opts.DataDir == ""
+	if temporary {
+		d, err := os.MkdirTemp("", "skingraph-neo4j-")
+		if err != nil {
+			return nil, fmt.Errorf("testcontainers: temporary data folder: %w", err)
+		}
+		dataDir = d
+	}
+	srv, err := launcher.Start(ctx, launcher.Options{
+		DataDir:   dataDir,
+		Password:  opts.Password,
+		HeapMB:    opts.HeapMB,
+		PageCache: opts.PageCache,
+		Log:       opts.Log,
+	})
+	if err != nil {
+		if temporary {
+			os.RemoveAll(dataDir)
+		}
+		return nil, fmt.Errorf("testcontainers: local neo4j: %w", err)
+	}
+	return &Neo4j{
+		URI: srv.URI, Username: "neo4j", Password: opts.Password, Provider: ProviderLocal,
+		stop: func(ctx context.Context) error {
+			err := srv.Stop(ctx)
+			if temporary {
+				os.RemoveAll(dataDir)
+			}
+			return err
+		},
+	}, nil
+}
+
+// randomPassword returns 24 hex characters from the system's random source.
+func randomPassword() string {
+	b := make([]byte, 12)
+	if _, err := rand.Read(b); err != nil {
+		return fmt.Sprintf("skingraph-%d", time.Now().UnixNano())
+	}
+	return hex.EncodeToString(b)
+}
