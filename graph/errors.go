@@ -3,6 +3,7 @@ package graph
 import (
 	"errors"
 	"strconv"
+	"strings"
 )
 
 // The sentinel errors of the domain. Adapters translate their own failures into these (wrapped
@@ -23,16 +24,27 @@ var (
 // FieldError names one bad value in an input: where it is (row, when the input has rows, and
 // field) and what is wrong with it. It wraps ErrInvalid.
 type FieldError struct {
-	Row     int    // 1-based data row; 0 when the input has no rows
+	File    string // the file or upload, when known
+	Row     int    // 1-based data row (line); 0 when the input has no rows
 	Field   string // the field, column or JSON path
 	Message string // what is wrong, in words
 }
 
 func (e *FieldError) Error() string {
-	if e.Row > 0 {
-		return "row " + strconv.Itoa(e.Row) + ", " + e.Field + ": " + e.Message
+	var where []string
+	if e.File != "" {
+		where = append(where, e.File)
 	}
-	return e.Field + ": " + e.Message
+	if e.Row > 0 {
+		where = append(where, "row "+strconv.Itoa(e.Row))
+	}
+	if e.Field != "" {
+		where = append(where, e.Field)
+	}
+	if len(where) == 0 {
+		return e.Message
+	}
+	return strings.Join(where, ", ") + ": " + e.Message
 }
 
 // Unwrap makes errors.Is(err, ErrInvalid) true for every FieldError.
@@ -41,6 +53,7 @@ func (e *FieldError) Unwrap() error { return ErrInvalid }
 // ValidationError gathers every FieldError found in one input, so that a caller can report all
 // of them at once instead of the first only. It wraps ErrInvalid.
 type ValidationError struct {
+	File   string // set on every FieldError that Add records
 	Fields []FieldError
 }
 
@@ -60,7 +73,7 @@ func (e *ValidationError) Unwrap() error { return ErrInvalid }
 
 // Add records one more bad field.
 func (e *ValidationError) Add(row int, field, message string) {
-	e.Fields = append(e.Fields, FieldError{Row: row, Field: field, Message: message})
+	e.Fields = append(e.Fields, FieldError{File: e.File, Row: row, Field: field, Message: message})
 }
 
 // Err returns e when it holds at least one field error, nil otherwise.

@@ -62,6 +62,15 @@ func (v *Vocabulary) Suggest(term string) string {
 	return best
 }
 
+// index returns the position of a canonical name in Names().
+func (v *Vocabulary) index(name string) (int8, bool) {
+	i := sort.SearchStrings(v.names, name)
+	if i == len(v.names) || v.names[i] != name {
+		return 0, false
+	}
+	return int8(i), true
+}
+
 // foldTerm lower-cases a term and drops spaces, hyphens, underscores and slashes so that
 // "Dark Circles", "dark-circles" and "dark_circles" compare equal.
 func foldTerm(s string) string {

@@ -35,7 +35,7 @@ func startDocker(ctx context.Context, opts Options) (*Neo4j, error) {
 		Image:        Image,
 		ExposedPorts: []string{"7687/tcp"},
 		Env: map[string]string{
-			"NEO4J_AUTH":                        "neo4j/" + opts.Password,
+			"NEO4J_AUTH":                         "neo4j/" + opts.Password,
 			"NEO4J_server_memory_heap_max__size": fmt.Sprintf("%dm", heap),
 			"NEO4J_server_memory_pagecache_size": pageCache,
 		},

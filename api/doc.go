@@ -1,0 +1,4 @@
+// Package api is the HTTP interface of skingraph (Gin): routes, request decoding, JSON shapes,
+// RFC 9457 problem+json errors, request ids and access logs. It depends on small interfaces
+// declared here, never on Neo4j, and hands back an http.Handler; package cmd wires it.
+package api

@@ -1,0 +1,69 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+// healthz says the process is alive; it does not touch Neo4j.
+func (h *handlers) healthz(c *gin.Context) error {
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, gin.H{"status": "ok", "version": h.d.Version})
+	return nil
+}
+
+// readyz says whether the service can answer: Neo4j reachable and the schema applied.
+func (h *handlers) readyz(c *gin.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+	defer cancel()
+	checks := gin.H{}
+	ready := true
+	if err := h.d.Health.Ping(ctx); err != nil {
+		checks["neo4j"] = "unreachable"
+		ready = false
+	} else {
+		checks["neo4j"] = "ok"
+		ok, err := h.d.Health.SchemaReady(ctx)
+		switch {
+		case err != nil:
+			checks["schema"] = "unknown"
+			ready = false
+		case !ok:
+			checks["schema"] = "not applied"
+			ready = false
+		default:
+			checks["schema"] = "ok"
+		}
+	}
+	if h.d.Recommender != nil {
+		if st := h.d.Recommender.Stats(); st.BuiltAt.IsZero() {
+			checks["projection"] = "building"
+			ready = false
+		} else {
+			checks["projection"] = "ok"
+		}
+	}
+	c.Header("Cache-Control", "no-store")
+	if !ready {
+		return &Problem{Status: http.StatusServiceUnavailable, Title: "Not ready",
+			Detail: describe(checks)}
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ready", "checks": checks})
+	return nil
+}
+
+func describe(checks gin.H) string {
+	s := ""
+	for _, k := range []string{"neo4j", "schema", "projection"} {
+		if v, ok := checks[k]; ok {
+			if s != "" {
+				s += ", "
+			}
+			s += k + ": " + v.(string)
+		}
+	}
+	return s
+}

@@ -1,0 +1,106 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+	"github.com/rs/zerolog"
+
+	"github.com/skingraph/skingraph/graph"
+)
+
+// Problem is an RFC 9457 problem details document.
+type Problem struct {
+	Type     string       `json:"type"`
+	Title    string       `json:"title"`
+	Status   int          `json:"status"`
+	Detail   string       `json:"detail,omitempty"`
+	Instance string       `json:"instance,omitempty"`
+	Errors   []FieldIssue `json:"errors,omitempty"`
+}
+
+// FieldIssue names one bad value of a request or an uploaded file.
+type FieldIssue struct {
+	File    string `json:"file,omitempty"`
+	Row     int    `json:"row,omitempty"`
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+func (p *Problem) Error() string { return p.Title + ": " + p.Detail }
+
+func notFound(detail string) *Problem {
+	return &Problem{Status: http.StatusNotFound, Title: "Not found", Detail: detail}
+}
+
+// statusOf is the one table from domain errors to HTTP statuses.
+var statusOf = []struct {
+	err    error
+	status int
+	title  string
+}{
+	{graph.ErrNotFound, http.StatusNotFound, "Not found"},
+	{graph.ErrInvalid, http.StatusUnprocessableEntity, "Invalid input"},
+	{graph.ErrConflict, http.StatusConflict, "Conflict"},
+	{graph.ErrForbidden, http.StatusForbidden, "Forbidden"},
+	{graph.ErrUnavailable, http.StatusServiceUnavailable, "Service unavailable"},
+}
+
+// toProblem maps an error to the problem document sent to the client. 5xx details stay in
+// the logs; the client gets a generic sentence and the request id.
+func toProblem(err error) *Problem {
+	var p *Problem
+	if errors.As(err, &p) {
+		return p
+	}
+	for _, s := range statusOf {
+		if !errors.Is(err, s.err) {
+			continue
+		}
+		p = &Problem{Status: s.status, Title: s.title, Detail: err.Error()}
+		var verr *graph.ValidationError
+		var ferr *graph.FieldError
+		switch {
+		case errors.As(err, &verr):
+			p.Detail = "the input has invalid fields; see errors"
+			for _, f := range verr.Fields {
+				p.Errors = append(p.Errors, FieldIssue(f))
+			}
+		case errors.As(err, &ferr):
+			p.Errors = []FieldIssue{FieldIssue(*ferr)}
+		}
+		if s.status >= 500 {
+			p.Detail = "a dependency is unavailable; retry later"
+		}
+		return p
+	}
+	return &Problem{Status: http.StatusInternalServerError, Title: "Internal error",
+		Detail: "the server failed to answer; the request id identifies it in the logs"}
+}
+
+// handle adapts a handler that returns an error: the error becomes problem+json, and 5xx
+// causes are logged (once, here) with the request id.
+func handle(log zerolog.Logger, fn func(c *gin.Context) error) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		err := fn(c)
+		if err == nil {
+			return
+		}
+		writeProblem(c, log, err)
+	}
+}
+
+func writeProblem(c *gin.Context, log zerolog.Logger, err error) {
+	p := toProblem(err)
+	if p.Type == "" {
+		p.Type = "about:blank"
+	}
+	p.Instance = c.Request.URL.Path
+	if p.Status >= 500 {
+		log.Error().Err(err).Str("request_id", c.GetString(requestIDKey)).Str("route", c.FullPath()).Msg("request failed")
+	}
+	c.Header("Content-Type", "application/problem+json")
+	c.Header("Cache-Control", "no-store")
+	c.AbortWithStatusJSON(p.Status, p)
+}

@@ -1,0 +1,294 @@
+package api
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/skingraph/skingraph/graph"
+	"github.com/skingraph/skingraph/graph/inci"
+	"github.com/skingraph/skingraph/ranker"
+)
+
+// Recommender ranks products for profiles (ranker.Engine implements it).
+type Recommender interface {
+	// Recommend returns a ranked page; cached says it came from the result cache. It returns
+	// graph.ErrInvalid (with field errors) for a bad request and graph.ErrUnavailable before
+	// the first projection is built.
+	Recommend(ctx context.Context, req ranker.Request) (res ranker.Result, cached bool, err error)
+	// Stats describes the current projection; LastError is set while refreshes fail.
+	Stats() ranker.EngineStats
+}
+
+// recommendationRequest is the JSON body of POST /v1/recommendations.
+type recommendationRequest struct {
+	Profile struct {
+		SkinType         string   `json:"skin_type"`
+		SkinTone         string   `json:"skin_tone"`
+		Concerns         []string `json:"concerns"`
+		Sensitivities    []string `json:"sensitivities"`
+		AvoidIngredients []string `json:"avoid_ingredients"`
+		LikedProducts    []string `json:"liked_products"`
+		DislikedProducts []string `json:"disliked_products"`
+	} `json:"profile"`
+	Filters struct {
+		Categories []string `json:"categories"`
+		MaxPrice   float64  `json:"max_price"`
+		Brands     []string `json:"brands"`
+	} `json:"filters"`
+	Limit   int      `json:"limit"`
+	Cursor  string   `json:"cursor"`
+	Explain string   `json:"explain"`
+	Fields  []string `json:"fields"`
+}
+
+// productFields are the product fields a response can carry; fields= picks among them.
+var productFields = []string{"id", "name", "brand", "category", "price", "rating", "review_count"}
+
+// cursor is what an opaque next_cursor holds.
+type cursor struct {
+	Version int64  `json:"v"`
+	Key     string `json:"k"`
+	Offset  int    `json:"o"`
+}
+
+func encodeCursor(c cursor) string {
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s string) (cursor, error) {
+	var c cursor
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(b) > 512 {
+		return c, fmt.Errorf("not a cursor this API issued")
+	}
+	if err := json.Unmarshal(b, &c); err != nil || c.Offset < 0 || c.Key == "" {
+		return c, fmt.Errorf("not a cursor this API issued")
+	}
+	return c, nil
+}
+
+// toRankerRequest validates the request, naming every bad field, and canonicalises names.
+func toRankerRequest(in recommendationRequest) (ranker.Request, []string, *cursor, error) {
+	verr := &graph.ValidationError{}
+	var r ranker.Request
+	canon := func(field string, v *graph.Vocabulary, term string) string {
+		name, ok := v.Canonical(term)
+		if !ok {
+			msg := fmt.Sprintf("unknown %s %q", v.Kind(), term)
+			if s := v.Suggest(term); s != "" {
+				msg += fmt.Sprintf("; did you mean %q?", s)
+			}
+			verr.Add(0, field, msg)
+		}
+		return name
+	}
+	p := in.Profile
+	if p.SkinType != "" {
+		r.Profile.SkinType = canon("profile.skin_type", graph.SkinTypes, p.SkinType)
+	}
+	if p.SkinTone != "" {
+		r.Profile.SkinTone = canon("profile.skin_tone", graph.SkinTones, p.SkinTone)
+	}
+	for i, c := range p.Concerns {
+		r.Profile.Concerns = append(r.Profile.Concerns, canon(fmt.Sprintf("profile.concerns[%d]", i), graph.Concerns, c))
+	}
+	for i, s := range p.Sensitivities {
+		r.Profile.Sensitivities = append(r.Profile.Sensitivities, canon(fmt.Sprintf("profile.sensitivities[%d]", i), graph.Sensitivities, s))
+	}
+	norm := inci.Default()
+	for i, a := range p.AvoidIngredients {
+		k := norm.Key(a)
+		if k == "" {
+			verr.Add(0, fmt.Sprintf("profile.avoid_ingredients[%d]", i), "not an ingredient name")
+		}
+		r.Profile.AvoidIngredients = append(r.Profile.AvoidIngredients, k)
+	}
+	r.Profile.LikedProducts, r.Profile.DislikedProducts = p.LikedProducts, p.DislikedProducts
+	for i, c := range in.Filters.Categories {
+		r.Filters.Categories = append(r.Filters.Categories, canon(fmt.Sprintf("filters.categories[%d]", i), graph.Categories, c))
+	}
+	if in.Filters.MaxPrice < 0 {
+		verr.Add(0, "filters.max_price", "must not be negative")
+	}
+	r.Filters.MaxPrice, r.Filters.Brands = in.Filters.MaxPrice, in.Filters.Brands
+	r.Limit = in.Limit
+	if r.Limit == 0 {
+		r.Limit = 10
+	}
+	if r.Limit < 1 || r.Limit > ranker.MaxLimit {
+		verr.Add(0, "limit", fmt.Sprintf("must be 1 to %d", ranker.MaxLimit))
+	}
+	switch in.Explain {
+	case "", "summary":
+		r.Explain = ranker.ExplainSummary
+	case "none":
+		r.Explain = ranker.ExplainNone
+	case "full":
+		r.Explain = ranker.ExplainFull
+	default:
+		verr.Add(0, "explain", fmt.Sprintf("must be none, summary or full, got %q", in.Explain))
+	}
+	for i, f := range in.Fields {
+		if !contains(productFields, f) {
+			verr.Add(0, fmt.Sprintf("fields[%d]", i), fmt.Sprintf("unknown product field %q; known: %s", f, strings.Join(productFields, ", ")))
+		}
+	}
+	var cur *cursor
+	if in.Cursor != "" {
+		c, err := decodeCursor(in.Cursor)
+		if err != nil {
+			verr.Add(0, "cursor", err.Error())
+		} else {
+			cur = &c
+		}
+	}
+	if err := verr.Err(); err != nil {
+		return r, nil, nil, err
+	}
+	return ranker.Canonical(r), in.Fields, cur, nil
+}
+
+// recommend answers POST /v1/recommendations.
+func (h *handlers) recommend(c *gin.Context) error {
+	var in recommendationRequest
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	return h.answerRecommendations(c, in, false)
+}
+
+// recommendGET answers GET /v1/recommendations?skin_type=..&concerns=a,b&...
+func (h *handlers) recommendGET(c *gin.Context) error {
+	var in recommendationRequest
+	verr := &graph.ValidationError{}
+	q := c.Request.URL.Query()
+	known := map[string]bool{}
+	for _, k := range []string{"skin_type", "skin_tone", "concerns", "sensitivities", "avoid_ingredients", "liked_products",
+		"disliked_products", "categories", "max_price", "brands", "limit", "cursor", "explain", "fields"} {
+		known[k] = true
+	}
+	for k := range q {
+		if !known[k] {
+			verr.Add(0, k, "unknown query parameter")
+		}
+	}
+	list := func(k string) []string {
+		var out []string
+		for _, v := range q[k] {
+			for _, s := range strings.Split(v, ",") {
+				if s = strings.TrimSpace(s); s != "" {
+					out = append(out, s)
+				}
+			}
+		}
+		return out
+	}
+	in.Profile.SkinType, in.Profile.SkinTone = q.Get("skin_type"), q.Get("skin_tone")
+	in.Profile.Concerns, in.Profile.Sensitivities = list("concerns"), list("sensitivities")
+	in.Profile.AvoidIngredients = list("avoid_ingredients")
+	in.Profile.LikedProducts, in.Profile.DislikedProducts = list("liked_products"), list("disliked_products")
+	in.Filters.Categories, in.Filters.Brands = list("categories"), list("brands")
+	if v := q.Get("max_price"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			verr.Add(0, "max_price", "must be a number")
+		}
+		in.Filters.MaxPrice = f
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			verr.Add(0, "limit", "must be a whole number")
+		}
+		in.Limit = n
+	}
+	in.Cursor, in.Explain, in.Fields = q.Get("cursor"), q.Get("explain"), list("fields")
+	if err := verr.Err(); err != nil {
+		return err
+	}
+	return h.answerRecommendations(c, in, true)
+}
+
+func (h *handlers) answerRecommendations(c *gin.Context, in recommendationRequest, cacheable bool) error {
+	req, fields, cur, err := toRankerRequest(in)
+	if err != nil {
+		return err
+	}
+	key := ranker.Key(req)
+	stats := h.d.Recommender.Stats()
+	if cur != nil {
+		if cur.Key != key {
+			return &Problem{Status: http.StatusBadRequest, Title: "Cursor does not match the request",
+				Errors: []FieldIssue{{Field: "cursor", Message: "this cursor was issued for a different request; send the same profile and filters as the first page"}}}
+		}
+		if cur.Version != stats.Version.N {
+			return &Problem{Status: http.StatusConflict, Title: "The data changed",
+				Detail: fmt.Sprintf("the cursor belongs to data version %d and the data is now at version %d; start again from the first page", cur.Version, stats.Version.N)}
+		}
+		req.Offset = cur.Offset
+	}
+	if cacheable {
+		etag := fmt.Sprintf(`"v%d-%s-%d-%d-%s"`, stats.Version.N, key, req.Offset, req.Explain, strings.Join(fields, "."))
+		c.Header("ETag", etag)
+		c.Header("Cache-Control", "public, max-age=30, must-revalidate")
+		if match := c.GetHeader("If-None-Match"); match != "" && etagMatches(match, etag) {
+			c.Status(http.StatusNotModified)
+			return nil
+		}
+	} else {
+		c.Header("Cache-Control", "no-store")
+	}
+	start := time.Now()
+	res, cached, err := h.d.Recommender.Recommend(c.Request.Context(), req)
+	if err != nil {
+		return err
+	}
+	cacheState := "miss"
+	if cached {
+		cacheState = "hit"
+	}
+	c.Header("Server-Timing", fmt.Sprintf("cache;desc=%s, rank;dur=%.3f", cacheState, float64(time.Since(start).Microseconds())/1000))
+	out := gin.H{
+		"items":        toItemsJSON(res.Items, fields, req.Explain),
+		"next_cursor":  nil,
+		"data_version": res.Version.N,
+		"generated_at": time.Now().UTC().Format(time.RFC3339Nano),
+		"degraded":     stats.LastError != "",
+		"partial":      res.Partial,
+		"total":        res.Total,
+		"excluded":     toExcludedJSON(res),
+	}
+	if next := req.Offset + len(res.Items); len(res.Items) == req.Limit && next < res.Total {
+		out["next_cursor"] = encodeCursor(cursor{Version: res.Version.N, Key: key, Offset: next})
+	}
+	c.JSON(http.StatusOK, out)
+	return nil
+}
+
+func etagMatches(header, etag string) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" || t == etag || strings.TrimPrefix(t, "W/") == etag {
+			return true
+		}
+	}
+	return false
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,62 @@
+package api
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+	"github.com/rs/zerolog"
+
+	"github.com/skingraph/skingraph/graph"
+)
+
+// Catalogue reads products.
+type Catalogue interface {
+	// Product returns one product with its ingredients; graph.ErrNotFound when there is none.
+	Product(ctx context.Context, id string) (graph.ProductDetail, error)
+}
+
+// Health reports whether the graph store can serve.
+type Health interface {
+	// Ping returns nil when Neo4j answers, graph.ErrUnavailable otherwise.
+	Ping(ctx context.Context) error
+	// SchemaReady reports whether the schema migration of this build has been applied.
+	SchemaReady(ctx context.Context) (bool, error)
+}
+
+// Deps are what the handlers need.
+type Deps struct {
+	Catalogue   Catalogue
+	Health      Health
+	Recommender Recommender
+	Log         zerolog.Logger
+	Version     string // the build's version, reported by /healthz
+}
+
+// New returns the HTTP handler of the API.
+func New(d Deps) http.Handler {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.Use(requestID(), accessLog(d.Log), recoverer(d.Log))
+	r.NoRoute(handle(d.Log, func(c *gin.Context) error {
+		return notFound("no route for " + c.Request.Method + " " + c.Request.URL.Path)
+	}))
+	r.NoMethod(handle(d.Log, func(c *gin.Context) error {
+		return &Problem{Status: http.StatusMethodNotAllowed, Title: "Method not allowed",
+			Detail: c.Request.Method + " is not allowed on " + c.Request.URL.Path}
+	}))
+
+	h := &handlers{d: d}
+	r.GET("/healthz", handle(d.Log, h.healthz))
+	r.GET("/readyz", handle(d.Log, h.readyz))
+	v1 := r.Group("/v1")
+	v1.GET("/products/:id", handle(d.Log, h.product))
+	v1.POST("/recommendations", handle(d.Log, h.recommend))
+	v1.GET("/recommendations", handle(d.Log, h.recommendGET))
+	return r
+}
+
+type handlers struct {
+	d Deps
+}

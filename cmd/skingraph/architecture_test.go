@@ -1,0 +1,82 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestDependenciesPointInward checks the layering of STYLE.md (habit 3 and 14): the domain
+// knows no infrastructure, only cypher imports the Neo4j driver, only api imports Gin, and
+// the ranker never reaches for the database adapter.
+func TestDependenciesPointInward(t *testing.T) {
+	const mod = "github.com/skingraph/skingraph/"
+	out, err := exec.Command("go", "list", "-json=ImportPath,Imports,Deps", mod+"...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	type pkg struct {
+		ImportPath string
+		Imports    []string
+		Deps       []string
+	}
+	var pkgs []pkg
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	for {
+		var p pkg
+		if err := dec.Decode(&p); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatalf("decode go list: %v", err)
+		}
+		pkgs = append(pkgs, p)
+	}
+	if len(pkgs) < 6 {
+		t.Fatalf("go list found only %d packages", len(pkgs))
+	}
+	const (
+		driver = "github.com/neo4j/neo4j-go-driver"
+		gin    = "github.com/gin-gonic/gin"
+	)
+	rules := []struct {
+		pkgPrefix string
+		forbidden []string
+		direct    bool // check direct imports only (else every transitive dependency)
+		why       string
+	}{
+		{mod + "graph", []string{driver, gin, mod + "cypher", mod + "api", mod + "loader", mod + "ranker", mod + "testcontainers", "github.com/rs/zerolog", "encoding/json", "net/http"}, false, "graph is the domain and knows no infrastructure"},
+		{mod + "ranker", []string{driver, gin, mod + "cypher", mod + "api", mod + "loader"}, false, "ranker depends on graph only"},
+		{mod + "loader", []string{driver, gin, mod + "cypher", mod + "api"}, false, "loader hands loads to a Writer interface"},
+		{mod + "api", []string{driver, mod + "cypher", mod + "loader", mod + "testcontainers"}, false, "api depends on interfaces"},
+		{mod + "testcontainers", []string{gin, mod + "api"}, false, "testcontainers only starts servers"},
+	}
+	for _, p := range pkgs {
+		for _, r := range rules {
+			if p.ImportPath != r.pkgPrefix && !strings.HasPrefix(p.ImportPath, r.pkgPrefix+"/") {
+				continue
+			}
+			list := p.Deps
+			if r.direct {
+				list = p.Imports
+			}
+			for _, dep := range list {
+				for _, f := range r.forbidden {
+					if dep == f || strings.HasPrefix(dep, f+"/") {
+						t.Errorf("%s depends on %s: %s", p.ImportPath, dep, r.why)
+					}
+				}
+			}
+		}
+		// Only cypher imports the driver directly; only api imports Gin directly.
+		for _, imp := range p.Imports {
+			if strings.HasPrefix(imp, driver) && !strings.HasPrefix(p.ImportPath, mod+"cypher") {
+				t.Errorf("%s imports the Neo4j driver; only package cypher may", p.ImportPath)
+			}
+			if strings.HasPrefix(imp, gin) && !strings.HasPrefix(p.ImportPath, mod+"api") {
+				t.Errorf("%s imports Gin; only package api may", p.ImportPath)
+			}
+		}
+	}
+}

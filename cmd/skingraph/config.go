@@ -1,0 +1,133 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the whole configuration: defaults, then SKINGRAPH_* environment variables, then
+// command-line flags.
+type Config struct {
+	HTTPAddr        string        // SKINGRAPH_HTTP_ADDR
+	Neo4jURI        string        // SKINGRAPH_NEO4J_URI: an existing server; empty = start a local one
+	Neo4jUser       string        // SKINGRAPH_NEO4J_USER
+	Neo4jPassword   string        // SKINGRAPH_NEO4J_PASSWORD
+	Neo4jDatabase   string        // SKINGRAPH_NEO4J_DATABASE
+	DataDir         string        // SKINGRAPH_DATA_DIR: the local Neo4j's data folder
+	Neo4jHeapMB     int           // SKINGRAPH_NEO4J_HEAP_MB
+	Neo4jPageCache  string        // SKINGRAPH_NEO4J_PAGECACHE
+	LogLevel        string        // SKINGRAPH_LOG_LEVEL: debug, info, warn, error
+	LogFormat       string        // SKINGRAPH_LOG_FORMAT: json or console
+	ShutdownTimeout time.Duration // SKINGRAPH_SHUTDOWN_TIMEOUT
+	RefreshInterval time.Duration // SKINGRAPH_REFRESH_INTERVAL: how often the data version is polled
+}
+
+func defaultConfig() Config {
+	return Config{
+		HTTPAddr:        "127.0.0.1:8080",
+		Neo4jUser:       "neo4j",
+		DataDir:         "var/neo4j",
+		Neo4jHeapMB:     1024,
+		Neo4jPageCache:  "512m",
+		LogLevel:        "info",
+		LogFormat:       "json",
+		ShutdownTimeout: 20 * time.Second,
+		RefreshInterval: time.Second,
+	}
+}
+
+// loadConfig applies the environment to the defaults, then binds flags to fs for the
+// command line to override.
+func loadConfig(getenv func(string) string, fs *flag.FlagSet) (*Config, error) {
+	c := defaultConfig()
+	var errs []error
+	str := func(dst *string, name string) {
+		if v := getenv("SKINGRAPH_" + name); v != "" {
+			*dst = v
+		}
+	}
+	str(&c.HTTPAddr, "HTTP_ADDR")
+	str(&c.Neo4jURI, "NEO4J_URI")
+	str(&c.Neo4jUser, "NEO4J_USER")
+	str(&c.Neo4jPassword, "NEO4J_PASSWORD")
+	str(&c.Neo4jDatabase, "NEO4J_DATABASE")
+	str(&c.DataDir, "DATA_DIR")
+	str(&c.Neo4jPageCache, "NEO4J_PAGECACHE")
+	str(&c.LogLevel, "LOG_LEVEL")
+	str(&c.LogFormat, "LOG_FORMAT")
+	if v := getenv("SKINGRAPH_NEO4J_HEAP_MB"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("SKINGRAPH_NEO4J_HEAP_MB: %q is not a whole number", v))
+		}
+		c.Neo4jHeapMB = n
+	}
+	if v := getenv("SKINGRAPH_SHUTDOWN_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("SKINGRAPH_SHUTDOWN_TIMEOUT: %q is not a duration such as 20s", v))
+		}
+		c.ShutdownTimeout = d
+	}
+	if v := getenv("SKINGRAPH_REFRESH_INTERVAL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("SKINGRAPH_REFRESH_INTERVAL: %q is not a duration such as 1s", v))
+		}
+		c.RefreshInterval = d
+	}
+	fs.StringVar(&c.HTTPAddr, "http-addr", c.HTTPAddr, "HTTP listen address (SKINGRAPH_HTTP_ADDR)")
+	fs.StringVar(&c.Neo4jURI, "neo4j-uri", c.Neo4jURI, "Bolt URI of an existing Neo4j; empty starts a local one (SKINGRAPH_NEO4J_URI)")
+	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "data folder of the local Neo4j (SKINGRAPH_DATA_DIR)")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (SKINGRAPH_LOG_LEVEL)")
+	return &c, errors.Join(errs...)
+}
+
+// validate checks the configuration after flags were parsed.
+func (c *Config) validate() error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+		errs = append(errs, fmt.Errorf("http address %q: %w", c.HTTPAddr, err))
+	}
+	if c.Neo4jHeapMB < 256 {
+		errs = append(errs, fmt.Errorf("neo4j heap %d MB: want at least 256", c.Neo4jHeapMB))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("log level %q: want debug, info, warn or error", c.LogLevel))
+	}
+	switch c.LogFormat {
+	case "json", "console":
+	default:
+		errs = append(errs, fmt.Errorf("log format %q: want json or console", c.LogFormat))
+	}
+	if c.RefreshInterval <= 0 {
+		errs = append(errs, errors.New("refresh interval must be positive"))
+	}
+	if c.ShutdownTimeout <= 0 {
+		errs = append(errs, errors.New("shutdown timeout must be positive"))
+	}
+	return errors.Join(errs...)
+}
+
+// String prints the configuration with secrets masked.
+func (c Config) String() string {
+	pw := ""
+	if c.Neo4jPassword != "" {
+		pw = "****"
+	}
+	uri := c.Neo4jURI
+	if uri == "" {
+		uri = "(local, " + c.DataDir + ")"
+	}
+	return strings.Join([]string{
+		"http_addr=" + c.HTTPAddr, "neo4j_uri=" + uri, "neo4j_user=" + c.Neo4jUser,
+		"neo4j_password=" + pw, "log_level=" + c.LogLevel,
+	}, " ")
+}

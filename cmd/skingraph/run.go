@@ -1,0 +1,288 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sort"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/skingraph/skingraph/api"
+	"github.com/skingraph/skingraph/cypher"
+	"github.com/skingraph/skingraph/datasets"
+	"github.com/skingraph/skingraph/graph"
+	"github.com/skingraph/skingraph/loader"
+	"github.com/skingraph/skingraph/ranker"
+	"github.com/skingraph/skingraph/testcontainers"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// Env is what run needs from the process: the environment and where to write. Ready, when
+// set, is called with the HTTP address once the API accepts connections (tests listen on
+// port 0).
+type Env struct {
+	Getenv func(string) string
+	Stdout io.Writer
+	Stderr io.Writer
+	Ready  func(httpAddr string)
+}
+
+const usage = `usage: skingraph <command> [flags]
+
+commands:
+  up        start a local Neo4j (unless SKINGRAPH_NEO4J_URI is set), migrate the schema,
+            load the demo data when the graph is empty, and serve the API
+  serve     migrate the schema and serve the API against SKINGRAPH_NEO4J_URI
+  load demo load the bundled ingredient knowledge base and demo catalogue (idempotent)
+  neo4j     start a local Neo4j and print its URI and credentials until interrupted
+  version   print the version
+
+Configuration comes from SKINGRAPH_* environment variables; run 'skingraph <command> -h'
+for the flags of a command.`
+
+// run is the whole program; main only adds signals and the exit code.
+func run(ctx context.Context, args []string, env Env) error {
+	if len(args) == 0 {
+		fmt.Fprintln(env.Stderr, usage)
+		return errors.New("no command given")
+	}
+	cmd, args := args[0], args[1:]
+	fs := flag.NewFlagSet("skingraph "+cmd, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	cfg, err := loadConfig(env.Getenv, fs)
+	if err != nil {
+		return err
+	}
+	switch cmd {
+	case "version":
+		fmt.Fprintln(env.Stdout, "skingraph", version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprintln(env.Stdout, usage)
+		return nil
+	case "up", "serve", "load", "neo4j":
+	default:
+		fmt.Fprintln(env.Stderr, usage)
+		return fmt.Errorf("unknown command %q", cmd)
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := cfg.validate(); err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	log := newLogger(cfg, env.Stderr)
+	switch cmd {
+	case "up":
+		return up(ctx, cfg, log, env)
+	case "serve":
+		if cfg.Neo4jURI == "" {
+			return errors.New("serve needs SKINGRAPH_NEO4J_URI (or use 'skingraph up' to start a local Neo4j)")
+		}
+		return withStore(ctx, cfg, log, env, func(store *cypher.Store) error {
+			return serve(ctx, cfg, log, env, store)
+		})
+	case "load":
+		if fs.NArg() != 1 || fs.Arg(0) != "demo" {
+			return fmt.Errorf("usage: skingraph load demo (got %q)", fs.Args())
+		}
+		return withStore(ctx, cfg, log, env, func(store *cypher.Store) error {
+			res, err := loader.LoadDemo(ctx, store, datasets.FS, time.Now())
+			if err != nil {
+				return err
+			}
+			printLoad(env.Stdout, res)
+			return nil
+		})
+	case "neo4j":
+		return runNeo4j(ctx, cfg, log, env)
+	}
+	return nil
+}
+
+func newLogger(cfg *Config, w io.Writer) zerolog.Logger {
+	level, _ := zerolog.ParseLevel(cfg.LogLevel)
+	if cfg.LogFormat == "console" {
+		w = zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly}
+	}
+	return zerolog.New(w).Level(level).With().Timestamp().Str("service", "skingraph").Logger()
+}
+
+// up starts Neo4j if needed, loads the demo data into an empty graph and serves.
+func up(ctx context.Context, cfg *Config, log zerolog.Logger, env Env) error {
+	return withStore(ctx, cfg, log, env, func(store *cypher.Store) error {
+		stats, err := store.Stats(ctx)
+		if err != nil {
+			return err
+		}
+		if stats.Products == 0 {
+			start := time.Now()
+			res, err := loader.LoadDemo(ctx, store, datasets.FS, time.Now())
+			if err != nil {
+				return fmt.Errorf("load demo data: %w", err)
+			}
+			log.Info().Str("load_id", res.LoadID).Int64("data_version", res.Version.N).
+				Dur("duration", time.Since(start)).Msg("graph was empty: demo data loaded")
+		} else {
+			log.Info().Int64("products", stats.Products).Int64("reviews", stats.Reviews).Msg("graph has data: demo load skipped")
+		}
+		return serve(ctx, cfg, log, env, store)
+	})
+}
+
+// withStore obtains Neo4j (the configured one, or a local process), opens and migrates the
+// store, runs fn, and closes everything in order.
+func withStore(ctx context.Context, cfg *Config, log zerolog.Logger, env Env, fn func(*cypher.Store) error) (err error) {
+	db, err := obtainNeo4j(ctx, cfg, log, env)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		if serr := db.Stop(stopCtx); serr != nil {
+			err = errors.Join(err, fmt.Errorf("stop neo4j: %w", serr))
+		}
+	}()
+	store, err := cypher.Open(ctx, cypher.Config{
+		URI: db.URI, Username: db.Username, Password: db.Password, Database: cfg.Neo4jDatabase,
+	})
+	if err != nil {
+		return err
+	}
+	defer store.Close(context.WithoutCancel(ctx))
+	start := time.Now()
+	if err := store.Migrate(ctx); err != nil {
+		return err
+	}
+	log.Info().Dur("duration", time.Since(start)).Msg("schema migrated")
+	return fn(store)
+}
+
+// obtainNeo4j returns the configured server, or starts a local one with a persistent folder.
+func obtainNeo4j(ctx context.Context, cfg *Config, log zerolog.Logger, env Env) (*testcontainers.Neo4j, error) {
+	if cfg.Neo4jURI != "" {
+		return &testcontainers.Neo4j{URI: cfg.Neo4jURI, Username: cfg.Neo4jUser, Password: cfg.Neo4jPassword,
+			Provider: testcontainers.ProviderExisting}, nil
+	}
+	start := time.Now()
+	log.Info().Str("data_dir", cfg.DataDir).Msg("starting local neo4j (the first run downloads Neo4j from Maven Central)")
+	db, err := testcontainers.Start(ctx, testcontainers.Options{
+		Provider: testcontainers.ProviderLocal, DataDir: cfg.DataDir, Password: cfg.Neo4jPassword,
+		HeapMB: cfg.Neo4jHeapMB, PageCache: cfg.Neo4jPageCache,
+		Getenv: func(string) string { return "" }, // the config already read the environment
+	})
+	if err != nil {
+		return nil, err
+	}
+	log.Info().Str("uri", db.URI).Dur("duration", time.Since(start)).Msg("local neo4j ready")
+	return db, nil
+}
+
+// serve runs the HTTP API until ctx ends, then drains it within the shutdown timeout.
+func serve(ctx context.Context, cfg *Config, log zerolog.Logger, env Env, store *cypher.Store) error {
+	engine, err := newEngine(ctx, store, log)
+	if err != nil {
+		return err
+	}
+	defer engine.Close()
+	ctx, cancelEngine := context.WithCancel(ctx)
+	defer cancelEngine()
+	go engine.Run(ctx, cfg.RefreshInterval)
+
+	handler := api.New(api.Deps{Catalogue: store, Health: store, Recommender: engine, Log: log, Version: version})
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	addr := ln.Addr().String()
+	log.Info().Str("addr", addr).Str("version", version).Msg("api serving on http://" + addr)
+	if env.Ready != nil {
+		env.Ready(addr)
+	}
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info().Msg("shutting down: draining http")
+	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil {
+		return fmt.Errorf("drain http: %w", err)
+	}
+	return nil
+}
+
+// newEngine builds the ranking engine and its first projection from the store.
+func newEngine(ctx context.Context, store *cypher.Store, log zerolog.Logger) (*ranker.Engine, error) {
+	r, err := ranker.New(ranker.DefaultParams())
+	if err != nil {
+		return nil, err
+	}
+	engine, err := ranker.NewEngine(store, r, embedProducts, 0)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := engine.Refresh(ctx); err != nil {
+		engine.Close()
+		return nil, fmt.Errorf("build the first projection: %w", err)
+	}
+	st := engine.Stats()
+	log.Info().Int64("data_version", st.Version.N).Int("nodes", st.Nodes).Int("edges", st.Edges).
+		Dur("build", st.BuildTime).Dur("embed", st.EmbedTime).Msg("projection ready")
+	return engine, nil
+}
+
+// runNeo4j starts a local Neo4j and keeps it until ctx ends.
+func runNeo4j(ctx context.Context, cfg *Config, log zerolog.Logger, env Env) error {
+	if cfg.Neo4jPassword == "" {
+		cfg.Neo4jPassword = "skingraph-local"
+	}
+	cfg.Neo4jURI = ""
+	db, err := obtainNeo4j(ctx, cfg, log, env)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "SKINGRAPH_NEO4J_URI=%s\nSKINGRAPH_NEO4J_USER=%s\nSKINGRAPH_NEO4J_PASSWORD=%s\n", db.URI, db.Username, db.Password)
+	<-ctx.Done()
+	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	return db.Stop(stopCtx)
+}
+
+// printLoad writes the summary of a load, one line per record kind.
+func printLoad(w io.Writer, res graph.LoadResult) {
+	state := "committed"
+	if !res.Changed {
+		state = "nothing changed"
+	}
+	fmt.Fprintf(w, "load %s: %s; data version %d\n", res.LoadID, state, res.Version.N)
+	kinds := make([]string, 0, len(res.Counts))
+	for k := range res.Counts {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	for _, k := range kinds {
+		c := res.Counts[k]
+		fmt.Fprintf(w, "  %-12s created %d, updated %d, unchanged %d\n", k, c.Created, c.Updated, c.Unchanged)
+	}
+}

@@ -1,0 +1,139 @@
+package cypher_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/skingraph/skingraph/cypher"
+	"github.com/skingraph/skingraph/datasets"
+	"github.com/skingraph/skingraph/graph"
+	"github.com/skingraph/skingraph/loader"
+	"github.com/skingraph/skingraph/ranker"
+	"github.com/skingraph/skingraph/testcontainers/neo4jtest"
+)
+
+// loadDemo loads the bundled demo data into a clean graph and returns its projection.
+func loadDemo(t *testing.T) (*cypher.Store, *graph.Projection) {
+	t.Helper()
+	store := neo4jtest.Store(t)
+	ctx := context.Background()
+	if _, err := loader.LoadDemo(ctx, store, datasets.FS, time.Now()); err != nil {
+		t.Fatalf("load demo: %v", err)
+	}
+	proj, err := store.Project(ctx)
+	if err != nil {
+		t.Fatalf("project: %v", err)
+	}
+	return store, proj
+}
+
+// TestProjectionMatchesGraph checks the projection against counts read from Neo4j.
+func TestProjectionMatchesGraph(t *testing.T) {
+	store, proj := loadDemo(t)
+	st, err := store.Stats(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int64(len(proj.Products)) != st.Products || int64(len(proj.Ingredients)) != st.Ingredients {
+		t.Errorf("projection has %d products and %d ingredients; graph %+v", len(proj.Products), len(proj.Ingredients), st)
+	}
+	v, _ := store.DataVersion(context.Background())
+	if proj.Version != v {
+		t.Errorf("projection version %+v, graph %+v", proj.Version, v)
+	}
+	nodes, edges := proj.Size()
+	if nodes == 0 || edges == 0 || proj.MeanRating < 3 || proj.MeanRating > 5 {
+		t.Errorf("size %d/%d, mean rating %v", nodes, edges, proj.MeanRating)
+	}
+}
+
+// TestEveryWhyCypherReturnsItsPath is the faithfulness invariant: for random profiles on the
+// demo data, the Cypher of every reason, run as is on the live graph, returns exactly the
+// nodes (by label and key) and relationships (by type) of that reason's path.
+func TestEveryWhyCypherReturnsItsPath(t *testing.T) {
+	store, proj := loadDemo(t)
+	r, err := ranker.New(ranker.DefaultParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(7, 11))
+	pick := func(names []string) string { return names[rng.IntN(len(names))] }
+	vecs := fakeVectors{}
+	checked := map[string]int{}
+	for i := range 12 {
+		prof := ranker.Profile{
+			SkinType: pick(graph.SkinTypes.Names()), SkinTone: pick(graph.SkinTones.Names()),
+			Concerns:      []string{pick(graph.Concerns.Names()), pick(graph.Concerns.Names())},
+			LikedProducts: []string{proj.Products[rng.IntN(len(proj.Products))].ID},
+		}
+		res, err := r.Rank(context.Background(), proj, vecs, ranker.Request{Profile: ranker.Canonical(ranker.Request{Profile: prof}).Profile, Limit: 5, Explain: ranker.ExplainFull})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range res.Items {
+			for _, w := range it.Why {
+				checked[w.Kind]++
+				if err := pathMatches(store, w); err != nil {
+					t.Errorf("profile %d, %s, %s reason %q: %v\ncypher: %s", i, it.Product.ID, w.Kind, w.Text, err, w.Cypher)
+				}
+			}
+		}
+	}
+	for _, kind := range []string{ranker.KindConcernFit, ranker.KindPeer, ranker.KindPrior, ranker.KindAffinity} {
+		if checked[kind] == 0 {
+			t.Errorf("no %s reason was checked (%v)", kind, checked)
+		}
+	}
+	t.Logf("reasons checked by kind: %v", checked)
+}
+
+// fakeVectors gives every product the same direction plus a small id-dependent part, enough
+// for the affinity family to produce reasons.
+type fakeVectors struct{}
+
+func (fakeVectors) Product(x int32) []float32 {
+	return []float32{1, float32(x%7) / 10, float32(x%3) / 10}
+}
+
+func pathMatches(store *cypher.Store, w ranker.Why) error {
+	tab, err := store.Explore(context.Background(), cypher.Query{Text: w.Cypher, Limit: 5})
+	if err != nil {
+		return err
+	}
+	if len(tab.Rows) != 1 {
+		return fmt.Errorf("the query returned %d rows, want exactly 1", len(tab.Rows))
+	}
+	var nodes, rels []any
+	switch v := tab.Rows[0][0].(type) {
+	case map[string]any:
+		nodes, _ = v["nodes"].([]any)
+		rels, _ = v["relationships"].([]any)
+	case []any:
+		nodes = v
+	default:
+		return fmt.Errorf("the query returned %T, want a path", v)
+	}
+	if len(nodes) != len(w.Path.Nodes) || len(rels) != len(w.Path.Rels) {
+		return fmt.Errorf("the query returned %d nodes and %d relationships, the reason has %d and %d",
+			len(nodes), len(rels), len(w.Path.Nodes), len(w.Path.Rels))
+	}
+	for i, want := range w.Path.Nodes {
+		n, _ := nodes[i].(map[string]any)
+		labels, _ := n["labels"].([]string)
+		props, _ := n["properties"].(map[string]any)
+		if !slices.Contains(labels, want.Label) || props[want.Key] != want.Value {
+			return fmt.Errorf("node %d is %v %v, want %s {%s: %q}", i, labels, props[want.Key], want.Label, want.Key, want.Value)
+		}
+	}
+	for i, want := range w.Path.Rels {
+		rel, _ := rels[i].(map[string]any)
+		if rel["type"] != want.Type {
+			return fmt.Errorf("relationship %d is %v, want %s", i, rel["type"], want.Type)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,117 @@
+package cypher
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+
+	"github.com/skingraph/skingraph/graph"
+)
+
+// projectionQueries stream everything the in-memory projection holds, one kind at a time.
+var projectionQueries = []struct {
+	name  string
+	query string
+	add   func(b *graph.ProjectionBuilder, r *neo4j.Record)
+}{
+	{"ingredients", `MATCH (i:Ingredient) RETURN i.inci AS inci, i.name AS name, i.comedogenic AS comedogenic`,
+		func(b *graph.ProjectionBuilder, r *neo4j.Record) {
+			c := int8(-1)
+			if v, ok := r.Values[2].(int64); ok {
+				c = int8(v)
+			}
+			b.AddIngredient(graph.ProjectedIngredient{INCI: str(r.Values[0]), Name: str(r.Values[1]), Comedogenic: c})
+		}},
+	{"products", `MATCH (p:Product) RETURN p.id, p.name, p.brand, p.category, p.price, p.rating, p.review_count`,
+		func(b *graph.ProjectionBuilder, r *neo4j.Record) {
+			v := r.Values
+			b.AddProduct(graph.ProjectedProduct{ID: str(v[0]), Name: str(v[1]), Brand: str(v[2]), Category: str(v[3]),
+				Price: f64(v[4]), Rating: f64(v[5]), ReviewCount: int(i64(v[6]))})
+		}},
+	{"contains", `MATCH (p:Product)-[c:CONTAINS]->(i:Ingredient) RETURN p.id, i.inci, c.position, c.may_contain`,
+		func(b *graph.ProjectionBuilder, r *neo4j.Record) {
+			v := r.Values
+			b.AddContains(str(v[0]), str(v[1]), int(i64(v[2])), v[3] == true)
+		}},
+	{"treats", `MATCH (i:Ingredient)-[t:TREATS]->(c:Concern) RETURN i.inci, c.name, t.evidence, t.efficacy, t.source`,
+		func(b *graph.ProjectionBuilder, r *neo4j.Record) {
+			v := r.Values
+			b.AddTreats(str(v[0]), str(v[1]), str(v[2]), f64(v[3]), str(v[4]))
+		}},
+	{"aggravates", `MATCH (i:Ingredient)-[a:AGGRAVATES]->(t)
+		RETURN i.inci, CASE WHEN t:SkinType THEN 'skin_type' WHEN t:Concern THEN 'concern' WHEN t:Sensitivity THEN 'sensitivity' ELSE '' END,
+		       t.name, a.severity, a.reason`,
+		func(b *graph.ProjectionBuilder, r *neo4j.Record) {
+			v := r.Values
+			b.AddAggravates(str(v[0]), str(v[1]), str(v[2]), f64(v[3]), str(v[4]))
+		}},
+	{"conflicts", `MATCH (a:Ingredient)-[c:CONFLICTS_WITH]->(b:Ingredient) RETURN a.inci, b.inci, c.severity, c.reason`,
+		func(b *graph.ProjectionBuilder, r *neo4j.Record) {
+			v := r.Values
+			b.AddConflict(str(v[0]), str(v[1]), f64(v[2]), str(v[3]))
+		}},
+	{"claims", `MATCH (p:Product)-[:CLAIMS]->(c:Concern) RETURN p.id, c.name`,
+		func(b *graph.ProjectionBuilder, r *neo4j.Record) { b.AddClaim(str(r.Values[0]), str(r.Values[1])) }},
+	{"suits", `MATCH (p:Product)-[:SUITS]->(t:SkinType) RETURN p.id, t.name`,
+		func(b *graph.ProjectionBuilder, r *neo4j.Record) { b.AddSuits(str(r.Values[0]), str(r.Values[1])) }},
+	{"outcomes", `MATCH (p:Product)-[:HAS_OUTCOME]->(o:Outcome) RETURN o {.*}`,
+		func(b *graph.ProjectionBuilder, r *neo4j.Record) {
+			m, _ := r.Values[0].(map[string]any)
+			b.AddOutcome(toOutcome(m))
+		}},
+}
+
+// Project streams the graph into an in-memory projection. The queries run in one read
+// transaction; the data version is read before and after, and a load that commits in between
+// makes Project start again (at most three times) so that the projection matches its version.
+func (s *Store) Project(ctx context.Context) (*graph.Projection, error) {
+	for attempt := 0; attempt < 3; attempt++ {
+		p, stable, err := s.projectOnce(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("cypher: project: %w", err)
+		}
+		if stable {
+			return p, nil
+		}
+	}
+	return nil, fmt.Errorf("cypher: project: %w: the data version kept changing while reading", graph.ErrUnavailable)
+}
+
+func (s *Store) projectOnce(ctx context.Context) (*graph.Projection, bool, error) {
+	before, err := s.DataVersion(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	var b graph.ProjectionBuilder
+	sess := s.driver.NewSession(ctx, neo4j.SessionConfig{AccessMode: neo4j.AccessModeRead, DatabaseName: s.database, FetchSize: 5000})
+	defer sess.Close(context.WithoutCancel(ctx))
+	_, err = sess.ExecuteRead(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
+		b = graph.ProjectionBuilder{} // the driver may retry
+		for _, q := range projectionQueries {
+			res, err := tx.Run(ctx, q.query, nil)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", q.name, err)
+			}
+			for res.Next(ctx) {
+				q.add(&b, res.Record())
+			}
+			if err := res.Err(); err != nil {
+				return nil, fmt.Errorf("%s: %w", q.name, err)
+			}
+		}
+		return nil, nil
+	})
+	if err != nil {
+		return nil, false, translate(err)
+	}
+	after, err := s.DataVersion(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	if after.N != before.N {
+		return nil, false, nil
+	}
+	p, err := b.Build(after)
+	return p, err == nil, err
+}

@@ -1,0 +1,185 @@
+package loader
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"time"
+
+	"github.com/skingraph/skingraph/graph"
+	"github.com/skingraph/skingraph/graph/inci"
+)
+
+// productRecord is one line of a products file in the project's JSON Lines format.
+type productRecord struct {
+	ID          string   `json:"id"`
+	Name        string   `json:"name"`
+	Brand       string   `json:"brand"`
+	Category    string   `json:"category"`
+	Subcategory string   `json:"subcategory"`
+	Price       *float64 `json:"price"`
+	Size        string   `json:"size"`
+	Ingredients string   `json:"ingredients"`
+	Claims      []string `json:"claims"`
+	Suits       []string `json:"suits"`
+	Highlights  []string `json:"highlights"`
+	Rating      *float64 `json:"rating"`
+	ReviewCount *int     `json:"review_count"`
+}
+
+// ReadProducts reads and validates products in JSON Lines, parsing each ingredient text with
+// norm. Every bad line is reported in a *graph.ValidationError.
+func ReadProducts(r io.Reader, file string, norm *inci.Normalizer) ([]graph.Product, error) {
+	verr := &graph.ValidationError{File: file}
+	var out []graph.Product
+	lineOf := map[string]int{}
+	err := decodeJSONL(r, verr, func(line int, rec *productRecord) {
+		p := graph.Product{
+			ID: rec.ID, Name: rec.Name, Brand: rec.Brand, Subcategory: rec.Subcategory,
+			Size: rec.Size, Highlights: rec.Highlights, IngredientsText: rec.Ingredients,
+		}
+		switch {
+		case rec.ID == "":
+			verr.Add(line, "id", "required")
+		case lineOf[rec.ID] > 0:
+			verr.Add(line, "id", fmt.Sprintf("duplicate of line %d", lineOf[rec.ID]))
+		default:
+			lineOf[rec.ID] = line
+		}
+		if rec.Name == "" {
+			verr.Add(line, "name", "required")
+		}
+		if rec.Category == "" {
+			verr.Add(line, "category", "required")
+		} else {
+			p.Category = checkVocab(verr, line, "category", graph.Categories, rec.Category)
+		}
+		if rec.Price != nil {
+			if *rec.Price < 0 || math.IsNaN(*rec.Price) {
+				verr.Add(line, "price", fmt.Sprintf("must not be negative, got %g", *rec.Price))
+			}
+			p.Price = *rec.Price
+		}
+		if rec.Rating != nil {
+			if *rec.Rating < 0 || *rec.Rating > 5 {
+				verr.Add(line, "rating", fmt.Sprintf("must be between 0 and 5, got %g", *rec.Rating))
+			}
+			p.Rating = *rec.Rating
+		}
+		if rec.ReviewCount != nil {
+			if *rec.ReviewCount < 0 {
+				verr.Add(line, "review_count", "must not be negative")
+			}
+			p.ReviewCount = *rec.ReviewCount
+		}
+		for i, c := range rec.Claims {
+			p.Claims = append(p.Claims, checkVocab(verr, line, fmt.Sprintf("claims[%d]", i), graph.Concerns, c))
+		}
+		for i, s := range rec.Suits {
+			p.Suits = append(p.Suits, checkVocab(verr, line, fmt.Sprintf("suits[%d]", i), graph.SkinTypes, s))
+		}
+		p.Ingredients = ProductIngredients(norm, rec.Ingredients)
+		if rec.Ingredients != "" && len(p.Ingredients) == 0 {
+			verr.Add(line, "ingredients", "no ingredient could be read from the text")
+		}
+		out = append(out, p)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("loader: %s: %w", file, err)
+	}
+	if err := verr.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ProductIngredients parses a label's ingredient text into the product's ingredients. Entries
+// of every list (kits, variants) are kept with their list heading; positions restart per list.
+func ProductIngredients(norm *inci.Normalizer, text string) []graph.ProductIngredient {
+	var out []graph.ProductIngredient
+	for _, l := range norm.Parse(text) {
+		for _, e := range l.Ingredients {
+			if e.Key == "" {
+				continue
+			}
+			out = append(out, graph.ProductIngredient{
+				INCI: e.Key, Name: e.Name, Position: e.Position, Concentration: e.Concentration,
+				MayContain: e.MayContain, List: l.Heading,
+			})
+		}
+	}
+	return out
+}
+
+// reviewRecord is one line of a reviews file in the project's JSON Lines format.
+type reviewRecord struct {
+	ID          string   `json:"id"`
+	Reviewer    string   `json:"reviewer"`
+	ProductID   string   `json:"product_id"`
+	Rating      int      `json:"rating"`
+	Recommended bool     `json:"recommended"`
+	At          string   `json:"at"`
+	SkinType    string   `json:"skin_type"`
+	SkinTone    string   `json:"skin_tone"`
+	Concerns    []string `json:"concerns"`
+	Effects     []string `json:"effects"`
+	Text        string   `json:"text"`
+}
+
+// ReadReviews reads and validates reviews in JSON Lines. Every bad line is reported in a
+// *graph.ValidationError.
+func ReadReviews(r io.Reader, file string) ([]graph.Review, error) {
+	verr := &graph.ValidationError{File: file}
+	var out []graph.Review
+	lineOf := map[string]int{}
+	err := decodeJSONL(r, verr, func(line int, rec *reviewRecord) {
+		rv := graph.Review{
+			ID: rec.ID, Reviewer: rec.Reviewer, ProductID: rec.ProductID, Rating: rec.Rating,
+			Recommended: rec.Recommended, Text: rec.Text,
+		}
+		switch {
+		case rec.ID == "":
+			verr.Add(line, "id", "required")
+		case lineOf[rec.ID] > 0:
+			verr.Add(line, "id", fmt.Sprintf("duplicate of line %d", lineOf[rec.ID]))
+		default:
+			lineOf[rec.ID] = line
+		}
+		if rec.Reviewer == "" {
+			verr.Add(line, "reviewer", "required")
+		}
+		if rec.ProductID == "" {
+			verr.Add(line, "product_id", "required")
+		}
+		if rec.Rating < 1 || rec.Rating > 5 {
+			verr.Add(line, "rating", fmt.Sprintf("must be 1 to 5, got %d", rec.Rating))
+		}
+		if rec.At != "" {
+			at, err := time.Parse(time.RFC3339, rec.At)
+			if err != nil {
+				verr.Add(line, "at", fmt.Sprintf("must be an RFC 3339 time such as 2025-03-04T10:00:00Z, got %q", rec.At))
+			}
+			rv.At = at.UTC()
+		}
+		if rec.SkinType != "" {
+			rv.SkinType = checkVocab(verr, line, "skin_type", graph.SkinTypes, rec.SkinType)
+		}
+		if rec.SkinTone != "" {
+			rv.SkinTone = checkVocab(verr, line, "skin_tone", graph.SkinTones, rec.SkinTone)
+		}
+		for i, c := range rec.Concerns {
+			rv.Concerns = append(rv.Concerns, checkVocab(verr, line, fmt.Sprintf("concerns[%d]", i), graph.Concerns, c))
+		}
+		for i, e := range rec.Effects {
+			rv.Effects = append(rv.Effects, checkVocab(verr, line, fmt.Sprintf("effects[%d]", i), graph.Effects, e))
+		}
+		out = append(out, rv)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("loader: %s: %w", file, err)
+	}
+	if err := verr.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}

@@ -1,0 +1,26 @@
+// Package ranker ranks products for a skin profile over the in-memory graph projection and
+// explains every score. It depends on package graph only.
+//
+// The score of product x for profile p is a sum of path contributions in five families
+// (DESIGN.md section 3); Params holds every weight:
+//
+//	concern fit  for each concern c of p, each ingredient i of x with i -TREATS-> c:
+//	               Weights.ConcernFit · efficacy · confidence(evidence) · position(i in x)
+//	             for each concern c of p that x -CLAIMS-> c:  Weights.Claim
+//	peer         for each attribute a of p (skin type, skin tone, concerns) with an outcome of x:
+//	               attrWeight(a) · (Weights.PeerRating · (r̃ − μ)/4 + Weights.PeerEffects · ((g̃ − γ) − 2·(b̃ − β)))
+//	             where r̃, g̃, b̃ are the outcome's mean rating and shares of good (improved,
+//	             hydration) and bad (breakout, irritation) reports, each smoothed towards the
+//	             catalogue means μ, γ, β with Params.Smoothing pseudo-reviews
+//	safety       for each ingredient i of x with i -AGGRAVATES-> a, a the skin type or a concern of p:
+//	               −Weights.Safety · severity · position(i in x)
+//	affinity     for each liked product l:  Weights.Affinity · cosine(embedding(x), embedding(l)) / |liked|
+//	prior        Weights.Prior · ((r̂ − μ)/4 + Params.PopularityShare · log1p(n)/log1p(max n)),
+//	             r̂ the product's rating shrunk towards μ with Params.Smoothing pseudo-reviews
+//
+// with position(k) = 1/sqrt(k) for the k-th ingredient of the label and confidence =
+// Params.Evidence[level]. A product containing an avoided ingredient, or an ingredient that
+// aggravates a declared sensitivity, is excluded (never scored) and the exclusion reported.
+// Products are ranked by score, ties broken by product id, so the same projection and request
+// always give the same result.
+package ranker
