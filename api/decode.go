@@ -1,11 +1,14 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
+	"sort"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -16,23 +19,80 @@ import (
 // maxBody bounds JSON request bodies.
 const maxBody = 1 << 20
 
-// decodeJSON reads one JSON object into v, rejecting unknown fields by name, trailing data and
-// bodies over maxBody.
+// decodeJSON reads one JSON object into v, rejecting unknown fields by their path, trailing
+// data and bodies over maxBody.
 func decodeJSON(c *gin.Context, v any) error {
 	if ct := c.ContentType(); ct != "" && ct != "application/json" {
 		return &Problem{Status: http.StatusUnsupportedMediaType, Title: "Unsupported media type",
 			Detail: fmt.Sprintf("send application/json, not %s", ct)}
 	}
-	body := http.MaxBytesReader(c.Writer, c.Request.Body, maxBody)
-	dec := json.NewDecoder(body)
-	dec.DisallowUnknownFields()
+	data, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxBody))
+	if err != nil {
+		return jsonProblem(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(v); err != nil {
 		return jsonProblem(err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return &Problem{Status: http.StatusBadRequest, Title: "Malformed JSON", Detail: "the body holds more than one JSON value"}
 	}
+	// Unknown fields are rejected by their full path ("profile.skin_typ"), all at once.
+	var raw any
+	if err := json.Unmarshal(data, &raw); err == nil {
+		verr := &graph.ValidationError{}
+		unknownFields(raw, reflect.TypeOf(v), "", verr)
+		if err := verr.Err(); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// unknownFields records every key of the JSON value raw that the Go type t has no field for.
+func unknownFields(raw any, t reflect.Type, path string, verr *graph.ValidationError) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch v := raw.(type) {
+	case map[string]any:
+		if t.Kind() != reflect.Struct {
+			return
+		}
+		fields := map[string]reflect.Type{}
+		for i := range t.NumField() {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "" {
+				name = f.Name
+			}
+			fields[name] = f.Type
+		}
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			p := k
+			if path != "" {
+				p = path + "." + k
+			}
+			ft, ok := fields[k]
+			if !ok {
+				verr.Add(0, p, "unknown field")
+				continue
+			}
+			unknownFields(v[k], ft, p, verr)
+		}
+	case []any:
+		if t.Kind() != reflect.Slice && t.Kind() != reflect.Array {
+			return
+		}
+		for i, e := range v {
+			unknownFields(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i), verr)
+		}
+	}
 }
 
 func jsonProblem(err error) error {
@@ -48,9 +108,6 @@ func jsonProblem(err error) error {
 		return &Problem{Status: http.StatusBadRequest, Title: "Malformed JSON", Detail: fmt.Sprintf("syntax error at byte %d: %v", sErr.Offset, err)}
 	case errors.Is(err, io.EOF):
 		return &Problem{Status: http.StatusBadRequest, Title: "Malformed JSON", Detail: "the body is empty"}
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return &graph.FieldError{Field: field, Message: "unknown field"}
 	}
 	return &Problem{Status: http.StatusBadRequest, Title: "Malformed JSON", Detail: err.Error()}
 }
