@@ -23,6 +23,7 @@ type Projection struct {
 	contains    []Use
 	usedByOff   []int32 // ingredient i's products are usedBy[usedByOff[i]:usedByOff[i+1]]
 	usedBy      []int32
+	usedByPos   []int16 // the ingredient's position in each of those products; negative = may contain
 
 	treatsOff    []int32
 	treats       []Treat
@@ -33,6 +34,10 @@ type Projection struct {
 
 	outcomeOff []int32
 	outcomes   []OutcomeStats
+	// outcomesFor lists, per attribute, the products with an outcome for it (ascending).
+	outcomesFor map[Attr][]OutcomeRef
+	// claimedBy lists, per concern id, the products that claim it (ascending).
+	claimedBy [][]int32
 
 	// MeanRating, MeanGood and MeanBad are the catalogue-wide priors used for smoothing:
 	// the mean review rating and the shares of reviews reporting good (improved, hydration)
@@ -50,6 +55,7 @@ type ProjectedProduct struct {
 	Name        string
 	Brand       string
 	Category    string
+	CategoryID  int8 // index into Categories.Names(); -1 when unknown
 	Price       float64
 	Rating      float64
 	ReviewCount int
@@ -212,6 +218,29 @@ func (p *Projection) Uses(x int32) []Use { return p.contains[p.containsOff[x]:p.
 
 // UsedBy returns the products that contain ingredient i, ascending.
 func (p *Projection) UsedBy(i int32) []int32 { return p.usedBy[p.usedByOff[i]:p.usedByOff[i+1]] }
+
+// UsedByPositions returns, parallel to UsedBy(i), the ingredient's label position in each
+// product; a negative position means the label lists it under "may contain".
+func (p *Projection) UsedByPositions(i int32) []int16 {
+	return p.usedByPos[p.usedByOff[i]:p.usedByOff[i+1]]
+}
+
+// OutcomeRef points at one product's outcome for an attribute.
+type OutcomeRef struct {
+	Product int32
+	Stats   *OutcomeStats
+}
+
+// OutcomesFor returns the products that have an outcome for attribute a, ascending.
+func (p *Projection) OutcomesFor(a Attr) []OutcomeRef { return p.outcomesFor[a] }
+
+// ClaimedBy returns the products that claim concern c (a concern id), ascending.
+func (p *Projection) ClaimedBy(c int8) []int32 {
+	if int(c) < 0 || int(c) >= len(p.claimedBy) {
+		return nil
+	}
+	return p.claimedBy[c]
+}
 
 // Treats returns the TREATS edges of ingredient i.
 func (p *Projection) Treats(i int32) []Treat { return p.treats[p.treatsOff[i]:p.treatsOff[i+1]] }

@@ -186,9 +186,15 @@ func (b *ProjectionBuilder) Build(v DataVersion) (*Projection, error) {
 	prefix(p.containsOff)
 	p.usedByOff = prefix(usedByCount)
 	p.usedBy = make([]int32, len(uses))
+	p.usedByPos = make([]int16, len(uses))
 	fill := append([]int32(nil), p.usedByOff[:nI]...)
 	for _, u := range uses { // uses are sorted by product, so each list ascends
-		p.usedBy[fill[u.u.Ingredient]] = u.x
+		k := fill[u.u.Ingredient]
+		p.usedBy[k] = u.x
+		p.usedByPos[k] = u.u.Position
+		if u.u.MayContain {
+			p.usedByPos[k] = -u.u.Position
+		}
 		fill[u.u.Ingredient]++
 	}
 
@@ -229,9 +235,23 @@ func (b *ProjectionBuilder) Build(v DataVersion) (*Projection, error) {
 			p.Products[x].Suits = append(p.Products[x].Suits, e.id)
 		}
 	}
+	p.claimedBy = make([][]int32, len(Concerns.names))
+	p.outcomesFor = map[Attr][]OutcomeRef{}
 	for i := range p.Products {
-		slices.Sort(p.Products[i].Claims)
-		slices.Sort(p.Products[i].Suits)
+		x := &p.Products[i]
+		slices.Sort(x.Claims)
+		slices.Sort(x.Suits)
+		for _, c := range x.Claims {
+			p.claimedBy[c] = append(p.claimedBy[c], int32(i))
+		}
+		x.CategoryID = -1
+		if c, ok := Categories.index(x.Category); ok {
+			x.CategoryID = c
+		}
+		for k := p.outcomeOff[i]; k < p.outcomeOff[i+1]; k++ {
+			o := &p.outcomes[k]
+			p.outcomesFor[o.Attr] = append(p.outcomesFor[o.Attr], OutcomeRef{Product: int32(i), Stats: o})
+		}
 	}
 	p.computePriors()
 	return p, nil

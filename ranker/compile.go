@@ -29,16 +29,18 @@ type plan struct {
 	// safetyIng[i] is Σ severity over ingredient i's AGGRAVATES edges to harmTargets.
 	safetyIng []float64
 	claimMask uint32 // bit c set when concern c is in the profile
+	// treating and aggravating list the ingredients with a non-zero concernIng / safetyIng.
+	treating, aggravating []int32
 
-	excluded  []bool              // by product index
-	exclusion map[int32]Exclusion // first reason per excluded product
-	liked     []int32
-	disliked  map[int32]bool
-	category  map[string]bool
-	brand     map[string]bool
+	excluded   []bool           // by product index (pooled with the score buffers)
+	excludeIng map[int32]string // ingredient -> why it excludes the products that contain it
+	liked      []int32
+	disliked   map[int32]bool
+	category   uint32 // bit c set for each allowed category id; 0 = every category
+	brand      map[string]bool
 }
 
-func compile(p *graph.Projection, vecs Vectors, params Params, req Request) *plan {
+func compile(p *graph.Projection, vecs Vectors, params Params, req Request, excluded []bool) *plan {
 	pl := &plan{proj: p, vecs: vecs, params: params, req: req, disliked: map[int32]bool{}}
 	prof := req.Profile
 	if a, ok := graph.AttrOf(graph.AttrSkinType, prof.SkinType); ok {
@@ -70,6 +72,9 @@ func compile(p *graph.Projection, vecs Vectors, params Params, req Request) *pla
 					pl.concernIng[i] += t.Efficacy * params.Evidence[graph.EvidenceName(t.Evidence)]
 				}
 			}
+			if pl.concernIng[i] != 0 {
+				pl.treating = append(pl.treating, int32(i))
+			}
 		}
 	}
 	if len(pl.harmTargets) > 0 {
@@ -80,18 +85,22 @@ func compile(p *graph.Projection, vecs Vectors, params Params, req Request) *pla
 					pl.safetyIng[i] += a.Severity
 				}
 			}
+			if pl.safetyIng[i] != 0 {
+				pl.aggravating = append(pl.aggravating, int32(i))
+			}
 		}
 	}
 
 	// Hard exclusions: avoided ingredients and ingredients aggravating a declared sensitivity.
-	pl.excluded = make([]bool, len(p.Products))
-	pl.exclusion = map[int32]Exclusion{}
+	pl.excluded = excluded
+	pl.excludeIng = map[int32]string{}
 	exclude := func(i int32, reason string) {
+		if _, done := pl.excludeIng[i]; done {
+			return
+		}
+		pl.excludeIng[i] = reason
 		for _, x := range p.UsedBy(i) {
-			if !pl.excluded[x] {
-				pl.excluded[x] = true
-				pl.exclusion[x] = Exclusion{ProductID: p.Products[x].ID, Ingredient: p.Ingredients[i].INCI, Reason: reason}
-			}
+			pl.excluded[x] = true
 		}
 	}
 	for _, inci := range prof.AvoidIngredients {
@@ -125,10 +134,13 @@ func compile(p *graph.Projection, vecs Vectors, params Params, req Request) *pla
 			pl.disliked[x] = true
 		}
 	}
-	if len(req.Filters.Categories) > 0 {
-		pl.category = map[string]bool{}
-		for _, c := range req.Filters.Categories {
-			pl.category[c] = true
+	for _, c := range req.Filters.Categories {
+		if a, ok := graph.Categories.Canonical(c); ok {
+			for id, name := range graph.Categories.Names() {
+				if name == a {
+					pl.category |= 1 << uint(id)
+				}
+			}
 		}
 	}
 	if len(req.Filters.Brands) > 0 {
@@ -140,12 +152,22 @@ func compile(p *graph.Projection, vecs Vectors, params Params, req Request) *pla
 	return pl
 }
 
+// exclusion says why product x is excluded: the first excluding ingredient on its label.
+func (pl *plan) exclusion(x int32) Exclusion {
+	for _, u := range pl.proj.Uses(x) {
+		if reason, ok := pl.excludeIng[u.Ingredient]; ok {
+			return Exclusion{ProductID: pl.proj.Products[x].ID, Ingredient: pl.proj.Ingredients[u.Ingredient].INCI, Reason: reason}
+		}
+	}
+	return Exclusion{ProductID: pl.proj.Products[x].ID}
+}
+
 // eligible reports whether product x passes the filters and is neither excluded nor disliked.
 // Excluded products are checked last so that the exclusion report lists only products the
 // filters would otherwise have shown.
 func (pl *plan) eligible(x int32) (ok, excluded bool) {
 	prod := &pl.proj.Products[x]
-	if pl.category != nil && !pl.category[prod.Category] {
+	if pl.category != 0 && (prod.CategoryID < 0 || pl.category&(1<<uint(prod.CategoryID)) == 0) {
 		return false, false
 	}
 	if pl.brand != nil && !pl.brand[prod.Brand] {
@@ -154,7 +176,7 @@ func (pl *plan) eligible(x int32) (ok, excluded bool) {
 	if pl.req.Filters.MaxPrice > 0 && prod.Price > pl.req.Filters.MaxPrice {
 		return false, false
 	}
-	if pl.disliked[x] {
+	if len(pl.disliked) > 0 && pl.disliked[x] {
 		return false, false
 	}
 	for _, l := range pl.liked {

@@ -21,72 +21,8 @@ type Vectors interface {
 	Product(x int32) []float32
 }
 
-// family scores one path family for a product; score must equal the sum of the contributions
-// of the paths explain emits for the same product.
-type family struct {
-	kind  string
-	score func(pl *plan, x int32) float64
-}
-
-// families lists the path families in the order their contributions are summed.
-var families = []family{
-	{KindConcernFit, (*plan).concernFit},
-	{KindClaim, (*plan).claims},
-	{KindPeer, (*plan).peer},
-	{KindSafety, (*plan).safety},
-	{KindAffinity, (*plan).affinity},
-	{KindPrior, (*plan).prior},
-}
-
-func (pl *plan) concernFit(x int32) float64 {
-	if pl.concernIng == nil || pl.params.Weights.ConcernFit == 0 {
-		return 0
-	}
-	s := 0.0
-	for _, u := range pl.proj.Uses(x) {
-		if u.MayContain {
-			continue
-		}
-		if v := pl.concernIng[u.Ingredient]; v != 0 {
-			for _, t := range pl.proj.Treats(u.Ingredient) {
-				if pl.claimMask&(1<<uint(t.Concern)) != 0 {
-					s += pl.concernTerm(t, u.Position)
-				}
-			}
-		}
-	}
-	return s
-}
-
 func (pl *plan) concernTerm(t graph.Treat, pos int16) float64 {
 	return pl.params.Weights.ConcernFit * t.Efficacy * pl.params.Evidence[graph.EvidenceName(t.Evidence)] * positionWeight(pos)
-}
-
-func (pl *plan) claims(x int32) float64 {
-	if pl.claimMask == 0 || pl.params.Weights.Claim == 0 {
-		return 0
-	}
-	s := 0.0
-	for _, c := range pl.proj.Products[x].Claims {
-		if pl.claimMask&(1<<uint(c)) != 0 {
-			s += pl.params.Weights.Claim
-		}
-	}
-	return s
-}
-
-func (pl *plan) peer(x int32) float64 {
-	w := pl.params.Weights
-	if w.PeerRating == 0 && w.PeerEffects == 0 {
-		return 0
-	}
-	s := 0.0
-	for _, pa := range pl.peers {
-		if o, ok := pl.proj.Outcome(x, pa.attr); ok {
-			s += pl.peerTerm(o, pa.weight).total
-		}
-	}
-	return s
 }
 
 // peerStats is the smoothed view of one outcome and its contribution.
@@ -115,24 +51,6 @@ func (pl *plan) peerTerm(o graph.OutcomeStats, attrWeight float64) peerStats {
 	w := pl.params.Weights
 	st.total = attrWeight * (w.PeerRating*(st.rating-p.MeanRating)/4 + w.PeerEffects*((st.good-p.MeanGood)-2*(st.bad-p.MeanBad)))
 	return st
-}
-
-func (pl *plan) safety(x int32) float64 {
-	if pl.safetyIng == nil || pl.params.Weights.Safety == 0 {
-		return 0
-	}
-	s := 0.0
-	for _, u := range pl.proj.Uses(x) {
-		if pl.safetyIng[u.Ingredient] == 0 {
-			continue
-		}
-		for _, a := range pl.proj.Aggravations(u.Ingredient) {
-			if containsAttr(pl.harmTargets, a.Attr) {
-				s += pl.safetyTerm(a, u.Position)
-			}
-		}
-	}
-	return s
 }
 
 func (pl *plan) safetyTerm(a graph.Aggravates, pos int16) float64 {

@@ -4,17 +4,17 @@ import (
 	"container/heap"
 	"context"
 	"fmt"
+	"sync/atomic"
 	"time"
-
-	"github.com/sourcegraph/conc"
 
 	"github.com/skingraph/skingraph/graph"
 )
 
 // Ranker ranks products with one set of parameters. It is safe for concurrent use.
 type Ranker struct {
-	params Params
-	now    func() time.Time
+	params     Params
+	now        func() time.Time
+	priorCache atomic.Pointer[priors]
 }
 
 // New returns a Ranker; the parameters must be valid.
@@ -28,13 +28,13 @@ func New(params Params) (*Ranker, error) {
 // Params returns the ranker's parameters.
 func (r *Ranker) Params() Params { return r.params }
 
-// chunkSize is how many candidates the families score between two budget checks.
+// chunkSize is how many products the selection pass scans between two budget checks.
 const chunkSize = 16384
 
 // Rank scores every eligible product of the projection for the request and returns the page
 // Offset..Offset+Limit, best first, with explanations as requested. The families run
-// concurrently over chunks of candidates; a cancelled ctx returns its error, and an exhausted
-// Budget returns the best of the candidates scored so far with Partial set.
+// concurrently (see score.go); a cancelled ctx returns its error, and an exhausted Budget
+// returns the best of the products selected so far with Partial set.
 func (r *Ranker) Rank(ctx context.Context, proj *graph.Projection, vecs Vectors, req Request) (Result, error) {
 	start := r.now()
 	if proj == nil {
@@ -47,32 +47,21 @@ func (r *Ranker) Rank(ctx context.Context, proj *graph.Projection, vecs Vectors,
 	if req.Budget > 0 {
 		deadline = start.Add(req.Budget)
 	}
-	pl := compile(proj, vecs, r.params, req)
+	buf := getBuffers(len(proj.Products))
+	defer putBuffers(buf)
+	pl := compile(proj, vecs, r.params, req, buf.excluded)
 	res := Result{Version: proj.Version}
 
-	candidates := make([]int32, 0, len(proj.Products))
-	var excluded []int32
-	for x := range int32(len(proj.Products)) {
-		ok, ex := pl.eligible(x)
-		switch {
-		case ok:
-			candidates = append(candidates, x)
-		case ex:
-			excluded = append(excluded, x)
-		}
+	if err := pl.scoreFamilies(ctx, buf); err != nil {
+		return Result{}, fmt.Errorf("ranker: %w: %w", graph.ErrUnavailable, err)
 	}
-	res.ExcludedCount = len(excluded)
-	for _, x := range excluded[:min(len(excluded), MaxExclusions)] {
-		res.Excluded = append(res.Excluded, pl.exclusion[x])
-	}
+	prior := r.priorsFor(pl)
+	withAffinity := len(pl.liked) > 0 && vecs != nil && r.params.Weights.Affinity != 0
 
-	k := req.Offset + req.Limit
-	top := &topK{k: k}
-	totals := make([][]float64, len(families))
-	for f := range families {
-		totals[f] = make([]float64, min(chunkSize, len(candidates)))
-	}
-	for lo := 0; lo < len(candidates); lo += chunkSize {
+	// Selection: one pass over the products, in chunks so that the budget is checked.
+	top := &topK{k: req.Offset + req.Limit}
+	n := int32(len(proj.Products))
+	for lo := int32(0); lo < n; lo += chunkSize {
 		if err := ctx.Err(); err != nil {
 			return Result{}, fmt.Errorf("ranker: %w: %w", graph.ErrUnavailable, err)
 		}
@@ -80,21 +69,20 @@ func (r *Ranker) Rank(ctx context.Context, proj *graph.Projection, vecs Vectors,
 			res.Partial = true
 			break
 		}
-		chunk := candidates[lo:min(lo+chunkSize, len(candidates))]
-		var wg conc.WaitGroup
-		for f := range families {
-			fam, out := families[f], totals[f]
-			wg.Go(func() {
-				for j, x := range chunk {
-					out[j] = fam.score(pl, x)
+		for x := lo; x < min(lo+chunkSize, n); x++ {
+			ok, ex := pl.eligible(x)
+			if !ok {
+				if ex {
+					if res.ExcludedCount < MaxExclusions {
+						res.Excluded = append(res.Excluded, pl.exclusion(x))
+					}
+					res.ExcludedCount++
 				}
-			})
-		}
-		wg.Wait()
-		for j, x := range chunk {
-			s := 0.0
-			for f := range families {
-				s += totals[f][j]
+				continue
+			}
+			s := buf.fit[x] + buf.peer[x] + prior[x]
+			if withAffinity {
+				s += pl.affinity(x)
 			}
 			top.offer(x, s)
 			res.Total++

@@ -1,0 +1,154 @@
+package ranker
+
+import (
+	"context"
+	"sync"
+
+	"github.com/sourcegraph/conc"
+
+	"github.com/skingraph/skingraph/graph"
+)
+
+// The scoring works edge-first: instead of walking every product's label, each family walks
+// only the reverse lists of the graph elements the profile touches (the ingredients that treat
+// or aggravate its concerns, the products that claim them, the outcomes of its attributes) and
+// adds each path's contribution to the product at its end. Families run concurrently with conc,
+// each into its own score array; the prior is precomputed per projection. The explanations
+// (explain.go) enumerate the same paths product by product, so a score always equals the sum of
+// its reasons.
+
+// checkEvery is how many edges a family walks between two checks of ctx.
+const checkEvery = 1 << 16
+
+// buffers are per-request arrays indexed by product, pooled to spare the allocator.
+type buffers struct {
+	fit      []float64 // concern fit and claims
+	peer     []float64 // peer outcomes and safety
+	excluded []bool
+}
+
+var bufferPool sync.Pool
+
+func getBuffers(n int) *buffers {
+	b, _ := bufferPool.Get().(*buffers)
+	if b == nil || cap(b.fit) < n {
+		b = &buffers{fit: make([]float64, n), peer: make([]float64, n), excluded: make([]bool, n)}
+	}
+	b.fit, b.peer, b.excluded = b.fit[:n], b.peer[:n], b.excluded[:n]
+	clear(b.fit)
+	clear(b.peer)
+	clear(b.excluded)
+	return b
+}
+
+func putBuffers(b *buffers) { bufferPool.Put(b) }
+
+// scoreFamilies fills buf with every family's contribution except prior and affinity, which
+// the selection pass adds per candidate.
+func (pl *plan) scoreFamilies(ctx context.Context, buf *buffers) error {
+	var wg conc.WaitGroup
+	var errFit, errPeer error
+	wg.Go(func() { errFit = pl.addConcernFit(ctx, buf.fit) })
+	wg.Go(func() { errPeer = pl.addPeerAndSafety(ctx, buf.peer) })
+	wg.Wait()
+	if errFit != nil {
+		return errFit
+	}
+	return errPeer
+}
+
+// addConcernFit adds the concern-fit and claim paths, in the order explain lists them per
+// product: ingredient paths (by ingredient id, then treat order), then claims.
+func (pl *plan) addConcernFit(ctx context.Context, out []float64) error {
+	p, w := pl.proj, pl.params.Weights
+	walked := 0
+	if pl.concernIng != nil && w.ConcernFit != 0 {
+		for _, i := range pl.treating {
+			users, pos := p.UsedBy(i), p.UsedByPositions(i)
+			for _, t := range p.Treats(i) {
+				if pl.claimMask&(1<<uint(t.Concern)) == 0 {
+					continue
+				}
+				base := w.ConcernFit * t.Efficacy * pl.params.Evidence[graph.EvidenceName(t.Evidence)]
+				for k, x := range users {
+					if pos[k] > 0 {
+						out[x] += base * positionWeight(pos[k])
+					}
+				}
+				if walked += len(users); walked >= checkEvery {
+					if err := ctx.Err(); err != nil {
+						return err
+					}
+					walked = 0
+				}
+			}
+		}
+	}
+	if pl.claimMask != 0 && w.Claim != 0 {
+		for _, c := range pl.concerns {
+			for _, x := range p.ClaimedBy(c.ID) {
+				out[x] += w.Claim
+			}
+		}
+	}
+	return ctx.Err()
+}
+
+// addPeerAndSafety adds the peer-outcome paths, then the safety paths.
+func (pl *plan) addPeerAndSafety(ctx context.Context, out []float64) error {
+	p, w := pl.proj, pl.params.Weights
+	if w.PeerRating != 0 || w.PeerEffects != 0 {
+		for _, pa := range pl.peers {
+			refs := p.OutcomesFor(pa.attr)
+			for k, ref := range refs {
+				out[ref.Product] += pl.peerTerm(*ref.Stats, pa.weight).total
+				if k%checkEvery == checkEvery-1 {
+					if err := ctx.Err(); err != nil {
+						return err
+					}
+				}
+			}
+		}
+	}
+	if pl.safetyIng != nil && w.Safety != 0 {
+		for _, i := range pl.aggravating {
+			users, pos := p.UsedBy(i), p.UsedByPositions(i)
+			for _, a := range p.Aggravations(i) {
+				if !containsAttr(pl.harmTargets, a.Attr) {
+					continue
+				}
+				base := -w.Safety * a.Severity
+				for k, x := range users {
+					pk := pos[k]
+					if pk < 0 {
+						pk = -pk
+					}
+					out[x] += base * positionWeight(pk)
+				}
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+	}
+	return ctx.Err()
+}
+
+// priors caches each product's prior contribution for one projection and parameter set.
+type priors struct {
+	proj   *graph.Projection
+	values []float64
+}
+
+// priorsFor returns the per-product prior contributions, computing them once per projection.
+func (r *Ranker) priorsFor(pl *plan) []float64 {
+	if c := r.priorCache.Load(); c != nil && c.proj == pl.proj {
+		return c.values
+	}
+	v := make([]float64, len(pl.proj.Products))
+	for x := range v {
+		v[x] = pl.prior(int32(x))
+	}
+	r.priorCache.Store(&priors{proj: pl.proj, values: v})
+	return v
+}
