@@ -25,6 +25,8 @@ type Recommender interface {
 	Recommend(ctx context.Context, req ranker.Request) (res ranker.Result, cached bool, err error)
 	// Stats describes the current projection; LastError is set while refreshes fail.
 	Stats() ranker.EngineStats
+	// Similar returns the products closest to one product; graph.ErrNotFound for an unknown id.
+	Similar(ctx context.Context, id string, k int) ([]ranker.SimilarItem, graph.DataVersion, error)
 }
 
 // recommendationRequest is the JSON body of POST /v1/recommendations.

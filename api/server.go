@@ -52,6 +52,8 @@ func New(d Deps) http.Handler {
 	r.GET("/readyz", handle(d.Log, h.readyz))
 	v1 := r.Group("/v1")
 	v1.GET("/products/:id", handle(d.Log, h.product))
+	v1.GET("/products/:id/similar", handle(d.Log, h.similar))
+	v1.GET("/status", handle(d.Log, h.status))
 	v1.POST("/recommendations", handle(d.Log, h.recommend))
 	v1.GET("/recommendations", handle(d.Log, h.recommendGET))
 	return r

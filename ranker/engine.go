@@ -190,3 +190,13 @@ func resultCost(r Result) int64 {
 	}
 	return cost
 }
+
+// Similar returns the k products closest to product id on the current snapshot.
+func (e *Engine) Similar(ctx context.Context, id string, k int) ([]SimilarItem, graph.DataVersion, error) {
+	s := e.snap.Load()
+	if s == nil {
+		return nil, graph.DataVersion{}, fmt.Errorf("ranker: %w: the projection is not built yet", graph.ErrUnavailable)
+	}
+	items, err := e.ranker.Similar(ctx, s.Projection, s.Vectors, id, k)
+	return items, s.Projection.Version, err
+}

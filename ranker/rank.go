@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/sourcegraph/conc"
+
 	"github.com/skingraph/skingraph/graph"
 )
 
@@ -58,34 +60,34 @@ func (r *Ranker) Rank(ctx context.Context, proj *graph.Projection, vecs Vectors,
 	prior := r.priorsFor(pl)
 	withAffinity := len(pl.liked) > 0 && vecs != nil && r.params.Weights.Affinity != 0
 
-	// Selection: one pass over the products, in chunks so that the budget is checked.
-	top := &topK{k: req.Offset + req.Limit}
+	// Selection: one pass over the products, split in shards that run concurrently, each in
+	// chunks so that the budget is checked; the shards' top-k lists merge deterministically.
+	k := req.Offset + req.Limit
 	n := int32(len(proj.Products))
-	for lo := int32(0); lo < n; lo += chunkSize {
-		if err := ctx.Err(); err != nil {
-			return Result{}, fmt.Errorf("ranker: %w: %w", graph.ErrUnavailable, err)
+	shards := selectShards(n)
+	parts := make([]selection, len(shards))
+	var wg conc.WaitGroup
+	for s := range shards {
+		wg.Go(func() {
+			parts[s] = r.selectRange(ctx, pl, buf, prior, withAffinity, shards[s][0], shards[s][1], k, deadline)
+		})
+	}
+	wg.Wait()
+	top := &topK{k: k}
+	for _, part := range parts {
+		if part.err != nil {
+			return Result{}, fmt.Errorf("ranker: %w: %w", graph.ErrUnavailable, part.err)
 		}
-		if !deadline.IsZero() && lo > 0 && r.now().After(deadline) {
-			res.Partial = true
-			break
+		res.Partial = res.Partial || part.partial
+		res.Total += part.total
+		res.ExcludedCount += part.excludedCount
+		for _, x := range part.excluded {
+			if len(res.Excluded) < MaxExclusions {
+				res.Excluded = append(res.Excluded, pl.exclusion(x))
+			}
 		}
-		for x := lo; x < min(lo+chunkSize, n); x++ {
-			ok, ex := pl.eligible(x)
-			if !ok {
-				if ex {
-					if res.ExcludedCount < MaxExclusions {
-						res.Excluded = append(res.Excluded, pl.exclusion(x))
-					}
-					res.ExcludedCount++
-				}
-				continue
-			}
-			s := buf.fit[x] + buf.peer[x] + prior[x]
-			if withAffinity {
-				s += pl.affinity(x)
-			}
-			top.offer(x, s)
-			res.Total++
+		for _, c := range part.top.items {
+			top.offer(c.x, c.score)
 		}
 	}
 
@@ -160,4 +162,60 @@ func (t *topK) sorted() []scored {
 		out[i] = heap.Pop(t).(scored)
 	}
 	return out
+}
+
+// selection is one shard's share of the selection pass.
+type selection struct {
+	top           *topK
+	total         int
+	excluded      []int32 // the first MaxExclusions, ascending
+	excludedCount int
+	partial       bool
+	err           error
+}
+
+// minShard is the smallest range worth a goroutine of its own.
+const minShard = 50_000
+
+// selectShards splits [0, n) into one range per core, or one range for small catalogues.
+func selectShards(n int32) [][2]int32 {
+	if n < 2*minShard {
+		return [][2]int32{{0, n}}
+	}
+	mid := n / 2
+	return [][2]int32{{0, mid}, {mid, n}}
+}
+
+// selectRange scores the eligible products of [lo, hi) and keeps the best k.
+func (r *Ranker) selectRange(ctx context.Context, pl *plan, buf *buffers, prior []float64, withAffinity bool, lo, hi int32, k int, deadline time.Time) selection {
+	sel := selection{top: &topK{k: k}}
+	for start := lo; start < hi; start += chunkSize {
+		if err := ctx.Err(); err != nil {
+			sel.err = err
+			return sel
+		}
+		if !deadline.IsZero() && start > lo && r.now().After(deadline) {
+			sel.partial = true
+			return sel
+		}
+		for x := start; x < min(start+chunkSize, hi); x++ {
+			ok, ex := pl.eligible(x)
+			if !ok {
+				if ex {
+					if sel.excludedCount < MaxExclusions {
+						sel.excluded = append(sel.excluded, x)
+					}
+					sel.excludedCount++
+				}
+				continue
+			}
+			s := buf.fit[x] + buf.peer[x] + prior[x]
+			if withAffinity {
+				s += pl.affinity(x)
+			}
+			sel.top.offer(x, s)
+			sel.total++
+		}
+	}
+	return sel
 }

@@ -399,3 +399,30 @@ func TestParamsValidate(t *testing.T) {
 		t.Errorf("New(bad) = %v", err)
 	}
 }
+
+func TestSimilarExplainsSharedIngredientsAndOutcomes(t *testing.T) {
+	p := fixture(t)
+	r := mustRanker(t)
+	items, err := r.Similar(context.Background(), p, testVectors(p), "p01", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(items) != 3 || items[0].Product.ID != "p05" {
+		t.Fatalf("similar to p01 = %+v, want p05 first", items)
+	}
+	kinds := map[string]bool{}
+	for _, w := range items[0].Why {
+		kinds[w.Kind] = true
+	}
+	if !kinds["embedding"] || !kinds["shared_ingredients"] {
+		t.Errorf("why = %+v", items[0].Why)
+	}
+	for i := 1; i < len(items); i++ {
+		if items[i].Similarity > items[i-1].Similarity {
+			t.Errorf("not sorted: %v", items)
+		}
+	}
+	if _, err := r.Similar(context.Background(), p, testVectors(p), "nope", 3); !errors.Is(err, graph.ErrNotFound) {
+		t.Errorf("unknown product: %v", err)
+	}
+}

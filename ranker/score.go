@@ -35,9 +35,7 @@ func getBuffers(n int) *buffers {
 		b = &buffers{fit: make([]float64, n), peer: make([]float64, n), excluded: make([]bool, n)}
 	}
 	b.fit, b.peer, b.excluded = b.fit[:n], b.peer[:n], b.excluded[:n]
-	clear(b.fit)
-	clear(b.peer)
-	clear(b.excluded)
+	clear(b.excluded) // the score arrays are cleared by the goroutines that fill them
 	return b
 }
 
@@ -48,8 +46,14 @@ func putBuffers(b *buffers) { bufferPool.Put(b) }
 func (pl *plan) scoreFamilies(ctx context.Context, buf *buffers) error {
 	var wg conc.WaitGroup
 	var errFit, errPeer error
-	wg.Go(func() { errFit = pl.addConcernFit(ctx, buf.fit) })
-	wg.Go(func() { errPeer = pl.addPeerAndSafety(ctx, buf.peer) })
+	wg.Go(func() {
+		clear(buf.fit)
+		errFit = pl.addConcernFit(ctx, buf.fit)
+	})
+	wg.Go(func() {
+		clear(buf.peer)
+		errPeer = pl.addPeerAndSafety(ctx, buf.peer)
+	})
 	wg.Wait()
 	if errFit != nil {
 		return errFit

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/skingraph/skingraph/testcontainers/neo4jtest"
 )
@@ -161,6 +162,64 @@ func TestRecommendationsOverHTTP(t *testing.T) {
 	resp, body = post(t, base+"/v1/recommendations", map[string]any{"profile": map[string]any{"skin_typ": "oily"}})
 	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(body), `"field":"profile.skin_typ"`) {
 		t.Errorf("unknown field: %d %s", resp.StatusCode, body)
+	}
+	if err := s.stop(t); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSimilarAndStatusOverHTTP checks similar products with their why and the engine status.
+func TestSimilarAndStatusOverHTTP(t *testing.T) {
+	neo4jtest.Store(t)
+	s := start(t, existingNeo4j(t), "up", "--http-addr", "127.0.0.1:0")
+	base := "http://" + s.addr
+	var sim struct {
+		Items []struct {
+			Product struct {
+				ID string `json:"id"`
+			} `json:"product"`
+			Similarity float64 `json:"similarity"`
+			Why        []struct {
+				Kind string `json:"kind"`
+				Text string `json:"text"`
+			} `json:"why"`
+		} `json:"items"`
+	}
+	getJSON(t, base+"/v1/products/demo-0001/similar?limit=5", http.StatusOK, &sim)
+	if len(sim.Items) != 5 {
+		t.Fatalf("similar = %+v", sim)
+	}
+	for i, it := range sim.Items {
+		if it.Product.ID == "demo-0001" || len(it.Why) == 0 || it.Why[0].Kind != "embedding" {
+			t.Errorf("item %d = %+v", i, it)
+		}
+		if i > 0 && it.Similarity > sim.Items[i-1].Similarity {
+			t.Errorf("not sorted by similarity: %+v", sim.Items)
+		}
+	}
+	getJSON(t, base+"/v1/products/nope/similar", http.StatusNotFound, nil)
+
+	// Identical requests: after the first, they are cache hits (Ristretto admits sets
+	// asynchronously, so give it a few requests), and the status shows them.
+	for range 5 {
+		resp, body := post(t, base+"/v1/recommendations", map[string]any{"profile": map[string]any{"skin_type": "dry"}})
+		if resp.StatusCode != 200 {
+			t.Fatalf("%d %s", resp.StatusCode, body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	var st struct {
+		DataVersion int64 `json:"data_version"`
+		Projection  struct {
+			Nodes int `json:"nodes"`
+		} `json:"projection"`
+		Cache struct {
+			Hits uint64 `json:"hits"`
+		} `json:"cache"`
+	}
+	getJSON(t, base+"/v1/status", http.StatusOK, &st)
+	if st.DataVersion != 1 || st.Projection.Nodes == 0 || st.Cache.Hits == 0 {
+		t.Errorf("status = %+v", st)
 	}
 	if err := s.stop(t); err != nil {
 		t.Fatal(err)

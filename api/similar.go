@@ -1,0 +1,60 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/skingraph/skingraph/ranker"
+)
+
+// similar answers GET /v1/products/{id}/similar?limit=N.
+func (h *handlers) similar(c *gin.Context) error {
+	limit := 10
+	if v := c.Query("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > ranker.MaxLimit {
+			return &Problem{Status: http.StatusBadRequest, Title: "Invalid limit",
+				Errors: []FieldIssue{{Field: "limit", Message: "must be a whole number from 1 to 100"}}}
+		}
+		limit = n
+	}
+	items, version, err := h.d.Recommender.Similar(c.Request.Context(), strings.TrimSpace(c.Param("id")), limit)
+	if err != nil {
+		return err
+	}
+	out := make([]gin.H, 0, len(items))
+	for _, it := range items {
+		whys := make([]whyJSON, 0, len(it.Why))
+		for _, w := range it.Why {
+			whys = append(whys, whyJSON{Kind: w.Kind, Text: w.Text, Contribution: w.Contribution, Path: toPathJSON(w.Path), Cypher: w.Cypher, Evidence: w.Evidence})
+		}
+		out = append(out, gin.H{"product": productFieldsJSON(it.Product, nil), "similarity": it.Similarity, "why": whys})
+	}
+	c.Header("Cache-Control", "public, max-age=60")
+	c.JSON(http.StatusOK, gin.H{"items": out, "data_version": version.N, "generated_at": time.Now().UTC().Format(time.RFC3339Nano)})
+	return nil
+}
+
+// status answers GET /v1/status: the projection, embeddings and cache as the engine sees them.
+func (h *handlers) status(c *gin.Context) error {
+	st := h.d.Recommender.Stats()
+	c.Header("Cache-Control", "no-store")
+	out := gin.H{
+		"data_version": st.Version.N,
+		"projection": gin.H{
+			"built_at": st.BuiltAt.Format(time.RFC3339Nano), "build_ms": st.BuildTime.Milliseconds(),
+			"embed_ms": st.EmbedTime.Milliseconds(), "nodes": st.Nodes, "relationships": st.Edges,
+		},
+		"cache":    gin.H{"hits": st.CacheHits, "misses": st.CacheMisses, "hit_ratio": st.CacheHitRatio},
+		"degraded": st.LastError != "",
+	}
+	if st.LastError != "" {
+		out["last_refresh_error_at"] = st.LastErrorAt.Format(time.RFC3339Nano)
+	}
+	c.JSON(http.StatusOK, out)
+	return nil
+}
