@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/skingraph/skingraph/graph"
 	"github.com/skingraph/skingraph/testcontainers/neo4jtest"
 )
 
@@ -220,6 +221,58 @@ func TestSimilarAndStatusOverHTTP(t *testing.T) {
 	getJSON(t, base+"/v1/status", http.StatusOK, &st)
 	if st.DataVersion != 1 || st.Projection.Nodes == 0 || st.Cache.Hits == 0 {
 		t.Errorf("status = %+v", st)
+	}
+	if err := s.stop(t); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestProjectionFollowsLoads: a load committed while the API serves is reflected within
+// seconds (the engine polls the data version), and no stale cached result survives it.
+func TestProjectionFollowsLoads(t *testing.T) {
+	store := neo4jtest.Store(t)
+	env := existingNeo4j(t)
+	env["SKINGRAPH_REFRESH_INTERVAL"] = "200ms"
+	s := start(t, env, "up", "--http-addr", "127.0.0.1:0")
+	base := "http://" + s.addr
+	req := map[string]any{"profile": map[string]any{"skin_type": "dry"}, "limit": 3, "explain": "none"}
+	_, body := post(t, base+"/v1/recommendations", req)
+	var before recResponse
+	if err := json.Unmarshal(body, &before); err != nil || before.DataVersion != 1 {
+		t.Fatalf("before: %s", body)
+	}
+
+	// A merchandiser load: the top product becomes unaffordable and a filter excludes it.
+	ctx := t.Context()
+	p, err := store.Product(ctx, before.Items[0].Product.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Price = 999
+	res, err := store.WriteLoad(ctx, graph.Load{ID: "price-change", Kind: "products", Source: "test", Products: []graph.Product{p.Product}})
+	if err != nil || res.Version.N != 2 {
+		t.Fatalf("load: %+v %v", res, err)
+	}
+	req["filters"] = map[string]any{"max_price": 500}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, body = post(t, base+"/v1/recommendations", req)
+		var after recResponse
+		if err := json.Unmarshal(body, &after); err != nil {
+			t.Fatal(err)
+		}
+		if after.DataVersion == 2 {
+			for _, it := range after.Items {
+				if it.Product.ID == p.ID {
+					t.Errorf("%s costs 999 now but is still recommended under 500", p.ID)
+				}
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the API still serves data version %d 10 s after the load", after.DataVersion)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 	if err := s.stop(t); err != nil {
 		t.Fatal(err)
