@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime"
 	"slices"
 	"testing"
 	"time"
@@ -35,9 +36,17 @@ func BenchmarkRank(b *testing.B) {
 	}
 	for _, n := range sizes {
 		b.Run(fmt.Sprintf("products=%d", n), func(b *testing.B) {
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			start := time.Now()
 			p := syntheticProjection(b, n, 42)
+			built := time.Since(start)
+			runtime.GC()
+			runtime.ReadMemStats(&after)
 			nodes, edges := p.Size()
-			b.Logf("projection: %d products, %d nodes, %d relationships", n, nodes, edges)
+			b.Logf("projection: %d products, %d nodes, %d relationships, built in %s, %d MiB live heap",
+				n, nodes, edges, built.Round(time.Millisecond), (after.HeapAlloc-before.HeapAlloc)>>20)
 			benchmarkRank(b, p)
 		})
 	}
