@@ -56,6 +56,7 @@ type Neo4j struct {
 	Username string
 	Password string
 	Provider Provider
+	DataDir  string // local provider: where Neo4j keeps its data
 
 	stop func(context.Context) error
 }
@@ -135,7 +136,7 @@ func startLocal(ctx context.Context, opts Options) (*Neo4j, error) {
 		return nil, fmt.Errorf("testcontainers: local neo4j: %w", err)
 	}
 	return &Neo4j{
-		URI: srv.URI, Username: "neo4j", Password: opts.Password, Provider: ProviderLocal,
+		URI: srv.URI, Username: "neo4j", Password: opts.Password, Provider: ProviderLocal, DataDir: dataDir,
 		stop: func(ctx context.Context) error {
 			err := srv.Stop(ctx)
 			if temporary {

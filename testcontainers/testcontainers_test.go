@@ -1,0 +1,75 @@
+package testcontainers
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/skingraph/skingraph/testcontainers/launcher"
+)
+
+func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestStartUsesAnExistingServerFromTheEnvironment(t *testing.T) {
+	db, err := Start(context.Background(), Options{Getenv: envOf(map[string]string{
+		"SKINGRAPH_NEO4J_URI": "neo4j+s://example.invalid:7687", "SKINGRAPH_NEO4J_PASSWORD": "pw",
+	})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if db.Provider != ProviderExisting || db.URI != "neo4j+s://example.invalid:7687" || db.Username != "neo4j" || db.Password != "pw" {
+		t.Errorf("db = %+v", db)
+	}
+	if err := db.Stop(context.Background()); err != nil {
+		t.Errorf("stopping a server someone else runs: %v", err)
+	}
+}
+
+func TestStartRejectsAnUnknownProvider(t *testing.T) {
+	_, err := Start(context.Background(), Options{Getenv: envOf(map[string]string{"SKINGRAPH_NEO4J_PROVIDER": "kubernetes"})})
+	if err == nil || !strings.Contains(err.Error(), `unknown provider "kubernetes"`) {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestLocalProviderNamesTheMissingTool(t *testing.T) {
+	t.Setenv("PATH", t.TempDir()) // neither java nor mvn
+	_, err := Start(context.Background(), Options{Provider: ProviderLocal, Getenv: envOf(nil)})
+	if !errors.Is(err, launcher.ErrMissingTool) || !strings.Contains(err.Error(), "java") {
+		t.Errorf("err = %v, want launcher.ErrMissingTool naming java", err)
+	}
+}
+
+// TestLocalProviderStartsAndStopsCleanly starts a real local Neo4j, checks Bolt answers,
+// stops it and checks that the process and the temporary data folder are gone.
+func TestLocalProviderStartsAndStopsCleanly(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	db, err := Start(ctx, Options{Provider: ProviderLocal, HeapMB: 512, PageCache: "64m", Getenv: envOf(nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := strings.TrimPrefix(db.URI, "bolt://")
+	conn, err := net.DialTimeout("tcp", host, 5*time.Second)
+	if err != nil {
+		t.Fatalf("bolt at %s does not answer: %v", host, err)
+	}
+	conn.Close()
+	if _, err := os.Stat(db.DataDir); err != nil {
+		t.Fatalf("data folder: %v", err)
+	}
+	if err := db.Stop(ctx); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+	if c, err := net.DialTimeout("tcp", host, time.Second); err == nil {
+		c.Close()
+		t.Errorf("bolt at %s still answers after Stop", host)
+	}
+	if _, err := os.Stat(db.DataDir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("temporary data folder %s survives Stop (%v)", db.DataDir, err)
+	}
+}
