@@ -59,9 +59,11 @@ func (b *ProjectionBuilder) AddIngredient(i ProjectedIngredient) {
 	b.ingredients = append(b.ingredients, i)
 }
 
-// AddContains adds a CONTAINS edge.
+// AddContains adds a CONTAINS edge. Positions are clamped to 1..32767 (a missing position
+// counts as first).
 func (b *ProjectionBuilder) AddContains(productID, inci string, position int, mayContain bool) {
-	b.contains = append(b.contains, rawUse{productID, inci, Use{Position: int16(min(position, 32767)), MayContain: mayContain}})
+	position = max(1, min(position, 32767))
+	b.contains = append(b.contains, rawUse{productID, inci, Use{Position: int16(position), MayContain: mayContain}})
 }
 
 // AddTreats adds a TREATS edge; unknown concerns or evidence levels are skipped.

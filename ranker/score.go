@@ -61,8 +61,9 @@ func (pl *plan) scoreFamilies(ctx context.Context, buf *buffers) error {
 	return errPeer
 }
 
-// addConcernFit adds the concern-fit and claim paths, in the order explain lists them per
-// product: ingredient paths (by ingredient id, then treat order), then claims.
+// addConcernFit adds the concern-fit paths (walking ingredients by id, so a product's terms
+// arrive in ingredient order, not in the label order explain lists them in: the sums agree to
+// rounding, far inside the 1e-6 of the decomposition invariant), then the claim paths.
 func (pl *plan) addConcernFit(ctx context.Context, out []float64) error {
 	p, w := pl.proj, pl.params.Weights
 	walked := 0

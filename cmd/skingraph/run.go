@@ -42,6 +42,8 @@ commands:
             load the demo data when the graph is empty, and serve the API
   serve     migrate the schema and serve the API against SKINGRAPH_NEO4J_URI
   load demo load the bundled ingredient knowledge base and demo catalogue (idempotent)
+  load sephora --products product_info.csv --reviews reviews.csv [--reviews ...] [--all-categories]
+            load the public Sephora data set with the knowledge base (idempotent)
   neo4j     start a local Neo4j and print its URI and credentials until interrupted
   version   print the version
 
@@ -91,17 +93,22 @@ func run(ctx context.Context, args []string, env Env) error {
 			return serve(ctx, cfg, log, env, store)
 		})
 	case "load":
-		if fs.NArg() != 1 || fs.Arg(0) != "demo" {
-			return fmt.Errorf("usage: skingraph load demo (got %q)", fs.Args())
+		switch {
+		case fs.NArg() == 1 && fs.Arg(0) == "demo":
+			return withStore(ctx, cfg, log, env, func(store *cypher.Store) error {
+				res, err := loader.LoadDemo(ctx, store, datasets.FS, time.Now())
+				if err != nil {
+					return err
+				}
+				printLoad(env.Stdout, res)
+				return nil
+			})
+		case fs.NArg() >= 1 && fs.Arg(0) == "sephora":
+			return withStore(ctx, cfg, log, env, func(store *cypher.Store) error {
+				return loadSephoraCommand(ctx, store, fs.Args()[1:], env.Stdout)
+			})
 		}
-		return withStore(ctx, cfg, log, env, func(store *cypher.Store) error {
-			res, err := loader.LoadDemo(ctx, store, datasets.FS, time.Now())
-			if err != nil {
-				return err
-			}
-			printLoad(env.Stdout, res)
-			return nil
-		})
+		return fmt.Errorf("usage: skingraph load demo | skingraph load sephora --products FILE --reviews FILE... (got %q)", fs.Args())
 	case "neo4j":
 		return runNeo4j(ctx, cfg, log, env)
 	}

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/skingraph/skingraph/loader"
+)
+
+const loadSephoraUsage = `usage: skingraph load sephora --products FILE --reviews FILE [--reviews FILE ...] [--all-categories]
+
+Loads the public Sephora data set (product_info.csv and reviews_*.csv) with the bundled
+ingredient knowledge base, in one transaction. Only skincare products are kept unless
+--all-categories is given; reviews of products that are not loaded are left out and counted.`
+
+// stringsFlag is a flag that may be repeated; each use adds a value.
+type stringsFlag []string
+
+func (s *stringsFlag) String() string { return strings.Join(*s, ",") }
+
+func (s *stringsFlag) Set(v string) error {
+	if v == "" {
+		return errors.New("empty file name")
+	}
+	*s = append(*s, v)
+	return nil
+}
+
+// loadSephoraCommand runs `skingraph load sephora`: it parses args (the arguments after
+// "sephora"), loads the files through store and prints a summary to stdout.
+func loadSephoraCommand(ctx context.Context, store loader.Writer, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("skingraph load sephora", flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors are returned; -h prints the usage below
+	products := fs.String("products", "", "the Sephora `product_info.csv` file")
+	var reviews stringsFlag
+	fs.Var(&reviews, "reviews", "a Sephora reviews `file` (repeat for several)")
+	all := fs.Bool("all-categories", false, "keep products of every category, not only skincare")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(stdout, loadSephoraUsage)
+			fs.SetOutput(stdout)
+			fs.PrintDefaults()
+			return nil
+		}
+		return fmt.Errorf("%w\n%s", err, loadSephoraUsage)
+	}
+	switch {
+	case fs.NArg() > 0:
+		return fmt.Errorf("unexpected arguments %q\n%s", fs.Args(), loadSephoraUsage)
+	case *products == "":
+		return fmt.Errorf("--products is required\n%s", loadSephoraUsage)
+	case len(reviews) == 0:
+		return fmt.Errorf("at least one --reviews is required\n%s", loadSephoraUsage)
+	}
+
+	start := time.Now()
+	res, stats, err := loader.LoadSephora(ctx, store, *products, reviews, loader.SephoraOptions{SkincareOnly: !*all}, start)
+	if err != nil {
+		return err
+	}
+	took := time.Since(start)
+	printLoad(stdout, res)
+	printSephoraStats(stdout, stats, !*all, len(reviews))
+	rows := stats.ProductRows + stats.ReviewRows
+	fmt.Fprintf(stdout, "  took         %s (%d rows, %.0f rows/s, read and write)\n",
+		took.Round(time.Millisecond), rows, float64(rows)/max(took.Seconds(), 1e-9))
+	return nil
+}
+
+// printSephoraStats writes what a Sephora load read, kept and left out.
+func printSephoraStats(w io.Writer, s loader.SephoraStats, skincareOnly bool, files int) {
+	skipped := ""
+	if skincareOnly {
+		skipped = fmt.Sprintf("%d not skincare, ", s.ProductsSkipped)
+	}
+	fmt.Fprintf(w, "  products     %d kept of %d rows (%s%d without a category, %d without ingredients)\n",
+		s.Products, s.ProductRows, skipped, s.Uncategorised, s.NoIngredients)
+	fmt.Fprintf(w, "  ingredients  %d distinct on labels, %d of them in the knowledge base\n",
+		s.Ingredients, s.CuratedIngredients)
+	fileWord := "files"
+	if files == 1 {
+		fileWord = "file"
+	}
+	fmt.Fprintf(w, "  reviews      %d kept of %d rows in %d %s by %d reviewers (left out: %d duplicates, %d of skipped products, %d of unknown products)\n",
+		s.Reviews, s.ReviewRows, files, fileWord, s.Reviewers, s.DuplicateReviews, s.ReviewsOfSkippedProducts, s.ReviewsOfUnknownProducts)
+	names := make([]string, 0, len(s.Effects))
+	for e := range s.Effects {
+		names = append(names, e)
+	}
+	sort.Strings(names)
+	parts := make([]string, 0, len(names))
+	for _, e := range names {
+		parts = append(parts, fmt.Sprintf("%s %d", e, s.Effects[e]))
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "none")
+	}
+	fmt.Fprintf(w, "  effects      %s\n", strings.Join(parts, ", "))
+}

@@ -1,0 +1,349 @@
+package cypher
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/skingraph/skingraph/graph"
+	"github.com/skingraph/skingraph/ranker"
+)
+
+// ReferenceItem is one product ranked by the Cypher reference ranker.
+type ReferenceItem struct {
+	ID    string
+	Score float64
+	// Families holds the score of each path family, by ranker kind: concern_fit, claim, peer,
+	// safety and prior. Score is their sum.
+	Families map[string]float64
+}
+
+// referenceFamilies are the family kinds ReferenceRankCypher returns, in the order it sums them.
+var referenceFamilies = []string{ranker.KindConcernFit, ranker.KindClaim, ranker.KindPeer, ranker.KindSafety, ranker.KindPrior}
+
+// ReferenceRankCypher is the whole reference ranker: the ranking model of package ranker
+// (DESIGN.md section 3) written as one Cypher query, to be read as the specification of the
+// scores. Every value comes in as a $parameter.
+const ReferenceRankCypher = `
+// =============================================================================================
+// SKINGRAPH REFERENCE RANKER: the ranking model, computed with Cypher alone.
+//
+// For a profile p the score of a product x is a sum of path families:
+//
+//   score(x) = concern_fit + claim + peer + safety + prior
+//
+// (the sixth family, affinity to liked products, needs embeddings and is not computed here).
+// Each family but the prior is a sum over paths of the graph that start at x and end at
+// something the profile declares; the prior is x's overall rating and review volume. The
+// query returns, for the page asked for, every product's id, score and the score of each
+// family.
+//
+// Parameters (all numbers are floats unless said otherwise):
+//   $weights           {concern_fit, claim, peer_rating, peer_effects, safety, prior}
+//                      the weight of each family; 0 switches a family off
+//   $smoothing         m: the pseudo-reviews at the catalogue mean every rating and effect
+//                      share is shrunk with (Bayesian average)
+//   $attr_weight       {skin_type, skin_tone, concern}: how much a peer outcome counts, by the
+//                      kind of attribute shared with the reviewers
+//   $evidence          {clinical, 'in-vitro', 'expert-consensus'}: the confidence given to
+//                      each evidence level of a TREATS edge
+//   $popularity_share  how much of the prior comes from review volume rather than rating
+//   $profile           the person:
+//     .skin_type, .skin_tone              names, '' when not declared
+//     .concerns                           Concern names, in the profile's order
+//     .sensitivities, .avoid_ingredients  hard exclusions: Sensitivity names, Ingredient inci keys
+//     .liked_products, .disliked_products Product ids: neither is recommended
+//   $filters           .categories, .brands ([] = any), .max_price (0 = no limit)
+//   $offset, $limit    the page (integers)
+//
+// (The lists travel inside the $profile and $filters maps so that Neo4j plans the query once:
+// it caches a plan per parameter shape, and lists of different lengths are different shapes.)
+//
+// Sums are written as reduce() over lists collected in a fixed order (label position, then
+// ingredient, then target), so that each family equals, to the last bit, the sum of the
+// in-memory ranker's explanations of that family, and products with the same paths tie
+// exactly; mathematically each is a plain sum. The one exception is ln(1 + n) in the prior:
+// Cypher's log() and Go's math.Log1p may differ in the last bit (about 1e-17 on a score), the
+// same for every product with the same review count.
+// =============================================================================================
+
+// ---------------------------------------------------------------------------------------------
+// 1. Catalogue priors, from the skin-type Outcome nodes (every review that states a skin type
+//    is counted exactly once there):
+//      mu    = Σ count·mean_rating        / Σ count   the mean review rating
+//      gamma = Σ (improved + hydration)   / Σ count   the share of reviews with a good effect
+//      beta  = Σ (breakout + irritation)  / Σ count   the share of reviews with a bad effect
+//    With no such reviews: mu = 4, gamma = beta = 0.
+// ---------------------------------------------------------------------------------------------
+CALL () {
+  MATCH (p:Product)-[:HAS_OUTCOME]->(o:Outcome {kind: 'skin_type'})
+  WITH o ORDER BY p.id, o.attribute
+  WITH collect(toFloat(o.count) * o.mean_rating)                        AS rating_terms,
+       sum(toFloat(o.count))                                            AS n,
+       toFloat(sum(coalesce(o.improved, 0) + coalesce(o.hydration, 0)))  AS good,
+       toFloat(sum(coalesce(o.breakout, 0) + coalesce(o.irritation, 0))) AS bad
+  RETURN CASE WHEN n > 0 THEN reduce(s = 0.0, t IN rating_terms | s + t) / n ELSE 4.0 END AS mu,
+         CASE WHEN n > 0 THEN good / n ELSE 0.0 END                                   AS gamma,
+         CASE WHEN n > 0 THEN bad / n ELSE 0.0 END                                    AS beta
+}
+
+// The largest review count of any product (the whole catalogue, not only the candidates):
+// popularity is measured against it.
+CALL () {
+  MATCH (p:Product)
+  RETURN max(coalesce(p.review_count, 0)) AS max_reviews
+}
+
+// The ingredients the profile rules out: the avoided ones, and those that AGGRAVATE a declared
+// Sensitivity. A product that contains any of them (on its label or as "may contain") is
+// excluded whatever its score would be (step 3).
+CALL () {
+  MATCH (i:Ingredient)
+  WHERE i.inci IN $profile.avoid_ingredients
+     OR EXISTS { (i)-[:AGGRAVATES]->(s:Sensitivity) WHERE s.name IN $profile.sensitivities }
+  RETURN collect(i) AS ruled_out
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. The profile.
+//    concerns: the declared concerns, duplicates dropped, in the profile's order.
+//    peers:    the attributes peer outcomes are looked up by, in this order: the skin type, the
+//              skin tone, then the concerns; each with the weight of its kind.
+// ---------------------------------------------------------------------------------------------
+WITH mu, gamma, beta, max_reviews, ruled_out,
+     reduce(seen = [], c IN $profile.concerns | CASE WHEN c IN seen THEN seen ELSE seen + c END) AS concerns
+WITH mu, gamma, beta, max_reviews, ruled_out, concerns,
+     [a IN [{kind: 'skin_type', name: $profile.skin_type, weight: $attr_weight.skin_type},
+            {kind: 'skin_tone', name: $profile.skin_tone, weight: $attr_weight.skin_tone}] WHERE a.name <> '']
+     + [c IN concerns | {kind: 'concern', name: c, weight: $attr_weight.concern}] AS peers
+
+// ---------------------------------------------------------------------------------------------
+// 3. Candidates: the products that pass the filters, are neither liked (already known) nor
+//    disliked, and contain no ingredient the profile rules out.
+// ---------------------------------------------------------------------------------------------
+MATCH (x:Product)
+WHERE (size($filters.categories) = 0 OR coalesce(x.category, '') IN $filters.categories)
+  AND (size($filters.brands) = 0 OR coalesce(x.brand, '') IN $filters.brands)
+  AND NOT ($filters.max_price > 0 AND coalesce(x.price, 0.0) > $filters.max_price)
+  AND NOT x.id IN $profile.disliked_products
+  AND NOT x.id IN $profile.liked_products
+  AND NOT EXISTS { (x)-[:CONTAINS]->(i:Ingredient) WHERE i IN ruled_out }
+
+// ---------------------------------------------------------------------------------------------
+// 4. Concern fit: for every path  x -CONTAINS-> ingredient -TREATS-> concern of the profile
+//
+//      weights.concern_fit · efficacy · evidence[level] · 1/sqrt(position)
+//
+//    position is the ingredient's 1-based place on the label (earlier = more of it; positions
+//    below 1 count as 1). Ingredients the label only "may contain" promise nothing: skipped.
+//    TREATS edges whose evidence level is not one of $evidence's are not ranked.
+// ---------------------------------------------------------------------------------------------
+CALL (x, concerns) {
+  MATCH (x)-[c:CONTAINS]->(i:Ingredient)-[t:TREATS]->(k:Concern)
+  WHERE k.name IN concerns
+    AND NOT coalesce(c.may_contain, false)
+    AND t.evidence IN keys($evidence)
+  WITH i, k, CASE WHEN coalesce(c.position, 0) < 1 THEN 1 ELSE c.position END AS position,
+       coalesce(t.efficacy, 0.0) AS efficacy, $evidence[t.evidence] AS confidence
+  WITH i, k, position, $weights.concern_fit * efficacy * confidence * (1.0 / sqrt(toFloat(position))) AS term
+  ORDER BY position, i.inci, k.name
+  RETURN reduce(s = 0.0, v IN collect(term) | s + v) AS concern_fit
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. Claim: for every concern of the profile that x -CLAIMS-> (what the brand says):
+//
+//      weights.claim
+// ---------------------------------------------------------------------------------------------
+CALL (x, concerns) {
+  MATCH (x)-[:CLAIMS]->(k:Concern)
+  WHERE k.name IN concerns
+  WITH DISTINCT k
+  RETURN reduce(s = 0.0, claimed IN collect(k) | s + $weights.claim) AS claim
+}
+
+// ---------------------------------------------------------------------------------------------
+// 6. Peer outcomes: for every attribute a of the profile (peers, step 2) for which x has an
+//    Outcome, the aggregate of the reviews of x by people who share a:
+//      x -HAS_OUTCOME-> (o:Outcome {kind, attribute}) -FOR-> a
+//    With n = o.count reviews and m = $smoothing pseudo-reviews at the catalogue means:
+//      rating = (n · o.mean_rating            + m · mu)    / (n + m)   smoothed mean rating
+//      good   = ((o.improved + o.hydration)   + m · gamma) / (n + m)   smoothed good-effect share
+//      bad    = ((o.breakout + o.irritation)  + m · beta)  / (n + m)   smoothed bad-effect share
+//    and the path adds
+//      attr_weight[kind of a] · ( weights.peer_rating  · (rating - mu) / 4
+//                               + weights.peer_effects · ((good - gamma) - 2 · (bad - beta)) )
+//    i.e. better-than-average ratings and good effects raise the score; bad effects count double.
+// ---------------------------------------------------------------------------------------------
+CALL (x, peers, mu, gamma, beta) {
+  UNWIND range(0, size(peers) - 1) AS slot
+  WITH slot, peers[slot] AS a
+  MATCH (x)-[:HAS_OUTCOME]->(o:Outcome)
+  WHERE o.kind = a.kind AND o.attribute = a.name
+  WITH slot, a, toFloat(o.count) AS n, o.mean_rating AS mean_rating,
+       toFloat(coalesce(o.improved, 0) + coalesce(o.hydration, 0))  AS good_n,
+       toFloat(coalesce(o.breakout, 0) + coalesce(o.irritation, 0)) AS bad_n
+  WITH slot, a,
+       (n * mean_rating + $smoothing * mu)    / (n + $smoothing) AS rating,
+       (good_n          + $smoothing * gamma) / (n + $smoothing) AS good,
+       (bad_n           + $smoothing * beta)  / (n + $smoothing) AS bad
+  WITH slot, a.weight * ($weights.peer_rating * (rating - mu) / 4
+                         + $weights.peer_effects * ((good - gamma) - 2 * (bad - beta))) AS term
+  ORDER BY slot
+  RETURN reduce(s = 0.0, v IN collect(term) | s + v) AS peer
+}
+
+// ---------------------------------------------------------------------------------------------
+// 7. Safety: for every path  x -CONTAINS-> ingredient -AGGRAVATES-> the profile's SkinType or
+//    one of its Concerns (declared Sensitivities are hard exclusions instead, step 3):
+//
+//      - weights.safety · severity · 1/sqrt(position)
+//
+//    "May contain" ingredients count here: a possible irritant is still a risk.
+// ---------------------------------------------------------------------------------------------
+CALL (x, concerns) {
+  MATCH (x)-[c:CONTAINS]->(i:Ingredient)-[a:AGGRAVATES]->(t)
+  WHERE (t:SkinType AND $profile.skin_type <> '' AND t.name = $profile.skin_type)
+     OR (t:Concern AND t.name IN concerns)
+  WITH i, t, CASE WHEN coalesce(c.position, 0) < 1 THEN 1 ELSE c.position END AS position,
+       coalesce(a.severity, 0.0) AS severity
+  WITH i, t, position, -$weights.safety * severity * (1.0 / sqrt(toFloat(position))) AS term
+  ORDER BY position, i.inci, CASE WHEN t:SkinType THEN 0 ELSE 1 END, t.name
+  RETURN reduce(s = 0.0, v IN collect(term) | s + v) AS safety
+}
+
+// ---------------------------------------------------------------------------------------------
+// 8. Prior: quality and popularity of x over all reviews, for cold start and tie-breaks.
+//    With n = x.review_count and r = x.rating (mu when n = 0):
+//      shrunk     = (n · r + m · mu) / (n + m)                  the rating shrunk towards mu
+//      popularity = ln(1 + n) / ln(1 + max_reviews)             review volume in [0, 1]
+//                                                               (0 when max_reviews = 0)
+//      prior      = weights.prior · ((shrunk - mu) / 4 + popularity_share · popularity)
+// ---------------------------------------------------------------------------------------------
+WITH x, concern_fit, claim, peer, safety, mu, max_reviews,
+     toFloat(coalesce(x.review_count, 0)) AS n, toFloat(coalesce(x.rating, 0.0)) AS rating
+WITH x, concern_fit, claim, peer, safety, mu, max_reviews, n,
+     CASE WHEN n = 0 THEN mu ELSE rating END AS r
+WITH x, concern_fit, claim, peer, safety, mu,
+     CASE WHEN n + $smoothing > 0 THEN (n * r + $smoothing * mu) / (n + $smoothing) ELSE mu END AS shrunk,
+     CASE WHEN max_reviews > 0 THEN log(1.0 + n) / log(1.0 + toFloat(max_reviews)) ELSE 0.0 END AS popularity
+WITH x, concern_fit, claim, peer, safety,
+     CASE WHEN $weights.prior = 0 THEN 0.0
+          ELSE $weights.prior * ((shrunk - mu) / 4 + $popularity_share * popularity) END AS prior
+
+// ---------------------------------------------------------------------------------------------
+// 9. The score is the sum of the families. Best first; equal scores by product id ascending.
+// ---------------------------------------------------------------------------------------------
+WITH x.id AS id, concern_fit, claim, peer, safety, prior,
+     concern_fit + claim + peer + safety + prior AS score
+ORDER BY score DESC, id ASC
+SKIP $offset LIMIT $limit
+RETURN id, score,
+       {concern_fit: concern_fit, claim: claim, peer: peer, safety: safety, prior: prior} AS families
+`
+
+// ReferenceRank ranks products with Cypher alone, for the profile, filters and parameters of req
+// (affinity is not computed: it needs embeddings; callers compare with Weights.Affinity = 0 or
+// no liked products). It validates params and req as the ranker does (ErrInvalid) and returns
+// the page Offset..Offset+Limit, best first, ties broken by product id.
+func (s *Store) ReferenceRank(ctx context.Context, params ranker.Params, req ranker.Request) ([]ReferenceItem, error) {
+	if err := params.Validate(); err != nil {
+		return nil, fmt.Errorf("cypher: reference rank: %w: %w", graph.ErrInvalid, err)
+	}
+	if err := validateReferenceRequest(&req); err != nil {
+		return nil, fmt.Errorf("cypher: reference rank: %w", err)
+	}
+	recs, err := s.read(ctx, ReferenceRankCypher, referenceParams(params, req))
+	if err != nil {
+		return nil, fmt.Errorf("cypher: reference rank: %w", err)
+	}
+	items := make([]ReferenceItem, 0, len(recs))
+	for _, r := range recs {
+		m := r.AsMap()
+		fams, _ := m["families"].(map[string]any)
+		item := ReferenceItem{ID: str(m["id"]), Score: f64(m["score"]), Families: make(map[string]float64, len(referenceFamilies))}
+		for _, k := range referenceFamilies {
+			item.Families[k] = f64(fams[k])
+		}
+		items = append(items, item)
+	}
+	return items, nil
+}
+
+// referenceParams turns the parameters and the request into the query's $parameters.
+func referenceParams(params ranker.Params, req ranker.Request) map[string]any {
+	w := params.Weights
+	// Only the evidence levels of the vocabulary are ranked: the projection drops the others.
+	evidence := map[string]any{}
+	for _, level := range graph.Evidence.Names() {
+		evidence[level] = params.Evidence[level]
+	}
+	p := req.Profile
+	return map[string]any{
+		"weights": map[string]any{
+			"concern_fit": w.ConcernFit, "claim": w.Claim, "peer_rating": w.PeerRating,
+			"peer_effects": w.PeerEffects, "safety": w.Safety, "prior": w.Prior,
+		},
+		"smoothing": params.Smoothing,
+		"attr_weight": map[string]any{
+			"skin_type": params.AttrWeight.SkinType, "skin_tone": params.AttrWeight.SkinTone, "concern": params.AttrWeight.Concern,
+		},
+		"evidence":         evidence,
+		"popularity_share": params.PopularityShare,
+		"profile": map[string]any{
+			"skin_type":         p.SkinType,
+			"skin_tone":         p.SkinTone,
+			"concerns":          nonNil(p.Concerns),
+			"sensitivities":     nonNil(p.Sensitivities),
+			"avoid_ingredients": nonNil(p.AvoidIngredients),
+			"liked_products":    nonNil(p.LikedProducts),
+			"disliked_products": nonNil(p.DislikedProducts),
+		},
+		"filters": map[string]any{
+			"categories": nonNil(req.Filters.Categories),
+			"brands":     nonNil(req.Filters.Brands),
+			"max_price":  req.Filters.MaxPrice,
+		},
+		"offset": int64(req.Offset),
+		"limit":  int64(req.Limit),
+	}
+}
+
+// validateReferenceRequest applies the ranker's request rules: Limit defaults to 10 and is at
+// most ranker.MaxLimit, names are canonical vocabulary names.
+func validateReferenceRequest(req *ranker.Request) error {
+	verr := &graph.ValidationError{}
+	if req.Limit == 0 {
+		req.Limit = 10
+	}
+	if req.Limit < 1 || req.Limit > ranker.MaxLimit {
+		verr.Add(0, "limit", fmt.Sprintf("must be 1 to %d, got %d", ranker.MaxLimit, req.Limit))
+	}
+	if req.Offset < 0 {
+		verr.Add(0, "offset", "must not be negative")
+	}
+	known := func(field string, v *graph.Vocabulary, name string) {
+		if n, ok := v.Canonical(name); !ok || n != name {
+			verr.Add(0, field, fmt.Sprintf("unknown %s %q", v.Kind(), name))
+		}
+	}
+	p := req.Profile
+	if p.SkinType != "" {
+		known("profile.skin_type", graph.SkinTypes, p.SkinType)
+	}
+	if p.SkinTone != "" {
+		known("profile.skin_tone", graph.SkinTones, p.SkinTone)
+	}
+	for i, c := range p.Concerns {
+		known(fmt.Sprintf("profile.concerns[%d]", i), graph.Concerns, c)
+	}
+	for i, s := range p.Sensitivities {
+		known(fmt.Sprintf("profile.sensitivities[%d]", i), graph.Sensitivities, s)
+	}
+	for i, c := range req.Filters.Categories {
+		known(fmt.Sprintf("filters.categories[%d]", i), graph.Categories, c)
+	}
+	if req.Filters.MaxPrice < 0 {
+		verr.Add(0, "filters.max_price", "must not be negative")
+	}
+	return verr.Err()
+}

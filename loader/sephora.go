@@ -1,0 +1,709 @@
+package loader
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/skingraph/skingraph/datasets"
+	"github.com/skingraph/skingraph/graph"
+	"github.com/skingraph/skingraph/graph/inci"
+)
+
+// The Sephora importer reads the public Sephora data set (Kaggle "Sephora Products and
+// Skincare Reviews": product_info.csv and the reviews_*.csv files). Both are CSV files with a
+// header row; columns are found by name, so extra and reordered columns are fine, a UTF-8
+// byte-order mark and CRLF line ends are tolerated, and quoting must be correct (a broken quote
+// is reported with its row and nothing after it is read). Rows are numbered by the line of the
+// file on which they start, the header being line 1: the numbering of encoding/csv's own
+// errors and of editors (a review text with line breaks spans several lines).
+
+// SephoraOptions control what ReadSephoraProducts keeps.
+type SephoraOptions struct {
+	// SkincareOnly keeps only the products whose primary_category is "Skincare" (2,420 of the
+	// 8,494 products of the public file). The command line sets it unless --all-categories is
+	// given.
+	SkincareOnly bool
+}
+
+// SephoraStats says what a Sephora load read, kept and left out.
+type SephoraStats struct {
+	ProductRows        int // data rows of the products file
+	Products           int // products in the load
+	ProductsSkipped    int // rows left out by SkincareOnly
+	Uncategorised      int // products in the load whose category could not be mapped (Category "")
+	NoIngredients      int // products in the load without any ingredient read from their label
+	Ingredients        int // distinct ingredient keys on the labels of the loaded products
+	CuratedIngredients int // of which the knowledge base describes
+	ReviewRows         int // data rows of the review files
+	Reviews            int // reviews in the load
+	Reviewers          int // distinct pseudonymous reviewers in the load
+	DuplicateReviews   int // rows with the id of an earlier review (the first is kept)
+	// Reviews of products that are not in the load, left out: of products the products file
+	// has but SkincareOnly skipped, and of products it does not have at all.
+	ReviewsOfSkippedProducts int
+	ReviewsOfUnknownProducts int
+	Effects                  map[string]int // loaded reviews reporting each effect
+}
+
+// Sephora reads the Sephora products file and review files, with the bundled ingredient
+// knowledge base (whose aliases the INCI normaliser uses), into one load. Reviews of products
+// that are not in the load are left out and counted in the stats; so are duplicate reviews.
+// Product ratings and review counts are Sephora's (from the products file), not recomputed
+// from the reviews, which are a sample.
+func Sephora(ctx context.Context, productsFile string, reviewFiles []string, opts SephoraOptions, now time.Time) (graph.Load, SephoraStats, error) {
+	stats := SephoraStats{Effects: map[string]int{}}
+	kb, err := readFile(datasets.FS, IngredientsFile, func(f fs.File) ([]graph.Ingredient, error) {
+		return ReadIngredients(f, IngredientsFile)
+	})
+	if err != nil {
+		return graph.Load{}, stats, err
+	}
+	norm := inci.New(Aliases(kb))
+	if err := ctx.Err(); err != nil {
+		return graph.Load{}, stats, err
+	}
+	var prods sephoraProducts
+	err = openFile(productsFile, func(f *os.File) (err error) {
+		prods, err = readSephoraProducts(f, filepath.Base(productsFile), norm, opts)
+		return err
+	})
+	if err != nil {
+		return graph.Load{}, stats, err
+	}
+	stats.ProductRows, stats.Products, stats.ProductsSkipped = prods.rows, len(prods.products), len(prods.skipped)
+	kept := make(map[string]bool, len(prods.products))
+	curated := make(map[string]bool, len(kb))
+	for _, ing := range kb {
+		curated[ing.INCI] = true
+	}
+	onLabels := map[string]bool{}
+	for _, p := range prods.products {
+		kept[p.ID] = true
+		if p.Category == "" {
+			stats.Uncategorised++
+		}
+		if len(p.Ingredients) == 0 {
+			stats.NoIngredients++
+		}
+		for _, in := range p.Ingredients {
+			if !onLabels[in.INCI] {
+				onLabels[in.INCI] = true
+				stats.Ingredients++
+				if curated[in.INCI] {
+					stats.CuratedIngredients++
+				}
+			}
+		}
+	}
+
+	var reviews []graph.Review
+	seen := map[string]bool{}
+	reviewers := map[string]bool{}
+	for _, name := range reviewFiles {
+		if err := ctx.Err(); err != nil {
+			return graph.Load{}, stats, err
+		}
+		var rs sephoraReviews
+		err := openFile(name, func(f *os.File) (err error) {
+			rs, err = readSephoraReviews(f, filepath.Base(name))
+			return err
+		})
+		if err != nil {
+			return graph.Load{}, stats, err
+		}
+		stats.ReviewRows += rs.rows
+		stats.DuplicateReviews += rs.duplicates
+		for _, r := range rs.reviews {
+			switch {
+			case seen[r.ID]:
+				stats.DuplicateReviews++ // the same review in two files
+				continue
+			case prods.skipped[r.ProductID]:
+				stats.ReviewsOfSkippedProducts++
+				continue
+			case !kept[r.ProductID]:
+				stats.ReviewsOfUnknownProducts++
+				continue
+			}
+			seen[r.ID] = true
+			reviewers[r.Reviewer] = true
+			for _, e := range r.Effects {
+				stats.Effects[e]++
+			}
+			reviews = append(reviews, r)
+		}
+	}
+	stats.Reviews, stats.Reviewers = len(reviews), len(reviewers)
+
+	sources := []string{filepath.Base(productsFile)}
+	for _, name := range reviewFiles {
+		sources = append(sources, filepath.Base(name))
+	}
+	return graph.Load{
+		ID:          "sephora-" + now.UTC().Format("20060102T150405Z"),
+		Source:      "sephora: " + strings.Join(sources, ", "),
+		Kind:        "sephora",
+		At:          now.UTC(),
+		Ingredients: kb,
+		Products:    prods.products,
+		Reviews:     reviews,
+	}, stats, nil
+}
+
+// LoadSephora reads the Sephora files (see Sephora) and writes them in one transaction with
+// w. The stats are returned even when the write fails.
+func LoadSephora(ctx context.Context, w Writer, productsFile string, reviewFiles []string, opts SephoraOptions, now time.Time) (graph.LoadResult, SephoraStats, error) {
+	load, stats, err := Sephora(ctx, productsFile, reviewFiles, opts, now)
+	if err != nil {
+		return graph.LoadResult{}, stats, err
+	}
+	res, err := w.WriteLoad(ctx, load)
+	if err != nil {
+		return graph.LoadResult{}, stats, fmt.Errorf("loader: sephora: %w", err)
+	}
+	return res, stats, nil
+}
+
+// openFile opens a file of the local file system for read; a missing file is graph.ErrNotFound.
+func openFile(name string, read func(*os.File) error) error {
+	f, err := os.Open(name)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("loader: %s: %w", name, graph.ErrNotFound)
+		}
+		return fmt.Errorf("loader: open %s: %w", name, err)
+	}
+	defer f.Close()
+	return read(f)
+}
+
+// ReadSephoraProducts reads a Sephora product_info.csv. Columns used: product_id (required,
+// unique), product_name (required), brand_name, price_usd, size, rating (0-5), reviews (the
+// review count), ingredients, highlights, primary_category, secondary_category,
+// tertiary_category; the others are ignored. Empty numbers are 0 (unknown).
+//
+//   - ingredients, a Python list of strings, is parsed with norm.ParseSephora (kits keep their
+//     headings as list names); IngredientsText keeps the raw value. A label from which no
+//     ingredient can be read (empty, "100% mulberry silk", names without separators) leaves
+//     the product without ingredients; it is not an error, as the data set is scraped.
+//   - highlights, a Python list of strings, becomes Highlights. "Good for: X" highlights
+//     whose X is a graph.Concerns name or alias become Claims ("Good for: Acne/Blemishes" ->
+//     acne, "Good for: Dark spots" -> hyperpigmentation, "Good for: Anti-Aging" and "Good
+//     for: Loss of firmness" -> aging, "Good for: Dullness/Uneven Texture" -> dullness); the
+//     others ("Frizz", "Damage", "Volume", "Color Care", "Oily Scalp", ...) are ignored.
+//     "Best for Dry, Combo, Normal Skin" highlights become Suits (dry, combination, normal).
+//     Highlights of hair products (primary or secondary category "Hair") describe hair and
+//     scalp and give neither.
+//   - The categories map to graph.Categories as sephoraCategories says; Subcategory is the
+//     most specific Sephora category (tertiary, else secondary).
+//
+// With opts.SkincareOnly, rows of other primary categories are skipped; only their
+// product_id is checked. Without it they are kept, with Category "" when their category path
+// has no mapping. Every bad row is reported (file, row, field, reason) in a
+// *graph.ValidationError, and then no product is returned.
+func ReadSephoraProducts(r io.Reader, file string, norm *inci.Normalizer, opts SephoraOptions) ([]graph.Product, error) {
+	res, err := readSephoraProducts(r, file, norm, opts)
+	return res.products, err
+}
+
+// sephoraProducts is what readSephoraProducts read.
+type sephoraProducts struct {
+	products []graph.Product
+	skipped  map[string]bool // ids of the rows SkincareOnly left out
+	rows     int
+}
+
+var sephoraProductColumns = []string{"product_id", "product_name", "primary_category"}
+
+func readSephoraProducts(r io.Reader, file string, norm *inci.Normalizer, opts SephoraOptions) (sephoraProducts, error) {
+	res := sephoraProducts{skipped: map[string]bool{}}
+	verr := &graph.ValidationError{File: file}
+	rowOf := map[string]int{}
+	err := readCSV(r, verr, "Sephora products", sephoraProductColumns, func(line int, row csvRow) {
+		res.rows++
+		id := strings.TrimSpace(row.get("product_id"))
+		switch {
+		case id == "":
+			verr.Add(line, "product_id", "required")
+		case rowOf[id] > 0:
+			verr.Add(line, "product_id", fmt.Sprintf("duplicate of row %d", rowOf[id]))
+		default:
+			rowOf[id] = line
+		}
+		primary := strings.TrimSpace(row.get("primary_category"))
+		if opts.SkincareOnly && primary != "Skincare" {
+			if id != "" {
+				res.skipped[id] = true
+			}
+			return
+		}
+		secondary, tertiary := strings.TrimSpace(row.get("secondary_category")), strings.TrimSpace(row.get("tertiary_category"))
+		p := graph.Product{
+			ID:              id,
+			Name:            strings.TrimSpace(row.get("product_name")),
+			Brand:           strings.TrimSpace(row.get("brand_name")),
+			Size:            strings.TrimSpace(row.get("size")),
+			IngredientsText: row.get("ingredients"),
+		}
+		if p.Name == "" {
+			verr.Add(line, "product_name", "required")
+		}
+		p.Category = sephoraCategory(primary, secondary, tertiary, p.Name)
+		p.Subcategory = tertiary
+		if p.Subcategory == "" {
+			p.Subcategory = secondary
+		}
+		p.Price = csvFloat(verr, line, "price_usd", row.get("price_usd"), 0, math.Inf(1))
+		p.Rating = csvFloat(verr, line, "rating", row.get("rating"), 0, 5)
+		p.ReviewCount = csvCount(verr, line, "reviews", row.get("reviews"))
+		if h := strings.TrimSpace(row.get("highlights")); h != "" {
+			list, err := inci.ParsePythonList(h)
+			if err != nil {
+				verr.Add(line, "highlights", "must be a Python list of strings such as ['Vegan', 'Good for: Dryness']")
+			}
+			hair := primary == "Hair" || secondary == "Hair"
+			for _, s := range list {
+				s = strings.TrimSpace(s)
+				if s == "" {
+					continue
+				}
+				p.Highlights = append(p.Highlights, s)
+				if !hair {
+					p.Claims = addUnique(p.Claims, claimOf(s))
+					for _, t := range suitsOf(s) {
+						p.Suits = addUnique(p.Suits, t)
+					}
+				}
+			}
+		}
+		p.Ingredients = listIngredients(norm.ParseSephora(p.IngredientsText))
+		res.products = append(res.products, p)
+	})
+	if err != nil {
+		return sephoraProducts{}, fmt.Errorf("loader: %s: %w", file, err)
+	}
+	if err := verr.Err(); err != nil {
+		return sephoraProducts{}, err
+	}
+	return res, nil
+}
+
+// listIngredients turns parsed ingredient lists into a product's ingredients; entries of every
+// list (kits, variants) are kept with their list heading, positions restarting per list.
+func listIngredients(lists []inci.List) []graph.ProductIngredient {
+	var out []graph.ProductIngredient
+	for _, l := range lists {
+		for _, e := range l.Ingredients {
+			if e.Key == "" {
+				continue
+			}
+			out = append(out, graph.ProductIngredient{
+				INCI: e.Key, Name: e.Name, Position: e.Position, Concentration: e.Concentration,
+				MayContain: e.MayContain, List: l.Heading,
+			})
+		}
+	}
+	return out
+}
+
+// sephoraCategories maps Sephora category paths to graph.Categories. A path is looked up as
+// "primary > secondary > tertiary", then as "primary > secondary"; a path that is not listed
+// has no category (""). Left without one on purpose: devices (High Tech Tools), supplements
+// and rollers (Wellness), self tanners, blotting papers, value and gift sets, which hold several
+// kinds of products, and the categories of makeup, hair, fragrance and body products. Minis
+// (a "Mini Size" category) are categorised by their name, see categoryFromName.
+var sephoraCategories = map[string]string{
+	"Skincare > Cleansers":                              "cleanser",
+	"Skincare > Cleansers > Face Wash & Cleansers":      "cleanser",
+	"Skincare > Cleansers > Face Wipes":                 "cleanser",
+	"Skincare > Cleansers > Makeup Removers":            "cleanser",
+	"Skincare > Cleansers > Exfoliators":                "exfoliant",
+	"Skincare > Cleansers > Toners":                     "toner",
+	"Skincare > Cleansers > Blotting Papers":            "",
+	"Skincare > Eye Care":                               "eye-care",
+	"Skincare > Lip Balms & Treatments":                 "lip-care",
+	"Skincare > Masks":                                  "mask",
+	"Skincare > Moisturizers":                           "moisturizer",
+	"Skincare > Moisturizers > Face Oils":               "face-oil",
+	"Skincare > Moisturizers > Mists & Essences":        "mist",
+	"Skincare > Sunscreen":                              "sunscreen",
+	"Skincare > Treatments > Face Serums":               "serum",
+	"Skincare > Treatments > Blemish & Acne Treatments": "treatment",
+	"Skincare > Treatments > Facial Peels":              "exfoliant",
+	"Skincare > Treatments":                             "treatment",
+	"Men > Skincare > Eye Cream":                        "eye-care",
+	"Men > Skincare > Face Wash":                        "cleanser",
+	"Men > Skincare > Moisturizer & Treatments":         "moisturizer",
+	"Men > Skincare > Sunscreen":                        "sunscreen",
+	"Bath & Body > Sunscreen":                           "sunscreen",
+}
+
+// sephoraCategory returns the graph category of a Sephora category path, "" when it has none.
+func sephoraCategory(primary, secondary, tertiary, name string) string {
+	if primary == "Skincare" && secondary == "Mini Size" || primary == "Mini Size" && secondary == "Skincare" {
+		return categoryFromName(name)
+	}
+	if c, ok := sephoraCategories[primary+" > "+secondary+" > "+tertiary]; ok {
+		return c
+	}
+	return sephoraCategories[primary+" > "+secondary]
+}
+
+// nameCategories are the words of a product name that give its category, tried in order: the
+// first one found in the name wins ("Cleansing Clay Mask" is a mask, "Cleansing Oil" a
+// cleanser). Words match at word starts, case ignored.
+var nameCategories = []struct{ words, category string }{
+	{"set kit duo trio", ""},
+	{"mask masque", "mask"},
+	{"eye", "eye-care"},
+	{"lip", "lip-care"},
+	{"spf sunscreen", "sunscreen"},
+	{"cleanser cleansing wash remover micellar", "cleanser"},
+	{"exfoliat peel microfoliant scrub", "exfoliant"},
+	{"toner tonic", "toner"},
+	{"mist essence", "mist"},
+	{"serum concentrate ampoule drops", "serum"},
+	{"oil", "face-oil"},
+	{"moistur cream creme crème lotion hydrator gel balm", "moisturizer"},
+	{"treatment", "treatment"},
+}
+
+// categoryFromName guesses the category of a mini from its name ("Mini Multi-Active Toner" is a
+// toner); "" when no word of nameCategories is in it.
+func categoryFromName(name string) string {
+	words := strings.FieldsFunc(strings.ToLower(name), func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 127)
+	})
+	for _, nc := range nameCategories {
+		for _, want := range strings.Fields(nc.words) {
+			for _, w := range words {
+				if strings.HasPrefix(w, want) {
+					return nc.category
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// claimOf returns the concern of a "Good for: X" highlight, "" when it is not one or X is not
+// a known concern.
+func claimOf(highlight string) string {
+	rest, ok := strings.CutPrefix(highlight, "Good for:")
+	if !ok {
+		return ""
+	}
+	c, _ := graph.Concerns.Canonical(strings.TrimSpace(rest))
+	return c
+}
+
+// suitsOf returns the skin types of a "Best for Dry, Combo, Normal Skin" highlight.
+func suitsOf(highlight string) []string {
+	rest, ok := strings.CutPrefix(highlight, "Best for ")
+	if !ok {
+		return nil
+	}
+	rest, ok = strings.CutSuffix(strings.TrimSpace(rest), " Skin")
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, part := range strings.FieldsFunc(rest, func(r rune) bool { return r == ',' || r == '/' || r == '&' }) {
+		part = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(part), "and "))
+		if t, ok := graph.SkinTypes.Canonical(part); ok {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func addUnique(list []string, s string) []string {
+	if s == "" {
+		return list
+	}
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+// ReadSephoraReviews reads a Sephora reviews_*.csv. Columns used: author_id, product_id,
+// rating (1-5), submission_time (required) and is_recommended, skin_type, skin_tone,
+// review_title, review_text; the others are ignored.
+//
+//   - The reviewer is pseudonymous: "sephora-" and the hex of an HMAC-SHA-256 of author_id
+//     (its first 128 bits) under sephoraPseudonymKey. The author id itself is kept nowhere.
+//   - The review id is "sephora-r-" and a SHA-256 (first 128 bits) of the pseudonymous
+//     reviewer, the product, the submission time and a hash of the title and text, so that
+//     loading the same file again changes nothing and two reviews one author wrote on one
+//     product on one day stay apart. A row with the id of an earlier row is a duplicate: the
+//     first is kept.
+//   - is_recommended is 1, 0, 1.0, 0.0, true or false; empty (not stated) reads as false.
+//   - submission_time is a date (2023-02-27), a date and time (2023-02-27 13:04:05, UTC) or
+//     RFC 3339.
+//   - skin_type and skin_tone go through graph.SkinTypes and graph.SkinTones (Sephora writes
+//     "lightMedium", "fairLight", "mediumTan"); empty, "notSureST" and any other value outside
+//     the vocabularies read as "" (not stated).
+//   - Effects are ExtractEffects of the title and the text. The text itself is not kept.
+//
+// Every bad row is reported (file, row, field, reason) in a *graph.ValidationError, and then
+// no review is returned.
+func ReadSephoraReviews(r io.Reader, file string) ([]graph.Review, error) {
+	res, err := readSephoraReviews(r, file)
+	return res.reviews, err
+}
+
+// sephoraReviews is what readSephoraReviews read.
+type sephoraReviews struct {
+	reviews    []graph.Review
+	rows       int
+	duplicates int
+}
+
+// sephoraPseudonymKey keys the reviewer pseudonyms. It is a constant so that pseudonyms are
+// stable from one load to the next (loads are idempotent) and across review files; as it is
+// public, a pseudonym protects against casual linking only: whoever has an author id and this
+// code can compute its pseudonym. A deployment that needs more should take the key from its
+// secrets (and reload).
+const sephoraPseudonymKey = "skingraph sephora reviewer pseudonym v1"
+
+var sephoraReviewColumns = []string{"author_id", "product_id", "rating", "submission_time"}
+
+func readSephoraReviews(r io.Reader, file string) (sephoraReviews, error) {
+	var res sephoraReviews
+	verr := &graph.ValidationError{File: file}
+	rowOf := map[string]int{}
+	err := readCSV(r, verr, "Sephora reviews", sephoraReviewColumns, func(line int, row csvRow) {
+		res.rows++
+		rv := graph.Review{ProductID: strings.TrimSpace(row.get("product_id"))}
+		author := strings.TrimSpace(row.get("author_id"))
+		if author == "" {
+			verr.Add(line, "author_id", "required")
+		} else {
+			rv.Reviewer = sephoraReviewer(author)
+		}
+		if rv.ProductID == "" {
+			verr.Add(line, "product_id", "required")
+		}
+		rating := strings.TrimSpace(row.get("rating"))
+		if n, ok := parseCount(rating); ok && n >= 1 && n <= 5 {
+			rv.Rating = n
+		} else {
+			verr.Add(line, "rating", fmt.Sprintf("must be a whole number from 1 to 5, got %q", rating))
+		}
+		switch rec := strings.ToLower(strings.TrimSpace(row.get("is_recommended"))); rec {
+		case "1", "1.0", "true":
+			rv.Recommended = true
+		case "", "0", "0.0", "false":
+		default:
+			verr.Add(line, "is_recommended", fmt.Sprintf("must be 1, 0 or empty, got %q", rec))
+		}
+		at := strings.TrimSpace(row.get("submission_time"))
+		if t, ok := parseSephoraTime(at); ok {
+			rv.At = t
+		} else if at == "" {
+			verr.Add(line, "submission_time", "required")
+		} else {
+			verr.Add(line, "submission_time", fmt.Sprintf("must be a date such as 2023-02-27, got %q", at))
+		}
+		rv.SkinType, _ = graph.SkinTypes.Canonical(row.get("skin_type"))
+		rv.SkinTone, _ = graph.SkinTones.Canonical(row.get("skin_tone"))
+		title, text := row.get("review_title"), row.get("review_text")
+		rv.Effects = ExtractEffects(title + ".\n" + text)
+		if rv.Reviewer == "" || rv.ProductID == "" || rv.At.IsZero() {
+			return // no id without its parts; the row is reported already
+		}
+		rv.ID = sephoraReviewID(rv.Reviewer, rv.ProductID, rv.At, title, text)
+		if rowOf[rv.ID] > 0 {
+			res.duplicates++
+			return
+		}
+		rowOf[rv.ID] = line
+		res.reviews = append(res.reviews, rv)
+	})
+	if err != nil {
+		return sephoraReviews{}, fmt.Errorf("loader: %s: %w", file, err)
+	}
+	if err := verr.Err(); err != nil {
+		return sephoraReviews{}, err
+	}
+	return res, nil
+}
+
+// sephoraReviewer returns the pseudonym of a Sephora author id.
+func sephoraReviewer(author string) string {
+	mac := hmac.New(sha256.New, []byte(sephoraPseudonymKey))
+	mac.Write([]byte(author))
+	return "sephora-" + hex.EncodeToString(mac.Sum(nil)[:16])
+}
+
+// sephoraReviewID returns the stable id of a review.
+func sephoraReviewID(reviewer, product string, at time.Time, title, text string) string {
+	body := sha256.Sum256([]byte(title + "\x00" + text))
+	sum := sha256.Sum256([]byte(reviewer + "\x00" + product + "\x00" + at.Format(time.RFC3339) + "\x00" + hex.EncodeToString(body[:])))
+	return "sephora-r-" + hex.EncodeToString(sum[:16])
+}
+
+// parseSephoraTime reads a submission time in UTC.
+func parseSephoraTime(s string) (time.Time, bool) {
+	for _, layout := range []string{time.DateOnly, time.DateTime, time.RFC3339, "2006-01-02T15:04:05"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), true
+		}
+	}
+	return time.Time{}, false
+}
+
+// csvRow is one data row of a CSV file, read by column name.
+type csvRow struct {
+	rec  []string
+	cols map[string]int
+}
+
+// get returns the value of a column, "" when the file has no such column.
+func (r csvRow) get(col string) string {
+	if i, ok := r.cols[col]; ok {
+		return r.rec[i]
+	}
+	return ""
+}
+
+// readCSV reads a CSV file with a header row, calling fn for every data row with the line on
+// which it starts. Problems with the file as a whole (empty, not CSV, no required column,
+// broken quoting) and rows with the wrong number of fields are recorded in verr; what, such as
+// "Sephora products", names the expected file in messages. A broken quote stops the reading,
+// as nothing after it can be trusted. Reading stops early once verr holds maxErrors entries.
+func readCSV(r io.Reader, verr *graph.ValidationError, what string, required []string, fn func(line int, row csvRow)) error {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1 // checked here, with a clearer message
+	header, err := cr.Read()
+	switch {
+	case errors.Is(err, io.EOF):
+		verr.Add(0, "", "empty file: a "+what+" file starts with a header row")
+		return nil
+	case err != nil:
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			verr.Add(1, "", fmt.Sprintf("not a %s CSV file: the header row cannot be read (%v)", what, pe.Err))
+			return nil
+		}
+		return fmt.Errorf("read: %w", err)
+	}
+	header[0] = strings.TrimPrefix(header[0], "\ufeff")
+	cols := make(map[string]int, len(header))
+	for i, h := range header {
+		if !utf8.ValidString(h) || strings.ContainsRune(h, 0) {
+			verr.Add(1, "", fmt.Sprintf("not a %s CSV file: the header row is not text", what))
+			return nil
+		}
+		h = strings.TrimSpace(h)
+		if _, dup := cols[h]; dup && h != "" {
+			verr.Add(1, h, fmt.Sprintf("column %d has the name of column %d", i+1, cols[h]+1))
+			continue
+		}
+		cols[h] = i
+	}
+	var missing []string
+	for _, c := range required {
+		if _, ok := cols[c]; !ok {
+			missing = append(missing, c)
+		}
+	}
+	if len(missing) == len(required) {
+		verr.Add(1, "", fmt.Sprintf("not a %s CSV file: the header row has none of the columns %s", what, strings.Join(required, ", ")))
+		return nil
+	}
+	for _, c := range missing {
+		verr.Add(1, c, "required column is missing")
+	}
+	if len(verr.Fields) > 0 {
+		return nil
+	}
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				verr.Add(pe.StartLine, "", fmt.Sprintf("broken quoting: %v (line %d, column %d); the rest of the file was not read", pe.Err, pe.Line, pe.Column))
+				return nil
+			}
+			return fmt.Errorf("read: %w", err)
+		}
+		line, _ := cr.FieldPos(0)
+		if len(rec) != len(header) {
+			verr.Add(line, "", fmt.Sprintf("has %d fields, the header has %d", len(rec), len(header)))
+		} else {
+			fn(line, csvRow{rec: rec, cols: cols})
+		}
+		if len(verr.Fields) >= maxErrors {
+			return nil
+		}
+	}
+}
+
+// csvFloat reads a number in [lo, hi]; empty is 0. Bad values are recorded in verr.
+func csvFloat(verr *graph.ValidationError, line int, field, s string, lo, hi float64) float64 {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0
+	}
+	x, err := strconv.ParseFloat(s, 64)
+	switch {
+	case err != nil || math.IsNaN(x) || math.IsInf(x, 0):
+		verr.Add(line, field, fmt.Sprintf("must be a number, got %q", s))
+		return 0
+	case x < lo && lo == 0 && math.IsInf(hi, 1):
+		verr.Add(line, field, fmt.Sprintf("must not be negative, got %s", s))
+	case x < lo || x > hi:
+		verr.Add(line, field, fmt.Sprintf("must be between %g and %g, got %s", lo, hi, s))
+	}
+	return x
+}
+
+// csvCount reads a count (a whole number, possibly written "12.0"); empty is 0. Bad values are
+// recorded in verr.
+func csvCount(verr *graph.ValidationError, line int, field, s string) int {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0
+	}
+	n, ok := parseCount(s)
+	switch {
+	case !ok:
+		verr.Add(line, field, fmt.Sprintf("must be a whole number, got %q", s))
+	case n < 0:
+		verr.Add(line, field, fmt.Sprintf("must not be negative, got %s", s))
+	}
+	return n
+}
+
+// parseCount reads a whole number, accepting "12" and "12.0" (pandas writes counts as floats).
+func parseCount(s string) (int, bool) {
+	if n, err := strconv.Atoi(s); err == nil {
+		return n, true
+	}
+	x, err := strconv.ParseFloat(s, 64)
+	if err != nil || x != math.Trunc(x) || math.Abs(x) > 1<<53 {
+		return 0, false
+	}
+	return int(x), true
+}
