@@ -44,6 +44,7 @@ var statusOf = []struct {
 	{graph.ErrInvalid, http.StatusUnprocessableEntity, "Invalid input"},
 	{graph.ErrConflict, http.StatusConflict, "Conflict"},
 	{graph.ErrForbidden, http.StatusForbidden, "Forbidden"},
+	{graph.ErrTimeout, http.StatusGatewayTimeout, "Timed out"},
 	{graph.ErrUnavailable, http.StatusServiceUnavailable, "Service unavailable"},
 }
 
@@ -70,7 +71,10 @@ func toProblem(err error) *Problem {
 		case errors.As(err, &ferr):
 			p.Errors = []FieldIssue{FieldIssue(*ferr)}
 		}
-		if s.status >= 500 {
+		switch {
+		case s.status == http.StatusGatewayTimeout:
+			p.Detail = "the operation was stopped at its time limit"
+		case s.status >= 500:
 			p.Detail = "a dependency is unavailable; retry later"
 		}
 		return p

@@ -29,6 +29,7 @@ type Deps struct {
 	Catalogue   Catalogue
 	Health      Health
 	Recommender Recommender
+	Explorer    Explorer
 	Log         zerolog.Logger
 	Version     string // the build's version, reported by /healthz
 }
@@ -54,6 +55,7 @@ func New(d Deps) http.Handler {
 	v1.GET("/products/:id", handle(d.Log, h.product))
 	v1.GET("/products/:id/similar", handle(d.Log, h.similar))
 	v1.GET("/status", handle(d.Log, h.status))
+	v1.POST("/cypher", handle(d.Log, h.cypherQuery))
 	v1.POST("/recommendations", handle(d.Log, h.recommend))
 	v1.GET("/recommendations", handle(d.Log, h.recommendGET))
 	return r

@@ -39,7 +39,9 @@ func translate(err error) error {
 			return fmt.Errorf("%w: neo4j refused the credentials: %s", graph.ErrUnavailable, nerr.Msg)
 		case strings.HasPrefix(code, "Neo.ClientError.Statement"), strings.HasPrefix(code, "Neo.ClientError.Procedure"):
 			return fmt.Errorf("%w: %s", graph.ErrInvalid, nerr.Msg)
-		case strings.Contains(code, "TransactionTimedOut"), strings.Contains(code, "Transaction.Terminated"),
+		case strings.Contains(code, "TransactionTimedOut"), strings.Contains(code, "TransactionTimedOutClientConfiguration"):
+			return fmt.Errorf("%w: %w: %s", graph.ErrUnavailable, graph.ErrTimeout, nerr.Msg)
+		case strings.Contains(code, "Transaction.Terminated"),
 			strings.HasPrefix(code, "Neo.TransientError"), strings.HasPrefix(code, "Neo.DatabaseError"):
 			return fmt.Errorf("%w: %s", graph.ErrUnavailable, nerr.Msg)
 		}

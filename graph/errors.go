@@ -19,6 +19,9 @@ var (
 	ErrUnavailable = errors.New("unavailable")
 	// ErrForbidden means the operation is not allowed, such as a write in a read-only session.
 	ErrForbidden = errors.New("forbidden")
+	// ErrTimeout means an operation was stopped at its time limit; it is reported together
+	// with ErrUnavailable.
+	ErrTimeout = errors.New("timed out")
 )
 
 // FieldError names one bad value in an input: where it is (row, when the input has rows, and

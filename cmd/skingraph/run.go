@@ -205,7 +205,8 @@ func serve(ctx context.Context, cfg *Config, log zerolog.Logger, env Env, store 
 	defer cancelEngine()
 	go engine.Run(ctx, cfg.RefreshInterval)
 
-	handler := api.New(api.Deps{Catalogue: store, Health: store, Recommender: engine, Log: log, Version: version})
+	handler := api.New(api.Deps{Catalogue: store, Health: store, Recommender: engine, Explorer: explorer{store},
+		Log: log, Version: version})
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
@@ -237,6 +238,14 @@ func serve(ctx context.Context, cfg *Config, log zerolog.Logger, env Env, store 
 		return fmt.Errorf("drain http: %w", err)
 	}
 	return nil
+}
+
+// explorer adapts the store's analyst queries to the API's Explorer.
+type explorer struct{ store *cypher.Store }
+
+func (e explorer) Explore(ctx context.Context, query string, params map[string]any, limit int, timeout time.Duration) ([]string, [][]any, bool, error) {
+	t, err := e.store.Explore(ctx, cypher.Query{Text: query, Params: params, Limit: limit, Timeout: timeout})
+	return t.Columns, t.Rows, t.Truncated, err
 }
 
 // newEngine builds the ranking engine and its first projection from the store.
