@@ -249,7 +249,7 @@ func (s *Store) ReferenceRank(ctx context.Context, params ranker.Params, req ran
 	if err := params.Validate(); err != nil {
 		return nil, fmt.Errorf("cypher: reference rank: %w: %w", graph.ErrInvalid, err)
 	}
-	if err := validateReferenceRequest(&req); err != nil {
+	if err := req.Validate(); err != nil {
 		return nil, fmt.Errorf("cypher: reference rank: %w", err)
 	}
 	recs, err := s.read(ctx, ReferenceRankCypher, referenceParams(params, req))
@@ -308,42 +308,3 @@ func referenceParams(params ranker.Params, req ranker.Request) map[string]any {
 	}
 }
 
-// validateReferenceRequest applies the ranker's request rules: Limit defaults to 10 and is at
-// most ranker.MaxLimit, names are canonical vocabulary names.
-func validateReferenceRequest(req *ranker.Request) error {
-	verr := &graph.ValidationError{}
-	if req.Limit == 0 {
-		req.Limit = 10
-	}
-	if req.Limit < 1 || req.Limit > ranker.MaxLimit {
-		verr.Add(0, "limit", fmt.Sprintf("must be 1 to %d, got %d", ranker.MaxLimit, req.Limit))
-	}
-	if req.Offset < 0 {
-		verr.Add(0, "offset", "must not be negative")
-	}
-	known := func(field string, v *graph.Vocabulary, name string) {
-		if n, ok := v.Canonical(name); !ok || n != name {
-			verr.Add(0, field, fmt.Sprintf("unknown %s %q", v.Kind(), name))
-		}
-	}
-	p := req.Profile
-	if p.SkinType != "" {
-		known("profile.skin_type", graph.SkinTypes, p.SkinType)
-	}
-	if p.SkinTone != "" {
-		known("profile.skin_tone", graph.SkinTones, p.SkinTone)
-	}
-	for i, c := range p.Concerns {
-		known(fmt.Sprintf("profile.concerns[%d]", i), graph.Concerns, c)
-	}
-	for i, s := range p.Sensitivities {
-		known(fmt.Sprintf("profile.sensitivities[%d]", i), graph.Sensitivities, s)
-	}
-	for i, c := range req.Filters.Categories {
-		known(fmt.Sprintf("filters.categories[%d]", i), graph.Categories, c)
-	}
-	if req.Filters.MaxPrice < 0 {
-		verr.Add(0, "filters.max_price", "must not be negative")
-	}
-	return verr.Err()
-}

@@ -42,7 +42,7 @@ func (r *Ranker) Rank(ctx context.Context, proj *graph.Projection, vecs Vectors,
 	if proj == nil {
 		return Result{}, fmt.Errorf("ranker: %w: no projection loaded yet", graph.ErrUnavailable)
 	}
-	if err := req.validate(); err != nil {
+	if err := req.Validate(); err != nil {
 		return Result{}, fmt.Errorf("ranker: %w", err)
 	}
 	var deadline time.Time

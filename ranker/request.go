@@ -51,8 +51,9 @@ type Request struct {
 // MaxLimit is the largest page a request may ask for.
 const MaxLimit = 100
 
-// validate checks the request against the vocabularies, naming every bad field.
-func (r *Request) validate() error {
+// Validate checks the request against the vocabularies, naming every bad field, and sets
+// the default Limit.
+func (r *Request) Validate() error {
 	verr := &graph.ValidationError{}
 	if r.Limit == 0 {
 		r.Limit = 10
