@@ -62,6 +62,12 @@ func (fakeCatalogue) Product(_ context.Context, id string) (graph.ProductDetail,
 	return graph.ProductDetail{}, fmt.Errorf("product %q: %w", id, graph.ErrNotFound)
 }
 
+func (fakeCatalogue) Ingredient(_ context.Context, inci string) (graph.IngredientDetail, error) {
+	return graph.IngredientDetail{}, fmt.Errorf("ingredient %q: %w", inci, graph.ErrNotFound)
+}
+
+func (fakeCatalogue) Search(context.Context, string, int) ([]graph.SearchHit, error) { return nil, nil }
+
 func serveOnce(t *testing.T, h http.Handler, method, path, body string, header map[string]string) (*http.Response, string) {
 	t.Helper()
 	req := httptest.NewRequest(method, path, strings.NewReader(body))

@@ -27,6 +27,8 @@ type Recommender interface {
 	Stats() ranker.EngineStats
 	// Similar returns the products closest to one product; graph.ErrNotFound for an unknown id.
 	Similar(ctx context.Context, id string, k int) ([]ranker.SimilarItem, graph.DataVersion, error)
+	// CheckRoutine lists ingredient conflicts between products; graph.ErrInvalid names unknown ids.
+	CheckRoutine(ctx context.Context, ids []string) ([]ranker.RoutineConflict, error)
 }
 
 // recommendationRequest is the JSON body of POST /v1/recommendations.

@@ -10,10 +10,14 @@ import (
 	"github.com/skingraph/skingraph/graph"
 )
 
-// Catalogue reads products.
+// Catalogue reads products and ingredients from the graph.
 type Catalogue interface {
 	// Product returns one product with its ingredients; graph.ErrNotFound when there is none.
 	Product(ctx context.Context, id string) (graph.ProductDetail, error)
+	// Ingredient returns one ingredient by canonical INCI key; graph.ErrNotFound when unknown.
+	Ingredient(ctx context.Context, inci string) (graph.IngredientDetail, error)
+	// Search runs a full-text search (prefix and typo tolerant) over products and ingredients.
+	Search(ctx context.Context, q string, limit int) ([]graph.SearchHit, error)
 }
 
 // Health reports whether the graph store can serve.
@@ -56,6 +60,9 @@ func New(d Deps) http.Handler {
 	v1.GET("/products/:id/similar", handle(d.Log, h.similar))
 	v1.GET("/status", handle(d.Log, h.status))
 	v1.POST("/cypher", handle(d.Log, h.cypherQuery))
+	v1.GET("/search", handle(d.Log, h.search))
+	v1.GET("/ingredients/:inci", handle(d.Log, h.ingredient))
+	v1.POST("/routine/check", handle(d.Log, h.routineCheck))
 	v1.POST("/recommendations", handle(d.Log, h.recommend))
 	v1.GET("/recommendations", handle(d.Log, h.recommendGET))
 	return r

@@ -117,3 +117,19 @@ type ProductDetail struct {
 	Product
 	Outcomes []Outcome
 }
+
+// IngredientDetail is an ingredient with what the graph knows about it.
+type IngredientDetail struct {
+	Ingredient
+	Curated      bool // from the knowledge base, not only seen on a label
+	ProductCount int  // products whose label lists it
+}
+
+// SearchHit is one full-text search result.
+type SearchHit struct {
+	Kind  string // "product" or "ingredient"
+	Key   string // product id or ingredient INCI key
+	Name  string
+	Brand string // products only
+	Score float64
+}

@@ -426,3 +426,21 @@ func TestSimilarExplainsSharedIngredientsAndOutcomes(t *testing.T) {
 		t.Errorf("unknown product: %v", err)
 	}
 }
+
+func TestCheckRoutine(t *testing.T) {
+	p := fixture(t)
+	got, err := CheckRoutine(p, []string{"p02", "p01", "p03"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []RoutineConflict{{Products: [2]string{"p02", "p03"}, Ingredients: [2]string{"retinol", "glycolic acid"}, Severity: 0.6,
+		Reason: "irritation when layered", Text: "Retinol here and Glycolic Acid in Product p03 should not be used in the same routine: irritation when layered"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("conflicts (-want +got):\n%s", diff)
+	}
+	_, err = CheckRoutine(p, []string{"p01", "nope"})
+	var verr *graph.ValidationError
+	if !errors.As(err, &verr) || verr.Fields[0].Field != "product_ids[1]" {
+		t.Errorf("unknown product: %v", err)
+	}
+}
