@@ -38,6 +38,10 @@ type Projection struct {
 	outcomesFor map[Attr][]OutcomeRef
 	// claimedBy lists, per concern id, the products that claim it (ascending).
 	claimedBy [][]int32
+	// categoryIDs and prices copy two fields of Products into compact arrays for the hot
+	// filtering loop (a product struct is over a hundred bytes; these are 1 and 8).
+	categoryIDs []int8
+	prices      []float64
 
 	// MeanRating, MeanGood and MeanBad are the catalogue-wide priors used for smoothing:
 	// the mean review rating and the shares of reviews reporting good (improved, hydration)
@@ -224,6 +228,12 @@ func (p *Projection) UsedBy(i int32) []int32 { return p.usedBy[p.usedByOff[i]:p.
 func (p *Projection) UsedByPositions(i int32) []int16 {
 	return p.usedByPos[p.usedByOff[i]:p.usedByOff[i+1]]
 }
+
+// CategoryID returns product x's category id (index into Categories.Names(), -1 unknown).
+func (p *Projection) CategoryID(x int32) int8 { return p.categoryIDs[x] }
+
+// Price returns product x's price.
+func (p *Projection) Price(x int32) float64 { return p.prices[x] }
 
 // OutcomeRef points at one product's outcome for an attribute.
 type OutcomeRef struct {

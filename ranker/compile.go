@@ -166,14 +166,16 @@ func (pl *plan) exclusion(x int32) Exclusion {
 // Excluded products are checked last so that the exclusion report lists only products the
 // filters would otherwise have shown.
 func (pl *plan) eligible(x int32) (ok, excluded bool) {
-	prod := &pl.proj.Products[x]
-	if pl.category != 0 && (prod.CategoryID < 0 || pl.category&(1<<uint(prod.CategoryID)) == 0) {
+	p := pl.proj
+	if pl.category != 0 {
+		if c := p.CategoryID(x); c < 0 || pl.category&(1<<uint(c)) == 0 {
+			return false, false
+		}
+	}
+	if pl.req.Filters.MaxPrice > 0 && p.Price(x) > pl.req.Filters.MaxPrice {
 		return false, false
 	}
-	if pl.brand != nil && !pl.brand[prod.Brand] {
-		return false, false
-	}
-	if pl.req.Filters.MaxPrice > 0 && prod.Price > pl.req.Filters.MaxPrice {
+	if pl.brand != nil && !pl.brand[p.Products[x].Brand] {
 		return false, false
 	}
 	if len(pl.disliked) > 0 && pl.disliked[x] {
