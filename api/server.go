@@ -34,8 +34,10 @@ type Deps struct {
 	Health      Health
 	Recommender Recommender
 	Explorer    Explorer
-	Log         zerolog.Logger
-	Version     string // the build's version, reported by /healthz
+	// EfficacyLoader validates and commits merchandisers' efficacy files (nil answers 501).
+	EfficacyLoader EfficacyLoader
+	Log            zerolog.Logger
+	Version        string // the build's version, reported by /healthz
 }
 
 // New returns the HTTP handler of the API.
@@ -63,6 +65,7 @@ func New(d Deps) http.Handler {
 	v1.GET("/search", handle(d.Log, h.search))
 	v1.GET("/ingredients/:inci", handle(d.Log, h.ingredient))
 	v1.POST("/routine/check", handle(d.Log, h.routineCheck))
+	v1.POST("/efficacy", handle(d.Log, efficacyHandler(d.EfficacyLoader)))
 	v1.POST("/recommendations", handle(d.Log, h.recommend))
 	v1.GET("/recommendations", handle(d.Log, h.recommendGET))
 	return r

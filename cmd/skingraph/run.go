@@ -44,6 +44,8 @@ commands:
   load demo load the bundled ingredient knowledge base and demo catalogue (idempotent)
   load sephora --products product_info.csv --reviews reviews.csv [--reviews ...] [--all-categories]
             load the public Sephora data set with the knowledge base (idempotent)
+  load efficacy FILE [--dry-run]
+            load merchandisers' efficacy claims (CSV, JSON or JSON Lines; all or nothing)
   neo4j     start a local Neo4j and print its URI and credentials until interrupted
   version   print the version
 
@@ -103,12 +105,16 @@ func run(ctx context.Context, args []string, env Env) error {
 				printLoad(env.Stdout, res)
 				return nil
 			})
+		case fs.NArg() >= 1 && fs.Arg(0) == "efficacy":
+			return withStore(ctx, cfg, log, env, func(store *cypher.Store) error {
+				return loadEfficacyCommand(ctx, store, fs.Args()[1:], env.Stdout)
+			})
 		case fs.NArg() >= 1 && fs.Arg(0) == "sephora":
 			return withStore(ctx, cfg, log, env, func(store *cypher.Store) error {
 				return loadSephoraCommand(ctx, store, fs.Args()[1:], env.Stdout)
 			})
 		}
-		return fmt.Errorf("usage: skingraph load demo | skingraph load sephora --products FILE --reviews FILE... (got %q)", fs.Args())
+		return fmt.Errorf("usage: skingraph load demo | skingraph load sephora --products FILE --reviews FILE... | skingraph load efficacy FILE [--dry-run] (got %q)", fs.Args())
 	case "neo4j":
 		return runNeo4j(ctx, cfg, log, env)
 	}
@@ -206,7 +212,7 @@ func serve(ctx context.Context, cfg *Config, log zerolog.Logger, env Env, store 
 	go engine.Run(ctx, cfg.RefreshInterval)
 
 	handler := api.New(api.Deps{Catalogue: store, Health: store, Recommender: engine, Explorer: explorer{store},
-		Log: log, Version: version})
+		EfficacyLoader: efficacyAdapter{store}, Log: log, Version: version})
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
