@@ -17,7 +17,7 @@ var errDryRun = errors.New("dry run: roll back")
 // WriteEfficacy writes efficacy claims in one transaction. An ingredient claim without a skin
 // type sets the ingredient's (i)-[:TREATS]->(c:Concern) edge, the weight the ranker's
 // concern-fit uses; every other claim (with a skin type, or on a product) is an
-// (x)-[:EFFICACY {skin_type}]->(c:Concern) edge, skin_type '' for a product claim on every
+// (x)-[:EFFICACY {skin_type}]->(c:Concern) edge, with an empty skin_type for a claim on every
 // skin type. Both carry efficacy, evidence, source, sample_size, date, load_id and a content
 // hash: a claim stored as it is counts as unchanged and is not rewritten. When anything
 // changed, a Source {id: loadID, kind: 'efficacy'} records the load and DataVersion is bumped.

@@ -307,4 +307,3 @@ func referenceParams(params ranker.Params, req ranker.Request) map[string]any {
 		"limit":  int64(req.Limit),
 	}
 }
-
