@@ -96,19 +96,7 @@ func ReadProducts(r io.Reader, file string, norm *inci.Normalizer) ([]graph.Prod
 // ProductIngredients parses a label's ingredient text into the product's ingredients. Entries
 // of every list (kits, variants) are kept with their list heading; positions restart per list.
 func ProductIngredients(norm *inci.Normalizer, text string) []graph.ProductIngredient {
-	var out []graph.ProductIngredient
-	for _, l := range norm.Parse(text) {
-		for _, e := range l.Ingredients {
-			if e.Key == "" {
-				continue
-			}
-			out = append(out, graph.ProductIngredient{
-				INCI: e.Key, Name: e.Name, Position: e.Position, Concentration: e.Concentration,
-				MayContain: e.MayContain, List: l.Heading,
-			})
-		}
-	}
-	return out
+	return listIngredients(norm.Parse(text))
 }
 
 // reviewRecord is one line of a reviews file in the project's JSON Lines format.
