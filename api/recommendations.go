@@ -19,10 +19,10 @@ import (
 
 // Recommender ranks products for profiles (ranker.Engine implements it).
 type Recommender interface {
-	// Recommend returns a ranked page; cached says it came from the result cache. It returns
-	// graph.ErrInvalid (with field errors) for a bad request and graph.ErrUnavailable before
-	// the first projection is built.
-	Recommend(ctx context.Context, req ranker.Request) (res ranker.Result, cached bool, err error)
+	// RecommendKeyed returns a ranked page for req, whose canonical key (ranker.Key) is key;
+	// cached says it came from the result cache. It returns graph.ErrInvalid (with field
+	// errors) for a bad request and graph.ErrUnavailable before the first projection is built.
+	RecommendKeyed(ctx context.Context, req ranker.Request, key string) (res ranker.Result, cached bool, err error)
 	// Stats describes the current projection; LastError is set while refreshes fail.
 	Stats() ranker.EngineStats
 	// Similar returns the products closest to one product; graph.ErrNotFound for an unknown id.
@@ -252,7 +252,7 @@ func (h *handlers) answerRecommendations(c *gin.Context, in recommendationReques
 		c.Header("Cache-Control", "no-store")
 	}
 	start := time.Now()
-	res, cached, err := h.d.Recommender.Recommend(c.Request.Context(), req)
+	res, cached, err := h.d.Recommender.RecommendKeyed(c.Request.Context(), req, key)
 	if err != nil {
 		return err
 	}

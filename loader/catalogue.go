@@ -32,20 +32,13 @@ type productRecord struct {
 func ReadProducts(r io.Reader, file string, norm *inci.Normalizer) ([]graph.Product, error) {
 	verr := &graph.ValidationError{File: file}
 	var out []graph.Product
-	lineOf := map[string]int{}
+	lineOf := keyLines{}
 	err := decodeJSONL(r, verr, func(line int, rec *productRecord) {
 		p := graph.Product{
 			ID: rec.ID, Name: rec.Name, Brand: rec.Brand, Subcategory: rec.Subcategory,
 			Size: rec.Size, Highlights: rec.Highlights, IngredientsText: rec.Ingredients,
 		}
-		switch {
-		case rec.ID == "":
-			verr.Add(line, "id", "required")
-		case lineOf[rec.ID] > 0:
-			verr.Add(line, "id", fmt.Sprintf("duplicate of line %d", lineOf[rec.ID]))
-		default:
-			lineOf[rec.ID] = line
-		}
+		lineOf.claim(verr, line, "id", rec.ID)
 		if rec.Name == "" {
 			verr.Add(line, "name", "required")
 		}
@@ -119,20 +112,13 @@ type reviewRecord struct {
 func ReadReviews(r io.Reader, file string) ([]graph.Review, error) {
 	verr := &graph.ValidationError{File: file}
 	var out []graph.Review
-	lineOf := map[string]int{}
+	lineOf := keyLines{}
 	err := decodeJSONL(r, verr, func(line int, rec *reviewRecord) {
 		rv := graph.Review{
 			ID: rec.ID, Reviewer: rec.Reviewer, ProductID: rec.ProductID, Rating: rec.Rating,
 			Recommended: rec.Recommended, Text: rec.Text,
 		}
-		switch {
-		case rec.ID == "":
-			verr.Add(line, "id", "required")
-		case lineOf[rec.ID] > 0:
-			verr.Add(line, "id", fmt.Sprintf("duplicate of line %d", lineOf[rec.ID]))
-		default:
-			lineOf[rec.ID] = line
-		}
+		lineOf.claim(verr, line, "id", rec.ID)
 		if rec.Reviewer == "" {
 			verr.Add(line, "reviewer", "required")
 		}

@@ -42,22 +42,17 @@ type ingredientRecord struct {
 func ReadIngredients(r io.Reader, file string) ([]graph.Ingredient, error) {
 	verr := &graph.ValidationError{File: file}
 	var out []graph.Ingredient
-	lineOf := map[string]int{}
+	lineOf := keyLines{}
 	norm := inci.Default()
 	err := decodeJSONL(r, verr, func(line int, rec *ingredientRecord) {
 		ing := graph.Ingredient{
 			INCI: rec.INCI, Name: rec.Name, Aliases: rec.Aliases, Functions: rec.Functions,
 			Comedogenic: rec.Comedogenic, Source: rec.Source,
 		}
-		switch {
-		case rec.INCI == "":
-			verr.Add(line, "inci", "required")
-		case norm.Key(rec.INCI) != rec.INCI:
+		if rec.INCI != "" && norm.Key(rec.INCI) != rec.INCI {
 			verr.Add(line, "inci", fmt.Sprintf("%q is not a canonical key (want %q)", rec.INCI, norm.Key(rec.INCI)))
-		case lineOf[rec.INCI] > 0:
-			verr.Add(line, "inci", fmt.Sprintf("duplicate of line %d", lineOf[rec.INCI]))
-		default:
-			lineOf[rec.INCI] = line
+		} else {
+			lineOf.claim(verr, line, "inci", rec.INCI)
 		}
 		if rec.Name == "" {
 			verr.Add(line, "name", "required")

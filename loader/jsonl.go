@@ -112,3 +112,18 @@ func checkUnit(verr *graph.ValidationError, line int, field string, x float64) {
 		verr.Add(line, field, fmt.Sprintf("must be between 0 and 1, got %g", x))
 	}
 }
+
+// keyLines remembers the line each record key was first seen on, to name duplicates.
+type keyLines map[string]int
+
+// claim records key at line; it reports a missing key or a duplicate in verr under field.
+func (k keyLines) claim(verr *graph.ValidationError, line int, field, key string) {
+	switch {
+	case key == "":
+		verr.Add(line, field, "required")
+	case k[key] > 0:
+		verr.Add(line, field, fmt.Sprintf("duplicate of line %d", k[key]))
+	default:
+		k[key] = line
+	}
+}
