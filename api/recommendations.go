@@ -19,7 +19,8 @@ import (
 
 // Recommender ranks products for profiles (ranker.Engine implements it).
 type Recommender interface {
-	// RecommendKeyed returns a ranked page for req, whose canonical key (ranker.Key) is key;
+	// RecommendKeyed returns a ranked page for req, whose canonical key with Offset 0
+	// (ranker.Key) is key;
 	// cached says it came from the result cache. It returns graph.ErrInvalid (with field
 	// errors) for a bad request and graph.ErrUnavailable before the first projection is built.
 	RecommendKeyed(ctx context.Context, req ranker.Request, key string) (res ranker.Result, cached bool, err error)

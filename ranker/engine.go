@@ -131,14 +131,15 @@ func (e *Engine) Run(ctx context.Context, interval time.Duration) {
 
 // RecommendKeyed ranks for req on the current snapshot, from the cache when the same canonical
 // request was answered for the same data version; cached says whether it came from the cache.
-// key must be Key(req): the caller (the API, which needs it for ETags and cursors) computes it
-// once, so the hot path hashes the request once.
+// key must be Key of req with Offset 0 (the page is added here): the caller (the API, which
+// needs that key for ETags and cursors) computes it once, so the hot path hashes the request
+// once.
 func (e *Engine) RecommendKeyed(ctx context.Context, req Request, key string) (res Result, cached bool, err error) {
 	s := e.snap.Load()
 	if s == nil {
 		return Result{}, false, fmt.Errorf("ranker: %w: the projection is not built yet", graph.ErrUnavailable)
 	}
-	key = strconv.FormatInt(s.Projection.Version.N, 10) + ":" + key
+	key = strconv.FormatInt(s.Projection.Version.N, 10) + ":" + key + ":" + strconv.Itoa(req.Offset)
 	if r, ok := e.cache.Get(key); ok {
 		return r, true, nil
 	}
