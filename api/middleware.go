@@ -9,6 +9,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/rs/zerolog"
+
+	"github.com/skingraph/skingraph/api/auth"
 )
 
 const requestIDKey = "request_id"
@@ -59,6 +61,9 @@ func accessLog(log zerolog.Logger) gin.HandlerFunc {
 		ev := log.Info()
 		if status >= 500 {
 			ev = log.Warn()
+		}
+		if k, ok := c.Get(apiKeyName); ok {
+			ev = ev.Str("key", k.(auth.Key).Name) // the key's name, never the key
 		}
 		ev.Str("request_id", c.GetString(requestIDKey)).
 			Str("method", c.Request.Method).

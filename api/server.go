@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/rs/zerolog"
 
+	"github.com/skingraph/skingraph/api/auth"
 	"github.com/skingraph/skingraph/graph"
 )
 
@@ -38,14 +39,21 @@ type Deps struct {
 	EfficacyLoader EfficacyLoader
 	Log            zerolog.Logger
 	Version        string // the build's version, reported by /healthz
+	// Keys are the accepted API keys; nil turns authentication off (the caller must then
+	// listen on loopback only).
+	Keys *auth.Ring
+	// Shedding bounds concurrent requests (zero value: no bound).
+	Shedding Shedding
 }
 
 // New returns the HTTP handler of the API.
-func New(d Deps) http.Handler {
+func New(d Deps) http.Handler { return router(d) }
+
+func router(d Deps) *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
-	r.Use(requestID(), accessLog(d.Log), recoverer(d.Log))
+	r.Use(requestID(), accessLog(d.Log), recoverer(d.Log), authenticate(d.Keys), shed(d.Shedding))
 	r.NoRoute(handle(d.Log, func(c *gin.Context) error {
 		return notFound("no route for " + c.Request.Method + " " + c.Request.URL.Path)
 	}))

@@ -28,7 +28,15 @@ type Table struct {
 // Explore runs q in a read transaction: Neo4j itself refuses writes (translated to
 // graph.ErrForbidden), stops the query at its timeout (graph.ErrUnavailable), and at most
 // Limit rows are kept.
-func (s *Store) Explore(ctx context.Context, q Query) (Table, error) {
+func (s *Store) Explore(ctx context.Context, q Query) (t Table, err error) {
+	err = s.guard(func() error {
+		t, err = s.explore(ctx, q)
+		return err
+	})
+	return t, err
+}
+
+func (s *Store) explore(ctx context.Context, q Query) (Table, error) {
 	if q.Limit <= 0 {
 		q.Limit = 1000
 	}

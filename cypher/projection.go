@@ -86,24 +86,27 @@ func (s *Store) projectOnce(ctx context.Context) (*graph.Projection, bool, error
 	var b graph.ProjectionBuilder
 	sess := s.driver.NewSession(ctx, neo4j.SessionConfig{AccessMode: neo4j.AccessModeRead, DatabaseName: s.database, FetchSize: 5000})
 	defer sess.Close(context.WithoutCancel(ctx))
-	_, err = sess.ExecuteRead(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
-		b = graph.ProjectionBuilder{} // the driver may retry
-		for _, q := range projectionQueries {
-			res, err := tx.Run(ctx, q.query, nil)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", q.name, err)
+	err = s.guard(func() error {
+		_, err := sess.ExecuteRead(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
+			b = graph.ProjectionBuilder{} // the driver may retry
+			for _, q := range projectionQueries {
+				res, err := tx.Run(ctx, q.query, nil)
+				if err != nil {
+					return nil, fmt.Errorf("%s: %w", q.name, err)
+				}
+				for res.Next(ctx) {
+					q.add(&b, res.Record())
+				}
+				if err := res.Err(); err != nil {
+					return nil, fmt.Errorf("%s: %w", q.name, err)
+				}
 			}
-			for res.Next(ctx) {
-				q.add(&b, res.Record())
-			}
-			if err := res.Err(); err != nil {
-				return nil, fmt.Errorf("%s: %w", q.name, err)
-			}
-		}
-		return nil, nil
+			return nil, nil
+		})
+		return translate(err)
 	})
 	if err != nil {
-		return nil, false, translate(err)
+		return nil, false, err
 	}
 	after, err := s.DataVersion(ctx)
 	if err != nil {

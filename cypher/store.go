@@ -8,6 +8,7 @@ import (
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j/config"
+	"github.com/sony/gobreaker/v2"
 )
 
 // Config says how to reach Neo4j.
@@ -20,6 +21,10 @@ type Config struct {
 	MaxPoolSize int
 	// ConnectTimeout bounds how long Open keeps retrying before it gives up; default 30 s.
 	ConnectTimeout time.Duration
+	// Breaker tunes the circuit breaker around every call (zero values take the defaults).
+	Breaker BreakerConfig
+	// OnBreakerChange, when set, is told each change of the circuit's state (for logs).
+	OnBreakerChange func(from, to BreakerState)
 }
 
 // Store reads and writes the skingraph model in Neo4j. It is safe for concurrent use.
@@ -27,6 +32,7 @@ type Store struct {
 	driver   neo4j.DriverWithContext
 	database string
 	migrated atomic.Bool
+	breaker  *gobreaker.CircuitBreaker[struct{}]
 }
 
 // Open connects to Neo4j and waits (bounded by ConnectTimeout) until it answers.
@@ -53,7 +59,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cypher: open %s: %w", cfg.URI, translate(err))
 	}
-	s := &Store{driver: driver, database: cfg.Database}
+	s := &Store{driver: driver, database: cfg.Database, breaker: newBreaker(cfg.Breaker, cfg.OnBreakerChange)}
 	deadline := time.Now().Add(cfg.ConnectTimeout)
 	for {
 		err = driver.VerifyConnectivity(ctx)
@@ -89,32 +95,44 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // read runs one query in a read transaction and returns its records.
 func (s *Store) read(ctx context.Context, query string, params map[string]any) ([]*neo4j.Record, error) {
-	res, err := neo4j.ExecuteQuery(ctx, s.driver, query, params, neo4j.EagerResultTransformer,
-		neo4j.ExecuteQueryWithDatabase(s.database), neo4j.ExecuteQueryWithReadersRouting())
-	if err != nil {
-		return nil, translate(err)
-	}
-	return res.Records, nil
+	var records []*neo4j.Record
+	err := s.guard(func() error {
+		res, err := neo4j.ExecuteQuery(ctx, s.driver, query, params, neo4j.EagerResultTransformer,
+			neo4j.ExecuteQueryWithDatabase(s.database), neo4j.ExecuteQueryWithReadersRouting())
+		if err != nil {
+			return translate(err)
+		}
+		records = res.Records
+		return nil
+	})
+	return records, err
 }
 
 // write runs one query in a write transaction of its own.
 func (s *Store) write(ctx context.Context, query string, params map[string]any) ([]*neo4j.Record, error) {
-	res, err := neo4j.ExecuteQuery(ctx, s.driver, query, params, neo4j.EagerResultTransformer,
-		neo4j.ExecuteQueryWithDatabase(s.database), neo4j.ExecuteQueryWithWritersRouting())
-	if err != nil {
-		return nil, translate(err)
-	}
-	return res.Records, nil
+	var records []*neo4j.Record
+	err := s.guard(func() error {
+		res, err := neo4j.ExecuteQuery(ctx, s.driver, query, params, neo4j.EagerResultTransformer,
+			neo4j.ExecuteQueryWithDatabase(s.database), neo4j.ExecuteQueryWithWritersRouting())
+		if err != nil {
+			return translate(err)
+		}
+		records = res.Records
+		return nil
+	})
+	return records, err
 }
 
 // inWriteTx runs fn in one write transaction: everything fn does commits together or not at all.
 func (s *Store) inWriteTx(ctx context.Context, fn func(tx neo4j.ManagedTransaction) error) error {
-	sess := s.driver.NewSession(ctx, neo4j.SessionConfig{AccessMode: neo4j.AccessModeWrite, DatabaseName: s.database})
-	defer sess.Close(context.WithoutCancel(ctx))
-	_, err := sess.ExecuteWrite(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
-		return nil, fn(tx)
+	return s.guard(func() error {
+		sess := s.driver.NewSession(ctx, neo4j.SessionConfig{AccessMode: neo4j.AccessModeWrite, DatabaseName: s.database})
+		defer sess.Close(context.WithoutCancel(ctx))
+		_, err := sess.ExecuteWrite(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
+			return nil, fn(tx)
+		})
+		return translate(err)
 	})
-	return translate(err)
 }
 
 // run executes one query inside a managed transaction and collects its records.
@@ -128,12 +146,14 @@ func run(ctx context.Context, tx neo4j.ManagedTransaction, query string, params 
 
 // autocommit runs one query in an implicit transaction, as CALL ... IN TRANSACTIONS requires.
 func (s *Store) autocommit(ctx context.Context, query string, params map[string]any) error {
-	sess := s.driver.NewSession(ctx, neo4j.SessionConfig{AccessMode: neo4j.AccessModeWrite, DatabaseName: s.database})
-	defer sess.Close(context.WithoutCancel(ctx))
-	res, err := sess.Run(ctx, query, params)
-	if err != nil {
+	return s.guard(func() error {
+		sess := s.driver.NewSession(ctx, neo4j.SessionConfig{AccessMode: neo4j.AccessModeWrite, DatabaseName: s.database})
+		defer sess.Close(context.WithoutCancel(ctx))
+		res, err := sess.Run(ctx, query, params)
+		if err != nil {
+			return translate(err)
+		}
+		_, err = res.Consume(ctx)
 		return translate(err)
-	}
-	_, err = res.Consume(ctx)
-	return translate(err)
+	})
 }

@@ -25,6 +25,9 @@ type Config struct {
 	LogFormat       string        // SKINGRAPH_LOG_FORMAT: json or console
 	ShutdownTimeout time.Duration // SKINGRAPH_SHUTDOWN_TIMEOUT
 	RefreshInterval time.Duration // SKINGRAPH_REFRESH_INTERVAL: how often the data version is polled
+	APIKeysFile     string        // SKINGRAPH_API_KEYS_FILE: accepted API keys (hashed); empty = no auth, loopback only
+	MaxInFlight     int           // SKINGRAPH_MAX_INFLIGHT: requests worked on at once; beyond it 503 + Retry-After
+	QueueWait       time.Duration // SKINGRAPH_QUEUE_WAIT: how long a request may wait for a slot
 }
 
 func defaultConfig() Config {
@@ -38,6 +41,8 @@ func defaultConfig() Config {
 		LogFormat:       "json",
 		ShutdownTimeout: 20 * time.Second,
 		RefreshInterval: time.Second,
+		MaxInFlight:     64,
+		QueueWait:       50 * time.Millisecond,
 	}
 }
 
@@ -60,6 +65,21 @@ func loadConfig(getenv func(string) string, fs *flag.FlagSet) (*Config, error) {
 	str(&c.Neo4jPageCache, "NEO4J_PAGECACHE")
 	str(&c.LogLevel, "LOG_LEVEL")
 	str(&c.LogFormat, "LOG_FORMAT")
+	str(&c.APIKeysFile, "API_KEYS_FILE")
+	if v := getenv("SKINGRAPH_MAX_INFLIGHT"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("SKINGRAPH_MAX_INFLIGHT: %q is not a whole number", v))
+		}
+		c.MaxInFlight = n
+	}
+	if v := getenv("SKINGRAPH_QUEUE_WAIT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("SKINGRAPH_QUEUE_WAIT: %q is not a duration such as 50ms", v))
+		}
+		c.QueueWait = d
+	}
 	if v := getenv("SKINGRAPH_NEO4J_HEAP_MB"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
@@ -85,6 +105,7 @@ func loadConfig(getenv func(string) string, fs *flag.FlagSet) (*Config, error) {
 	fs.StringVar(&c.Neo4jURI, "neo4j-uri", c.Neo4jURI, "Bolt URI of an existing Neo4j; empty starts a local one (SKINGRAPH_NEO4J_URI)")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "data folder of the local Neo4j (SKINGRAPH_DATA_DIR)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (SKINGRAPH_LOG_LEVEL)")
+	fs.StringVar(&c.APIKeysFile, "api-keys", c.APIKeysFile, "file of accepted API keys (SKINGRAPH_API_KEYS_FILE); none = loopback only")
 	return &c, errors.Join(errs...)
 }
 
@@ -110,6 +131,12 @@ func (c *Config) validate() error {
 	if c.RefreshInterval <= 0 {
 		errs = append(errs, errors.New("refresh interval must be positive"))
 	}
+	if c.MaxInFlight < 0 {
+		errs = append(errs, errors.New("max in-flight requests must be 0 (no bound) or more"))
+	}
+	if c.QueueWait < 0 {
+		errs = append(errs, errors.New("queue wait must not be negative"))
+	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, errors.New("shutdown timeout must be positive"))
 	}
@@ -128,6 +155,6 @@ func (c Config) String() string {
 	}
 	return strings.Join([]string{
 		"http_addr=" + c.HTTPAddr, "neo4j_uri=" + uri, "neo4j_user=" + c.Neo4jUser,
-		"neo4j_password=" + pw, "log_level=" + c.LogLevel,
+		"neo4j_password=" + pw, "log_level=" + c.LogLevel, "api_keys_file=" + c.APIKeysFile,
 	}, " ")
 }

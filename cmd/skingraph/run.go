@@ -46,6 +46,8 @@ commands:
             load the public Sephora data set with the knowledge base (idempotent)
   load efficacy FILE [--dry-run]
             load merchandisers' efficacy claims (CSV, JSON or JSON Lines; all or nothing)
+  keys new --role app|merchandiser|analyst|admin --name NAME
+            make an API key: prints the key once and the hashed line for SKINGRAPH_API_KEYS_FILE
   neo4j     start a local Neo4j and print its URI and credentials until interrupted
   version   print the version
 
@@ -72,6 +74,8 @@ func run(ctx context.Context, args []string, env Env) error {
 	case "help", "-h", "--help":
 		fmt.Fprintln(env.Stdout, usage)
 		return nil
+	case "keys":
+		return keysCommand(args, env.Stdout, env.Stderr)
 	case "up", "serve", "load", "neo4j":
 	default:
 		fmt.Fprintln(env.Stderr, usage)
@@ -167,6 +171,13 @@ func withStore(ctx context.Context, cfg *Config, log zerolog.Logger, env Env, fn
 	}()
 	store, err := cypher.Open(ctx, cypher.Config{
 		URI: db.URI, Username: db.Username, Password: db.Password, Database: cfg.Neo4jDatabase,
+		OnBreakerChange: func(from, to cypher.BreakerState) {
+			ev := log.Warn()
+			if to == "closed" {
+				ev = log.Info()
+			}
+			ev.Str("from", string(from)).Str("to", string(to)).Msg("neo4j circuit breaker changed state")
+		},
 	})
 	if err != nil {
 		return err
@@ -202,6 +213,14 @@ func obtainNeo4j(ctx context.Context, cfg *Config, log zerolog.Logger, env Env) 
 
 // serve runs the HTTP API until ctx ends, then drains it within the shutdown timeout.
 func serve(ctx context.Context, cfg *Config, log zerolog.Logger, env Env, store *cypher.Store) error {
+	keys, err := loadKeys(cfg.APIKeysFile)
+	if err != nil {
+		return err
+	}
+	addr, err := listenAddr(cfg.HTTPAddr, keys, log)
+	if err != nil {
+		return err
+	}
 	engine, err := newEngine(ctx, store, log)
 	if err != nil {
 		return err
@@ -212,10 +231,11 @@ func serve(ctx context.Context, cfg *Config, log zerolog.Logger, env Env, store 
 	go engine.Run(ctx, cfg.RefreshInterval)
 
 	handler := api.New(api.Deps{Catalogue: store, Health: store, Recommender: engine, Explorer: explorer{store},
-		EfficacyLoader: efficacyAdapter{store}, Log: log, Version: version})
-	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+		EfficacyLoader: efficacyAdapter{store}, Log: log, Version: version, Keys: keys,
+		Shedding: api.Shedding{MaxInFlight: cfg.MaxInFlight, QueueWait: cfg.QueueWait}})
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
+		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	srv := &http.Server{
 		Handler:           handler,
@@ -227,7 +247,7 @@ func serve(ctx context.Context, cfg *Config, log zerolog.Logger, env Env, store 
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	addr := ln.Addr().String()
+	addr = ln.Addr().String()
 	log.Info().Str("addr", addr).Str("version", version).Msg("api serving on http://" + addr)
 	if env.Ready != nil {
 		env.Ready(addr)

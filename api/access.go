@@ -1,0 +1,169 @@
+package api
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/rs/zerolog"
+	"golang.org/x/time/rate"
+
+	"github.com/skingraph/skingraph/api/auth"
+)
+
+// access is who may call a route.
+type access int
+
+const (
+	public      access = iota // anyone, no key (health, the spec, the web pages)
+	anyRole                   // any valid key: apps' reads, events and profiles
+	merchandise               // merchandisers and admins: data loads
+	analyse                   // analysts and admins: Cypher
+	administer                // admins only
+)
+
+func (a access) allows(r auth.Role) bool {
+	switch a {
+	case public, anyRole:
+		return true
+	case merchandise:
+		return r == auth.RoleMerchandiser || r == auth.RoleAdmin
+	case analyse:
+		return r == auth.RoleAnalyst || r == auth.RoleAdmin
+	default:
+		return r == auth.RoleAdmin
+	}
+}
+
+func (a access) String() string {
+	return [...]string{"public", "any role", "merchandiser or admin", "analyst or admin", "admin"}[a]
+}
+
+// routeAccess is the one table of who may call what, by "METHOD /route/template". A route
+// missing here is admin-only (and a test fails until it is listed).
+var routeAccess = map[string]access{
+	"GET /healthz":                 public,
+	"GET /readyz":                  public,
+	"GET /v1/status":               anyRole,
+	"GET /v1/products/:id":         anyRole,
+	"GET /v1/products/:id/similar": anyRole,
+	"GET /v1/search":               anyRole,
+	"GET /v1/ingredients/:inci":    anyRole,
+	"POST /v1/routine/check":       anyRole,
+	"POST /v1/recommendations":     anyRole,
+	"GET /v1/recommendations":      anyRole,
+	"GET /v1/updates":              anyRole,
+	"POST /v1/products":            merchandise,
+	"POST /v1/efficacy":            merchandise,
+	"POST /v1/cypher":              analyse,
+}
+
+func accessOf(c *gin.Context) access {
+	if a, ok := routeAccess[c.Request.Method+" "+c.FullPath()]; ok {
+		return a
+	}
+	if c.FullPath() == "" {
+		return public // no route: the 404/405 handlers answer
+	}
+	return administer
+}
+
+const apiKeyName = "api_key" // gin context: the caller's auth.Key
+
+// zlogNop is for refusals that must not log each time (401, 403, 429, shed 503): under a
+// flood of them the log would become the bottleneck; the access log still counts them.
+var zlogNop = zerolog.Nop()
+
+// authenticate checks the caller's key (Authorization: Bearer sg_..., or X-API-Key) against
+// ring, the key's role against the route, and the key's request rate. A nil ring means no
+// keys are configured: the server then listens on loopback only and lets every local caller
+// through.
+func authenticate(ring *auth.Ring) gin.HandlerFunc {
+	if ring == nil {
+		return func(c *gin.Context) { c.Next() }
+	}
+	limits := newRateLimits(ring)
+	return func(c *gin.Context) {
+		need := accessOf(c)
+		if need == public {
+			c.Next()
+			return
+		}
+		token := presentedKey(c.Request)
+		if token == "" {
+			c.Header("WWW-Authenticate", `Bearer realm="skingraph"`)
+			writeProblem(c, zlogNop, &Problem{Status: http.StatusUnauthorized, Title: "Unauthorized",
+				Detail: "send an API key as 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"})
+			return
+		}
+		key, err := ring.Verify(token)
+		if err != nil {
+			c.Header("WWW-Authenticate", `Bearer realm="skingraph", error="invalid_token"`)
+			writeProblem(c, zlogNop, &Problem{Status: http.StatusUnauthorized, Title: "Unauthorized",
+				Detail: "the API key is not valid"})
+			return
+		}
+		if !need.allows(key.Role) {
+			writeProblem(c, zlogNop, &Problem{Status: http.StatusForbidden, Title: "Forbidden",
+				Detail: fmt.Sprintf("a %s key may not call %s %s; it needs %s", key.Role, c.Request.Method, c.FullPath(), need)})
+			return
+		}
+		if wait, ok := limits.allow(key.ID); !ok {
+			secs := int(math.Ceil(wait.Seconds()))
+			if secs < 1 {
+				secs = 1
+			}
+			c.Header("Retry-After", strconv.Itoa(secs))
+			writeProblem(c, zlogNop, &Problem{Status: http.StatusTooManyRequests, Title: "Too many requests",
+				Detail: fmt.Sprintf("this key may send %.0f requests per second (burst %d); retry in %d s", key.Rate, key.Burst, secs)})
+			return
+		}
+		c.Set(apiKeyName, key)
+		c.Next()
+	}
+}
+
+func presentedKey(r *http.Request) string {
+	if h := r.Header.Get("Authorization"); h != "" {
+		if tok, ok := strings.CutPrefix(h, "Bearer "); ok {
+			return strings.TrimSpace(tok)
+		}
+		return ""
+	}
+	return strings.TrimSpace(r.Header.Get("X-API-Key"))
+}
+
+// rateLimits holds one token bucket per key.
+type rateLimits struct {
+	mu  sync.Mutex
+	per map[string]*rate.Limiter
+}
+
+func newRateLimits(ring *auth.Ring) *rateLimits {
+	l := &rateLimits{per: map[string]*rate.Limiter{}}
+	for _, k := range ring.Keys() {
+		l.per[k.ID] = rate.NewLimiter(rate.Limit(k.Rate), k.Burst)
+	}
+	return l
+}
+
+// allow takes a token for key id, or says how long until one is free.
+func (l *rateLimits) allow(id string) (time.Duration, bool) {
+	l.mu.Lock()
+	lim := l.per[id]
+	l.mu.Unlock()
+	if lim == nil {
+		return 0, true
+	}
+	r := lim.Reserve()
+	if d := r.Delay(); d > 0 {
+		r.Cancel()
+		return d, false
+	}
+	return 0, true
+}

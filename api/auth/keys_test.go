@@ -1,0 +1,112 @@
+package auth
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestNewKeyVerifiesAgainstItsLine(t *testing.T) {
+	token, line, err := New(RoleMerchandiser, "catalogue-team")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(line, strings.Split(token, "_")[2]) {
+		t.Fatalf("the keys-file line %q holds the secret", line)
+	}
+	ring, err := Parse(strings.NewReader("# keys\n\n" + line + "\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := ring.Verify(token)
+	if err != nil {
+		t.Fatalf("Verify(own token): %v", err)
+	}
+	if k.Role != RoleMerchandiser || k.Name != "catalogue-team" || k.Rate != 20 || k.Burst != 40 {
+		t.Fatalf("key = %+v", k)
+	}
+}
+
+func TestVerifyRefusesWrongAndMalformedTokens(t *testing.T) {
+	token, line, err := New(RoleApp, "shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _, _ := New(RoleApp, "other")
+	ring, err := Parse(strings.NewReader(line))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := strings.Split(token, "_")[1]
+	for name, tok := range map[string]string{
+		"empty":             "",
+		"no prefix":         strings.TrimPrefix(token, "sg_"),
+		"unknown id":        other,
+		"wrong secret":      "sg_" + id + "_" + strings.Repeat("x", 32),
+		"short secret":      "sg_" + id + "_abc",
+		"no secret":         "sg_" + id,
+		"secret changed":    token[:len(token)-1] + flip(token[len(token)-1]),
+		"bearer left on it": "Bearer " + token,
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := ring.Verify(tok); !errors.Is(err, ErrUnknownKey) {
+				t.Fatalf("Verify(%q) = %v, want ErrUnknownKey", tok, err)
+			}
+		})
+	}
+}
+
+func TestParseNamesEveryBadLine(t *testing.T) {
+	const hash = "5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8"
+	file := strings.Join([]string{
+		"abcd1234 app " + hash + " shop",          // 1 fine
+		"abcd1234 admin " + hash + " dup",         // 2 duplicate id
+		"ef56 owner " + hash + " x",               // 3 unknown role
+		"ef5678 app sg_abcd_secretsecretsecret x", // 4 a key instead of a hash
+		"ef5679 app " + hash,                      // 5 missing name
+		"ef5670 app " + hash + " x 0 10",          // 6 rate 0
+		"ef5671 app " + hash + " x 5 0",           // 7 burst 0
+		"e! app " + hash + " x",                   // 8 bad id
+		"ef5672 analyst " + hash + " lab 2.5 5",   // 9 fine with rate
+	}, "\n")
+	_, err := Parse(strings.NewReader(file))
+	if err == nil {
+		t.Fatal("Parse accepted bad lines")
+	}
+	var got []int
+	for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+		var le *LineError
+		if !errors.As(e, &le) {
+			t.Fatalf("error %v is not a *LineError", e)
+		}
+		got = append(got, le.Line)
+	}
+	want := []int{2, 3, 4, 5, 6, 7, 8}
+	if len(got) != len(want) {
+		t.Fatalf("bad lines = %v, want %v (%v)", got, want, err)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("bad lines = %v, want %v (%v)", got, want, err)
+		}
+	}
+}
+
+func TestParseRole(t *testing.T) {
+	for _, r := range Roles {
+		if got, err := ParseRole(string(r)); err != nil || got != r {
+			t.Fatalf("ParseRole(%q) = %q, %v", r, got, err)
+		}
+	}
+	if _, err := ParseRole("root"); err == nil {
+		t.Fatal("ParseRole(root) succeeded")
+	}
+}
+
+// flip returns a character other than c.
+func flip(c byte) string {
+	if c == 'Q' {
+		return "R"
+	}
+	return "Q"
+}
