@@ -15,12 +15,21 @@ func (h *handlers) healthz(c *gin.Context) error {
 	return nil
 }
 
+// breaker is implemented by a Health whose calls go through a circuit breaker.
+type breaker interface {
+	// BreakerState is "closed", "open" or "half-open".
+	BreakerState() string
+}
+
 // readyz says whether the service can answer: Neo4j reachable and the schema applied.
 func (h *handlers) readyz(c *gin.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 	defer cancel()
 	checks := gin.H{}
 	ready := true
+	if b, ok := h.d.Health.(breaker); ok {
+		checks["neo4j_circuit"] = b.BreakerState()
+	}
 	if err := h.d.Health.Ping(ctx); err != nil {
 		checks["neo4j"] = "unreachable"
 		ready = false
@@ -57,7 +66,7 @@ func (h *handlers) readyz(c *gin.Context) error {
 
 func describe(checks gin.H) string {
 	s := ""
-	for _, k := range []string{"neo4j", "schema", "projection"} {
+	for _, k := range []string{"neo4j", "neo4j_circuit", "schema", "projection"} {
 		if v, ok := checks[k]; ok {
 			if s != "" {
 				s += ", "

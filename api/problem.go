@@ -104,6 +104,9 @@ func writeProblem(c *gin.Context, log zerolog.Logger, err error) {
 	if p.Status >= 500 {
 		log.Error().Err(err).Str("request_id", c.GetString(requestIDKey)).Str("route", c.FullPath()).Msg("request failed")
 	}
+	if p.Status == http.StatusServiceUnavailable && c.Writer.Header().Get("Retry-After") == "" {
+		c.Header("Retry-After", "5") // the circuit breaker probes Neo4j again within seconds
+	}
 	c.Header("Content-Type", "application/problem+json")
 	c.Header("Cache-Control", "no-store")
 	c.AbortWithStatusJSON(p.Status, p)

@@ -52,6 +52,9 @@ func (h *handlers) status(c *gin.Context) error {
 		"cache":    gin.H{"hits": st.CacheHits, "misses": st.CacheMisses, "hit_ratio": st.CacheHitRatio},
 		"degraded": st.LastError != "",
 	}
+	if b, ok := h.d.Health.(breaker); ok {
+		out["neo4j_circuit"] = b.BreakerState()
+	}
 	if st.LastError != "" {
 		out["last_refresh_error_at"] = st.LastErrorAt.Format(time.RFC3339Nano)
 	}

@@ -13,7 +13,7 @@ import (
 
 // BreakerConfig tunes the circuit breaker that guards every call to Neo4j.
 type BreakerConfig struct {
-	// Failures is how many consecutive unavailability failures open the circuit; default 5.
+	// Failures is how many consecutive unavailability failures open the circuit; default 3.
 	Failures uint32
 	// OpenFor is how long an open circuit fails calls at once before it lets probes through;
 	// default 5 s.
@@ -31,7 +31,7 @@ var ErrCircuitOpen = errors.New("neo4j circuit open: recent calls failed; it is 
 
 func newBreaker(cfg BreakerConfig, onChange func(from, to BreakerState)) *gobreaker.CircuitBreaker[struct{}] {
 	if cfg.Failures == 0 {
-		cfg.Failures = 5
+		cfg.Failures = 3
 	}
 	if cfg.OpenFor <= 0 {
 		cfg.OpenFor = 5 * time.Second
@@ -80,5 +80,5 @@ func (s *Store) guard(fn func() error) error {
 	return err
 }
 
-// Breaker reports the circuit's state.
-func (s *Store) Breaker() BreakerState { return BreakerState(s.breaker.State().String()) }
+// BreakerState reports the circuit's state: "closed", "open" or "half-open".
+func (s *Store) BreakerState() string { return s.breaker.State().String() }

@@ -54,7 +54,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		c.MaxConnectionPoolSize = cfg.MaxPoolSize
 		c.ConnectionAcquisitionTimeout = 5 * time.Second
 		c.SocketConnectTimeout = 5 * time.Second
-		c.MaxTransactionRetryTime = 15 * time.Second
+		c.MaxTransactionRetryTime = 5 * time.Second // then the error counts toward the circuit breaker
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cypher: open %s: %w", cfg.URI, translate(err))

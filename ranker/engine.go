@@ -83,12 +83,19 @@ func (e *Engine) Close() { e.cache.Close() }
 // Snapshot returns the snapshot readers use now; nil before the first successful refresh.
 func (e *Engine) Snapshot() *Snapshot { return e.snap.Load() }
 
+// versionTimeout bounds the data-version check of a refresh: a Neo4j that does not answer a
+// one-row read within it counts as down (and trips the store's circuit breaker soon), rather
+// than holding the refresh loop in the driver's retries.
+const versionTimeout = 2 * time.Second
+
 // Refresh rebuilds the snapshot when the source's data version differs from the current one
 // (or there is none yet) and swaps it in. It reports whether it swapped.
 func (e *Engine) Refresh(ctx context.Context) (bool, error) {
 	e.refreshMu.Lock()
 	defer e.refreshMu.Unlock()
-	v, err := e.src.DataVersion(ctx)
+	vctx, cancel := context.WithTimeout(ctx, versionTimeout)
+	v, err := e.src.DataVersion(vctx)
+	cancel()
 	if err != nil {
 		return false, e.fail(fmt.Errorf("ranker: refresh: %w", err))
 	}

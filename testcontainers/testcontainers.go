@@ -45,6 +45,7 @@ type Options struct {
 	Password  string    // "" = a random password
 	HeapMB    int       // JVM heap; default 1024
 	PageCache string    // page cache; default "512m"
+	Port      int       // local provider: the Bolt port; 0 picks a free one (a fixed port lets a test restart Neo4j where clients expect it)
 	Log       io.Writer // receives the server's own output; default discarded
 	// Getenv reads the environment; default os.Getenv (tests inject their own).
 	Getenv func(string) string
@@ -127,6 +128,7 @@ func startLocal(ctx context.Context, opts Options) (*Neo4j, error) {
 		Password:  opts.Password,
 		HeapMB:    opts.HeapMB,
 		PageCache: opts.PageCache,
+		Port:      opts.Port,
 		Log:       opts.Log,
 	})
 	if err != nil {
