@@ -44,6 +44,11 @@ type Deps struct {
 	Keys *auth.Ring
 	// Shedding bounds concurrent requests (zero value: no bound).
 	Shedding Shedding
+	// Updates feeds GET /v1/updates (nil answers 501).
+	Updates Updates
+	// Stop, when closed, ends the long-lived update streams (the server closes it as it
+	// shuts down, so draining does not wait for them).
+	Stop <-chan struct{}
 }
 
 // New returns the HTTP handler of the API.
@@ -76,6 +81,7 @@ func router(d Deps) *gin.Engine {
 	v1.POST("/efficacy", handle(d.Log, efficacyHandler(d.EfficacyLoader)))
 	v1.POST("/recommendations", handle(d.Log, h.recommend))
 	v1.GET("/recommendations", handle(d.Log, h.recommendGET))
+	v1.GET("/updates", handle(d.Log, h.updates))
 	return r
 }
 

@@ -49,7 +49,8 @@ func (h *handlers) status(c *gin.Context) error {
 			"built_at": st.BuiltAt.Format(time.RFC3339Nano), "build_ms": st.BuildTime.Milliseconds(),
 			"embed_ms": st.EmbedTime.Milliseconds(), "nodes": st.Nodes, "relationships": st.Edges,
 		},
-		"cache":    gin.H{"hits": st.CacheHits, "misses": st.CacheMisses, "hit_ratio": st.CacheHitRatio},
+		"cache": gin.H{"hits": st.CacheHits, "misses": st.CacheMisses, "hit_ratio": st.CacheHitRatio,
+			"warmed": st.LastWarm.Requests, "warm_ms": st.LastWarm.Took.Milliseconds()},
 		"degraded": st.LastError != "",
 	}
 	if b, ok := h.d.Health.(breaker); ok {

@@ -1,14 +1,17 @@
 package ranker
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/dgraph-io/ristretto/v2"
+	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/skingraph/skingraph/graph"
 )
@@ -44,6 +47,7 @@ type EngineStats struct {
 	CacheHits     uint64
 	CacheMisses   uint64
 	CacheHitRatio float64
+	LastWarm      WarmStats // the last warm-up after a swap (zero before the first)
 }
 
 // Engine serves rankings from the current snapshot, refreshes the snapshot in the background
@@ -60,7 +64,34 @@ type Engine struct {
 	errMu     sync.Mutex
 	lastErr   error
 	lastErrAt time.Time
+
+	popular *lru.Cache[string, *popularRequest] // what is asked most, to warm after a swap
+	warmTop int
+	warmed  atomic.Pointer[WarmStats]
+
+	subsMu sync.Mutex
+	subs   map[chan graph.DataVersion]struct{}
 }
+
+// popularRequest is one canonical request page and how often it was asked since the last
+// warm-up.
+type popularRequest struct {
+	req  Request
+	hits atomic.Int64
+}
+
+// WarmStats describes the last cache warm-up after a data version change.
+type WarmStats struct {
+	Version  graph.DataVersion
+	Requests int
+	Took     time.Duration
+}
+
+// popularTracked bounds the requests tracked for warming (least recently asked forgotten).
+const popularTracked = 4096
+
+// DefaultWarmTop is how many of the most asked requests are ranked ahead after a swap.
+const DefaultWarmTop = 64
 
 // NewEngine returns an engine; cacheBytes bounds the result cache (0 = 64 MiB). embed may be
 // nil (no affinity family).
@@ -74,7 +105,43 @@ func NewEngine(src Source, r *Ranker, embed EmbedFunc, cacheBytes int64) (*Engin
 	if err != nil {
 		return nil, fmt.Errorf("ranker: result cache: %w", err)
 	}
-	return &Engine{src: src, ranker: r, embed: embed, cache: cache}, nil
+	popular, err := lru.New[string, *popularRequest](popularTracked)
+	if err != nil {
+		return nil, fmt.Errorf("ranker: popular requests: %w", err)
+	}
+	return &Engine{src: src, ranker: r, embed: embed, cache: cache, popular: popular, warmTop: DefaultWarmTop,
+		subs: map[chan graph.DataVersion]struct{}{}}, nil
+}
+
+// SetWarmTop sets how many of the most asked requests are ranked into the cache after each
+// data version change (0 turns warming off). Call it before serving.
+func (e *Engine) SetWarmTop(n int) { e.warmTop = n }
+
+// Subscribe returns a channel that receives the data version each time a new snapshot is
+// swapped in (only the newest when the reader is slow), and a function to unsubscribe.
+func (e *Engine) Subscribe() (<-chan graph.DataVersion, func()) {
+	ch := make(chan graph.DataVersion, 1)
+	e.subsMu.Lock()
+	e.subs[ch] = struct{}{}
+	e.subsMu.Unlock()
+	return ch, func() {
+		e.subsMu.Lock()
+		delete(e.subs, ch)
+		e.subsMu.Unlock()
+	}
+}
+
+// publish tells every subscriber about v, replacing a version they have not read yet.
+func (e *Engine) publish(v graph.DataVersion) {
+	e.subsMu.Lock()
+	defer e.subsMu.Unlock()
+	for ch := range e.subs {
+		select {
+		case <-ch:
+		default:
+		}
+		ch <- v
+	}
 }
 
 // Close releases the cache.
@@ -118,7 +185,51 @@ func (e *Engine) Refresh(ctx context.Context) (bool, error) {
 	}
 	e.snap.Store(s)
 	e.clearError()
+	e.warm(ctx, s)
+	e.publish(proj.Version)
 	return true, nil
+}
+
+// warm ranks the most asked request pages on the new snapshot into the cache, so the first
+// users after a load do not pay the cold cost, then halves every count so that interest
+// fades. Subscribers are told after warming: clients that refresh on the news hit the cache.
+func (e *Engine) warm(ctx context.Context, s *Snapshot) {
+	if e.warmTop <= 0 {
+		return
+	}
+	start := time.Now()
+	type entry struct {
+		key  string
+		p    *popularRequest
+		hits int64
+	}
+	var all []entry
+	for _, k := range e.popular.Keys() {
+		if p, ok := e.popular.Peek(k); ok {
+			h := p.hits.Load()
+			all = append(all, entry{k, p, h})
+			p.hits.Store(h / 2)
+		}
+	}
+	slices.SortFunc(all, func(a, b entry) int { return cmp.Compare(b.hits, a.hits) })
+	if len(all) > e.warmTop {
+		all = all[:e.warmTop]
+	}
+	n := 0
+	prefix := strconv.FormatInt(s.Projection.Version.N, 10) + ":"
+	for _, en := range all {
+		if ctx.Err() != nil {
+			break
+		}
+		res, err := e.ranker.Rank(ctx, s.Projection, s.Vectors, en.p.req)
+		if err != nil || res.Partial {
+			continue
+		}
+		e.cache.Set(prefix+en.key, res, resultCost(res))
+		n++
+	}
+	e.cache.Wait()
+	e.warmed.Store(&WarmStats{Version: s.Projection.Version, Requests: n, Took: time.Since(start)})
 }
 
 // Run refreshes every interval until ctx ends. Failures are kept for Stats (the engine goes
@@ -146,7 +257,9 @@ func (e *Engine) RecommendKeyed(ctx context.Context, req Request, key string) (r
 	if s == nil {
 		return Result{}, false, fmt.Errorf("ranker: %w: the projection is not built yet", graph.ErrUnavailable)
 	}
-	key = strconv.FormatInt(s.Projection.Version.N, 10) + ":" + key + ":" + strconv.Itoa(req.Offset)
+	page := key + ":" + strconv.Itoa(req.Offset)
+	e.countRequest(page, req)
+	key = strconv.FormatInt(s.Projection.Version.N, 10) + ":" + page
 	if r, ok := e.cache.Get(key); ok {
 		return r, true, nil
 	}
@@ -158,6 +271,21 @@ func (e *Engine) RecommendKeyed(ctx context.Context, req Request, key string) (r
 		e.cache.Set(key, res, resultCost(res))
 	}
 	return res, false, nil
+}
+
+// countRequest notes one more ask of a request page (for warming).
+func (e *Engine) countRequest(page string, req Request) {
+	if e.warmTop <= 0 {
+		return
+	}
+	p, ok := e.popular.Get(page)
+	if !ok {
+		p = &popularRequest{req: req}
+		if prev, found, _ := e.popular.PeekOrAdd(page, p); found {
+			p = prev
+		}
+	}
+	p.hits.Add(1)
 }
 
 // Stats reports the current snapshot and cache.
@@ -173,6 +301,9 @@ func (e *Engine) Stats() EngineStats {
 		st.LastError, st.LastErrorAt = e.lastErr.Error(), e.lastErrAt
 	}
 	e.errMu.Unlock()
+	if w := e.warmed.Load(); w != nil {
+		st.LastWarm = *w
+	}
 	if m := e.cache.Metrics; m != nil {
 		st.CacheHits, st.CacheMisses, st.CacheHitRatio = m.Hits(), m.Misses(), m.Ratio()
 	}

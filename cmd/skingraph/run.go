@@ -230,7 +230,8 @@ func serve(ctx context.Context, cfg *Config, log zerolog.Logger, env Env, store 
 	defer cancelEngine()
 	go engine.Run(ctx, cfg.RefreshInterval)
 
-	handler := api.New(api.Deps{Catalogue: store, Health: store, Recommender: engine, Explorer: explorer{store},
+	streamsDone := make(chan struct{})
+	handler := api.New(api.Deps{Updates: engine, Stop: streamsDone, Catalogue: store, Health: store, Recommender: engine, Explorer: explorer{store},
 		EfficacyLoader: efficacyAdapter{store}, Log: log, Version: version, Keys: keys,
 		Shedding: api.Shedding{MaxInFlight: cfg.MaxInFlight, QueueWait: cfg.QueueWait}})
 	ln, err := net.Listen("tcp", addr)
@@ -258,6 +259,7 @@ func serve(ctx context.Context, cfg *Config, log zerolog.Logger, env Env, store 
 	case <-ctx.Done():
 	}
 	log.Info().Msg("shutting down: draining http")
+	close(streamsDone)
 	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutCtx); err != nil {
