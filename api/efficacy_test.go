@@ -72,11 +72,11 @@ func TestPostEfficacy(t *testing.T) {
 		{"neo4j down", "/v1/efficacy", "text/csv", "down", 503, "csv", false,
 			`{"type":"about:blank","title":"Service unavailable","status":503,"detail":"a dependency is unavailable; retry later","instance":"/v1/efficacy"}`},
 		{"unsupported type", "/v1/efficacy", "application/xml", "<x/>", 415, "", false,
-			`{"type":"about:blank","title":"Unsupported media type","status":415,"detail":"send text/csv or application/json, not application/xml","instance":"/v1/efficacy"}`},
+			`{"type":"about:blank","title":"Unsupported media type","status":415,"detail":"send text/csv, application/json or application/x-ndjson, not application/xml","instance":"/v1/efficacy"}`},
 		{"bad dry_run", "/v1/efficacy?dry_run=maybe", "text/csv", "x", 400, "", false,
 			`{"type":"about:blank","title":"Invalid dry_run","status":400,"instance":"/v1/efficacy","errors":[{"field":"dry_run","message":"must be true or false"}]}`},
-		{"too large", "/v1/efficacy", "text/csv", strings.Repeat("x", maxEfficacyBody+1), 413, "", false,
-			`{"type":"about:blank","title":"Body too large","status":413,"detail":"an efficacy file may hold at most 16777216 bytes","instance":"/v1/efficacy"}`},
+		{"too large", "/v1/efficacy", "text/csv", strings.Repeat("x", maxUploadBody+1), 413, "", false,
+			`{"type":"about:blank","title":"Body too large","status":413,"detail":"an uploaded efficacy file may hold at most 16777216 bytes","instance":"/v1/efficacy"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -37,8 +37,10 @@ type Deps struct {
 	Explorer    Explorer
 	// EfficacyLoader validates and commits merchandisers' efficacy files (nil answers 501).
 	EfficacyLoader EfficacyLoader
-	Log            zerolog.Logger
-	Version        string // the build's version, reported by /healthz
+	// ProductLoader validates and commits merchandisers' product files (nil answers 501).
+	ProductLoader ProductLoader
+	Log           zerolog.Logger
+	Version       string // the build's version, reported by /healthz
 	// Keys are the accepted API keys; nil turns authentication off (the caller must then
 	// listen on loopback only).
 	Keys *auth.Ring
@@ -58,7 +60,7 @@ func router(d Deps) *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
-	r.Use(requestID(), accessLog(d.Log), recoverer(d.Log), authenticate(d.Keys), shed(d.Shedding))
+	r.Use(requestID(), accessLog(d.Log), recoverer(d.Log), authenticate(d.Keys), shed(d.Shedding), idempotency(newIdempotencyStore()))
 	r.NoRoute(handle(d.Log, func(c *gin.Context) error {
 		return notFound("no route for " + c.Request.Method + " " + c.Request.URL.Path)
 	}))
@@ -79,6 +81,7 @@ func router(d Deps) *gin.Engine {
 	v1.GET("/ingredients/:inci", handle(d.Log, h.ingredient))
 	v1.POST("/routine/check", handle(d.Log, h.routineCheck))
 	v1.POST("/efficacy", handle(d.Log, efficacyHandler(d.EfficacyLoader)))
+	v1.POST("/products", handle(d.Log, productsHandler(d.ProductLoader)))
 	v1.POST("/recommendations", handle(d.Log, h.recommend))
 	v1.GET("/recommendations", handle(d.Log, h.recommendGET))
 	v1.GET("/updates", handle(d.Log, h.updates))

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -21,7 +22,8 @@ const batchSize = 1000
 // outcome aggregates of the products whose reviews changed, then the provenance Source node
 // and a DataVersion bump. Records are MERGEd by key and compared by a content hash, so a record
 // already stored as it is is not written again; a load that changes nothing neither bumps the
-// version nor records a Source. Either all of it commits or, on any error, none of it.
+// version nor records a Source. Either all of it commits or, on any error, none of it. A dry
+// run does all of it and rolls back, so its counts are exactly what the load would do.
 func (s *Store) WriteLoad(ctx context.Context, load graph.Load) (graph.LoadResult, error) {
 	res := graph.LoadResult{LoadID: load.ID, Counts: map[string]graph.Counts{}}
 	if load.At.IsZero() {
@@ -66,6 +68,9 @@ func (s *Store) WriteLoad(ctx context.Context, load graph.Load) (graph.LoadResul
 		if !res.Changed {
 			return nil
 		}
+		if load.DryRun {
+			return errDryRun
+		}
 		if _, err := run(ctx, tx, createSourceCypher, map[string]any{
 			"id": load.ID, "kind": load.Kind, "citation": load.Source, "at": load.At,
 			"counts": countsJSON(res.Counts),
@@ -77,10 +82,10 @@ func (s *Store) WriteLoad(ctx context.Context, load graph.Load) (graph.LoadResul
 		}
 		return nil
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, errDryRun) {
 		return graph.LoadResult{}, fmt.Errorf("cypher: write load %s: %w", load.ID, err)
 	}
-	if !res.Changed {
+	if !res.Changed || load.DryRun {
 		if res.Version, err = s.DataVersion(ctx); err != nil {
 			return graph.LoadResult{}, err
 		}

@@ -11,6 +11,8 @@ type Load struct {
 	Ingredients []Ingredient
 	Products    []Product
 	Reviews     []Review
+	// DryRun asks for the counts the load would give, writing nothing.
+	DryRun bool
 }
 
 // Counts says what a load did to one kind of record.

@@ -230,9 +230,13 @@ func serve(ctx context.Context, cfg *Config, log zerolog.Logger, env Env, store 
 	defer cancelEngine()
 	go engine.Run(ctx, cfg.RefreshInterval)
 
+	products, err := newProductsAdapter(store)
+	if err != nil {
+		return err
+	}
 	streamsDone := make(chan struct{})
 	handler := api.New(api.Deps{Updates: engine, Stop: streamsDone, Catalogue: store, Health: store, Recommender: engine, Explorer: explorer{store},
-		EfficacyLoader: efficacyAdapter{store}, Log: log, Version: version, Keys: keys,
+		EfficacyLoader: efficacyAdapter{store}, ProductLoader: products, Log: log, Version: version, Keys: keys,
 		Shedding: api.Shedding{MaxInFlight: cfg.MaxInFlight, QueueWait: cfg.QueueWait}})
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
