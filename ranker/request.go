@@ -51,6 +51,10 @@ type Request struct {
 // MaxLimit is the largest page a request may ask for.
 const MaxLimit = 100
 
+// MaxOffset bounds how deep pagination goes (offset plus limit): ranking keeps offset+limit
+// candidates, so a forged cursor must not ask for millions.
+const MaxOffset = 10_000
+
 // Validate checks the request against the vocabularies, naming every bad field, and sets
 // the default Limit.
 func (r *Request) Validate() error {
@@ -61,8 +65,8 @@ func (r *Request) Validate() error {
 	if r.Limit < 1 || r.Limit > MaxLimit {
 		verr.Add(0, "limit", fmt.Sprintf("must be 1 to %d, got %d", MaxLimit, r.Limit))
 	}
-	if r.Offset < 0 {
-		verr.Add(0, "offset", "must not be negative")
+	if r.Offset < 0 || r.Offset > MaxOffset {
+		verr.Add(0, "offset", fmt.Sprintf("must be 0 to %d, got %d", MaxOffset, r.Offset))
 	}
 	known := func(field string, v *graph.Vocabulary, name string) {
 		if n, ok := v.Canonical(name); !ok || n != name {

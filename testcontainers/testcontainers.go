@@ -60,6 +60,18 @@ type Neo4j struct {
 	DataDir  string // local provider: where Neo4j keeps its data
 
 	stop func(context.Context) error
+	kill func()
+}
+
+// Kill ends a local Neo4j abruptly (SIGKILL), for fault tests; its data folder stays, so a
+// Start with the same DataDir and Port brings the same database back. Other providers
+// answer an error.
+func (n *Neo4j) Kill() error {
+	if n == nil || n.kill == nil {
+		return fmt.Errorf("testcontainers: kill: only a local neo4j can be killed (provider %s)", n.Provider)
+	}
+	n.kill()
+	return nil
 }
 
 // Stop stops the server (and removes a temporary data folder). For ProviderExisting it does
@@ -139,6 +151,7 @@ func startLocal(ctx context.Context, opts Options) (*Neo4j, error) {
 	}
 	return &Neo4j{
 		URI: srv.URI, Username: "neo4j", Password: opts.Password, Provider: ProviderLocal, DataDir: dataDir,
+		kill: srv.Kill,
 		stop: func(ctx context.Context) error {
 			err := srv.Stop(ctx)
 			if temporary {

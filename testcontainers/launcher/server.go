@@ -214,6 +214,15 @@ func (s *Server) Stop(ctx context.Context) error {
 	return s.stopErr
 }
 
+// Kill ends Neo4j at once with SIGKILL, as a crash or an operator's kill -9 would: no
+// checkpoint, no clean shutdown. It waits until the process is gone; Stop may still be called
+// afterwards to release the rest.
+func (s *Server) Kill() {
+	_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL) // the process group (Setpgid)
+	_ = s.cmd.Process.Kill()
+	<-s.done
+}
+
 // Done is closed when the Neo4j process has exited, for whatever reason.
 func (s *Server) Done() <-chan struct{} { return s.done }
 
