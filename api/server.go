@@ -68,6 +68,7 @@ func New(d Deps) http.Handler {
 	v1.POST("/efficacy", handle(d.Log, efficacyHandler(d.EfficacyLoader)))
 	v1.POST("/recommendations", handle(d.Log, h.recommend))
 	v1.GET("/recommendations", handle(d.Log, h.recommendGET))
+	mountPages(r, d.Log)
 	return r
 }
 
