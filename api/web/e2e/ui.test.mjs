@@ -53,8 +53,12 @@ async function close(page) {
   await page.context().close();
 }
 
-async function shot(page, name) {
-  await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
+/** shot saves what a person sees (the viewport, scrolled to `at` when given) and the full page. */
+async function shot(page, name, at) {
+  if (at) await page.locator(at).first().evaluate((el) => el.scrollIntoView({ block: "start" }));
+  else await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: join(artifacts, `${name}.png`) });
+  await page.screenshot({ path: join(artifacts, `${name}-full.png`), fullPage: true });
 }
 
 async function noSideScroll(page) {
@@ -109,6 +113,7 @@ describe("find my products", () => {
       assert.ok(hash.includes(part), `URL ${hash} lacks ${part}`);
     }
     await shot(page, "find-desktop");
+    await shot(page, "find-results-desktop", "#results-title");
     // Reloading the shared URL shows the same ranking.
     const ids = await cards(page).evaluateAll((els) => els.map((e) => e.dataset.productId));
     await page.reload();
@@ -211,6 +216,7 @@ describe("product page", () => {
       assert.match(await page.locator("section[aria-labelledby=similar-title] .why-item").first().innerText(), /\d/);
       await noSideScroll(page);
       await shot(page, `product-${name}`);
+      await shot(page, `product-outcomes-${name}`, "#outcomes-title");
       await close(page);
     }
   });
@@ -298,6 +304,7 @@ describe("every page at phone width", () => {
       } else await page.locator("form").waitFor();
       await noSideScroll(page);
       await shot(page, `${name}-phone`);
+      if (name === "find") await shot(page, "find-results-phone", "article.rec");
       await close(page);
     });
   }
