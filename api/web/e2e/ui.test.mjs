@@ -8,7 +8,10 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { createRequire } from "node:module";
 import { chromium } from "playwright-core";
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 const base = process.env.SKINGRAPH_E2E_BASE;
 const artifacts = process.env.SKINGRAPH_E2E_ARTIFACTS || join(tmpdir(), "skingraph-e2e");
@@ -35,9 +38,11 @@ after(async () => {
   await browser?.close();
 });
 
-/** page opens a fresh page that fails the test on any console error or uncaught exception. */
-async function open(viewport = desktop) {
-  const ctx = await browser.newContext({ viewport, acceptDownloads: true });
+/** page opens a fresh page that fails the test on any console error or uncaught exception.
+ * bypassCSP lets axe-core be injected; the other pages run under the server's CSP, so a
+ * violation of it shows up as a console error. */
+async function open(viewport = desktop, { bypassCSP = false } = {}) {
+  const ctx = await browser.newContext({ viewport, acceptDownloads: true, bypassCSP });
   const page = await ctx.newPage();
   page.errors = [];
   page.on("pageerror", (e) => page.errors.push(String(e)));
@@ -59,6 +64,15 @@ async function shot(page, name, at) {
   else await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: join(artifacts, `${name}.png`) });
   await page.screenshot({ path: join(artifacts, `${name}-full.png`), fullPage: true });
+}
+
+/** axe runs axe-core's WCAG 2 A and AA rules (labels, contrast, names, landmarks...) on the page. */
+async function axe(page, what) {
+  await page.addScriptTag({ content: axeSource });
+  const res = await page.evaluate(() => window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }));
+  const found = res.violations.map((v) => `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join("\n    ")}`);
+  assert.deepEqual(found, [], `accessibility violations on ${what}`);
+  assert.ok(res.passes.some((r) => r.id === "color-contrast"), `axe checked the contrast of ${what}`);
 }
 
 async function noSideScroll(page) {
@@ -148,19 +162,40 @@ describe("find my products", () => {
   test("an API failure shows an error with retry; retry recovers", async () => {
     const page = await open();
     let fail = true;
+    let held;
+    const waiting = new Promise((resolve) => (held = resolve));
     await page.route("**/v1/recommendations", (route) => fail
-      ? route.fulfill({ status: 503, contentType: "application/problem+json", body: JSON.stringify({ type: "about:blank", title: "Service unavailable", status: 503, detail: "a dependency is unavailable; retry later" }) })
+      ? held(route)
       : route.continue());
     await page.goto(`${base}/#/find?skin_type=dry&concerns=aging`);
+    // While the request is in flight: skeleton cards, and the list says it is busy.
+    const route = await waiting;
+    await page.locator(".card.skeleton").first().waitFor();
+    assert.equal(await page.locator(".cards").getAttribute("aria-busy"), "true");
+    await route.fulfill({ status: 503, contentType: "application/problem+json", body: JSON.stringify({ type: "about:blank", title: "Service unavailable", status: 503, detail: "a dependency is unavailable; retry later" }) });
     const alert = page.getByRole("alert");
     await alert.waitFor();
     assert.match(await alert.innerText(), /Service unavailable \(503\)/);
     assert.equal(await cards(page).count(), 0);
+    assert.equal(await page.locator(".card.skeleton").count(), 0, "skeletons go when the answer comes");
+    assert.equal(await page.evaluate(() => document.activeElement.textContent), "Retry", "focus moves to Retry");
     await shot(page, "find-error-desktop");
     fail = false;
     await alert.getByRole("button", { name: "Retry" }).click();
     await cards(page).first().waitFor();
     assert.equal(await page.getByRole("alert").count(), 0);
+    await close(page);
+  });
+
+  test("routine conflicts between recommended products are flagged on the cards", async () => {
+    const page = await open();
+    await page.goto(`${base}/#/find?concerns=aging&concerns=texture`);
+    await cards(page).first().waitFor();
+    const warnings = page.locator("article.rec .warnings");
+    assert.ok((await warnings.count()) >= 1, "at least one card warns of a routine conflict");
+    assert.match(await warnings.first().innerText(), /Routine conflict:.*should not be used in the same routine/s);
+    await warnings.first().scrollIntoViewIfNeeded();
+    await shot(page, "find-warnings-desktop", "article.rec:has(.warnings)");
     await close(page);
   });
 
@@ -305,6 +340,35 @@ describe("every page at phone width", () => {
       await noSideScroll(page);
       await shot(page, `${name}-phone`);
       if (name === "find") await shot(page, "find-results-phone", "article.rec");
+      await close(page);
+    });
+  }
+});
+
+describe("accessibility (axe-core, WCAG 2.1 A/AA)", () => {
+  for (const [vp, vpName] of [[desktop, "desktop"], [phone, "phone"]]) {
+    test(`every page passes at ${vpName} width`, async () => {
+      const page = await open(vp, { bypassCSP: true });
+      await page.goto(`${base}/#/find?skin_type=oily&concerns=acne&concerns=aging&concerns=texture`);
+      await cards(page).first().waitFor();
+      await cards(page).first().locator("details.evidence summary").first().click();
+      await cards(page).first().locator("button[aria-controls]").first().click();
+      await axe(page, "find with results");
+
+      await page.goto(`${base}/#/product/demo-0203`);
+      await page.locator("section[aria-labelledby=similar-title] article").first().waitFor();
+      await axe(page, "product");
+
+      await page.goto(`${base}/#/merchandiser`);
+      await page.getByLabel("…or paste the file's content").fill("subject_type,subject,concern,skin_type,effect_size,sample_size,evidence,source,date\ningredient,Nope,acnee,,2,0,clinical,,x\n");
+      await page.getByRole("button", { name: "Check (dry run)" }).click();
+      await page.getByRole("region", { name: "Bad rows" }).waitFor();
+      await axe(page, "merchandiser with row errors");
+
+      await page.goto(`${base}/#/explorer`);
+      await page.getByRole("button", { name: "Run query" }).click();
+      await page.getByRole("region", { name: "Query results" }).waitFor();
+      await axe(page, "explorer with results");
       await close(page);
     });
   }

@@ -77,8 +77,8 @@ function checkboxes(legend: string, name: string, options: string[]): HTMLFieldS
     h("div", { class: "check-grid" }, options.map((o) => h("label", { class: "check" }, h("input", { type: "checkbox", name, value: o }), " ", label(o)))));
 }
 
-/** card renders one recommendation. */
-function card(it: RecItem, rank: number): HTMLElement {
+/** card renders one recommendation; names maps the ids of the products shown so far to names. */
+function card(it: RecItem, rank: number, names: Map<string, string>): HTMLElement {
   const p = it.product;
   return h("article", { class: "card rec", "data-product-id": p.id, tabindex: -1, "aria-labelledby": `t-${p.id}` },
     h("div", { class: "card-head" },
@@ -88,7 +88,7 @@ function card(it: RecItem, rank: number): HTMLElement {
     h("p", { class: "meta" }, [p.brand, label(p.category || ""), p.price ? money(p.price) : "", p.review_count ? `★ ${num(p.rating, 1)} (${p.review_count} reviews)` : "no reviews yet"].filter(Boolean).join(" · ")),
     it.warnings && it.warnings.length
       ? h("div", { class: "warnings", role: "note" }, h("strong", null, "Routine conflict: "),
-        h("ul", null, it.warnings.map((w) => h("li", null, w.text, " ", h("a", { href: `#/product/${encodeURIComponent(w.with)}` }, `(with ${w.with})`)))))
+        h("ul", null, it.warnings.map((w) => h("li", null, w.text, " ", h("a", { href: `#/product/${encodeURIComponent(w.with)}` }, `See ${names.get(w.with) || w.with}`)))))
       : null,
     h("h4", { class: "why-title" }, "Why"),
     whyList(it.why || []),
@@ -127,6 +127,7 @@ export function findPage(main: HTMLElement, cfg: Config, params: URLSearchParams
   let query: Query | null = null;
   let cursor: string | null = null;
   let shown = 0;
+  const names = new Map<string, string>();
   let ctl: AbortController | null = null;
 
   const fill = (q: Query) => {
@@ -171,7 +172,8 @@ export function findPage(main: HTMLElement, cfg: Config, params: URLSearchParams
       const res = await postJSON<RecResponse>("/v1/recommendations", toBody(query, append ? cursor || undefined : undefined), signal);
       sk.forEach((e) => e.remove());
       const first = shown;
-      const cards = res.items.map((it, i) => card(it, first + i + 1));
+      res.items.forEach((it) => names.set(it.product.id, it.product.name));
+      const cards = res.items.map((it, i) => card(it, first + i + 1, names));
       list.append(...cards);
       shown += res.items.length;
       cursor = res.next_cursor;
