@@ -18,7 +18,7 @@ export function explorerPage(main: HTMLElement, cfg: Config, params: URLSearchPa
   const timeout = h("input", { name: "timeout_ms", type: "number", min: 1, max: lim.max_timeout_ms, value: lim.default_timeout_ms });
   const run = h("button", { type: "submit", class: "button primary" }, "Run query");
   const csv = h("button", { type: "button", class: "button" }, "Download CSV");
-  const out = h("div", { class: "explorer-result" });
+  const out = h("div", { class: "explorer-result" }, h("p", { class: "muted" }, "Run a query to see its rows here."));
   const form = h("form", { class: "explorer", novalidate: true },
     field("Cypher query", query, "Read-only: Neo4j itself refuses writes. Ctrl+Enter runs the query."),
     field("Parameters (JSON object)", ps, "Referenced as $name in the query."),
