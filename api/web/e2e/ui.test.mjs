@@ -120,6 +120,16 @@ describe("find my products", () => {
     await show.click();
     assert.equal(await show.getAttribute("aria-expanded"), "true");
     assert.match(await first.locator("pre.cypher").first().innerText(), /^MATCH path = \(x:Product/);
+    // "Run in explorer" runs that reason's Cypher on the live graph and finds its path.
+    const cypher = await first.locator("pre.cypher").first().innerText();
+    const explorerPage = await page.context().newPage();
+    await explorerPage.goto(`${base}/${await first.locator(".why-extras a[href^='#/explorer']").first().getAttribute("href")}`);
+    assert.equal(await explorerPage.getByLabel("Cypher query").inputValue(), cypher);
+    await explorerPage.getByLabel("Cypher query").press("Control+Enter"); // the keyboard shortcut runs it
+    const rows = explorerPage.getByRole("region", { name: "Query results" }).locator("tbody tr");
+    await rows.first().waitFor();
+    assert.equal(await rows.count(), 1, "the reason's Cypher returns exactly its path");
+    await explorerPage.close();
     // The live region announces the result; the URL carries the profile.
     await page.waitForFunction(() => /products found/.test(document.getElementById("live").textContent));
     const hash = new URL(page.url()).hash;

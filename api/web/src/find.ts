@@ -2,7 +2,7 @@
 // load more, skeletons, the error state with retry and the degraded banner. The URL hash holds
 // the profile (#/find?skin_type=oily&concerns=acne&...) so a result can be shared and reloaded.
 
-import { Config, postJSON, RecItem, RecResponse } from "./api";
+import { ApiError, Config, postJSON, RecItem, RecResponse } from "./api";
 import { announce, h, money, num } from "./dom";
 import { errorBox, field, skeletons, whyList } from "./widgets";
 
@@ -188,7 +188,9 @@ export function findPage(main: HTMLElement, cfg: Config, params: URLSearchParams
       if (signal.aborted) return;
       sk.forEach((el) => el.remove());
       if (!append) summary.textContent = "";
-      errorSlot.replaceChildren(errorBox(e, () => void load(append)));
+      // 409: the data changed under the cursor; retrying the page cannot work, start again.
+      const stale = append && e instanceof ApiError && e.status === 409;
+      errorSlot.replaceChildren(errorBox(e, stale ? () => query && run(query) : () => void load(append)));
       more.hidden = !cursor || !append;
       announce("Recommendations could not be loaded.");
       (errorSlot.querySelector("button") as HTMLButtonElement | null)?.focus();
