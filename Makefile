@@ -1,23 +1,30 @@
 # skingraph: the two commands are `make run` and `make test`; both install what a fresh
-# machine lacks (a JDK and Maven from Debian when run as root, Go modules) first.
+# machine lacks (a JDK and Maven from Debian when run as root, Go modules, the web pages' npm
+# packages, and for the browser tests Debian's chromium) first.
 
 GO       ?= go
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X main.version=$(VERSION)
 BIN      := bin/skingraph
+WEB      := api/web
+NPM      ?= npm
+CHROMIUM ?= $(or $(SKINGRAPH_CHROMIUM),/usr/bin/chromium)
 
-.PHONY: run test build prereqs vet neo4j clean
+.PHONY: run test build prereqs vet neo4j clean web web-deps chromium
 
 ## run: start a local Neo4j (data in var/neo4j), load the demo data on first run, serve on 127.0.0.1:8080
 run: prereqs build
 	./$(BIN) up
 
 ## test: every test, against a real Neo4j started by the tests themselves
-test: prereqs
+## The web pages' bundle (api/web/dist) is committed, so a plain 'go build' embeds working pages;
+## test checks that it matches api/web/src (rebuild with 'make web' or 'make build' and commit it).
+test: prereqs web-deps chromium
 	$(GO) vet ./...
-	$(GO) test -count=1 -timeout 20m ./...
+	cd $(WEB) && $(NPM) run --silent check
+	SKINGRAPH_CHROMIUM=$(CHROMIUM) $(GO) test -count=1 -timeout 20m ./...
 
-build:
+build: web
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/skingraph
 
 ## neo4j: only a local Neo4j, printing how to reach it
@@ -40,6 +47,38 @@ prereqs:
 	fi
 	@java -version 2>&1 | head -n1
 	$(GO) mod download
+
+## web: bundle the pages (api/web/src -> api/web/dist, embedded by the Go build)
+web: web-deps
+	cd $(WEB) && $(NPM) run --silent build
+
+## web-deps: Node.js (from Debian when root) and the pinned npm packages of api/web (npm ci)
+web-deps: $(WEB)/node_modules/.package-lock.json
+
+$(WEB)/node_modules/.package-lock.json: $(WEB)/package.json $(WEB)/package-lock.json
+	@if ! command -v node >/dev/null 2>&1 || ! command -v $(NPM) >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing nodejs and npm from Debian"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+		else \
+			echo "the web pages need Node.js 20+ and npm on PATH; install them, e.g. 'sudo apt-get install nodejs npm'" >&2; \
+			exit 1; \
+		fi; \
+	fi
+	cd $(WEB) && $(NPM) ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+## chromium: Debian's chromium, which the browser tests drive headless (no browser download)
+chromium:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing chromium from Debian (for the browser tests)"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else \
+			echo "the browser tests need chromium at $(CHROMIUM); install it ('sudo apt-get install chromium') or set SKINGRAPH_CHROMIUM" >&2; \
+			exit 1; \
+		fi; \
+	fi
 
 clean:
 	rm -rf bin

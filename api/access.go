@@ -47,6 +47,10 @@ func (a access) String() string {
 // routeAccess is the one table of who may call what, by "METHOD /route/template". A route
 // missing here is admin-only (and a test fails until it is listed).
 var routeAccess = map[string]access{
+	"GET /":                        public, // the web pages (they call the API with the user's key)
+	"HEAD /":                       public,
+	"GET /ui/*file":                public,
+	"HEAD /ui/*file":               public,
 	"GET /healthz":                 public,
 	"GET /readyz":                  public,
 	"GET /v1/status":               anyRole,

@@ -85,6 +85,7 @@ func router(d Deps) *gin.Engine {
 	v1.POST("/recommendations", handle(d.Log, h.recommend))
 	v1.GET("/recommendations", handle(d.Log, h.recommendGET))
 	v1.GET("/updates", handle(d.Log, h.updates))
+	mountPages(r, d.Log)
 	return r
 }
 
