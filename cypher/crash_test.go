@@ -27,6 +27,9 @@ import (
 // again gives exactly the graph an undisturbed load gives.
 func TestLoadInterruptedByACrashLeavesNothingAndCompletesOnRetry(t *testing.T) {
 	ctx := context.Background()
+	began := time.Now()
+	phase := func(what string) { t.Logf("%6.1fs %s", time.Since(began).Seconds(), what) }
+	defer phase("done")
 	opts := testcontainers.Options{Provider: testcontainers.ProviderLocal, DataDir: filepath.Join(t.TempDir(), "neo4j"),
 		Port: freePort(t), Password: "crash-test", HeapMB: 1024, PageCache: "128m"}
 	db, err := testcontainers.Start(ctx, opts)
@@ -35,6 +38,7 @@ func TestLoadInterruptedByACrashLeavesNothingAndCompletesOnRetry(t *testing.T) {
 	}
 	t.Cleanup(func() { db.Stop(context.Background()) })
 	store := openMigrated(t, db)
+	phase("neo4j started")
 
 	demo, err := loader.Demo(datasets.FS, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	if err != nil {
@@ -45,6 +49,7 @@ func TestLoadInterruptedByACrashLeavesNothingAndCompletesOnRetry(t *testing.T) {
 	}
 	big := syntheticLoad(demo.Ingredients, 1500, 4)
 	before := digest(t, store)
+	phase("demo loaded and digested")
 
 	// Kill Neo4j once the load's transaction is running.
 	failed := make(chan error, 1)
@@ -53,6 +58,7 @@ func TestLoadInterruptedByACrashLeavesNothingAndCompletesOnRetry(t *testing.T) {
 		failed <- err
 	}()
 	waitForWrite(t, store)
+	phase("load running: killing neo4j")
 	if err := db.Kill(); err != nil {
 		t.Fatal(err)
 	}
@@ -72,6 +78,7 @@ func TestLoadInterruptedByACrashLeavesNothingAndCompletesOnRetry(t *testing.T) {
 		t.Fatalf("restart neo4j: %v", err)
 	}
 	store = openMigrated(t, db)
+	phase("neo4j restarted")
 	if after := digest(t, store); after != before {
 		t.Fatalf("after the crash the graph differs from before the load:\nbefore %s\nafter  %s", before, after)
 	}
@@ -80,6 +87,7 @@ func TestLoadInterruptedByACrashLeavesNothingAndCompletesOnRetry(t *testing.T) {
 		t.Fatalf("re-run after the crash: %v", err)
 	}
 	retried := digest(t, store)
+	phase("load re-run and digested")
 
 	if err := store.Wipe(ctx); err != nil {
 		t.Fatal(err)
