@@ -38,11 +38,36 @@ async function problemOf(resp: Response): Promise<Problem> {
   return { title: resp.statusText || "Request failed", status: resp.status, detail: `the server answered ${resp.status}` };
 }
 
-/** call sends a request and returns the response once it is 2xx, or throws an ApiError. */
+const keyStore = "skingraph.apiKey";
+
+/** apiKey is the API key the user gave for this tab ("" when none; servers without keys need none). */
+export function apiKey(): string {
+  try {
+    return sessionStorage.getItem(keyStore) || "";
+  } catch {
+    return "";
+  }
+}
+
+/** setApiKey keeps key for this tab only (sessionStorage), or forgets it when empty. */
+export function setApiKey(key: string): void {
+  try {
+    if (key) sessionStorage.setItem(keyStore, key);
+    else sessionStorage.removeItem(keyStore);
+  } catch {
+    /* storage disabled: the key lasts until the page is left */
+  }
+}
+
+/** call sends a request (with the tab's API key, if any) and returns the response once it
+ * is 2xx, or throws an ApiError. */
 export async function call(path: string, init: RequestInit = {}): Promise<Response> {
   let resp: Response;
+  const headers = new Headers(init.headers);
+  const key = apiKey();
+  if (key && !headers.has("Authorization")) headers.set("Authorization", `Bearer ${key}`);
   try {
-    resp = await fetch(path, init);
+    resp = await fetch(path, { ...init, headers });
   } catch (e) {
     throw new ApiError({ title: "The server cannot be reached", status: 0, detail: String(e) }, null);
   }

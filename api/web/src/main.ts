@@ -2,8 +2,8 @@
 // profile's results) can be shared and reloaded: #/find?..., #/product/ID, #/merchandiser,
 // #/explorer?q=...&p=...
 
-import { Config, getJSON } from "./api";
-import { h } from "./dom";
+import { apiKey, Config, getJSON, setApiKey } from "./api";
+import { announce, h } from "./dom";
 import { explorerPage } from "./explorer";
 import { findPage } from "./find";
 import { merchandiserPage } from "./merchandiser";
@@ -75,6 +75,17 @@ document.addEventListener("DOMContentLoaded", () => {
     ev.preventDefault();
     (document.getElementById("main") as HTMLElement).focus();
   });
+  const keyForm = document.getElementById("key-form") as HTMLFormElement | null;
+  const keyInput = document.getElementById("api-key") as HTMLInputElement | null;
+  if (keyForm && keyInput) {
+    keyInput.value = apiKey();
+    keyForm.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      setApiKey(keyInput.value.trim());
+      announce(keyInput.value.trim() ? "API key saved for this tab" : "API key removed");
+      void render();
+    });
+  }
   window.addEventListener("hashchange", () => void render());
   void render();
 });
