@@ -28,6 +28,8 @@ type Config struct {
 	APIKeysFile     string        // SKINGRAPH_API_KEYS_FILE: accepted API keys (hashed); empty = no auth, loopback only
 	MaxInFlight     int           // SKINGRAPH_MAX_INFLIGHT: requests worked on at once; beyond it 503 + Retry-After
 	QueueWait       time.Duration // SKINGRAPH_QUEUE_WAIT: how long a request may wait for a slot
+	TLSCert         string        // SKINGRAPH_TLS_CERT: PEM certificate (chain) to serve HTTPS; with TLSKey
+	TLSKey          string        // SKINGRAPH_TLS_KEY: its PEM private key
 }
 
 func defaultConfig() Config {
@@ -66,6 +68,8 @@ func loadConfig(getenv func(string) string, fs *flag.FlagSet) (*Config, error) {
 	str(&c.LogLevel, "LOG_LEVEL")
 	str(&c.LogFormat, "LOG_FORMAT")
 	str(&c.APIKeysFile, "API_KEYS_FILE")
+	str(&c.TLSCert, "TLS_CERT")
+	str(&c.TLSKey, "TLS_KEY")
 	if v := getenv("SKINGRAPH_MAX_INFLIGHT"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
@@ -130,6 +134,9 @@ func (c *Config) validate() error {
 	}
 	if c.RefreshInterval <= 0 {
 		errs = append(errs, errors.New("refresh interval must be positive"))
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		errs = append(errs, errors.New("TLS needs both SKINGRAPH_TLS_CERT and SKINGRAPH_TLS_KEY"))
 	}
 	if c.MaxInFlight < 0 {
 		errs = append(errs, errors.New("max in-flight requests must be 0 (no bound) or more"))

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -250,10 +251,21 @@ func serve(ctx context.Context, cfg *Config, log zerolog.Logger, env Env, store 
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 	}
+	scheme := "http"
+	if cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("tls certificate %s and key %s: %w", cfg.TLSCert, cfg.TLSKey, err)
+		}
+		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		ln = tls.NewListener(ln, srv.TLSConfig)
+		scheme = "https"
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	addr = ln.Addr().String()
-	log.Info().Str("addr", addr).Str("version", version).Msg("api serving on http://" + addr)
+	log.Info().Str("addr", addr).Str("version", version).Msg("api serving on " + scheme + "://" + addr)
 	if env.Ready != nil {
 		env.Ready(addr)
 	}
