@@ -187,3 +187,40 @@ func resources() (goroutines, heap, files int) {
 	fds, _ := os.ReadDir("/proc/self/fd")
 	return runtime.NumGoroutine(), int(m.HeapAlloc), len(fds)
 }
+
+// TestRestartDuringRebuildComesBackConsistent stops the server right after a load, while its
+// background refresh is rebuilding the projection, and starts it again: it serves the data
+// version Neo4j holds, and its answers carry that version.
+func TestRestartDuringRebuildComesBackConsistent(t *testing.T) {
+	store := neo4jtest.Store(t)
+	env := existingNeo4j(t)
+	env["SKINGRAPH_REFRESH_INTERVAL"] = "20ms"
+	s := start(t, env, "up", "--http-addr", "127.0.0.1:0")
+	for round := 1; round <= 3; round++ {
+		base := "http://" + s.addr
+		csv := efficacyHeader + fmt.Sprintf("ingredient,Retinol,aging,,0.%d,%d,clinical,Restart %d,2022-01-01\n", round+2, 30+round, round)
+		res := postEfficacy(t, base+"/v1/efficacy", "text/csv", csv, http.StatusOK)
+		if err := s.stop(t); err != nil { // the refresh is picking the load up now
+			t.Fatalf("round %d: stop: %v", round, err)
+		}
+		s = start(t, env, "up", "--http-addr", "127.0.0.1:0")
+		v, err := store.DataVersion(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.N != res.DataVersion {
+			t.Fatalf("round %d: neo4j at version %d, the load said %d", round, v.N, res.DataVersion)
+		}
+		if got := statusVersion(t, "http://"+s.addr); got != v.N {
+			t.Fatalf("round %d: restarted server serves version %d, neo4j holds %d", round, got, v.N)
+		}
+		resp, body := post(t, "http://"+s.addr+"/v1/recommendations", uncachedAsk(round))
+		var r recResponse
+		if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &r) != nil || r.DataVersion != v.N || len(r.Items) == 0 {
+			t.Fatalf("round %d: recommendations %d (version %d, %d items), want version %d", round, resp.StatusCode, r.DataVersion, len(r.Items), v.N)
+		}
+	}
+	if err := s.stop(t); err != nil {
+		t.Fatal(err)
+	}
+}
