@@ -47,7 +47,7 @@ func TestLoadInterruptedByACrashLeavesNothingAndCompletesOnRetry(t *testing.T) {
 	if _, err := store.WriteLoad(ctx, demo); err != nil {
 		t.Fatal(err)
 	}
-	big := syntheticLoad(demo.Ingredients, 1500, 4)
+	big := syntheticLoad(demo.Ingredients, 600, 4)
 	before := digest(t, store)
 	phase("demo loaded and digested")
 
