@@ -75,7 +75,7 @@ func (pl *plan) explain(x int32, full bool) []Why {
 		}
 	}
 
-	if w := pl.params.Weights; w.PeerRating != 0 || w.PeerEffects != 0 {
+	if w := pl.params.Weights; w.PeerRating != 0 || w.PeerEffects != 0 || w.PeerVolume != 0 {
 		for _, pa := range pl.peers {
 			o, ok := p.Outcome(x, pa.attr)
 			if !ok {
@@ -100,7 +100,7 @@ func (pl *plan) explain(x int32, full bool) []Why {
 				Evidence: map[string]any{"reviews": o.Count, "mean_rating": o.MeanRating, "recommend_rate": o.RecommendRate,
 					"improved": o.Effects[effImproved], "hydration": o.Effects[effHydration], "breakout": o.Effects[effBreakout],
 					"irritation": o.Effects[effIrritation], "smoothed_rating": st.rating, "catalogue_mean_rating": p.MeanRating,
-					"smoothed_good_share": st.good, "smoothed_bad_share": st.bad, "attribute_weight": pa.weight},
+					"smoothed_good_share": st.good, "smoothed_bad_share": st.bad, "volume": st.volume, "attribute_weight": pa.weight},
 			})
 		}
 	}

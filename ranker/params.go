@@ -12,6 +12,7 @@ type Weights struct {
 	Claim       float64 `json:"claim"`
 	PeerRating  float64 `json:"peer_rating"`
 	PeerEffects float64 `json:"peer_effects"`
+	PeerVolume  float64 `json:"peer_volume"`
 	Safety      float64 `json:"safety"`
 	Affinity    float64 `json:"affinity"`
 	Prior       float64 `json:"prior"`
@@ -63,7 +64,7 @@ func (p Params) Validate() error {
 		name string
 		v    float64
 	}{{"weights.concern_fit", w.ConcernFit}, {"weights.claim", w.Claim}, {"weights.peer_rating", w.PeerRating},
-		{"weights.peer_effects", w.PeerEffects}, {"weights.safety", w.Safety}, {"weights.affinity", w.Affinity}, {"weights.prior", w.Prior}} {
+		{"weights.peer_effects", w.PeerEffects}, {"weights.peer_volume", w.PeerVolume}, {"weights.safety", w.Safety}, {"weights.affinity", w.Affinity}, {"weights.prior", w.Prior}} {
 		check(f.name, f.v, 0, 100)
 	}
 	check("smoothing", p.Smoothing, 0, 1e6)

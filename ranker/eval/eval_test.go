@@ -277,9 +277,17 @@ func TestRun(t *testing.T) {
 	if diff := cmp.Diff([]string{"random", "popularity", "popularity_skin_type", "top_rated", "ingredient_tfidf"}, names); diff != "" {
 		t.Errorf("baselines (-want +got):\n%s", diff)
 	}
-	// Every weight of the defaults is on: one ablation per family.
-	if len(profile.Ablations) != len(Ablations) {
-		t.Errorf("ablations = %d, want %d", len(profile.Ablations), len(Ablations))
+	// One ablation per family whose default weight is on.
+	on := 0
+	for _, a := range Ablations {
+		w := ranker.DefaultParams().Weights
+		a.Off(&w)
+		if w != ranker.DefaultParams().Weights {
+			on++
+		}
+	}
+	if len(profile.Ablations) != on || on < 6 {
+		t.Errorf("ablations = %d, want %d (at least 6)", len(profile.Ablations), on)
 	}
 	if history, _ := rep.Task(TaskHistory); history.Queries != 0 {
 		t.Errorf("history queries = %d, want 0 (no test author has train positives)", history.Queries)
@@ -314,6 +322,10 @@ func TestTune(t *testing.T) {
 	}
 	if n := len(res.Steps); n > 0 && res.Steps[n-1].Objective != res.Best {
 		t.Errorf("last step objective %.4f != best %.4f", res.Steps[n-1].Objective, res.Best)
+	}
+	// Popularity lists p3 (harmful for nobody here): the harm caps are 0.
+	if diff := cmp.Diff(map[string]float64{TaskProfile: 0, TaskHistory: 0}, res.HarmCaps); diff != "" {
+		t.Errorf("harm caps (-want +got):\n%s", diff)
 	}
 	if res.ValidationQueries[TaskProfile] != 3 || res.ValidationQueries[TaskHistory] != 1 {
 		t.Errorf("validation queries = %v, want profile 3, history 1", res.ValidationQueries)

@@ -62,7 +62,7 @@ func (r Report) JSON() map[string]any {
 	if r.Tuning != nil {
 		details["tuning"] = map[string]any{
 			"start_objective": r.Tuning.Start, "best_objective": r.Tuning.Best, "evaluations": r.Tuning.Evaluations,
-			"validation_queries": r.Tuning.ValidationQueries, "validation_from": r.Tuning.ValidationFromDate,
+			"validation_queries": r.Tuning.ValidationQueries, "harm_caps": r.Tuning.HarmCaps, "validation_from": r.Tuning.ValidationFromDate,
 			"params": r.Tuning.Params,
 		}
 	}
@@ -118,8 +118,8 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 // FormatWeights writes the parameters the evaluation moves, on one line.
 func FormatWeights(p ranker.Params) string {
 	w := p.Weights
-	return fmt.Sprintf("concern_fit=%g claim=%g peer_rating=%g peer_effects=%g safety=%g affinity=%g prior=%g popularity_share=%g smoothing=%g attr_weight.skin_type=%g attr_weight.skin_tone=%g attr_weight.concern=%g",
-		w.ConcernFit, w.Claim, w.PeerRating, w.PeerEffects, w.Safety, w.Affinity, w.Prior,
+	return fmt.Sprintf("concern_fit=%g claim=%g peer_rating=%g peer_effects=%g peer_volume=%g safety=%g affinity=%g prior=%g popularity_share=%g smoothing=%g attr_weight.skin_type=%g attr_weight.skin_tone=%g attr_weight.concern=%g",
+		w.ConcernFit, w.Claim, w.PeerRating, w.PeerEffects, w.PeerVolume, w.Safety, w.Affinity, w.Prior,
 		p.PopularityShare, p.Smoothing, p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern)
 }
 
@@ -128,12 +128,12 @@ func GoDefaults(p ranker.Params) string {
 	w := p.Weights
 	return fmt.Sprintf(`// ranker/params.go, DefaultParams:
 Weights: Weights{
-	ConcernFit: %g, Claim: %g, PeerRating: %g, PeerEffects: %g,
+	ConcernFit: %g, Claim: %g, PeerRating: %g, PeerEffects: %g, PeerVolume: %g,
 	Safety: %g, Affinity: %g, Prior: %g,
 },
 Smoothing: %g,
 PopularityShare: %g,
 p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern = %g, %g, %g
-`, w.ConcernFit, w.Claim, w.PeerRating, w.PeerEffects, w.Safety, w.Affinity, w.Prior,
+`, w.ConcernFit, w.Claim, w.PeerRating, w.PeerEffects, w.PeerVolume, w.Safety, w.Affinity, w.Prior,
 		p.Smoothing, p.PopularityShare, p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern)
 }

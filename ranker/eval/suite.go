@@ -53,6 +53,7 @@ var Ablations = []Ablation{
 	{"claim", func(w *ranker.Weights) { w.Claim = 0 }},
 	{"peer_rating", func(w *ranker.Weights) { w.PeerRating = 0 }},
 	{"peer_effects", func(w *ranker.Weights) { w.PeerEffects = 0 }},
+	{"peer_volume", func(w *ranker.Weights) { w.PeerVolume = 0 }},
 	{"safety", func(w *ranker.Weights) { w.Safety = 0 }},
 	{"affinity", func(w *ranker.Weights) { w.Affinity = 0 }},
 	{"prior", func(w *ranker.Weights) { w.Prior = 0 }},
