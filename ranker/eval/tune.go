@@ -22,7 +22,7 @@ type TuneResult struct {
 	Steps              []TuneStep
 	ValidationQueries  map[string]int     // by task
 	HarmCaps           map[string]float64 // by task: half the popularity baseline's harm@10 on validation
-	ValidationFromDate string         // the first day of the validation period
+	ValidationFromDate string             // the first day of the validation period
 }
 
 // tunable is one parameter the search moves, with the values it tries.
