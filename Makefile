@@ -6,7 +6,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X main.version=$(VERSION)
 BIN      := bin/skingraph
 
-.PHONY: run test build prereqs vet neo4j clean
+.PHONY: run test build prereqs vet neo4j eval clean
 
 ## run: start a local Neo4j (data in var/neo4j), load the demo data on first run, serve on 127.0.0.1:8080
 run: prereqs build
@@ -23,6 +23,15 @@ build:
 ## neo4j: only a local Neo4j, printing how to reach it
 neo4j: prereqs build
 	./$(BIN) neo4j
+
+## eval: offline evaluation on the shared Sephora reviews, January train and February test
+## (docs/EVALUATION.md); EVAL_FLAGS=--tune to tune the weights first
+SEPHORA    ?= ../shared/datasets/sephora
+EVAL_FLAGS ?=
+eval: prereqs build
+	./$(BIN) eval --products $(SEPHORA)/product_info.csv \
+		--reviews $(SEPHORA)/reviews_skincare_2023-01_2023-02.csv --split-date 2023-02-01 \
+		--json eval.json $(EVAL_FLAGS)
 
 vet:
 	$(GO) vet ./...
