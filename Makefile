@@ -10,7 +10,7 @@ WEB      := api/web
 NPM      ?= npm
 CHROMIUM ?= $(or $(SKINGRAPH_CHROMIUM),/usr/bin/chromium)
 
-.PHONY: run test build prereqs vet neo4j clean web web-deps chromium
+.PHONY: run test build prereqs vet neo4j eval clean web web-deps chromium
 
 ## run: start a local Neo4j (data in var/neo4j), load the demo data on first run, serve on 127.0.0.1:8080
 run: prereqs build
@@ -30,6 +30,15 @@ build: web
 ## neo4j: only a local Neo4j, printing how to reach it
 neo4j: prereqs build
 	./$(BIN) neo4j
+
+## eval: offline evaluation on the shared Sephora reviews, January train and February test
+## (docs/EVALUATION.md); EVAL_FLAGS=--tune to tune the weights first
+SEPHORA    ?= ../shared/datasets/sephora
+EVAL_FLAGS ?=
+eval: prereqs build
+	./$(BIN) eval --products $(SEPHORA)/product_info.csv \
+		--reviews $(SEPHORA)/reviews_skincare_2023-01_2023-02.csv --split-date 2023-02-01 \
+		--json eval.json $(EVAL_FLAGS)
 
 vet:
 	$(GO) vet ./...

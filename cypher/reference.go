@@ -38,7 +38,7 @@ const ReferenceRankCypher = `
 // family.
 //
 // Parameters (all numbers are floats unless said otherwise):
-//   $weights           {concern_fit, claim, peer_rating, peer_effects, safety, prior}
+//   $weights           {concern_fit, claim, peer_rating, peer_effects, peer_volume, safety, prior}
 //                      the weight of each family; 0 switches a family off
 //   $smoothing         m: the pseudo-reviews at the catalogue mean every rating and effect
 //                      share is shrunk with (Bayesian average)
@@ -171,8 +171,10 @@ CALL (x, concerns) {
 //      bad    = ((o.breakout + o.irritation)  + m · beta)  / (n + m)   smoothed bad-effect share
 //    and the path adds
 //      attr_weight[kind of a] · ( weights.peer_rating  · (rating - mu) / 4
-//                               + weights.peer_effects · ((good - gamma) - 2 · (bad - beta)) )
-//    i.e. better-than-average ratings and good effects raise the score; bad effects count double.
+//                               + weights.peer_effects · ((good - gamma) - 2 · (bad - beta))
+//                               + weights.peer_volume  · ln(1 + n) )
+//    i.e. better-than-average ratings and good effects raise the score; bad effects count double;
+//    and the more people who share a reviewed x, the more their outcome counts (volume).
 // ---------------------------------------------------------------------------------------------
 CALL (x, peers, mu, gamma, beta) {
   UNWIND range(0, size(peers) - 1) AS slot
@@ -182,12 +184,13 @@ CALL (x, peers, mu, gamma, beta) {
   WITH slot, a, toFloat(o.count) AS n, o.mean_rating AS mean_rating,
        toFloat(coalesce(o.improved, 0) + coalesce(o.hydration, 0))  AS good_n,
        toFloat(coalesce(o.breakout, 0) + coalesce(o.irritation, 0)) AS bad_n
-  WITH slot, a,
+  WITH slot, a, n,
        (n * mean_rating + $smoothing * mu)    / (n + $smoothing) AS rating,
        (good_n          + $smoothing * gamma) / (n + $smoothing) AS good,
        (bad_n           + $smoothing * beta)  / (n + $smoothing) AS bad
   WITH slot, a.weight * ($weights.peer_rating * (rating - mu) / 4
-                         + $weights.peer_effects * ((good - gamma) - 2 * (bad - beta))) AS term
+                         + $weights.peer_effects * ((good - gamma) - 2 * (bad - beta))
+                         + $weights.peer_volume * log(1.0 + n)) AS term
   ORDER BY slot
   RETURN reduce(s = 0.0, v IN collect(term) | s + v) AS peer
 }
@@ -281,7 +284,7 @@ func referenceParams(params ranker.Params, req ranker.Request) map[string]any {
 	return map[string]any{
 		"weights": map[string]any{
 			"concern_fit": w.ConcernFit, "claim": w.Claim, "peer_rating": w.PeerRating,
-			"peer_effects": w.PeerEffects, "safety": w.Safety, "prior": w.Prior,
+			"peer_effects": w.PeerEffects, "peer_volume": w.PeerVolume, "safety": w.Safety, "prior": w.Prior,
 		},
 		"smoothing": params.Smoothing,
 		"attr_weight": map[string]any{

@@ -54,7 +54,7 @@ func TestReferenceRankMatchesRanker(t *testing.T) {
 	store, proj := loadReferenceDemo(t)
 
 	nonDefault := ranker.DefaultParams()
-	nonDefault.Weights = ranker.Weights{ConcernFit: 0.7, Claim: 0.4, PeerRating: 1.6, PeerEffects: 0.45,
+	nonDefault.Weights = ranker.Weights{ConcernFit: 0.7, Claim: 0.4, PeerRating: 1.6, PeerEffects: 0.45, PeerVolume: 0.07,
 		Safety: 2.5, Affinity: 0, Prior: 0.85}
 	nonDefault.Smoothing = 3.5
 	nonDefault.AttrWeight.SkinType, nonDefault.AttrWeight.SkinTone, nonDefault.AttrWeight.Concern = 0.8, 0.55, 0.25

@@ -8,10 +8,13 @@
 //	               Weights.ConcernFit · efficacy · confidence(evidence) · position(i in x)
 //	             for each concern c of p that x -CLAIMS-> c:  Weights.Claim
 //	peer         for each attribute a of p (skin type, skin tone, concerns) with an outcome of x:
-//	               attrWeight(a) · (Weights.PeerRating · (r̃ − μ)/4 + Weights.PeerEffects · ((g̃ − γ) − 2·(b̃ − β)))
+//	               attrWeight(a) · (Weights.PeerRating · (r̃ − μ)/4 + Weights.PeerEffects · ((g̃ − γ) − 2·(b̃ − β))
+//	                                + Weights.PeerVolume · ln(1 + n))
 //	             where r̃, g̃, b̃ are the outcome's mean rating and shares of good (improved,
 //	             hydration) and bad (breakout, irritation) reports, each smoothed towards the
-//	             catalogue means μ, γ, β with Params.Smoothing pseudo-reviews
+//	             catalogue means μ, γ, β with Params.Smoothing pseudo-reviews, and n is the
+//	             outcome's number of reviews: how many people with that attribute reviewed x
+//	             (evidence volume: 200 reviews at 4.6 stars say more than 2 at 5)
 //	safety       for each ingredient i of x with i -AGGRAVATES-> a, a the skin type or a concern of p:
 //	               −Weights.Safety · severity · position(i in x)
 //	affinity     for each liked product l:  Weights.Affinity · cosine(embedding(x), embedding(l)) / |liked|

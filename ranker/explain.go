@@ -75,7 +75,7 @@ func (pl *plan) explain(x int32, full bool) []Why {
 		}
 	}
 
-	if w := pl.params.Weights; w.PeerRating != 0 || w.PeerEffects != 0 {
+	if w := pl.params.Weights; w.PeerRating != 0 || w.PeerEffects != 0 || w.PeerVolume != 0 {
 		for _, pa := range pl.peers {
 			o, ok := p.Outcome(x, pa.attr)
 			if !ok {
@@ -85,7 +85,7 @@ func (pl *plan) explain(x int32, full bool) []Why {
 			label, name := attrLabel(pa.attr.Kind), pa.attr.Name()
 			n := float64(o.Count)
 			share := func(i int) float64 { return float64(o.Effects[i]) / n }
-			add(Why{
+			why := Why{
 				Kind: KindPeer, Contribution: st.total,
 				Text: fmt.Sprintf("%s %s rated it %.1f on average; %s reported improvement, %s breakouts, %s irritation",
 					plural(int(o.Count), "reviewer"), attrPhrase(pa.attr), o.MeanRating,
@@ -101,7 +101,11 @@ func (pl *plan) explain(x int32, full bool) []Why {
 					"improved": o.Effects[effImproved], "hydration": o.Effects[effHydration], "breakout": o.Effects[effBreakout],
 					"irritation": o.Effects[effIrritation], "smoothed_rating": st.rating, "catalogue_mean_rating": p.MeanRating,
 					"smoothed_good_share": st.good, "smoothed_bad_share": st.bad, "attribute_weight": pa.weight},
-			})
+			}
+			if pl.params.Weights.PeerVolume != 0 {
+				why.Evidence["volume"] = st.volume // ln(1 + reviews), only when it counts
+			}
+			add(why)
 		}
 	}
 

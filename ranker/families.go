@@ -28,6 +28,7 @@ func (pl *plan) concernTerm(t graph.Treat, pos int16) float64 {
 // peerStats is the smoothed view of one outcome and its contribution.
 type peerStats struct {
 	rating, good, bad float64 // smoothed mean rating and good/bad effect shares
+	volume            float64 // ln(1 + number of reviews)
 	total             float64
 }
 
@@ -48,8 +49,10 @@ func (pl *plan) peerTerm(o graph.OutcomeStats, attrWeight float64) peerStats {
 		good:   (good + m*p.MeanGood) / (n + m),
 		bad:    (bad + m*p.MeanBad) / (n + m),
 	}
+	st.volume = math.Log1p(n)
 	w := pl.params.Weights
-	st.total = attrWeight * (w.PeerRating*(st.rating-p.MeanRating)/4 + w.PeerEffects*((st.good-p.MeanGood)-2*(st.bad-p.MeanBad)))
+	st.total = attrWeight * (w.PeerRating*(st.rating-p.MeanRating)/4 + w.PeerEffects*((st.good-p.MeanGood)-2*(st.bad-p.MeanBad)) +
+		w.PeerVolume*st.volume)
 	return st
 }
 

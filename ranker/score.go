@@ -102,7 +102,7 @@ func (pl *plan) addConcernFit(ctx context.Context, out []float64) error {
 // addPeerAndSafety adds the peer-outcome paths, then the safety paths.
 func (pl *plan) addPeerAndSafety(ctx context.Context, out []float64) error {
 	p, w := pl.proj, pl.params.Weights
-	if w.PeerRating != 0 || w.PeerEffects != 0 {
+	if w.PeerRating != 0 || w.PeerEffects != 0 || w.PeerVolume != 0 {
 		for _, pa := range pl.peers {
 			refs := p.OutcomesFor(pa.attr)
 			for k, ref := range refs {

@@ -49,6 +49,9 @@ commands:
             load merchandisers' efficacy claims (CSV, JSON or JSON Lines; all or nothing)
   keys new --role app|merchandiser|analyst|admin --name NAME
             make an API key: prints the key once and the hashed line for SKINGRAPH_API_KEYS_FILE
+  eval --products product_info.csv --train reviews.csv... --test reviews.csv... [--tune] [--json OUT]
+  eval --products product_info.csv --reviews reviews.csv --split-date 2023-02-01 [--tune] [--json OUT]
+            offline evaluation on held-out reviews against baselines (docs/EVALUATION.md)
   neo4j     start a local Neo4j and print its URI and credentials until interrupted
   version   print the version
 
@@ -77,10 +80,15 @@ func run(ctx context.Context, args []string, env Env) error {
 		return nil
 	case "keys":
 		return keysCommand(args, env.Stdout, env.Stderr)
-	case "up", "serve", "load", "neo4j":
+	case "up", "serve", "load", "neo4j", "eval":
 	default:
 		fmt.Fprintln(env.Stderr, usage)
 		return fmt.Errorf("unknown command %q", cmd)
+	}
+	var evalOpts evalOptions
+	if cmd == "eval" {
+		evalOpts.bind(fs)
+		fs.Usage = func() { fmt.Fprintln(fs.Output(), evalUsage); fs.PrintDefaults() }
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -122,6 +130,18 @@ func run(ctx context.Context, args []string, env Env) error {
 		return fmt.Errorf("usage: skingraph load demo | skingraph load sephora --products FILE --reviews FILE... | skingraph load efficacy FILE [--dry-run] (got %q)", fs.Args())
 	case "neo4j":
 		return runNeo4j(ctx, cfg, log, env)
+	case "eval":
+		if cfg.Neo4jURI == "" {
+			dir, cleanup, err := evalNeo4jDir()
+			if err != nil {
+				return err
+			}
+			defer cleanup()
+			cfg.DataDir = dir
+		}
+		return withStore(ctx, cfg, log, env, func(store *cypher.Store) error {
+			return evalCommand(ctx, store, &evalOpts, fs.Args(), log, env.Stdout)
+		})
 	}
 	return nil
 }

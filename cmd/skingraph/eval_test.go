@@ -1,0 +1,218 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/skingraph/skingraph/graph"
+	"github.com/skingraph/skingraph/testcontainers/neo4jtest"
+)
+
+// The fixture (testdata/eval) is six skincare products and a lipstick, with January (train)
+// and February (test) reviews of five authors. By hand, with train review counts S1 2, M1 2,
+// S3 1, M2 1 (then Sephora's review counts):
+//
+// profile task, 6 queries: (1001, serum) S2 at 3 under popularity; (1002, moisturizer) M1 at
+// 1; (1003, moisturizer) M1 at 1; (1004, serum) S3 at 2; (1004, cleanser) C1 at 1; (1005,
+// serum) S1 at 1. NDCG (0.5 + 1 + 1 + 1/log2(3) + 1 + 1)/6, MRR (1/3 + 1 + 1 + 1/2 + 1 + 1)/6,
+// every product recommended once: coverage 1. M2 broke out a dry reviewer, and no dry
+// profile query lists it: harm 0.
+//
+// history task, 3 queries (1003's only test positive was reviewed in train): 1001 gets S3,
+// M2, C1, S2 (hit at 4, M2 harmful for dry skin: harm 1/4); 1002 gets M1 first; 1004 gets
+// M1, S1, S3, C1, S2 (hits at 3 and 4: (1/2 + 1/log2(5)) / (1 + 1/log2(3))); all six
+// products are recommended.
+var wantPopularity = map[string]map[string]float64{
+	"profile": {
+		"ndcg@10": (4.5 + 1/math.Log2(3)) / 6, "recall@10": 1, "hr@10": 1, "mrr@10": (4 + 1.0/3 + 0.5) / 6,
+		"coverage@10": 1, "harm@10": 0,
+	},
+	"history": {
+		"ndcg@10":   (1/math.Log2(5) + 1 + (0.5+1/math.Log2(5))/(1+1/math.Log2(3))) / 3,
+		"recall@10": 1, "hr@10": 1, "mrr@10": (0.25 + 1 + 1.0/3) / 3, "coverage@10": 1, "harm@10": 0.25 / 3,
+	},
+}
+
+func evalFixture(name string) string { return filepath.Join("testdata", "eval", name) }
+
+// TestEvalCommand runs skingraph eval end to end against the test Neo4j: with --split-date
+// and --tune, then with --train and --test files, and checks the JSON figures of the
+// popularity baseline computed by hand above.
+func TestEvalCommand(t *testing.T) {
+	dir := t.TempDir()
+	split := filepath.Join(dir, "split")
+	trainFile, testFile := filepath.Join(dir, "train.csv"), filepath.Join(dir, "test.csv")
+	splitFixture(t, trainFile, testFile)
+
+	tests := []struct {
+		name string
+		args []string
+		out  string
+		want []string // in stdout
+	}{
+		{"split date and tune", []string{"--reviews", evalFixture("reviews.csv"), "--split-date", "2023-02-01", "--tune"}, split,
+			[]string{"### profile task (6 queries)", "### history task (3 queries)", "engine -prior", "Tuned on 1 profile and 1 history validation queries", "To make the tuned weights the default"}},
+		{"train and test files", []string{"--train", trainFile, "--test", testFile, "--log-level", "warn"}, filepath.Join(dir, "files"),
+			[]string{"6 skincare products; 6 train reviews (2023-01-05 to 2023-01-28), 7 test reviews (2023-02-03 to 2023-02-14)", "| popularity | 0.8552 |"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			neo4jtest.Store(t) // an empty graph
+			env := existingNeo4j(t)
+			var stdout, stderr syncBuffer
+			args := append([]string{"eval", "--products", evalFixture("product_info.csv"), "--json", tt.out}, tt.args...)
+			if err := run(context.Background(), args, Env{Getenv: func(k string) string { return env[k] }, Stdout: &stdout, Stderr: &stderr}); err != nil {
+				t.Fatalf("eval: %v\n%s", err, stderr.String())
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(stdout.String(), w) {
+					t.Errorf("stdout lacks %q:\n%s", w, stdout.String())
+				}
+			}
+			checkEvalJSON(t, tt.out)
+
+			// The graph now holds the fixture: a second run refuses it rather than mix data.
+			err := run(context.Background(), args, Env{Getenv: func(k string) string { return env[k] }, Stdout: &stdout, Stderr: &stderr})
+			if !errors.Is(err, graph.ErrConflict) {
+				t.Errorf("eval on a non-empty graph: err = %v, want graph.ErrConflict", err)
+			}
+		})
+	}
+}
+
+func checkEvalJSON(t *testing.T, file string) {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Tasks map[string]struct {
+			Queries   int                           `json:"queries"`
+			Engine    map[string]float64            `json:"engine"`
+			Baselines map[string]map[string]float64 `json:"baselines"`
+		} `json:"tasks"`
+		Weights map[string]float64 `json:"weights"`
+	}
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatalf("decode %s: %v", file, err)
+	}
+	metrics := []string{"coverage@10", "harm@10", "hr@10", "mrr@10", "ndcg@10", "recall@10"}
+	wantBaselines := map[string][]string{
+		"profile": {"ingredient_tfidf", "popularity", "popularity_skin_type", "random", "top_rated"},
+		"history": {"ingredient_tfidf", "item_knn", "popularity", "popularity_skin_type", "random", "top_rated"},
+	}
+	wantQueries := map[string]int{"profile": 6, "history": 3}
+	for task, names := range wantBaselines {
+		tr, ok := got.Tasks[task]
+		if !ok {
+			t.Fatalf("json has no task %q: %s", task, b)
+		}
+		if tr.Queries != wantQueries[task] {
+			t.Errorf("%s queries = %d, want %d", task, tr.Queries, wantQueries[task])
+		}
+		if diff := cmp.Diff(names, slices.Sorted(mapKeys(tr.Baselines))); diff != "" {
+			t.Errorf("%s baselines (-want +got):\n%s", task, diff)
+		}
+		for name, m := range tr.Baselines {
+			if diff := cmp.Diff(metrics, slices.Sorted(mapKeys(m))); diff != "" {
+				t.Errorf("%s %s metrics (-want +got):\n%s", task, name, diff)
+			}
+		}
+		if diff := cmp.Diff(metrics, slices.Sorted(mapKeys(tr.Engine))); diff != "" {
+			t.Errorf("%s engine metrics (-want +got):\n%s", task, diff)
+		}
+		for k, v := range tr.Engine {
+			if v < 0 || v > 1 {
+				t.Errorf("%s engine %s = %g, want 0..1", task, k, v)
+			}
+		}
+		if diff := cmp.Diff(wantPopularity[task], tr.Baselines["popularity"], cmp.Comparer(func(a, b float64) bool { return math.Abs(a-b) < 1e-9 })); diff != "" {
+			t.Errorf("%s popularity (-want +got):\n%s", task, diff)
+		}
+	}
+	wantWeights := []string{"affinity", "claim", "concern_fit", "peer_effects", "peer_rating", "peer_volume", "prior", "safety"}
+	if diff := cmp.Diff(wantWeights, slices.Sorted(mapKeys(got.Weights))); diff != "" {
+		t.Errorf("weights (-want +got):\n%s", diff)
+	}
+}
+
+func mapKeys[V any](m map[string]V) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// splitFixture writes the fixture's January and February reviews to two files.
+func splitFixture(t *testing.T, train, test string) {
+	t.Helper()
+	b, err := os.ReadFile(evalFixture("reviews.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(b), "\n")
+	tr, te := lines[0], lines[0]
+	for _, l := range lines[1:] {
+		switch {
+		case strings.Contains(l, ",2023-01-"):
+			tr += l
+		case strings.Contains(l, ",2023-02-"):
+			te += l
+		}
+	}
+	for name, content := range map[string]string{train: tr, test: te} {
+		if err := os.WriteFile(name, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestEvalBadArguments checks that bad arguments are refused, each named, before anything is
+// loaded.
+func TestEvalBadArguments(t *testing.T) {
+	store := neo4jtest.Store(t)
+	env := existingNeo4j(t)
+	products, reviews := evalFixture("product_info.csv"), evalFixture("reviews.csv")
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no products", []string{"--train", reviews, "--test", reviews}, "--products is required"},
+		{"no test", []string{"--products", products, "--train", reviews}, "--train and --test are required"},
+		{"both modes", []string{"--products", products, "--train", reviews, "--test", reviews, "--reviews", reviews, "--split-date", "2023-02-01"}, "not both"},
+		{"bad split date", []string{"--products", products, "--reviews", reviews, "--split-date", "Feb 1"}, `--split-date: want a day such as 2023-02-01, got "Feb 1"`},
+		{"split date alone", []string{"--products", products, "--split-date", "2023-02-01"}, "--reviews and --split-date go together"},
+		{"no validation days", []string{"--products", products, "--reviews", reviews, "--split-date", "2023-02-01", "--tune", "--validation-days", "0"}, "--validation-days must be at least 1"},
+		{"no test reviews", []string{"--products", products, "--reviews", reviews, "--split-date", "2024-01-01"}, "13 train and 0 test reviews"},
+		{"missing file", []string{"--products", products, "--train", "nope.csv", "--test", reviews}, "nope.csv"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := run(context.Background(), append([]string{"eval"}, tt.args...), Env{Getenv: func(k string) string { return env[k] }, Stdout: &syncBuffer{}, Stderr: &syncBuffer{}})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want one containing %q", err, tt.want)
+			}
+			st, err := store.Stats(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Products != 0 || st.Reviews != 0 {
+				t.Errorf("graph after a refused eval: %d products, %d reviews; want none", st.Products, st.Reviews)
+			}
+		})
+	}
+}

@@ -1,0 +1,336 @@
+package eval
+
+import (
+	"context"
+	"math"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/skingraph/skingraph/graph"
+	"github.com/skingraph/skingraph/ranker"
+)
+
+// fixture is a five-product catalogue:
+//
+//	p1 serum        water, niacinamide        4.5 stars, 100 reviews
+//	p2 serum        water, retinol            4.0 stars,  10 reviews
+//	p3 moisturizer  water, glycerin           5.0 stars,   2 reviews (dry skin loves it)
+//	p4 moisturizer  water, glycerin, niacin.  3.0 stars,  50 reviews
+//	p5 cleanser     water, sodium lauryl sulf. unrated
+func fixture(t testing.TB) *graph.Projection {
+	t.Helper()
+	var b graph.ProjectionBuilder
+	for _, in := range []string{"water", "niacinamide", "retinol", "glycerin", "sodium lauryl sulfate"} {
+		b.AddIngredient(graph.ProjectedIngredient{INCI: in, Name: in, Comedogenic: -1})
+	}
+	for _, p := range []struct {
+		id, cat string
+		rating  float64
+		reviews int
+		ings    []string
+	}{
+		{"p1", "serum", 4.5, 100, []string{"water", "niacinamide"}},
+		{"p2", "serum", 4.0, 10, []string{"water", "retinol"}},
+		{"p3", "moisturizer", 5.0, 2, []string{"water", "glycerin"}},
+		{"p4", "moisturizer", 3.0, 50, []string{"water", "glycerin", "niacinamide"}},
+		{"p5", "cleanser", 0, 0, []string{"water", "sodium lauryl sulfate"}},
+	} {
+		b.AddProduct(graph.ProjectedProduct{ID: p.id, Name: p.id, Category: p.cat, Price: 20, Rating: p.rating, ReviewCount: p.reviews})
+		for k, in := range p.ings {
+			b.AddContains(p.id, in, k+1, false)
+		}
+	}
+	b.AddOutcome(graph.Outcome{ProductID: "p3", Kind: graph.KindSkinType, Attribute: "dry", Count: 20, MeanRating: 5, Effects: map[string]int{"hydration": 10}})
+	b.AddOutcome(graph.Outcome{ProductID: "p4", Kind: graph.KindSkinType, Attribute: "dry", Count: 20, MeanRating: 2.5, Effects: map[string]int{"breakout": 8}})
+	p, err := b.Build(graph.DataVersion{N: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+var day = time.Date(2023, 1, 10, 0, 0, 0, 0, time.UTC)
+
+func rv(author, product string, rating int, skin string, effects ...string) graph.Review {
+	return graph.Review{Reviewer: author, ProductID: product, Rating: rating, SkinType: skin, At: day, Effects: effects}
+}
+
+// train: u1 (oily) reviewed p1 and p2, u2 (dry) p1 and p3, u3 (oily) p2.
+var trainReviews = []graph.Review{
+	rv("u1", "p1", 5, "oily"), rv("u1", "p2", 4, "oily"),
+	rv("u2", "p1", 5, "dry"), rv("u2", "p3", 2, "dry"),
+	rv("u3", "p2", 5, "oily"),
+}
+
+func TestScoreQuery(t *testing.T) {
+	harm := NewHarmIndex([]graph.Review{rv("x", "b", 5, "oily", "breakout"), rv("y", "c", 1, "dry", "purging")})
+	set := func(ids ...string) map[string]bool {
+		m := map[string]bool{}
+		for _, id := range ids {
+			m[id] = true
+		}
+		return m
+	}
+	idcg2 := 1 + 1/math.Log2(3)
+	tests := []struct {
+		name   string
+		q      Query
+		ranked []string
+		want   QueryScore
+	}{
+		{"hits at 1 and 3", Query{Relevant: set("a", "c"), SkinType: "normal"}, []string{"a", "b", "c"},
+			QueryScore{NDCG: 1.5 / idcg2, Recall: 1, HR: 1, MRR: 1}},
+		{"one hit at 3", Query{Relevant: set("c")}, []string{"a", "b", "c"},
+			QueryScore{NDCG: 0.5, Recall: 1, HR: 1, MRR: 1.0 / 3, Harm: 2.0 / 3}},
+		{"half recalled at 2", Query{Relevant: set("b", "z"), SkinType: "oily"}, []string{"a", "b"},
+			QueryScore{NDCG: (1 / math.Log2(3)) / idcg2, Recall: 0.5, HR: 1, MRR: 0.5, Harm: 0.5}},
+		{"no hit, purging rated 1 harms dry skin", Query{Relevant: set("x"), SkinType: "dry"}, []string{"a", "b", "c"},
+			QueryScore{Harm: 1.0 / 3}},
+		{"hit beyond the cut-off", Query{Relevant: set("k")}, []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"},
+			QueryScore{Harm: 2.0 / 10}},
+		{"empty list", Query{Relevant: set("a")}, nil, QueryScore{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := ScoreQuery(tt.q, tt.ranked, harm)
+			if diff := cmp.Diff(tt.want, got, cmp.Comparer(func(a, b float64) bool { return math.Abs(a-b) < 1e-12 })); diff != "" {
+				t.Errorf("ScoreQuery (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestIsHarmful(t *testing.T) {
+	tests := []struct {
+		r    graph.Review
+		want bool
+	}{
+		{rv("a", "p", 5, "", "breakout"), true},
+		{rv("a", "p", 4, "", "improved", "irritation"), true},
+		{rv("a", "p", 2, "", "purging"), true},
+		{rv("a", "p", 4, "", "purging"), false},
+		{rv("a", "p", 1, ""), false},
+		{rv("a", "p", 5, "", "hydration", "improved"), false},
+	}
+	for _, tt := range tests {
+		if got := IsHarmful(tt.r); got != tt.want {
+			t.Errorf("IsHarmful(rating %d, %v) = %v, want %v", tt.r.Rating, tt.r.Effects, got, tt.want)
+		}
+	}
+}
+
+func TestQueries(t *testing.T) {
+	proj := fixture(t)
+	test := []graph.Review{
+		rv("u1", "p1", 5, "oily"), // already reviewed in train: not relevant in history
+		rv("u1", "p4", 4, ""),     // moisturizer
+		rv("u1", "p3", 5, "combination"),
+		rv("u2", "p2", 3, "dry"),   // not positive
+		rv("u4", "p5", 5, "dry"),   // no train review: profile task only
+		rv("u4", "nope", 5, "dry"), // unknown product
+		rv("u3", "p1", 4, "oily"),
+	}
+	gotProfile := ProfileQueries(proj, test)
+	wantProfile := []Query{
+		{Task: TaskProfile, Author: "u1", SkinType: "oily", Category: "moisturizer", Relevant: map[string]bool{"p3": true, "p4": true}},
+		{Task: TaskProfile, Author: "u1", SkinType: "oily", Category: "serum", Relevant: map[string]bool{"p1": true}},
+		{Task: TaskProfile, Author: "u3", SkinType: "oily", Category: "serum", Relevant: map[string]bool{"p1": true}},
+		{Task: TaskProfile, Author: "u4", SkinType: "dry", Category: "cleanser", Relevant: map[string]bool{"p5": true}},
+	}
+	// u1 states oily once and combination once in test: the tie goes to the first name.
+	wantProfile[0].SkinType, wantProfile[1].SkinType = "combination", "combination"
+	if diff := cmp.Diff(wantProfile, gotProfile); diff != "" {
+		t.Errorf("ProfileQueries (-want +got):\n%s", diff)
+	}
+
+	gotHistory := HistoryQueries(proj, trainReviews, test)
+	wantHistory := []Query{
+		{Task: TaskHistory, Author: "u1", SkinType: "oily", Liked: []string{"p1", "p2"},
+			Exclude: map[string]bool{"p1": true, "p2": true}, Relevant: map[string]bool{"p3": true, "p4": true}},
+		{Task: TaskHistory, Author: "u3", SkinType: "oily", Liked: []string{"p2"},
+			Exclude: map[string]bool{"p2": true}, Relevant: map[string]bool{"p1": true}},
+	}
+	if diff := cmp.Diff(wantHistory, gotHistory); diff != "" {
+		t.Errorf("HistoryQueries (-want +got):\n%s", diff)
+	}
+}
+
+func TestBaselines(t *testing.T) {
+	d := NewData(fixture(t), trainReviews)
+	tfidf := NewIngredientTFIDF(d)
+	history := Query{Task: TaskHistory, Author: "u9", SkinType: "dry", Liked: []string{"p1"}, Exclude: map[string]bool{"p1": true}}
+	tests := []struct {
+		name string
+		rec  Recommender
+		q    Query
+		want []string
+	}{
+		// train counts p1 2, p2 2, p3 1; Sephora's counts break p1/p2 and p4/p5.
+		{"popularity", Popularity{d}, Query{}, []string{"p1", "p2", "p3", "p4", "p5"}},
+		{"popularity in a category", Popularity{d}, Query{Category: "moisturizer"}, []string{"p3", "p4"}},
+		// dry reviewers reviewed p1 and p3 once each; the rest by global popularity.
+		{"popularity within dry skin", PopularitySkinType{d}, Query{SkinType: "dry"}, []string{"p1", "p3", "p2", "p4", "p5"}},
+		{"popularity within oily skin", PopularitySkinType{d}, Query{SkinType: "oily"}, []string{"p2", "p1", "p3", "p4", "p5"}},
+		// C = mean(4.5, 4, 5, 3) = 4.125, m = median(100, 10, 2, 50) = 30:
+		// p1 573.75/130 = 4.413, p3 133.75/32 = 4.180, p5 = C, p2 163.75/40 = 4.094, p4 273.75/80 = 3.422.
+		{"top rated", TopRated(d), Query{}, []string{"p1", "p3", "p5", "p2", "p4"}},
+		// p1's reviewers u1 and u2 also reviewed p2 (|p2| = 2) and p3 (|p3| = 1):
+		// sim(p3) = 1/sqrt(2·1) = 0.707 > sim(p2) = 1/sqrt(2·2) = 0.5; then popularity.
+		{"item-kNN", ItemKNN{d}, history, []string{"p3", "p2", "p4", "p5"}},
+		// p1 is niacinamide only (water has idf 0); p4 shares it: cosine 1/sqrt(2); the rest 0.
+		{"ingredient tf-idf, history", tfidf, history, []string{"p4", "p2", "p3", "p5"}},
+		// positive train reviews by oily skin: p1 and p2 (twice): query niacinamide + 2·retinol.
+		// p2 = 2, p1 = 1, p4 = 1/sqrt(2), p3 and p5 = 0 (popularity).
+		{"ingredient tf-idf, oily profile", tfidf, Query{Task: TaskProfile, SkinType: "oily"}, []string{"p2", "p1", "p4", "p3", "p5"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := tt.rec.Recommend(context.Background(), tt.q, K)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("%s (-want +got):\n%s", tt.rec.Name(), diff)
+			}
+		})
+	}
+
+	q := Query{Task: TaskProfile, Author: "u1", Category: "serum"}
+	r1, _ := Random{d}.Recommend(context.Background(), q, K)
+	r2, _ := Random{d}.Recommend(context.Background(), q, K)
+	if sorted := slices.Sorted(slices.Values(r1)); !slices.Equal(sorted, []string{"p1", "p2"}) || !slices.Equal(r1, r2) {
+		t.Errorf("random = %v then %v, want the same permutation of the serums p1, p2", r1, r2)
+	}
+	if got := d.Baselines(TaskProfile); len(got) != 5 {
+		t.Errorf("profile baselines = %d, want 5 (no item-kNN)", len(got))
+	}
+}
+
+// list is a recommender that returns fixed lists by author (a stand-in for a ranking, not for
+// Neo4j).
+type list map[string][]string
+
+func (list) Name() string { return "list" }
+func (l list) Recommend(_ context.Context, q Query, _ int) ([]string, error) {
+	return l[q.Author], nil
+}
+
+func TestEvaluate(t *testing.T) {
+	harm := NewHarmIndex([]graph.Review{rv("x", "p4", 5, "dry", "irritation")})
+	qs := []Query{
+		{Author: "a", SkinType: "dry", Relevant: map[string]bool{"p3": true}},
+		{Author: "b", SkinType: "dry", Relevant: map[string]bool{"p1": true}, Exclude: map[string]bool{"p2": true}},
+		{Author: "c", Relevant: map[string]bool{"p5": true}, Liked: []string{"p1"}},
+	}
+	rec := list{
+		"a": {"p3", "p4"},       // hit at 1, p4 harmful for dry skin: harm 1/2
+		"b": {"p2", "p4", "p1"}, // p2 is excluded and dropped: p1 is a hit at 2, harm 1/2
+		"c": {"p1", "p5", "p5"}, // p1 is liked and dropped, the duplicate too: hit at 1
+	}
+	got, err := Evaluate(context.Background(), rec, qs, harm, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ndcg2 := 1 / math.Log2(3)
+	want := SystemResult{
+		Name: "list",
+		Overall: Metrics{Queries: 3, NDCG: (1 + ndcg2 + 1) / 3, Recall: 1, HR: 1, MRR: (1 + 0.5 + 1) / 3,
+			Coverage: 4.0 / 5, Harm: (0.5 + 0.5 + 0) / 3},
+		BySkinType: map[string]Metrics{
+			"dry":      {Queries: 2, NDCG: (1 + ndcg2) / 2, Recall: 1, HR: 1, MRR: 0.75, Coverage: 3.0 / 5, Harm: 0.5},
+			NoSkinType: {Queries: 1, NDCG: 1, Recall: 1, HR: 1, MRR: 1, Coverage: 1.0 / 5},
+		},
+	}
+	if diff := cmp.Diff(want, got, cmp.Comparer(func(a, b float64) bool { return math.Abs(a-b) < 1e-12 })); diff != "" {
+		t.Errorf("Evaluate (-want +got):\n%s", diff)
+	}
+}
+
+func TestRun(t *testing.T) {
+	proj := fixture(t)
+	test := []graph.Review{
+		rv("d1", "p3", 5, "dry"), // a dry reviewer loves p3, which dry peers rate 5 in the graph
+		rv("d2", "p4", 1, "dry", "breakout"),
+	}
+	rep, err := Run(context.Background(), Input{Proj: proj, Train: trainReviews, Test: test},
+		Options{Params: ranker.DefaultParams(), Ablate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	profile, ok := rep.Task(TaskProfile)
+	if !ok || profile.Queries != 1 {
+		t.Fatalf("profile task = %+v, want 1 query", profile)
+	}
+	// Moisturizers are p3 and p4. The engine puts p3 first (dry peers rate it 5, p4 2.5):
+	// NDCG 1 and harm 1/2 (p4 broke out a dry tester). Popularity puts p3 first too (one
+	// train review against none); top-rated as well (4.180 > 3.422).
+	if e := profile.Engine.Overall; e.NDCG != 1 || e.MRR != 1 || e.Harm != 0.5 || e.Coverage != 2.0/5 {
+		t.Errorf("engine = %+v, want NDCG 1, MRR 1, harm 0.5, coverage 0.4", e)
+	}
+	var names []string
+	for _, b := range profile.Baselines {
+		names = append(names, b.Name)
+	}
+	if diff := cmp.Diff([]string{"random", "popularity", "popularity_skin_type", "top_rated", "ingredient_tfidf"}, names); diff != "" {
+		t.Errorf("baselines (-want +got):\n%s", diff)
+	}
+	// One ablation per family whose default weight is on.
+	on := 0
+	for _, a := range Ablations {
+		w := ranker.DefaultParams().Weights
+		a.Off(&w)
+		if w != ranker.DefaultParams().Weights {
+			on++
+		}
+	}
+	if len(profile.Ablations) != on || on < 6 {
+		t.Errorf("ablations = %d, want %d (at least 6)", len(profile.Ablations), on)
+	}
+	if history, _ := rep.Task(TaskHistory); history.Queries != 0 {
+		t.Errorf("history queries = %d, want 0 (no test author has train positives)", history.Queries)
+	}
+
+	js := rep.JSON()
+	tasks := js["tasks"].(map[string]any)
+	p := tasks[TaskProfile].(map[string]any)
+	if p["queries"] != 1 || p["engine"].(map[string]float64)["ndcg@10"] != 1 {
+		t.Errorf("json profile = %v", p)
+	}
+	if _, ok := p["baselines"].(map[string]any)["popularity"].(map[string]float64)["harm@10"]; !ok {
+		t.Errorf("json popularity baseline has no harm@10: %v", p["baselines"])
+	}
+	if js["weights"] != ranker.DefaultParams().Weights {
+		t.Errorf("json weights = %v", js["weights"])
+	}
+}
+
+func TestTune(t *testing.T) {
+	proj := fixture(t)
+	valid := []graph.Review{rv("d1", "p3", 5, "dry"), rv("o1", "p1", 5, "oily"), rv("u1", "p3", 5, "oily")}
+	res, err := Tune(context.Background(), Input{Proj: proj, Train: trainReviews, Test: valid}, ranker.DefaultParams(), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := res.Params.Validate(); err != nil {
+		t.Errorf("tuned params invalid: %v", err)
+	}
+	if res.Best < res.Start {
+		t.Errorf("tuning made it worse: %.4f -> %.4f", res.Start, res.Best)
+	}
+	if n := len(res.Steps); n > 0 && res.Steps[n-1].Objective != res.Best {
+		t.Errorf("last step objective %.4f != best %.4f", res.Steps[n-1].Objective, res.Best)
+	}
+	// Popularity lists p3 (harmful for nobody here): the harm caps are 0.
+	if diff := cmp.Diff(map[string]float64{TaskProfile: 0, TaskHistory: 0}, res.HarmCaps); diff != "" {
+		t.Errorf("harm caps (-want +got):\n%s", diff)
+	}
+	if res.ValidationQueries[TaskProfile] != 3 || res.ValidationQueries[TaskHistory] != 1 {
+		t.Errorf("validation queries = %v, want profile 3, history 1", res.ValidationQueries)
+	}
+	if _, err := Tune(context.Background(), Input{Proj: proj, Train: trainReviews}, ranker.DefaultParams(), 1); err == nil {
+		t.Error("no validation reviews: want an error")
+	}
+}

@@ -1,0 +1,139 @@
+package eval
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/skingraph/skingraph/ranker"
+)
+
+// metricKeys are the metric names of the JSON report, in table order.
+var metricKeys = []string{"ndcg@10", "recall@10", "hr@10", "mrr@10", "coverage@10", "harm@10"}
+
+func (m Metrics) values() []float64 {
+	return []float64{m.NDCG, m.Recall, m.HR, m.MRR, m.Coverage, m.Harm}
+}
+
+// MetricMap returns the metrics under their JSON names.
+func (m Metrics) MetricMap() map[string]float64 {
+	out := make(map[string]float64, len(metricKeys))
+	for i, v := range m.values() {
+		out[metricKeys[i]] = v
+	}
+	return out
+}
+
+// JSON returns the machine-readable report in the shape of issue 6:
+//
+//	{"tasks": {"profile": {"queries": N, "engine": {"ndcg@10": x, ...},
+//	  "baselines": {"popularity": {...}, ...}}, "history": {...}},
+//	 "weights": {...}}
+//
+// plus "details" with what the issue leaves to the report: per skin type figures with their
+// query counts, the ablations, the full parameters and the tuning.
+func (r Report) JSON() map[string]any {
+	tasks := map[string]any{}
+	details := map[string]any{"params": r.Params}
+	for _, t := range r.Tasks {
+		baselines := map[string]any{}
+		for _, b := range t.Baselines {
+			baselines[b.Name] = b.Overall.MetricMap()
+		}
+		tasks[t.Task] = map[string]any{"queries": t.Queries, "engine": t.Engine.Overall.MetricMap(), "baselines": baselines}
+
+		bySkin := map[string]any{}
+		for _, s := range append([]SystemResult{t.Engine}, t.Baselines...) {
+			for g, m := range s.BySkinType {
+				gm, _ := bySkin[g].(map[string]any)
+				if gm == nil {
+					gm = map[string]any{"queries": m.Queries}
+					bySkin[g] = gm
+				}
+				gm[s.Name] = m.MetricMap()
+			}
+		}
+		ablations := map[string]any{}
+		for _, a := range t.Ablations {
+			ablations[a.Name] = a.Overall.MetricMap()
+		}
+		details[t.Task] = map[string]any{"by_skin_type": bySkin, "ablations": ablations}
+	}
+	if r.Tuning != nil {
+		details["tuning"] = map[string]any{
+			"start_objective": r.Tuning.Start, "best_objective": r.Tuning.Best, "evaluations": r.Tuning.Evaluations,
+			"validation_queries": r.Tuning.ValidationQueries, "harm_caps": r.Tuning.HarmCaps, "validation_from": r.Tuning.ValidationFromDate,
+			"params": r.Tuning.Params,
+		}
+	}
+	return map[string]any{"tasks": tasks, "weights": r.Params.Weights, "details": details}
+}
+
+// WriteMarkdown writes the report as Markdown tables: per task, the engine against every
+// baseline, the ablations, and NDCG@10, recall@10 and harm@10 per skin type.
+func (r Report) WriteMarkdown(w io.Writer) error {
+	var b strings.Builder
+	header := "| system | " + strings.Join(metricKeys, " | ") + " |\n|---|" + strings.Repeat("---:|", len(metricKeys)) + "\n"
+	row := func(name string, m Metrics) {
+		fmt.Fprintf(&b, "| %s |", name)
+		for _, v := range m.values() {
+			fmt.Fprintf(&b, " %.4f |", v)
+		}
+		b.WriteString("\n")
+	}
+	for _, t := range r.Tasks {
+		fmt.Fprintf(&b, "### %s task (%d queries)\n\n%s", t.Task, t.Queries, header)
+		row("**engine**", t.Engine.Overall)
+		for _, s := range t.Baselines {
+			row(s.Name, s.Overall)
+		}
+		if len(t.Ablations) > 0 {
+			fmt.Fprintf(&b, "\nAblations (%s task: the engine with one family switched off):\n\n%s", t.Task, header)
+			row("engine", t.Engine.Overall)
+			for _, s := range t.Ablations {
+				row(s.Name, s.Overall)
+			}
+		}
+		groups := t.Engine.Groups()
+		fmt.Fprintf(&b, "\nBy skin type (%s task), NDCG@10 / Recall@10 / harm@10:\n\n| system |", t.Task)
+		for _, g := range groups {
+			fmt.Fprintf(&b, " %s (%d) |", g, t.Engine.BySkinType[g].Queries)
+		}
+		b.WriteString("\n|---|" + strings.Repeat("---:|", len(groups)) + "\n")
+		for _, s := range append([]SystemResult{t.Engine}, t.Baselines...) {
+			fmt.Fprintf(&b, "| %s |", s.Name)
+			for _, g := range groups {
+				m := s.BySkinType[g]
+				fmt.Fprintf(&b, " %.3f / %.3f / %.3f |", m.NDCG, m.Recall, m.Harm)
+			}
+			b.WriteString("\n")
+		}
+		b.WriteString("\n")
+	}
+	fmt.Fprintf(&b, "Weights: %s\n", FormatWeights(r.Params))
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// FormatWeights writes the parameters the evaluation moves, on one line.
+func FormatWeights(p ranker.Params) string {
+	w := p.Weights
+	return fmt.Sprintf("concern_fit=%g claim=%g peer_rating=%g peer_effects=%g peer_volume=%g safety=%g affinity=%g prior=%g popularity_share=%g smoothing=%g attr_weight.skin_type=%g attr_weight.skin_tone=%g attr_weight.concern=%g",
+		w.ConcernFit, w.Claim, w.PeerRating, w.PeerEffects, w.PeerVolume, w.Safety, w.Affinity, w.Prior,
+		p.PopularityShare, p.Smoothing, p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern)
+}
+
+// GoDefaults writes the Go statements that make p the default of ranker.DefaultParams.
+func GoDefaults(p ranker.Params) string {
+	w := p.Weights
+	return fmt.Sprintf(`// ranker/params.go, DefaultParams:
+Weights: Weights{
+	ConcernFit: %g, Claim: %g, PeerRating: %g, PeerEffects: %g, PeerVolume: %g,
+	Safety: %g, Affinity: %g, Prior: %g,
+},
+Smoothing: %g,
+PopularityShare: %g,
+p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern = %g, %g, %g
+`, w.ConcernFit, w.Claim, w.PeerRating, w.PeerEffects, w.PeerVolume, w.Safety, w.Affinity, w.Prior,
+		p.Smoothing, p.PopularityShare, p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern)
+}

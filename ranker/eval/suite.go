@@ -1,0 +1,143 @@
+package eval
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/skingraph/skingraph/graph"
+	"github.com/skingraph/skingraph/ranker"
+)
+
+// TaskReport is every system's figures on one task, on the same queries.
+type TaskReport struct {
+	Task      string
+	Queries   int
+	Engine    SystemResult
+	Baselines []SystemResult
+	Ablations []SystemResult // the engine with one family switched off, "engine -<family>"
+}
+
+// Report is the result of an evaluation run.
+type Report struct {
+	Params ranker.Params // the engine's parameters
+	Tasks  []TaskReport  // profile, then history
+	Tuning *TuneResult   // nil unless tuned
+}
+
+// Input is what an evaluation runs on: the projection of the catalogue and train reviews (and
+// its embeddings, nil for none), the train reviews and the test reviews.
+type Input struct {
+	Proj  *graph.Projection
+	Vecs  ranker.Vectors
+	Train []graph.Review
+	Test  []graph.Review
+}
+
+// Options control Run.
+type Options struct {
+	Params  ranker.Params
+	Ablate  bool                // also run each ablation
+	Tasks   []string            // default both
+	Observe func(system string) // called before each system runs (progress), may be nil
+}
+
+// Ablation is one family switched off.
+type Ablation struct {
+	Family string
+	Off    func(*ranker.Weights)
+}
+
+// Ablations lists the families that can be switched off, one weight each.
+var Ablations = []Ablation{
+	{"concern_fit", func(w *ranker.Weights) { w.ConcernFit = 0 }},
+	{"claim", func(w *ranker.Weights) { w.Claim = 0 }},
+	{"peer_rating", func(w *ranker.Weights) { w.PeerRating = 0 }},
+	{"peer_effects", func(w *ranker.Weights) { w.PeerEffects = 0 }},
+	{"peer_volume", func(w *ranker.Weights) { w.PeerVolume = 0 }},
+	{"safety", func(w *ranker.Weights) { w.Safety = 0 }},
+	{"affinity", func(w *ranker.Weights) { w.Affinity = 0 }},
+	{"prior", func(w *ranker.Weights) { w.Prior = 0 }},
+}
+
+// Queries builds the queries of a task.
+func Queries(task string, in Input) ([]Query, error) {
+	switch task {
+	case TaskProfile:
+		return ProfileQueries(in.Proj, in.Test), nil
+	case TaskHistory:
+		return HistoryQueries(in.Proj, in.Train, in.Test), nil
+	}
+	return nil, fmt.Errorf("eval: unknown task %q: %w", task, graph.ErrInvalid)
+}
+
+// Run evaluates the engine, every baseline and (with opts.Ablate) every ablation on both
+// tasks, on the same queries.
+func Run(ctx context.Context, in Input, opts Options) (Report, error) {
+	tasks := opts.Tasks
+	if len(tasks) == 0 {
+		tasks = []string{TaskProfile, TaskHistory}
+	}
+	rep := Report{Params: opts.Params}
+	data := NewData(in.Proj, in.Train)
+	harm := NewHarmIndex(in.Test)
+	observe := func(task, name string) {
+		if opts.Observe != nil {
+			opts.Observe(task + ": " + name)
+		}
+	}
+	for _, task := range tasks {
+		qs, err := Queries(task, in)
+		if err != nil {
+			return Report{}, err
+		}
+		tr := TaskReport{Task: task, Queries: len(qs)}
+		eng, err := NewEngine("engine", opts.Params, in.Proj, in.Vecs)
+		if err != nil {
+			return Report{}, err
+		}
+		observe(task, eng.Name())
+		if tr.Engine, err = Evaluate(ctx, eng, qs, harm, data.Catalogue()); err != nil {
+			return Report{}, err
+		}
+		for _, b := range data.Baselines(task) {
+			observe(task, b.Name())
+			res, err := Evaluate(ctx, b, qs, harm, data.Catalogue())
+			if err != nil {
+				return Report{}, err
+			}
+			tr.Baselines = append(tr.Baselines, res)
+		}
+		if opts.Ablate {
+			for _, a := range Ablations {
+				p := opts.Params
+				before := p.Weights
+				a.Off(&p.Weights)
+				if p.Weights == before {
+					continue // already off
+				}
+				eng, err := NewEngine("engine -"+a.Family, p, in.Proj, in.Vecs)
+				if err != nil {
+					return Report{}, err
+				}
+				observe(task, eng.Name())
+				res, err := Evaluate(ctx, eng, qs, harm, data.Catalogue())
+				if err != nil {
+					return Report{}, err
+				}
+				tr.Ablations = append(tr.Ablations, res)
+			}
+		}
+		rep.Tasks = append(rep.Tasks, tr)
+	}
+	return rep, nil
+}
+
+// Task returns the report of one task; ok is false when it did not run.
+func (r Report) Task(name string) (TaskReport, bool) {
+	for _, t := range r.Tasks {
+		if t.Task == name {
+			return t, true
+		}
+	}
+	return TaskReport{}, false
+}

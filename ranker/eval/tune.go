@@ -1,0 +1,148 @@
+package eval
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/skingraph/skingraph/ranker"
+)
+
+// TuneStep is one accepted move of the coordinate search.
+type TuneStep struct {
+	Param     string
+	From, To  float64
+	Objective float64
+}
+
+// TuneResult is what Tune found.
+type TuneResult struct {
+	Params             ranker.Params
+	Start, Best        float64 // the objective at the start and at the end
+	Evaluations        int
+	Steps              []TuneStep
+	ValidationQueries  map[string]int     // by task
+	HarmCaps           map[string]float64 // by task: half the popularity baseline's harm@10 on validation
+	ValidationFromDate string             // the first day of the validation period
+}
+
+// tunable is one parameter the search moves, with the values it tries.
+type tunable struct {
+	name   string
+	ptr    func(*ranker.Params) *float64
+	values func(cur float64) []float64
+}
+
+func scaled(cur float64) []float64 {
+	if cur == 0 {
+		return []float64{0, 0.1, 0.3, 1, 3}
+	}
+	return []float64{0, cur / 4, cur / 2, cur, cur * 2, cur * 4}
+}
+
+func fixed(vs ...float64) func(float64) []float64 { return func(float64) []float64 { return vs } }
+
+// tunables are the parameters the search moves. Concern fit and claims are left as they are:
+// the evaluation's profiles carry no concerns (Sephora reviews state none), so their weights
+// cannot change a ranking here and would be tuned on noise.
+var tunables = []tunable{
+	{"weights.peer_rating", func(p *ranker.Params) *float64 { return &p.Weights.PeerRating }, scaled},
+	{"weights.peer_effects", func(p *ranker.Params) *float64 { return &p.Weights.PeerEffects }, scaled},
+	{"weights.peer_volume", func(p *ranker.Params) *float64 { return &p.Weights.PeerVolume }, fixed(0, 0.01, 0.02, 0.05, 0.1, 0.2)},
+	{"weights.safety", func(p *ranker.Params) *float64 { return &p.Weights.Safety }, scaled},
+	{"weights.affinity", func(p *ranker.Params) *float64 { return &p.Weights.Affinity }, scaled},
+	{"weights.prior", func(p *ranker.Params) *float64 { return &p.Weights.Prior }, scaled},
+	{"popularity_share", func(p *ranker.Params) *float64 { return &p.PopularityShare }, fixed(0, 0.25, 0.5, 0.75, 1)},
+	{"smoothing", func(p *ranker.Params) *float64 { return &p.Smoothing }, fixed(1, 3, 10, 30, 100)},
+	{"attr_weight.skin_type", func(p *ranker.Params) *float64 { return &p.AttrWeight.SkinType }, fixed(0, 0.5, 1, 2)},
+	{"attr_weight.skin_tone", func(p *ranker.Params) *float64 { return &p.AttrWeight.SkinTone }, fixed(0, 0.15, 0.3, 0.6, 1)},
+}
+
+// Tune searches the ranker parameters coordinate by coordinate (passes times over tunables,
+// each time keeping the value with the best objective, ties keeping the current value) on in,
+// which must be a validation split carved from the train period: in.Proj built from the
+// earlier train reviews (in.Train), in.Test the later ones. The test period is never seen.
+//
+// The objective encodes the goal of issue 6 on validation: per task, NDCG@10 minus how far
+// harm@10 exceeds half of the popularity baseline's harm@10 (the cap), averaged over the tasks.
+// Within the cap it is NDCG alone; beyond it, every point of excess harm costs a point of NDCG.
+func Tune(ctx context.Context, in Input, base ranker.Params, passes int) (TuneResult, error) {
+	type taskQueries struct {
+		qs  []Query
+		cap float64
+	}
+	var queries []taskQueries
+	res := TuneResult{ValidationQueries: map[string]int{}, HarmCaps: map[string]float64{}}
+	data := NewData(in.Proj, in.Train)
+	harm := NewHarmIndex(in.Test)
+	for _, task := range []string{TaskProfile, TaskHistory} {
+		qs, err := Queries(task, in)
+		if err != nil {
+			return TuneResult{}, err
+		}
+		res.ValidationQueries[task] = len(qs)
+		if len(qs) == 0 {
+			continue
+		}
+		pop, err := Evaluate(ctx, Popularity{data}, qs, harm, data.Catalogue())
+		if err != nil {
+			return TuneResult{}, fmt.Errorf("eval: tune: %w", err)
+		}
+		res.HarmCaps[task] = pop.Overall.Harm / 2
+		queries = append(queries, taskQueries{qs, pop.Overall.Harm / 2})
+	}
+	if len(queries) == 0 {
+		return TuneResult{}, fmt.Errorf("eval: tune: the validation split has no query")
+	}
+	objective := func(p ranker.Params) (float64, error) {
+		eng, err := NewEngine("engine", p, in.Proj, in.Vecs)
+		if err != nil {
+			return 0, err
+		}
+		res.Evaluations++
+		sum := 0.0
+		for _, tq := range queries {
+			r, err := Evaluate(ctx, eng, tq.qs, harm, data.Catalogue())
+			if err != nil {
+				return 0, err
+			}
+			sum += r.Overall.NDCG - max(0, r.Overall.Harm-tq.cap)
+		}
+		return sum / float64(len(queries)), nil
+	}
+	best := base
+	bestObj, err := objective(best)
+	if err != nil {
+		return TuneResult{}, fmt.Errorf("eval: tune: %w", err)
+	}
+	res.Start = bestObj
+	for range passes {
+		moved := false
+		for _, t := range tunables {
+			cur := *t.ptr(&best)
+			for _, v := range t.values(cur) {
+				if v == cur {
+					continue
+				}
+				p := best
+				p.Evidence = best.Evidence // shared read-only map
+				*t.ptr(&p) = v
+				if p.Validate() != nil {
+					continue
+				}
+				obj, err := objective(p)
+				if err != nil {
+					return TuneResult{}, fmt.Errorf("eval: tune: %w", err)
+				}
+				if obj > bestObj+1e-9 {
+					res.Steps = append(res.Steps, TuneStep{Param: t.name, From: *t.ptr(&best), To: v, Objective: obj})
+					best, bestObj, moved = p, obj, true
+				}
+			}
+		}
+		if !moved {
+			break
+		}
+	}
+	res.Params, res.Best = best, bestObj
+	return res, nil
+}
