@@ -444,3 +444,27 @@ func TestCheckRoutine(t *testing.T) {
 		t.Errorf("unknown product: %v", err)
 	}
 }
+
+func TestRequestValidateBoundsPagination(t *testing.T) {
+	for _, tc := range []struct {
+		offset, limit int
+		bad           string
+	}{
+		{0, 10, ""},
+		{MaxOffset, MaxLimit, ""},
+		{MaxOffset + 1, 10, "offset"},
+		{-1, 10, "offset"},
+		{0, MaxLimit + 1, "limit"},
+		{1 << 40, 10, "offset"},
+	} {
+		req := Request{Offset: tc.offset, Limit: tc.limit}
+		err := req.Validate()
+		var verr *graph.ValidationError
+		switch {
+		case tc.bad == "" && err != nil:
+			t.Errorf("offset %d limit %d: %v", tc.offset, tc.limit, err)
+		case tc.bad != "" && (!errors.As(err, &verr) || verr.Fields[0].Field != tc.bad):
+			t.Errorf("offset %d limit %d: %v, want an error on %s", tc.offset, tc.limit, err, tc.bad)
+		}
+	}
+}
