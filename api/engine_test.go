@@ -15,8 +15,10 @@ import (
 // tests run the real ranking code without Neo4j (the end-to-end tests in cmd use Neo4j).
 type staticSource struct{ p *graph.Projection }
 
-func (s staticSource) DataVersion(context.Context) (graph.DataVersion, error) { return s.p.Version, nil }
-func (s staticSource) Project(context.Context) (*graph.Projection, error)     { return s.p, nil }
+func (s staticSource) DataVersion(context.Context) (graph.DataVersion, error) {
+	return s.p.Version, nil
+}
+func (s staticSource) Project(context.Context) (*graph.Projection, error) { return s.p, nil }
 
 // smallProjection is 40 products over a few real ingredients, with outcomes.
 func smallProjection(t testing.TB) *graph.Projection {
