@@ -257,11 +257,14 @@ func (h *handlers) answerRecommendations(c *gin.Context, in recommendationReques
 	if err != nil {
 		return err
 	}
-	cacheState := "miss"
+	ctx := c.Request.Context()
 	if cached {
-		cacheState = "hit"
+		AddTiming(ctx, "cache", time.Since(start))
+		describeTiming(ctx, "cache", "hit")
+	} else {
+		describeTiming(ctx, "cache", "miss")
+		AddTiming(ctx, "rank", time.Since(start))
 	}
-	c.Header("Server-Timing", fmt.Sprintf("cache;desc=%s, rank;dur=%.3f", cacheState, float64(time.Since(start).Microseconds())/1000))
 	out := gin.H{
 		"items":        toItemsJSON(res.Items, fields, req.Explain),
 		"next_cursor":  nil,

@@ -38,14 +38,28 @@ type Deps struct {
 	EfficacyLoader EfficacyLoader
 	Log            zerolog.Logger
 	Version        string // the build's version, reported by /healthz
+	// Metrics holds the server's Prometheus series (nil: New makes a registry of its own).
+	// cmd shares it to time the projection's Neo4j calls (Metrics.ObserveNeo4j).
+	Metrics *Metrics
 }
 
-// New returns the HTTP handler of the API.
+// New returns the HTTP handler of the API: the routes, gzip-compressed when the client asks
+// (bodies of 1 KiB or more, never event streams).
 func New(d Deps) http.Handler {
+	return compress(newRouter(d))
+}
+
+// newRouter builds the Gin engine (tests walk its routes).
+func newRouter(d Deps) *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
+	if d.Metrics == nil {
+		d.Metrics = NewMetrics()
+	}
+	d.Metrics.engineColl.rec = d.Recommender
+	d = instrument(d, d.Metrics)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
-	r.Use(requestID(), accessLog(d.Log), recoverer(d.Log))
+	r.Use(requestID(), observe(d.Metrics), accessLog(d.Log), recoverer(d.Log))
 	r.NoRoute(handle(d.Log, func(c *gin.Context) error {
 		return notFound("no route for " + c.Request.Method + " " + c.Request.URL.Path)
 	}))
@@ -57,6 +71,9 @@ func New(d Deps) http.Handler {
 	h := &handlers{d: d}
 	r.GET("/healthz", handle(d.Log, h.healthz))
 	r.GET("/readyz", handle(d.Log, h.readyz))
+	r.GET("/metrics", metricsHandler(d.Metrics))
+	r.GET("/openapi.json", openAPIHandler)
+	r.GET("/docs", handle(d.Log, docsHandler))
 	v1 := r.Group("/v1")
 	v1.GET("/products/:id", handle(d.Log, h.product))
 	v1.GET("/products/:id/similar", handle(d.Log, h.similar))

@@ -202,7 +202,8 @@ func obtainNeo4j(ctx context.Context, cfg *Config, log zerolog.Logger, env Env) 
 
 // serve runs the HTTP API until ctx ends, then drains it within the shutdown timeout.
 func serve(ctx context.Context, cfg *Config, log zerolog.Logger, env Env, store *cypher.Store) error {
-	engine, err := newEngine(ctx, store, log)
+	metrics := api.NewMetrics()
+	engine, err := newEngine(ctx, timedSource{store, metrics}, log)
 	if err != nil {
 		return err
 	}
@@ -212,7 +213,7 @@ func serve(ctx context.Context, cfg *Config, log zerolog.Logger, env Env, store 
 	go engine.Run(ctx, cfg.RefreshInterval)
 
 	handler := api.New(api.Deps{Catalogue: store, Health: store, Recommender: engine, Explorer: explorer{store},
-		EfficacyLoader: efficacyAdapter{store}, Log: log, Version: version})
+		EfficacyLoader: efficacyAdapter{store}, Log: log, Version: version, Metrics: metrics})
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
@@ -255,7 +256,7 @@ func (e explorer) Explore(ctx context.Context, query string, params map[string]a
 }
 
 // newEngine builds the ranking engine and its first projection from the store.
-func newEngine(ctx context.Context, store *cypher.Store, log zerolog.Logger) (*ranker.Engine, error) {
+func newEngine(ctx context.Context, store ranker.Source, log zerolog.Logger) (*ranker.Engine, error) {
 	r, err := ranker.New(ranker.DefaultParams())
 	if err != nil {
 		return nil, err
