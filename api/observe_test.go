@@ -261,3 +261,25 @@ func TestStatusClass(t *testing.T) {
 		}
 	}
 }
+
+func TestETagMatchesEveryRepresentation(t *testing.T) {
+	const etag = `"v3-abc-0-1-"`
+	tests := []struct {
+		header string
+		want   bool
+	}{
+		{`"v3-abc-0-1-"`, true},
+		{`W/"v3-abc-0-1-"`, true},
+		{`"v3-abc-0-1--gzip"`, true}, // the ETag the gzip middleware sent
+		{`"x", "v3-abc-0-1--gzip"`, true},
+		{`*`, true},
+		{`"v2-abc-0-1-"`, false},
+		{`"v3-abc-0-1-"-gzip`, false},
+		{``, false},
+	}
+	for _, tt := range tests {
+		if got := etagMatches(tt.header, etag); got != tt.want {
+			t.Errorf("etagMatches(%q) = %v, want %v", tt.header, got, tt.want)
+		}
+	}
+}

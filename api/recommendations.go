@@ -265,27 +265,50 @@ func (h *handlers) answerRecommendations(c *gin.Context, in recommendationReques
 		describeTiming(ctx, "cache", "miss")
 		AddTiming(ctx, "rank", time.Since(start))
 	}
-	out := gin.H{
-		"items":        toItemsJSON(res.Items, fields, req.Explain),
-		"next_cursor":  nil,
-		"data_version": res.Version.N,
-		"generated_at": time.Now().UTC().Format(time.RFC3339Nano),
-		"degraded":     stats.LastError != "",
-		"partial":      res.Partial,
-		"total":        res.Total,
-		"excluded":     toExcludedJSON(res),
+	degraded := stats.LastError != ""
+	pk := pageKey(res.Version.N, key, req.Offset, int(req.Explain), fields, degraded)
+	body, ok := h.pages.get(pk)
+	if !ok {
+		out := gin.H{
+			"items":        toItemsJSON(res.Items, fields, req.Explain),
+			"next_cursor":  nil,
+			"data_version": res.Version.N,
+			"degraded":     degraded,
+			"partial":      res.Partial,
+			"total":        res.Total,
+			"excluded":     toExcludedJSON(res),
+		}
+		if next := req.Offset + len(res.Items); len(res.Items) == req.Limit && next < res.Total {
+			out["next_cursor"] = encodeCursor(cursor{Version: res.Version.N, Key: key, Offset: next})
+		}
+		if body, err = json.Marshal(out); err != nil {
+			return fmt.Errorf("encode recommendations: %w", err)
+		}
+		if !res.Partial {
+			h.pages.set(pk, body)
+		}
 	}
-	if next := req.Offset + len(res.Items); len(res.Items) == req.Limit && next < res.Total {
-		out["next_cursor"] = encodeCursor(cursor{Version: res.Version.N, Key: key, Offset: next})
+	// generated_at is the one field that changes on every answer: it goes in front of the
+	// encoded page.
+	head := make([]byte, 0, 64)
+	head = append(head, `{"generated_at":"`...)
+	head = time.Now().UTC().AppendFormat(head, time.RFC3339Nano)
+	head = append(head, `",`...)
+	c.Header("Content-Type", "application/json; charset=utf-8")
+	c.Header("Content-Length", strconv.Itoa(len(head)+len(body)-1))
+	c.Status(http.StatusOK)
+	if _, err := c.Writer.Write(head); err != nil {
+		return nil // the client went away
 	}
-	c.JSON(http.StatusOK, out)
+	_, _ = c.Writer.Write(body[1:])
 	return nil
 }
 
 func etagMatches(header, etag string) bool {
 	for _, t := range strings.Split(header, ",") {
 		t = strings.TrimSpace(t)
-		if t == "*" || t == etag || strings.TrimPrefix(t, "W/") == etag {
+		t = strings.TrimPrefix(t, "W/")
+		if t == "*" || t == etag || strings.TrimSuffix(t, gzipETagSuffix+`"`)+`"` == etag {
 			return true
 		}
 	}

@@ -68,7 +68,7 @@ func newRouter(d Deps) *gin.Engine {
 			Detail: c.Request.Method + " is not allowed on " + c.Request.URL.Path}
 	}))
 
-	h := &handlers{d: d}
+	h := &handlers{d: d, pages: newPageCache(32 << 20)}
 	r.GET("/healthz", handle(d.Log, h.healthz))
 	r.GET("/readyz", handle(d.Log, h.readyz))
 	r.GET("/metrics", metricsHandler(d.Metrics))
@@ -89,5 +89,6 @@ func newRouter(d Deps) *gin.Engine {
 }
 
 type handlers struct {
-	d Deps
+	d     Deps
+	pages *pageCache // encoded recommendation pages
 }

@@ -25,6 +25,7 @@ type Config struct {
 	LogFormat       string        // SKINGRAPH_LOG_FORMAT: json or console
 	ShutdownTimeout time.Duration // SKINGRAPH_SHUTDOWN_TIMEOUT
 	RefreshInterval time.Duration // SKINGRAPH_REFRESH_INTERVAL: how often the data version is polled
+	PprofAddr       string        // SKINGRAPH_PPROF_ADDR: a loopback address for net/http/pprof ("" = off)
 }
 
 func defaultConfig() Config {
@@ -52,6 +53,7 @@ func loadConfig(getenv func(string) string, fs *flag.FlagSet) (*Config, error) {
 		}
 	}
 	str(&c.HTTPAddr, "HTTP_ADDR")
+	str(&c.PprofAddr, "PPROF_ADDR")
 	str(&c.Neo4jURI, "NEO4J_URI")
 	str(&c.Neo4jUser, "NEO4J_USER")
 	str(&c.Neo4jPassword, "NEO4J_PASSWORD")
@@ -107,6 +109,11 @@ func (c *Config) validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("log format %q: want json or console", c.LogFormat))
 	}
+	if c.PprofAddr != "" {
+		if host, _, err := net.SplitHostPort(c.PprofAddr); err != nil || !isLoopback(host) {
+			errs = append(errs, fmt.Errorf("pprof address %q: want a loopback host:port, e.g. 127.0.0.1:6060", c.PprofAddr))
+		}
+	}
 	if c.RefreshInterval <= 0 {
 		errs = append(errs, errors.New("refresh interval must be positive"))
 	}
@@ -130,4 +137,12 @@ func (c Config) String() string {
 		"http_addr=" + c.HTTPAddr, "neo4j_uri=" + uri, "neo4j_user=" + c.Neo4jUser,
 		"neo4j_password=" + pw, "log_level=" + c.LogLevel,
 	}, " ")
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

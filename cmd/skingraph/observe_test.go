@@ -78,6 +78,30 @@ func TestMetricsAndServerTimingOverHTTP(t *testing.T) {
 		t.Errorf("no cache hit; last Server-Timing %q", st)
 	}
 
+	// Asked for gzip, a page comes compressed with its own ETag, and that ETag revalidates.
+	gz := func(etag string) *http.Response {
+		req, _ := http.NewRequest(http.MethodGet, base+rec, nil)
+		req.Header.Set("Accept-Encoding", "gzip")
+		if etag != "" {
+			req.Header.Set("If-None-Match", etag)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp
+	}
+	resp := gz("")
+	etag := resp.Header.Get("ETag")
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Encoding") != "gzip" || !strings.HasSuffix(etag, `-gzip"`) {
+		t.Errorf("gzip page: %d %v", resp.StatusCode, resp.Header)
+	}
+	if resp = gz(etag); resp.StatusCode != http.StatusNotModified || !strings.Contains(resp.Header.Get("Server-Timing"), "total;dur=") {
+		t.Errorf("revalidating the gzip ETag: %d %v", resp.StatusCode, resp.Header)
+	}
+
 	var stat struct {
 		DataVersion int64 `json:"data_version"`
 		Cache       struct {
@@ -103,7 +127,8 @@ func TestMetricsAndServerTimingOverHTTP(t *testing.T) {
 		{`skingraph_http_requests_total{code="200",method="GET",route="/v1/products/:id"}`, func(v float64) bool { return v == 1 }, "1"},
 		{`skingraph_http_requests_total{code="404",method="GET",route="/v1/products/:id"}`, func(v float64) bool { return v == 1 }, "1"},
 		{`skingraph_http_errors_total{code="404"}`, func(v float64) bool { return v == 1 }, "1"},
-		{`skingraph_http_request_duration_seconds_count{method="GET",route="/v1/recommendations",status_class="2xx"}`, func(v float64) bool { return v >= 2 }, ">= 2"},
+		{`skingraph_http_request_duration_seconds_count{method="GET",route="/v1/recommendations",status_class="2xx"}`, func(v float64) bool { return v >= 3 }, ">= 3"},
+		{`skingraph_http_requests_total{code="304",method="GET",route="/v1/recommendations"}`, func(v float64) bool { return v == 1 }, "1"},
 		{`skingraph_neo4j_query_duration_seconds_count{operation="product"}`, func(v float64) bool { return v == 2 }, "2"},
 		{`skingraph_neo4j_query_duration_seconds_count{operation="project"}`, func(v float64) bool { return v >= 1 }, ">= 1 (the first projection)"},
 		{`skingraph_neo4j_query_duration_seconds_count{operation="data_version"}`, func(v float64) bool { return v >= 1 }, ">= 1"},

@@ -46,6 +46,8 @@ commands:
             load the public Sephora data set with the knowledge base (idempotent)
   load efficacy FILE [--dry-run]
             load merchandisers' efficacy claims (CSV, JSON or JSON Lines; all or nothing)
+  bench [--url URL] [--mode cached|uncached] [--workers N] [--duration D] [--rate R] [--json F]
+            HTTP load generator: p50/p99/p99.9 latency and throughput of recommendations
   neo4j     start a local Neo4j and print its URI and credentials until interrupted
   version   print the version
 
@@ -72,6 +74,8 @@ func run(ctx context.Context, args []string, env Env) error {
 	case "help", "-h", "--help":
 		fmt.Fprintln(env.Stdout, usage)
 		return nil
+	case "bench":
+		return benchCommand(ctx, args, env.Stdout, env.Stderr)
 	case "up", "serve", "load", "neo4j":
 	default:
 		fmt.Fprintln(env.Stderr, usage)
@@ -211,6 +215,11 @@ func serve(ctx context.Context, cfg *Config, log zerolog.Logger, env Env, store 
 	ctx, cancelEngine := context.WithCancel(ctx)
 	defer cancelEngine()
 	go engine.Run(ctx, cfg.RefreshInterval)
+	if cfg.PprofAddr != "" {
+		if err := servePprof(ctx, cfg.PprofAddr, log); err != nil {
+			return fmt.Errorf("pprof on %s: %w", cfg.PprofAddr, err)
+		}
+	}
 
 	handler := api.New(api.Deps{Catalogue: store, Health: store, Recommender: engine, Explorer: explorer{store},
 		EfficacyLoader: efficacyAdapter{store}, Log: log, Version: version, Metrics: metrics})
