@@ -6,7 +6,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X main.version=$(VERSION)
 BIN      := bin/skingraph
 
-.PHONY: run test build prereqs vet neo4j clean
+.PHONY: run test build prereqs vet neo4j clean bench
 
 ## run: start a local Neo4j (data in var/neo4j), load the demo data on first run, serve on 127.0.0.1:8080
 run: prereqs build
@@ -16,6 +16,10 @@ run: prereqs build
 test: prereqs
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
+
+## bench: regenerate docs/PERFORMANCE.md (ranker, Sephora projection and Cypher reference, load, HTTP); ~10-20 min, not part of test
+bench: prereqs
+	./scripts/bench.sh
 
 build:
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/skingraph

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"strconv"
@@ -8,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/skingraph/skingraph/loadgen"
 	"github.com/skingraph/skingraph/testcontainers/neo4jtest"
 )
 
@@ -102,6 +105,18 @@ func TestMetricsAndServerTimingOverHTTP(t *testing.T) {
 		t.Errorf("revalidating the gzip ETag: %d %v", resp.StatusCode, resp.Header)
 	}
 
+	// skingraph bench against the live server: a short uncached run, reported as JSON.
+	var out syncBuffer
+	err := run(context.Background(), []string{"bench", "--url", base, "--mode", "uncached", "--workers", "2",
+		"--duration", "500ms", "--warmup", "0s", "--json", "-"}, Env{Getenv: func(string) string { return "" }, Stdout: &out, Stderr: io.Discard})
+	var rep loadgen.Report
+	if err != nil || json.Unmarshal([]byte(out.String()), &rep) != nil {
+		t.Fatalf("bench: %v %s", err, out.String())
+	}
+	if rep.Mode != "uncached" || rep.Requests == 0 || rep.Errors != 0 || !(rep.P50 <= rep.P99 && rep.P99 <= rep.P999) {
+		t.Errorf("bench report %+v", rep)
+	}
+
 	var stat struct {
 		DataVersion int64 `json:"data_version"`
 		Cache       struct {
@@ -128,6 +143,7 @@ func TestMetricsAndServerTimingOverHTTP(t *testing.T) {
 		{`skingraph_http_requests_total{code="404",method="GET",route="/v1/products/:id"}`, func(v float64) bool { return v == 1 }, "1"},
 		{`skingraph_http_errors_total{code="404"}`, func(v float64) bool { return v == 1 }, "1"},
 		{`skingraph_http_request_duration_seconds_count{method="GET",route="/v1/recommendations",status_class="2xx"}`, func(v float64) bool { return v >= 3 }, ">= 3"},
+		{`skingraph_http_request_duration_seconds_count{method="POST",route="/v1/recommendations",status_class="2xx"}`, func(v float64) bool { return v >= float64(rep.Requests) }, "at least the bench's requests"},
 		{`skingraph_http_requests_total{code="304",method="GET",route="/v1/recommendations"}`, func(v float64) bool { return v == 1 }, "1"},
 		{`skingraph_neo4j_query_duration_seconds_count{operation="product"}`, func(v float64) bool { return v == 2 }, "2"},
 		{`skingraph_neo4j_query_duration_seconds_count{operation="project"}`, func(v float64) bool { return v >= 1 }, ">= 1 (the first projection)"},
