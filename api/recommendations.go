@@ -269,20 +269,8 @@ func (h *handlers) answerRecommendations(c *gin.Context, in recommendationReques
 	pk := pageKey(res.Version.N, key, req.Offset, int(req.Explain), fields, degraded)
 	body, ok := h.pages.get(pk)
 	if !ok {
-		out := gin.H{
-			"items":        toItemsJSON(res.Items, fields, req.Explain),
-			"next_cursor":  nil,
-			"data_version": res.Version.N,
-			"degraded":     degraded,
-			"partial":      res.Partial,
-			"total":        res.Total,
-			"excluded":     toExcludedJSON(res),
-		}
-		if next := req.Offset + len(res.Items); len(res.Items) == req.Limit && next < res.Total {
-			out["next_cursor"] = encodeCursor(cursor{Version: res.Version.N, Key: key, Offset: next})
-		}
-		if body, err = json.Marshal(out); err != nil {
-			return fmt.Errorf("encode recommendations: %w", err)
+		if body, err = encodePage(res, req, key, fields, degraded); err != nil {
+			return err
 		}
 		if !res.Partial {
 			h.pages.set(pk, body)
@@ -302,6 +290,21 @@ func (h *handlers) answerRecommendations(c *gin.Context, in recommendationReques
 	}
 	_, _ = c.Writer.Write(body[1:])
 	return nil
+}
+
+// encodePage encodes a recommendation page without its generated_at.
+func encodePage(res ranker.Result, req ranker.Request, key string, fields []string, degraded bool) ([]byte, error) {
+	out := pageJSON{Items: toItemsJSON(res.Items, fields, req.Explain), DataVersion: res.Version.N, Degraded: degraded,
+		Partial: res.Partial, Total: res.Total, Excluded: toExcludedJSON(res)}
+	if next := req.Offset + len(res.Items); len(res.Items) == req.Limit && next < res.Total {
+		c := encodeCursor(cursor{Version: res.Version.N, Key: key, Offset: next})
+		out.NextCursor = &c
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return nil, fmt.Errorf("encode recommendations: %w", err)
+	}
+	return b, nil
 }
 
 func etagMatches(header, etag string) bool {

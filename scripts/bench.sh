@@ -56,7 +56,7 @@ SKINGRAPH_BENCH_SIZES=$BENCH_SIZES $GO test -run='^$' -bench='^BenchmarkRank$' -
 
 # 2. Sephora: projection rebuild from Neo4j, reference (Cypher) ranker and ranker on the same requests.
 log "Sephora benchmark (a test Neo4j, the Sephora load, $REPEATS runs of each)"
-SKINGRAPH_SEPHORA_DIR=$SEPHORA $GO test -run='^$' -bench='^BenchmarkSephora$' -benchtime=20x -count="$REPEATS" -timeout 30m ./cypher/ | tee "$WORK/sephora.txt" >&2
+SKINGRAPH_SEPHORA_DIR=$SEPHORA $GO test -run='^$' -bench='^BenchmarkSephora$' -benchtime=10x -count="$REPEATS" -timeout 30m ./cypher/ | tee "$WORK/sephora.txt" >&2
 
 # 3. Load throughput and HTTP, against a local Neo4j and a served Sephora graph.
 log "starting a local Neo4j"
@@ -140,7 +140,7 @@ Targets: 1M products p99 <= 25 ms (run with \`BENCH_SIZES=10000,100000,1000000 m
 
 ## Sephora scale: projection rebuild, ranker and the Cypher reference ranker
 
-\`SKINGRAPH_SEPHORA_DIR=$SEPHORA go test -run='^\$' -bench='^BenchmarkSephora\$' -benchtime=20x -count=$REPEATS ./cypher/\`
+\`SKINGRAPH_SEPHORA_DIR=$SEPHORA go test -run='^\$' -bench='^BenchmarkSephora\$' -benchtime=10x -count=$REPEATS ./cypher/\`
 ($(grep -m1 -oE 'projection: [0-9]+ products, [0-9]+ nodes, [0-9]+ relationships' "$WORK/sephora.txt" || echo "projection size not reported"))
 
 | what | p50 ms | p99 ms | mean per op |
