@@ -219,6 +219,7 @@ func TestMetricsPerServer(t *testing.T) {
 	}
 	serveOnce(t, a, "GET", "/v1/products/p2", "", nil)
 	serveOnce(t, b, "GET", "/healthz", "", nil)
+	serveOnce(t, b, "BREW", "/healthz", "", nil)
 	_, textA := serveOnce(t, a, "GET", "/metrics", "", nil)
 	_, textB := serveOnce(t, b, "GET", "/metrics", "", nil)
 	tests := []struct {
@@ -231,6 +232,7 @@ func TestMetricsPerServer(t *testing.T) {
 		{"a: neo4j product calls", textA, `skingraph_neo4j_query_duration_seconds_count{operation="product"}`, "4"},
 		{"a: a not-found is no neo4j error", textA, `skingraph_neo4j_query_errors_total{operation="product"}`, ""},
 		{"b: its own request only", textB, `skingraph_http_requests_total{code="200",method="GET",route="/healthz"}`, "1"},
+		{"b: unknown methods are one label", textB, `skingraph_http_requests_total{code="405",method="other",route="unmatched"}`, "1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
