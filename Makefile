@@ -10,7 +10,7 @@ WEB      := api/web
 NPM      ?= npm
 CHROMIUM ?= $(or $(SKINGRAPH_CHROMIUM),/usr/bin/chromium)
 
-.PHONY: run test build prereqs vet neo4j eval clean web web-deps chromium
+.PHONY: run test build prereqs vet neo4j eval clean web web-deps chromium bench
 
 ## run: start a local Neo4j (data in var/neo4j), load the demo data on first run, serve on 127.0.0.1:8080
 run: prereqs build
@@ -23,6 +23,10 @@ test: prereqs web-deps chromium
 	$(GO) vet ./...
 	cd $(WEB) && $(NPM) run --silent check
 	SKINGRAPH_CHROMIUM=$(CHROMIUM) $(GO) test -count=1 -timeout 20m ./...
+
+## bench: regenerate docs/PERFORMANCE.md (ranker, Sephora projection and Cypher reference, load, HTTP); ~10-20 min, not part of test
+bench: prereqs
+	./scripts/bench.sh
 
 build: web
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/skingraph

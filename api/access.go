@@ -51,6 +51,9 @@ var routeAccess = map[string]access{
 	"HEAD /":                       public,
 	"GET /ui/*file":                public,
 	"HEAD /ui/*file":               public,
+	"GET /openapi.json":            public,
+	"GET /docs":                    public,
+	"GET /metrics":                 administer, // scrapers send an admin key
 	"GET /healthz":                 public,
 	"GET /readyz":                  public,
 	"GET /v1/status":               anyRole,

@@ -31,7 +31,7 @@ func keyedServer(t *testing.T, lines ...string) (http.Handler, map[auth.Role]str
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := router(Deps{Catalogue: fakeCatalogue{}, Health: fakeHealth{}, Log: zerolog.Nop(), Keys: ring})
+	r := newRouter(Deps{Catalogue: fakeCatalogue{}, Health: fakeHealth{}, Log: zerolog.Nop(), Keys: ring})
 	var routes []string
 	for _, ri := range r.Routes() {
 		routes = append(routes, ri.Method+" "+ri.Path)

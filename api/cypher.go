@@ -71,7 +71,6 @@ func (h *handlers) cypherQuery(c *gin.Context) error {
 	}
 	elapsed := time.Since(start)
 	c.Header("Cache-Control", "no-store")
-	c.Header("Server-Timing", fmt.Sprintf("neo4j;dur=%.3f", float64(elapsed.Microseconds())/1000))
 	if strings.Contains(c.GetHeader("Accept"), "text/csv") {
 		return writeCSV(c, cols, rows, truncated)
 	}

@@ -257,32 +257,61 @@ func (h *handlers) answerRecommendations(c *gin.Context, in recommendationReques
 	if err != nil {
 		return err
 	}
-	cacheState := "miss"
+	ctx := c.Request.Context()
 	if cached {
-		cacheState = "hit"
+		AddTiming(ctx, "cache", time.Since(start))
+		describeTiming(ctx, "cache", "hit")
+	} else {
+		describeTiming(ctx, "cache", "miss")
+		AddTiming(ctx, "rank", time.Since(start))
 	}
-	c.Header("Server-Timing", fmt.Sprintf("cache;desc=%s, rank;dur=%.3f", cacheState, float64(time.Since(start).Microseconds())/1000))
-	out := gin.H{
-		"items":        toItemsJSON(res.Items, fields, req.Explain),
-		"next_cursor":  nil,
-		"data_version": res.Version.N,
-		"generated_at": time.Now().UTC().Format(time.RFC3339Nano),
-		"degraded":     stats.LastError != "",
-		"partial":      res.Partial,
-		"total":        res.Total,
-		"excluded":     toExcludedJSON(res),
+	degraded := stats.LastError != ""
+	pk := pageKey(res.Version.N, key, req.Offset, int(req.Explain), fields, degraded)
+	body, ok := h.pages.get(pk)
+	if !ok {
+		if body, err = encodePage(res, req, key, fields, degraded); err != nil {
+			return err
+		}
+		if !res.Partial {
+			h.pages.set(pk, body)
+		}
 	}
-	if next := req.Offset + len(res.Items); len(res.Items) == req.Limit && next < res.Total {
-		out["next_cursor"] = encodeCursor(cursor{Version: res.Version.N, Key: key, Offset: next})
+	// generated_at is the one field that changes on every answer: it goes in front of the
+	// encoded page.
+	head := make([]byte, 0, 64)
+	head = append(head, `{"generated_at":"`...)
+	head = time.Now().UTC().AppendFormat(head, time.RFC3339Nano)
+	head = append(head, `",`...)
+	c.Header("Content-Type", "application/json; charset=utf-8")
+	c.Header("Content-Length", strconv.Itoa(len(head)+len(body)-1))
+	c.Status(http.StatusOK)
+	if _, err := c.Writer.Write(head); err != nil {
+		return nil // the client went away
 	}
-	c.JSON(http.StatusOK, out)
+	_, _ = c.Writer.Write(body[1:])
 	return nil
+}
+
+// encodePage encodes a recommendation page without its generated_at.
+func encodePage(res ranker.Result, req ranker.Request, key string, fields []string, degraded bool) ([]byte, error) {
+	out := pageJSON{Items: toItemsJSON(res.Items, fields, req.Explain), DataVersion: res.Version.N, Degraded: degraded,
+		Partial: res.Partial, Total: res.Total, Excluded: toExcludedJSON(res)}
+	if next := req.Offset + len(res.Items); len(res.Items) == req.Limit && next < res.Total {
+		c := encodeCursor(cursor{Version: res.Version.N, Key: key, Offset: next})
+		out.NextCursor = &c
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return nil, fmt.Errorf("encode recommendations: %w", err)
+	}
+	return b, nil
 }
 
 func etagMatches(header, etag string) bool {
 	for _, t := range strings.Split(header, ",") {
 		t = strings.TrimSpace(t)
-		if t == "*" || t == etag || strings.TrimPrefix(t, "W/") == etag {
+		t = strings.TrimPrefix(t, "W/")
+		if t == "*" || t == etag || strings.TrimSuffix(t, gzipETagSuffix+`"`)+`"` == etag {
 			return true
 		}
 	}

@@ -43,10 +43,30 @@ type warningJSON struct {
 	Severity    float64   `json:"severity"`
 }
 
-func toItemsJSON(items []ranker.Item, fields []string, explain ranker.Explain) []gin.H {
-	out := make([]gin.H, 0, len(items))
+// itemJSON is one recommended product. why and warnings are pointers so that explain=none
+// leaves them out while an explained item with no warnings still says "warnings": [].
+type itemJSON struct {
+	Product  any            `json:"product"`
+	Score    float64        `json:"score"`
+	Why      *[]whyJSON     `json:"why,omitempty"`
+	Warnings *[]warningJSON `json:"warnings,omitempty"`
+}
+
+// productSummaryJSON is a product with every field (no fields= selection).
+type productSummaryJSON struct {
+	Brand       string  `json:"brand"`
+	Category    string  `json:"category"`
+	ID          string  `json:"id"`
+	Name        string  `json:"name"`
+	Price       float64 `json:"price"`
+	Rating      float64 `json:"rating"`
+	ReviewCount int     `json:"review_count"`
+}
+
+func toItemsJSON(items []ranker.Item, fields []string, explain ranker.Explain) []itemJSON {
+	out := make([]itemJSON, 0, len(items))
 	for _, it := range items {
-		o := gin.H{"product": productFieldsJSON(it.Product, fields), "score": it.Score}
+		o := itemJSON{Product: productFieldsJSON(it.Product, fields), Score: it.Score}
 		if explain != ranker.ExplainNone {
 			whys := make([]whyJSON, 0, len(it.Why))
 			for _, w := range it.Why {
@@ -60,7 +80,7 @@ func toItemsJSON(items []ranker.Item, fields []string, explain ranker.Explain) [
 			for _, w := range it.Warnings {
 				warnings = append(warnings, warningJSON(w))
 			}
-			o["why"], o["warnings"] = whys, warnings
+			o.Why, o.Warnings = &whys, &warnings
 		}
 		out = append(out, o)
 	}
@@ -82,23 +102,59 @@ func toPathJSON(p ranker.Path) *pathJSON {
 	return pj
 }
 
-func productFieldsJSON(p graph.ProjectedProduct, fields []string) gin.H {
-	all := gin.H{"id": p.ID, "name": p.Name, "brand": p.Brand, "category": p.Category, "price": p.Price,
-		"rating": p.Rating, "review_count": p.ReviewCount}
+// productFieldsJSON is the product with every field, or with id and the fields asked for.
+func productFieldsJSON(p graph.ProjectedProduct, fields []string) any {
+	all := productSummaryJSON{ID: p.ID, Name: p.Name, Brand: p.Brand, Category: p.Category, Price: p.Price,
+		Rating: p.Rating, ReviewCount: p.ReviewCount}
 	if len(fields) == 0 {
 		return all
 	}
 	out := gin.H{"id": p.ID}
 	for _, f := range fields {
-		out[f] = all[f]
+		switch f {
+		case "name":
+			out[f] = all.Name
+		case "brand":
+			out[f] = all.Brand
+		case "category":
+			out[f] = all.Category
+		case "price":
+			out[f] = all.Price
+		case "rating":
+			out[f] = all.Rating
+		case "review_count":
+			out[f] = all.ReviewCount
+		}
 	}
 	return out
 }
 
-func toExcludedJSON(res ranker.Result) gin.H {
-	list := make([]gin.H, 0, len(res.Excluded))
+type exclusionJSON struct {
+	ProductID  string `json:"product_id"`
+	Ingredient string `json:"ingredient"`
+	Reason     string `json:"reason"`
+}
+
+type excludedJSON struct {
+	Count    int             `json:"count"`
+	Products []exclusionJSON `json:"products"`
+}
+
+func toExcludedJSON(res ranker.Result) excludedJSON {
+	list := make([]exclusionJSON, 0, len(res.Excluded))
 	for _, e := range res.Excluded {
-		list = append(list, gin.H{"product_id": e.ProductID, "ingredient": e.Ingredient, "reason": e.Reason})
+		list = append(list, exclusionJSON(e))
 	}
-	return gin.H{"count": res.ExcludedCount, "products": list}
+	return excludedJSON{Count: res.ExcludedCount, Products: list}
+}
+
+// pageJSON is a page of recommendations without generated_at (added per answer).
+type pageJSON struct {
+	DataVersion int64        `json:"data_version"`
+	Degraded    bool         `json:"degraded"`
+	Excluded    excludedJSON `json:"excluded"`
+	Items       []itemJSON   `json:"items"`
+	NextCursor  *string      `json:"next_cursor"`
+	Partial     bool         `json:"partial"`
+	Total       int          `json:"total"`
 }

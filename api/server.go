@@ -51,16 +51,28 @@ type Deps struct {
 	// Stop, when closed, ends the long-lived update streams (the server closes it as it
 	// shuts down, so draining does not wait for them).
 	Stop <-chan struct{}
+	// Metrics holds the server's Prometheus series (nil: New makes a registry of its own).
+	// cmd shares it to time the projection's Neo4j calls (Metrics.ObserveNeo4j).
+	Metrics *Metrics
 }
 
-// New returns the HTTP handler of the API.
-func New(d Deps) http.Handler { return router(d) }
+// New returns the HTTP handler of the API: the routes, gzip-compressed when the client asks
+// (bodies of 1 KiB or more, never event streams).
+func New(d Deps) http.Handler {
+	return compress(newRouter(d))
+}
 
-func router(d Deps) *gin.Engine {
+// newRouter builds the Gin engine (tests walk its routes).
+func newRouter(d Deps) *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
+	if d.Metrics == nil {
+		d.Metrics = NewMetrics()
+	}
+	d.Metrics.engineColl.rec = d.Recommender
+	d = instrument(d, d.Metrics)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
-	r.Use(requestID(), accessLog(d.Log), recoverer(d.Log), authenticate(d.Keys), shed(d.Shedding), idempotency(newIdempotencyStore()))
+	r.Use(requestID(), observe(d.Metrics), accessLog(d.Log), recoverer(d.Log), authenticate(d.Keys), shed(d.Shedding), idempotency(newIdempotencyStore()))
 	r.NoRoute(handle(d.Log, func(c *gin.Context) error {
 		return notFound("no route for " + c.Request.Method + " " + c.Request.URL.Path)
 	}))
@@ -69,9 +81,12 @@ func router(d Deps) *gin.Engine {
 			Detail: c.Request.Method + " is not allowed on " + c.Request.URL.Path}
 	}))
 
-	h := &handlers{d: d}
+	h := &handlers{d: d, pages: newPageCache(32 << 20)}
 	r.GET("/healthz", handle(d.Log, h.healthz))
 	r.GET("/readyz", handle(d.Log, h.readyz))
+	r.GET("/metrics", metricsHandler(d.Metrics))
+	r.GET("/openapi.json", openAPIHandler)
+	r.GET("/docs", handle(d.Log, docsHandler))
 	v1 := r.Group("/v1")
 	v1.GET("/products/:id", handle(d.Log, h.product))
 	v1.GET("/products/:id/similar", handle(d.Log, h.similar))
@@ -90,5 +105,6 @@ func router(d Deps) *gin.Engine {
 }
 
 type handlers struct {
-	d Deps
+	d     Deps
+	pages *pageCache // encoded recommendation pages
 }

@@ -33,6 +33,8 @@ type Snapshot struct {
 	Vectors    Vectors
 	BuildTime  time.Duration // streaming from the source and indexing
 	EmbedTime  time.Duration
+
+	nodes, edges int // Projection.Size, counted once (Stats is on the request path)
 }
 
 // EngineStats describes the engine for health and metrics.
@@ -176,6 +178,7 @@ func (e *Engine) Refresh(ctx context.Context) (bool, error) {
 		return false, e.fail(fmt.Errorf("ranker: refresh: %w", err))
 	}
 	s := &Snapshot{Projection: proj, BuildTime: time.Since(start)}
+	s.nodes, s.edges = proj.Size()
 	if e.embed != nil {
 		start = time.Now()
 		if s.Vectors, err = e.embed(ctx, proj); err != nil {
@@ -294,7 +297,7 @@ func (e *Engine) Stats() EngineStats {
 	if s := e.snap.Load(); s != nil {
 		st.Version, st.BuiltAt = s.Projection.Version, s.Projection.BuiltAt
 		st.BuildTime, st.EmbedTime = s.BuildTime, s.EmbedTime
-		st.Nodes, st.Edges = s.Projection.Size()
+		st.Nodes, st.Edges = s.nodes, s.edges
 	}
 	e.errMu.Lock()
 	if e.lastErr != nil {

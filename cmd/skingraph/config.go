@@ -30,6 +30,7 @@ type Config struct {
 	QueueWait       time.Duration // SKINGRAPH_QUEUE_WAIT: how long a request may wait for a slot
 	TLSCert         string        // SKINGRAPH_TLS_CERT: PEM certificate (chain) to serve HTTPS; with TLSKey
 	TLSKey          string        // SKINGRAPH_TLS_KEY: its PEM private key
+	PprofAddr       string        // SKINGRAPH_PPROF_ADDR: a loopback address for net/http/pprof ("" = off)
 }
 
 func defaultConfig() Config {
@@ -59,6 +60,7 @@ func loadConfig(getenv func(string) string, fs *flag.FlagSet) (*Config, error) {
 		}
 	}
 	str(&c.HTTPAddr, "HTTP_ADDR")
+	str(&c.PprofAddr, "PPROF_ADDR")
 	str(&c.Neo4jURI, "NEO4J_URI")
 	str(&c.Neo4jUser, "NEO4J_USER")
 	str(&c.Neo4jPassword, "NEO4J_PASSWORD")
@@ -132,6 +134,11 @@ func (c *Config) validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("log format %q: want json or console", c.LogFormat))
 	}
+	if c.PprofAddr != "" {
+		if host, _, err := net.SplitHostPort(c.PprofAddr); err != nil || !isLoopback(host) {
+			errs = append(errs, fmt.Errorf("pprof address %q: want a loopback host:port, e.g. 127.0.0.1:6060", c.PprofAddr))
+		}
+	}
 	if c.RefreshInterval <= 0 {
 		errs = append(errs, errors.New("refresh interval must be positive"))
 	}
@@ -164,4 +171,12 @@ func (c Config) String() string {
 		"http_addr=" + c.HTTPAddr, "neo4j_uri=" + uri, "neo4j_user=" + c.Neo4jUser,
 		"neo4j_password=" + pw, "log_level=" + c.LogLevel, "api_keys_file=" + c.APIKeysFile,
 	}, " ")
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -52,6 +52,8 @@ commands:
   eval --products product_info.csv --train reviews.csv... --test reviews.csv... [--tune] [--json OUT]
   eval --products product_info.csv --reviews reviews.csv --split-date 2023-02-01 [--tune] [--json OUT]
             offline evaluation on held-out reviews against baselines (docs/EVALUATION.md)
+  bench [--url URL] [--mode cached|uncached] [--workers N] [--duration D] [--rate R] [--json F]
+            HTTP load generator: p50/p99/p99.9 latency and throughput of recommendations
   neo4j     start a local Neo4j and print its URI and credentials until interrupted
   version   print the version
 
@@ -80,6 +82,8 @@ func run(ctx context.Context, args []string, env Env) error {
 		return nil
 	case "keys":
 		return keysCommand(args, env.Stdout, env.Stderr)
+	case "bench":
+		return benchCommand(ctx, args, env.Stdout, env.Stderr)
 	case "up", "serve", "load", "neo4j", "eval":
 	default:
 		fmt.Fprintln(env.Stderr, usage)
@@ -242,7 +246,8 @@ func serve(ctx context.Context, cfg *Config, log zerolog.Logger, env Env, store 
 	if err != nil {
 		return err
 	}
-	engine, err := newEngine(ctx, store, log)
+	metrics := api.NewMetrics()
+	engine, err := newEngine(ctx, timedSource{store, metrics}, log)
 	if err != nil {
 		return err
 	}
@@ -250,6 +255,11 @@ func serve(ctx context.Context, cfg *Config, log zerolog.Logger, env Env, store 
 	ctx, cancelEngine := context.WithCancel(ctx)
 	defer cancelEngine()
 	go engine.Run(ctx, cfg.RefreshInterval)
+	if cfg.PprofAddr != "" {
+		if err := servePprof(ctx, cfg.PprofAddr, log); err != nil {
+			return fmt.Errorf("pprof on %s: %w", cfg.PprofAddr, err)
+		}
+	}
 
 	products, err := newProductsAdapter(store)
 	if err != nil {
@@ -257,7 +267,7 @@ func serve(ctx context.Context, cfg *Config, log zerolog.Logger, env Env, store 
 	}
 	streamsDone := make(chan struct{})
 	handler := api.New(api.Deps{Updates: engine, Stop: streamsDone, Catalogue: store, Health: store, Recommender: engine, Explorer: explorer{store},
-		EfficacyLoader: efficacyAdapter{store}, ProductLoader: products, Log: log, Version: version, Keys: keys,
+		EfficacyLoader: efficacyAdapter{store}, ProductLoader: products, Log: log, Version: version, Keys: keys, Metrics: metrics,
 		Shedding: api.Shedding{MaxInFlight: cfg.MaxInFlight, QueueWait: cfg.QueueWait}})
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -313,7 +323,7 @@ func (e explorer) Explore(ctx context.Context, query string, params map[string]a
 }
 
 // newEngine builds the ranking engine and its first projection from the store.
-func newEngine(ctx context.Context, store *cypher.Store, log zerolog.Logger) (*ranker.Engine, error) {
+func newEngine(ctx context.Context, store ranker.Source, log zerolog.Logger) (*ranker.Engine, error) {
 	r, err := ranker.New(ranker.DefaultParams())
 	if err != nil {
 		return nil, err

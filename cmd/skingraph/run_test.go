@@ -245,6 +245,11 @@ func TestRunRejectsBadCommandsAndConfig(t *testing.T) {
 		{"bad log level", []string{"up", "--log-level", "loud"}, nil, `log level "loud"`},
 		{"bad address", []string{"up", "--http-addr", "nowhere"}, nil, `http address "nowhere"`},
 		{"serve without neo4j", []string{"serve"}, nil, "serve needs SKINGRAPH_NEO4J_URI"},
+		{"pprof on a public address", []string{"serve"}, map[string]string{"SKINGRAPH_PPROF_ADDR": "0.0.0.0:6060"}, `pprof address "0.0.0.0:6060": want a loopback`},
+		{"pprof not an address", []string{"serve"}, map[string]string{"SKINGRAPH_PPROF_ADDR": "6060"}, `pprof address "6060"`},
+		{"bench bad mode", []string{"bench", "--mode", "warm"}, nil, `mode: want cached or uncached, got "warm"`},
+		{"bench no server", []string{"bench", "--url", "http://127.0.0.1:1", "--duration", "1s"}, nil, "does not answer"},
+		{"bench stray argument", []string{"bench", "now"}, nil, `unexpected arguments ["now"]`},
 		{"load what", []string{"load", "everything"}, map[string]string{"SKINGRAPH_NEO4J_URI": "bolt://127.0.0.1:1"}, "usage: skingraph load demo | skingraph load sephora"},
 	}
 	for _, tt := range tests {

@@ -54,13 +54,6 @@ func listenAddr(addr string, ring *auth.Ring, log zerolog.Logger) (string, error
 	return local, nil
 }
 
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
 
 // keysCommand runs 'skingraph keys new --role R --name N': it prints the key (once) and the
 // line to add to the keys file, which holds only the key's hash.

@@ -1,0 +1,361 @@
+// Package loadgen drives a running skingraph API with recommendation requests over HTTP and
+// measures latency (p50/p99/p99.9, HDR histograms) and throughput: cached requests (a small
+// set of GET /v1/recommendations repeated, answered from the result cache) or uncached ones
+// (POST /v1/recommendations with random profiles drawn from the vocabularies). It runs closed
+// loop (each worker sends its next request when the last one is answered) or open loop at a
+// fixed rate, where latency counts from the moment a request was due, so a stalled server is
+// not hidden by a load generator that waits for it (coordinated omission).
+package loadgen
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/skingraph/skingraph/graph"
+)
+
+// The modes.
+const (
+	Cached   = "cached"
+	Uncached = "uncached"
+)
+
+// Config is one run.
+type Config struct {
+	URL      string        // the API's base URL, e.g. http://127.0.0.1:8080
+	Mode     string        // Cached or Uncached
+	Workers  int           // concurrent connections
+	Duration time.Duration // measured time
+	Warmup   time.Duration // unmeasured time before (fills the cache, warms connections)
+	Rate     float64       // requests per second over all workers; 0 = closed loop
+	Explain  string        // none, summary or full (uncached requests)
+	Gzip     bool          // send Accept-Encoding: gzip
+	Seed     uint64        // for the random profiles
+}
+
+// Report is the outcome of a run; latencies are in milliseconds.
+type Report struct {
+	Mode       string           `json:"mode"`
+	Workers    int              `json:"workers"`
+	Rate       float64          `json:"rate,omitempty"`
+	Seconds    float64          `json:"seconds"`
+	Requests   int64            `json:"requests"`
+	Errors     int64            `json:"errors"`
+	ErrorKinds map[string]int64 `json:"error_kinds,omitempty"`
+	Throughput float64          `json:"throughput_rps"`
+	P50        float64          `json:"p50_ms"`
+	P90        float64          `json:"p90_ms"`
+	P99        float64          `json:"p99_ms"`
+	P999       float64          `json:"p999_ms"`
+	Max        float64          `json:"max_ms"`
+	Mean       float64          `json:"mean_ms"`
+}
+
+// String is the report for people.
+func (r Report) String() string {
+	s := fmt.Sprintf("%s: %d workers", r.Mode, r.Workers)
+	if r.Rate > 0 {
+		s += fmt.Sprintf(", open loop at %.0f req/s", r.Rate)
+	} else {
+		s += ", closed loop"
+	}
+	s += fmt.Sprintf(", %.1f s\n  requests %d, errors %d, throughput %.0f req/s\n  latency ms: p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f  mean %.3f",
+		r.Seconds, r.Requests, r.Errors, r.Throughput, r.P50, r.P90, r.P99, r.P999, r.Max, r.Mean)
+	for k, v := range r.ErrorKinds {
+		s += fmt.Sprintf("\n  error %s: %d", k, v)
+	}
+	return s
+}
+
+func (c *Config) validate() error {
+	var errs []error
+	if u, err := url.Parse(c.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("url: want http://host:port, got %q", c.URL))
+	}
+	if c.Mode != Cached && c.Mode != Uncached {
+		errs = append(errs, fmt.Errorf("mode: want %s or %s, got %q", Cached, Uncached, c.Mode))
+	}
+	if c.Workers < 1 || c.Workers > 4096 {
+		errs = append(errs, fmt.Errorf("workers: want 1 to 4096, got %d", c.Workers))
+	}
+	if c.Duration <= 0 {
+		errs = append(errs, fmt.Errorf("duration: must be positive, got %s", c.Duration))
+	}
+	if c.Warmup < 0 || c.Rate < 0 {
+		errs = append(errs, errors.New("warmup and rate must not be negative"))
+	}
+	switch c.Explain {
+	case "":
+		c.Explain = "full"
+	case "none", "summary", "full":
+	default:
+		errs = append(errs, fmt.Errorf("explain: want none, summary or full, got %q", c.Explain))
+	}
+	return errors.Join(errs...)
+}
+
+// Run drives the API as configured until the duration has passed or ctx ends.
+func Run(ctx context.Context, cfg Config) (Report, error) {
+	if err := cfg.validate(); err != nil {
+		return Report{}, fmt.Errorf("loadgen: %w", err)
+	}
+	base := strings.TrimRight(cfg.URL, "/")
+	client := &http.Client{
+		Timeout: 30 * time.Second,
+		Transport: &http.Transport{
+			MaxIdleConns: cfg.Workers * 2, MaxIdleConnsPerHost: cfg.Workers * 2, MaxConnsPerHost: cfg.Workers,
+			IdleConnTimeout: 90 * time.Second, DisableCompression: true,
+		},
+	}
+	defer client.CloseIdleConnections()
+	if err := probe(ctx, client, base); err != nil {
+		return Report{}, err
+	}
+	if cfg.Warmup > 0 {
+		if _, err := phase(ctx, cfg, client, base, cfg.Warmup, false); err != nil {
+			return Report{}, err
+		}
+	}
+	return phase(ctx, cfg, client, base, cfg.Duration, true)
+}
+
+// probe checks that the server answers before load is sent.
+func probe(ctx context.Context, client *http.Client, base string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/readyz", nil)
+	if err != nil {
+		return fmt.Errorf("loadgen: %w", err)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("loadgen: the server at %s does not answer: %w", base, err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("loadgen: %s/readyz answered %d; is the projection built?", base, resp.StatusCode)
+	}
+	return nil
+}
+
+type workerResult struct {
+	hist   *hdrhistogram.Histogram
+	n      int64
+	errors map[string]int64
+}
+
+// phase runs the workers for d; record=false is the warm-up.
+func phase(ctx context.Context, cfg Config, client *http.Client, base string, d time.Duration, record bool) (Report, error) {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	var due chan time.Time // open loop: when each request is due
+	if cfg.Rate > 0 {
+		due = make(chan time.Time, 1<<16)
+		go schedule(ctx, cfg.Rate, due)
+	}
+	results := make([]workerResult, cfg.Workers)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := range cfg.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			gen := newGenerator(cfg, base, uint64(w))
+			res := workerResult{hist: hdrhistogram.New(1, int64(60*time.Second/time.Microsecond), 3), errors: map[string]int64{}}
+			for {
+				begin := time.Now()
+				if due != nil {
+					select {
+					case <-ctx.Done():
+						results[w] = res
+						return
+					case begin = <-due:
+					}
+				} else if ctx.Err() != nil {
+					results[w] = res
+					return
+				}
+				kind := do(ctx, client, gen.next(), cfg.Gzip)
+				if ctx.Err() != nil && kind != "" {
+					continue // stopped at the end of the phase, not an error of the server
+				}
+				res.n++
+				if kind != "" {
+					res.errors[kind]++
+				}
+				_ = res.hist.RecordValue(time.Since(begin).Microseconds())
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if !record {
+		return Report{}, nil
+	}
+	all := hdrhistogram.New(1, int64(60*time.Second/time.Microsecond), 3)
+	rep := Report{Mode: cfg.Mode, Workers: cfg.Workers, Rate: cfg.Rate, Seconds: elapsed.Seconds(), ErrorKinds: map[string]int64{}}
+	for _, r := range results {
+		all.Merge(r.hist)
+		rep.Requests += r.n
+		for k, v := range r.errors {
+			rep.ErrorKinds[k] += v
+			rep.Errors += v
+		}
+	}
+	if rep.Requests == 0 {
+		return rep, errors.New("loadgen: no request was answered")
+	}
+	ms := func(us int64) float64 { return float64(us) / 1000 }
+	rep.Throughput = float64(rep.Requests) / elapsed.Seconds()
+	rep.P50, rep.P90, rep.P99 = ms(all.ValueAtQuantile(50)), ms(all.ValueAtQuantile(90)), ms(all.ValueAtQuantile(99))
+	rep.P999, rep.Max, rep.Mean = ms(all.ValueAtQuantile(99.9)), ms(all.Max()), all.Mean()/1000
+	if len(rep.ErrorKinds) == 0 {
+		rep.ErrorKinds = nil
+	}
+	return rep, nil
+}
+
+// schedule sends the due time of each request at rate per second until ctx ends.
+func schedule(ctx context.Context, rate float64, due chan<- time.Time) {
+	interval := time.Duration(float64(time.Second) / rate)
+	next := time.Now()
+	t := time.NewTicker(time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			for ; !next.After(now); next = next.Add(interval) {
+				select {
+				case due <- next:
+				default: // the queue is full: the server is far behind; this request is lost
+				}
+			}
+		}
+	}
+}
+
+// request is one prepared HTTP request.
+type request struct {
+	method, url string
+	body        []byte
+}
+
+// do sends one request and reads the answer; it returns "" or the kind of error.
+func do(ctx context.Context, client *http.Client, r request, gzip bool) string {
+	var body io.Reader
+	if r.body != nil {
+		body = bytes.NewReader(r.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.method, r.url, body)
+	if err != nil {
+		return "request"
+	}
+	if r.body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if gzip {
+		req.Header.Set("Accept-Encoding", "gzip")
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return "transport"
+	}
+	_, err = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return "read"
+	}
+	if resp.StatusCode != http.StatusOK {
+		return strconv.Itoa(resp.StatusCode)
+	}
+	return ""
+}
+
+// generator makes a worker's requests.
+type generator struct {
+	mode  string
+	base  string
+	rng   *rand.Rand
+	fixed []request
+	i     int
+	expl  string
+	tones []string
+	types []string
+	conc  []string
+	sens  []string
+	cats  []string
+}
+
+func newGenerator(cfg Config, base string, worker uint64) *generator {
+	g := &generator{mode: cfg.Mode, base: base, rng: rand.New(rand.NewPCG(cfg.Seed, worker)), expl: cfg.Explain,
+		types: graph.SkinTypes.Names(), tones: graph.SkinTones.Names(), conc: graph.Concerns.Names(),
+		sens: graph.Sensitivities.Names(), cats: graph.Categories.Names()}
+	if cfg.Mode == Cached {
+		g.fixed = cachedRequests(base)
+		g.i = int(worker) % len(g.fixed)
+	}
+	return g
+}
+
+// cachedRequests are the few GET requests the cached mode repeats.
+func cachedRequests(base string) []request {
+	qs := []string{
+		"skin_type=oily&concerns=acne,pores&sensitivities=fragrance&limit=10",
+		"skin_type=dry&concerns=aging,dryness,redness&limit=10",
+		"skin_type=combination&concerns=hyperpigmentation&categories=serum&max_price=60&limit=10",
+		"skin_type=normal&skin_tone=deep&concerns=dullness,texture&limit=10",
+	}
+	out := make([]request, len(qs))
+	for i, q := range qs {
+		out[i] = request{method: http.MethodGet, url: base + "/v1/recommendations?" + q}
+	}
+	return out
+}
+
+func (g *generator) next() request {
+	if g.mode == Cached {
+		r := g.fixed[g.i]
+		g.i = (g.i + 1) % len(g.fixed)
+		return r
+	}
+	body, _ := json.Marshal(g.profile())
+	return request{method: http.MethodPost, url: g.base + "/v1/recommendations", body: body}
+}
+
+// profile draws a random request: a skin type, sometimes a tone, one to three concerns,
+// sometimes sensitivities and a category, and a price cap, so that requests rarely repeat.
+func (g *generator) profile() map[string]any {
+	pick := func(list []string, n int) []string {
+		out := make([]string, 0, n)
+		for _, i := range g.rng.Perm(len(list))[:n] {
+			out = append(out, list[i])
+		}
+		return out
+	}
+	p := map[string]any{"skin_type": g.types[g.rng.IntN(len(g.types))], "concerns": pick(g.conc, 1+g.rng.IntN(3))}
+	if g.rng.IntN(2) == 0 {
+		p["skin_tone"] = g.tones[g.rng.IntN(len(g.tones))]
+	}
+	if n := g.rng.IntN(3); n > 0 {
+		p["sensitivities"] = pick(g.sens, n)
+	}
+	f := map[string]any{"max_price": float64(20 + g.rng.IntN(200))}
+	if g.rng.IntN(3) == 0 {
+		f["categories"] = pick(g.cats, 1)
+	}
+	return map[string]any{"profile": p, "filters": f, "limit": 10, "explain": g.expl}
+}
