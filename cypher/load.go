@@ -283,8 +283,11 @@ const upsertReviewsCypher = `
 	WITH status, CASE WHEN status = 'unchanged' THEN null ELSE row.product_id END AS touched
 	RETURN status, count(*) AS n, collect(DISTINCT touched) AS touched`
 
-// refreshOutcomesCypher recomputes the Outcome nodes of the given products from their reviews:
-// one per (product, skin type | skin tone | concern) that at least one reviewer declared.
+// refreshOutcomesCypher recomputes the Outcome nodes of the given products from their reviews
+// and their rating and effect events: one per (product, skin type | skin tone | concern) that
+// at least one reviewer or profile declared. count and mean_rating are over the ratings
+// (reviews and rating events), recommend_rate over the reviews, and effect counts over the
+// reviews' effects and the effect events (cypher/events.go).
 const refreshOutcomesCypher = `
 	UNWIND $ids AS pid
 	MATCH (p:Product {id: pid})
@@ -293,19 +296,28 @@ const refreshOutcomesCypher = `
 		DETACH DELETE o
 	}
 	CALL (p) {
-		MATCH (:Reviewer)-[r:REVIEWED]->(p)
-		UNWIND [['skin_type', r.skin_type], ['skin_tone', r.skin_tone]] + [c IN coalesce(r.concerns, []) | ['concern', c]] AS attr
-		WITH p, r, attr[0] AS kind, attr[1] AS name
+		CALL (p) {
+			MATCH (:Reviewer)-[r:REVIEWED]->(p)
+			RETURN r.skin_type AS skin_type, r.skin_tone AS skin_tone, coalesce(r.concerns, []) AS concerns,
+			       r.rating AS rating, coalesce(r.recommended, false) AS recommended, coalesce(r.effects, []) AS effects
+			UNION ALL
+			MATCH (e:Event)-[:ABOUT]->(p)
+			WHERE e.type IN ['rating', 'effect']
+			RETURN e.skin_type AS skin_type, e.skin_tone AS skin_tone, coalesce(e.concerns, []) AS concerns,
+			       e.rating AS rating, null AS recommended, CASE WHEN e.effect IS NULL THEN [] ELSE [e.effect] END AS effects
+		}
+		UNWIND [['skin_type', skin_type], ['skin_tone', skin_tone]] + [c IN concerns | ['concern', c]] AS attr
+		WITH p, rating, recommended, effects, attr[0] AS kind, attr[1] AS name
 		WHERE name IS NOT NULL AND name <> ''
 		WITH p, kind, name,
-		     count(r) AS n, avg(toFloat(r.rating)) AS mean,
-		     avg(CASE WHEN r.recommended THEN 1.0 ELSE 0.0 END) AS rec,
-		     sum(CASE WHEN 'improved' IN r.effects THEN 1 ELSE 0 END) AS improved,
-		     sum(CASE WHEN 'no-change' IN r.effects THEN 1 ELSE 0 END) AS no_change,
-		     sum(CASE WHEN 'breakout' IN r.effects THEN 1 ELSE 0 END) AS breakout,
-		     sum(CASE WHEN 'irritation' IN r.effects THEN 1 ELSE 0 END) AS irritation,
-		     sum(CASE WHEN 'purging' IN r.effects THEN 1 ELSE 0 END) AS purging,
-		     sum(CASE WHEN 'hydration' IN r.effects THEN 1 ELSE 0 END) AS hydration
+		     count(rating) AS n, avg(toFloat(rating)) AS mean,
+		     avg(CASE WHEN recommended IS NULL THEN null WHEN recommended THEN 1.0 ELSE 0.0 END) AS rec,
+		     sum(CASE WHEN 'improved' IN effects THEN 1 ELSE 0 END) AS improved,
+		     sum(CASE WHEN 'no-change' IN effects THEN 1 ELSE 0 END) AS no_change,
+		     sum(CASE WHEN 'breakout' IN effects THEN 1 ELSE 0 END) AS breakout,
+		     sum(CASE WHEN 'irritation' IN effects THEN 1 ELSE 0 END) AS irritation,
+		     sum(CASE WHEN 'purging' IN effects THEN 1 ELSE 0 END) AS purging,
+		     sum(CASE WHEN 'hydration' IN effects THEN 1 ELSE 0 END) AS hydration
 		OPTIONAL MATCH (st:SkinType {name: name}) WHERE kind = 'skin_type'
 		OPTIONAL MATCH (tn:SkinTone {name: name}) WHERE kind = 'skin_tone'
 		OPTIONAL MATCH (c:Concern {name: name}) WHERE kind = 'concern'
