@@ -38,6 +38,9 @@ type Deps struct {
 	EfficacyLoader EfficacyLoader
 	Log            zerolog.Logger
 	Version        string // the build's version, reported by /healthz
+	// Events records feedback events; Profiles keeps consented profiles (nil answers 501).
+	Events   EventRecorder
+	Profiles Profiles
 }
 
 // New returns the HTTP handler of the API.
@@ -68,6 +71,8 @@ func New(d Deps) http.Handler {
 	v1.POST("/efficacy", handle(d.Log, efficacyHandler(d.EfficacyLoader)))
 	v1.POST("/recommendations", handle(d.Log, h.recommend))
 	v1.GET("/recommendations", handle(d.Log, h.recommendGET))
+	v1.POST("/events", handle(d.Log, eventsHandler(d.Events)))
+	registerProfiles(v1, d.Log, d.Profiles)
 	return r
 }
 
