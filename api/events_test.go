@@ -115,7 +115,9 @@ func TestPostEventsPassesTheEvents(t *testing.T) {
 }
 
 // fakeProfiles keeps profiles in a map by client id, with the domain's validation.
-type fakeProfiles struct{ m map[string]graph.StoredProfile }
+type fakeProfiles struct {
+	m map[string]graph.StoredProfile
+}
 
 func (f *fakeProfiles) PutProfile(_ context.Context, id string, consent bool, p graph.SkinProfile) (graph.StoredProfile, bool, error) {
 	if err := graph.ValidateClientID(id); err != nil {
