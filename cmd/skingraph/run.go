@@ -111,7 +111,14 @@ func run(ctx context.Context, args []string, env Env) error {
 			})
 		case fs.NArg() >= 1 && fs.Arg(0) == "sephora":
 			return withStore(ctx, cfg, log, env, func(store *cypher.Store) error {
-				return loadSephoraCommand(ctx, store, fs.Args()[1:], env.Stdout)
+				pseudo, err := pseudonymizer(cfg, log)
+				if err != nil {
+					return err
+				}
+				if pseudo == nil {
+					return errors.New("load sephora against an existing Neo4j needs SKINGRAPH_PSEUDONYM_KEY (the key of reviewer pseudonyms)")
+				}
+				return loadSephoraCommand(ctx, store, fs.Args()[1:], env.Stdout, pseudo)
 			})
 		}
 		return fmt.Errorf("usage: skingraph load demo | skingraph load sephora --products FILE --reviews FILE... | skingraph load efficacy FILE [--dry-run] (got %q)", fs.Args())
@@ -211,8 +218,13 @@ func serve(ctx context.Context, cfg *Config, log zerolog.Logger, env Env, store 
 	defer cancelEngine()
 	go engine.Run(ctx, cfg.RefreshInterval)
 
+	fb, err := startFeedback(ctx, cfg, log, store)
+	if err != nil {
+		return err
+	}
+	defer fb.stop(context.WithoutCancel(ctx)) // after a drain error too; normally a no-op by then
 	handler := api.New(api.Deps{Catalogue: store, Health: store, Recommender: engine, Explorer: explorer{store},
-		EfficacyLoader: efficacyAdapter{store}, Log: log, Version: version})
+		EfficacyLoader: efficacyAdapter{store}, Log: log, Version: version, Events: fb.svc, Profiles: fb.profiles})
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
@@ -242,6 +254,9 @@ func serve(ctx context.Context, cfg *Config, log zerolog.Logger, env Env, store 
 	defer cancel()
 	if err := srv.Shutdown(shutCtx); err != nil {
 		return fmt.Errorf("drain http: %w", err)
+	}
+	if err := fb.stop(shutCtx); err != nil {
+		return fmt.Errorf("flush events: %w", err)
 	}
 	return nil
 }

@@ -1,0 +1,198 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/skingraph/skingraph/testcontainers/neo4jtest"
+)
+
+// send makes one request with a JSON body and returns the status and the body.
+func send(t *testing.T, method, url, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func dataVersion(t *testing.T, base string) int64 {
+	t.Helper()
+	var st struct {
+		DataVersion int64 `json:"data_version"`
+	}
+	getJSON(t, base+"/v1/status", http.StatusOK, &st)
+	return st.DataVersion
+}
+
+// TestEventsAndProfilesEndToEnd drives the feedback routes of a running server against a
+// real Neo4j: consent, events, idempotency, the bounded-rate outcome refresh, export and
+// erase; and checks that neither the client's id nor the key reaches the logs.
+func TestEventsAndProfilesEndToEnd(t *testing.T) {
+	neo4jtest.Store(t)
+	env := existingNeo4j(t)
+	const key = "an-end-to-end-test-key-of-at-least-32-chars"
+	const client = "client-alice-4711"
+	env["SKINGRAPH_PSEUDONYM_KEY"] = key
+	env["SKINGRAPH_OUTCOME_REFRESH_INTERVAL"] = "200ms"
+	s := start(t, env, "up", "--http-addr", "127.0.0.1:0")
+	base := "http://" + s.addr
+	v0 := dataVersion(t, base)
+
+	events := `{"events":[
+		{"id":"e2e-1","type":"view","product_id":"demo-0001"},
+		{"id":"e2e-2","type":"rating","product_id":"demo-0001","profile_id":"` + client + `","rating":1,"at":"2025-04-01T09:00:00Z"},
+		{"id":"e2e-3","type":"effect","product_id":"demo-0001","profile_id":"` + client + `","effect":"breakout"}]}`
+	steps := []struct {
+		name, method, path, body string
+		wantStatus               int
+		want                     string
+	}{
+		{"profile without consent", "PUT", "/v1/profiles/" + client, `{"profile":{"skin_type":"oily"}}`, 422, `"field":"consent"`},
+		{"events before consent", "POST", "/v1/events", events, 422, `"field":"events[1].profile_id"`},
+		{"profile", "PUT", "/v1/profiles/" + client, `{"consent":true,"profile":{"skin_type":"oily","skin_tone":"medium","concerns":["acne"]}}`, 201, `"skin_type":"oily"`},
+		{"events", "POST", "/v1/events", events, 200, `{"created":3,"duplicates":0,"received":3}`},
+		{"same events again", "POST", "/v1/events", events, 200, `{"created":0,"duplicates":3,"received":3}`},
+		{"same id, other content", "POST", "/v1/events", `{"events":[{"id":"e2e-1","type":"click","product_id":"demo-0001"}]}`, 409, `"field":"events[0].id"`},
+		{"unknown product", "POST", "/v1/events", `{"events":[{"id":"e2e-9","type":"view","product_id":"nope"}]}`, 422, `"field":"events[0].product_id"`},
+	}
+	for _, st := range steps {
+		status, body := send(t, st.method, base+st.path, st.body)
+		if status != st.wantStatus || !strings.Contains(body, st.want) {
+			t.Fatalf("%s: %s %s = %d %s; want %d with %s", st.name, st.method, st.path, status, body, st.wantStatus, st.want)
+		}
+	}
+
+	// The refresher folds the rating and the effect into the outcomes and bumps the version once.
+	deadline := time.Now().Add(time.Minute)
+	for dataVersion(t, base) == v0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the data version did not move after rating and effect events")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	v1 := dataVersion(t, base)
+
+	status, body := send(t, "GET", base+"/v1/profiles/"+client+"/export", "")
+	var exp struct {
+		Pseudonym string `json:"pseudonym"`
+		Profile   struct {
+			SkinType string `json:"skin_type"`
+		} `json:"profile"`
+		ConsentedAt time.Time `json:"consented_at"`
+		Events      []struct {
+			ID, Type string
+		} `json:"events"`
+	}
+	if err := json.Unmarshal([]byte(body), &exp); status != 200 || err != nil {
+		t.Fatalf("export = %d %s (%v)", status, body, err)
+	}
+	if exp.Profile.SkinType != "oily" || exp.ConsentedAt.IsZero() || len(exp.Events) != 2 || exp.Events[0].ID != "e2e-2" ||
+		!strings.HasPrefix(exp.Pseudonym, "profile-") || strings.Contains(body, client) {
+		t.Errorf("export = %s", body)
+	}
+
+	if status, body := send(t, "DELETE", base+"/v1/profiles/"+client, ""); status != 204 {
+		t.Fatalf("erase = %d %s", status, body)
+	}
+	if status, body := send(t, "DELETE", base+"/v1/profiles/"+client, ""); status != 204 {
+		t.Fatalf("second erase = %d %s", status, body)
+	}
+	if status, _ := send(t, "GET", base+"/v1/profiles/"+client+"/export", ""); status != 404 {
+		t.Errorf("export after erase = %d, want 404", status)
+	}
+	deadline = time.Now().Add(time.Minute)
+	for dataVersion(t, base) == v1 {
+		if time.Now().After(deadline) {
+			t.Fatal("the served data version did not move after the erase")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	if err := s.stop(t); err != nil {
+		t.Fatalf("up returned %v", err)
+	}
+	logs := s.logs.String()
+	for _, secret := range []string{client, key, "oily"} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("the logs hold %q:\n%s", secret, logs)
+		}
+	}
+	if !strings.Contains(logs, "outcomes refreshed from events") {
+		t.Errorf("the logs do not mention the outcome refresh:\n%s", logs)
+	}
+}
+
+func TestPseudonymKeyResolution(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name        string
+		cfg         Config
+		wantEnabled bool
+	}{
+		{"configured key", Config{PseudonymKey: strings.Repeat("k", 32), Neo4jURI: "bolt://x"}, true},
+		{"existing neo4j without key: disabled", Config{Neo4jURI: "bolt://x", DataDir: dir}, false},
+		{"local neo4j: generated in the data dir", Config{DataDir: filepath.Join(dir, "local")}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := pseudonymizer(&tt.cfg, zerolog.Nop())
+			if err != nil || (p != nil) != tt.wantEnabled {
+				t.Fatalf("pseudonymizer = %v, %v; want enabled %v", p, err, tt.wantEnabled)
+			}
+		})
+	}
+	// The generated key is kept (0600) and used again at the next start.
+	cfg := Config{DataDir: filepath.Join(dir, "local")}
+	first, _ := pseudonymizer(&cfg, zerolog.Nop())
+	second, err := pseudonymizer(&cfg, zerolog.Nop())
+	if err != nil || first.Pseudonym("profile", "a") != second.Pseudonym("profile", "a") {
+		t.Errorf("the generated key changed between starts (%v)", err)
+	}
+	fi, err := os.Stat(filepath.Join(dir, "local", pseudonymKeyFile))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("key file: %v, mode %v; want 0600", err, fi.Mode().Perm())
+	}
+}
+
+func TestRunRejectsBadFeedbackConfig(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		wantErr string
+	}{
+		{"short key", map[string]string{"SKINGRAPH_PSEUDONYM_KEY": "short-secret"}, "SKINGRAPH_PSEUDONYM_KEY is too short"},
+		{"bad refresh interval", map[string]string{"SKINGRAPH_OUTCOME_REFRESH_INTERVAL": "often"}, "SKINGRAPH_OUTCOME_REFRESH_INTERVAL"},
+		{"zero refresh interval", map[string]string{"SKINGRAPH_OUTCOME_REFRESH_INTERVAL": "0s"}, "outcome refresh interval must be positive"},
+		{"bad flush size", map[string]string{"SKINGRAPH_EVENTS_FLUSH_EVENTS": "-3"}, "events flush size must be positive"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := run(context.Background(), []string{"serve"}, Env{
+				Getenv: func(k string) string { return tt.env[k] }, Stdout: io.Discard, Stderr: io.Discard,
+			})
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) || strings.Contains(err.Error(), "short-secret") {
+				t.Errorf("run = %v, want an error containing %q (and not the key)", err, tt.wantErr)
+			}
+		})
+	}
+}
