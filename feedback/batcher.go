@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/skingraph/skingraph/graph"
@@ -40,8 +41,9 @@ type Batcher struct {
 	in   chan *submission
 	done chan struct{}
 
-	mu     sync.RWMutex // guards closed against sends on a closed channel
-	closed bool
+	mu      sync.RWMutex // guards closed against sends on a closed channel
+	closed  bool
+	pending atomic.Int64 // events taken from the queue and not yet flushed
 }
 
 type submission struct {
@@ -102,6 +104,10 @@ func (b *Batcher) Submit(ctx context.Context, events []graph.Event) (graph.Event
 	}
 }
 
+// Pending returns how many events wait in the batch being collected or flushed (a gauge
+// for metrics).
+func (b *Batcher) Pending() int { return int(b.pending.Load()) }
+
 // Close stops accepting events, flushes every event already submitted and waits for that
 // flush, or for ctx to end.
 func (b *Batcher) Close(ctx context.Context) error {
@@ -127,6 +133,7 @@ func (b *Batcher) loop(ctx context.Context) {
 			return
 		}
 		batch, n := []*submission{first}, len(first.events)
+		b.pending.Add(int64(len(first.events)))
 		open := true
 		var timer <-chan time.Time
 		var t *time.Timer
@@ -144,6 +151,7 @@ func (b *Batcher) loop(ctx context.Context) {
 						break collect
 					}
 					batch, n = append(batch, s), n+len(s.events)
+					b.pending.Add(int64(len(s.events)))
 					continue
 				default:
 					break collect
@@ -156,6 +164,7 @@ func (b *Batcher) loop(ctx context.Context) {
 					break collect
 				}
 				batch, n = append(batch, s), n+len(s.events)
+				b.pending.Add(int64(len(s.events)))
 			case <-timer:
 				break collect
 			}
@@ -164,6 +173,7 @@ func (b *Batcher) loop(ctx context.Context) {
 			t.Stop()
 		}
 		b.flush(ctx, batch)
+		b.pending.Add(-int64(n))
 		if !open {
 			return
 		}
