@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/rs/zerolog"
 
 	"github.com/skingraph/skingraph/testcontainers/neo4jtest"
@@ -57,6 +59,16 @@ func TestEventsAndProfilesEndToEnd(t *testing.T) {
 	s := start(t, env, "up", "--http-addr", "127.0.0.1:0")
 	base := "http://" + s.addr
 	v0 := dataVersion(t, base)
+	outcomesOf := func() []any {
+		t.Helper()
+		var p struct {
+			Outcomes []any `json:"outcomes"`
+		}
+		getJSON(t, base+"/v1/products/demo-0001", http.StatusOK, &p)
+		return p.Outcomes
+	}
+	approx := cmpopts.EquateApprox(0, 1e-9) // recomputed means may differ in the last bit
+	before := outcomesOf()
 
 	events := `{"events":[
 		{"id":"e2e-1","type":"view","product_id":"demo-0001"},
@@ -91,6 +103,9 @@ func TestEventsAndProfilesEndToEnd(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	v1 := dataVersion(t, base)
+	if after := outcomesOf(); cmp.Equal(before, after, approx) {
+		t.Errorf("outcomes of demo-0001 did not change after the profile's rating and breakout: %v", after)
+	}
 
 	status, body := send(t, "GET", base+"/v1/profiles/"+client+"/export", "")
 	var exp struct {
@@ -119,6 +134,9 @@ func TestEventsAndProfilesEndToEnd(t *testing.T) {
 	}
 	if status, _ := send(t, "GET", base+"/v1/profiles/"+client+"/export", ""); status != 404 {
 		t.Errorf("export after erase = %d, want 404", status)
+	}
+	if diff := cmp.Diff(before, outcomesOf(), approx); diff != "" {
+		t.Errorf("outcomes of demo-0001 after the erase differ from those before the events (-before +after):\n%s", diff)
 	}
 	deadline = time.Now().Add(time.Minute)
 	for dataVersion(t, base) == v1 {
