@@ -115,7 +115,8 @@ func TestWriteEventsIsIdempotent(t *testing.T) {
 }
 
 // TestEventOutcomesMatchReviews checks the aggregate arithmetic: a rating event and an
-// effect event of an oily profile count like one more oily review.
+// effect event of an oily profile are two more oily reports, one of them rated; effect events
+// alone, on an attribute nobody rated, make no outcome.
 func TestEventOutcomesMatchReviews(t *testing.T) {
 	store := neo4jtest.Store(t)
 	ctx := context.Background()
@@ -132,11 +133,21 @@ func TestEventOutcomesMatchReviews(t *testing.T) {
 		}
 	}
 	// Reviews of p1 by oily skin: 5 (recommended, improved) and 3 (breakout, purging); the
-	// profile adds a rating of 1 and a breakout.
-	want := graph.Outcome{ProductID: "p1", Kind: graph.KindSkinType, Attribute: "oily", Count: 3, MeanRating: 3,
+	// profile adds two reports: a rating of 1 and a breakout.
+	want := graph.Outcome{ProductID: "p1", Kind: graph.KindSkinType, Attribute: "oily", Count: 4, MeanRating: 3,
 		RecommendRate: 0.5, Effects: map[string]int{"improved": 1, "breakout": 2, "purging": 1}}
 	if diff := cmp.Diff(want, oily, cmpopts.EquateApprox(0, 1e-9)); diff != "" {
 		t.Errorf("p1 oily outcome (-want +got):\n%s", diff)
+	}
+
+	before := outcomes(t, store)
+	putProfile(t, store, "profile-dry", graph.SkinProfile{SkinType: "dry"})
+	writeOne(t, store, ev("e3", graph.EventEffect, "p2", "profile-dry", 0, "irritation"))
+	if n, _ := refresh(t, store); n != 1 {
+		t.Fatalf("refreshed %d products, want 1", n)
+	}
+	if diff := cmp.Diff(before, outcomes(t, store), cmpopts.EquateApprox(0, 1e-9)); diff != "" {
+		t.Errorf("an effect alone made an outcome without a rating (-want +got):\n%s", diff)
 	}
 }
 

@@ -285,9 +285,12 @@ const upsertReviewsCypher = `
 
 // refreshOutcomesCypher recomputes the Outcome nodes of the given products from their reviews
 // and their rating and effect events: one per (product, skin type | skin tone | concern) that
-// at least one reviewer or profile declared. count and mean_rating are over the ratings
-// (reviews and rating events), recommend_rate over the reviews, and effect counts over the
-// reviews' effects and the effect events (cypher/events.go).
+// at least one reviewer or profile declared and that has at least one rating. Every review,
+// rating event and effect event of a profile is one report: count counts the reports,
+// mean_rating averages the ratings (so a report without one, an effect event, counts at the
+// mean), recommend_rate averages the reviews' recommendations, and the effect counts are the
+// reports naming each effect, so effect shares (count / reports) stay within [0, 1]
+// (cypher/events.go).
 const refreshOutcomesCypher = `
 	UNWIND $ids AS pid
 	MATCH (p:Product {id: pid})
@@ -310,7 +313,7 @@ const refreshOutcomesCypher = `
 		WITH p, rating, recommended, effects, attr[0] AS kind, attr[1] AS name
 		WHERE name IS NOT NULL AND name <> ''
 		WITH p, kind, name,
-		     count(rating) AS n, avg(toFloat(rating)) AS mean,
+		     count(*) AS n, count(rating) AS rated, avg(toFloat(rating)) AS mean,
 		     avg(CASE WHEN recommended IS NULL THEN null WHEN recommended THEN 1.0 ELSE 0.0 END) AS rec,
 		     sum(CASE WHEN 'improved' IN effects THEN 1 ELSE 0 END) AS improved,
 		     sum(CASE WHEN 'no-change' IN effects THEN 1 ELSE 0 END) AS no_change,
@@ -321,9 +324,9 @@ const refreshOutcomesCypher = `
 		OPTIONAL MATCH (st:SkinType {name: name}) WHERE kind = 'skin_type'
 		OPTIONAL MATCH (tn:SkinTone {name: name}) WHERE kind = 'skin_tone'
 		OPTIONAL MATCH (c:Concern {name: name}) WHERE kind = 'concern'
-		WITH p, kind, name, n, mean, rec, improved, no_change, breakout, irritation, purging, hydration,
+		WITH p, kind, name, n, rated, mean, rec, improved, no_change, breakout, irritation, purging, hydration,
 		     coalesce(st, tn, c) AS attribute
-		WHERE attribute IS NOT NULL
+		WHERE attribute IS NOT NULL AND rated > 0
 		CREATE (o:Outcome {key: p.id + '|' + kind + ':' + name, product_id: p.id, kind: kind, attribute: name,
 		        count: n, mean_rating: mean, recommend_rate: rec, improved: improved, no_change: no_change,
 		        breakout: breakout, irritation: irritation, purging: purging, hydration: hydration})
