@@ -191,3 +191,27 @@ func dedupe(ids []string) []string {
 	}
 	return out
 }
+
+// UsePseudonymKey records, per namespace of pseudonyms ("profile", "sephora"), the
+// fingerprint of the key the first time one is used, and afterwards refuses another key with
+// graph.ErrConflict: pseudonyms made under two keys do not match (a profile would be lost, a
+// Sephora re-load would add every review again under new ids). legacy, when not "", is the
+// fingerprint of the key older graphs were written with: a graph holding pseudonyms of the
+// namespace ("sephora-..." reviewers) but no record is taken to be under it.
+func (s *Store) UsePseudonymKey(ctx context.Context, namespace, fingerprint, legacy string) error {
+	recs, err := s.write(ctx, `
+		OPTIONAL MATCH (k:PseudonymKey {id: $ns})
+		WITH k, $legacy <> '' AND EXISTS { MATCH (r:Reviewer) WHERE r.id STARTS WITH $ns + '-' } AS old
+		WITH coalesce(k.fingerprint, CASE WHEN old THEN $legacy ELSE $fingerprint END) AS recorded
+		MERGE (k:PseudonymKey {id: $ns})
+		ON CREATE SET k.fingerprint = recorded, k.at = datetime()
+		RETURN k.fingerprint AS recorded`, map[string]any{"ns": namespace, "fingerprint": fingerprint, "legacy": legacy})
+	if err != nil {
+		return fmt.Errorf("cypher: pseudonym key: %w", err)
+	}
+	if got := str(recs[0].AsMap()["recorded"]); got != fingerprint {
+		return fmt.Errorf("cypher: pseudonym key: %w: the graph's %s pseudonyms were made under another key (fingerprint %s; this key's is %s): configure that key, or start from an empty graph",
+			graph.ErrConflict, namespace, got, fingerprint)
+	}
+	return nil
+}

@@ -191,6 +191,9 @@ func TestPseudonymizer(t *testing.T) {
 	if !strings.HasPrefix(p, "profile-") || len(p) != len("profile-")+32 || strings.Contains(p, "alice") {
 		t.Errorf("pseudonym %q: want profile- and 32 hex digits", p)
 	}
+	if fa, fb := a.Fingerprint(), b.Fingerprint(); fa == fb || len(fa) != 16 || fa != a.Fingerprint() || strings.Contains(fa, "key") {
+		t.Errorf("fingerprints %q, %q: want 16 hex digits, stable, by key", fa, fb)
+	}
 	if s := a.String(); strings.Contains(s, "key-a") {
 		t.Errorf("String() shows the key: %s", s)
 	}

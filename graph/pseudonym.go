@@ -39,3 +39,11 @@ func (p *Pseudonymizer) Pseudonym(ns, id string) string {
 func (p *Pseudonymizer) String() string { return "Pseudonymizer{key: ****}" }
 
 func sortStrings(s []string) { sort.Strings(s) }
+
+// Fingerprint identifies the key without revealing it: the first 64 bits (hex) of the HMAC
+// of a fixed label. A graph records it to notice being written under another key.
+func (p *Pseudonymizer) Fingerprint() string {
+	mac := hmac.New(sha256.New, p.key)
+	mac.Write([]byte("skingraph pseudonym key fingerprint v1"))
+	return hex.EncodeToString(mac.Sum(nil)[:8])
+}

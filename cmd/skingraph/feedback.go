@@ -32,6 +32,11 @@ func startFeedback(ctx context.Context, cfg *Config, log zerolog.Logger, store *
 	if err != nil {
 		return nil, err
 	}
+	if pseudo != nil {
+		if err := store.UsePseudonymKey(ctx, "profile", pseudo.Fingerprint(), ""); err != nil {
+			return nil, err
+		}
+	}
 	batcher := feedback.NewBatcher(ctx, store, feedback.BatcherConfig{MaxWait: cfg.EventsFlushInterval, MaxEvents: cfg.EventsFlushEvents})
 	svc := feedback.NewService(batcher, store, pseudo, nil)
 	refreshCtx, cancel := context.WithCancel(ctx)

@@ -15,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/skingraph/skingraph/graph"
+	"github.com/skingraph/skingraph/loader"
 )
 
 // minPseudonymKeyLen is the shortest SKINGRAPH_PSEUDONYM_KEY accepted, in characters.
@@ -122,4 +123,14 @@ func pseudonymizer(cfg *Config, log zerolog.Logger) (*graph.Pseudonymizer, error
 		return nil, fmt.Errorf("pseudonym key: %s holds fewer than %d characters", path, minPseudonymKeyLen)
 	}
 	return graph.NewPseudonymizer([]byte(k))
+}
+
+// demoKeyFingerprint is the fingerprint of the Sephora importer's demo key, under which every
+// Sephora load before configurable keys was made.
+func demoKeyFingerprint() string {
+	p, err := graph.NewPseudonymizer([]byte(loader.DemoPseudonymKey))
+	if err != nil {
+		panic(err) // a program constant
+	}
+	return p.Fingerprint()
 }

@@ -118,6 +118,9 @@ func run(ctx context.Context, args []string, env Env) error {
 				if pseudo == nil {
 					return errors.New("load sephora against an existing Neo4j needs SKINGRAPH_PSEUDONYM_KEY (the key of reviewer pseudonyms)")
 				}
+				if err := store.UsePseudonymKey(ctx, "sephora", pseudo.Fingerprint(), demoKeyFingerprint()); err != nil {
+					return err
+				}
 				return loadSephoraCommand(ctx, store, fs.Args()[1:], env.Stdout, pseudo)
 			})
 		}
