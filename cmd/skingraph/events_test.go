@@ -214,3 +214,55 @@ func TestRunRejectsBadFeedbackConfig(t *testing.T) {
 		})
 	}
 }
+
+// TestLoadSephoraKeepsOneKey loads a small Sephora file under one key, loads it again under
+// the same key (nothing changes), and refuses it under another key before writing anything.
+func TestLoadSephoraKeepsOneKey(t *testing.T) {
+	neo4jtest.Store(t)
+	dir := t.TempDir()
+	write := func(name string, lines ...string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(strings.Join(lines, "\r\n")+"\r\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	products := write("product_info.csv",
+		`primary_category,secondary_category,tertiary_category,product_name,product_id,brand_name,price_usd,size,rating,reviews,ingredients,highlights`,
+		`Skincare,Treatments,Face Serums,Serum,P1,B,10,,4,3,"['Water, Niacinamide 10%, Glycerin']",`)
+	reviews := write("reviews.csv",
+		`,author_id,rating,is_recommended,helpfulness,submission_time,review_text,review_title,skin_tone,eye_color,skin_type,product_id,product_name`,
+		`0,11,5,1.0,,2023-02-01,No breakouts and my skin is smoother.,,light,,dry,P1,x`)
+	load := func(key string) (string, error) {
+		env := existingNeo4j(t)
+		env["SKINGRAPH_PSEUDONYM_KEY"] = key
+		var out syncBuffer
+		err := run(context.Background(), []string{"load", "sephora", "--products", products, "--reviews", reviews}, Env{
+			Getenv: func(k string) string { return env[k] }, Stdout: &out, Stderr: io.Discard,
+		})
+		return out.String(), err
+	}
+	keyA, keyB := strings.Repeat("a", 40), strings.Repeat("b", 40)
+	steps := []struct {
+		name, key, wantOut string
+		wantErr            string
+	}{
+		{"first load", keyA, "committed; data version 1", ""},
+		{"same key again", keyA, "nothing changed; data version 1", ""},
+		{"another key", keyB, "", "the graph's sephora pseudonyms were made under another key"},
+	}
+	for _, s := range steps {
+		out, err := load(s.key)
+		switch {
+		case s.wantErr == "" && err != nil:
+			t.Fatalf("%s: %v", s.name, err)
+		case s.wantErr != "" && (err == nil || !strings.Contains(err.Error(), s.wantErr)):
+			t.Fatalf("%s: error %v, want %q", s.name, err, s.wantErr)
+		case !strings.Contains(out, s.wantOut):
+			t.Fatalf("%s: printed\n%s\nwant %q", s.name, out, s.wantOut)
+		}
+		if err != nil && (strings.Contains(err.Error(), keyB) || strings.Contains(err.Error(), keyA)) {
+			t.Errorf("%s: the error shows a key: %v", s.name, err)
+		}
+	}
+}
