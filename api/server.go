@@ -54,6 +54,9 @@ type Deps struct {
 	// Metrics holds the server's Prometheus series (nil: New makes a registry of its own).
 	// cmd shares it to time the projection's Neo4j calls (Metrics.ObserveNeo4j).
 	Metrics *Metrics
+	// Events records feedback events; Profiles keeps consented profiles (nil answers 501).
+	Events   EventRecorder
+	Profiles Profiles
 }
 
 // New returns the HTTP handler of the API: the routes, gzip-compressed when the client asks
@@ -100,6 +103,8 @@ func newRouter(d Deps) *gin.Engine {
 	v1.POST("/recommendations", handle(d.Log, h.recommend))
 	v1.GET("/recommendations", handle(d.Log, h.recommendGET))
 	v1.GET("/updates", handle(d.Log, h.updates))
+	v1.POST("/events", handle(d.Log, eventsHandler(d.Events)))
+	registerProfiles(v1, d.Log, d.Profiles)
 	mountPages(r, d.Log)
 	return r
 }

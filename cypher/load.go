@@ -288,8 +288,14 @@ const upsertReviewsCypher = `
 	WITH status, CASE WHEN status = 'unchanged' THEN null ELSE row.product_id END AS touched
 	RETURN status, count(*) AS n, collect(DISTINCT touched) AS touched`
 
-// refreshOutcomesCypher recomputes the Outcome nodes of the given products from their reviews:
-// one per (product, skin type | skin tone | concern) that at least one reviewer declared.
+// refreshOutcomesCypher recomputes the Outcome nodes of the given products from their reviews
+// and their rating and effect events: one per (product, skin type | skin tone | concern) that
+// at least one reviewer or profile declared and that has at least one rating. Every review,
+// rating event and effect event of a profile is one report: count counts the reports,
+// mean_rating averages the ratings (so a report without one, an effect event, counts at the
+// mean), recommend_rate averages the reviews' recommendations, and the effect counts are the
+// reports naming each effect, so effect shares (count / reports) stay within [0, 1]
+// (cypher/events.go).
 const refreshOutcomesCypher = `
 	UNWIND $ids AS pid
 	MATCH (p:Product {id: pid})
@@ -298,25 +304,34 @@ const refreshOutcomesCypher = `
 		DETACH DELETE o
 	}
 	CALL (p) {
-		MATCH (:Reviewer)-[r:REVIEWED]->(p)
-		UNWIND [['skin_type', r.skin_type], ['skin_tone', r.skin_tone]] + [c IN coalesce(r.concerns, []) | ['concern', c]] AS attr
-		WITH p, r, attr[0] AS kind, attr[1] AS name
+		CALL (p) {
+			MATCH (:Reviewer)-[r:REVIEWED]->(p)
+			RETURN r.skin_type AS skin_type, r.skin_tone AS skin_tone, coalesce(r.concerns, []) AS concerns,
+			       r.rating AS rating, coalesce(r.recommended, false) AS recommended, coalesce(r.effects, []) AS effects
+			UNION ALL
+			MATCH (e:Event)-[:ABOUT]->(p)
+			WHERE e.type IN ['rating', 'effect']
+			RETURN e.skin_type AS skin_type, e.skin_tone AS skin_tone, coalesce(e.concerns, []) AS concerns,
+			       e.rating AS rating, null AS recommended, CASE WHEN e.effect IS NULL THEN [] ELSE [e.effect] END AS effects
+		}
+		UNWIND [['skin_type', skin_type], ['skin_tone', skin_tone]] + [c IN concerns | ['concern', c]] AS attr
+		WITH p, rating, recommended, effects, attr[0] AS kind, attr[1] AS name
 		WHERE name IS NOT NULL AND name <> ''
 		WITH p, kind, name,
-		     count(r) AS n, avg(toFloat(r.rating)) AS mean,
-		     avg(CASE WHEN r.recommended THEN 1.0 ELSE 0.0 END) AS rec,
-		     sum(CASE WHEN 'improved' IN r.effects THEN 1 ELSE 0 END) AS improved,
-		     sum(CASE WHEN 'no-change' IN r.effects THEN 1 ELSE 0 END) AS no_change,
-		     sum(CASE WHEN 'breakout' IN r.effects THEN 1 ELSE 0 END) AS breakout,
-		     sum(CASE WHEN 'irritation' IN r.effects THEN 1 ELSE 0 END) AS irritation,
-		     sum(CASE WHEN 'purging' IN r.effects THEN 1 ELSE 0 END) AS purging,
-		     sum(CASE WHEN 'hydration' IN r.effects THEN 1 ELSE 0 END) AS hydration
+		     count(*) AS n, count(rating) AS rated, avg(toFloat(rating)) AS mean,
+		     avg(CASE WHEN recommended IS NULL THEN null WHEN recommended THEN 1.0 ELSE 0.0 END) AS rec,
+		     sum(CASE WHEN 'improved' IN effects THEN 1 ELSE 0 END) AS improved,
+		     sum(CASE WHEN 'no-change' IN effects THEN 1 ELSE 0 END) AS no_change,
+		     sum(CASE WHEN 'breakout' IN effects THEN 1 ELSE 0 END) AS breakout,
+		     sum(CASE WHEN 'irritation' IN effects THEN 1 ELSE 0 END) AS irritation,
+		     sum(CASE WHEN 'purging' IN effects THEN 1 ELSE 0 END) AS purging,
+		     sum(CASE WHEN 'hydration' IN effects THEN 1 ELSE 0 END) AS hydration
 		OPTIONAL MATCH (st:SkinType {name: name}) WHERE kind = 'skin_type'
 		OPTIONAL MATCH (tn:SkinTone {name: name}) WHERE kind = 'skin_tone'
 		OPTIONAL MATCH (c:Concern {name: name}) WHERE kind = 'concern'
-		WITH p, kind, name, n, mean, rec, improved, no_change, breakout, irritation, purging, hydration,
+		WITH p, kind, name, n, rated, mean, rec, improved, no_change, breakout, irritation, purging, hydration,
 		     coalesce(st, tn, c) AS attribute
-		WHERE attribute IS NOT NULL
+		WHERE attribute IS NOT NULL AND rated > 0
 		CREATE (o:Outcome {key: p.id + '|' + kind + ':' + name, product_id: p.id, kind: kind, attribute: name,
 		        count: n, mean_rating: mean, recommend_rate: rec, improved: improved, no_change: no_change,
 		        breakout: breakout, irritation: irritation, purging: purging, hydration: hydration})

@@ -8,7 +8,7 @@ import (
 )
 
 // schemaVersion is recorded in the graph once Migrate has applied every statement below.
-const schemaVersion = 1
+const schemaVersion = 2
 
 // schemaStatements are idempotent: constraints and indexes use IF NOT EXISTS.
 var schemaStatements = []string{
@@ -23,6 +23,9 @@ var schemaStatements = []string{
 	"CREATE CONSTRAINT outcome_key IF NOT EXISTS FOR (n:Outcome) REQUIRE n.key IS UNIQUE",
 	"CREATE CONSTRAINT data_version_id IF NOT EXISTS FOR (n:DataVersion) REQUIRE n.id IS UNIQUE",
 	"CREATE CONSTRAINT schema_migration_version IF NOT EXISTS FOR (n:SchemaMigration) REQUIRE n.version IS UNIQUE",
+	"CREATE CONSTRAINT event_id IF NOT EXISTS FOR (n:Event) REQUIRE n.id IS UNIQUE",
+	"CREATE CONSTRAINT profile_id IF NOT EXISTS FOR (n:Profile) REQUIRE n.id IS UNIQUE",
+	"CREATE CONSTRAINT pseudonym_key_id IF NOT EXISTS FOR (n:PseudonymKey) REQUIRE n.id IS UNIQUE",
 	"CREATE INDEX product_category IF NOT EXISTS FOR (n:Product) ON (n.category)",
 	"CREATE INDEX product_price IF NOT EXISTS FOR (n:Product) ON (n.price)",
 	"CREATE INDEX product_brand IF NOT EXISTS FOR (n:Product) ON (n.brand)",

@@ -2,7 +2,6 @@ package loader
 
 import (
 	"context"
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
@@ -37,6 +36,9 @@ type SephoraOptions struct {
 	// 8,494 products of the public file). The command line sets it unless --all-categories is
 	// given.
 	SkincareOnly bool
+	// Pseudonyms keys the reviewer pseudonyms (the deployment's SKINGRAPH_PSEUDONYM_KEY);
+	// nil uses DemoPseudonymKey, which is public and meant for tests and demos only.
+	Pseudonyms *graph.Pseudonymizer
 }
 
 // SephoraStats says what a Sephora load read, kept and left out.
@@ -119,7 +121,7 @@ func Sephora(ctx context.Context, productsFile string, reviewFiles []string, opt
 		}
 		var rs sephoraReviews
 		err := openFile(name, func(f *os.File) (err error) {
-			rs, err = readSephoraReviews(f, filepath.Base(name))
+			rs, err = readSephoraReviews(f, filepath.Base(name), opts.Pseudonyms)
 			return err
 		})
 		if err != nil {
@@ -448,7 +450,8 @@ func addUnique(list []string, s string) []string {
 // review_title, review_text; the others are ignored.
 //
 //   - The reviewer is pseudonymous: "sephora-" and the hex of an HMAC-SHA-256 of author_id
-//     (its first 128 bits) under sephoraPseudonymKey. The author id itself is kept nowhere.
+//     (its first 128 bits) under DemoPseudonymKey (Sephora with SephoraOptions.Pseudonyms
+//     uses the deployment's key instead). The author id itself is kept nowhere.
 //   - The review id is "sephora-r-" and a SHA-256 (first 128 bits) of the pseudonymous
 //     reviewer, the product, the submission time and a hash of the title and text, so that
 //     loading the same file again changes nothing and two reviews one author wrote on one
@@ -465,7 +468,7 @@ func addUnique(list []string, s string) []string {
 // Every bad row is reported (file, row, field, reason) in a *graph.ValidationError, and then
 // no review is returned.
 func ReadSephoraReviews(r io.Reader, file string) ([]graph.Review, error) {
-	res, err := readSephoraReviews(r, file)
+	res, err := readSephoraReviews(r, file, nil)
 	return res.reviews, err
 }
 
@@ -476,16 +479,28 @@ type sephoraReviews struct {
 	duplicates int
 }
 
-// sephoraPseudonymKey keys the reviewer pseudonyms. It is a constant so that pseudonyms are
-// stable from one load to the next (loads are idempotent) and across review files; as it is
-// public, a pseudonym protects against casual linking only: whoever has an author id and this
-// code can compute its pseudonym. A deployment that needs more should take the key from its
-// secrets (and reload).
-const sephoraPseudonymKey = "skingraph sephora reviewer pseudonym v1"
+// DemoPseudonymKey keys the reviewer pseudonyms when no key is configured: tests, benchmarks
+// and demos only. As it is public, its pseudonyms protect against casual linking only:
+// whoever has an author id and this code can compute its pseudonym. Deployments load with
+// SephoraOptions.Pseudonyms built from SKINGRAPH_PSEUDONYM_KEY. Pseudonyms (and the review
+// ids derived from them) depend on the key, so a graph must be loaded with one key only:
+// re-loading the same files under another key adds the reviews again under new ids.
+const DemoPseudonymKey = "skingraph sephora reviewer pseudonym v1"
+
+var demoPseudonyms = func() *graph.Pseudonymizer {
+	p, err := graph.NewPseudonymizer([]byte(DemoPseudonymKey))
+	if err != nil {
+		panic(err)
+	}
+	return p
+}()
 
 var sephoraReviewColumns = []string{"author_id", "product_id", "rating", "submission_time"}
 
-func readSephoraReviews(r io.Reader, file string) (sephoraReviews, error) {
+func readSephoraReviews(r io.Reader, file string, pseudo *graph.Pseudonymizer) (sephoraReviews, error) {
+	if pseudo == nil {
+		pseudo = demoPseudonyms
+	}
 	var res sephoraReviews
 	verr := &graph.ValidationError{File: file}
 	rowOf := map[string]int{}
@@ -496,7 +511,7 @@ func readSephoraReviews(r io.Reader, file string) (sephoraReviews, error) {
 		if author == "" {
 			verr.Add(line, "author_id", "required")
 		} else {
-			rv.Reviewer = sephoraReviewer(author)
+			rv.Reviewer = pseudo.Pseudonym("sephora", author)
 		}
 		if rv.ProductID == "" {
 			verr.Add(line, "product_id", "required")
@@ -546,11 +561,9 @@ func readSephoraReviews(r io.Reader, file string) (sephoraReviews, error) {
 	return res, nil
 }
 
-// sephoraReviewer returns the pseudonym of a Sephora author id.
+// sephoraReviewer returns the pseudonym of a Sephora author id under DemoPseudonymKey.
 func sephoraReviewer(author string) string {
-	mac := hmac.New(sha256.New, []byte(sephoraPseudonymKey))
-	mac.Write([]byte(author))
-	return "sephora-" + hex.EncodeToString(mac.Sum(nil)[:16])
+	return demoPseudonyms.Pseudonym("sephora", author)
 }
 
 // sephoraReviewID returns the stable id of a review.

@@ -2,6 +2,9 @@ package loader
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -258,7 +261,7 @@ my skin cleared. No irritation.",Love it,lightMedium,brown,combination,P1,Serum`
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("reviews (-want +got):\n%s", diff)
 	}
-	res, err := readSephoraReviews(strings.NewReader(in), "reviews.csv")
+	res, err := readSephoraReviews(strings.NewReader(in), "reviews.csv", nil)
 	if err != nil || res.duplicates != 1 || res.rows != 4 {
 		t.Errorf("rows %d, duplicates %d, err %v; want 4 rows, 1 duplicate", res.rows, res.duplicates, err)
 	}
@@ -462,5 +465,42 @@ func TestExtractEffects(t *testing.T) {
 		if c, ok := graph.Effects.Canonical(name); !ok || c != name {
 			t.Errorf("effect %q is not a canonical graph.Effects name", name)
 		}
+	}
+}
+
+// TestSephoraReviewerPseudonymKey checks that the demo key keeps the pseudonyms of earlier
+// loads (HMAC-SHA-256 of the author id, first 128 bits) and that a configured key gives
+// other, stable pseudonyms.
+func TestSephoraReviewerPseudonymKey(t *testing.T) {
+	const author = "5182718480"
+	in := crlf(reviewsHeader, `0,`+author+`,5,1.0,0.9,2023-02-27,Nice,Love it,lightMedium,brown,combination,P1,Serum`)
+	mac := hmac.New(sha256.New, []byte(DemoPseudonymKey))
+	mac.Write([]byte(author))
+	demo := "sephora-" + hex.EncodeToString(mac.Sum(nil)[:16])
+	key, err := graph.NewPseudonymizer([]byte("a deployment's own secret key, 32+ bytes"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		pseudo *graph.Pseudonymizer
+		want   string
+	}{
+		{"demo key", nil, demo},
+		{"configured key", key, key.Pseudonym("sephora", author)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := readSephoraReviews(strings.NewReader(in), "reviews.csv", tt.pseudo)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := res.reviews[0].Reviewer; got != tt.want {
+				t.Errorf("reviewer = %q, want %q", got, tt.want)
+			}
+		})
+	}
+	if key.Pseudonym("sephora", author) == demo {
+		t.Error("the configured key gives the demo key's pseudonym")
 	}
 }

@@ -49,6 +49,7 @@ func TestDependenciesPointInward(t *testing.T) {
 		{mod + "graph", []string{driver, gin, mod + "cypher", mod + "api", mod + "loader", mod + "ranker", mod + "testcontainers", "github.com/rs/zerolog", "encoding/json", "net/http"}, false, "graph is the domain and knows no infrastructure"},
 		{mod + "ranker", []string{driver, gin, mod + "cypher", mod + "api", mod + "loader"}, false, "ranker depends on graph only"},
 		{mod + "loader", []string{driver, gin, mod + "cypher", mod + "api"}, false, "loader hands loads to a Writer interface"},
+		{mod + "feedback", []string{driver, gin, mod + "cypher", mod + "api", mod + "loader", mod + "ranker"}, false, "feedback depends on graph and its own interfaces"},
 		{mod + "api", []string{driver, mod + "cypher", mod + "loader", mod + "testcontainers"}, false, "api depends on interfaces"},
 		{mod + "testcontainers", []string{gin, mod + "api"}, false, "testcontainers only starts servers"},
 	}

@@ -31,6 +31,11 @@ type Config struct {
 	TLSCert         string        // SKINGRAPH_TLS_CERT: PEM certificate (chain) to serve HTTPS; with TLSKey
 	TLSKey          string        // SKINGRAPH_TLS_KEY: its PEM private key
 	PprofAddr       string        // SKINGRAPH_PPROF_ADDR: a loopback address for net/http/pprof ("" = off)
+	// Feedback events and profiles (pseudonym.go, feedback.go).
+	PseudonymKey           string        // SKINGRAPH_PSEUDONYM_KEY: keys profile and reviewer pseudonyms (secret)
+	OutcomeRefreshInterval time.Duration // SKINGRAPH_OUTCOME_REFRESH_INTERVAL: at most one outcome refresh (and version bump) per interval
+	EventsFlushInterval    time.Duration // SKINGRAPH_EVENTS_FLUSH_INTERVAL: how long a flush of events waits for more requests
+	EventsFlushEvents      int           // SKINGRAPH_EVENTS_FLUSH_EVENTS: flush at once when this many events wait
 }
 
 func defaultConfig() Config {
@@ -46,6 +51,10 @@ func defaultConfig() Config {
 		RefreshInterval: time.Second,
 		MaxInFlight:     64,
 		QueueWait:       50 * time.Millisecond,
+
+		OutcomeRefreshInterval: 5 * time.Second,
+		EventsFlushInterval:    2 * time.Millisecond,
+		EventsFlushEvents:      1000,
 	}
 }
 
@@ -107,6 +116,8 @@ func loadConfig(getenv func(string) string, fs *flag.FlagSet) (*Config, error) {
 		}
 		c.RefreshInterval = d
 	}
+	str(&c.PseudonymKey, "PSEUDONYM_KEY")
+	errs = append(errs, feedbackEnv(getenv, &c)...)
 	fs.StringVar(&c.HTTPAddr, "http-addr", c.HTTPAddr, "HTTP listen address (SKINGRAPH_HTTP_ADDR)")
 	fs.StringVar(&c.Neo4jURI, "neo4j-uri", c.Neo4jURI, "Bolt URI of an existing Neo4j; empty starts a local one (SKINGRAPH_NEO4J_URI)")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "data folder of the local Neo4j (SKINGRAPH_DATA_DIR)")
@@ -154,6 +165,7 @@ func (c *Config) validate() error {
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, errors.New("shutdown timeout must be positive"))
 	}
+	errs = append(errs, c.validateFeedback()...)
 	return errors.Join(errs...)
 }
 
@@ -169,7 +181,7 @@ func (c Config) String() string {
 	}
 	return strings.Join([]string{
 		"http_addr=" + c.HTTPAddr, "neo4j_uri=" + uri, "neo4j_user=" + c.Neo4jUser,
-		"neo4j_password=" + pw, "log_level=" + c.LogLevel, "api_keys_file=" + c.APIKeysFile,
+		"neo4j_password=" + pw, "log_level=" + c.LogLevel, "api_keys_file=" + c.APIKeysFile, "pseudonym_key=" + mask(c.PseudonymKey),
 	}, " ")
 }
 

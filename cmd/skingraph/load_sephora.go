@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/skingraph/skingraph/graph"
 	"github.com/skingraph/skingraph/loader"
 )
 
@@ -34,7 +35,7 @@ func (s *stringsFlag) Set(v string) error {
 
 // loadSephoraCommand runs `skingraph load sephora`: it parses args (the arguments after
 // "sephora"), loads the files through store and prints a summary to stdout.
-func loadSephoraCommand(ctx context.Context, store loader.Writer, args []string, stdout io.Writer) error {
+func loadSephoraCommand(ctx context.Context, store loader.Writer, args []string, stdout io.Writer, pseudo *graph.Pseudonymizer) error {
 	fs := flag.NewFlagSet("skingraph load sephora", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are returned; -h prints the usage below
 	products := fs.String("products", "", "the Sephora `product_info.csv` file")
@@ -60,7 +61,7 @@ func loadSephoraCommand(ctx context.Context, store loader.Writer, args []string,
 	}
 
 	start := time.Now()
-	res, stats, err := loader.LoadSephora(ctx, store, *products, reviews, loader.SephoraOptions{SkincareOnly: !*all}, start)
+	res, stats, err := loader.LoadSephora(ctx, store, *products, reviews, loader.SephoraOptions{SkincareOnly: !*all, Pseudonyms: pseudo}, start)
 	if err != nil {
 		return err
 	}

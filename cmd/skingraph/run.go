@@ -128,7 +128,17 @@ func run(ctx context.Context, args []string, env Env) error {
 			})
 		case fs.NArg() >= 1 && fs.Arg(0) == "sephora":
 			return withStore(ctx, cfg, log, env, func(store *cypher.Store) error {
-				return loadSephoraCommand(ctx, store, fs.Args()[1:], env.Stdout)
+				pseudo, err := pseudonymizer(cfg, log)
+				if err != nil {
+					return err
+				}
+				if pseudo == nil {
+					return errors.New("load sephora against an existing Neo4j needs SKINGRAPH_PSEUDONYM_KEY (the key of reviewer pseudonyms)")
+				}
+				if err := store.UsePseudonymKey(ctx, "sephora", pseudo.Fingerprint(), demoKeyFingerprint()); err != nil {
+					return err
+				}
+				return loadSephoraCommand(ctx, store, fs.Args()[1:], env.Stdout, pseudo)
 			})
 		}
 		return fmt.Errorf("usage: skingraph load demo | skingraph load sephora --products FILE --reviews FILE... | skingraph load efficacy FILE [--dry-run] (got %q)", fs.Args())
@@ -261,6 +271,11 @@ func serve(ctx context.Context, cfg *Config, log zerolog.Logger, env Env, store 
 		}
 	}
 
+	fb, err := startFeedback(ctx, cfg, log, store)
+	if err != nil {
+		return err
+	}
+	defer fb.stop(context.WithoutCancel(ctx)) // after a drain error too; normally a no-op by then
 	products, err := newProductsAdapter(store)
 	if err != nil {
 		return err
@@ -268,6 +283,7 @@ func serve(ctx context.Context, cfg *Config, log zerolog.Logger, env Env, store 
 	streamsDone := make(chan struct{})
 	handler := api.New(api.Deps{Updates: engine, Stop: streamsDone, Catalogue: store, Health: store, Recommender: engine, Explorer: explorer{store},
 		EfficacyLoader: efficacyAdapter{store}, ProductLoader: products, Log: log, Version: version, Keys: keys, Metrics: metrics,
+		Events: fb.svc, Profiles: fb.profiles,
 		Shedding: api.Shedding{MaxInFlight: cfg.MaxInFlight, QueueWait: cfg.QueueWait}})
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -310,6 +326,9 @@ func serve(ctx context.Context, cfg *Config, log zerolog.Logger, env Env, store 
 	defer cancel()
 	if err := srv.Shutdown(shutCtx); err != nil {
 		return fmt.Errorf("drain http: %w", err)
+	}
+	if err := fb.stop(shutCtx); err != nil {
+		return fmt.Errorf("flush events: %w", err)
 	}
 	return nil
 }

@@ -54,7 +54,6 @@ func listenAddr(addr string, ring *auth.Ring, log zerolog.Logger) (string, error
 	return local, nil
 }
 
-
 // keysCommand runs 'skingraph keys new --role R --name N': it prints the key (once) and the
 // line to add to the keys file, which holds only the key's hash.
 func keysCommand(args []string, stdout, stderr io.Writer) error {

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+
+	"github.com/rs/zerolog"
+
+	"github.com/skingraph/skingraph/api"
+	"github.com/skingraph/skingraph/cypher"
+	"github.com/skingraph/skingraph/feedback"
+)
+
+var (
+	_ api.EventRecorder         = (*feedback.Service)(nil)
+	_ api.Profiles              = (*feedback.Service)(nil)
+	_ feedback.EventWriter      = (*cypher.Store)(nil)
+	_ feedback.ProfileStore     = (*cypher.Store)(nil)
+	_ feedback.OutcomeRefresher = (*cypher.Store)(nil)
+)
+
+// feedbackParts are the running pieces of feedback: the service the API calls, the event
+// batcher and the outcome refresher, stopped in order by stop.
+type feedbackParts struct {
+	svc      *feedback.Service
+	profiles api.Profiles // nil when profiles are disabled (no pseudonym key)
+	stop     func(ctx context.Context) error
+}
+
+// startFeedback starts the event batcher and the outcome refresher over store.
+func startFeedback(ctx context.Context, cfg *Config, log zerolog.Logger, store *cypher.Store) (*feedbackParts, error) {
+	pseudo, err := pseudonymizer(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	if pseudo != nil {
+		if err := store.UsePseudonymKey(ctx, "profile", pseudo.Fingerprint(), ""); err != nil {
+			return nil, err
+		}
+	}
+	batcher := feedback.NewBatcher(ctx, store, feedback.BatcherConfig{MaxWait: cfg.EventsFlushInterval, MaxEvents: cfg.EventsFlushEvents})
+	svc := feedback.NewService(batcher, store, pseudo, nil)
+	refreshCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		feedback.RefreshOutcomes(refreshCtx, store, cfg.OutcomeRefreshInterval, log)
+	}()
+	parts := &feedbackParts{svc: svc, stop: func(ctx context.Context) error {
+		err := batcher.Close(ctx) // flush what was submitted; HTTP is drained already
+		cancel()
+		<-done
+		return err
+	}}
+	if pseudo != nil {
+		parts.profiles = svc
+	}
+	return parts, nil
+}

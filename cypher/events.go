@@ -1,0 +1,308 @@
+package cypher
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+
+	"github.com/skingraph/skingraph/graph"
+)
+
+// Feedback events are (:Event {id})-[:ABOUT]->(:Product) nodes, linked from their profile by
+// (:Profile)-[:EMITTED]->(:Event) when they name one. Every product keeps a counter per event
+// type (events_view, events_click, ...). A rating or effect event marks its product with the
+// label :OutcomesStale; RefreshStaleOutcomes recomputes the outcome aggregates of the marked
+// products and bumps the data version, so many events cost one recomputation and one bump.
+
+// outcomesStaleLabel marks products whose outcome aggregates miss recorded events. Being in
+// the graph, the mark survives a crash between the events' commit and the recomputation.
+const outcomesStaleLabel = "OutcomesStale"
+
+// WriteEvents records groups of events (one group per request) in one transaction. A group
+// is all or nothing: when one of its events names an unknown product or a profile without
+// consent, it is refused with a *graph.ValidationError; when one reuses a recorded id with
+// other content, with a *graph.ConflictError; refusals are returned in errs, by group, and
+// the other groups are written. Events already recorded with the same content are counted as
+// duplicates and change nothing. The returned error is for the transaction as a whole
+// (graph.ErrUnavailable when Neo4j cannot be reached); then nothing was written.
+func (s *Store) WriteEvents(ctx context.Context, groups [][]graph.Event) (results []graph.EventResult, errs []error, err error) {
+	type ref struct{ group, index int }
+	var rows []map[string]any
+	var refs []ref
+	start := make([]int, len(groups)) // the row of each group's first event
+	for g, events := range groups {
+		start[g] = len(rows)
+		for i, e := range events {
+			row := map[string]any{"id": e.ID, "product_id": e.ProductID, "profile_id": nil}
+			if e.ProfileID != "" {
+				row["profile_id"] = e.ProfileID
+			}
+			rows = append(rows, row)
+			refs = append(refs, ref{g, i})
+		}
+	}
+	err = s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
+		results, errs = make([]graph.EventResult, len(groups)), make([]error, len(groups))
+		checks, err := run(ctx, tx, checkEventsCypher, map[string]any{"rows": rows})
+		if err != nil {
+			return fmt.Errorf("check events: %w", err)
+		}
+		verrs := make([]*graph.ValidationError, len(groups))
+		conflicts := make([]*graph.ConflictError, len(groups))
+		for g := range groups {
+			verrs[g], conflicts[g] = &graph.ValidationError{}, &graph.ConflictError{}
+		}
+		type stored struct {
+			hash            string
+			skinType, tone  string
+			concerns        []string
+			exists, profile bool
+		}
+		state := make([]stored, len(rows))
+		for _, rec := range checks {
+			m := rec.AsMap()
+			k := int(i64(m["k"]))
+			r := refs[k]
+			e := groups[r.group][r.index]
+			field := func(f string) string { return fmt.Sprintf("events[%d].%s", r.index, f) }
+			if m["product"] != true {
+				verrs[r.group].Add(0, field("product_id"), fmt.Sprintf("no product with id %q", e.ProductID))
+			}
+			if e.ProfileID != "" && m["profile"] != true {
+				verrs[r.group].Add(0, field("profile_id"), "no profile with consent under this id: PUT /v1/profiles/{id} with consent first")
+			}
+			state[k] = stored{hash: str(m["hash"]), exists: m["hash"] != nil, skinType: str(m["skin_type"]),
+				tone: str(m["skin_tone"]), concerns: strs(m["concerns"]), profile: m["profile"] == true}
+		}
+		// Decide group by group, in order: an id earlier in this flush counts as recorded.
+		written := map[string]string{} // id -> hash of events this flush writes
+		var create []map[string]any
+		counters := map[string]map[string]int64{}
+		for g, events := range groups {
+			var mine []map[string]any
+			seen := map[string]string{}
+			res := graph.EventResult{}
+			for i, e := range events {
+				k := start[g] + i
+				hash := e.ContentHash()
+				prior, ok := written[e.ID]
+				if !ok && state[k].exists {
+					prior, ok = state[k].hash, true
+				}
+				switch {
+				case ok && prior == hash:
+					res.Duplicates++
+					continue
+				case ok:
+					conflicts[g].Fields = append(conflicts[g].Fields, graph.FieldError{
+						Field: fmt.Sprintf("events[%d].id", i), Message: "an event with this id was recorded with other content"})
+					continue
+				}
+				seen[e.ID] = hash
+				row := eventRow(e, hash)
+				if state[k].profile {
+					setProps(row, "skin_type", state[k].skinType, "skin_tone", state[k].tone)
+					row["props"].(map[string]any)["concerns"] = nonNil(state[k].concerns)
+				}
+				mine = append(mine, row)
+			}
+			if err := verrs[g].Err(); err != nil {
+				errs[g] = err
+				continue
+			}
+			if len(conflicts[g].Fields) > 0 {
+				errs[g] = conflicts[g]
+				continue
+			}
+			for id, h := range seen {
+				written[id] = h
+			}
+			for _, row := range mine {
+				create = append(create, row)
+				addCounter(counters, row["product_id"].(string), row["props"].(map[string]any)["type"].(string), 1)
+			}
+			res.Created = len(mine)
+			results[g] = res
+		}
+		for _, b := range batches(create) {
+			if _, err := run(ctx, tx, createEventsCypher, map[string]any{"rows": b}); err != nil {
+				return fmt.Errorf("create events: %w", err)
+			}
+		}
+		if err := bumpCounters(ctx, tx, counters, true); err != nil {
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("cypher: write events: %w", err)
+	}
+	return results, errs, nil
+}
+
+// eventRow converts an event to its parameters.
+func eventRow(e graph.Event, hash string) map[string]any {
+	props := map[string]any{
+		"type": e.Type, "product_id": e.ProductID, "at": e.At.UTC(), "at_given": e.AtGiven, "hash": hash,
+		"received_at": time.Now().UTC(),
+	}
+	if e.Rating != 0 {
+		props["rating"] = int64(e.Rating)
+	}
+	if e.Effect != "" {
+		props["effect"] = e.Effect
+	}
+	row := map[string]any{"id": e.ID, "product_id": e.ProductID, "props": props, "outcome": e.Outcome(), "profile_id": nil}
+	if e.ProfileID != "" {
+		row["profile_id"] = e.ProfileID
+	}
+	return row
+}
+
+func setProps(row map[string]any, kv ...string) {
+	props := row["props"].(map[string]any)
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] != "" {
+			props[kv[i]] = kv[i+1]
+		}
+	}
+}
+
+// addCounter adds n to a product's counter of one event type.
+func addCounter(c map[string]map[string]int64, product, typ string, n int64) {
+	if c[product] == nil {
+		c[product] = map[string]int64{}
+	}
+	c[product][typ] += n
+}
+
+// bumpCounters adds the deltas to the products' event counters and, when markStale, marks
+// the products whose rating or effect counts changed as needing their outcomes recomputed.
+func bumpCounters(ctx context.Context, tx neo4j.ManagedTransaction, counters map[string]map[string]int64, markStale bool) error {
+	ids := make([]string, 0, len(counters))
+	for id := range counters {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	rows := make([]map[string]any, 0, len(ids))
+	for _, id := range ids {
+		row := map[string]any{"id": id}
+		for _, t := range graph.EventTypes {
+			row[t] = counters[id][t]
+		}
+		row["stale"] = markStale && counters[id][graph.EventRating]+counters[id][graph.EventEffect] != 0
+		rows = append(rows, row)
+	}
+	for _, b := range batches(rows) {
+		if _, err := run(ctx, tx, bumpCountersCypher, map[string]any{"rows": b}); err != nil {
+			return fmt.Errorf("event counters: %w", err)
+		}
+	}
+	return nil
+}
+
+// RefreshStaleOutcomes recomputes the outcome aggregates of the products that rating or
+// effect events have touched since the last refresh, and bumps the data version when there
+// were any. It returns how many products it refreshed and the data version after it.
+func (s *Store) RefreshStaleOutcomes(ctx context.Context) (int, graph.DataVersion, error) {
+	var n int
+	var v graph.DataVersion
+	err := s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
+		// Unmark first: the write locks taken here make an event transaction that marks the
+		// same product wait for this one and mark it again afterwards, so no event is missed.
+		recs, err := run(ctx, tx, `
+			MATCH (p:Product:`+outcomesStaleLabel+`)
+			REMOVE p:`+outcomesStaleLabel+`
+			RETURN p.id AS id ORDER BY id`, nil)
+		if err != nil {
+			return fmt.Errorf("stale products: %w", err)
+		}
+		ids := make([]string, 0, len(recs))
+		for _, r := range recs {
+			ids = append(ids, str(r.AsMap()["id"]))
+		}
+		n = len(ids)
+		if n == 0 {
+			return nil
+		}
+		for _, b := range batches(ids) {
+			if _, err := run(ctx, tx, refreshOutcomesCypher, map[string]any{"ids": b}); err != nil {
+				return fmt.Errorf("outcomes: %w", err)
+			}
+		}
+		if v, err = bumpVersion(ctx, tx); err != nil {
+			return fmt.Errorf("data version: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, graph.DataVersion{}, fmt.Errorf("cypher: refresh outcomes: %w", err)
+	}
+	if n == 0 {
+		if v, err = s.DataVersion(ctx); err != nil {
+			return 0, graph.DataVersion{}, err
+		}
+	}
+	return n, v, nil
+}
+
+// checkEventsCypher says, for each event, whether its product exists, the hash of an event
+// already recorded under its id, and whether its profile exists (with the profile's skin
+// attributes, which the event keeps).
+const checkEventsCypher = `
+	UNWIND range(0, size($rows) - 1) AS k
+	WITH k, $rows[k] AS row
+	OPTIONAL MATCH (p:Product {id: row.product_id})
+	OPTIONAL MATCH (e:Event {id: row.id})
+	OPTIONAL MATCH (pr:Profile {id: row.profile_id})
+	RETURN k, p IS NOT NULL AS product, e.hash AS hash, pr IS NOT NULL AS profile,
+	       pr.skin_type AS skin_type, pr.skin_tone AS skin_tone, pr.concerns AS concerns`
+
+const createEventsCypher = `
+	UNWIND $rows AS row
+	MATCH (p:Product {id: row.product_id})
+	MERGE (e:Event {id: row.id})
+	ON CREATE SET e += row.props
+	MERGE (e)-[:ABOUT]->(p)
+	WITH e, row
+	CALL (e, row) {
+		MATCH (pr:Profile {id: row.profile_id})
+		MERGE (pr)-[:EMITTED]->(e)
+	}`
+
+const bumpCountersCypher = `
+	UNWIND $rows AS row
+	MATCH (p:Product {id: row.id})
+	SET p.events_view = coalesce(p.events_view, 0) + row.view,
+	    p.events_click = coalesce(p.events_click, 0) + row.click,
+	    p.events_add_to_cart = coalesce(p.events_add_to_cart, 0) + row.add_to_cart,
+	    p.events_purchase = coalesce(p.events_purchase, 0) + row.purchase,
+	    p.events_rating = coalesce(p.events_rating, 0) + row.rating,
+	    p.events_effect = coalesce(p.events_effect, 0) + row.effect
+	FOREACH (_ IN CASE WHEN row.stale THEN [1] ELSE [] END | SET p:` + outcomesStaleLabel + `)`
+
+// ProductEventCounts returns a product's event counters by event type (view, click, ...).
+// graph.ErrNotFound when there is no such product.
+func (s *Store) ProductEventCounts(ctx context.Context, productID string) (map[string]int64, error) {
+	recs, err := s.read(ctx, `
+		MATCH (p:Product {id: $id})
+		RETURN {view: p.events_view, click: p.events_click, add_to_cart: p.events_add_to_cart,
+		        purchase: p.events_purchase, rating: p.events_rating, effect: p.events_effect} AS counts`,
+		map[string]any{"id": productID})
+	if err != nil {
+		return nil, fmt.Errorf("cypher: event counts of %s: %w", productID, err)
+	}
+	if len(recs) == 0 {
+		return nil, fmt.Errorf("cypher: event counts of %s: %w", productID, graph.ErrNotFound)
+	}
+	out := map[string]int64{}
+	for k, v := range asMap(recs[0].AsMap()["counts"]) {
+		if n := i64(v); n != 0 {
+			out[k] = n
+		}
+	}
+	return out, nil
+}
