@@ -42,10 +42,14 @@ commands:
             load the demo data when the graph is empty, and serve the API
   serve     migrate the schema and serve the API against SKINGRAPH_NEO4J_URI
   load demo load the bundled ingredient knowledge base and demo catalogue (idempotent)
+  load dir DIR
+            load a folder of the project's own formats (as 'gen' writes it; idempotent)
   load sephora --products product_info.csv --reviews reviews.csv [--reviews ...] [--all-categories]
             load the public Sephora data set with the knowledge base (idempotent)
   load efficacy FILE [--dry-run]
             load merchandisers' efficacy claims (CSV, JSON or JSON Lines; all or nothing)
+  gen --products N --reviews M [--seed S] --out DIR
+            write a synthetic catalogue and reviews shaped like the Sephora data
   neo4j     start a local Neo4j and print its URI and credentials until interrupted
   version   print the version
 
@@ -72,6 +76,8 @@ func run(ctx context.Context, args []string, env Env) error {
 	case "help", "-h", "--help":
 		fmt.Fprintln(env.Stdout, usage)
 		return nil
+	case "gen":
+		return genCommand(ctx, args, env.Stdout, env.Stderr)
 	case "up", "serve", "load", "neo4j":
 	default:
 		fmt.Fprintln(env.Stderr, usage)
@@ -109,12 +115,16 @@ func run(ctx context.Context, args []string, env Env) error {
 			return withStore(ctx, cfg, log, env, func(store *cypher.Store) error {
 				return loadEfficacyCommand(ctx, store, fs.Args()[1:], env.Stdout)
 			})
+		case fs.NArg() >= 1 && fs.Arg(0) == "dir":
+			return withStore(ctx, cfg, log, env, func(store *cypher.Store) error {
+				return loadDirCommand(ctx, store, fs.Args()[1:], env.Stdout, env.Stderr)
+			})
 		case fs.NArg() >= 1 && fs.Arg(0) == "sephora":
 			return withStore(ctx, cfg, log, env, func(store *cypher.Store) error {
 				return loadSephoraCommand(ctx, store, fs.Args()[1:], env.Stdout)
 			})
 		}
-		return fmt.Errorf("usage: skingraph load demo | skingraph load sephora --products FILE --reviews FILE... | skingraph load efficacy FILE [--dry-run] (got %q)", fs.Args())
+		return fmt.Errorf("usage: skingraph load demo | skingraph load dir DIR | skingraph load sephora --products FILE --reviews FILE... | skingraph load efficacy FILE [--dry-run] (got %q)", fs.Args())
 	case "neo4j":
 		return runNeo4j(ctx, cfg, log, env)
 	}
