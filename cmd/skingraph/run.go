@@ -44,6 +44,10 @@ commands:
   load demo load the bundled ingredient knowledge base and demo catalogue (idempotent)
   load dir DIR
             load a folder of the project's own formats (as 'gen' writes it; idempotent)
+  load cosmetics FILE
+            load cosmetics.csv (skin-type suitability flags become SUITS edges; idempotent)
+  load cosing FILE
+            enrich the graph's ingredients with CosIng functions (creates no node; idempotent)
   load sephora --products product_info.csv --reviews reviews.csv [--reviews ...] [--all-categories]
             load the public Sephora data set with the knowledge base (idempotent)
   load efficacy FILE [--dry-run]
@@ -119,12 +123,20 @@ func run(ctx context.Context, args []string, env Env) error {
 			return withStore(ctx, cfg, log, env, func(store *cypher.Store) error {
 				return loadDirCommand(ctx, store, fs.Args()[1:], env.Stdout, env.Stderr)
 			})
+		case fs.NArg() >= 1 && fs.Arg(0) == "cosmetics":
+			return withStore(ctx, cfg, log, env, func(store *cypher.Store) error {
+				return loadCosmeticsCommand(ctx, store, fs.Args()[1:], env.Stdout, env.Stderr)
+			})
+		case fs.NArg() >= 1 && fs.Arg(0) == "cosing":
+			return withStore(ctx, cfg, log, env, func(store *cypher.Store) error {
+				return loadCosIngCommand(ctx, store, fs.Args()[1:], env.Stdout, env.Stderr)
+			})
 		case fs.NArg() >= 1 && fs.Arg(0) == "sephora":
 			return withStore(ctx, cfg, log, env, func(store *cypher.Store) error {
 				return loadSephoraCommand(ctx, store, fs.Args()[1:], env.Stdout)
 			})
 		}
-		return fmt.Errorf("usage: skingraph load demo | skingraph load dir DIR | skingraph load sephora --products FILE --reviews FILE... | skingraph load efficacy FILE [--dry-run] (got %q)", fs.Args())
+		return fmt.Errorf("usage: skingraph load demo | skingraph load dir DIR | skingraph load cosmetics FILE | skingraph load cosing FILE | skingraph load sephora --products FILE --reviews FILE... | skingraph load efficacy FILE [--dry-run] (got %q)", fs.Args())
 	case "neo4j":
 		return runNeo4j(ctx, cfg, log, env)
 	}
