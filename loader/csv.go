@@ -222,7 +222,7 @@ func decodeText(r io.Reader, verr *graph.ValidationError, what string) (text io.
 	for _, b := range windows1252Undefined {
 		if i := bytes.IndexByte(head, b); i >= 0 {
 			bad := firstInvalidUTF8(head)
-			verr.Add(lineAt(head, bad), "", fmt.Sprintf("not UTF-8 (invalid byte 0x%02x at offset %d) and not Windows-1252 either (byte 0x%02x at offset %d is undefined there): save the file as UTF-8", head[bad], bad, b, i))
+			verr.Add(lineAt(head, i), "", fmt.Sprintf("byte 0x%02x is undefined in Windows-1252 and the file is not UTF-8 either (invalid byte 0x%02x on line %d): save the file as UTF-8", b, head[bad], lineAt(head, bad)))
 			return nil, false, false, nil
 		}
 	}
