@@ -27,8 +27,9 @@ import (
 //   - Label maps to a category (cosmeticsLabels); an unknown label is refused with a "did you
 //     mean".
 //   - Price is USD, not negative; Rank is the product's star rating (0-5).
-//   - Ingredients is label text, parsed by graph/inci; "No Info" and other text without an
-//     ingredient leave the product without ingredients (not an error: the set is scraped).
+//   - Ingredients is label text, parsed by graph/inci; the placeholders "No Info" and "Visit
+//     the <brand> boutique" and text without an ingredient leave the product without
+//     ingredients (not an error: the set is scraped).
 //   - Combination, Dry, Normal, Oily = 1 become SUITS edges to those skin types (the
 //     representation of graph.Product.Suits). Sensitive = 1 becomes the highlight
 //     "suits sensitive skin": sensitive skin is a sensitivity, not a skin type (DESIGN.md 2),
@@ -101,7 +102,9 @@ func ReadCosmetics(r io.Reader, file string, norm *inci.Normalizer) ([]graph.Pro
 			st.Duplicates++
 			return
 		}
-		p.Ingredients = listIngredients(norm.Parse(p.IngredientsText))
+		if !cosmeticsPlaceholder(p.IngredientsText) {
+			p.Ingredients = listIngredients(norm.Parse(p.IngredientsText))
+		}
 		if len(p.Ingredients) == 0 {
 			st.NoIngredients++
 		}
@@ -121,6 +124,13 @@ func ReadCosmetics(r io.Reader, file string, norm *inci.Normalizer) ([]graph.Pro
 	}
 	st.Products = len(out)
 	return out, st, nil
+}
+
+// cosmeticsPlaceholder says whether an Ingredients cell is a scraping placeholder ("No Info",
+// "Visit the Dior boutique") rather than a label.
+func cosmeticsPlaceholder(text string) bool {
+	t := strings.ToLower(strings.TrimSpace(text))
+	return t == "no info" || strings.HasPrefix(t, "visit the ") && strings.HasSuffix(t, " boutique")
 }
 
 func cosmeticsID(brand, name string) string {
