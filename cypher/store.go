@@ -27,6 +27,9 @@ type Store struct {
 	driver   neo4j.DriverWithContext
 	database string
 	migrated atomic.Bool
+	// stagedThreshold: loads of more products and reviews are staged (staged.go); 0 means
+	// StagedThreshold.
+	stagedThreshold int
 }
 
 // Open connects to Neo4j and waits (bounded by ConnectTimeout) until it answers.
