@@ -8,10 +8,7 @@ import (
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
 	"github.com/skingraph/skingraph/graph"
-	"github.com/skingraph/skingraph/loader"
 )
-
-var _ loader.FunctionsWriter = (*Store)(nil)
 
 // WriteFunctions enriches the ingredients already in the graph with reference functions and
 // CAS numbers, in one transaction; it never creates a node. Curated ingredients (from the

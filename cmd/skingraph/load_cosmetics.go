@@ -8,7 +8,15 @@ import (
 	"io"
 	"time"
 
+	"github.com/skingraph/skingraph/cypher"
 	"github.com/skingraph/skingraph/loader"
+)
+
+// The store implements what the loaders write through.
+var (
+	_ loader.Writer          = (*cypher.Store)(nil)
+	_ loader.FunctionsWriter = (*cypher.Store)(nil)
+	_ progressWriter         = (*cypher.Store)(nil)
 )
 
 // oneFileArgs parses the arguments of a load command that takes exactly one file.
