@@ -49,7 +49,7 @@ func loadCosmeticsCommand(ctx context.Context, store loader.Writer, args []strin
 		return err
 	}
 	p := newProgress(stderr, "load cosmetics", 0)
-	res, st, err := loader.LoadCosmetics(ctx, store, file, time.Now())
+	res, st, err := loader.LoadCosmetics(ctx, progressStore{w: store, p: p}, file, time.Now())
 	if err != nil {
 		return err
 	}

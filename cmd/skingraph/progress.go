@@ -97,3 +97,17 @@ func writeWithProgress(ctx context.Context, w loader.Writer, load graph.Load, p 
 	}
 	return w.WriteLoad(ctx, load)
 }
+
+// progressStore is a loader.Writer that writes through w and reports to p, whose total it
+// sets to the load's products and reviews.
+type progressStore struct {
+	w loader.Writer
+	p *progress
+}
+
+func (s progressStore) WriteLoad(ctx context.Context, load graph.Load) (graph.LoadResult, error) {
+	s.p.mu.Lock()
+	s.p.total = len(load.Products) + len(load.Reviews)
+	s.p.mu.Unlock()
+	return writeWithProgress(ctx, s.w, load, s.p)
+}

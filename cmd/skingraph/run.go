@@ -133,7 +133,7 @@ func run(ctx context.Context, args []string, env Env) error {
 			})
 		case fs.NArg() >= 1 && fs.Arg(0) == "sephora":
 			return withStore(ctx, cfg, log, env, func(store *cypher.Store) error {
-				return loadSephoraCommand(ctx, store, fs.Args()[1:], env.Stdout)
+				return loadSephoraCommand(ctx, store, fs.Args()[1:], env.Stdout, env.Stderr)
 			})
 		}
 		return fmt.Errorf("usage: skingraph load demo | skingraph load dir DIR | skingraph load cosmetics FILE | skingraph load cosing FILE | skingraph load sephora --products FILE --reviews FILE... | skingraph load efficacy FILE [--dry-run] (got %q)", fs.Args())
