@@ -38,7 +38,7 @@ func loadDirCommand(ctx context.Context, store loader.Writer, args []string, std
 		return err
 	}
 	read := time.Since(start)
-	p := newProgress(stderr, "load "+fs.Arg(0), st.Rows())
+	p := newProgress(stderr, "load "+fs.Arg(0), st.Products+st.Reviews)
 	res, err := writeWithProgress(ctx, store, load, p)
 	if err != nil {
 		return fmt.Errorf("load folder %s: %w", fs.Arg(0), err)

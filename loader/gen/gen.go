@@ -45,11 +45,11 @@ type Config struct {
 // Stats counts what Generate wrote. Relationships counts those a load creates: CONTAINS,
 // CLAIMS, SUITS, REVIEWED and the reviewers' HAS edges.
 type Stats struct {
-	Products, Reviews, Reviewers          int
-	Contains, Claims, Suits, Has          int
-	Relationships                         int
-	ProductBytes, ReviewBytes             int64
-	IngredientEntries, KnowledgeBaseEntry int
+	Products, Reviews, Reviewers            int
+	Contains, Claims, Suits, Has            int
+	Relationships                           int
+	ProductBytes, ReviewBytes               int64
+	IngredientEntries, KnowledgeBaseEntries int
 }
 
 // WriteDir generates into dir (created when missing) the files ProductsFile and ReviewsFile.
@@ -318,7 +318,7 @@ func (g *generator) writeProducts(ctx context.Context, w io.Writer, st *Stats) e
 			}
 			text.WriteString(e.name)
 			if e.kb {
-				st.KnowledgeBaseEntry++
+				st.KnowledgeBaseEntries++
 			}
 		}
 		p.Ingredients = text.String()
