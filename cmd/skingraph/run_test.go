@@ -245,7 +245,7 @@ func TestRunRejectsBadCommandsAndConfig(t *testing.T) {
 		{"bad log level", []string{"up", "--log-level", "loud"}, nil, `log level "loud"`},
 		{"bad address", []string{"up", "--http-addr", "nowhere"}, nil, `http address "nowhere"`},
 		{"serve without neo4j", []string{"serve"}, nil, "serve needs SKINGRAPH_NEO4J_URI"},
-		{"load what", []string{"load", "everything"}, map[string]string{"SKINGRAPH_NEO4J_URI": "bolt://127.0.0.1:1"}, "usage: skingraph load demo | skingraph load sephora"},
+		{"load what", []string{"load", "everything"}, map[string]string{"SKINGRAPH_NEO4J_URI": "bolt://127.0.0.1:1"}, "usage: skingraph load demo | skingraph load dir DIR"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
