@@ -21,7 +21,7 @@ func TestReadCosmetics(t *testing.T) {
 		wantDups int
 	}{
 		{name: "flags become suits, sensitive a highlight",
-			in: cosmeticsHeader + "Moisturizer,A,Cream,10,4.2,\"Water, Glycerin\",1,1,0,0,1\nSun protect,B,SPF,20,0,No Info,0,0,0,0,0\nTreatment,C,Dot,9,0,Visit the C boutique,0,0,0,0,0\n",
+			in:   cosmeticsHeader + "Moisturizer,A,Cream,10,4.2,\"Water, Glycerin\",1,1,0,0,1\nSun protect,B,SPF,20,0,No Info,0,0,0,0,0\nTreatment,C,Dot,9,0,Visit the C boutique,0,0,0,0,0\n",
 			want: []string{"Cream moisturizer combination+dry suits sensitive skin 2", "SPF sunscreen   0", "Dot treatment   0"}},
 		{name: "same product twice is read once",
 			in:       cosmeticsHeader + "Cleanser,A,Wash,10,4,Water,0,0,0,1,0\nCleanser,A,Wash,10,4,Water,0,0,0,1,0\n",
