@@ -97,8 +97,6 @@ func (s *Store) writeStaged(ctx context.Context, load graph.Load, progress func(
 func (s *Store) stage(ctx context.Context, load graph.Load, progress func(done int)) (graph.LoadResult, error) {
 	res := graph.LoadResult{LoadID: load.ID, Counts: map[string]graph.Counts{}}
 	ingredientRows, conflictRows := ingredientParams(load.Ingredients)
-	productRows := productParams(load.Products)
-	reviewRows := reviewParams(load.Reviews)
 	done := 0
 	params := func(rows []map[string]any) map[string]any {
 		return map[string]any{"rows": rows, "load": load.ID}
@@ -106,14 +104,19 @@ func (s *Store) stage(ctx context.Context, load graph.Load, progress func(done i
 
 	var products graph.Counts
 	var changedProducts []map[string]any
-	byID := make(map[string]map[string]any, len(productRows))
-	for _, r := range productRows {
-		byID[r["id"].(string)] = r
-	}
-	for _, chunk := range chunks(productRows, stagedChunk) {
+	// Parameters are built a chunk at a time, to hold one copy of a large load only.
+	for _, part := range chunks(load.Products, stagedChunk) {
+		chunk := productParams(part)
+		byID := make(map[string]map[string]any, len(chunk))
+		for _, r := range chunk {
+			byID[r["id"].(string)] = r
+		}
+		// The driver may run the function again: it only fills c and deferred, which are
+		// added up once the transaction has committed.
+		var c graph.Counts
+		var deferred []string
 		err := s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
-			var c graph.Counts
-			var deferred []string
+			c, deferred = graph.Counts{}, nil
 			for _, b := range batches(chunk) {
 				recs, err := run(ctx, tx, stagedProductsCypher, params(b))
 				if err != nil {
@@ -122,18 +125,15 @@ func (s *Store) stage(ctx context.Context, load graph.Load, progress func(done i
 				addCounts(&c, recs)
 				deferred = append(deferred, collectStrings(recs, "deferred")...)
 			}
-			if err := heartbeat(ctx, tx, load.ID); err != nil {
-				return err
-			}
-			products.Created += c.Created
-			products.Unchanged += c.Unchanged
-			for _, id := range deferred {
-				changedProducts = append(changedProducts, byID[id])
-			}
-			return nil
+			return heartbeat(ctx, tx, load.ID)
 		})
 		if err != nil {
 			return res, fmt.Errorf("products: %w", err)
+		}
+		products.Created += c.Created
+		products.Unchanged += c.Unchanged
+		for _, id := range deferred {
+			changedProducts = append(changedProducts, byID[id])
 		}
 		done += len(chunk)
 		if progress != nil {
@@ -144,14 +144,16 @@ func (s *Store) stage(ctx context.Context, load graph.Load, progress func(done i
 	var reviews graph.Counts
 	var changedReviews []map[string]any
 	touched := map[string]bool{}
-	reviewByID := make(map[string]map[string]any, len(reviewRows))
-	for _, r := range reviewRows {
-		reviewByID[r["id"].(string)] = r
-	}
-	for _, chunk := range chunks(reviewRows, stagedChunk) {
+	for _, part := range chunks(load.Reviews, stagedChunk) {
+		chunk := reviewParams(part)
+		reviewByID := make(map[string]map[string]any, len(chunk))
+		for _, r := range chunk {
+			reviewByID[r["id"].(string)] = r
+		}
+		var c graph.Counts
+		var deferred, tp []string
 		err := s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
-			var c graph.Counts
-			var deferred, tp []string
+			c, deferred, tp = graph.Counts{}, nil, nil
 			for _, b := range batches(chunk) {
 				recs, err := run(ctx, tx, stagedReviewsCypher, params(b))
 				if err != nil {
@@ -167,21 +169,18 @@ func (s *Store) stage(ctx context.Context, load graph.Load, progress func(done i
 				deferred = append(deferred, collectStrings(recs, "deferred")...)
 				tp = append(tp, collectStrings(recs, "touched")...)
 			}
-			if err := heartbeat(ctx, tx, load.ID); err != nil {
-				return err
-			}
-			reviews.Created += c.Created
-			reviews.Unchanged += c.Unchanged
-			for _, id := range deferred {
-				changedReviews = append(changedReviews, reviewByID[id])
-			}
-			for _, id := range tp {
-				touched[id] = true
-			}
-			return nil
+			return heartbeat(ctx, tx, load.ID)
 		})
 		if err != nil {
 			return res, fmt.Errorf("reviews: %w", err)
+		}
+		reviews.Created += c.Created
+		reviews.Unchanged += c.Unchanged
+		for _, id := range deferred {
+			changedReviews = append(changedReviews, reviewByID[id])
+		}
+		for _, id := range tp {
+			touched[id] = true
 		}
 		done += len(chunk)
 		if progress != nil {
