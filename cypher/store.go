@@ -33,6 +33,9 @@ type Store struct {
 	database string
 	migrated atomic.Bool
 	breaker  *gobreaker.CircuitBreaker[struct{}]
+	// stagedThreshold: loads of more products and reviews are staged (staged.go); 0 means
+	// StagedThreshold.
+	stagedThreshold int
 }
 
 // Open connects to Neo4j and waits (bounded by ConnectTimeout) until it answers.

@@ -29,3 +29,28 @@ type LoadResult struct {
 	Changed bool              // false when the load found everything already as it was
 	Version DataVersion       // the data version after the load (bumped only when Changed)
 }
+
+// IngredientFunctions are the functions a reference inventory (CosIng) gives an ingredient.
+type IngredientFunctions struct {
+	INCI      string   // canonical key
+	Functions []string // lower-case CosIng function names
+	CAS       string   // CAS number, "" when none
+}
+
+// FunctionsLoad enriches ingredients already in the graph with their functions, all or
+// nothing; it never creates an ingredient.
+type FunctionsLoad struct {
+	ID, Source string
+	At         time.Time
+	Entries    []IngredientFunctions
+}
+
+// FunctionsResult says what a FunctionsLoad did.
+type FunctionsResult struct {
+	LoadID    string
+	Matched   int // entries whose ingredient is in the graph
+	Updated   int // of which changed
+	Unmatched int // entries left out: no such ingredient in the graph
+	Changed   bool
+	Version   DataVersion
+}

@@ -30,15 +30,44 @@ type productRecord struct {
 // ReadProducts reads and validates products in JSON Lines, parsing each ingredient text with
 // norm. Every bad line is reported in a *graph.ValidationError.
 func ReadProducts(r io.Reader, file string, norm *inci.Normalizer) ([]graph.Product, error) {
-	verr := &graph.ValidationError{File: file}
-	var out []graph.Product
-	lineOf := keyLines{}
-	err := decodeJSONL(r, verr, func(line int, rec *productRecord) {
+	v := newProductValidator(file, norm)
+	err := decodeJSONL(r, v.verr, v.add)
+	return v.result(err)
+}
+
+// productValidator checks product records, whatever their format, and keeps the good ones.
+type productValidator struct {
+	verr   *graph.ValidationError
+	norm   *inci.Normalizer
+	lineOf recordKeys
+	out    []graph.Product
+}
+
+func newProductValidator(file string, norm *inci.Normalizer) *productValidator {
+	return &productValidator{verr: &graph.ValidationError{File: file}, norm: norm, lineOf: recordKeys{}}
+}
+
+func (v *productValidator) result(err error) ([]graph.Product, error) {
+	if err != nil {
+		return nil, fmt.Errorf("loader: %s: %w", v.verr.File, err)
+	}
+	if err := v.verr.Err(); err != nil {
+		return nil, err
+	}
+	return v.out, nil
+}
+
+// add validates one record read from line.
+func (v *productValidator) add(line int, rec *productRecord) {
+	verr, norm := v.verr, v.norm
+	{
 		p := graph.Product{
 			ID: rec.ID, Name: rec.Name, Brand: rec.Brand, Subcategory: rec.Subcategory,
 			Size: rec.Size, Highlights: rec.Highlights, IngredientsText: rec.Ingredients,
 		}
-		lineOf.claim(verr, line, "id", rec.ID)
+		if v.lineOf.claim(verr, line, "id", rec.ID, rec) {
+			return // the same record again
+		}
 		if rec.Name == "" {
 			verr.Add(line, "name", "required")
 		}
@@ -75,15 +104,8 @@ func ReadProducts(r io.Reader, file string, norm *inci.Normalizer) ([]graph.Prod
 		if rec.Ingredients != "" && len(p.Ingredients) == 0 {
 			verr.Add(line, "ingredients", "no ingredient could be read from the text")
 		}
-		out = append(out, p)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("loader: %s: %w", file, err)
+		v.out = append(v.out, p)
 	}
-	if err := verr.Err(); err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // ProductIngredients parses a label's ingredient text into the product's ingredients. Entries
@@ -110,15 +132,43 @@ type reviewRecord struct {
 // ReadReviews reads and validates reviews in JSON Lines. Every bad line is reported in a
 // *graph.ValidationError.
 func ReadReviews(r io.Reader, file string) ([]graph.Review, error) {
-	verr := &graph.ValidationError{File: file}
-	var out []graph.Review
-	lineOf := keyLines{}
-	err := decodeJSONL(r, verr, func(line int, rec *reviewRecord) {
+	v := newReviewValidator(file)
+	err := decodeJSONL(r, v.verr, v.add)
+	return v.result(err)
+}
+
+// reviewValidator checks review records, whatever their format, and keeps the good ones.
+type reviewValidator struct {
+	verr   *graph.ValidationError
+	lineOf recordKeys
+	out    []graph.Review
+}
+
+func newReviewValidator(file string) *reviewValidator {
+	return &reviewValidator{verr: &graph.ValidationError{File: file}, lineOf: recordKeys{}}
+}
+
+func (v *reviewValidator) result(err error) ([]graph.Review, error) {
+	if err != nil {
+		return nil, fmt.Errorf("loader: %s: %w", v.verr.File, err)
+	}
+	if err := v.verr.Err(); err != nil {
+		return nil, err
+	}
+	return v.out, nil
+}
+
+// add validates one record read from line.
+func (v *reviewValidator) add(line int, rec *reviewRecord) {
+	verr := v.verr
+	{
 		rv := graph.Review{
 			ID: rec.ID, Reviewer: rec.Reviewer, ProductID: rec.ProductID, Rating: rec.Rating,
 			Recommended: rec.Recommended, Text: rec.Text,
 		}
-		lineOf.claim(verr, line, "id", rec.ID)
+		if v.lineOf.claim(verr, line, "id", rec.ID, rec) {
+			return // the same record again
+		}
 		if rec.Reviewer == "" {
 			verr.Add(line, "reviewer", "required")
 		}
@@ -147,13 +197,6 @@ func ReadReviews(r io.Reader, file string) ([]graph.Review, error) {
 		for i, e := range rec.Effects {
 			rv.Effects = append(rv.Effects, checkVocab(verr, line, fmt.Sprintf("effects[%d]", i), graph.Effects, e))
 		}
-		out = append(out, rv)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("loader: %s: %w", file, err)
+		v.out = append(v.out, rv)
 	}
-	if err := verr.Err(); err != nil {
-		return nil, err
-	}
-	return out, nil
 }

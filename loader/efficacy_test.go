@@ -174,7 +174,7 @@ func TestReadEfficacyBadFiles(t *testing.T) {
 		{"unknown column", "csv", "subject_type,subject,concern,effect_size,sample_size,evidence,source,date,notes\n" +
 			"ingredient,retinol,aging,0.5,10,clinical,S,2020-01-01,n\n",
 			[]string{`f, row 1, notes: unknown column (the columns are subject_type, subject, concern, skin_type, effect_size, sample_size, evidence, source, date)`}},
-		{"not csv", "", "\x00\x01\x02 binary", []string{`f, row 1: not a skingraph efficacy CSV file: the header row is not text`}},
+		{"not csv", "", "\x00\x01\x02 binary", []string{`f, row 1: not a skingraph efficacy CSV file: it holds binary data (a NUL byte at offset 0)`}},
 		{"broken quoting", "csv", "subject_type,subject,concern,effect_size,sample_size,evidence,source,date\n" +
 			"ingredient,\"retinol,aging,0.5,10,clinical,S,2020-01-01\n",
 			[]string{`f, row 2: broken quoting: extraneous or missing " in quoted-field (line 2, column 56); the rest of the file was not read`}},

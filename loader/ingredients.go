@@ -40,11 +40,28 @@ type ingredientRecord struct {
 // ReadIngredients reads and validates an ingredient knowledge base in JSON Lines. Every bad
 // line is reported (file, line, field, reason) in a *graph.ValidationError.
 func ReadIngredients(r io.Reader, file string) ([]graph.Ingredient, error) {
-	verr := &graph.ValidationError{File: file}
-	var out []graph.Ingredient
-	lineOf := keyLines{}
-	norm := inci.Default()
-	err := decodeJSONL(r, verr, func(line int, rec *ingredientRecord) {
+	v := newIngredientValidator(file)
+	err := decodeJSONL(r, v.verr, v.add)
+	return v.result(err)
+}
+
+// ingredientValidator checks ingredient records, whatever their format, and keeps the good
+// ones.
+type ingredientValidator struct {
+	verr   *graph.ValidationError
+	lineOf keyLines
+	norm   *inci.Normalizer
+	out    []graph.Ingredient
+}
+
+func newIngredientValidator(file string) *ingredientValidator {
+	return &ingredientValidator{verr: &graph.ValidationError{File: file}, lineOf: keyLines{}, norm: inci.Default()}
+}
+
+// add validates one record read from line.
+func (v *ingredientValidator) add(line int, rec *ingredientRecord) {
+	verr, lineOf, norm := v.verr, v.lineOf, v.norm
+	{
 		ing := graph.Ingredient{
 			INCI: rec.INCI, Name: rec.Name, Aliases: rec.Aliases, Functions: rec.Functions,
 			Comedogenic: rec.Comedogenic, Source: rec.Source,
@@ -87,10 +104,15 @@ func ReadIngredients(r io.Reader, file string) ([]graph.Ingredient, error) {
 			checkUnit(verr, line, fmt.Sprintf("conflicts[%d].severity", i), c.Severity)
 			ing.Conflicts = append(ing.Conflicts, graph.Conflict{INCI: c.INCI, Severity: c.Severity, Reason: c.Reason, Source: c.Source})
 		}
-		out = append(out, ing)
-	})
+		v.out = append(v.out, ing)
+	}
+}
+
+// result checks what needs every record (conflicts name ingredients of the same base).
+func (v *ingredientValidator) result(err error) ([]graph.Ingredient, error) {
+	verr, lineOf, out := v.verr, v.lineOf, v.out
 	if err != nil {
-		return nil, fmt.Errorf("loader: %s: %w", file, err)
+		return nil, fmt.Errorf("loader: %s: %w", verr.File, err)
 	}
 	// Conflicts must name ingredients of the same knowledge base.
 	for _, ing := range out {

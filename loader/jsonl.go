@@ -3,6 +3,7 @@ package loader
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -125,5 +126,42 @@ func (k keyLines) claim(verr *graph.ValidationError, line int, field, key string
 		verr.Add(line, field, fmt.Sprintf("duplicate of line %d", k[key]))
 	default:
 		k[key] = line
+	}
+}
+
+// recordKeys remembers the line and a content hash of each record key, so that a record
+// repeated as it is can be skipped while a key repeated with other values is refused.
+type recordKeys map[string]recordSeen
+
+type recordSeen struct {
+	line int
+	sum  [16]byte
+}
+
+// claim records key at line with the record's content; it reports a missing key or a
+// duplicate key with different values in verr under field, and returns true when the record
+// repeats an earlier one exactly (the caller skips it).
+func (k recordKeys) claim(verr *graph.ValidationError, line int, field, key string, rec any) bool {
+	if key == "" {
+		verr.Add(line, field, "required")
+		return false
+	}
+	b, err := json.Marshal(rec)
+	if err != nil {
+		panic(fmt.Sprintf("loader: hash of an unmarshalable record: %v", err))
+	}
+	full := sha256.Sum256(b)
+	var sum [16]byte
+	copy(sum[:], full[:])
+	prev, dup := k[key]
+	switch {
+	case !dup:
+		k[key] = recordSeen{line: line, sum: sum}
+		return false
+	case prev.sum == sum:
+		return true
+	default:
+		verr.Add(line, field, fmt.Sprintf("duplicate of line %d with different values", prev.line))
+		return false
 	}
 }

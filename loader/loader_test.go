@@ -47,7 +47,7 @@ func TestReadProductsNamesEveryBadRow(t *testing.T) {
 		`products.jsonl, row 3, category: unknown category "serums" (did you mean "serum"?)`,
 		`products.jsonl, row 3, price: must not be negative, got -1`,
 		`products.jsonl, row 3, claims[0]: unknown concern "acnee" (did you mean "acne"?)`,
-		`products.jsonl, row 4, id: duplicate of line 1`,
+		`products.jsonl, row 4, id: duplicate of line 1 with different values`,
 		`products.jsonl, row 5, colour: unknown field`,
 		`products.jsonl, row 6, price: must be a JSON number, not string`,
 		`products.jsonl, row 7: not valid JSON: invalid character 'o' in literal null (expecting 'u')`,

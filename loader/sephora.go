@@ -3,7 +3,6 @@ package loader
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/csv"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -15,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/skingraph/skingraph/datasets"
 	"github.com/skingraph/skingraph/graph"
@@ -581,96 +579,6 @@ func parseSephoraTime(s string) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
-}
-
-// csvRow is one data row of a CSV file, read by column name.
-type csvRow struct {
-	rec  []string
-	cols map[string]int
-}
-
-// get returns the value of a column, "" when the file has no such column.
-func (r csvRow) get(col string) string {
-	if i, ok := r.cols[col]; ok {
-		return r.rec[i]
-	}
-	return ""
-}
-
-// readCSV reads a CSV file with a header row, calling fn for every data row with the line on
-// which it starts. Problems with the file as a whole (empty, not CSV, no required column,
-// broken quoting) and rows with the wrong number of fields are recorded in verr; what, such as
-// "Sephora products", names the expected file in messages. A broken quote stops the reading,
-// as nothing after it can be trusted. Reading stops early once verr holds maxErrors entries.
-func readCSV(r io.Reader, verr *graph.ValidationError, what string, required []string, fn func(line int, row csvRow)) error {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1 // checked here, with a clearer message
-	header, err := cr.Read()
-	switch {
-	case errors.Is(err, io.EOF):
-		verr.Add(0, "", "empty file: a "+what+" file starts with a header row")
-		return nil
-	case err != nil:
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			verr.Add(1, "", fmt.Sprintf("not a %s CSV file: the header row cannot be read (%v)", what, pe.Err))
-			return nil
-		}
-		return fmt.Errorf("read: %w", err)
-	}
-	header[0] = strings.TrimPrefix(header[0], "\ufeff")
-	cols := make(map[string]int, len(header))
-	for i, h := range header {
-		if !utf8.ValidString(h) || strings.ContainsRune(h, 0) {
-			verr.Add(1, "", fmt.Sprintf("not a %s CSV file: the header row is not text", what))
-			return nil
-		}
-		h = strings.TrimSpace(h)
-		if _, dup := cols[h]; dup && h != "" {
-			verr.Add(1, h, fmt.Sprintf("column %d has the name of column %d", i+1, cols[h]+1))
-			continue
-		}
-		cols[h] = i
-	}
-	var missing []string
-	for _, c := range required {
-		if _, ok := cols[c]; !ok {
-			missing = append(missing, c)
-		}
-	}
-	if len(missing) == len(required) {
-		verr.Add(1, "", fmt.Sprintf("not a %s CSV file: the header row has none of the columns %s", what, strings.Join(required, ", ")))
-		return nil
-	}
-	for _, c := range missing {
-		verr.Add(1, c, "required column is missing")
-	}
-	if len(verr.Fields) > 0 {
-		return nil
-	}
-	for {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				verr.Add(pe.StartLine, "", fmt.Sprintf("broken quoting: %v (line %d, column %d); the rest of the file was not read", pe.Err, pe.Line, pe.Column))
-				return nil
-			}
-			return fmt.Errorf("read: %w", err)
-		}
-		line, _ := cr.FieldPos(0)
-		if len(rec) != len(header) {
-			verr.Add(line, "", fmt.Sprintf("has %d fields, the header has %d", len(rec), len(header)))
-		} else {
-			fn(line, csvRow{rec: rec, cols: cols})
-		}
-		if len(verr.Fields) >= maxErrors {
-			return nil
-		}
-	}
 }
 
 // csvFloat reads a number in [lo, hi]; empty is 0. Bad values are recorded in verr.

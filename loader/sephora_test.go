@@ -183,10 +183,10 @@ func TestReadSephoraFileErrors(t *testing.T) {
 	}{
 		{"empty", "", []string{`p.csv: empty file: a Sephora products file starts with a header row`}},
 		{"not CSV", `{"product_id": "P1", "name": "JSON Lines"}` + "\n", []string{
-			`p.csv, row 1: not a Sephora products CSV file: the header row cannot be read (bare " in non-quoted-field)`,
+			`p.csv, row 1: not a Sephora products CSV file: it looks like JSON (JSON Lines files end in .jsonl)`,
 		}},
 		{"not text", "\x1f\x8b\x08\x00\xff\xfe,\x00\x01\n", []string{
-			`p.csv, row 1: not a Sephora products CSV file: the header row is not text`,
+			`p.csv, row 1: not a Sephora products CSV file: it holds binary data (a NUL byte at offset 3)`,
 		}},
 		{"other CSV", "name,price\nSerum,10\n", []string{
 			`p.csv, row 1: not a Sephora products CSV file: the header row has none of the columns product_id, product_name, primary_category`,

@@ -35,7 +35,7 @@ func (s *stringsFlag) Set(v string) error {
 
 // loadSephoraCommand runs `skingraph load sephora`: it parses args (the arguments after
 // "sephora"), loads the files through store and prints a summary to stdout.
-func loadSephoraCommand(ctx context.Context, store loader.Writer, args []string, stdout io.Writer, pseudo *graph.Pseudonymizer) error {
+func loadSephoraCommand(ctx context.Context, store loader.Writer, args []string, stdout, stderr io.Writer, pseudo *graph.Pseudonymizer) error {
 	fs := flag.NewFlagSet("skingraph load sephora", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are returned; -h prints the usage below
 	products := fs.String("products", "", "the Sephora `product_info.csv` file")
@@ -61,10 +61,12 @@ func loadSephoraCommand(ctx context.Context, store loader.Writer, args []string,
 	}
 
 	start := time.Now()
-	res, stats, err := loader.LoadSephora(ctx, store, *products, reviews, loader.SephoraOptions{SkincareOnly: !*all, Pseudonyms: pseudo}, start)
+	p := newProgress(stderr, "load sephora", 0)
+	res, stats, err := loader.LoadSephora(ctx, progressStore{w: store, p: p}, *products, reviews, loader.SephoraOptions{SkincareOnly: !*all, Pseudonyms: pseudo}, start)
 	if err != nil {
 		return err
 	}
+	p.Done(stats.Products + stats.Reviews)
 	took := time.Since(start)
 	printLoad(stdout, res)
 	printSephoraStats(stdout, stats, !*all, len(reviews))

@@ -43,6 +43,12 @@ commands:
             load the demo data when the graph is empty, and serve the API
   serve     migrate the schema and serve the API against SKINGRAPH_NEO4J_URI
   load demo load the bundled ingredient knowledge base and demo catalogue (idempotent)
+  load dir DIR
+            load a folder of the project's own formats (as 'gen' writes it; idempotent)
+  load cosmetics FILE
+            load cosmetics.csv (skin-type suitability flags become SUITS edges; idempotent)
+  load cosing FILE
+            enrich the graph's ingredients with CosIng functions (creates no node; idempotent)
   load sephora --products product_info.csv --reviews reviews.csv [--reviews ...] [--all-categories]
             load the public Sephora data set with the knowledge base (idempotent)
   load efficacy FILE [--dry-run]
@@ -54,6 +60,8 @@ commands:
             offline evaluation on held-out reviews against baselines (docs/EVALUATION.md)
   bench [--url URL] [--mode cached|uncached] [--workers N] [--duration D] [--rate R] [--json F]
             HTTP load generator: p50/p99/p99.9 latency and throughput of recommendations
+  gen --products N --reviews M [--seed S] --out DIR
+            write a synthetic catalogue and reviews shaped like the Sephora data
   neo4j     start a local Neo4j and print its URI and credentials until interrupted
   version   print the version
 
@@ -84,6 +92,8 @@ func run(ctx context.Context, args []string, env Env) error {
 		return keysCommand(args, env.Stdout, env.Stderr)
 	case "bench":
 		return benchCommand(ctx, args, env.Stdout, env.Stderr)
+	case "gen":
+		return genCommand(ctx, args, env.Stdout, env.Stderr)
 	case "up", "serve", "load", "neo4j", "eval":
 	default:
 		fmt.Fprintln(env.Stderr, usage)
@@ -126,6 +136,18 @@ func run(ctx context.Context, args []string, env Env) error {
 			return withStore(ctx, cfg, log, env, func(store *cypher.Store) error {
 				return loadEfficacyCommand(ctx, store, fs.Args()[1:], env.Stdout)
 			})
+		case fs.NArg() >= 1 && fs.Arg(0) == "dir":
+			return withStore(ctx, cfg, log, env, func(store *cypher.Store) error {
+				return loadDirCommand(ctx, store, fs.Args()[1:], env.Stdout, env.Stderr)
+			})
+		case fs.NArg() >= 1 && fs.Arg(0) == "cosmetics":
+			return withStore(ctx, cfg, log, env, func(store *cypher.Store) error {
+				return loadCosmeticsCommand(ctx, store, fs.Args()[1:], env.Stdout, env.Stderr)
+			})
+		case fs.NArg() >= 1 && fs.Arg(0) == "cosing":
+			return withStore(ctx, cfg, log, env, func(store *cypher.Store) error {
+				return loadCosIngCommand(ctx, store, fs.Args()[1:], env.Stdout, env.Stderr)
+			})
 		case fs.NArg() >= 1 && fs.Arg(0) == "sephora":
 			return withStore(ctx, cfg, log, env, func(store *cypher.Store) error {
 				pseudo, err := pseudonymizer(cfg, log)
@@ -138,10 +160,10 @@ func run(ctx context.Context, args []string, env Env) error {
 				if err := store.UsePseudonymKey(ctx, "sephora", pseudo.Fingerprint(), demoKeyFingerprint()); err != nil {
 					return err
 				}
-				return loadSephoraCommand(ctx, store, fs.Args()[1:], env.Stdout, pseudo)
+				return loadSephoraCommand(ctx, store, fs.Args()[1:], env.Stdout, env.Stderr, pseudo)
 			})
 		}
-		return fmt.Errorf("usage: skingraph load demo | skingraph load sephora --products FILE --reviews FILE... | skingraph load efficacy FILE [--dry-run] (got %q)", fs.Args())
+		return fmt.Errorf("usage: skingraph load demo | skingraph load dir DIR | skingraph load cosmetics FILE | skingraph load cosing FILE | skingraph load sephora --products FILE --reviews FILE... | skingraph load efficacy FILE [--dry-run] (got %q)", fs.Args())
 	case "neo4j":
 		return runNeo4j(ctx, cfg, log, env)
 	case "eval":

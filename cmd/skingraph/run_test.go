@@ -250,7 +250,7 @@ func TestRunRejectsBadCommandsAndConfig(t *testing.T) {
 		{"bench bad mode", []string{"bench", "--mode", "warm"}, nil, `mode: want cached or uncached, got "warm"`},
 		{"bench no server", []string{"bench", "--url", "http://127.0.0.1:1", "--duration", "1s"}, nil, "does not answer"},
 		{"bench stray argument", []string{"bench", "now"}, nil, `unexpected arguments ["now"]`},
-		{"load what", []string{"load", "everything"}, map[string]string{"SKINGRAPH_NEO4J_URI": "bolt://127.0.0.1:1"}, "usage: skingraph load demo | skingraph load sephora"},
+		{"load what", []string{"load", "everything"}, map[string]string{"SKINGRAPH_NEO4J_URI": "bolt://127.0.0.1:1"}, "usage: skingraph load demo | skingraph load dir DIR"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

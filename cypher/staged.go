@@ -1,0 +1,441 @@
+package cypher
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+
+	"github.com/skingraph/skingraph/graph"
+)
+
+// Staged loads. One transaction holding a million reviews needs more memory than a modest
+// Neo4j heap has (a 100,000-review load already ran out of the 1.4 GiB transaction memory of
+// a 2 GiB heap), so a load of more than StagedThreshold products and reviews is written in
+// stages that together stay all or nothing:
+//
+//  1. A StagedLoad {id, heartbeat} node marks the load as under way.
+//  2. New products and new reviews are written in chunks of stagedChunk rows, each chunk its
+//     own transaction; every node and relationship a chunk creates (products, the label-only
+//     ingredients they bring, reviewers, REVIEWED and HAS edges) carries `_load: <load id>`.
+//     Records that exist with other content are not touched here: their ids are kept for
+//     the final transaction. Each chunk refreshes the heartbeat.
+//  3. The outcome aggregates of the products that got new reviews are recomputed in chunks.
+//  4. One final, short transaction writes the knowledge-base ingredients, the changed
+//     products and reviews (usually few), their outcomes, replaces the StagedLoad by the
+//     load's Source node and bumps the DataVersion (when anything changed).
+//
+// On any error, the load is rolled back: everything carrying its `_load` id is deleted (in
+// batches of their own), the outcomes of the products it touched are recomputed, and its
+// StagedLoad is removed. A load whose process died between 1 and 4 leaves its StagedLoad;
+// the next staged load rolls back every StagedLoad whose heartbeat is older than
+// staleAfter. Readers that key on the DataVersion (the projection, the ranker, the caches)
+// see the load only once it has committed; a direct read of a product while a load is under
+// way may see its new reviews early (and see them go if it fails).
+
+const (
+	// StagedThreshold is the default number of products plus reviews above which WriteLoad
+	// writes in stages.
+	StagedThreshold = 50_000
+	// stagedChunk is how many rows one staged transaction writes.
+	stagedChunk = 10_000
+	// staleAfter is how long a staging load may go without a heartbeat before another load
+	// rolls it back.
+	staleAfter = 10 * time.Minute
+)
+
+// WriteLoadProgress is WriteLoad that reports the rows written so far (products and
+// reviews) to progress, when it is not nil, after each chunk.
+func (s *Store) WriteLoadProgress(ctx context.Context, load graph.Load, progress func(done int)) (graph.LoadResult, error) {
+	threshold := s.stagedThreshold
+	if threshold <= 0 {
+		threshold = StagedThreshold
+	}
+	if len(load.Products)+len(load.Reviews) <= threshold {
+		res, err := s.WriteLoad(ctx, load)
+		if err == nil && progress != nil {
+			progress(len(load.Products) + len(load.Reviews))
+		}
+		return res, err
+	}
+	return s.writeStaged(ctx, load, progress)
+}
+
+// SetStagedThreshold changes the size above which loads are staged (0: StagedThreshold).
+// Tests use it to stage small loads.
+func (s *Store) SetStagedThreshold(n int) { s.stagedThreshold = n }
+
+func (s *Store) writeStaged(ctx context.Context, load graph.Load, progress func(done int)) (graph.LoadResult, error) {
+	if load.At.IsZero() {
+		load.At = time.Now().UTC()
+	}
+	if err := s.rollbackStale(ctx); err != nil {
+		return graph.LoadResult{}, err
+	}
+	if _, err := s.write(ctx, `MERGE (s:StagedLoad {id: $id}) SET s.kind = $kind, s.heartbeat = datetime()`,
+		map[string]any{"id": load.ID, "kind": load.Kind}); err != nil {
+		return graph.LoadResult{}, fmt.Errorf("cypher: staged load %s: start: %w", load.ID, err)
+	}
+	res, err := s.stage(ctx, load, progress)
+	if err != nil {
+		// The rollback must run even when ctx was cancelled.
+		rbCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Minute)
+		defer cancel()
+		if rbErr := s.rollbackLoad(rbCtx, load.ID); rbErr != nil {
+			err = errors.Join(err, fmt.Errorf("rollback: %w (the next staged load retries it)", rbErr))
+		}
+		return graph.LoadResult{}, fmt.Errorf("cypher: staged load %s: %w", load.ID, err)
+	}
+	return res, nil
+}
+
+// stage runs steps 2 to 4.
+func (s *Store) stage(ctx context.Context, load graph.Load, progress func(done int)) (graph.LoadResult, error) {
+	res := graph.LoadResult{LoadID: load.ID, Counts: map[string]graph.Counts{}}
+	ingredientRows, conflictRows := ingredientParams(load.Ingredients)
+	done := 0
+	params := func(rows []map[string]any) map[string]any {
+		return map[string]any{"rows": rows, "load": load.ID}
+	}
+
+	var products graph.Counts
+	var changedProducts []map[string]any
+	// Parameters are built a chunk at a time, to hold one copy of a large load only.
+	for _, part := range chunks(load.Products, stagedChunk) {
+		chunk := productParams(part)
+		byID := make(map[string]map[string]any, len(chunk))
+		for _, r := range chunk {
+			byID[r["id"].(string)] = r
+		}
+		// The driver may run the function again: it only fills c and deferred, which are
+		// added up once the transaction has committed.
+		var c graph.Counts
+		var deferred []string
+		err := s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
+			c, deferred = graph.Counts{}, nil
+			for _, b := range batches(chunk) {
+				recs, err := run(ctx, tx, stagedProductsCypher, params(b))
+				if err != nil {
+					return err
+				}
+				addCounts(&c, recs)
+				deferred = append(deferred, collectStrings(recs, "deferred")...)
+			}
+			return heartbeat(ctx, tx, load.ID)
+		})
+		if err != nil {
+			return res, fmt.Errorf("products: %w", err)
+		}
+		products.Created += c.Created
+		products.Unchanged += c.Unchanged
+		for _, id := range deferred {
+			changedProducts = append(changedProducts, byID[id])
+		}
+		done += len(chunk)
+		if progress != nil {
+			progress(done)
+		}
+	}
+
+	var reviews graph.Counts
+	var changedReviews []map[string]any
+	touched := map[string]bool{}
+	for _, part := range chunks(load.Reviews, stagedChunk) {
+		chunk := reviewParams(part)
+		reviewByID := make(map[string]map[string]any, len(chunk))
+		for _, r := range chunk {
+			reviewByID[r["id"].(string)] = r
+		}
+		var c graph.Counts
+		var deferred, tp []string
+		err := s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
+			c, deferred, tp = graph.Counts{}, nil, nil
+			for _, b := range batches(chunk) {
+				recs, err := run(ctx, tx, stagedReviewsCypher, params(b))
+				if err != nil {
+					return err
+				}
+				var got graph.Counts
+				addCounts(&got, recs)
+				if n := got.Created + got.Updated + got.Unchanged; n != len(b) {
+					return fmt.Errorf("%w: %d of %d reviews refer to products that are neither in the graph nor in this load",
+						graph.ErrInvalid, len(b)-n, len(b))
+				}
+				c.Created, c.Unchanged, c.Updated = c.Created+got.Created, c.Unchanged+got.Unchanged, c.Updated+got.Updated
+				deferred = append(deferred, collectStrings(recs, "deferred")...)
+				tp = append(tp, collectStrings(recs, "touched")...)
+			}
+			return heartbeat(ctx, tx, load.ID)
+		})
+		if err != nil {
+			return res, fmt.Errorf("reviews: %w", err)
+		}
+		reviews.Created += c.Created
+		reviews.Unchanged += c.Unchanged
+		for _, id := range deferred {
+			changedReviews = append(changedReviews, reviewByID[id])
+		}
+		for _, id := range tp {
+			touched[id] = true
+		}
+		done += len(chunk)
+		if progress != nil {
+			progress(done)
+		}
+	}
+	if err := s.refreshOutcomes(ctx, sortedKeys(touched)); err != nil {
+		return res, err
+	}
+
+	err := s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
+		counts := map[string]graph.Counts{"products": products, "reviews": reviews}
+		var ing graph.Counts
+		for _, b := range batches(ingredientRows) {
+			recs, err := run(ctx, tx, stagedIngredientsCypher, params(b))
+			if err != nil {
+				return fmt.Errorf("ingredients: %w", err)
+			}
+			addCounts(&ing, recs)
+		}
+		counts["ingredients"] = ing
+		for _, b := range batches(conflictRows) {
+			if _, err := run(ctx, tx, mergeConflictsCypher, map[string]any{"rows": b}); err != nil {
+				return fmt.Errorf("ingredient conflicts: %w", err)
+			}
+		}
+		p, err := upsertBatches(ctx, tx, upsertProductsCypher, changedProducts)
+		if err != nil {
+			return fmt.Errorf("products: %w", err)
+		}
+		counts["products"] = graph.Counts{Created: products.Created + p.Created, Updated: p.Updated, Unchanged: products.Unchanged + p.Unchanged}
+		r, more, err := upsertReviews(ctx, tx, changedReviews)
+		if err != nil {
+			return fmt.Errorf("reviews: %w", err)
+		}
+		counts["reviews"] = graph.Counts{Created: reviews.Created + r.Created, Updated: r.Updated, Unchanged: reviews.Unchanged + r.Unchanged}
+		for _, b := range batches(more) {
+			if _, err := run(ctx, tx, refreshOutcomesCypher, map[string]any{"ids": b}); err != nil {
+				return fmt.Errorf("outcomes: %w", err)
+			}
+		}
+		res.Counts = counts
+		res.Changed = false
+		for _, c := range counts {
+			if c.Created+c.Updated > 0 {
+				res.Changed = true
+			}
+		}
+		if _, err := run(ctx, tx, `MATCH (s:StagedLoad {id: $id}) DELETE s`, map[string]any{"id": load.ID}); err != nil {
+			return fmt.Errorf("staged load marker: %w", err)
+		}
+		if !res.Changed {
+			return nil
+		}
+		if _, err := run(ctx, tx, createSourceCypher, map[string]any{
+			"id": load.ID, "kind": load.Kind, "citation": load.Source, "at": load.At, "counts": countsJSON(counts),
+		}); err != nil {
+			return fmt.Errorf("source: %w", err)
+		}
+		if res.Version, err = bumpVersion(ctx, tx); err != nil {
+			return fmt.Errorf("data version: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return res, fmt.Errorf("commit: %w", err)
+	}
+	if !res.Changed {
+		if res.Version, err = s.DataVersion(ctx); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+// refreshOutcomes recomputes the outcome aggregates of the given products, a chunk per
+// transaction.
+func (s *Store) refreshOutcomes(ctx context.Context, ids []string) error {
+	for _, chunk := range chunks(ids, 2000) {
+		err := s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
+			for _, b := range batches(chunk) {
+				if _, err := run(ctx, tx, refreshOutcomesCypher, map[string]any{"ids": b}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("outcomes: %w", err)
+		}
+	}
+	return nil
+}
+
+// rollbackStale rolls back the staged loads whose heartbeat stopped more than staleAfter ago.
+func (s *Store) rollbackStale(ctx context.Context) error {
+	recs, err := s.read(ctx, `
+		MATCH (s:StagedLoad)
+		WHERE s.heartbeat < datetime() - duration({seconds: $stale})
+		RETURN s.id AS id`, map[string]any{"stale": int64(staleAfter / time.Second)})
+	if err != nil {
+		return fmt.Errorf("cypher: find stale staged loads: %w", err)
+	}
+	for _, r := range recs {
+		id, _ := r.AsMap()["id"].(string)
+		if err := s.rollbackLoad(ctx, id); err != nil {
+			return fmt.Errorf("cypher: roll back stale load %s: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// rollbackLoad deletes everything a staged load created, recomputes the outcomes of the
+// products it reviewed and removes its StagedLoad marker. Each step runs in batches of its own.
+func (s *Store) rollbackLoad(ctx context.Context, loadID string) error {
+	p := map[string]any{"load": loadID}
+	recs, err := s.read(ctx, `
+		MATCH ()-[r:REVIEWED]->(p:Product)
+		WHERE r._load = $load AND (p._load IS NULL OR p._load <> $load)
+		RETURN collect(DISTINCT p.id) AS ids`, p)
+	if err != nil {
+		return fmt.Errorf("find reviewed products: %w", err)
+	}
+	var touched []string
+	if len(recs) > 0 {
+		touched = collectStrings(recs, "ids")
+	}
+	steps := []string{
+		`MATCH ()-[r:REVIEWED|HAS]->() WHERE r._load = $load
+		 CALL (r) { DELETE r } IN TRANSACTIONS OF 10000 ROWS`,
+		`MATCH (p:Product)-[:HAS_OUTCOME]->(o:Outcome) WHERE p._load = $load
+		 CALL (o) { DETACH DELETE o } IN TRANSACTIONS OF 5000 ROWS`,
+		`MATCH (n:Product|Reviewer|Ingredient) WHERE n._load = $load
+		 CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 1000 ROWS`,
+	}
+	for _, q := range steps {
+		if err := s.autocommit(ctx, q, p); err != nil {
+			return err
+		}
+	}
+	if err := s.refreshOutcomes(ctx, touched); err != nil {
+		return err
+	}
+	_, err = s.write(ctx, `MATCH (s:StagedLoad {id: $load}) DELETE s`, p)
+	return err
+}
+
+func heartbeat(ctx context.Context, tx neo4j.ManagedTransaction, loadID string) error {
+	_, err := run(ctx, tx, `MATCH (s:StagedLoad {id: $id}) SET s.heartbeat = datetime()`, map[string]any{"id": loadID})
+	return err
+}
+
+// collectStrings gathers the string lists a column of recs holds.
+func collectStrings(recs []*neo4j.Record, col string) []string {
+	var out []string
+	for _, r := range recs {
+		if list, ok := r.AsMap()[col].([]any); ok {
+			for _, v := range list {
+				if s, ok := v.(string); ok {
+					out = append(out, s)
+				}
+			}
+		}
+	}
+	return out
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func chunks[T any](rows []T, n int) [][]T {
+	var out [][]T
+	for len(rows) > 0 {
+		k := min(n, len(rows))
+		out = append(out, rows[:k])
+		rows = rows[k:]
+	}
+	return out
+}
+
+// stagedIngredientsCypher is upsertIngredientsCypher counting as created the label-only
+// ingredient nodes this load's products created.
+var stagedIngredientsCypher = strings.Replace(upsertIngredientsCypher,
+	"WHEN old IS NULL THEN 'created'", "WHEN old IS NULL OR (old._load = $load AND old.hash IS NULL) THEN 'created'", 1)
+
+// stagedProductsCypher creates the products that are new, marked with the load; the ids of
+// those stored with other content come back as deferred, for the final transaction.
+const stagedProductsCypher = `
+	UNWIND $rows AS row
+	OPTIONAL MATCH (old:Product {id: row.id})
+	WITH row, CASE WHEN old IS NULL THEN 'created' WHEN old.hash = row.hash THEN 'unchanged' ELSE 'updated' END AS status
+	CALL (row, status) {
+		WITH row WHERE status = 'created'
+		CREATE (p:Product {id: row.id})
+		SET p += row.props, p.hash = row.hash, p._load = $load
+		WITH p, row
+		CALL (p, row) {
+			UNWIND row.ingredients AS ing
+			MERGE (i:Ingredient {inci: ing.inci})
+			ON CREATE SET i.name = ing.name, i._load = $load
+			CREATE (p)-[c:CONTAINS]->(i)
+			SET c.position = ing.position, c.concentration = ing.concentration,
+			    c.may_contain = ing.may_contain, c.list = ing.list, c.label = ing.name
+		}
+		CALL (p, row) {
+			UNWIND row.claims AS name
+			MATCH (c:Concern {name: name})
+			CREATE (p)-[:CLAIMS]->(c)
+		}
+		CALL (p, row) {
+			UNWIND row.suits AS name
+			MATCH (t:SkinType {name: name})
+			CREATE (p)-[:SUITS]->(t)
+		}
+	}
+	WITH status, CASE WHEN status = 'updated' THEN row.id END AS deferred
+	RETURN status, count(*) AS n, collect(deferred) AS deferred`
+
+// stagedReviewsCypher creates the reviews that are new, marked with the load, and returns the
+// products they touched; the ids of reviews stored with other content come back as deferred.
+const stagedReviewsCypher = `
+	UNWIND $rows AS row
+	MATCH (p:Product {id: row.product_id})
+	OPTIONAL MATCH ()-[old:REVIEWED {id: row.id}]->()
+	WITH row, p, CASE WHEN old IS NULL THEN 'created' WHEN old.hash = row.hash THEN 'unchanged' ELSE 'updated' END AS status
+	CALL (row, p, status) {
+		WITH row, p WHERE status = 'created'
+		MERGE (u:Reviewer {id: row.reviewer})
+		ON CREATE SET u._load = $load
+		CREATE (u)-[r:REVIEWED {id: row.id}]->(p)
+		SET r += row.props, r.hash = row.hash, r._load = $load
+		WITH u, row
+		CALL (u, row) {
+			MATCH (t:SkinType {name: row.props.skin_type})
+			MERGE (u)-[h:HAS]->(t)
+			ON CREATE SET h._load = $load
+		}
+		CALL (u, row) {
+			MATCH (t:SkinTone {name: row.props.skin_tone})
+			MERGE (u)-[h:HAS]->(t)
+			ON CREATE SET h._load = $load
+		}
+		CALL (u, row) {
+			UNWIND row.props.concerns AS name
+			MATCH (c:Concern {name: name})
+			MERGE (u)-[h:HAS]->(c)
+			ON CREATE SET h._load = $load
+		}
+	}
+	WITH status, CASE WHEN status = 'created' THEN row.product_id END AS touched,
+	     CASE WHEN status = 'updated' THEN row.id END AS deferred
+	RETURN status, count(*) AS n, collect(DISTINCT touched) AS touched, collect(deferred) AS deferred`
