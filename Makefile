@@ -10,7 +10,7 @@ WEB      := api/web
 NPM      ?= npm
 CHROMIUM ?= $(or $(SKINGRAPH_CHROMIUM),/usr/bin/chromium)
 
-.PHONY: run test build prereqs vet neo4j eval clean web web-deps chromium bench
+.PHONY: run test build prereqs vet neo4j eval clean web web-deps chromium bench fuzz
 
 ## run: start a local Neo4j (data in var/neo4j), load the demo data on first run, serve on 127.0.0.1:8080
 run: prereqs build
@@ -23,6 +23,19 @@ test: prereqs web-deps chromium
 	$(GO) vet ./...
 	cd $(WEB) && $(NPM) run --silent check
 	SKINGRAPH_CHROMIUM=$(CHROMIUM) $(GO) test -count=1 -timeout 20m ./...
+	$(MAKE) --no-print-directory fuzz FUZZTIME=2s
+
+## fuzz: run every fuzz target for FUZZTIME each (make test: 2s; longer runs: make fuzz FUZZTIME=5m);
+## new failing inputs are saved under the package's testdata/fuzz and replayed by go test
+FUZZTIME ?= 30s
+FUZZ_PKGS := ./graph/inci ./api ./loader
+fuzz:
+	@for pkg in $(FUZZ_PKGS); do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+			echo "fuzz $$pkg $$f ($(FUZZTIME))"; \
+			$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+		done; \
+	done
 
 ## bench: regenerate docs/PERFORMANCE.md (ranker, Sephora projection and Cypher reference, load, HTTP); ~10-20 min, not part of test
 bench: prereqs
