@@ -179,3 +179,17 @@ func TestSheddingRefusesBeyondCapacityAndKeepsProbes(t *testing.T) {
 		t.Fatalf("after the load: status %d", after.Code)
 	}
 }
+
+// openCircuit is a Health whose circuit breaker is open.
+type openCircuit struct{ fakeHealth }
+
+func (openCircuit) BreakerState() string { return "open" }
+
+func TestReadyzReportsTheCircuitThroughInstrumentation(t *testing.T) {
+	h := New(Deps{Catalogue: fakeCatalogue{}, Health: openCircuit{fakeHealth{err: graph.ErrUnavailable}}, Log: zerolog.Nop()})
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+	if w.Code != http.StatusServiceUnavailable || !strings.Contains(w.Body.String(), "neo4j_circuit: open") {
+		t.Fatalf("readyz %d %s: want 503 naming the open circuit", w.Code, w.Body)
+	}
+}

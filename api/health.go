@@ -27,7 +27,7 @@ func (h *handlers) readyz(c *gin.Context) error {
 	defer cancel()
 	checks := gin.H{}
 	ready := true
-	if b, ok := h.d.Health.(breaker); ok {
+	if b, ok := h.d.Health.(breaker); ok && b.BreakerState() != "" {
 		checks["neo4j_circuit"] = b.BreakerState()
 	}
 	if err := h.d.Health.Ping(ctx); err != nil {

@@ -51,6 +51,14 @@ func (t timedHealth) Ping(ctx context.Context) error {
 	return err
 }
 
+// BreakerState passes the circuit breaker's state through ("" when the health has none).
+func (t timedHealth) BreakerState() string {
+	if b, ok := t.next.(breaker); ok {
+		return b.BreakerState()
+	}
+	return ""
+}
+
 func (t timedHealth) SchemaReady(ctx context.Context) (bool, error) {
 	start := time.Now()
 	ok, err := t.next.SchemaReady(ctx)

@@ -53,7 +53,7 @@ func (h *handlers) status(c *gin.Context) error {
 			"warmed": st.LastWarm.Requests, "warm_ms": st.LastWarm.Took.Milliseconds()},
 		"degraded": st.LastError != "",
 	}
-	if b, ok := h.d.Health.(breaker); ok {
+	if b, ok := h.d.Health.(breaker); ok && b.BreakerState() != "" {
 		out["neo4j_circuit"] = b.BreakerState()
 	}
 	if st.LastError != "" {

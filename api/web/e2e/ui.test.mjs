@@ -346,7 +346,7 @@ describe("every page at phone width", () => {
       if (name === "find") {
         await cards(page).first().waitFor();
         await cards(page).first().locator("details.evidence summary").first().click();
-      } else await page.locator("form").waitFor();
+      } else await page.locator("main form").first().waitFor();
       await noSideScroll(page);
       await shot(page, `${name}-phone`);
       if (name === "find") await shot(page, "find-results-phone", "article.rec");
