@@ -110,3 +110,19 @@ func FuzzReadCosmeticsAndCosIng(f *testing.F) {
 		checkRead(t, err)
 	})
 }
+
+func TestReadProductUploadFormats(t *testing.T) {
+	for _, tc := range []struct{ format, body string }{
+		{"json", `[{"id":"p1","name":"Gel","category":"cleanser","ingredients":"Aqua, Glycerin"}]`},
+		{"", `{"id":"p1","name":"Gel","category":"cleanser","ingredients":"Aqua, Glycerin"}` + "\n"},
+		{"csv", "id,name,category,ingredients\np1,Gel,cleanser,\"Aqua, Glycerin\"\n"},
+	} {
+		ps, err := ReadProductUpload(bytes.NewReader([]byte(tc.body)), "upload", tc.format, fuzzNorm)
+		if err != nil || len(ps) != 1 || ps[0].ID != "p1" || len(ps[0].Ingredients) != 2 || ps[0].Ingredients[0].INCI != "water" {
+			t.Errorf("format %q: %+v, %v", tc.format, ps, err)
+		}
+	}
+	if _, err := ReadProductUpload(bytes.NewReader(nil), "upload", "xml", fuzzNorm); !errors.Is(err, graph.ErrInvalid) {
+		t.Errorf("format xml: %v", err)
+	}
+}

@@ -11,16 +11,19 @@ import (
 	"github.com/skingraph/skingraph/graph/inci"
 )
 
-// ReadProductUpload reads products uploaded by a merchandiser: format "json" takes a JSON
-// array of product records or JSON Lines (rows are numbered from 1 either way), "" sniffs.
+// ReadProductUpload reads products uploaded by a merchandiser: format "csv" takes the
+// products CSV format, "json" a JSON array of product records or JSON Lines (rows are
+// numbered from 1 either way), "" sniffs JSON.
 // Each record is the products-file format of datasets/README.md, validated as ReadProducts
 // does: every bad row is named in a *graph.ValidationError.
 func ReadProductUpload(r io.Reader, file, format string, norm *inci.Normalizer) ([]graph.Product, error) {
 	switch format {
 	case "", "json", "jsonl":
+	case "csv":
+		return ReadProductsCSV(r, file, norm)
 	default:
 		return nil, fmt.Errorf("loader: %s: %w", file, &graph.FieldError{File: file, Field: "format",
-			Message: fmt.Sprintf("products are uploaded as JSON (an array or JSON Lines), not %s", format)})
+			Message: fmt.Sprintf("products are uploaded as CSV or JSON (an array or JSON Lines), not %s", format)})
 	}
 	br := bufio.NewReader(r)
 	if first, err := firstByte(br); err == nil && first == '[' {
