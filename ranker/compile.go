@@ -21,6 +21,8 @@ type plan struct {
 	req    Request
 
 	concerns    []graph.Attr
+	skinType    *graph.Attr // the profile's skin type, nil when not declared
+	priors      *priors     // the ranker's per-projection terms (set by Rank before explaining)
 	peers       []peerAttr
 	harmTargets []graph.Attr // the profile's skin type and concerns (AGGRAVATES targets that penalise)
 	// concernIng[i] is Σ efficacy·confidence over ingredient i's TREATS edges to the profile's
@@ -46,6 +48,7 @@ func compile(p *graph.Projection, vecs Vectors, params Params, req Request, excl
 	if a, ok := graph.AttrOf(graph.AttrSkinType, prof.SkinType); ok {
 		pl.peers = append(pl.peers, peerAttr{a, params.AttrWeight.SkinType})
 		pl.harmTargets = append(pl.harmTargets, a)
+		pl.skinType = &a
 	}
 	if a, ok := graph.AttrOf(graph.AttrSkinTone, prof.SkinTone); ok {
 		pl.peers = append(pl.peers, peerAttr{a, params.AttrWeight.SkinTone})

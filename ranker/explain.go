@@ -142,10 +142,18 @@ func (pl *plan) explain(x int32, full bool) []Why {
 		}
 	}
 
+	if pl.skinType != nil && pl.params.Weights.PeerAdverse != 0 && p.MeanBad != 0 {
+		add(pl.adverseWhy(x, *pl.skinType, productNode))
+	}
+
 	if len(pl.liked) > 0 && pl.vecs != nil && pl.params.Weights.Affinity != 0 {
 		for _, l := range pl.liked {
 			add(pl.affinityWhy(x, l, productNode))
 		}
+	}
+
+	if pl.params.Weights.CoReview != 0 {
+		pl.coReviewWhys(x, productNode, add)
 	}
 
 	if pl.params.Weights.Prior != 0 {
@@ -158,6 +166,9 @@ func (pl *plan) explain(x int32, full bool) []Why {
 			Cypher:   fmt.Sprintf("MATCH path = (x:Product {id: %s}) RETURN path", quote(prod.ID)),
 			Evidence: map[string]any{"rating": prod.Rating, "review_count": prod.ReviewCount, "shrunk_rating": shrunk, "popularity": pop},
 		})
+	}
+	if pl.params.Weights.Recent != 0 && pl.priors != nil {
+		add(pl.recentWhy(x, productNode))
 	}
 	return whys
 }

@@ -118,9 +118,9 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 // FormatWeights writes the parameters the evaluation moves, on one line.
 func FormatWeights(p ranker.Params) string {
 	w := p.Weights
-	return fmt.Sprintf("concern_fit=%g claim=%g peer_rating=%g peer_effects=%g peer_volume=%g safety=%g affinity=%g prior=%g popularity_share=%g smoothing=%g attr_weight.skin_type=%g attr_weight.skin_tone=%g attr_weight.concern=%g",
-		w.ConcernFit, w.Claim, w.PeerRating, w.PeerEffects, w.PeerVolume, w.Safety, w.Affinity, w.Prior,
-		p.PopularityShare, p.Smoothing, p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern)
+	return fmt.Sprintf("concern_fit=%g claim=%g peer_rating=%g peer_effects=%g peer_volume=%g safety=%g affinity=%g prior=%g co_review=%g recent=%g peer_adverse=%g popularity_share=%g smoothing=%g recent_half_life_days=%g adverse_smoothing=%g attr_weight.skin_type=%g attr_weight.skin_tone=%g attr_weight.concern=%g",
+		w.ConcernFit, w.Claim, w.PeerRating, w.PeerEffects, w.PeerVolume, w.Safety, w.Affinity, w.Prior, w.CoReview, w.Recent, w.PeerAdverse,
+		p.PopularityShare, p.Smoothing, p.RecentHalfLifeDays, p.AdverseSmoothing, p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern)
 }
 
 // GoDefaults writes the Go statements that make p the default of ranker.DefaultParams.
@@ -130,10 +130,13 @@ func GoDefaults(p ranker.Params) string {
 Weights: Weights{
 	ConcernFit: %g, Claim: %g, PeerRating: %g, PeerEffects: %g, PeerVolume: %g,
 	Safety: %g, Affinity: %g, Prior: %g,
+	CoReview: %g, Recent: %g, PeerAdverse: %g,
 },
 Smoothing: %g,
 PopularityShare: %g,
+RecentHalfLifeDays: %g,
+AdverseSmoothing: %g,
 p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern = %g, %g, %g
-`, w.ConcernFit, w.Claim, w.PeerRating, w.PeerEffects, w.PeerVolume, w.Safety, w.Affinity, w.Prior,
-		p.Smoothing, p.PopularityShare, p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern)
+`, w.ConcernFit, w.Claim, w.PeerRating, w.PeerEffects, w.PeerVolume, w.Safety, w.Affinity, w.Prior, w.CoReview, w.Recent, w.PeerAdverse,
+		p.Smoothing, p.PopularityShare, p.RecentHalfLifeDays, p.AdverseSmoothing, p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern)
 }

@@ -57,6 +57,9 @@ var Ablations = []Ablation{
 	{"safety", func(w *ranker.Weights) { w.Safety = 0 }},
 	{"affinity", func(w *ranker.Weights) { w.Affinity = 0 }},
 	{"prior", func(w *ranker.Weights) { w.Prior = 0 }},
+	{"co_review", func(w *ranker.Weights) { w.CoReview = 0 }},
+	{"recent", func(w *ranker.Weights) { w.Recent = 0 }},
+	{"peer_adverse", func(w *ranker.Weights) { w.PeerAdverse = 0 }},
 }
 
 // Queries builds the queries of a task.

@@ -55,6 +55,11 @@ var tunables = []tunable{
 	{"smoothing", func(p *ranker.Params) *float64 { return &p.Smoothing }, fixed(1, 3, 10, 30, 100)},
 	{"attr_weight.skin_type", func(p *ranker.Params) *float64 { return &p.AttrWeight.SkinType }, fixed(0, 0.5, 1, 2)},
 	{"attr_weight.skin_tone", func(p *ranker.Params) *float64 { return &p.AttrWeight.SkinTone }, fixed(0, 0.15, 0.3, 0.6, 1)},
+	{"weights.co_review", func(p *ranker.Params) *float64 { return &p.Weights.CoReview }, scaled},
+	{"weights.recent", func(p *ranker.Params) *float64 { return &p.Weights.Recent }, scaled},
+	{"recent_half_life_days", func(p *ranker.Params) *float64 { return &p.RecentHalfLifeDays }, fixed(0, 3, 7, 14, 30)},
+	{"weights.peer_adverse", func(p *ranker.Params) *float64 { return &p.Weights.PeerAdverse }, fixed(0, 0.05, 0.1, 0.2, 0.4, 0.8)},
+	{"adverse_smoothing", func(p *ranker.Params) *float64 { return &p.AdverseSmoothing }, fixed(5, 10, 20, 50, 100)},
 }
 
 // Tune searches the ranker parameters coordinate by coordinate (passes times over tunables,
