@@ -51,8 +51,8 @@ const ReferenceRankCypher = `
 //   $recent_half_life_days  h: a review h days older than the latest review of the graph
 //                      counts half in the recent volume (0: every review counts 1)
 //   $adverse_smoothing the pseudo-reviews the adverse-effect rates are shrunk with
-//   $positive_rating, $co_review_neighbours, $max_reviewer_fanout (integers): the co-review
-//                      lists' constants (graph.PositiveRating, CoReviewNeighbours, MaxReviewerFanout)
+//   $co_review_min_rating, $co_review_neighbours, $max_reviewer_fanout (integers): the co-review
+//                      lists' constants (graph.CoReviewMinRating, CoReviewNeighbours, MaxReviewerFanout)
 //   $profile           the person:
 //     .skin_type, .skin_tone              names, '' when not declared
 //     .concerns                           Concern names, in the profile's order
@@ -119,26 +119,26 @@ CALL (latest) {
 }
 
 // Co-review (step 7b): for each liked product l (in the profile's order, its slot), the
-// products y that people who rated l $positive_rating or more also rated so, counting only
-// reviewers with at most $max_reviewer_fanout such products (co = distinct co-reviewers), by
-// cosine  co / sqrt(n_l · n_y),  n = the distinct reviewers who rated the product so; l keeps
-// its $co_review_neighbours most similar (ties by id), each path adding
+// products y that people who rated l $co_review_min_rating (4) or more also rated so,
+// counting only reviewers of at most $max_reviewer_fanout such products (co = distinct
+// co-reviewers), by cosine  co / sqrt(n_l · n_y),  n = the distinct reviewers who rated the
+// product so; l keeps its $co_review_neighbours most similar (ties by id), each path adding
 //      weights.co_review · cosine
 CALL () {
   UNWIND range(0, size($profile.liked_products) - 1) AS slot
   MATCH (l:Product {id: $profile.liked_products[slot]})
   CALL (l) {
     MATCH (l)<-[r1:REVIEWED]-(u:Reviewer)-[r2:REVIEWED]->(y:Product)
-    WHERE r1.rating >= $positive_rating AND r2.rating >= $positive_rating AND y <> l
-      AND COUNT { MATCH (u)-[q:REVIEWED]->(z:Product) WHERE q.rating >= $positive_rating RETURN DISTINCT z } <= $max_reviewer_fanout
+    WHERE r1.rating >= $co_review_min_rating AND r2.rating >= $co_review_min_rating AND y <> l
+      AND COUNT { MATCH (u)-[q:REVIEWED]->(z:Product) WHERE q.rating >= $co_review_min_rating RETURN DISTINCT z } <= $max_reviewer_fanout
     RETURN y, count(DISTINCT u) AS co
   }
   CALL (l) {
-    MATCH (v:Reviewer)-[q:REVIEWED]->(l) WHERE q.rating >= $positive_rating
+    MATCH (v:Reviewer)-[q:REVIEWED]->(l) WHERE q.rating >= $co_review_min_rating
     RETURN count(DISTINCT v) AS n_l
   }
   CALL (y) {
-    MATCH (v:Reviewer)-[q:REVIEWED]->(y) WHERE q.rating >= $positive_rating
+    MATCH (v:Reviewer)-[q:REVIEWED]->(y) WHERE q.rating >= $co_review_min_rating
     RETURN count(DISTINCT v) AS n_y
   }
   WITH slot, y, toFloat(co) / sqrt(toFloat(n_l) * toFloat(n_y)) AS cosine
@@ -389,7 +389,7 @@ func referenceParams(params ranker.Params, req ranker.Request) map[string]any {
 		},
 		"recent_half_life_days": params.RecentHalfLifeDays,
 		"adverse_smoothing":     params.AdverseSmoothing,
-		"positive_rating":       int64(graph.PositiveRating),
+		"co_review_min_rating":  int64(graph.CoReviewMinRating),
 		"co_review_neighbours":  int64(graph.CoReviewNeighbours),
 		"max_reviewer_fanout":   int64(graph.MaxReviewerFanout),
 		"smoothing":             params.Smoothing,

@@ -48,7 +48,7 @@ func TestProjectionIndexesReviews(t *testing.T) {
 	}
 	reviewers := func(x int32) []string {
 		var out []string
-		for _, u := range p.PositiveReviewers(x) {
+		for _, u := range p.CoReviewers(x) {
 			out = append(out, p.ReviewerID(u))
 		}
 		return out
@@ -68,9 +68,10 @@ func TestProjectionIndexesReviews(t *testing.T) {
 	tests := []struct {
 		product    string
 		ages       []int32
-		positives  []string
+		reviewers  []string
 		neighbours []neighbour
 	}{
+		// ratings of 4 or more count (CoReviewMinRating); u2's two reviews of b count once
 		{"a", []int32{0, 7200, 172800}, []string{"u1", "u2", "u3"}, []neighbour{{"b", 2, 0.8165}, {"c", 1, 0.5774}}},
 		{"b", []int32{0, 3600, 10800, 14400}, []string{"u1", "u2"}, []neighbour{{"a", 2, 0.8165}}},
 		{"c", []int32{0, 1}, []string{"u3"}, []neighbour{{"a", 1, 0.5774}}},
@@ -82,8 +83,8 @@ func TestProjectionIndexesReviews(t *testing.T) {
 			if diff := cmp.Diff(tt.ages, p.ReviewAges(x)); diff != "" {
 				t.Errorf("ages (-want +got):\n%s", diff)
 			}
-			if diff := cmp.Diff(tt.positives, reviewers(x)); diff != "" {
-				t.Errorf("positive reviewers (-want +got):\n%s", diff)
+			if diff := cmp.Diff(tt.reviewers, reviewers(x)); diff != "" {
+				t.Errorf("reviewers (-want +got):\n%s", diff)
 			}
 			if diff := cmp.Diff(tt.neighbours, neighbours(x)); diff != "" {
 				t.Errorf("co-review neighbours (-want +got):\n%s", diff)
@@ -94,7 +95,7 @@ func TestProjectionIndexesReviews(t *testing.T) {
 		t.Errorf("first co-reviewer of a and b = %v, %v; want u1", u, ok)
 	}
 	if _, ok := p.FirstCoReviewer(idx("b"), idx("c")); ok {
-		t.Error("b and c have a first co-reviewer; they share none")
+		t.Error("b and c have a first co-reviewer; they share none (u1 rated c 2)")
 	}
 }
 

@@ -11,7 +11,7 @@ import (
 const KindCoReview = "co_review"
 
 // addCoReview adds the co-review paths: for each liked product l and each product x in l's
-// co-review list, Weights.CoReview · cosine(l, x) over their positive reviewers.
+// co-review list, Weights.CoReview · cosine(l, x) over their reviewers.
 func (pl *plan) addCoReview(out []float64) {
 	if pl.params.Weights.CoReview == 0 {
 		return
@@ -49,11 +49,11 @@ func (pl *plan) coReviewWhys(x int32, productNode NodeRef, add func(Why)) {
 		}
 		reviewer := p.ReviewerID(u)
 		sim := p.CoReviewSimilarity(l, x, nb.Co)
-		nl, nx := len(p.PositiveReviewers(l)), len(p.PositiveReviewers(x))
+		nl, nx := len(p.CoReviewers(l)), len(p.CoReviewers(x))
 		add(Why{
 			Kind: KindCoReview, Contribution: pl.coReviewTerm(l, nb),
-			Text: fmt.Sprintf("%d of the %s who rated %s (which you liked) 4 or 5 also rated it 4 or 5, as %d people did in all (co-review cosine %.2f)",
-				nb.Co, plural(nl, "reviewer"), lp.Name, nx, sim),
+			Text: fmt.Sprintf("%d of the %s who rated %s (which you liked) %d or more also rated it so, as %d people did in all (co-review cosine %.2f)",
+				nb.Co, plural(nl, "reviewer"), lp.Name, graph.CoReviewMinRating, nx, sim),
 			Path: Path{
 				Nodes: []NodeRef{{Label: "Product", Key: "id", Value: lp.ID, Name: lp.Name}, {Label: "Reviewer", Key: "id", Value: reviewer},
 					productNode},
@@ -64,7 +64,7 @@ WHERE r1.rating >= %d AND r2.rating >= %d
   AND COUNT { MATCH (u)-[q:REVIEWED]->(y:Product) WHERE q.rating >= %d RETURN DISTINCT y } <= %d
 WITH path, u.id AS reviewer ORDER BY reviewer, r1.id, r2.id
 RETURN collect(path)[0] AS path, count(DISTINCT reviewer) AS co_reviewers`,
-				quote(lp.ID), quote(prod(p, x).ID), graph.PositiveRating, graph.PositiveRating, graph.PositiveRating, graph.MaxReviewerFanout),
+				quote(lp.ID), quote(prod(p, x).ID), graph.CoReviewMinRating, graph.CoReviewMinRating, graph.CoReviewMinRating, graph.MaxReviewerFanout),
 			Evidence: map[string]any{"liked_product": lp.ID, "co_reviewers": nb.Co, "liked_reviewers": nl, "reviewers": nx,
 				"cosine": sim, "first_co_reviewer": reviewer},
 		})
@@ -138,10 +138,9 @@ func (pl *plan) adverseTerm(a adverse) float64 {
 	return -pl.params.Weights.PeerAdverse * math.Log(a.peer/pl.proj.MeanBad)
 }
 
-// adverseWhy explains x's adverse-effect term for skin type st.
-func (pl *plan) adverseWhy(x int32, st graph.Attr, productNode NodeRef) Why {
+// adverseWhy explains x's adverse-effect term for skin type st, a = adverseRates(x, st).
+func (pl *plan) adverseWhy(x int32, st graph.Attr, a adverse, productNode NodeRef) Why {
 	p := pl.proj
-	a := pl.adverseRates(x, st)
 	name := st.Name()
 	w := Why{
 		Kind: KindSafety, Contribution: pl.adverseTerm(a),

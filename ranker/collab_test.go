@@ -12,7 +12,7 @@ import (
 )
 
 // reviewedFixture is fixture plus reviews: p01 and p03 share their fans (u1, u2), p05 and p03
-// share one (u3); p04 was reviewed recently and often, p02 long ago; p06 has dry-skin outcomes
+// share one (u3), u2 also rated p02 2 (not a co-review); p04 was reviewed recently and often, p02 long ago; p06 has dry-skin outcomes
 // with many breakouts, p07 the same volume without any.
 func reviewedFixture(t testing.TB) *graph.Projection {
 	t.Helper()
@@ -62,14 +62,14 @@ func TestNewFamilies(t *testing.T) {
 			name:    "co-review ranks the liked product's co-reviewed products by cosine",
 			params:  only(func(p *Params) { p.Weights.CoReview = 1 }),
 			profile: Profile{LikedProducts: []string{"p01"}},
-			want:    []string{"p03"}, kind: KindCoReview,
-			text: "2 of the 2 reviewers who rated Product p01 (which you liked) 4 or 5 also rated it 4 or 5, as 3 people did in all (co-review cosine 0.82)",
+			want:    []string{"p03"}, kind: KindCoReview, // u2 rated p02 2: not a co-review
+			text: "2 of the 2 reviewers who rated Product p01 (which you liked) 4 or more also rated it so, as 3 people did in all (co-review cosine 0.82)",
 		},
 		{
 			name:    "co-review sums over liked products",
 			params:  only(func(p *Params) { p.Weights.CoReview = 1 }),
 			profile: Profile{LikedProducts: []string{"p05", "p01"}},
-			want:    []string{"p03"}, kind: KindCoReview,
+			want:    []string{"p03"}, kind: KindCoReview, // u2 rated p02 2: not a co-review
 			text: "co-review cosine",
 		},
 		{

@@ -28,9 +28,10 @@
 //	affinity     for each liked product l:  Weights.Affinity · cosine(embedding(x), embedding(l)) / |liked|
 //	co-review    for each liked product l with x among l's graph.CoReviewNeighbours most similar
 //	             co-reviewed products:  Weights.CoReview · co(l, x) / sqrt(n_l · n_x)
-//	             where n is the number of distinct reviewers who rated a product 4 or more
-//	             (graph.PositiveRating) and co(l, x) the number who rated both so (reviewers with
-//	             more than graph.MaxReviewerFanout such products left out): item-item cosine
+//	             where n is the number of distinct reviewers who rated a product
+//	             graph.CoReviewMinRating (4) or more and co(l, x) the number who rated both so
+//	             (reviewers of more than graph.MaxReviewerFanout such products left out):
+//	             item-item cosine over positive reviews
 //	prior        Weights.Prior · ((r̂ − μ)/4 + Params.PopularityShare · log1p(n)/log1p(max n))
 //	               + Weights.Recent · log1p(v)/log1p(max v),
 //	             r̂ the product's rating shrunk towards μ with Params.Smoothing pseudo-reviews, n

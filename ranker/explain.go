@@ -143,7 +143,9 @@ func (pl *plan) explain(x int32, full bool) []Why {
 	}
 
 	if pl.skinType != nil && pl.params.Weights.PeerAdverse != 0 && p.MeanBad != 0 {
-		add(pl.adverseWhy(x, *pl.skinType, productNode))
+		if a := pl.adverseRates(x, *pl.skinType); pl.adverseTerm(a) != 0 {
+			add(pl.adverseWhy(x, *pl.skinType, a, productNode))
+		}
 	}
 
 	if len(pl.liked) > 0 && pl.vecs != nil && pl.params.Weights.Affinity != 0 {
@@ -167,7 +169,7 @@ func (pl *plan) explain(x int32, full bool) []Why {
 			Evidence: map[string]any{"rating": prod.Rating, "review_count": prod.ReviewCount, "shrunk_rating": shrunk, "popularity": pop},
 		})
 	}
-	if pl.params.Weights.Recent != 0 && pl.priors != nil {
+	if pl.params.Weights.Recent != 0 && pl.priors != nil && len(p.ReviewAges(x)) > 0 {
 		add(pl.recentWhy(x, productNode))
 	}
 	return whys
