@@ -188,6 +188,8 @@ func evalCommand(ctx context.Context, store *cypher.Store, o *evalOptions, args 
 			tuning.ValidationQueries[eval.TaskProfile], tuning.ValidationQueries[eval.TaskHistory], tuning.ValidationFromDate,
 			tuning.Evaluations, tuning.HarmCaps[eval.TaskProfile], tuning.HarmCaps[eval.TaskHistory], eval.ShortfallPenalty,
 			bp.NDCG, bh.NDCG, bp.Recall, bh.Recall, tuning.Start, tuning.Best)
+		fmt.Fprintf(stdout, "On validation the relevant products themselves have harm@10 %.4f / %.4f (profile / history).\n",
+			tuning.RelevantHarm[eval.TaskProfile], tuning.RelevantHarm[eval.TaskHistory])
 		for _, s := range tuning.Steps {
 			fmt.Fprintf(stdout, "  %s %g -> %g (%.4f)\n", s.Param, s.From, s.To, s.Objective)
 		}

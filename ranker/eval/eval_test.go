@@ -350,6 +350,10 @@ func TestTune(t *testing.T) {
 			t.Errorf("%s best baseline = %+v, want NDCG %v and recall %v (non-zero)", task, got, want.NDCG, want.Recall)
 		}
 	}
+	// p1 and p3 are harmful for nobody among the validation reviews: relevant harm 0.
+	if diff := cmp.Diff(map[string]float64{TaskProfile: 0, TaskHistory: 0}, res.RelevantHarm); diff != "" {
+		t.Errorf("relevant harm (-want +got):\n%s", diff)
+	}
 	if res.ValidationQueries[TaskProfile] != 3 || res.ValidationQueries[TaskHistory] != 1 {
 		t.Errorf("validation queries = %v, want profile 3, history 1", res.ValidationQueries)
 	}

@@ -62,7 +62,7 @@ func (r Report) JSON() map[string]any {
 	if r.Tuning != nil {
 		details["tuning"] = map[string]any{
 			"start_objective": r.Tuning.Start, "best_objective": r.Tuning.Best, "evaluations": r.Tuning.Evaluations,
-			"validation_queries": r.Tuning.ValidationQueries, "harm_caps": r.Tuning.HarmCaps, "best_baseline": bestBaselines(r.Tuning.BestBaseline), "validation_from": r.Tuning.ValidationFromDate,
+			"validation_queries": r.Tuning.ValidationQueries, "harm_caps": r.Tuning.HarmCaps, "best_baseline": bestBaselines(r.Tuning.BestBaseline), "relevant_harm@10": r.Tuning.RelevantHarm, "validation_from": r.Tuning.ValidationFromDate,
 			"params": r.Tuning.Params,
 		}
 	}

@@ -24,7 +24,10 @@ type TuneResult struct {
 	HarmCaps          map[string]float64 // by task: half the popularity baseline's harm@10 on validation
 	// BestBaseline holds, by task, the best NDCG@10 and Recall@10 of any baseline on the
 	// validation queries: the bars the objective asks the engine to clear.
-	BestBaseline       map[string]Metrics
+	BestBaseline map[string]Metrics
+	// RelevantHarm is, by task, the harm@10 of the validation queries' relevant products
+	// themselves: whether a perfect ranking could stay under the cap.
+	RelevantHarm       map[string]float64
 	ValidationFromDate string // the first day of the validation period
 }
 
@@ -93,7 +96,7 @@ func Tune(ctx context.Context, in Input, base ranker.Params, passes int) (TuneRe
 		best Metrics
 	}
 	var queries []taskQueries
-	res := TuneResult{ValidationQueries: map[string]int{}, HarmCaps: map[string]float64{}, BestBaseline: map[string]Metrics{}}
+	res := TuneResult{ValidationQueries: map[string]int{}, HarmCaps: map[string]float64{}, BestBaseline: map[string]Metrics{}, RelevantHarm: map[string]float64{}}
 	data := NewData(in.Proj, in.Train)
 	harm := NewHarmIndex(in.Test)
 	for _, task := range []string{TaskProfile, TaskHistory} {
@@ -119,6 +122,11 @@ func Tune(ctx context.Context, in Input, base ranker.Params, passes int) (TuneRe
 			best.NDCG, best.Recall = max(best.NDCG, r.Overall.NDCG), max(best.Recall, r.Overall.Recall)
 		}
 		res.BestBaseline[task] = best
+		rel, err := Evaluate(ctx, relevantOnly{}, qs, harm, data.Catalogue())
+		if err != nil {
+			return TuneResult{}, fmt.Errorf("eval: tune: %w", err)
+		}
+		res.RelevantHarm[task] = rel.Overall.Harm
 		queries = append(queries, taskQueries{qs, pop.Overall.Harm / 2, best})
 	}
 	if len(queries) == 0 {
