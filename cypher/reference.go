@@ -51,6 +51,8 @@ const ReferenceRankCypher = `
 //   $recent_half_life_days  h: a review h days older than the latest review of the graph
 //                      counts half in the recent volume (0: every review counts 1)
 //   $adverse_smoothing the pseudo-reviews the adverse-effect rates are shrunk with
+//   $liked_population_scale  how much the peer and prior families count when the profile
+//                      lists a known liked product (1 otherwise)
 //   $co_review_min_rating, $co_review_neighbours, $max_reviewer_fanout (integers): the co-review
 //                      lists' constants (graph.CoReviewMinRating, CoReviewNeighbours, MaxReviewerFanout)
 //   $profile           the person:
@@ -165,9 +167,13 @@ CALL () {
 //    peers:    the attributes peer outcomes are looked up by, in this order: the skin type, the
 //              skin tone, then the concerns; each with the weight of its kind.
 // ---------------------------------------------------------------------------------------------
+//    population: $liked_population_scale when the profile lists a liked product the graph
+//              knows, else 1; it scales the peer (step 6) and prior (step 8) families.
 WITH mu, gamma, beta, max_reviews, ruled_out, latest, max_recent, co_terms,
-     reduce(seen = [], c IN $profile.concerns | CASE WHEN c IN seen THEN seen ELSE seen + c END) AS concerns
-WITH mu, gamma, beta, max_reviews, ruled_out, latest, max_recent, co_terms, concerns,
+     reduce(seen = [], c IN $profile.concerns | CASE WHEN c IN seen THEN seen ELSE seen + c END) AS concerns,
+     CASE WHEN size([id IN $profile.liked_products WHERE EXISTS { MATCH (:Product {id: id}) }]) > 0
+          THEN $liked_population_scale ELSE 1.0 END AS population
+WITH mu, gamma, beta, max_reviews, ruled_out, latest, max_recent, co_terms, concerns, population,
      [a IN [{kind: 'skin_type', name: $profile.skin_type, weight: $attr_weight.skin_type},
             {kind: 'skin_tone', name: $profile.skin_tone, weight: $attr_weight.skin_tone}] WHERE a.name <> '']
      + [c IN concerns | {kind: 'concern', name: c, weight: $attr_weight.concern}] AS peers
@@ -290,13 +296,14 @@ CALL (x, beta) {
   RETURN CASE WHEN $weights.peer_adverse = 0 OR beta = 0 OR $profile.skin_type = '' THEN 0.0
               ELSE -$weights.peer_adverse * log(peer_rate / beta) END AS adverse
 }
-WITH x, concern_fit, claim, peer, ingredient_safety + adverse AS safety, mu, max_reviews, latest, max_recent, co_terms
+WITH x, concern_fit, claim, population * peer AS peer, ingredient_safety + adverse AS safety, mu, max_reviews, latest,
+     max_recent, co_terms, population
 
 // ---------------------------------------------------------------------------------------------
 // 7b. Co-review: the terms of x computed once above (co_terms), in the order of the liked
 //     products.
 // ---------------------------------------------------------------------------------------------
-WITH x, concern_fit, claim, peer, safety, mu, max_reviews, latest, max_recent,
+WITH x, concern_fit, claim, peer, safety, mu, max_reviews, latest, max_recent, population,
      reduce(s = 0.0, t IN [t IN co_terms WHERE t.id = x.id] | s + t.term) AS co_review
 
 // Recent volume of x (see the top): its reviews, ages ascending.
@@ -317,21 +324,21 @@ CALL (x, latest) {
 //                                                               (0 when max_reviews = 0)
 //      recent     = ln(1 + recent_volume) / ln(1 + max_recent)  recent volume in [0, 1]
 //                                                               (0 when max_recent = 0)
-//      prior      = weights.prior · ((shrunk - mu) / 4 + popularity_share · popularity)
-//                   + weights.recent · recent
+//      prior      = population · (weights.prior · ((shrunk - mu) / 4 + popularity_share · popularity)
+//                                  + weights.recent · recent)
 // ---------------------------------------------------------------------------------------------
-WITH x, concern_fit, claim, peer, safety, co_review, mu, max_reviews, max_recent, recent_volume,
+WITH x, concern_fit, claim, peer, safety, co_review, mu, max_reviews, max_recent, recent_volume, population,
      toFloat(coalesce(x.review_count, 0)) AS n, toFloat(coalesce(x.rating, 0.0)) AS rating
-WITH x, concern_fit, claim, peer, safety, co_review, mu, max_reviews, max_recent, recent_volume, n,
+WITH x, concern_fit, claim, peer, safety, co_review, mu, max_reviews, max_recent, recent_volume, population, n,
      CASE WHEN n = 0 THEN mu ELSE rating END AS r
-WITH x, concern_fit, claim, peer, safety, co_review, mu, max_recent, recent_volume,
+WITH x, concern_fit, claim, peer, safety, co_review, mu, max_recent, recent_volume, population,
      CASE WHEN n + $smoothing > 0 THEN (n * r + $smoothing * mu) / (n + $smoothing) ELSE mu END AS shrunk,
      CASE WHEN max_reviews > 0 THEN log(1.0 + n) / log(1.0 + toFloat(max_reviews)) ELSE 0.0 END AS popularity
 WITH x, concern_fit, claim, peer, safety, co_review,
-     CASE WHEN $weights.prior = 0 THEN 0.0
-          ELSE $weights.prior * ((shrunk - mu) / 4 + $popularity_share * popularity) END
-     + CASE WHEN $weights.recent = 0 OR max_recent = 0 THEN 0.0
-            ELSE $weights.recent * log(1.0 + recent_volume) / log(1.0 + max_recent) END AS prior
+     population * (CASE WHEN $weights.prior = 0 THEN 0.0
+                        ELSE $weights.prior * ((shrunk - mu) / 4 + $popularity_share * popularity) END
+                   + CASE WHEN $weights.recent = 0 OR max_recent = 0 THEN 0.0
+                          ELSE $weights.recent * log(1.0 + recent_volume) / log(1.0 + max_recent) END) AS prior
 
 // ---------------------------------------------------------------------------------------------
 // 9. The score is the sum of the families. Best first; equal scores by product id ascending.
@@ -387,12 +394,13 @@ func referenceParams(params ranker.Params, req ranker.Request) map[string]any {
 			"peer_effects": w.PeerEffects, "peer_volume": w.PeerVolume, "safety": w.Safety, "prior": w.Prior,
 			"peer_adverse": w.PeerAdverse, "co_review": w.CoReview, "recent": w.Recent,
 		},
-		"recent_half_life_days": params.RecentHalfLifeDays,
-		"adverse_smoothing":     params.AdverseSmoothing,
-		"co_review_min_rating":  int64(graph.CoReviewMinRating),
-		"co_review_neighbours":  int64(graph.CoReviewNeighbours),
-		"max_reviewer_fanout":   int64(graph.MaxReviewerFanout),
-		"smoothing":             params.Smoothing,
+		"recent_half_life_days":  params.RecentHalfLifeDays,
+		"adverse_smoothing":      params.AdverseSmoothing,
+		"liked_population_scale": params.LikedPopulationScale,
+		"co_review_min_rating":   int64(graph.CoReviewMinRating),
+		"co_review_neighbours":   int64(graph.CoReviewNeighbours),
+		"max_reviewer_fanout":    int64(graph.MaxReviewerFanout),
+		"smoothing":              params.Smoothing,
 		"attr_weight": map[string]any{
 			"skin_type": params.AttrWeight.SkinType, "skin_tone": params.AttrWeight.SkinTone, "concern": params.AttrWeight.Concern,
 		},

@@ -62,6 +62,7 @@ func TestReferenceRankMatchesRanker(t *testing.T) {
 	nonDefault.PopularityShare = 0.2
 	nonDefault.RecentHalfLifeDays = 3.5
 	nonDefault.AdverseSmoothing = 7
+	nonDefault.LikedPopulationScale = 0.4
 
 	noDecay := ranker.DefaultParams()
 	noDecay.RecentHalfLifeDays = 0 // every review counts 1 in the recent volume

@@ -186,7 +186,7 @@ func (pl *plan) recentWhy(x int32, productNode NodeRef) Why {
 			plural(n, "time"), h, latest.Format("2006-01-02"), v, maxV)
 	}
 	return Why{
-		Kind: KindPrior, Contribution: pl.recentTerm(v, maxV), Text: text,
+		Kind: KindPrior, Contribution: pl.population * pl.recentTerm(v, maxV), Text: text,
 		Path: Path{Nodes: []NodeRef{productNode}},
 		Cypher: fmt.Sprintf(`MATCH path = (x:Product {id: %s})
 CALL () { MATCH (:Reviewer)-[r:REVIEWED]->(:Product) RETURN max(r.at) AS latest }

@@ -181,3 +181,62 @@ func TestParamsValidateAdverseSmoothing(t *testing.T) {
 		t.Errorf("err = %v, want recent_half_life_days named", err)
 	}
 }
+
+func TestLikedPopulationScale(t *testing.T) {
+	p := reviewedFixture(t)
+	familySums := func(scale float64, liked []string) map[string]float64 {
+		t.Helper()
+		params := DefaultParams()
+		params.Weights.PeerRating, params.LikedPopulationScale = 1, scale
+		r, err := New(params)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := r.Rank(context.Background(), p, nil, Request{Profile: Profile{SkinType: "oily", LikedProducts: liked}, Limit: 10, Explain: ExplainFull})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sums := map[string]float64{}
+		for _, it := range res.Items {
+			if it.Product.ID != "p04" {
+				continue
+			}
+			for _, w := range it.Why {
+				sums[w.Kind] += w.Contribution
+			}
+		}
+		return sums
+	}
+	full := familySums(1, []string{"p05"})
+	if full[KindPeer] == 0 || full[KindPrior] == 0 {
+		t.Fatalf("p04 has no peer or prior contribution to scale: %v", full)
+	}
+	tests := []struct {
+		name  string
+		scale float64
+		liked []string
+		want  float64 // the factor on the peer and prior families
+	}{
+		{"liked products scale the population families", 0.25, []string{"p05"}, 0.25},
+		{"scale 0 switches them off", 0, []string{"p05"}, 0},
+		{"without liked products nothing changes", 0.25, nil, 1},
+		{"unknown liked products count as none", 0.25, []string{"nope"}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			base := full
+			if len(tt.liked) == 0 || tt.liked[0] == "nope" {
+				base = familySums(1, nil)
+			}
+			got := familySums(tt.scale, tt.liked)
+			for _, kind := range []string{KindPeer, KindPrior} {
+				if want := tt.want * base[kind]; math.Abs(got[kind]-want) > 1e-12 {
+					t.Errorf("%s = %v, want %v (%v × %v)", kind, got[kind], want, tt.want, base[kind])
+				}
+			}
+			if math.Abs(got[KindSafety]-base[KindSafety]) > 1e-12 {
+				t.Errorf("safety = %v, want %v unscaled", got[KindSafety], base[KindSafety])
+			}
+		})
+	}
+}

@@ -39,6 +39,9 @@
 //	             the graph: Σ over its REVIEWED edges of 2^(−age/h), age in days before the
 //	             latest review of the graph, h = Params.RecentHalfLifeDays (h = 0: v = count)
 //
+// When the profile lists a liked product the projection knows, the peer and prior families are
+// multiplied by Params.LikedPopulationScale (1 by default: tuning kept it there).
+//
 // with position(k) = 1/sqrt(k) for the k-th ingredient of the label and confidence =
 // Params.Evidence[level]. A product containing an avoided ingredient, or an ingredient that
 // aggravates a declared sensitivity, is excluded (never scored) and the exclusion reported.

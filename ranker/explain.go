@@ -161,7 +161,7 @@ func (pl *plan) explain(x int32, full bool) []Why {
 	if pl.params.Weights.Prior != 0 {
 		shrunk, pop := pl.priorParts(x)
 		add(Why{
-			Kind: KindPrior, Contribution: pl.prior(x),
+			Kind: KindPrior, Contribution: pl.population * pl.prior(x),
 			Text: fmt.Sprintf("Rated %.1f from %s overall (%.2f after shrinking towards the catalogue mean %.2f)",
 				prod.Rating, plural(prod.ReviewCount, "review"), shrunk, p.MeanRating),
 			Path:     Path{Nodes: []NodeRef{productNode}},

@@ -51,6 +51,10 @@ type Params struct {
 	// shrunk with: the product's rate over every skin type towards the catalogue's, then the
 	// rate among the profile's skin type towards the product's.
 	AdverseSmoothing float64 `json:"adverse_smoothing"`
+	// LikedPopulationScale scales the population families (peer outcomes and the prior) when
+	// the profile lists liked products the graph knows: with personal evidence (co-review,
+	// affinity), what people in general think counts this much; 1 changes nothing.
+	LikedPopulationScale float64 `json:"liked_population_scale"`
 }
 
 // DefaultParams returns the documented defaults.
@@ -68,11 +72,12 @@ func DefaultParams() Params {
 			Safety: 0.5, Affinity: 0, Prior: 0.6,
 			CoReview: 1, Recent: 0.3, PeerAdverse: 0.05,
 		},
-		Smoothing:          3,
-		Evidence:           map[string]float64{"clinical": 1.0, "in-vitro": 0.6, "expert-consensus": 0.5},
-		PopularityShare:    0,
-		RecentHalfLifeDays: 3,
-		AdverseSmoothing:   50,
+		Smoothing:            3,
+		Evidence:             map[string]float64{"clinical": 1.0, "in-vitro": 0.6, "expert-consensus": 0.5},
+		PopularityShare:      0,
+		RecentHalfLifeDays:   3,
+		AdverseSmoothing:     50,
+		LikedPopulationScale: 1,
 	}
 	p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern = 0.5, 0, 0.6
 	return p
@@ -102,6 +107,7 @@ func (p Params) Validate() error {
 	check("popularity_share", p.PopularityShare, 0, 1)
 	check("recent_half_life_days", p.RecentHalfLifeDays, 0, 36500)
 	check("adverse_smoothing", p.AdverseSmoothing, 0, 1e6)
+	check("liked_population_scale", p.LikedPopulationScale, 0, 1)
 	if w.PeerAdverse != 0 && p.AdverseSmoothing == 0 {
 		errs = append(errs, fmt.Errorf("adverse_smoothing = 0 with weights.peer_adverse = %g: the adverse rate needs pseudo-reviews (a rate of 0 has no logarithm)", w.PeerAdverse))
 	}

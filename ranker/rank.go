@@ -60,6 +60,12 @@ func (r *Ranker) Rank(ctx context.Context, proj *graph.Projection, vecs Vectors,
 	pri := r.priorsFor(pl)
 	pl.priors = pri
 	prior := pri.values
+	if pl.population != 1 {
+		prior = make([]float64, len(pri.values))
+		for x, v := range pri.values {
+			prior[x] = pl.population * v
+		}
+	}
 	var adverse []float64
 	if pl.skinType != nil && pri.adverse != nil {
 		adverse = pri.adverse[pl.skinType.ID]

@@ -120,9 +120,9 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 // FormatWeights writes the parameters the evaluation moves, on one line.
 func FormatWeights(p ranker.Params) string {
 	w := p.Weights
-	return fmt.Sprintf("concern_fit=%g claim=%g peer_rating=%g peer_effects=%g peer_volume=%g safety=%g affinity=%g prior=%g co_review=%g recent=%g peer_adverse=%g popularity_share=%g smoothing=%g recent_half_life_days=%g adverse_smoothing=%g attr_weight.skin_type=%g attr_weight.skin_tone=%g attr_weight.concern=%g",
+	return fmt.Sprintf("concern_fit=%g claim=%g peer_rating=%g peer_effects=%g peer_volume=%g safety=%g affinity=%g prior=%g co_review=%g recent=%g peer_adverse=%g popularity_share=%g smoothing=%g recent_half_life_days=%g adverse_smoothing=%g liked_population_scale=%g attr_weight.skin_type=%g attr_weight.skin_tone=%g attr_weight.concern=%g",
 		w.ConcernFit, w.Claim, w.PeerRating, w.PeerEffects, w.PeerVolume, w.Safety, w.Affinity, w.Prior, w.CoReview, w.Recent, w.PeerAdverse,
-		p.PopularityShare, p.Smoothing, p.RecentHalfLifeDays, p.AdverseSmoothing, p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern)
+		p.PopularityShare, p.Smoothing, p.RecentHalfLifeDays, p.AdverseSmoothing, p.LikedPopulationScale, p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern)
 }
 
 // GoDefaults writes the Go statements that make p the default of ranker.DefaultParams.
@@ -138,9 +138,10 @@ Smoothing: %g,
 PopularityShare: %g,
 RecentHalfLifeDays: %g,
 AdverseSmoothing: %g,
+LikedPopulationScale: %g,
 p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern = %g, %g, %g
 `, w.ConcernFit, w.Claim, w.PeerRating, w.PeerEffects, w.PeerVolume, w.Safety, w.Affinity, w.Prior, w.CoReview, w.Recent, w.PeerAdverse,
-		p.Smoothing, p.PopularityShare, p.RecentHalfLifeDays, p.AdverseSmoothing, p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern)
+		p.Smoothing, p.PopularityShare, p.RecentHalfLifeDays, p.AdverseSmoothing, p.LikedPopulationScale, p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern)
 }
 
 // bestBaselines writes the tuning's baseline bars under the JSON metric names.

@@ -72,6 +72,7 @@ var tunables = []tunable{
 	{"recent_half_life_days", func(p *ranker.Params) *float64 { return &p.RecentHalfLifeDays }, fixed(0, 3, 7, 14, 30)},
 	{"weights.peer_adverse", func(p *ranker.Params) *float64 { return &p.Weights.PeerAdverse }, fixed(0, 0.05, 0.1, 0.2, 0.4, 0.8)},
 	{"adverse_smoothing", func(p *ranker.Params) *float64 { return &p.AdverseSmoothing }, fixed(5, 10, 20, 50, 100)},
+	{"liked_population_scale", func(p *ranker.Params) *float64 { return &p.LikedPopulationScale }, fixed(0, 0.1, 0.25, 0.5, 1)},
 }
 
 // Tune searches the ranker parameters coordinate by coordinate (passes times over tunables,
