@@ -56,7 +56,9 @@ func TestProjectionMatchesGraph(t *testing.T) {
 // nodes (by label and key) and relationships (by type) of that reason's path.
 func TestEveryWhyCypherReturnsItsPath(t *testing.T) {
 	store, proj := loadDemo(t)
-	r, err := ranker.New(ranker.DefaultParams())
+	params := ranker.DefaultParams()
+	params.Weights.Affinity = 0.5 // off by default; its reasons must be faithful all the same
+	r, err := ranker.New(params)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +85,7 @@ func TestEveryWhyCypherReturnsItsPath(t *testing.T) {
 			}
 		}
 	}
-	for _, kind := range []string{ranker.KindConcernFit, ranker.KindPeer, ranker.KindPrior, ranker.KindAffinity} {
+	for _, kind := range []string{ranker.KindConcernFit, ranker.KindPeer, ranker.KindSafety, ranker.KindPrior, ranker.KindAffinity, ranker.KindCoReview} {
 		if checked[kind] == 0 {
 			t.Errorf("no %s reason was checked (%v)", kind, checked)
 		}

@@ -3,6 +3,7 @@ package cypher
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
@@ -55,6 +56,13 @@ var projectionQueries = []struct {
 		func(b *graph.ProjectionBuilder, r *neo4j.Record) { b.AddClaim(str(r.Values[0]), str(r.Values[1])) }},
 	{"suits", `MATCH (p:Product)-[:SUITS]->(t:SkinType) RETURN p.id, t.name`,
 		func(b *graph.ProjectionBuilder, r *neo4j.Record) { b.AddSuits(str(r.Values[0]), str(r.Values[1])) }},
+	// Every review, for the co-review lists and the recent review volume of the prior.
+	{"reviews", `MATCH (u:Reviewer)-[r:REVIEWED]->(p:Product) RETURN u.id, p.id, r.rating, r.at`,
+		func(b *graph.ProjectionBuilder, r *neo4j.Record) {
+			v := r.Values
+			at, _ := v[3].(time.Time)
+			b.AddReview(str(v[0]), str(v[1]), int(i64(v[2])), at)
+		}},
 	{"outcomes", `MATCH (p:Product)-[:HAS_OUTCOME]->(o:Outcome) RETURN o {.*}`,
 		func(b *graph.ProjectionBuilder, r *neo4j.Record) {
 			m, _ := r.Values[0].(map[string]any)

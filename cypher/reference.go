@@ -13,12 +13,12 @@ type ReferenceItem struct {
 	ID    string
 	Score float64
 	// Families holds the score of each path family, by ranker kind: concern_fit, claim, peer,
-	// safety and prior. Score is their sum.
+	// safety, co_review and prior. Score is their sum.
 	Families map[string]float64
 }
 
 // referenceFamilies are the family kinds ReferenceRankCypher returns, in the order it sums them.
-var referenceFamilies = []string{ranker.KindConcernFit, ranker.KindClaim, ranker.KindPeer, ranker.KindSafety, ranker.KindPrior}
+var referenceFamilies = []string{ranker.KindConcernFit, ranker.KindClaim, ranker.KindPeer, ranker.KindSafety, ranker.KindCoReview, ranker.KindPrior}
 
 // ReferenceRankCypher is the whole reference ranker: the ranking model of package ranker
 // (DESIGN.md section 3) written as one Cypher query, to be read as the specification of the
@@ -29,16 +29,17 @@ const ReferenceRankCypher = `
 //
 // For a profile p the score of a product x is a sum of path families:
 //
-//   score(x) = concern_fit + claim + peer + safety + prior
+//   score(x) = concern_fit + claim + peer + safety + co_review + prior
 //
-// (the sixth family, affinity to liked products, needs embeddings and is not computed here).
+// (the seventh family, affinity to liked products, needs embeddings and is not computed here).
 // Each family but the prior is a sum over paths of the graph that start at x and end at
-// something the profile declares; the prior is x's overall rating and review volume. The
-// query returns, for the page asked for, every product's id, score and the score of each
-// family.
+// something the profile declares; the prior is x's overall rating and review volume, all-time
+// (the catalogue's count) and recent (the REVIEWED edges of the graph). The query returns, for
+// the page asked for, every product's id, score and the score of each family.
 //
 // Parameters (all numbers are floats unless said otherwise):
-//   $weights           {concern_fit, claim, peer_rating, peer_effects, peer_volume, safety, prior}
+//   $weights           {concern_fit, claim, peer_rating, peer_effects, peer_volume, safety,
+//                       peer_adverse, co_review, prior, recent}
 //                      the weight of each family; 0 switches a family off
 //   $smoothing         m: the pseudo-reviews at the catalogue mean every rating and effect
 //                      share is shrunk with (Bayesian average)
@@ -47,6 +48,13 @@ const ReferenceRankCypher = `
 //   $evidence          {clinical, 'in-vitro', 'expert-consensus'}: the confidence given to
 //                      each evidence level of a TREATS edge
 //   $popularity_share  how much of the prior comes from review volume rather than rating
+//   $recent_half_life_days  h: a review h days older than the latest review of the graph
+//                      counts half in the recent volume (0: every review counts 1)
+//   $adverse_smoothing the pseudo-reviews the adverse-effect rates are shrunk with
+//   $liked_population_scale  how much the peer and prior families count when the profile
+//                      lists a known liked product (1 otherwise)
+//   $co_review_min_rating, $co_review_neighbours, $max_reviewer_fanout (integers): the co-review
+//                      lists' constants (graph.CoReviewMinRating, CoReviewNeighbours, MaxReviewerFanout)
 //   $profile           the person:
 //     .skin_type, .skin_tone              names, '' when not declared
 //     .concerns                           Concern names, in the profile's order
@@ -93,6 +101,56 @@ CALL () {
   RETURN max(coalesce(p.review_count, 0)) AS max_reviews
 }
 
+// The latest review of the graph (null without reviews) and the largest recent review volume
+// of any product (step 8): with h = $recent_half_life_days, a review's age a in seconds before
+// the latest review, each review counts 2^(-a / 86400 / h) (1 when h = 0):
+//      volume(p) = Σ over p's reviews, ages ascending
+CALL () {
+  OPTIONAL MATCH (:Reviewer)-[r:REVIEWED]->(:Product)
+  RETURN max(r.at) AS latest
+}
+CALL (latest) {
+  MATCH (p:Product)
+  OPTIONAL MATCH (:Reviewer)-[r:REVIEWED]->(p)
+  WITH p, latest.epochSeconds - r.at.epochSeconds AS age
+  ORDER BY p.id, age
+  WITH p, collect(age) AS ages
+  WITH CASE WHEN $recent_half_life_days = 0 THEN toFloat(size(ages))
+            ELSE reduce(s = 0.0, a IN ages | s + 2.0 ^ (-toFloat(a) / 86400 / $recent_half_life_days)) END AS volume
+  RETURN coalesce(max(volume), 0.0) AS max_recent
+}
+
+// Co-review (step 7b): for each liked product l (in the profile's order, its slot), the
+// products y that people who rated l $co_review_min_rating (4) or more also rated so,
+// counting only reviewers of at most $max_reviewer_fanout such products (co = distinct
+// co-reviewers), by cosine  co / sqrt(n_l · n_y),  n = the distinct reviewers who rated the
+// product so; l keeps its $co_review_neighbours most similar (ties by id), each path adding
+//      weights.co_review · cosine
+CALL () {
+  UNWIND range(0, size($profile.liked_products) - 1) AS slot
+  MATCH (l:Product {id: $profile.liked_products[slot]})
+  CALL (l) {
+    MATCH (l)<-[r1:REVIEWED]-(u:Reviewer)-[r2:REVIEWED]->(y:Product)
+    WHERE r1.rating >= $co_review_min_rating AND r2.rating >= $co_review_min_rating AND y <> l
+      AND COUNT { MATCH (u)-[q:REVIEWED]->(z:Product) WHERE q.rating >= $co_review_min_rating RETURN DISTINCT z } <= $max_reviewer_fanout
+    RETURN y, count(DISTINCT u) AS co
+  }
+  CALL (l) {
+    MATCH (v:Reviewer)-[q:REVIEWED]->(l) WHERE q.rating >= $co_review_min_rating
+    RETURN count(DISTINCT v) AS n_l
+  }
+  CALL (y) {
+    MATCH (v:Reviewer)-[q:REVIEWED]->(y) WHERE q.rating >= $co_review_min_rating
+    RETURN count(DISTINCT v) AS n_y
+  }
+  WITH slot, y, toFloat(co) / sqrt(toFloat(n_l) * toFloat(n_y)) AS cosine
+  ORDER BY slot, cosine DESC, y.id ASC
+  WITH slot, collect({id: y.id, cosine: cosine})[0..$co_review_neighbours] AS neighbours
+  UNWIND neighbours AS nb
+  WITH slot, nb ORDER BY slot
+  RETURN collect({id: nb.id, term: $weights.co_review * nb.cosine}) AS co_terms
+}
+
 // The ingredients the profile rules out: the avoided ones, and those that AGGRAVATE a declared
 // Sensitivity. A product that contains any of them (on its label or as "may contain") is
 // excluded whatever its score would be (step 3).
@@ -109,9 +167,13 @@ CALL () {
 //    peers:    the attributes peer outcomes are looked up by, in this order: the skin type, the
 //              skin tone, then the concerns; each with the weight of its kind.
 // ---------------------------------------------------------------------------------------------
-WITH mu, gamma, beta, max_reviews, ruled_out,
-     reduce(seen = [], c IN $profile.concerns | CASE WHEN c IN seen THEN seen ELSE seen + c END) AS concerns
-WITH mu, gamma, beta, max_reviews, ruled_out, concerns,
+//    population: $liked_population_scale when the profile lists a liked product the graph
+//              knows, else 1; it scales the peer (step 6) and prior (step 8) families.
+WITH mu, gamma, beta, max_reviews, ruled_out, latest, max_recent, co_terms,
+     reduce(seen = [], c IN $profile.concerns | CASE WHEN c IN seen THEN seen ELSE seen + c END) AS concerns,
+     CASE WHEN size([id IN $profile.liked_products WHERE EXISTS { MATCH (:Product {id: id}) }]) > 0
+          THEN $liked_population_scale ELSE 1.0 END AS population
+WITH mu, gamma, beta, max_reviews, ruled_out, latest, max_recent, co_terms, concerns, population,
      [a IN [{kind: 'skin_type', name: $profile.skin_type, weight: $attr_weight.skin_type},
             {kind: 'skin_tone', name: $profile.skin_tone, weight: $attr_weight.skin_tone}] WHERE a.name <> '']
      + [c IN concerns | {kind: 'concern', name: c, weight: $attr_weight.concern}] AS peers
@@ -211,7 +273,47 @@ CALL (x, concerns) {
        coalesce(a.severity, 0.0) AS severity
   WITH i, t, position, -$weights.safety * severity * (1.0 / sqrt(toFloat(position))) AS term
   ORDER BY position, i.inci, CASE WHEN t:SkinType THEN 0 ELSE 1 END, t.name
-  RETURN reduce(s = 0.0, v IN collect(term) | s + v) AS safety
+  RETURN reduce(s = 0.0, v IN collect(term) | s + v) AS ingredient_safety
+}
+
+// ---------------------------------------------------------------------------------------------
+// 7a. Adverse effects among peers (part of safety), when the profile declares a skin type and
+//     the catalogue has adverse reports (beta > 0). With m = $adverse_smoothing, over x's
+//     skin-type Outcomes: N, B = all reviews and breakout + irritation reports, n, b = those of
+//     the profile's skin type:
+//      product_rate = (B + m · beta)         / (N + m)   x's rate, shrunk towards the catalogue's
+//      peer_rate    = (b + m · product_rate) / (n + m)   the skin type's, shrunk towards x's
+//      adverse      = - weights.peer_adverse · ln(peer_rate / beta)
+// ---------------------------------------------------------------------------------------------
+CALL (x, beta) {
+  OPTIONAL MATCH (x)-[:HAS_OUTCOME]->(o:Outcome {kind: 'skin_type'})
+  WITH toFloat(coalesce(sum(o.count), 0)) AS n_all,
+       toFloat(coalesce(sum(coalesce(o.breakout, 0) + coalesce(o.irritation, 0)), 0)) AS b_all,
+       toFloat(coalesce(sum(CASE WHEN o.attribute = $profile.skin_type THEN o.count ELSE 0 END), 0)) AS n_type,
+       toFloat(coalesce(sum(CASE WHEN o.attribute = $profile.skin_type THEN coalesce(o.breakout, 0) + coalesce(o.irritation, 0) ELSE 0 END), 0)) AS b_type
+  WITH n_type, b_type, (b_all + $adverse_smoothing * beta) / (n_all + $adverse_smoothing) AS product_rate
+  WITH (b_type + $adverse_smoothing * product_rate) / (n_type + $adverse_smoothing) AS peer_rate
+  RETURN CASE WHEN $weights.peer_adverse = 0 OR beta = 0 OR $profile.skin_type = '' THEN 0.0
+              ELSE -$weights.peer_adverse * log(peer_rate / beta) END AS adverse
+}
+WITH x, concern_fit, claim, population * peer AS peer, ingredient_safety + adverse AS safety, mu, max_reviews, latest,
+     max_recent, co_terms, population
+
+// ---------------------------------------------------------------------------------------------
+// 7b. Co-review: the terms of x computed once above (co_terms), in the order of the liked
+//     products.
+// ---------------------------------------------------------------------------------------------
+WITH x, concern_fit, claim, peer, safety, mu, max_reviews, latest, max_recent, population,
+     reduce(s = 0.0, t IN [t IN co_terms WHERE t.id = x.id] | s + t.term) AS co_review
+
+// Recent volume of x (see the top): its reviews, ages ascending.
+CALL (x, latest) {
+  OPTIONAL MATCH (:Reviewer)-[r:REVIEWED]->(x)
+  WITH latest.epochSeconds - r.at.epochSeconds AS age
+  ORDER BY age
+  WITH collect(age) AS ages
+  RETURN CASE WHEN $recent_half_life_days = 0 THEN toFloat(size(ages))
+              ELSE reduce(s = 0.0, a IN ages | s + 2.0 ^ (-toFloat(a) / 86400 / $recent_half_life_days)) END AS recent_volume
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -220,28 +322,33 @@ CALL (x, concerns) {
 //      shrunk     = (n · r + m · mu) / (n + m)                  the rating shrunk towards mu
 //      popularity = ln(1 + n) / ln(1 + max_reviews)             review volume in [0, 1]
 //                                                               (0 when max_reviews = 0)
-//      prior      = weights.prior · ((shrunk - mu) / 4 + popularity_share · popularity)
+//      recent     = ln(1 + recent_volume) / ln(1 + max_recent)  recent volume in [0, 1]
+//                                                               (0 when max_recent = 0)
+//      prior      = population · (weights.prior · ((shrunk - mu) / 4 + popularity_share · popularity)
+//                                  + weights.recent · recent)
 // ---------------------------------------------------------------------------------------------
-WITH x, concern_fit, claim, peer, safety, mu, max_reviews,
+WITH x, concern_fit, claim, peer, safety, co_review, mu, max_reviews, max_recent, recent_volume, population,
      toFloat(coalesce(x.review_count, 0)) AS n, toFloat(coalesce(x.rating, 0.0)) AS rating
-WITH x, concern_fit, claim, peer, safety, mu, max_reviews, n,
+WITH x, concern_fit, claim, peer, safety, co_review, mu, max_reviews, max_recent, recent_volume, population, n,
      CASE WHEN n = 0 THEN mu ELSE rating END AS r
-WITH x, concern_fit, claim, peer, safety, mu,
+WITH x, concern_fit, claim, peer, safety, co_review, mu, max_recent, recent_volume, population,
      CASE WHEN n + $smoothing > 0 THEN (n * r + $smoothing * mu) / (n + $smoothing) ELSE mu END AS shrunk,
      CASE WHEN max_reviews > 0 THEN log(1.0 + n) / log(1.0 + toFloat(max_reviews)) ELSE 0.0 END AS popularity
-WITH x, concern_fit, claim, peer, safety,
-     CASE WHEN $weights.prior = 0 THEN 0.0
-          ELSE $weights.prior * ((shrunk - mu) / 4 + $popularity_share * popularity) END AS prior
+WITH x, concern_fit, claim, peer, safety, co_review,
+     population * (CASE WHEN $weights.prior = 0 THEN 0.0
+                        ELSE $weights.prior * ((shrunk - mu) / 4 + $popularity_share * popularity) END
+                   + CASE WHEN $weights.recent = 0 OR max_recent = 0 THEN 0.0
+                          ELSE $weights.recent * log(1.0 + recent_volume) / log(1.0 + max_recent) END) AS prior
 
 // ---------------------------------------------------------------------------------------------
 // 9. The score is the sum of the families. Best first; equal scores by product id ascending.
 // ---------------------------------------------------------------------------------------------
-WITH x.id AS id, concern_fit, claim, peer, safety, prior,
-     concern_fit + claim + peer + safety + prior AS score
+WITH x.id AS id, concern_fit, claim, peer, safety, co_review, prior,
+     concern_fit + claim + peer + safety + co_review + prior AS score
 ORDER BY score DESC, id ASC
 SKIP $offset LIMIT $limit
 RETURN id, score,
-       {concern_fit: concern_fit, claim: claim, peer: peer, safety: safety, prior: prior} AS families
+       {concern_fit: concern_fit, claim: claim, peer: peer, safety: safety, co_review: co_review, prior: prior} AS families
 `
 
 // ReferenceRank ranks products with Cypher alone, for the profile, filters and parameters of req
@@ -285,8 +392,15 @@ func referenceParams(params ranker.Params, req ranker.Request) map[string]any {
 		"weights": map[string]any{
 			"concern_fit": w.ConcernFit, "claim": w.Claim, "peer_rating": w.PeerRating,
 			"peer_effects": w.PeerEffects, "peer_volume": w.PeerVolume, "safety": w.Safety, "prior": w.Prior,
+			"peer_adverse": w.PeerAdverse, "co_review": w.CoReview, "recent": w.Recent,
 		},
-		"smoothing": params.Smoothing,
+		"recent_half_life_days":  params.RecentHalfLifeDays,
+		"adverse_smoothing":      params.AdverseSmoothing,
+		"liked_population_scale": params.LikedPopulationScale,
+		"co_review_min_rating":   int64(graph.CoReviewMinRating),
+		"co_review_neighbours":   int64(graph.CoReviewNeighbours),
+		"max_reviewer_fanout":    int64(graph.MaxReviewerFanout),
+		"smoothing":              params.Smoothing,
 		"attr_weight": map[string]any{
 			"skin_type": params.AttrWeight.SkinType, "skin_tone": params.AttrWeight.SkinTone, "concern": params.AttrWeight.Concern,
 		},

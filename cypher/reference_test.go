@@ -22,7 +22,7 @@ import (
 const referenceTolerance = 1e-6
 
 // referenceKinds are the families the reference ranker computes, in its order.
-var referenceKinds = []string{ranker.KindConcernFit, ranker.KindClaim, ranker.KindPeer, ranker.KindSafety, ranker.KindPrior}
+var referenceKinds = []string{ranker.KindConcernFit, ranker.KindClaim, ranker.KindPeer, ranker.KindSafety, ranker.KindCoReview, ranker.KindPrior}
 
 // loadReferenceDemo loads the bundled demo data into a clean graph and returns the store and the
 // projection built from it.
@@ -55,14 +55,21 @@ func TestReferenceRankMatchesRanker(t *testing.T) {
 
 	nonDefault := ranker.DefaultParams()
 	nonDefault.Weights = ranker.Weights{ConcernFit: 0.7, Claim: 0.4, PeerRating: 1.6, PeerEffects: 0.45, PeerVolume: 0.07,
-		Safety: 2.5, Affinity: 0, Prior: 0.85}
+		Safety: 2.5, Affinity: 0, Prior: 0.85, CoReview: 0.6, Recent: 0.45, PeerAdverse: 0.35}
 	nonDefault.Smoothing = 3.5
 	nonDefault.AttrWeight.SkinType, nonDefault.AttrWeight.SkinTone, nonDefault.AttrWeight.Concern = 0.8, 0.55, 0.25
 	nonDefault.Evidence = map[string]float64{"clinical": 0.9, "in-vitro": 0.35, "expert-consensus": 0.7}
 	nonDefault.PopularityShare = 0.2
+	nonDefault.RecentHalfLifeDays = 3.5
+	nonDefault.AdverseSmoothing = 7
+	nonDefault.LikedPopulationScale = 0.4
+
+	noDecay := ranker.DefaultParams()
+	noDecay.RecentHalfLifeDays = 0 // every review counts 1 in the recent volume
 
 	switchedOff := ranker.DefaultParams()
 	switchedOff.Weights.PeerRating, switchedOff.Weights.Prior, switchedOff.Weights.Claim = 0, 0, 0
+	switchedOff.Weights.CoReview, switchedOff.Weights.PeerAdverse = 0, 0
 	switchedOff.Smoothing = 0
 
 	for _, tc := range []struct {
@@ -75,6 +82,7 @@ func TestReferenceRankMatchesRanker(t *testing.T) {
 		{"default-params", ranker.DefaultParams(), 1, 48, false},
 		{"non-default-params", nonDefault, 2, 20, true},
 		{"families-switched-off", switchedOff, 3, 10, false},
+		{"recent-volume-without-decay", noDecay, 4, 10, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rk, err := ranker.New(tc.params)
@@ -215,8 +223,9 @@ func referenceBreakdown(items []ranker.Item, ref []cypher.ReferenceItem) string 
 
 // randomReferenceRequest draws a profile and filters from the vocabularies and the demo catalogue:
 // a skin type, tone and concerns most of the time, sometimes sensitivities, avoided
-// ingredients, disliked products and category, price or brand filters. No liked products: the
-// reference ranker has no affinity family.
+// ingredients, liked and disliked products and category, price or brand filters. The rankers
+// are compared without embeddings (the reference ranker has no affinity family), so liked
+// products exercise the co-review family alone.
 func randomReferenceRequest(r *rand.Rand, proj *graph.Projection) ranker.Request {
 	pick := func(names []string) string { return names[r.IntN(len(names))] }
 	some := func(names []string, most int) []string {
@@ -245,6 +254,11 @@ func randomReferenceRequest(r *rand.Rand, proj *graph.Projection) ranker.Request
 	}
 	if r.IntN(10) == 0 {
 		p.AvoidIngredients = append(p.AvoidIngredients, "no such ingredient")
+	}
+	if r.IntN(2) == 0 {
+		for range 1 + r.IntN(3) {
+			p.LikedProducts = append(p.LikedProducts, proj.Products[r.IntN(len(proj.Products))].ID)
+		}
 	}
 	if r.IntN(3) == 0 {
 		for range 1 + r.IntN(3) {

@@ -51,6 +51,8 @@ type Projection struct {
 	MeanBad    float64
 	// MaxReviewCount is the largest review count of any product.
 	MaxReviewCount int
+
+	reviewIndex // the REVIEWED edges: ages, positive reviewers, co-review neighbours
 }
 
 // ProjectedProduct is a product's node in the projection.
@@ -284,7 +286,7 @@ func (p *Projection) Outcome(x int32, a Attr) (OutcomeStats, bool) {
 // Size returns the number of nodes and relationships the projection holds.
 func (p *Projection) Size() (nodes, edges int) {
 	nodes = len(p.Products) + len(p.Ingredients) + len(p.outcomes)
-	edges = len(p.contains) + len(p.treats) + len(p.aggravations) + len(p.conflicts)/2 + len(p.outcomes)
+	edges = len(p.contains) + len(p.treats) + len(p.aggravations) + len(p.conflicts)/2 + len(p.outcomes) + len(p.ages)
 	for _, x := range p.Products {
 		edges += len(x.Claims) + len(x.Suits)
 	}

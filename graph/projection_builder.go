@@ -20,6 +20,7 @@ type ProjectionBuilder struct {
 	outcomes    []rawOutcome
 	claims      []rawAttrEdge
 	suits       []rawAttrEdge
+	reviews     []rawReview
 
 	// Skipped counts edges left out because an end was unknown.
 	Skipped int
@@ -259,6 +260,7 @@ func (b *ProjectionBuilder) Build(v DataVersion) (*Projection, error) {
 		}
 	}
 	p.computePriors()
+	p.buildReviews(b.reviews, &b.Skipped)
 	return p, nil
 }
 

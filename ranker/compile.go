@@ -20,7 +20,12 @@ type plan struct {
 	params Params
 	req    Request
 
-	concerns    []graph.Attr
+	concerns []graph.Attr
+	skinType *graph.Attr // the profile's skin type, nil when not declared
+	priors   *priors     // the ranker's per-projection terms (set by Rank before explaining)
+	// population scales the peer and prior families: Params.LikedPopulationScale when the
+	// profile lists a known liked product, else 1.
+	population  float64
 	peers       []peerAttr
 	harmTargets []graph.Attr // the profile's skin type and concerns (AGGRAVATES targets that penalise)
 	// concernIng[i] is Σ efficacy·confidence over ingredient i's TREATS edges to the profile's
@@ -46,6 +51,7 @@ func compile(p *graph.Projection, vecs Vectors, params Params, req Request, excl
 	if a, ok := graph.AttrOf(graph.AttrSkinType, prof.SkinType); ok {
 		pl.peers = append(pl.peers, peerAttr{a, params.AttrWeight.SkinType})
 		pl.harmTargets = append(pl.harmTargets, a)
+		pl.skinType = &a
 	}
 	if a, ok := graph.AttrOf(graph.AttrSkinTone, prof.SkinTone); ok {
 		pl.peers = append(pl.peers, peerAttr{a, params.AttrWeight.SkinTone})
@@ -128,6 +134,10 @@ func compile(p *graph.Projection, vecs Vectors, params Params, req Request, excl
 		if x, ok := p.ProductIndex(id); ok {
 			pl.liked = append(pl.liked, x)
 		}
+	}
+	pl.population = 1
+	if len(pl.liked) > 0 {
+		pl.population = params.LikedPopulationScale
 	}
 	for _, id := range prof.DislikedProducts {
 		if x, ok := p.ProductIndex(id); ok {

@@ -1,8 +1,8 @@
 // Package ranker ranks products for a skin profile over the in-memory graph projection and
 // explains every score. It depends on package graph only.
 //
-// The score of product x for profile p is a sum of path contributions in five families
-// (DESIGN.md section 3); Params holds every weight:
+// The score of product x for profile p is a sum of path contributions in six families
+// (DESIGN.md section 3, plus co-review); Params holds every weight:
 //
 //	concern fit  for each concern c of p, each ingredient i of x with i -TREATS-> c:
 //	               Weights.ConcernFit · efficacy · confidence(evidence) · position(i in x)
@@ -17,9 +17,30 @@
 //	             (evidence volume: 200 reviews at 4.6 stars say more than 2 at 5)
 //	safety       for each ingredient i of x with i -AGGRAVATES-> a, a the skin type or a concern of p:
 //	               −Weights.Safety · severity · position(i in x)
+//	             and, when p declares a skin type t (peer adverse effects):
+//	               −Weights.PeerAdverse · ln(b̃_t / β)
+//	             where, with m = Params.AdverseSmoothing, N and B x's reviews and breakout or
+//	             irritation reports over every skin type, n and b those of skin type t:
+//	               b̂ = (B + m·β) / (N + m)     x's adverse rate, shrunk towards the catalogue's β
+//	               b̃_t = (b + m·b̂) / (n + m)   the rate among t, shrunk towards x's
+//	             (a penalty when people with p's skin report more harm from x than average,
+//	             a bonus when fewer; 0 without adverse reports in the catalogue)
 //	affinity     for each liked product l:  Weights.Affinity · cosine(embedding(x), embedding(l)) / |liked|
-//	prior        Weights.Prior · ((r̂ − μ)/4 + Params.PopularityShare · log1p(n)/log1p(max n)),
-//	             r̂ the product's rating shrunk towards μ with Params.Smoothing pseudo-reviews
+//	co-review    for each liked product l with x among l's graph.CoReviewNeighbours most similar
+//	             co-reviewed products:  Weights.CoReview · co(l, x) / sqrt(n_l · n_x)
+//	             where n is the number of distinct reviewers who rated a product
+//	             graph.CoReviewMinRating (4) or more and co(l, x) the number who rated both so
+//	             (reviewers of more than graph.MaxReviewerFanout such products left out):
+//	             item-item cosine over positive reviews
+//	prior        Weights.Prior · ((r̂ − μ)/4 + Params.PopularityShare · log1p(n)/log1p(max n))
+//	               + Weights.Recent · log1p(v)/log1p(max v),
+//	             r̂ the product's rating shrunk towards μ with Params.Smoothing pseudo-reviews, n
+//	             its all-time review count (the catalogue's), and v its recent review volume in
+//	             the graph: Σ over its REVIEWED edges of 2^(−age/h), age in days before the
+//	             latest review of the graph, h = Params.RecentHalfLifeDays (h = 0: v = count)
+//
+// When the profile lists a liked product the projection knows, the peer and prior families are
+// multiplied by Params.LikedPopulationScale (1 by default: tuning kept it there).
 //
 // with position(k) = 1/sqrt(k) for the k-th ingredient of the label and confidence =
 // Params.Evidence[level]. A product containing an avoided ingredient, or an ingredient that

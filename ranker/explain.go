@@ -142,22 +142,35 @@ func (pl *plan) explain(x int32, full bool) []Why {
 		}
 	}
 
+	if pl.skinType != nil && pl.params.Weights.PeerAdverse != 0 && p.MeanBad != 0 {
+		if a := pl.adverseRates(x, *pl.skinType); pl.adverseTerm(a) != 0 {
+			add(pl.adverseWhy(x, *pl.skinType, a, productNode))
+		}
+	}
+
 	if len(pl.liked) > 0 && pl.vecs != nil && pl.params.Weights.Affinity != 0 {
 		for _, l := range pl.liked {
 			add(pl.affinityWhy(x, l, productNode))
 		}
 	}
 
+	if pl.params.Weights.CoReview != 0 {
+		pl.coReviewWhys(x, productNode, add)
+	}
+
 	if pl.params.Weights.Prior != 0 {
 		shrunk, pop := pl.priorParts(x)
 		add(Why{
-			Kind: KindPrior, Contribution: pl.prior(x),
+			Kind: KindPrior, Contribution: pl.population * pl.prior(x),
 			Text: fmt.Sprintf("Rated %.1f from %s overall (%.2f after shrinking towards the catalogue mean %.2f)",
 				prod.Rating, plural(prod.ReviewCount, "review"), shrunk, p.MeanRating),
 			Path:     Path{Nodes: []NodeRef{productNode}},
 			Cypher:   fmt.Sprintf("MATCH path = (x:Product {id: %s}) RETURN path", quote(prod.ID)),
 			Evidence: map[string]any{"rating": prod.Rating, "review_count": prod.ReviewCount, "shrunk_rating": shrunk, "popularity": pop},
 		})
+	}
+	if pl.params.Weights.Recent != 0 && pl.priors != nil && len(p.ReviewAges(x)) > 0 {
+		add(pl.recentWhy(x, productNode))
 	}
 	return whys
 }

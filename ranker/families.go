@@ -51,7 +51,7 @@ func (pl *plan) peerTerm(o graph.OutcomeStats, attrWeight float64) peerStats {
 	}
 	st.volume = math.Log1p(n)
 	w := pl.params.Weights
-	st.total = attrWeight * (w.PeerRating*(st.rating-p.MeanRating)/4 + w.PeerEffects*((st.good-p.MeanGood)-2*(st.bad-p.MeanBad)) +
+	st.total = pl.population * attrWeight * (w.PeerRating*(st.rating-p.MeanRating)/4 + w.PeerEffects*((st.good-p.MeanGood)-2*(st.bad-p.MeanBad)) +
 		w.PeerVolume*st.volume)
 	return st
 }

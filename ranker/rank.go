@@ -57,7 +57,19 @@ func (r *Ranker) Rank(ctx context.Context, proj *graph.Projection, vecs Vectors,
 	if err := pl.scoreFamilies(ctx, buf); err != nil {
 		return Result{}, fmt.Errorf("ranker: %w: %w", graph.ErrUnavailable, err)
 	}
-	prior := r.priorsFor(pl)
+	pri := r.priorsFor(pl)
+	pl.priors = pri
+	prior := pri.values
+	if pl.population != 1 {
+		prior = make([]float64, len(pri.values))
+		for x, v := range pri.values {
+			prior[x] = pl.population * v
+		}
+	}
+	var adverse []float64
+	if pl.skinType != nil && pri.adverse != nil {
+		adverse = pri.adverse[pl.skinType.ID]
+	}
 	withAffinity := len(pl.liked) > 0 && vecs != nil && r.params.Weights.Affinity != 0
 
 	// Selection: one pass over the products, split in shards that run concurrently, each in
@@ -69,7 +81,7 @@ func (r *Ranker) Rank(ctx context.Context, proj *graph.Projection, vecs Vectors,
 	var wg conc.WaitGroup
 	for s := range shards {
 		wg.Go(func() {
-			parts[s] = r.selectRange(ctx, pl, buf, prior, withAffinity, shards[s][0], shards[s][1], k, deadline)
+			parts[s] = r.selectRange(ctx, pl, buf, prior, adverse, withAffinity, shards[s][0], shards[s][1], k, deadline)
 		})
 	}
 	wg.Wait()
@@ -187,7 +199,7 @@ func selectShards(n int32) [][2]int32 {
 }
 
 // selectRange scores the eligible products of [lo, hi) and keeps the best k.
-func (r *Ranker) selectRange(ctx context.Context, pl *plan, buf *buffers, prior []float64, withAffinity bool, lo, hi int32, k int, deadline time.Time) selection {
+func (r *Ranker) selectRange(ctx context.Context, pl *plan, buf *buffers, prior, adverse []float64, withAffinity bool, lo, hi int32, k int, deadline time.Time) selection {
 	sel := selection{top: &topK{k: k}}
 	for start := lo; start < hi; start += chunkSize {
 		if err := ctx.Err(); err != nil {
@@ -210,6 +222,9 @@ func (r *Ranker) selectRange(ctx context.Context, pl *plan, buf *buffers, prior 
 				continue
 			}
 			s := buf.fit[x] + buf.peer[x] + prior[x]
+			if adverse != nil {
+				s += adverse[x]
+			}
 			if withAffinity {
 				s += pl.affinity(x)
 			}

@@ -18,6 +18,15 @@ import (
 // fixture builds a small projection: serums and creams with actives, irritants and outcomes.
 func fixture(t testing.TB) *graph.Projection {
 	t.Helper()
+	p, err := fixtureBuilder().Build(graph.DataVersion{N: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// fixtureBuilder holds the nodes and edges of fixture, for tests that add to them.
+func fixtureBuilder() *graph.ProjectionBuilder {
 	var b graph.ProjectionBuilder
 	for _, ing := range []graph.ProjectedIngredient{
 		{INCI: "water", Name: "Water", Comedogenic: 0},
@@ -69,11 +78,7 @@ func fixture(t testing.TB) *graph.Projection {
 	b.AddOutcome(graph.Outcome{ProductID: "p04", Kind: graph.KindSkinType, Attribute: "oily", Count: 40, MeanRating: 3.1, Effects: map[string]int{"breakout": 12}})
 	b.AddOutcome(graph.Outcome{ProductID: "p05", Kind: graph.KindSkinType, Attribute: "dry", Count: 30, MeanRating: 4.8, Effects: map[string]int{"hydration": 20}})
 	b.AddOutcome(graph.Outcome{ProductID: "p02", Kind: graph.KindConcern, Attribute: "aging", Count: 10, MeanRating: 4.4, Effects: map[string]int{"improved": 5, "purging": 2}})
-	p, err := b.Build(graph.DataVersion{N: 7})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return &b
 }
 
 // vectors is a fixed embedding: p01 and p05 close, the rest spread.
@@ -321,7 +326,13 @@ func TestPaginationAndFilters(t *testing.T) {
 
 func TestAffinityAndWarnings(t *testing.T) {
 	p := fixture(t)
-	res, err := mustRanker(t).Rank(context.Background(), p, testVectors(p), Request{
+	params := DefaultParams()
+	params.Weights.Affinity = 0.5 // off by default
+	r, err := New(params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := r.Rank(context.Background(), p, testVectors(p), Request{
 		Profile: Profile{Concerns: []string{"aging", "texture"}, LikedProducts: []string{"p01"}}, Limit: 10, Explain: ExplainFull,
 	})
 	if err != nil {
@@ -331,6 +342,7 @@ func TestAffinityAndWarnings(t *testing.T) {
 		t.Error("a liked product was recommended again")
 	}
 	var warned bool
+	affinity := 0
 	for _, it := range res.Items {
 		for _, w := range it.Warnings {
 			if it.Product.ID == "p02" && w.With == "p03" && w.Ingredients == [2]string{"retinol", "glycolic acid"} {
@@ -338,10 +350,16 @@ func TestAffinityAndWarnings(t *testing.T) {
 			}
 		}
 		for _, w := range it.Why {
-			if w.Kind == KindAffinity && !strings.Contains(w.Text, "Product p01") {
-				t.Errorf("affinity reason does not name the liked product: %q", w.Text)
+			if w.Kind == KindAffinity {
+				affinity++
+				if !strings.Contains(w.Text, "Product p01") {
+					t.Errorf("affinity reason does not name the liked product: %q", w.Text)
+				}
 			}
 		}
+	}
+	if affinity == 0 {
+		t.Error("no affinity reason with the affinity weight on")
 	}
 	if !warned {
 		t.Errorf("no retinol/glycolic acid routine warning between p02 and p03")

@@ -96,6 +96,7 @@ func (pl *plan) addConcernFit(ctx context.Context, out []float64) error {
 			}
 		}
 	}
+	pl.addCoReview(out)
 	return ctx.Err()
 }
 
@@ -139,21 +140,47 @@ func (pl *plan) addPeerAndSafety(ctx context.Context, out []float64) error {
 	return ctx.Err()
 }
 
-// priors caches each product's prior contribution for one projection and parameter set.
+// priors caches, for one projection and the ranker's parameters, the per-product terms that
+// do not depend on the request: the prior (rating, catalogue volume and recent volume) and the
+// adverse-effect term for each skin type.
 type priors struct {
-	proj   *graph.Projection
-	values []float64
+	proj      *graph.Projection
+	values    []float64   // the prior family, by product
+	maxRecent float64     // the largest recent volume of any product
+	adverse   [][]float64 // by skin type id, by product; nil when Weights.PeerAdverse is 0
 }
 
-// priorsFor returns the per-product prior contributions, computing them once per projection.
-func (r *Ranker) priorsFor(pl *plan) []float64 {
+// priorsFor returns the per-product terms, computing them once per projection.
+func (r *Ranker) priorsFor(pl *plan) *priors {
 	if c := r.priorCache.Load(); c != nil && c.proj == pl.proj {
-		return c.values
+		return c
 	}
-	v := make([]float64, len(pl.proj.Products))
-	for x := range v {
-		v[x] = pl.prior(int32(x))
+	n := len(pl.proj.Products)
+	c := &priors{proj: pl.proj, values: make([]float64, n)}
+	var recent []float64
+	if pl.params.Weights.Recent != 0 {
+		recent = make([]float64, n)
+		for x := range recent {
+			recent[x] = pl.recentVolume(int32(x))
+			c.maxRecent = max(c.maxRecent, recent[x])
+		}
 	}
-	r.priorCache.Store(&priors{proj: pl.proj, values: v})
-	return v
+	for x := range c.values {
+		c.values[x] = pl.prior(int32(x))
+		if recent != nil {
+			c.values[x] += pl.recentTerm(recent[x], c.maxRecent)
+		}
+	}
+	if pl.params.Weights.PeerAdverse != 0 && pl.proj.MeanBad != 0 {
+		c.adverse = make([][]float64, len(graph.SkinTypes.Names()))
+		for id := range c.adverse {
+			st := graph.Attr{Kind: graph.AttrSkinType, ID: int8(id)}
+			c.adverse[id] = make([]float64, n)
+			for x := range n {
+				c.adverse[id][x] = pl.adverseTerm(pl.adverseRates(int32(x), st))
+			}
+		}
+	}
+	r.priorCache.Store(c)
+	return c
 }

@@ -183,9 +183,13 @@ func evalCommand(ctx context.Context, store *cypher.Store, o *evalOptions, args 
 		return err
 	}
 	if tuning != nil {
-		fmt.Fprintf(stdout, "\nTuned on %d profile and %d history validation queries (train reviews from %s on), %d evaluations: objective (NDCG@10 less harm@10 above %.4f / %.4f) %.4f -> %.4f.\n",
+		bp, bh := tuning.BestBaseline[eval.TaskProfile], tuning.BestBaseline[eval.TaskHistory]
+		fmt.Fprintf(stdout, "\nTuned on %d profile and %d history validation queries (train reviews from %s on), %d evaluations: objective (NDCG@10 less harm@10 above %.4f / %.4f, less %d× any shortfall below the best baseline's NDCG@10 %.4f / %.4f and Recall@10 %.4f / %.4f) %.4f -> %.4f.\n",
 			tuning.ValidationQueries[eval.TaskProfile], tuning.ValidationQueries[eval.TaskHistory], tuning.ValidationFromDate,
-			tuning.Evaluations, tuning.HarmCaps[eval.TaskProfile], tuning.HarmCaps[eval.TaskHistory], tuning.Start, tuning.Best)
+			tuning.Evaluations, tuning.HarmCaps[eval.TaskProfile], tuning.HarmCaps[eval.TaskHistory], eval.ShortfallPenalty,
+			bp.NDCG, bh.NDCG, bp.Recall, bh.Recall, tuning.Start, tuning.Best)
+		fmt.Fprintf(stdout, "On validation the relevant products themselves have harm@10 %.4f / %.4f (profile / history).\n",
+			tuning.RelevantHarm[eval.TaskProfile], tuning.RelevantHarm[eval.TaskHistory])
 		for _, s := range tuning.Steps {
 			fmt.Fprintf(stdout, "  %s %g -> %g (%.4f)\n", s.Param, s.From, s.To, s.Objective)
 		}

@@ -140,7 +140,7 @@ func checkEvalJSON(t *testing.T, file string) {
 			t.Errorf("%s popularity (-want +got):\n%s", task, diff)
 		}
 	}
-	wantWeights := []string{"affinity", "claim", "concern_fit", "peer_effects", "peer_rating", "peer_volume", "prior", "safety"}
+	wantWeights := []string{"affinity", "claim", "co_review", "concern_fit", "peer_adverse", "peer_effects", "peer_rating", "peer_volume", "prior", "recent", "safety"}
 	if diff := cmp.Diff(wantWeights, slices.Sorted(mapKeys(got.Weights))); diff != "" {
 		t.Errorf("weights (-want +got):\n%s", diff)
 	}

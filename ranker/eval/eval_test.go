@@ -270,6 +270,10 @@ func TestRun(t *testing.T) {
 	if e := profile.Engine.Overall; e.NDCG != 1 || e.MRR != 1 || e.Harm != 0.5 || e.Coverage != 2.0/5 {
 		t.Errorf("engine = %+v, want NDCG 1, MRR 1, harm 0.5, coverage 0.4", e)
 	}
+	// The relevant product p3 has no harm report: the perfect ranking's harm is 0.
+	if profile.RelevantHarm != 0 {
+		t.Errorf("relevant harm = %v, want 0", profile.RelevantHarm)
+	}
 	var names []string
 	for _, b := range profile.Baselines {
 		names = append(names, b.Name)
@@ -326,6 +330,29 @@ func TestTune(t *testing.T) {
 	// Popularity lists p3 (harmful for nobody here): the harm caps are 0.
 	if diff := cmp.Diff(map[string]float64{TaskProfile: 0, TaskHistory: 0}, res.HarmCaps); diff != "" {
 		t.Errorf("harm caps (-want +got):\n%s", diff)
+	}
+	// The bars are the best baseline's figures on the same validation queries.
+	for _, task := range []string{TaskProfile, TaskHistory} {
+		qs, err := Queries(task, Input{Proj: proj, Train: trainReviews, Test: valid})
+		if err != nil {
+			t.Fatal(err)
+		}
+		data := NewData(proj, trainReviews)
+		var want Metrics
+		for _, b := range data.Baselines(task) {
+			r, err := Evaluate(context.Background(), b, qs, NewHarmIndex(valid), data.Catalogue())
+			if err != nil {
+				t.Fatal(err)
+			}
+			want.NDCG, want.Recall = max(want.NDCG, r.Overall.NDCG), max(want.Recall, r.Overall.Recall)
+		}
+		if got := res.BestBaseline[task]; got.NDCG != want.NDCG || got.Recall != want.Recall || want.NDCG == 0 {
+			t.Errorf("%s best baseline = %+v, want NDCG %v and recall %v (non-zero)", task, got, want.NDCG, want.Recall)
+		}
+	}
+	// p1 and p3 are harmful for nobody among the validation reviews: relevant harm 0.
+	if diff := cmp.Diff(map[string]float64{TaskProfile: 0, TaskHistory: 0}, res.RelevantHarm); diff != "" {
+		t.Errorf("relevant harm (-want +got):\n%s", diff)
 	}
 	if res.ValidationQueries[TaskProfile] != 3 || res.ValidationQueries[TaskHistory] != 1 {
 		t.Errorf("validation queries = %v, want profile 3, history 1", res.ValidationQueries)

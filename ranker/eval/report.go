@@ -57,12 +57,12 @@ func (r Report) JSON() map[string]any {
 		for _, a := range t.Ablations {
 			ablations[a.Name] = a.Overall.MetricMap()
 		}
-		details[t.Task] = map[string]any{"by_skin_type": bySkin, "ablations": ablations}
+		details[t.Task] = map[string]any{"by_skin_type": bySkin, "ablations": ablations, "relevant_harm@10": t.RelevantHarm}
 	}
 	if r.Tuning != nil {
 		details["tuning"] = map[string]any{
 			"start_objective": r.Tuning.Start, "best_objective": r.Tuning.Best, "evaluations": r.Tuning.Evaluations,
-			"validation_queries": r.Tuning.ValidationQueries, "harm_caps": r.Tuning.HarmCaps, "validation_from": r.Tuning.ValidationFromDate,
+			"validation_queries": r.Tuning.ValidationQueries, "harm_caps": r.Tuning.HarmCaps, "best_baseline": bestBaselines(r.Tuning.BestBaseline), "relevant_harm@10": r.Tuning.RelevantHarm, "validation_from": r.Tuning.ValidationFromDate,
 			"params": r.Tuning.Params,
 		}
 	}
@@ -87,6 +87,8 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 		for _, s := range t.Baselines {
 			row(s.Name, s.Overall)
 		}
+		fmt.Fprintf(&b, "\nThe relevant products themselves (a perfect ranking) have harm@10 %.4f; half of popularity's is %.4f.\n",
+			t.RelevantHarm, popularityHarm(t)/2)
 		if len(t.Ablations) > 0 {
 			fmt.Fprintf(&b, "\nAblations (%s task: the engine with one family switched off):\n\n%s", t.Task, header)
 			row("engine", t.Engine.Overall)
@@ -118,9 +120,9 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 // FormatWeights writes the parameters the evaluation moves, on one line.
 func FormatWeights(p ranker.Params) string {
 	w := p.Weights
-	return fmt.Sprintf("concern_fit=%g claim=%g peer_rating=%g peer_effects=%g peer_volume=%g safety=%g affinity=%g prior=%g popularity_share=%g smoothing=%g attr_weight.skin_type=%g attr_weight.skin_tone=%g attr_weight.concern=%g",
-		w.ConcernFit, w.Claim, w.PeerRating, w.PeerEffects, w.PeerVolume, w.Safety, w.Affinity, w.Prior,
-		p.PopularityShare, p.Smoothing, p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern)
+	return fmt.Sprintf("concern_fit=%g claim=%g peer_rating=%g peer_effects=%g peer_volume=%g safety=%g affinity=%g prior=%g co_review=%g recent=%g peer_adverse=%g popularity_share=%g smoothing=%g recent_half_life_days=%g adverse_smoothing=%g liked_population_scale=%g attr_weight.skin_type=%g attr_weight.skin_tone=%g attr_weight.concern=%g",
+		w.ConcernFit, w.Claim, w.PeerRating, w.PeerEffects, w.PeerVolume, w.Safety, w.Affinity, w.Prior, w.CoReview, w.Recent, w.PeerAdverse,
+		p.PopularityShare, p.Smoothing, p.RecentHalfLifeDays, p.AdverseSmoothing, p.LikedPopulationScale, p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern)
 }
 
 // GoDefaults writes the Go statements that make p the default of ranker.DefaultParams.
@@ -130,10 +132,33 @@ func GoDefaults(p ranker.Params) string {
 Weights: Weights{
 	ConcernFit: %g, Claim: %g, PeerRating: %g, PeerEffects: %g, PeerVolume: %g,
 	Safety: %g, Affinity: %g, Prior: %g,
+	CoReview: %g, Recent: %g, PeerAdverse: %g,
 },
 Smoothing: %g,
 PopularityShare: %g,
+RecentHalfLifeDays: %g,
+AdverseSmoothing: %g,
+LikedPopulationScale: %g,
 p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern = %g, %g, %g
-`, w.ConcernFit, w.Claim, w.PeerRating, w.PeerEffects, w.PeerVolume, w.Safety, w.Affinity, w.Prior,
-		p.Smoothing, p.PopularityShare, p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern)
+`, w.ConcernFit, w.Claim, w.PeerRating, w.PeerEffects, w.PeerVolume, w.Safety, w.Affinity, w.Prior, w.CoReview, w.Recent, w.PeerAdverse,
+		p.Smoothing, p.PopularityShare, p.RecentHalfLifeDays, p.AdverseSmoothing, p.LikedPopulationScale, p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern)
+}
+
+// bestBaselines writes the tuning's baseline bars under the JSON metric names.
+func bestBaselines(by map[string]Metrics) map[string]map[string]float64 {
+	out := make(map[string]map[string]float64, len(by))
+	for task, m := range by {
+		out[task] = map[string]float64{"ndcg@10": m.NDCG, "recall@10": m.Recall}
+	}
+	return out
+}
+
+// popularityHarm is the popularity baseline's harm@10 in t (0 when it did not run).
+func popularityHarm(t TaskReport) float64 {
+	for _, b := range t.Baselines {
+		if b.Name == "popularity" {
+			return b.Overall.Harm
+		}
+	}
+	return 0
 }

@@ -3,6 +3,7 @@ package eval
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/skingraph/skingraph/graph"
 	"github.com/skingraph/skingraph/ranker"
@@ -15,6 +16,9 @@ type TaskReport struct {
 	Engine    SystemResult
 	Baselines []SystemResult
 	Ablations []SystemResult // the engine with one family switched off, "engine -<family>"
+	// RelevantHarm is the harm@10 of the relevant products themselves (each query's list
+	// being exactly its relevant products): what a perfect ranking would score on harm.
+	RelevantHarm float64
 }
 
 // Report is the result of an evaluation run.
@@ -57,6 +61,9 @@ var Ablations = []Ablation{
 	{"safety", func(w *ranker.Weights) { w.Safety = 0 }},
 	{"affinity", func(w *ranker.Weights) { w.Affinity = 0 }},
 	{"prior", func(w *ranker.Weights) { w.Prior = 0 }},
+	{"co_review", func(w *ranker.Weights) { w.CoReview = 0 }},
+	{"recent", func(w *ranker.Weights) { w.Recent = 0 }},
+	{"peer_adverse", func(w *ranker.Weights) { w.PeerAdverse = 0 }},
 }
 
 // Queries builds the queries of a task.
@@ -99,6 +106,11 @@ func Run(ctx context.Context, in Input, opts Options) (Report, error) {
 		if tr.Engine, err = Evaluate(ctx, eng, qs, harm, data.Catalogue()); err != nil {
 			return Report{}, err
 		}
+		rel, err := Evaluate(ctx, relevantOnly{}, qs, harm, data.Catalogue())
+		if err != nil {
+			return Report{}, err
+		}
+		tr.RelevantHarm = rel.Overall.Harm
 		for _, b := range data.Baselines(task) {
 			observe(task, b.Name())
 			res, err := Evaluate(ctx, b, qs, harm, data.Catalogue())
@@ -130,6 +142,21 @@ func Run(ctx context.Context, in Input, opts Options) (Report, error) {
 		rep.Tasks = append(rep.Tasks, tr)
 	}
 	return rep, nil
+}
+
+// relevantOnly recommends each query's relevant products, by id: the perfect ranking, used only
+// to measure how much harm the products people go on to like carry.
+type relevantOnly struct{}
+
+func (relevantOnly) Name() string { return "relevant" }
+
+func (relevantOnly) Recommend(_ context.Context, q Query, k int) ([]string, error) {
+	ids := make([]string, 0, len(q.Relevant))
+	for id := range q.Relevant {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids[:min(k, len(ids))], nil
 }
 
 // Task returns the report of one task; ok is false when it did not run.
