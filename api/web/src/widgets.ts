@@ -10,6 +10,7 @@ const kindNames: Record<string, string> = {
   peer: "People like you",
   safety: "Safety",
   affinity: "Like what you liked",
+  co_review: "Liked by the same people",
   prior: "Quality",
   similarity: "Similarity",
   shared_ingredients: "Shared ingredients",
