@@ -49,6 +49,19 @@ func (s *Store) RestoreSnapshot(ctx context.Context, snap graph.Snapshot) error 
 		if err := checkOutcomes(ctx, tx, snap); err != nil {
 			return err
 		}
+		// Equal to 1e-9 but summed in another order, a mean may differ in its last bit: keep
+		// the snapshot's bits, so that scores and whys come out identical.
+		var exact []map[string]any
+		for _, o := range snap.Outcomes {
+			exact = append(exact, map[string]any{"key": outcomeKey(o), "mean_rating": o.MeanRating, "recommend_rate": o.RecommendRate})
+		}
+		for _, b := range batches(exact) {
+			if _, err := run(ctx, tx, `UNWIND $rows AS row MATCH (o:Outcome {key: row.key})
+				SET o.mean_rating = row.mean_rating,
+				    o.recommend_rate = CASE WHEN o.recommend_rate IS NULL THEN null ELSE row.recommend_rate END`, map[string]any{"rows": b}); err != nil {
+				return fmt.Errorf("outcomes: %w", err)
+			}
+		}
 		if _, err := run(ctx, tx, `MATCH (v:DataVersion {id: 'current'}) SET v.n = $n, v.at = $at`,
 			map[string]any{"n": snap.Version.N, "at": snap.Version.At.UTC()}); err != nil {
 			return fmt.Errorf("data version: %w", err)
