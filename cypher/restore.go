@@ -220,7 +220,10 @@ func restoreSteps(snap graph.Snapshot) []restoreStep {
 			FOREACH (_ IN CASE WHEN row.stale THEN [1] ELSE [] END | SET p:` + outcomesStaleLabel + `)`, prods},
 		{"treats", `UNWIND $rows AS row MATCH (a:Ingredient {inci: row.a}), (b:Concern {name: row.b}) CREATE (a)-[x:TREATS]->(b) SET x = row.props`, treats},
 		{"aggravates", `UNWIND $rows AS row MATCH (a:Ingredient {inci: row.a})
-			MATCH (b) WHERE b.name = row.b AND ((row.kind = 'skin_type' AND b:SkinType) OR (row.kind = 'concern' AND b:Concern) OR (row.kind = 'sensitivity' AND b:Sensitivity))
+			OPTIONAL MATCH (st:SkinType {name: row.b}) WHERE row.kind = 'skin_type'
+			OPTIONAL MATCH (c:Concern {name: row.b}) WHERE row.kind = 'concern'
+			OPTIONAL MATCH (se:Sensitivity {name: row.b}) WHERE row.kind = 'sensitivity'
+			WITH a, row, coalesce(st, c, se) AS b WHERE b IS NOT NULL
 			CREATE (a)-[x:AGGRAVATES]->(b) SET x = row.props`, aggr},
 		{"conflicts", `UNWIND $rows AS row MATCH (a:Ingredient {inci: row.a}), (b:Ingredient {inci: row.b}) CREATE (a)-[x:CONFLICTS_WITH]->(b) SET x = row.props`, conflicts},
 		{"contains", `UNWIND $rows AS row MATCH (a:Product {id: row.a}), (b:Ingredient {inci: row.b}) CREATE (a)-[x:CONTAINS]->(b) SET x = row.props`, contains},
@@ -233,7 +236,10 @@ func restoreSteps(snap graph.Snapshot) []restoreStep {
 			CREATE (a)-[x:EFFICACY]->(b) SET x = row.props`, effs},
 		{"reviewers", `UNWIND $rows AS row CREATE (:Reviewer {id: row.id})`, reviewers},
 		{"reviewer attributes", `UNWIND $rows AS row MATCH (a:Reviewer {id: row.a})
-			MATCH (b) WHERE b.name = row.b AND ((row.kind = 'skin_type' AND b:SkinType) OR (row.kind = 'skin_tone' AND b:SkinTone) OR (row.kind = 'concern' AND b:Concern))
+			OPTIONAL MATCH (st:SkinType {name: row.b}) WHERE row.kind = 'skin_type'
+			OPTIONAL MATCH (tn:SkinTone {name: row.b}) WHERE row.kind = 'skin_tone'
+			OPTIONAL MATCH (c:Concern {name: row.b}) WHERE row.kind = 'concern'
+			WITH a, coalesce(st, tn, c) AS b WHERE b IS NOT NULL
 			CREATE (a)-[:HAS]->(b)`, has},
 		{"reviews", `UNWIND $rows AS row MATCH (a:Reviewer {id: row.a}), (b:Product {id: row.b}) CREATE (a)-[x:REVIEWED]->(b) SET x = row.props`, reviews},
 		{"profiles", `UNWIND $rows AS row CREATE (p:Profile {id: row.id}) SET p += row.props`, profiles},
@@ -248,7 +254,10 @@ func restoreSteps(snap graph.Snapshot) []restoreStep {
 		{"sources", `UNWIND $rows AS row CREATE (s:Source {id: row.id}) SET s += row.props`, sources},
 		{"pseudonym keys", `UNWIND $rows AS row CREATE (:PseudonymKey {id: row.id, fingerprint: row.fingerprint, at: row.at})`, keys},
 		{"outcomes awaiting a refresh", `UNWIND $rows AS row MATCH (p:Product {id: row.product_id})
-			MATCH (a) WHERE a.name = row.attribute AND ((row.kind = 'skin_type' AND a:SkinType) OR (row.kind = 'skin_tone' AND a:SkinTone) OR (row.kind = 'concern' AND a:Concern))
+			OPTIONAL MATCH (st:SkinType {name: row.attribute}) WHERE row.kind = 'skin_type'
+			OPTIONAL MATCH (tn:SkinTone {name: row.attribute}) WHERE row.kind = 'skin_tone'
+			OPTIONAL MATCH (c:Concern {name: row.attribute}) WHERE row.kind = 'concern'
+			WITH p, row, coalesce(st, tn, c) AS a WHERE a IS NOT NULL
 			CREATE (o:Outcome) SET o = row
 			CREATE (p)-[:HAS_OUTCOME]->(o)
 			CREATE (o)-[:FOR]->(a)`, staleOutcomes},
