@@ -53,6 +53,11 @@ commands:
             load the public Sephora data set with the knowledge base (idempotent)
   load efficacy FILE [--dry-run]
             load merchandisers' efficacy claims (CSV, JSON or JSON Lines; all or nothing)
+  export DIR
+            write a consistent snapshot of the whole graph into DIR (new or empty):
+            the project's JSON Lines formats, extended, and manifest.json with SHA-256s
+  import DIR
+            restore a snapshot made by export into an empty graph (all or nothing)
   keys new --role app|merchandiser|analyst|admin --name NAME
             make an API key: prints the key once and the hashed line for SKINGRAPH_API_KEYS_FILE
   eval --products product_info.csv --train reviews.csv... --test reviews.csv... [--tune] [--json OUT]
@@ -94,7 +99,7 @@ func run(ctx context.Context, args []string, env Env) error {
 		return benchCommand(ctx, args, env.Stdout, env.Stderr)
 	case "gen":
 		return genCommand(ctx, args, env.Stdout, env.Stderr)
-	case "up", "serve", "load", "neo4j", "eval":
+	case "up", "serve", "load", "neo4j", "eval", "export", "import":
 	default:
 		fmt.Fprintln(env.Stderr, usage)
 		return fmt.Errorf("unknown command %q", cmd)
@@ -164,6 +169,14 @@ func run(ctx context.Context, args []string, env Env) error {
 			})
 		}
 		return fmt.Errorf("usage: skingraph load demo | skingraph load dir DIR | skingraph load cosmetics FILE | skingraph load cosing FILE | skingraph load sephora --products FILE --reviews FILE... | skingraph load efficacy FILE [--dry-run] (got %q)", fs.Args())
+	case "export":
+		return withStore(ctx, cfg, log, env, func(store *cypher.Store) error {
+			return exportCommand(ctx, store, fs.Args(), log, env.Stdout)
+		})
+	case "import":
+		return withStore(ctx, cfg, log, env, func(store *cypher.Store) error {
+			return importCommand(ctx, store, fs.Args(), log, env.Stdout)
+		})
 	case "neo4j":
 		return runNeo4j(ctx, cfg, log, env)
 	case "eval":
