@@ -74,6 +74,8 @@ grep -q '^BenchmarkSephora/Rank' "$WORK/sephora.txt" || { echo "bench: Benchmark
 # 3. Load throughput and HTTP, against a local Neo4j and a served Sephora graph.
 log "starting a local Neo4j"
 export SKINGRAPH_DATA_DIR="$WORK/neo4j" SKINGRAPH_NEO4J_PASSWORD=bench-$$ SKINGRAPH_LOG_LEVEL=warn
+# Reviewer pseudonyms need a key against an existing Neo4j; a throwaway one for this throwaway graph.
+export SKINGRAPH_PSEUDONYM_KEY="bench-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d " \n")"
 "$BIN" neo4j >"$WORK/neo4j.out" 2>"$WORK/neo4j.err" &
 NEO4J_PID=$!
 for _ in $(seq 1 600); do grep -q '^SKINGRAPH_NEO4J_URI=' "$WORK/neo4j.out" 2>/dev/null && break; sleep 1; done
@@ -200,7 +202,7 @@ uncached p99 <= 5 ms at moderate load; cached p99 <= 1 ms and >= 20k req/s.
 \`\`\`sh
 make build
 ./bin/skingraph neo4j &                        # prints SKINGRAPH_NEO4J_URI and the password
-export SKINGRAPH_NEO4J_URI=... SKINGRAPH_NEO4J_PASSWORD=...
+export SKINGRAPH_NEO4J_URI=... SKINGRAPH_NEO4J_PASSWORD=... SKINGRAPH_PSEUDONYM_KEY=<32+ secret characters>
 ./bin/skingraph load sephora --products $PRODUCTS --reviews $REVIEWS
 SKINGRAPH_HTTP_ADDR=127.0.0.1:8080 ./bin/skingraph serve &
 ./bin/skingraph bench --mode cached --workers 8 --duration 10s
