@@ -43,6 +43,9 @@ const (
 	StagedThreshold = 50_000
 	// stagedChunk is how many rows one staged transaction writes.
 	stagedChunk = 10_000
+	// stagedBatch is how many rows one UNWIND statement of a staged chunk carries: larger
+	// than batchSize, as a staged transaction holds its chunk anyway.
+	stagedBatch = 5000
 	// staleAfter is how long a staging load may go without a heartbeat before another load
 	// rolls it back.
 	staleAfter = 10 * time.Minute
@@ -179,7 +182,7 @@ func (st *stagedLoad) writeProducts(ctx context.Context, part []graph.Product) e
 	var deferred []string
 	err := st.s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
 		c, deferred = graph.Counts{}, nil
-		for _, b := range batches(chunk) {
+		for _, b := range chunks(chunk, stagedBatch) {
 			recs, err := run(ctx, tx, stagedProductsCypher, st.params(b))
 			if err != nil {
 				return err
@@ -226,7 +229,7 @@ func (st *stagedLoad) writeReviews(ctx context.Context, part []graph.Review) err
 	var deferred, tp []string
 	err := st.s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
 		c, deferred, tp = graph.Counts{}, nil, nil
-		for _, b := range batches(chunk) {
+		for _, b := range chunks(chunk, stagedBatch) {
 			recs, err := run(ctx, tx, stagedReviewsCypher, st.params(b))
 			if err != nil {
 				return err
@@ -376,7 +379,7 @@ func (st *stagedLoad) commit(ctx context.Context) (graph.LoadResult, error) {
 func (s *Store) refreshOutcomes(ctx context.Context, ids []string) error {
 	for _, chunk := range chunks(ids, 2000) {
 		err := s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
-			for _, b := range batches(chunk) {
+			for _, b := range chunks(chunk, stagedBatch) {
 				if _, err := run(ctx, tx, refreshOutcomesCypher, map[string]any{"ids": b}); err != nil {
 					return err
 				}
