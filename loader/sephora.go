@@ -238,9 +238,9 @@ func LoadSephora(ctx context.Context, w Writer, productsFile string, reviewFiles
 		}
 		return writeSephora(ctx, w, load, stats, opts)
 	}
-	chunk := opts.Chunk
+	chunk, productChunk := opts.Chunk, opts.Chunk
 	if chunk <= 0 {
-		chunk = StreamChunk
+		chunk, productChunk = StreamChunk, StreamProductChunk
 	}
 	if opts.Progress != nil {
 		opts.Progress(0, total)
@@ -252,7 +252,7 @@ func LoadSephora(ctx context.Context, w Writer, productsFile string, reviewFiles
 	}
 	res, err := writeChunks(ctx, st, total, opts.Progress, func(ctx context.Context, send func(streamChunk)) error {
 		for len(cat.products) > 0 {
-			n := min(chunk, len(cat.products))
+			n := min(productChunk, len(cat.products))
 			send(streamChunk{products: cat.products[:n]})
 			cat.products = cat.products[n:]
 		}

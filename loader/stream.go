@@ -27,8 +27,12 @@ import (
 // Loads at or below the writer's staged threshold are read into memory and written in one
 // transaction, as before.
 
-// StreamChunk is how many records a streamed load hands over at a time.
-const StreamChunk = 10_000
+// StreamChunk is how many reviews a streamed load hands over at a time; products, with
+// their ingredient lists (30 or so each), go in chunks of StreamProductChunk.
+const (
+	StreamChunk        = 10_000
+	StreamProductChunk = 2_000
+)
 
 // StagedWriter is a Writer that can also take a load in chunks. cypher.Store implements it.
 type StagedWriter interface {
@@ -51,7 +55,8 @@ type DirOptions struct {
 	// Progress, when set, is told the rows to write once pass 1 is done (total) and the rows
 	// written so far after each chunk (done).
 	Progress func(done, total int)
-	// Chunk is how many records one staged chunk holds (0: StreamChunk).
+	// Chunk is how many records one staged chunk holds (0: StreamChunk reviews and
+	// StreamProductChunk products).
 	Chunk int
 }
 
@@ -163,9 +168,9 @@ func scanDir(ctx context.Context, files dirFileSet) (dirScan, error) {
 // them through a staged load (at most two chunks wait in memory), which it aborts on any
 // error.
 func streamDir(ctx context.Context, w StagedWriter, dir string, files dirFileSet, scan dirScan, now time.Time, opts DirOptions) (graph.LoadResult, error) {
-	chunk := opts.Chunk
+	chunk, productChunk := opts.Chunk, opts.Chunk
 	if chunk <= 0 {
-		chunk = StreamChunk
+		chunk, productChunk = StreamChunk, StreamProductChunk
 	}
 	total := scan.stats.Products + scan.stats.Reviews
 	if opts.Progress != nil {
@@ -186,7 +191,7 @@ func streamDir(ctx context.Context, w StagedWriter, dir string, files dirFileSet
 		return graph.LoadResult{}, err
 	}
 	return writeChunks(ctx, st, total, opts.Progress, func(ctx context.Context, send func(streamChunk)) error {
-		return readChunks(ctx, files, scan, norm, chunk, send)
+		return readChunks(ctx, files, scan, norm, productChunk, chunk, send)
 	})
 }
 
@@ -248,21 +253,21 @@ type streamChunk struct {
 	reviews  []graph.Review
 }
 
-// readChunks reads the folder's products, then its reviews, and sends them in chunks of n;
-// it stops when ctx is done.
-func readChunks(ctx context.Context, files dirFileSet, scan dirScan, norm *inci.Normalizer, n int, send func(streamChunk)) error {
+// readChunks reads the folder's products, then its reviews, and sends them in chunks of np
+// products and n reviews; it stops when ctx is done.
+func readChunks(ctx context.Context, files dirFileSet, scan dirScan, norm *inci.Normalizer, np, n int, send func(streamChunk)) error {
 	var products []graph.Product
 	pv := newProductValidator(baseName(files.products), norm)
 	pv.skip = scan.productRepeats
-	np := 0
+	read := 0
 	pv.emit = func(p graph.Product) {
-		np++
+		read++
 		if r, ok := scan.ratings[p.ID]; ok && r.n > 0 {
 			p.ReviewCount = r.n
 			p.Rating = math.Round(float64(r.sum)/float64(r.n)*100) / 100
 		}
 		products = append(products, p)
-		if len(products) == n {
+		if len(products) == np {
 			send(streamChunk{products: products})
 			products = nil
 		}
@@ -273,7 +278,7 @@ func readChunks(ctx context.Context, files dirFileSet, scan dirScan, norm *inci.
 	if len(products) > 0 {
 		send(streamChunk{products: products})
 	}
-	if err := changedSince(pv.verr, scan.stats.Products, np); err != nil {
+	if err := changedSince(pv.verr, scan.stats.Products, read); err != nil {
 		return err
 	}
 	if files.reviews == "" {
