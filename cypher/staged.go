@@ -43,6 +43,9 @@ const (
 	StagedThreshold = 50_000
 	// stagedChunk is how many rows one staged transaction writes.
 	stagedChunk = 10_000
+	// stagedBatch is how many rows one UNWIND statement of a staged chunk carries: larger
+	// than batchSize, as a staged transaction holds its chunk anyway.
+	stagedBatch = 5000
 	// staleAfter is how long a staging load may go without a heartbeat before another load
 	// rolls it back.
 	staleAfter = 10 * time.Minute
@@ -70,132 +73,247 @@ func (s *Store) WriteLoadProgress(ctx context.Context, load graph.Load, progress
 func (s *Store) SetStagedThreshold(n int) { s.stagedThreshold = n }
 
 func (s *Store) writeStaged(ctx context.Context, load graph.Load, progress func(done int)) (graph.LoadResult, error) {
+	products, reviews := load.Products, load.Reviews
+	load.Products, load.Reviews = nil, nil
+	st, err := s.beginStaged(ctx, load)
+	if err != nil {
+		return graph.LoadResult{}, err
+	}
+	st.progress = progress
+	// Parameters are built a chunk at a time, to hold one copy of a large load only.
+	for _, part := range chunks(products, stagedChunk) {
+		if err := st.WriteProducts(ctx, part); err != nil {
+			return graph.LoadResult{}, errors.Join(err, st.Abort(ctx))
+		}
+	}
+	for _, part := range chunks(reviews, stagedChunk) {
+		if err := st.WriteReviews(ctx, part); err != nil {
+			return graph.LoadResult{}, errors.Join(err, st.Abort(ctx))
+		}
+	}
+	return st.Commit(ctx)
+}
+
+// BeginStaged starts a staged load (step 1) whose products and reviews the caller then hands
+// over in chunks, so that a load larger than memory can be streamed: load carries the id,
+// source, kind, time and the ingredients (written by Commit); its Products and Reviews, when
+// any, are written first. Every product chunk must come before the review chunks that refer
+// to its products. The returned load is not safe for concurrent use.
+func (s *Store) BeginStaged(ctx context.Context, load graph.Load) (graph.StagedLoad, error) {
+	products, reviews := load.Products, load.Reviews
+	load.Products, load.Reviews = nil, nil
+	st, err := s.beginStaged(ctx, load)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.WriteProducts(ctx, products); err != nil {
+		return nil, errors.Join(err, st.Abort(ctx))
+	}
+	if err := st.WriteReviews(ctx, reviews); err != nil {
+		return nil, errors.Join(err, st.Abort(ctx))
+	}
+	return st, nil
+}
+
+// StagedThreshold is the number of products plus reviews above which loads are staged.
+func (s *Store) StagedThreshold() int {
+	if s.stagedThreshold <= 0 {
+		return StagedThreshold
+	}
+	return s.stagedThreshold
+}
+
+var _ graph.StagedLoad = (*stagedLoad)(nil)
+
+// stagedLoad is a staged load under way: what its chunks found, for the final transaction.
+type stagedLoad struct {
+	s        *Store
+	load     graph.Load // without products and reviews
+	progress func(done int)
+	done     int
+	finished bool // committed or aborted
+
+	products, reviews               graph.Counts
+	changedProducts, changedReviews []map[string]any // stored with other content: for Commit
+	touched                         map[string]bool  // products that got new reviews
+}
+
+func (s *Store) beginStaged(ctx context.Context, load graph.Load) (*stagedLoad, error) {
 	if load.At.IsZero() {
 		load.At = time.Now().UTC()
 	}
 	if err := s.rollbackStale(ctx); err != nil {
-		return graph.LoadResult{}, err
+		return nil, err
 	}
 	if _, err := s.write(ctx, `MERGE (s:StagedLoad {id: $id}) SET s.kind = $kind, s.heartbeat = datetime()`,
 		map[string]any{"id": load.ID, "kind": load.Kind}); err != nil {
-		return graph.LoadResult{}, fmt.Errorf("cypher: staged load %s: start: %w", load.ID, err)
+		return nil, fmt.Errorf("cypher: staged load %s: start: %w", load.ID, err)
 	}
-	res, err := s.stage(ctx, load, progress)
-	if err != nil {
-		// The rollback must run even when ctx was cancelled.
-		rbCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Minute)
-		defer cancel()
-		if rbErr := s.rollbackLoad(rbCtx, load.ID); rbErr != nil {
-			err = errors.Join(err, fmt.Errorf("rollback: %w (the next staged load retries it)", rbErr))
+	return &stagedLoad{s: s, load: load, touched: map[string]bool{}}, nil
+}
+
+func (st *stagedLoad) params(rows []map[string]any) map[string]any {
+	return map[string]any{"rows": rows, "load": st.load.ID}
+}
+
+// WriteProducts writes the new products of one chunk in one transaction (step 2); chunks
+// larger than stagedChunk are split.
+func (st *stagedLoad) WriteProducts(ctx context.Context, products []graph.Product) error {
+	if st.finished {
+		return fmt.Errorf("cypher: staged load %s: %w: already finished", st.load.ID, graph.ErrInvalid)
+	}
+	for _, part := range chunks(products, stagedChunk) {
+		if err := st.writeProducts(ctx, part); err != nil {
+			return fmt.Errorf("cypher: staged load %s: products: %w", st.load.ID, err)
 		}
-		return graph.LoadResult{}, fmt.Errorf("cypher: staged load %s: %w", load.ID, err)
 	}
+	return nil
+}
+
+func (st *stagedLoad) writeProducts(ctx context.Context, part []graph.Product) error {
+	chunk := productParams(part)
+	byID := make(map[string]map[string]any, len(chunk))
+	for _, r := range chunk {
+		byID[r["id"].(string)] = r
+	}
+	// The driver may run the function again: it only fills c and deferred, which are
+	// added up once the transaction has committed.
+	var c graph.Counts
+	var deferred []string
+	err := st.s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
+		c, deferred = graph.Counts{}, nil
+		for _, b := range chunks(chunk, stagedBatch) {
+			recs, err := run(ctx, tx, stagedProductsCypher, st.params(b))
+			if err != nil {
+				return err
+			}
+			addCounts(&c, recs)
+			deferred = append(deferred, collectStrings(recs, "deferred")...)
+		}
+		return heartbeat(ctx, tx, st.load.ID)
+	})
+	if err != nil {
+		return err
+	}
+	st.products.Created += c.Created
+	st.products.Unchanged += c.Unchanged
+	for _, id := range deferred {
+		st.changedProducts = append(st.changedProducts, byID[id])
+	}
+	st.advance(len(chunk))
+	return nil
+}
+
+// WriteReviews writes the new reviews of one chunk in one transaction (step 2); chunks
+// larger than stagedChunk are split. A review of a product that is neither in the graph nor
+// in an earlier chunk is graph.ErrInvalid.
+func (st *stagedLoad) WriteReviews(ctx context.Context, reviews []graph.Review) error {
+	if st.finished {
+		return fmt.Errorf("cypher: staged load %s: %w: already finished", st.load.ID, graph.ErrInvalid)
+	}
+	for _, part := range chunks(reviews, stagedChunk) {
+		if err := st.writeReviews(ctx, part); err != nil {
+			return fmt.Errorf("cypher: staged load %s: reviews: %w", st.load.ID, err)
+		}
+	}
+	return nil
+}
+
+func (st *stagedLoad) writeReviews(ctx context.Context, part []graph.Review) error {
+	chunk := reviewParams(part)
+	reviewByID := make(map[string]map[string]any, len(chunk))
+	for _, r := range chunk {
+		reviewByID[r["id"].(string)] = r
+	}
+	var c graph.Counts
+	var deferred, tp []string
+	err := st.s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
+		c, deferred, tp = graph.Counts{}, nil, nil
+		for _, b := range chunks(chunk, stagedBatch) {
+			recs, err := run(ctx, tx, stagedReviewsCypher, st.params(b))
+			if err != nil {
+				return err
+			}
+			var got graph.Counts
+			addCounts(&got, recs)
+			if n := got.Created + got.Updated + got.Unchanged; n != len(b) {
+				return fmt.Errorf("%w: %d of %d reviews refer to products that are neither in the graph nor in this load",
+					graph.ErrInvalid, len(b)-n, len(b))
+			}
+			c.Created, c.Unchanged, c.Updated = c.Created+got.Created, c.Unchanged+got.Unchanged, c.Updated+got.Updated
+			deferred = append(deferred, collectStrings(recs, "deferred")...)
+			tp = append(tp, collectStrings(recs, "touched")...)
+			if _, err := run(ctx, tx, stagedHasCypher, st.params(hasParams(b))); err != nil {
+				return fmt.Errorf("reviewer attributes: %w", err)
+			}
+		}
+		return heartbeat(ctx, tx, st.load.ID)
+	})
+	if err != nil {
+		return err
+	}
+	st.reviews.Created += c.Created
+	st.reviews.Unchanged += c.Unchanged
+	for _, id := range deferred {
+		st.changedReviews = append(st.changedReviews, reviewByID[id])
+	}
+	for _, id := range tp {
+		st.touched[id] = true
+	}
+	st.advance(len(chunk))
+	return nil
+}
+
+func (st *stagedLoad) advance(n int) {
+	st.done += n
+	if st.progress != nil {
+		st.progress(st.done)
+	}
+}
+
+// Abort rolls the load back: everything its chunks wrote is deleted. It runs even when ctx
+// is cancelled; aborting a finished load does nothing.
+func (st *stagedLoad) Abort(ctx context.Context) error {
+	if st.finished {
+		return nil
+	}
+	st.finished = true
+	rbCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Minute)
+	defer cancel()
+	if err := st.s.rollbackLoad(rbCtx, st.load.ID); err != nil {
+		return fmt.Errorf("cypher: staged load %s: rollback: %w (the next staged load retries it)", st.load.ID, err)
+	}
+	return nil
+}
+
+// Commit runs steps 3 and 4: the outcomes of the reviewed products, then the final
+// transaction that makes the load visible. On failure the load is rolled back.
+func (st *stagedLoad) Commit(ctx context.Context) (graph.LoadResult, error) {
+	if st.finished {
+		return graph.LoadResult{}, fmt.Errorf("cypher: staged load %s: %w: already finished", st.load.ID, graph.ErrInvalid)
+	}
+	res, err := st.commit(ctx)
+	if err != nil {
+		err = fmt.Errorf("cypher: staged load %s: %w", st.load.ID, err)
+		return graph.LoadResult{}, errors.Join(err, st.Abort(ctx))
+	}
+	st.finished = true
 	return res, nil
 }
 
-// stage runs steps 2 to 4.
-func (s *Store) stage(ctx context.Context, load graph.Load, progress func(done int)) (graph.LoadResult, error) {
+func (st *stagedLoad) commit(ctx context.Context) (graph.LoadResult, error) {
+	s, load := st.s, st.load
 	res := graph.LoadResult{LoadID: load.ID, Counts: map[string]graph.Counts{}}
 	ingredientRows, conflictRows := ingredientParams(load.Ingredients)
-	done := 0
-	params := func(rows []map[string]any) map[string]any {
-		return map[string]any{"rows": rows, "load": load.ID}
-	}
-
-	var products graph.Counts
-	var changedProducts []map[string]any
-	// Parameters are built a chunk at a time, to hold one copy of a large load only.
-	for _, part := range chunks(load.Products, stagedChunk) {
-		chunk := productParams(part)
-		byID := make(map[string]map[string]any, len(chunk))
-		for _, r := range chunk {
-			byID[r["id"].(string)] = r
-		}
-		// The driver may run the function again: it only fills c and deferred, which are
-		// added up once the transaction has committed.
-		var c graph.Counts
-		var deferred []string
-		err := s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
-			c, deferred = graph.Counts{}, nil
-			for _, b := range batches(chunk) {
-				recs, err := run(ctx, tx, stagedProductsCypher, params(b))
-				if err != nil {
-					return err
-				}
-				addCounts(&c, recs)
-				deferred = append(deferred, collectStrings(recs, "deferred")...)
-			}
-			return heartbeat(ctx, tx, load.ID)
-		})
-		if err != nil {
-			return res, fmt.Errorf("products: %w", err)
-		}
-		products.Created += c.Created
-		products.Unchanged += c.Unchanged
-		for _, id := range deferred {
-			changedProducts = append(changedProducts, byID[id])
-		}
-		done += len(chunk)
-		if progress != nil {
-			progress(done)
-		}
-	}
-
-	var reviews graph.Counts
-	var changedReviews []map[string]any
-	touched := map[string]bool{}
-	for _, part := range chunks(load.Reviews, stagedChunk) {
-		chunk := reviewParams(part)
-		reviewByID := make(map[string]map[string]any, len(chunk))
-		for _, r := range chunk {
-			reviewByID[r["id"].(string)] = r
-		}
-		var c graph.Counts
-		var deferred, tp []string
-		err := s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
-			c, deferred, tp = graph.Counts{}, nil, nil
-			for _, b := range batches(chunk) {
-				recs, err := run(ctx, tx, stagedReviewsCypher, params(b))
-				if err != nil {
-					return err
-				}
-				var got graph.Counts
-				addCounts(&got, recs)
-				if n := got.Created + got.Updated + got.Unchanged; n != len(b) {
-					return fmt.Errorf("%w: %d of %d reviews refer to products that are neither in the graph nor in this load",
-						graph.ErrInvalid, len(b)-n, len(b))
-				}
-				c.Created, c.Unchanged, c.Updated = c.Created+got.Created, c.Unchanged+got.Unchanged, c.Updated+got.Updated
-				deferred = append(deferred, collectStrings(recs, "deferred")...)
-				tp = append(tp, collectStrings(recs, "touched")...)
-			}
-			return heartbeat(ctx, tx, load.ID)
-		})
-		if err != nil {
-			return res, fmt.Errorf("reviews: %w", err)
-		}
-		reviews.Created += c.Created
-		reviews.Unchanged += c.Unchanged
-		for _, id := range deferred {
-			changedReviews = append(changedReviews, reviewByID[id])
-		}
-		for _, id := range tp {
-			touched[id] = true
-		}
-		done += len(chunk)
-		if progress != nil {
-			progress(done)
-		}
-	}
-	if err := s.refreshOutcomes(ctx, sortedKeys(touched)); err != nil {
+	if err := s.refreshOutcomes(ctx, sortedKeys(st.touched)); err != nil {
 		return res, err
 	}
-
+	products, reviews := st.products, st.reviews
 	err := s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
 		counts := map[string]graph.Counts{"products": products, "reviews": reviews}
 		var ing graph.Counts
 		for _, b := range batches(ingredientRows) {
-			recs, err := run(ctx, tx, stagedIngredientsCypher, params(b))
+			recs, err := run(ctx, tx, stagedIngredientsCypher, st.params(b))
 			if err != nil {
 				return fmt.Errorf("ingredients: %w", err)
 			}
@@ -207,12 +325,12 @@ func (s *Store) stage(ctx context.Context, load graph.Load, progress func(done i
 				return fmt.Errorf("ingredient conflicts: %w", err)
 			}
 		}
-		p, err := upsertBatches(ctx, tx, upsertProductsCypher, changedProducts)
+		p, err := upsertBatches(ctx, tx, upsertProductsCypher, st.changedProducts)
 		if err != nil {
 			return fmt.Errorf("products: %w", err)
 		}
 		counts["products"] = graph.Counts{Created: products.Created + p.Created, Updated: p.Updated, Unchanged: products.Unchanged + p.Unchanged}
-		r, more, err := upsertReviews(ctx, tx, changedReviews)
+		r, more, err := upsertReviews(ctx, tx, st.changedReviews)
 		if err != nil {
 			return fmt.Errorf("reviews: %w", err)
 		}
@@ -261,7 +379,7 @@ func (s *Store) stage(ctx context.Context, load graph.Load, progress func(done i
 func (s *Store) refreshOutcomes(ctx context.Context, ids []string) error {
 	for _, chunk := range chunks(ids, 2000) {
 		err := s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
-			for _, b := range batches(chunk) {
+			for _, b := range chunks(chunk, stagedBatch) {
 				if _, err := run(ctx, tx, refreshOutcomesCypher, map[string]any{"ids": b}); err != nil {
 					return err
 				}
@@ -407,6 +525,7 @@ const stagedProductsCypher = `
 
 // stagedReviewsCypher creates the reviews that are new, marked with the load, and returns the
 // products they touched; the ids of reviews stored with other content come back as deferred.
+// The reviewers' HAS edges are merged by stagedHasCypher, once per reviewer and batch.
 const stagedReviewsCypher = `
 	UNWIND $rows AS row
 	MATCH (p:Product {id: row.product_id})
@@ -418,24 +537,68 @@ const stagedReviewsCypher = `
 		ON CREATE SET u._load = $load
 		CREATE (u)-[r:REVIEWED {id: row.id}]->(p)
 		SET r += row.props, r.hash = row.hash, r._load = $load
-		WITH u, row
-		CALL (u, row) {
-			MATCH (t:SkinType {name: row.props.skin_type})
-			MERGE (u)-[h:HAS]->(t)
-			ON CREATE SET h._load = $load
-		}
-		CALL (u, row) {
-			MATCH (t:SkinTone {name: row.props.skin_tone})
-			MERGE (u)-[h:HAS]->(t)
-			ON CREATE SET h._load = $load
-		}
-		CALL (u, row) {
-			UNWIND row.props.concerns AS name
-			MATCH (c:Concern {name: name})
-			MERGE (u)-[h:HAS]->(c)
-			ON CREATE SET h._load = $load
-		}
 	}
 	WITH status, CASE WHEN status = 'created' THEN row.product_id END AS touched,
 	     CASE WHEN status = 'updated' THEN row.id END AS deferred
 	RETURN status, count(*) AS n, collect(DISTINCT touched) AS touched, collect(deferred) AS deferred`
+
+// stagedHasCypher merges the HAS edges of the reviewers of a batch of reviews, one row per
+// reviewer with the skin types, tones and concerns of its reviews in the batch (hasParams):
+// a reviewer of many reviews is merged once, not once per review. Edges of reviews already
+// stored exist already, so merging them for every review of the batch changes nothing.
+const stagedHasCypher = `
+	UNWIND $rows AS row
+	MATCH (u:Reviewer {id: row.reviewer})
+	CALL (u, row) {
+		UNWIND row.types AS name
+		MATCH (t:SkinType {name: name})
+		MERGE (u)-[h:HAS]->(t)
+		ON CREATE SET h._load = $load
+	}
+	CALL (u, row) {
+		UNWIND row.tones AS name
+		MATCH (t:SkinTone {name: name})
+		MERGE (u)-[h:HAS]->(t)
+		ON CREATE SET h._load = $load
+	}
+	CALL (u, row) {
+		UNWIND row.concerns AS name
+		MATCH (c:Concern {name: name})
+		MERGE (u)-[h:HAS]->(c)
+		ON CREATE SET h._load = $load
+	}`
+
+// hasParams gathers per reviewer the skin types, tones and concerns of a batch of review rows
+// (reviewParams), in the order the reviewers first appear.
+func hasParams(rows []map[string]any) []map[string]any {
+	type attrs struct{ types, tones, concerns map[string]bool }
+	byReviewer := map[string]*attrs{}
+	var order []string
+	for _, r := range rows {
+		id := r["reviewer"].(string)
+		a := byReviewer[id]
+		if a == nil {
+			a = &attrs{map[string]bool{}, map[string]bool{}, map[string]bool{}}
+			byReviewer[id] = a
+			order = append(order, id)
+		}
+		props := r["props"].(map[string]any)
+		if v, _ := props["skin_type"].(string); v != "" {
+			a.types[v] = true
+		}
+		if v, _ := props["skin_tone"].(string); v != "" {
+			a.tones[v] = true
+		}
+		for _, c := range props["concerns"].([]string) {
+			a.concerns[c] = true
+		}
+	}
+	out := make([]map[string]any, 0, len(order))
+	for _, id := range order {
+		a := byReviewer[id]
+		out = append(out, map[string]any{
+			"reviewer": id, "types": sortedKeys(a.types), "tones": sortedKeys(a.tones), "concerns": sortedKeys(a.concerns),
+		})
+	}
+	return out
+}

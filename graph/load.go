@@ -1,6 +1,9 @@
 package graph
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // Load is one all-or-nothing write: either every part of it is committed, or none.
 type Load struct {
@@ -53,4 +56,20 @@ type FunctionsResult struct {
 	Unmatched int // entries left out: no such ingredient in the graph
 	Changed   bool
 	Version   DataVersion
+}
+
+// StagedLoad is a load too large for one transaction, handed over in chunks that together
+// stay all or nothing: readers that key on the DataVersion see none of it until Commit
+// succeeds, and Abort (or a failed Commit) removes every chunk written. Products must come
+// before the reviews of them.
+type StagedLoad interface {
+	// WriteProducts writes a chunk of products.
+	WriteProducts(ctx context.Context, products []Product) error
+	// WriteReviews writes a chunk of reviews; ErrInvalid when one refers to a product that is
+	// neither in the graph nor in an earlier chunk.
+	WriteReviews(ctx context.Context, reviews []Review) error
+	// Commit makes the load visible and bumps the DataVersion when anything changed.
+	Commit(ctx context.Context) (LoadResult, error)
+	// Abort removes what the load wrote; it does nothing once the load is finished.
+	Abort(ctx context.Context) error
 }

@@ -41,6 +41,12 @@ type productValidator struct {
 	norm   *inci.Normalizer
 	lineOf recordKeys
 	out    []graph.Product
+	// emit, when set, takes each good record instead of out (streaming).
+	emit func(graph.Product)
+	// repeats, when set, collects the lines of records that repeat an earlier one exactly
+	// (pass 1 of a streamed load); skip, when set, replaces the duplicate check by those lines
+	// (pass 2), which saves hashing every record twice.
+	repeats, skip map[int]bool
 }
 
 func newProductValidator(file string, norm *inci.Normalizer) *productValidator {
@@ -65,7 +71,14 @@ func (v *productValidator) add(line int, rec *productRecord) {
 			ID: rec.ID, Name: rec.Name, Brand: rec.Brand, Subcategory: rec.Subcategory,
 			Size: rec.Size, Highlights: rec.Highlights, IngredientsText: rec.Ingredients,
 		}
-		if v.lineOf.claim(verr, line, "id", rec.ID, rec) {
+		if v.skip != nil {
+			if v.skip[line] {
+				return
+			}
+		} else if v.lineOf.claim(verr, line, "id", rec.ID, rec) {
+			if v.repeats != nil {
+				v.repeats[line] = true
+			}
 			return // the same record again
 		}
 		if rec.Name == "" {
@@ -104,7 +117,11 @@ func (v *productValidator) add(line int, rec *productRecord) {
 		if rec.Ingredients != "" && len(p.Ingredients) == 0 {
 			verr.Add(line, "ingredients", "no ingredient could be read from the text")
 		}
-		v.out = append(v.out, p)
+		if v.emit != nil {
+			v.emit(p)
+		} else {
+			v.out = append(v.out, p)
+		}
 	}
 }
 
@@ -142,6 +159,12 @@ type reviewValidator struct {
 	verr   *graph.ValidationError
 	lineOf recordKeys
 	out    []graph.Review
+	// emit, when set, takes each good record instead of out (streaming).
+	emit func(graph.Review)
+	// repeats, when set, collects the lines of records that repeat an earlier one exactly
+	// (pass 1 of a streamed load); skip, when set, replaces the duplicate check by those lines
+	// (pass 2), which saves hashing every record twice.
+	repeats, skip map[int]bool
 }
 
 func newReviewValidator(file string) *reviewValidator {
@@ -166,7 +189,14 @@ func (v *reviewValidator) add(line int, rec *reviewRecord) {
 			ID: rec.ID, Reviewer: rec.Reviewer, ProductID: rec.ProductID, Rating: rec.Rating,
 			Recommended: rec.Recommended, Text: rec.Text,
 		}
-		if v.lineOf.claim(verr, line, "id", rec.ID, rec) {
+		if v.skip != nil {
+			if v.skip[line] {
+				return
+			}
+		} else if v.lineOf.claim(verr, line, "id", rec.ID, rec) {
+			if v.repeats != nil {
+				v.repeats[line] = true
+			}
 			return // the same record again
 		}
 		if rec.Reviewer == "" {
@@ -197,6 +227,10 @@ func (v *reviewValidator) add(line int, rec *reviewRecord) {
 		for i, e := range rec.Effects {
 			rv.Effects = append(rv.Effects, checkVocab(verr, line, fmt.Sprintf("effects[%d]", i), graph.Effects, e))
 		}
-		v.out = append(v.out, rv)
+		if v.emit != nil {
+			v.emit(rv)
+		} else {
+			v.out = append(v.out, rv)
+		}
 	}
 }

@@ -25,8 +25,13 @@ var (
 // and category are required. Every bad row is reported in a *graph.ValidationError.
 func ReadProductsCSV(r io.Reader, file string, norm *inci.Normalizer) ([]graph.Product, error) {
 	v := newProductValidator(file, norm)
+	return v.result(decodeProductsCSV(r, v))
+}
+
+// decodeProductsCSV hands every product row of r to v.
+func decodeProductsCSV(r io.Reader, v *productValidator) error {
 	f := csvFormat{what: "skingraph products", required: []string{"id", "name", "category"}, known: productColumns}
-	err := readCSVFormat(r, v.verr, f, func(line int, row csvRow) {
+	return readCSVFormat(r, v.verr, f, func(line int, row csvRow) {
 		rec := productRecord{
 			ID: cell(row, "id"), Name: cell(row, "name"), Brand: cell(row, "brand"),
 			Category: cell(row, "category"), Subcategory: cell(row, "subcategory"), Size: cell(row, "size"),
@@ -41,7 +46,6 @@ func ReadProductsCSV(r io.Reader, file string, norm *inci.Normalizer) ([]graph.P
 			v.add(line, &rec)
 		}
 	})
-	return v.result(err)
 }
 
 // ReadReviewsCSV reads and validates reviews in the project's CSV format; columns id,
@@ -49,8 +53,13 @@ func ReadProductsCSV(r io.Reader, file string, norm *inci.Normalizer) ([]graph.P
 // (false). Every bad row is reported in a *graph.ValidationError.
 func ReadReviewsCSV(r io.Reader, file string) ([]graph.Review, error) {
 	v := newReviewValidator(file)
+	return v.result(decodeReviewsCSV(r, v))
+}
+
+// decodeReviewsCSV hands every review row of r to v.
+func decodeReviewsCSV(r io.Reader, v *reviewValidator) error {
 	f := csvFormat{what: "skingraph reviews", required: []string{"id", "reviewer", "product_id", "rating"}, known: reviewColumns}
-	err := readCSVFormat(r, v.verr, f, func(line int, row csvRow) {
+	return readCSVFormat(r, v.verr, f, func(line int, row csvRow) {
 		rec := reviewRecord{
 			ID: cell(row, "id"), Reviewer: cell(row, "reviewer"), ProductID: cell(row, "product_id"),
 			At: cell(row, "at"), SkinType: cell(row, "skin_type"), SkinTone: cell(row, "skin_tone"),
@@ -78,7 +87,6 @@ func ReadReviewsCSV(r io.Reader, file string) ([]graph.Review, error) {
 			v.add(line, &rec)
 		}
 	})
-	return v.result(err)
 }
 
 // ReadIngredientsCSV reads and validates ingredients in the project's CSV format: the flat

@@ -3,6 +3,7 @@ package loader
 import (
 	"context"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -35,11 +36,22 @@ type DirStats struct {
 // Rows is the number of records read.
 func (s DirStats) Rows() int { return s.Ingredients + s.Products + s.Reviews }
 
-// ReadDir reads a folder of the project's own formats into one load. Products without a
-// rating take the mean and count of their reviews in the folder. Every bad row of every file
-// is reported in a *graph.ValidationError; then nothing is returned.
-func ReadDir(ctx context.Context, dir string, now time.Time) (graph.Load, DirStats, error) {
-	var st DirStats
+// dirFileSet names the files of a folder; ingredients and reviews may be "".
+type dirFileSet struct{ ingredients, products, reviews string }
+
+func (f dirFileSet) list() []string {
+	var out []string
+	for _, name := range []string{f.ingredients, f.products, f.reviews} {
+		if name != "" {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// findDirFiles finds the files of a folder: a products file is required, and each kind may
+// have one file only.
+func findDirFiles(dir string) (dirFileSet, error) {
 	find := func(kind string) (string, error) {
 		var found []string
 		for _, name := range dirFiles[kind] {
@@ -54,36 +66,62 @@ func ReadDir(ctx context.Context, dir string, now time.Time) (graph.Load, DirSta
 		if len(found) == 0 {
 			return "", nil
 		}
-		st.Files = append(st.Files, found[0])
 		return found[0], nil
 	}
-	ingFile, err := find("ingredients")
-	if err != nil {
-		return graph.Load{}, st, err
+	var files dirFileSet
+	var err error
+	if files.ingredients, err = find("ingredients"); err != nil {
+		return files, err
 	}
-	prodFile, err := find("products")
-	if err != nil {
-		return graph.Load{}, st, err
+	if files.products, err = find("products"); err != nil {
+		return files, err
 	}
-	revFile, err := find("reviews")
-	if err != nil {
-		return graph.Load{}, st, err
+	if files.reviews, err = find("reviews"); err != nil {
+		return files, err
 	}
-	if prodFile == "" {
-		return graph.Load{}, st, fmt.Errorf("loader: %s: %w: no products.jsonl or products.csv", dir, graph.ErrNotFound)
+	if files.products == "" {
+		return files, fmt.Errorf("loader: %s: %w: no products.jsonl or products.csv", dir, graph.ErrNotFound)
 	}
+	return files, nil
+}
 
+// readDirIngredients reads the folder's ingredients file, or the bundled knowledge base when
+// name is "", and the INCI normaliser of their aliases.
+func readDirIngredients(name string) ([]graph.Ingredient, *inci.Normalizer, error) {
 	var ings []graph.Ingredient
-	if ingFile == "" {
+	var err error
+	if name == "" {
 		ings, err = readFile(datasets.FS, IngredientsFile, func(f fs.File) ([]graph.Ingredient, error) {
 			return ReadIngredients(f, IngredientsFile)
 		})
 	} else {
-		err = openFile(ingFile, func(f *os.File) (err error) {
-			ings, err = readIngredientsAny(f, ingFile)
+		err = openFile(name, func(f *os.File) (err error) {
+			ings, err = readIngredientsAny(f, name)
 			return err
 		})
 	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return ings, inci.New(Aliases(ings)), nil
+}
+
+func dirLoadID(now time.Time) string { return "dir-" + now.UTC().Format("20060102T150405.000Z") }
+
+func dirSource(dir string) string { return "folder " + filepath.Base(filepath.Clean(dir)) }
+
+// ReadDir reads a folder of the project's own formats into one load. Products without a
+// rating take the mean and count of their reviews in the folder. Every bad row of every file
+// is reported in a *graph.ValidationError; then nothing is returned. LoadDirStream loads
+// folders too large for memory.
+func ReadDir(ctx context.Context, dir string, now time.Time) (graph.Load, DirStats, error) {
+	var st DirStats
+	files, err := findDirFiles(dir)
+	if err != nil {
+		return graph.Load{}, st, err
+	}
+	st.Files = files.list()
+	ings, norm, err := readDirIngredients(files.ingredients)
 	if err != nil {
 		return graph.Load{}, st, err
 	}
@@ -91,10 +129,9 @@ func ReadDir(ctx context.Context, dir string, now time.Time) (graph.Load, DirSta
 	if err := ctx.Err(); err != nil {
 		return graph.Load{}, st, err
 	}
-	norm := inci.New(Aliases(ings))
 	var products []graph.Product
-	err = openFile(prodFile, func(f *os.File) (err error) {
-		products, err = readProductsAny(f, prodFile, norm)
+	err = openFile(files.products, func(f *os.File) (err error) {
+		products, err = readProductsAny(f, files.products, norm)
 		return err
 	})
 	if err != nil {
@@ -102,12 +139,12 @@ func ReadDir(ctx context.Context, dir string, now time.Time) (graph.Load, DirSta
 	}
 	st.Products = len(products)
 	var reviews []graph.Review
-	if revFile != "" {
+	if files.reviews != "" {
 		if err := ctx.Err(); err != nil {
 			return graph.Load{}, st, err
 		}
-		err = openFile(revFile, func(f *os.File) (err error) {
-			reviews, err = readReviewsAny(f, revFile)
+		err = openFile(files.reviews, func(f *os.File) (err error) {
+			reviews, err = readReviewsAny(f, files.reviews)
 			return err
 		})
 		if err != nil {
@@ -117,8 +154,8 @@ func ReadDir(ctx context.Context, dir string, now time.Time) (graph.Load, DirSta
 	st.Reviews = len(reviews)
 	rateUnrated(products, reviews)
 	return graph.Load{
-		ID:          "dir-" + now.UTC().Format("20060102T150405.000Z"),
-		Source:      "folder " + filepath.Base(filepath.Clean(dir)),
+		ID:          dirLoadID(now),
+		Source:      dirSource(dir),
 		Kind:        "dir",
 		At:          now.UTC(),
 		Ingredients: ings,
@@ -127,17 +164,10 @@ func ReadDir(ctx context.Context, dir string, now time.Time) (graph.Load, DirSta
 	}, st, nil
 }
 
-// LoadDir reads a folder (see ReadDir) and writes it with w, all or nothing.
+// LoadDir reads a folder (see ReadDir) and writes it with w, all or nothing; see
+// LoadDirStream for large folders.
 func LoadDir(ctx context.Context, w Writer, dir string, now time.Time) (graph.LoadResult, DirStats, error) {
-	load, st, err := ReadDir(ctx, dir, now)
-	if err != nil {
-		return graph.LoadResult{}, st, err
-	}
-	res, err := w.WriteLoad(ctx, load)
-	if err != nil {
-		return graph.LoadResult{}, st, fmt.Errorf("loader: folder %s: %w", dir, err)
-	}
-	return res, st, nil
+	return LoadDirStream(ctx, w, dir, now, DirOptions{})
 }
 
 // rateUnrated sets the rating and review count of the products that have none from reviews.
@@ -179,4 +209,36 @@ func readReviewsAny(f *os.File, name string) ([]graph.Review, error) {
 		return ReadReviewsCSV(f, filepath.Base(name))
 	}
 	return ReadReviews(f, filepath.Base(name))
+}
+
+func baseName(name string) string { return filepath.Base(name) }
+
+// decodeProductsFile validates every record of a products file (CSV or JSON Lines by its
+// extension) with v; bad records are in v.verr, which it returns as an error.
+func decodeProductsFile(name string, v *productValidator) error {
+	return openFile(name, func(f *os.File) error {
+		_, err := v.result(decodeProducts(f, v))
+		return err
+	})
+}
+
+func decodeReviewsFile(name string, v *reviewValidator) error {
+	return openFile(name, func(f *os.File) error {
+		_, err := v.result(decodeReviews(f, v))
+		return err
+	})
+}
+
+func decodeProducts(r io.Reader, v *productValidator) error {
+	if strings.HasSuffix(v.verr.File, ".csv") {
+		return decodeProductsCSV(r, v)
+	}
+	return decodeJSONL(r, v.verr, v.add)
+}
+
+func decodeReviews(r io.Reader, v *reviewValidator) error {
+	if strings.HasSuffix(v.verr.File, ".csv") {
+		return decodeReviewsCSV(r, v)
+	}
+	return decodeJSONL(r, v.verr, v.add)
 }

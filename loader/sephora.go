@@ -37,6 +37,12 @@ type SephoraOptions struct {
 	// Pseudonyms keys the reviewer pseudonyms (the deployment's SKINGRAPH_PSEUDONYM_KEY);
 	// nil uses DemoPseudonymKey, which is public and meant for tests and demos only.
 	Pseudonyms *graph.Pseudonymizer
+	// Progress, when set, is told the rows to write (total) and the rows written so far
+	// (done) as LoadSephora goes.
+	Progress func(done, total int)
+	// Chunk is how many reviews one staged chunk holds when LoadSephora streams (0:
+	// StreamChunk).
+	Chunk int
 }
 
 // SephoraStats says what a Sephora load read, kept and left out.
@@ -65,16 +71,57 @@ type SephoraStats struct {
 // Product ratings and review counts are Sephora's (from the products file), not recomputed
 // from the reviews, which are a sample.
 func Sephora(ctx context.Context, productsFile string, reviewFiles []string, opts SephoraOptions, now time.Time) (graph.Load, SephoraStats, error) {
-	stats := SephoraStats{Effects: map[string]int{}}
-	kb, err := readFile(datasets.FS, IngredientsFile, func(f fs.File) ([]graph.Ingredient, error) {
-		return ReadIngredients(f, IngredientsFile)
+	cat, stats, err := sephoraCatalogue(ctx, productsFile, opts)
+	if err != nil {
+		return graph.Load{}, stats, err
+	}
+	var reviews []graph.Review
+	err = scanSephoraReviewFiles(ctx, reviewFiles, opts, cat, &stats, func(r graph.Review) {
+		reviews = append(reviews, r)
 	})
 	if err != nil {
 		return graph.Load{}, stats, err
 	}
+	load := sephoraLoad(productsFile, reviewFiles, now)
+	load.Ingredients, load.Products, load.Reviews = cat.kb, cat.products, reviews
+	return load, stats, nil
+}
+
+// sephoraLoad is the header of a Sephora load: id, source, kind and time.
+func sephoraLoad(productsFile string, reviewFiles []string, now time.Time) graph.Load {
+	sources := []string{filepath.Base(productsFile)}
+	for _, name := range reviewFiles {
+		sources = append(sources, filepath.Base(name))
+	}
+	return graph.Load{
+		ID:     "sephora-" + now.UTC().Format("20060102T150405Z"),
+		Source: "sephora: " + strings.Join(sources, ", "),
+		Kind:   "sephora",
+		At:     now.UTC(),
+	}
+}
+
+// sephoraCatalogueSet is the knowledge base and the products of a Sephora load, held in
+// memory (the public catalogue has 8,494 products), and the ids of the products kept.
+type sephoraCatalogueSet struct {
+	sephoraProducts
+	kb   []graph.Ingredient
+	kept map[string]bool
+}
+
+// sephoraCatalogue reads the knowledge base and the products file, counting in the stats.
+func sephoraCatalogue(ctx context.Context, productsFile string, opts SephoraOptions) (sephoraCatalogueSet, SephoraStats, error) {
+	stats := SephoraStats{Effects: map[string]int{}}
+	var cat sephoraCatalogueSet
+	kb, err := readFile(datasets.FS, IngredientsFile, func(f fs.File) ([]graph.Ingredient, error) {
+		return ReadIngredients(f, IngredientsFile)
+	})
+	if err != nil {
+		return cat, stats, err
+	}
 	norm := inci.New(Aliases(kb))
 	if err := ctx.Err(); err != nil {
-		return graph.Load{}, stats, err
+		return cat, stats, err
 	}
 	var prods sephoraProducts
 	err = openFile(productsFile, func(f *os.File) (err error) {
@@ -82,7 +129,7 @@ func Sephora(ctx context.Context, productsFile string, reviewFiles []string, opt
 		return err
 	})
 	if err != nil {
-		return graph.Load{}, stats, err
+		return cat, stats, err
 	}
 	stats.ProductRows, stats.Products, stats.ProductsSkipped = prods.rows, len(prods.products), len(prods.skipped)
 	kept := make(map[string]bool, len(prods.products))
@@ -109,72 +156,152 @@ func Sephora(ctx context.Context, productsFile string, reviewFiles []string, opt
 			}
 		}
 	}
+	return sephoraCatalogueSet{sephoraProducts: prods, kb: kb, kept: kept}, stats, nil
+}
 
-	var reviews []graph.Review
+// scanSephoraReviewFiles reads every review file, counting in stats, and hands each review
+// of a kept product to emit, once: duplicates (in a file or across files) and reviews of
+// products left out are counted, not emitted. It keeps the review ids and reviewers only.
+func scanSephoraReviewFiles(ctx context.Context, reviewFiles []string, opts SephoraOptions, cat sephoraCatalogueSet, stats *SephoraStats, emit func(graph.Review)) error {
 	seen := map[string]bool{}
 	reviewers := map[string]bool{}
 	for _, name := range reviewFiles {
 		if err := ctx.Err(); err != nil {
-			return graph.Load{}, stats, err
+			return err
 		}
 		var rs sephoraReviews
-		err := openFile(name, func(f *os.File) (err error) {
-			rs, err = readSephoraReviews(f, filepath.Base(name), opts.Pseudonyms)
-			return err
+		err := openFile(name, func(f *os.File) error {
+			return scanSephoraReviews(ctxReader{ctx: ctx, r: f}, filepath.Base(name), opts.Pseudonyms, &rs, func(r graph.Review) {
+				switch {
+				case seen[r.ID]:
+					stats.DuplicateReviews++ // the same review in two files
+					return
+				case cat.skipped[r.ProductID]:
+					stats.ReviewsOfSkippedProducts++
+					return
+				case !cat.kept[r.ProductID]:
+					stats.ReviewsOfUnknownProducts++
+					return
+				}
+				seen[r.ID] = true
+				reviewers[r.Reviewer] = true
+				for _, e := range r.Effects {
+					stats.Effects[e]++
+				}
+				stats.Reviews++
+				emit(r)
+			})
 		})
 		if err != nil {
-			return graph.Load{}, stats, err
+			return err
 		}
 		stats.ReviewRows += rs.rows
 		stats.DuplicateReviews += rs.duplicates
-		for _, r := range rs.reviews {
-			switch {
-			case seen[r.ID]:
-				stats.DuplicateReviews++ // the same review in two files
-				continue
-			case prods.skipped[r.ProductID]:
-				stats.ReviewsOfSkippedProducts++
-				continue
-			case !kept[r.ProductID]:
-				stats.ReviewsOfUnknownProducts++
-				continue
-			}
-			seen[r.ID] = true
-			reviewers[r.Reviewer] = true
-			for _, e := range r.Effects {
-				stats.Effects[e]++
-			}
-			reviews = append(reviews, r)
-		}
 	}
-	stats.Reviews, stats.Reviewers = len(reviews), len(reviewers)
-
-	sources := []string{filepath.Base(productsFile)}
-	for _, name := range reviewFiles {
-		sources = append(sources, filepath.Base(name))
-	}
-	return graph.Load{
-		ID:          "sephora-" + now.UTC().Format("20060102T150405Z"),
-		Source:      "sephora: " + strings.Join(sources, ", "),
-		Kind:        "sephora",
-		At:          now.UTC(),
-		Ingredients: kb,
-		Products:    prods.products,
-		Reviews:     reviews,
-	}, stats, nil
+	stats.Reviewers = len(reviewers)
+	return ctx.Err()
 }
 
-// LoadSephora reads the Sephora files (see Sephora) and writes them in one transaction with
-// w. The stats are returned even when the write fails.
+// LoadSephora reads the Sephora files (see Sephora) and writes them with w, all or nothing.
+// When w is a StagedWriter and the load is larger than its staged threshold, the review files
+// are streamed: pass 1 validates them all keeping the review ids and reviewers only, pass 2
+// reads them again and hands chunks of StreamChunk reviews to a staged load after the
+// products (the catalogue is held in memory). The stats are returned even when the write
+// fails.
 func LoadSephora(ctx context.Context, w Writer, productsFile string, reviewFiles []string, opts SephoraOptions, now time.Time) (graph.LoadResult, SephoraStats, error) {
-	load, stats, err := Sephora(ctx, productsFile, reviewFiles, opts, now)
+	sw, staged := w.(StagedWriter)
+	if !staged {
+		load, stats, err := Sephora(ctx, productsFile, reviewFiles, opts, now)
+		if err != nil {
+			return graph.LoadResult{}, stats, err
+		}
+		return writeSephora(ctx, w, load, stats, opts)
+	}
+	cat, stats, err := sephoraCatalogue(ctx, productsFile, opts)
 	if err != nil {
 		return graph.LoadResult{}, stats, err
 	}
-	res, err := w.WriteLoad(ctx, load)
+	pass1 := stats
+	pass1.Effects = map[string]int{}
+	if err := scanSephoraReviewFiles(ctx, reviewFiles, opts, cat, &pass1, func(graph.Review) {}); err != nil {
+		return graph.LoadResult{}, pass1, err
+	}
+	load := sephoraLoad(productsFile, reviewFiles, now)
+	load.Ingredients, load.Products = cat.kb, cat.products
+	total := pass1.Products + pass1.Reviews
+	if total <= sw.StagedThreshold() {
+		err = scanSephoraReviewFiles(ctx, reviewFiles, opts, cat, &stats, func(r graph.Review) {
+			load.Reviews = append(load.Reviews, r)
+		})
+		if err != nil {
+			return graph.LoadResult{}, stats, err
+		}
+		return writeSephora(ctx, w, load, stats, opts)
+	}
+	chunk, productChunk := opts.Chunk, opts.Chunk
+	if chunk <= 0 {
+		chunk, productChunk = StreamChunk, StreamProductChunk
+	}
+	if opts.Progress != nil {
+		opts.Progress(0, total)
+	}
+	load.Products = nil
+	st, err := sw.BeginStaged(ctx, load)
+	if err != nil {
+		return graph.LoadResult{}, pass1, fmt.Errorf("loader: sephora: %w", err)
+	}
+	res, err := writeChunks(ctx, st, total, opts.Progress, func(ctx context.Context, send func(streamChunk)) error {
+		for len(cat.products) > 0 {
+			n := min(productChunk, len(cat.products))
+			send(streamChunk{products: cat.products[:n]})
+			cat.products = cat.products[n:]
+		}
+		var reviews []graph.Review
+		err := scanSephoraReviewFiles(ctx, reviewFiles, opts, cat, &stats, func(r graph.Review) {
+			reviews = append(reviews, r)
+			if len(reviews) == chunk {
+				send(streamChunk{reviews: reviews})
+				reviews = nil
+			}
+		})
+		if err != nil {
+			return err
+		}
+		if len(reviews) > 0 {
+			send(streamChunk{reviews: reviews})
+		}
+		if stats.Reviews != pass1.Reviews {
+			return fmt.Errorf("%w: the review files changed during the load: %d reviews on the first read, %d on the second",
+				graph.ErrInvalid, pass1.Reviews, stats.Reviews)
+		}
+		return ctx.Err()
+	})
+	if err != nil {
+		return graph.LoadResult{}, pass1, fmt.Errorf("loader: sephora: %w", err)
+	}
+	return res, stats, nil
+}
+
+// writeSephora writes a Sephora load in memory with w, reporting progress when w can.
+func writeSephora(ctx context.Context, w Writer, load graph.Load, stats SephoraStats, opts SephoraOptions) (graph.LoadResult, SephoraStats, error) {
+	total := len(load.Products) + len(load.Reviews)
+	report := func(done int) {
+		if opts.Progress != nil {
+			opts.Progress(done, total)
+		}
+	}
+	report(0)
+	var res graph.LoadResult
+	var err error
+	if pw, ok := w.(progressWriter); ok {
+		res, err = pw.WriteLoadProgress(ctx, load, report)
+	} else {
+		res, err = w.WriteLoad(ctx, load)
+	}
 	if err != nil {
 		return graph.LoadResult{}, stats, fmt.Errorf("loader: sephora: %w", err)
 	}
+	report(total)
 	return res, stats, nil
 }
 
@@ -496,10 +623,20 @@ var demoPseudonyms = func() *graph.Pseudonymizer {
 var sephoraReviewColumns = []string{"author_id", "product_id", "rating", "submission_time"}
 
 func readSephoraReviews(r io.Reader, file string, pseudo *graph.Pseudonymizer) (sephoraReviews, error) {
+	var res sephoraReviews
+	err := scanSephoraReviews(r, file, pseudo, &res, func(rv graph.Review) { res.reviews = append(res.reviews, rv) })
+	if err != nil {
+		return sephoraReviews{}, err
+	}
+	return res, nil
+}
+
+// scanSephoraReviews validates a Sephora reviews file, counting its rows and duplicates in
+// res and handing each good review, once, to emit (nothing else is kept but the ids).
+func scanSephoraReviews(r io.Reader, file string, pseudo *graph.Pseudonymizer, res *sephoraReviews, emit func(graph.Review)) error {
 	if pseudo == nil {
 		pseudo = demoPseudonyms
 	}
-	var res sephoraReviews
 	verr := &graph.ValidationError{File: file}
 	rowOf := map[string]int{}
 	err := readCSV(r, verr, "Sephora reviews", sephoraReviewColumns, func(line int, row csvRow) {
@@ -548,15 +685,12 @@ func readSephoraReviews(r io.Reader, file string, pseudo *graph.Pseudonymizer) (
 			return
 		}
 		rowOf[rv.ID] = line
-		res.reviews = append(res.reviews, rv)
+		emit(rv)
 	})
 	if err != nil {
-		return sephoraReviews{}, fmt.Errorf("loader: %s: %w", file, err)
+		return fmt.Errorf("loader: %s: %w", file, err)
 	}
-	if err := verr.Err(); err != nil {
-		return sephoraReviews{}, err
-	}
-	return res, nil
+	return verr.Err()
 }
 
 // sephoraReviewer returns the pseudonym of a Sephora author id under DemoPseudonymKey.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/skingraph/skingraph/cypher"
 	"github.com/skingraph/skingraph/loader"
 )
 
@@ -33,21 +34,37 @@ func loadDirCommand(ctx context.Context, store loader.Writer, args []string, std
 		return fmt.Errorf("one folder expected, got %q\n%s", fs.Args(), loadDirUsage)
 	}
 	start := time.Now()
-	load, st, err := loader.ReadDir(ctx, fs.Arg(0), start)
-	if err != nil {
-		return err
-	}
-	read := time.Since(start)
-	p := newProgress(stderr, "load "+fs.Arg(0), st.Products+st.Reviews)
-	res, err := writeWithProgress(ctx, store, load, p)
+	var p *progress
+	// The phases, for the summary: pass 1 (validation) ends when the first progress comes,
+	// the chunks end when every row is written; outcomes and the final commit follow.
+	var validated, written time.Duration
+	res, st, err := loader.LoadDirStream(ctx, store, fs.Arg(0), start, loader.DirOptions{
+		Progress: func(done, total int) {
+			if p == nil {
+				validated = time.Since(start)
+				p = newProgress(stderr, "load "+fs.Arg(0), total)
+			}
+			if done == total {
+				written = time.Since(start)
+			}
+			p.Update(done)
+		},
+	})
 	if err != nil {
 		return fmt.Errorf("load folder %s: %w", fs.Arg(0), err)
 	}
-	took := p.Done(st.Rows())
+	if p == nil {
+		p = newProgress(stderr, "load "+fs.Arg(0), st.Rows())
+	}
+	p.Done(st.Rows())
+	took := time.Since(start)
 	printLoad(stdout, res)
 	rows := st.Rows()
-	fmt.Fprintf(stdout, "  took         %s: read %s, write %s (%d rows, %.0f rows/s)\n",
-		(read + took).Round(time.Millisecond), read.Round(time.Millisecond), took.Round(time.Millisecond),
-		rows, float64(rows)/max((read+took).Seconds(), 1e-9))
+	fmt.Fprintf(stdout, "  took         %s (%d rows, %.0f rows/s): validate %s, write rows %s, outcomes and commit %s\n",
+		took.Round(time.Millisecond), rows, float64(rows)/max(took.Seconds(), 1e-9), validated.Round(time.Millisecond),
+		(written - validated).Round(time.Millisecond), (took - written).Round(time.Millisecond))
 	return nil
 }
+
+// cypher.Store streams large folders (loader.LoadDirStream).
+var _ loader.StagedWriter = (*cypher.Store)(nil)

@@ -17,7 +17,8 @@ import (
 const loadSephoraUsage = `usage: skingraph load sephora --products FILE --reviews FILE [--reviews FILE ...] [--all-categories]
 
 Loads the public Sephora data set (product_info.csv and reviews_*.csv) with the bundled
-ingredient knowledge base, in one transaction. Only skincare products are kept unless
+ingredient knowledge base, all or nothing (more than 50,000 products and reviews are streamed
+in staged chunks). Only skincare products are kept unless
 --all-categories is given; reviews of products that are not loaded are left out and counted.`
 
 // stringsFlag is a flag that may be repeated; each use adds a value.
@@ -62,7 +63,13 @@ func loadSephoraCommand(ctx context.Context, store loader.Writer, args []string,
 
 	start := time.Now()
 	p := newProgress(stderr, "load sephora", 0)
-	res, stats, err := loader.LoadSephora(ctx, progressStore{w: store, p: p}, *products, reviews, loader.SephoraOptions{SkincareOnly: !*all, Pseudonyms: pseudo}, start)
+	opts := loader.SephoraOptions{SkincareOnly: !*all, Pseudonyms: pseudo, Progress: func(done, total int) {
+		p.mu.Lock()
+		p.total = total
+		p.mu.Unlock()
+		p.Update(done)
+	}}
+	res, stats, err := loader.LoadSephora(ctx, store, *products, reviews, opts, start)
 	if err != nil {
 		return err
 	}
