@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"fmt"
 	"testing"
 
@@ -42,6 +43,37 @@ func BenchmarkEncodePage(b *testing.B) {
 	for b.Loop() {
 		if _, err := encodePage(res, req, "k", nil, false); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+func TestEncodePageMatchesEncodingJSON(t *testing.T) {
+	res := benchResult()
+	for _, req := range []ranker.Request{
+		{Limit: 10, Explain: ranker.ExplainFull},
+		{Limit: 10, Explain: ranker.ExplainSummary},
+		{Limit: 3, Explain: ranker.ExplainNone, Offset: 2},
+	} {
+		got, err := encodePage(res, req, "k", nil, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v any
+		if err := json.Unmarshal(got, &v); err != nil {
+			t.Fatal(err)
+		}
+		out := pageJSON{Items: toItemsJSON(res.Items, nil, req.Explain), DataVersion: res.Version.N, Degraded: true,
+			Partial: res.Partial, Total: res.Total, Excluded: toExcludedJSON(res)}
+		if next := req.Offset + len(res.Items); len(res.Items) == req.Limit && next < res.Total {
+			c := encodeCursor(cursor{Version: res.Version.N, Key: "k", Offset: next})
+			out.NextCursor = &c
+		}
+		want, err := json.Marshal(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != string(want) {
+			t.Fatalf("explain %v: go-json and encoding/json differ:\n%s\n%s", req.Explain, got, want)
 		}
 	}
 }

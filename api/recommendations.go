@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	gojson "github.com/goccy/go-json"
 
 	"github.com/skingraph/skingraph/graph"
 	"github.com/skingraph/skingraph/graph/inci"
@@ -300,7 +301,9 @@ func encodePage(res ranker.Result, req ranker.Request, key string, fields []stri
 		c := encodeCursor(cursor{Version: res.Version.N, Key: key, Offset: next})
 		out.NextCursor = &c
 	}
-	b, err := json.Marshal(out)
+	// goccy/go-json writes the same bytes as encoding/json (TestEncodePageMatchesEncodingJSON)
+	// in about half the time: encoding was a third of an uncached request's CPU.
+	b, err := gojson.Marshal(out)
 	if err != nil {
 		return nil, fmt.Errorf("encode recommendations: %w", err)
 	}
