@@ -314,6 +314,9 @@ func etagMatches(header, etag string) bool {
 	for _, t := range strings.Split(header, ",") {
 		t = strings.TrimSpace(t)
 		t = strings.TrimPrefix(t, "W/")
+		if t == "" {
+			continue // an empty list element matches nothing
+		}
 		if t == "*" || t == etag || strings.TrimSuffix(t, gzipETagSuffix+`"`)+`"` == etag {
 			return true
 		}
