@@ -31,6 +31,11 @@ type Recommender interface {
 	Similar(ctx context.Context, id string, k int) ([]ranker.SimilarItem, graph.DataVersion, error)
 	// CheckRoutine lists ingredient conflicts between products; graph.ErrInvalid names unknown ids.
 	CheckRoutine(ctx context.Context, ids []string) ([]ranker.RoutineConflict, error)
+	// Current is the data version answers come from now and whether they are degraded (the
+	// snapshot cannot be refreshed); cheap enough for every request.
+	Current() (v graph.DataVersion, degraded bool)
+	// Asked counts a request page answered from the API's own page cache, for warming.
+	Asked(req ranker.Request, key string)
 }
 
 // recommendationRequest is the JSON body of POST /v1/recommendations.
@@ -230,20 +235,20 @@ func (h *handlers) answerRecommendations(c *gin.Context, in recommendationReques
 		return err
 	}
 	key := ranker.Key(req)
-	stats := h.d.Recommender.Stats()
+	version, degraded := h.d.Recommender.Current()
 	if cur != nil {
 		if cur.Key != key {
 			return &Problem{Status: http.StatusBadRequest, Title: "Cursor does not match the request",
 				Errors: []FieldIssue{{Field: "cursor", Message: "this cursor was issued for a different request; send the same profile and filters as the first page"}}}
 		}
-		if cur.Version != stats.Version.N {
+		if cur.Version != version.N {
 			return &Problem{Status: http.StatusConflict, Title: "The data changed",
-				Detail: fmt.Sprintf("the cursor belongs to data version %d and the data is now at version %d; start again from the first page", cur.Version, stats.Version.N)}
+				Detail: fmt.Sprintf("the cursor belongs to data version %d and the data is now at version %d; start again from the first page", cur.Version, version.N)}
 		}
 		req.Offset = cur.Offset
 	}
 	if cacheable {
-		etag := fmt.Sprintf(`"v%d-%s-%d-%d-%s"`, stats.Version.N, key, req.Offset, req.Explain, strings.Join(fields, "."))
+		etag := fmt.Sprintf(`"v%d-%s-%d-%d-%s"`, version.N, key, req.Offset, req.Explain, strings.Join(fields, "."))
 		c.Header("ETag", etag)
 		c.Header("Cache-Control", "public, max-age=30, must-revalidate")
 		if match := c.GetHeader("If-None-Match"); match != "" && etagMatches(match, etag) {
@@ -253,44 +258,74 @@ func (h *handlers) answerRecommendations(c *gin.Context, in recommendationReques
 	} else {
 		c.Header("Cache-Control", "no-store")
 	}
-	start := time.Now()
-	res, cached, err := h.d.Recommender.RecommendKeyed(c.Request.Context(), req, key)
-	if err != nil {
-		return err
-	}
 	ctx := c.Request.Context()
-	if cached {
+	start := time.Now()
+	// An encoded page answers the request without the engine: the page is a pure function of
+	// its key, and the engine only hears of the ask (for warming).
+	pg, ok := h.pages.get(pageKey(version.N, key, req.Offset, int(req.Explain), fields, degraded))
+	if ok {
+		h.d.Recommender.Asked(req, key)
 		AddTiming(ctx, "cache", time.Since(start))
 		describeTiming(ctx, "cache", "hit")
 	} else {
-		describeTiming(ctx, "cache", "miss")
-		AddTiming(ctx, "rank", time.Since(start))
-	}
-	degraded := stats.LastError != ""
-	pk := pageKey(res.Version.N, key, req.Offset, int(req.Explain), fields, degraded)
-	body, ok := h.pages.get(pk)
-	if !ok {
-		if body, err = encodePage(res, req, key, fields, degraded); err != nil {
+		res, cached, err := h.d.Recommender.RecommendKeyed(ctx, req, key)
+		if err != nil {
 			return err
 		}
+		if cached {
+			AddTiming(ctx, "cache", time.Since(start))
+			describeTiming(ctx, "cache", "hit")
+		} else {
+			describeTiming(ctx, "cache", "miss")
+			AddTiming(ctx, "rank", time.Since(start))
+		}
+		body, err := encodePage(res, req, key, fields, degraded)
+		if err != nil {
+			return err
+		}
+		pg = newPage(body)
 		if !res.Partial {
-			h.pages.set(pk, body)
+			h.pages.set(pageKey(res.Version.N, key, req.Offset, int(req.Explain), fields, degraded), pg)
 		}
 	}
-	// generated_at is the one field that changes on every answer: it goes in front of the
-	// encoded page.
-	head := make([]byte, 0, 64)
-	head = append(head, `{"generated_at":"`...)
-	head = time.Now().UTC().AppendFormat(head, time.RFC3339Nano)
-	head = append(head, `",`...)
-	c.Header("Content-Type", "application/json; charset=utf-8")
-	c.Header("Content-Length", strconv.Itoa(len(head)+len(body)-1))
-	c.Status(http.StatusOK)
-	if _, err := c.Writer.Write(head); err != nil {
-		return nil // the client went away
-	}
-	_, _ = c.Writer.Write(body[1:])
+	writePage(c, pg)
 	return nil
+}
+
+// writePage answers with pg and its generated_at, the one field that changes on every answer,
+// appended per answer; gzipped (from the page's cached gzip form) when the client accepts it.
+func writePage(c *gin.Context, pg *page) {
+	tail := make([]byte, 0, 128)
+	tail = append(tail, `,"generated_at":"`...)
+	tail = time.Now().UTC().AppendFormat(tail, time.RFC3339Nano)
+	tail = append(tail, `"}`...)
+	h := c.Writer.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	gzipped := len(pg.plain) >= compressMinSize && c.Request.Method != http.MethodHead && acceptsGzip(c.GetHeader("Accept-Encoding"))
+	if !gzipped {
+		h.Set("Content-Length", strconv.Itoa(len(pg.plain)+len(tail)))
+		c.Status(http.StatusOK)
+		if _, err := c.Writer.Write(pg.plain); err != nil {
+			return // the client went away
+		}
+		_, _ = c.Writer.Write(tail)
+		return
+	}
+	gz, crc := pg.gzipped()
+	end := pg.gzipTail(make([]byte, 0, len(tail)+16), tail, crc)
+	// The compression middleware leaves a body alone once Content-Encoding is set; the ETag
+	// gets the suffix it would have given a body it compressed.
+	h.Set("Content-Encoding", "gzip")
+	if etag := h.Get("ETag"); etag != "" {
+		h.Set("ETag", strings.TrimSuffix(etag, `"`)+gzipETagSuffix+`"`)
+	}
+	h.Del("Accept-Ranges")
+	h.Set("Content-Length", strconv.Itoa(len(gz)+len(end)))
+	c.Status(http.StatusOK)
+	if _, err := c.Writer.Write(gz); err != nil {
+		return
+	}
+	_, _ = c.Writer.Write(end)
 }
 
 // encodePage encodes a recommendation page without its generated_at.

@@ -66,6 +66,7 @@ type Engine struct {
 	errMu     sync.Mutex
 	lastErr   error
 	lastErrAt time.Time
+	failing   atomic.Bool // lastErr != nil, readable on the hot path without errMu
 
 	popular *lru.Cache[string, *popularRequest] // what is asked most, to warm after a swap
 	warmTop int
@@ -316,6 +317,7 @@ func (e *Engine) Stats() EngineStats {
 func (e *Engine) fail(err error) error {
 	e.errMu.Lock()
 	e.lastErr, e.lastErrAt = err, time.Now()
+	e.failing.Store(true)
 	e.errMu.Unlock()
 	return err
 }
@@ -323,14 +325,56 @@ func (e *Engine) fail(err error) error {
 func (e *Engine) clearError() {
 	e.errMu.Lock()
 	e.lastErr = nil
+	e.failing.Store(false)
 	e.errMu.Unlock()
 }
 
-// resultCost estimates a result's memory in bytes for the cache.
+// Current returns the data version answers come from now and whether refreshes are failing
+// (answers are then degraded: served from a snapshot that may be behind the graph). It is
+// what a request needs of Stats, without reading the cache metrics.
+func (e *Engine) Current() (v graph.DataVersion, degraded bool) {
+	if s := e.snap.Load(); s != nil {
+		v = s.Projection.Version
+	}
+	return v, e.failing.Load()
+}
+
+// Asked records one more ask of a request page that the caller answered without the engine,
+// from a cache of its own (the API keeps encoded pages), so that warming after a swap still
+// knows what is asked most. key is Key of req with Offset 0, as for RecommendKeyed.
+func (e *Engine) Asked(req Request, key string) {
+	e.countRequest(key+":"+strconv.Itoa(req.Offset), req)
+}
+
+// resultCost estimates a result's heap in bytes for the cache: the structs, the strings made
+// for it (texts, Cypher; names and ids are shared with the projection) and the evidence and
+// property maps, at about 48 bytes an entry over a map's fixed 200. An estimate that is too low
+// lets the cache outgrow its bound (an earlier flat 640 bytes a reason was a third of the
+// truth), and everything it keeps is scanned by every garbage collection.
 func resultCost(r Result) int64 {
-	cost := int64(512)
+	const (
+		itemSize, whySize, nodeSize, relSize, warnSize = 200, 120, 64, 40, 120
+		mapBase, mapEntry                              = 200, 48
+	)
+	mapCost := func(m map[string]any) int64 {
+		if m == nil {
+			return 0
+		}
+		return mapBase + int64(len(m))*mapEntry
+	}
+	cost := int64(256 + len(r.Excluded)*64)
 	for _, it := range r.Items {
-		cost += 256 + int64(len(it.Why))*640 + int64(len(it.Warnings))*256
+		cost += itemSize
+		for _, w := range it.Why {
+			cost += whySize + int64(len(w.Text)+len(w.Cypher)) + mapCost(w.Evidence)
+			cost += int64(len(w.Path.Nodes)) * nodeSize
+			for _, rel := range w.Path.Rels {
+				cost += relSize + mapCost(rel.Props)
+			}
+		}
+		for _, w := range it.Warnings {
+			cost += warnSize + int64(len(w.Text))
+		}
 	}
 	return cost
 }

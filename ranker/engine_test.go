@@ -2,6 +2,7 @@ package ranker
 
 import (
 	"context"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -156,5 +157,40 @@ func TestEngineSubscribersKeepOnlyTheNewestVersion(t *testing.T) {
 	case v := <-updates:
 		t.Fatalf("unsubscribed channel got version %d", v.N)
 	default:
+	}
+}
+
+// TestResultCostTracksHeap checks the cache's cost estimate against the heap that results
+// really hold: a cost far below the truth lets the result cache outgrow its bound.
+func TestResultCostTracksHeap(t *testing.T) {
+	p := syntheticProjection(t, 2000, 7)
+	r, err := New(DefaultParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 200
+	results := make([]Result, 0, n)
+	var estimate int64
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for i := range n {
+		req := benchProfiles[i%len(benchProfiles)]
+		req.Filters.MaxPrice = float64(500 + i) // a distinct request each time
+		res, err := r.Rank(context.Background(), p, nil, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		results = append(results, res)
+		estimate += resultCost(res)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	measured := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	runtime.KeepAlive(results)
+	ratio := float64(estimate) / float64(measured)
+	t.Logf("%d results: estimated %d bytes, measured %d bytes (ratio %.2f)", n, estimate, measured, ratio)
+	if ratio < 0.6 || ratio > 1.8 {
+		t.Fatalf("resultCost is %.2f times the measured heap of results; want within 0.6 to 1.8", ratio)
 	}
 }
