@@ -63,43 +63,69 @@ type productSummaryJSON struct {
 	ReviewCount int     `json:"review_count"`
 }
 
+// toItemsJSON converts a page for encoding. The reasons, paths, nodes and relationships of the
+// whole page are carved out of one slice each: a page with full explanations has about eighty
+// reasons, and one allocation per path, node list and relationship list was a tenth of an
+// uncached request's allocations.
 func toItemsJSON(items []ranker.Item, fields []string, explain ranker.Explain) []itemJSON {
 	out := make([]itemJSON, 0, len(items))
+	var whys []whyJSON
+	var warnings []warningJSON
+	var paths []pathJSON
+	var nodes []nodeJSON
+	var rels []relJSON
+	if explain != ranker.ExplainNone {
+		var nWhy, nWarn, nNode, nRel int
+		for _, it := range items {
+			nWhy, nWarn = nWhy+len(it.Why), nWarn+len(it.Warnings)
+			for _, w := range it.Why {
+				nNode, nRel = nNode+len(w.Path.Nodes), nRel+len(w.Path.Rels)
+			}
+		}
+		whys, warnings = make([]whyJSON, 0, nWhy), make([]warningJSON, 0, nWarn)
+		if explain == ranker.ExplainFull {
+			paths, nodes, rels = make([]pathJSON, 0, nWhy), make([]nodeJSON, 0, nNode), make([]relJSON, 0, nRel)
+		}
+	}
 	for _, it := range items {
 		o := itemJSON{Product: productFieldsJSON(it.Product, fields), Score: it.Score}
 		if explain != ranker.ExplainNone {
-			whys := make([]whyJSON, 0, len(it.Why))
+			first := len(whys)
 			for _, w := range it.Why {
 				wj := whyJSON{Kind: w.Kind, Text: w.Text, Contribution: w.Contribution, Cypher: w.Cypher, Evidence: w.Evidence}
 				if explain == ranker.ExplainFull {
-					wj.Path = toPathJSON(w.Path)
+					paths = append(paths, toPathJSON(w.Path, &nodes, &rels))
+					wj.Path = &paths[len(paths)-1]
 				}
 				whys = append(whys, wj)
 			}
-			warnings := make([]warningJSON, 0, len(it.Warnings))
+			firstWarning := len(warnings)
 			for _, w := range it.Warnings {
 				warnings = append(warnings, warningJSON(w))
 			}
-			o.Why, o.Warnings = &whys, &warnings
+			itemWhys, itemWarnings := whys[first:len(whys):len(whys)], warnings[firstWarning:len(warnings):len(warnings)]
+			o.Why, o.Warnings = &itemWhys, &itemWarnings
 		}
 		out = append(out, o)
 	}
 	return out
 }
 
-func toPathJSON(p ranker.Path) *pathJSON {
-	pj := &pathJSON{Nodes: make([]nodeJSON, 0, len(p.Nodes)), Relationships: make([]relJSON, 0, len(p.Rels))}
+// toPathJSON converts p, appending its nodes and relationships to the page's slices (which
+// have room for them all, so the returned sub-slices stay valid).
+func toPathJSON(p ranker.Path, nodes *[]nodeJSON, rels *[]relJSON) pathJSON {
+	firstNode, firstRel := len(*nodes), len(*rels)
 	for _, n := range p.Nodes {
-		pj.Nodes = append(pj.Nodes, nodeJSON(n))
+		*nodes = append(*nodes, nodeJSON(n))
 	}
 	for i, r := range p.Rels {
 		from, to := i, i+1
 		if !r.Forward {
 			from, to = to, from
 		}
-		pj.Relationships = append(pj.Relationships, relJSON{Type: r.Type, From: from, To: to, Props: r.Props})
+		*rels = append(*rels, relJSON{Type: r.Type, From: from, To: to, Props: r.Props})
 	}
-	return pj
+	return pathJSON{Nodes: (*nodes)[firstNode:len(*nodes):len(*nodes)], Relationships: (*rels)[firstRel:len(*rels):len(*rels)]}
 }
 
 // productFieldsJSON is the product with every field, or with id and the fields asked for.

@@ -30,7 +30,9 @@ func (h *handlers) similar(c *gin.Context) error {
 	for _, it := range items {
 		whys := make([]whyJSON, 0, len(it.Why))
 		for _, w := range it.Why {
-			whys = append(whys, whyJSON{Kind: w.Kind, Text: w.Text, Contribution: w.Contribution, Path: toPathJSON(w.Path), Cypher: w.Cypher, Evidence: w.Evidence})
+			nodes, rels := make([]nodeJSON, 0, len(w.Path.Nodes)), make([]relJSON, 0, len(w.Path.Rels))
+			path := toPathJSON(w.Path, &nodes, &rels)
+			whys = append(whys, whyJSON{Kind: w.Kind, Text: w.Text, Contribution: w.Contribution, Path: &path, Cypher: w.Cypher, Evidence: w.Evidence})
 		}
 		out = append(out, gin.H{"product": productFieldsJSON(it.Product, nil), "similarity": it.Similarity, "why": whys})
 	}

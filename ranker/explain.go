@@ -42,15 +42,15 @@ func (pl *plan) explain(x int32, full bool) []Why {
 				add(Why{
 					Kind:         KindConcernFit,
 					Contribution: pl.concernTerm(t, u.Position),
-					Text: fmt.Sprintf("Contains %s (%s ingredient), which targets %s - %s evidence (efficacy %.2f)",
-						ing.Name, ordinal(int(u.Position)), concern, strings.ReplaceAll(evidence, "-", " "), t.Efficacy),
+					Text: "Contains " + ing.Name + " (" + ordinal(int(u.Position)) + " ingredient), which targets " + concern +
+						" - " + strings.ReplaceAll(evidence, "-", " ") + " evidence (efficacy " + fixed(t.Efficacy, 2) + ")",
 					Path: Path{
 						Nodes: []NodeRef{productNode, ingredientNode(ing), {Label: "Concern", Key: "name", Value: concern, Name: concern}},
 						Rels: []RelRef{{Type: "CONTAINS", Forward: true, Props: map[string]any{"position": int(u.Position)}},
 							{Type: "TREATS", Forward: true, Props: map[string]any{"efficacy": t.Efficacy, "evidence": evidence}}},
 					},
-					Cypher: fmt.Sprintf("MATCH path = (x:Product {id: %s})-[:CONTAINS]->(i:Ingredient {inci: %s})-[:TREATS]->(c:Concern {name: %s}) RETURN path",
-						quote(prod.ID), quote(ing.INCI), quote(concern)),
+					Cypher: "MATCH path = (x:Product {id: " + quote(prod.ID) + "})-[:CONTAINS]->(i:Ingredient {inci: " + quote(ing.INCI) +
+						"})-[:TREATS]->(c:Concern {name: " + quote(concern) + "}) RETURN path",
 					Evidence: map[string]any{"efficacy": t.Efficacy, "evidence": evidence, "confidence": pl.params.Evidence[evidence],
 						"position": int(u.Position), "position_weight": positionWeight(u.Position), "source": t.Source},
 				})
@@ -66,10 +66,10 @@ func (pl *plan) explain(x int32, full bool) []Why {
 			concern := graph.Attr{Kind: graph.AttrConcern, ID: c}.Name()
 			add(Why{
 				Kind: KindClaim, Contribution: pl.params.Weights.Claim,
-				Text: fmt.Sprintf("The brand says it targets %s", concern),
+				Text: "The brand says it targets " + concern,
 				Path: Path{Nodes: []NodeRef{productNode, {Label: "Concern", Key: "name", Value: concern, Name: concern}},
 					Rels: []RelRef{{Type: "CLAIMS", Forward: true}}},
-				Cypher:   fmt.Sprintf("MATCH path = (x:Product {id: %s})-[:CLAIMS]->(c:Concern {name: %s}) RETURN path", quote(prod.ID), quote(concern)),
+				Cypher:   "MATCH path = (x:Product {id: " + quote(prod.ID) + "})-[:CLAIMS]->(c:Concern {name: " + quote(concern) + "}) RETURN path",
 				Evidence: map[string]any{"claimed_by": "brand"},
 			})
 		}
@@ -87,16 +87,16 @@ func (pl *plan) explain(x int32, full bool) []Why {
 			share := func(i int) float64 { return float64(o.Effects[i]) / n }
 			why := Why{
 				Kind: KindPeer, Contribution: st.total,
-				Text: fmt.Sprintf("%s %s rated it %.1f on average; %s reported improvement, %s breakouts, %s irritation",
-					plural(int(o.Count), "reviewer"), attrPhrase(pa.attr), o.MeanRating,
-					percent(share(effImproved)), percent(share(effBreakout)), percent(share(effIrritation))),
+				Text: plural(int(o.Count), "reviewer") + " " + attrPhrase(pa.attr) + " rated it " + fixed(o.MeanRating, 1) +
+					" on average; " + percent(share(effImproved)) + " reported improvement, " + percent(share(effBreakout)) +
+					" breakouts, " + percent(share(effIrritation)) + " irritation",
 				Path: Path{
 					Nodes: []NodeRef{productNode, {Label: "Outcome", Key: "key", Value: prod.ID + "|" + pa.attr.Kind.String() + ":" + name},
 						{Label: label, Key: "name", Value: name, Name: name}},
 					Rels: []RelRef{{Type: "HAS_OUTCOME", Forward: true}, {Type: "FOR", Forward: true}},
 				},
-				Cypher: fmt.Sprintf("MATCH path = (x:Product {id: %s})-[:HAS_OUTCOME]->(o:Outcome)-[:FOR]->(a:%s {name: %s}) RETURN path",
-					quote(prod.ID), label, quote(name)),
+				Cypher: "MATCH path = (x:Product {id: " + quote(prod.ID) + "})-[:HAS_OUTCOME]->(o:Outcome)-[:FOR]->(a:" + label +
+					" {name: " + quote(name) + "}) RETURN path",
 				Evidence: map[string]any{"reviews": o.Count, "mean_rating": o.MeanRating, "recommend_rate": o.RecommendRate,
 					"improved": o.Effects[effImproved], "hydration": o.Effects[effHydration], "breakout": o.Effects[effBreakout],
 					"irritation": o.Effects[effIrritation], "smoothed_rating": st.rating, "catalogue_mean_rating": p.MeanRating,
@@ -126,15 +126,15 @@ func (pl *plan) explain(x int32, full bool) []Why {
 				}
 				add(Why{
 					Kind: KindSafety, Contribution: pl.safetyTerm(a, u.Position),
-					Text: fmt.Sprintf("Contains %s (%s ingredient), which can aggravate %s%s (severity %.2f)",
-						ing.Name, ordinal(int(u.Position)), attrPhrase(a.Attr), reason, a.Severity),
+					Text: "Contains " + ing.Name + " (" + ordinal(int(u.Position)) + " ingredient), which can aggravate " +
+						attrPhrase(a.Attr) + reason + " (severity " + fixed(a.Severity, 2) + ")",
 					Path: Path{
 						Nodes: []NodeRef{productNode, ingredientNode(ing), {Label: label, Key: "name", Value: name, Name: name}},
 						Rels: []RelRef{{Type: "CONTAINS", Forward: true, Props: map[string]any{"position": int(u.Position)}},
 							{Type: "AGGRAVATES", Forward: true, Props: map[string]any{"severity": a.Severity}}},
 					},
-					Cypher: fmt.Sprintf("MATCH path = (x:Product {id: %s})-[:CONTAINS]->(i:Ingredient {inci: %s})-[:AGGRAVATES]->(a:%s {name: %s}) RETURN path",
-						quote(prod.ID), quote(ing.INCI), label, quote(name)),
+					Cypher: "MATCH path = (x:Product {id: " + quote(prod.ID) + "})-[:CONTAINS]->(i:Ingredient {inci: " + quote(ing.INCI) +
+						"})-[:AGGRAVATES]->(a:" + label + " {name: " + quote(name) + "}) RETURN path",
 					Evidence: map[string]any{"severity": a.Severity, "reason": a.Reason, "position": int(u.Position),
 						"position_weight": positionWeight(u.Position)},
 				})
@@ -162,10 +162,10 @@ func (pl *plan) explain(x int32, full bool) []Why {
 		shrunk, pop := pl.priorParts(x)
 		add(Why{
 			Kind: KindPrior, Contribution: pl.population * pl.prior(x),
-			Text: fmt.Sprintf("Rated %.1f from %s overall (%.2f after shrinking towards the catalogue mean %.2f)",
-				prod.Rating, plural(prod.ReviewCount, "review"), shrunk, p.MeanRating),
+			Text: "Rated " + fixed(prod.Rating, 1) + " from " + plural(prod.ReviewCount, "review") + " overall (" + fixed(shrunk, 2) +
+				" after shrinking towards the catalogue mean " + fixed(p.MeanRating, 2) + ")",
 			Path:     Path{Nodes: []NodeRef{productNode}},
-			Cypher:   fmt.Sprintf("MATCH path = (x:Product {id: %s}) RETURN path", quote(prod.ID)),
+			Cypher:   "MATCH path = (x:Product {id: " + quote(prod.ID) + "}) RETURN path",
 			Evidence: map[string]any{"rating": prod.Rating, "review_count": prod.ReviewCount, "shrunk_rating": shrunk, "popularity": pop},
 		})
 	}
@@ -267,6 +267,9 @@ func plural(n int, noun string) string {
 	}
 	return strconv.Itoa(n) + " " + noun + "s"
 }
+
+// fixed formats x with n decimals, as %.nf does, without fmt's reflection and allocations.
+func fixed(x float64, n int) string { return strconv.FormatFloat(x, 'f', n, 64) }
 
 func percent(x float64) string { return strconv.Itoa(int(math.Round(x*100))) + "%" }
 

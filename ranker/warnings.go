@@ -28,8 +28,8 @@ func ingredientSet(p *graph.Projection, x int32) map[int32]bool {
 }
 
 func conflictText(p *graph.Projection, mine, theirs int32, other *graph.ProjectedProduct, reason string) string {
-	return fmt.Sprintf("%s here and %s in %s should not be used in the same routine: %s",
-		p.Ingredients[mine].Name, p.Ingredients[theirs].Name, other.Name, reason)
+	return p.Ingredients[mine].Name + " here and " + p.Ingredients[theirs].Name + " in " + other.Name +
+		" should not be used in the same routine: " + reason
 }
 
 // warn adds routine-conflict warnings to items: when an ingredient of one recommended product
