@@ -61,6 +61,10 @@ type Deps struct {
 
 // New returns the HTTP handler of the API: the routes, gzip-compressed when the client asks
 // (bodies of 1 KiB or more, never event streams).
+// pageCacheBytes bounds the cache of encoded recommendation pages (about 2,500 Sephora pages
+// with their gzip forms). It holds plain bytes, which the garbage collector does not scan.
+const pageCacheBytes = 64 << 20
+
 func New(d Deps) http.Handler {
 	return compress(newRouter(d))
 }
@@ -84,7 +88,7 @@ func newRouter(d Deps) *gin.Engine {
 			Detail: c.Request.Method + " is not allowed on " + c.Request.URL.Path}
 	}))
 
-	h := &handlers{d: d, pages: newPageCache(32 << 20)}
+	h := &handlers{d: d, pages: newPageCache(pageCacheBytes)}
 	r.GET("/healthz", handle(d.Log, h.healthz))
 	r.GET("/readyz", handle(d.Log, h.readyz))
 	r.GET("/metrics", metricsHandler(d.Metrics))

@@ -96,11 +96,18 @@ const popularTracked = 4096
 // DefaultWarmTop is how many of the most asked requests are ranked ahead after a swap.
 const DefaultWarmTop = 64
 
-// NewEngine returns an engine; cacheBytes bounds the result cache (0 = 64 MiB). embed may be
+// DefaultResultCacheBytes bounds the result cache when NewEngine is given 0. Results are
+// pointer-rich (about 60 KB for a page of ten with full explanations), and every garbage
+// collection scans all of them; the API answers repeats from its own cache of encoded pages
+// (plain bytes, not scanned), so this cache mainly holds what warming ranks after a swap and
+// the other explain levels and field sets of the pages asked.
+const DefaultResultCacheBytes = 16 << 20
+
+// NewEngine returns an engine; cacheBytes bounds the result cache (0 = DefaultResultCacheBytes). embed may be
 // nil (no affinity family).
 func NewEngine(src Source, r *Ranker, embed EmbedFunc, cacheBytes int64) (*Engine, error) {
 	if cacheBytes <= 0 {
-		cacheBytes = 64 << 20
+		cacheBytes = DefaultResultCacheBytes
 	}
 	cache, err := ristretto.NewCache(&ristretto.Config[string, Result]{
 		NumCounters: 200_000, MaxCost: cacheBytes, BufferItems: 64, Metrics: true,
