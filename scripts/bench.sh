@@ -94,6 +94,7 @@ URL=http://127.0.0.1:$PORT
 for i in $(seq 1 "$REPEATS"); do
 	log "HTTP run $i of $REPEATS"
 	"$BIN" bench --url "$URL" --mode cached --workers "$WORKERS" --duration "$HTTP_DURATION" --warmup 2s --json "$WORK/cached-$i.json" >&2
+	"$BIN" bench --url "$URL" --mode cached --gzip --workers "$WORKERS" --duration "$HTTP_DURATION" --warmup 2s --json "$WORK/cachedgz-$i.json" >&2
 	"$BIN" bench --url "$URL" --mode uncached --workers "$WORKERS" --duration "$HTTP_DURATION" --warmup 2s --rate "$UNCACHED_RATE" --seed "$i" --json "$WORK/uncached-$i.json" >&2
 	"$BIN" bench --url "$URL" --mode uncached --workers 4 --duration "$HTTP_DURATION" --warmup 2s --seed "$((i + 100))" --json "$WORK/saturated-$i.json" >&2
 	if command -v wrk >/dev/null 2>&1; then
@@ -184,6 +185,7 @@ is not a measure of writing).
 | mode | command | p50 ms | p99 ms | p99.9 ms | throughput req/s | errors |
 |---|---|---|---|---|---|---|
 | cached (4 GET requests repeated) | \`skingraph bench --mode cached --workers $WORKERS --duration $HTTP_DURATION\` | $(hmed cached p50_ms) | $(hmed cached p99_ms) | $(hmed cached p999_ms) | $(hmed cached throughput_rps) | $(hmed cached errors) |
+| cached, client accepts gzip | \`skingraph bench --mode cached --gzip --workers $WORKERS --duration $HTTP_DURATION\` | $(hmed cachedgz p50_ms) | $(hmed cachedgz p99_ms) | $(hmed cachedgz p999_ms) | $(hmed cachedgz throughput_rps) | $(hmed cachedgz errors) |
 | uncached, moderate load (open loop) | \`skingraph bench --mode uncached --rate $UNCACHED_RATE --workers $WORKERS --duration $HTTP_DURATION\` | $(hmed uncached p50_ms) | $(hmed uncached p99_ms) | $(hmed uncached p999_ms) | $(hmed uncached throughput_rps) | $(hmed uncached errors) |
 | uncached, saturated (closed loop) | \`skingraph bench --mode uncached --workers 4 --duration $HTTP_DURATION\` | $(hmed saturated p50_ms) | $(hmed saturated p99_ms) | $(hmed saturated p999_ms) | $(hmed saturated throughput_rps) | $(hmed saturated errors) |
 EOF
