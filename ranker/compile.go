@@ -45,7 +45,9 @@ type plan struct {
 	brand      map[string]bool
 }
 
-func compile(p *graph.Projection, vecs Vectors, params Params, req Request, excluded []bool) *plan {
+// compile plans req on p; the plan's per-ingredient and exclusion arrays are buf's, so the plan
+// must not outlive buf.
+func compile(p *graph.Projection, vecs Vectors, params Params, req Request, buf *buffers) *plan {
 	pl := &plan{proj: p, vecs: vecs, params: params, req: req, disliked: map[int32]bool{}}
 	prof := req.Profile
 	if a, ok := graph.AttrOf(graph.AttrSkinType, prof.SkinType); ok {
@@ -71,7 +73,7 @@ func compile(p *graph.Projection, vecs Vectors, params Params, req Request, excl
 
 	nI := len(p.Ingredients)
 	if len(pl.concerns) > 0 {
-		pl.concernIng = make([]float64, nI)
+		pl.concernIng = buf.ingFit
 		for i := range nI {
 			for _, t := range p.Treats(int32(i)) {
 				if pl.claimMask&(1<<uint(t.Concern)) != 0 {
@@ -84,7 +86,7 @@ func compile(p *graph.Projection, vecs Vectors, params Params, req Request, excl
 		}
 	}
 	if len(pl.harmTargets) > 0 {
-		pl.safetyIng = make([]float64, nI)
+		pl.safetyIng = buf.ingHarm
 		for i := range nI {
 			for _, a := range p.Aggravations(int32(i)) {
 				if containsAttr(pl.harmTargets, a.Attr) {
@@ -98,7 +100,7 @@ func compile(p *graph.Projection, vecs Vectors, params Params, req Request, excl
 	}
 
 	// Hard exclusions: avoided ingredients and ingredients aggravating a declared sensitivity.
-	pl.excluded = excluded
+	pl.excluded = buf.excluded
 	pl.excludeIng = map[int32]string{}
 	exclude := func(i int32, reason string) {
 		if _, done := pl.excludeIng[i]; done {

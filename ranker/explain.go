@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/skingraph/skingraph/graph"
 )
@@ -275,6 +276,16 @@ func percent(x float64) string { return strconv.Itoa(int(math.Round(x*100))) + "
 
 // quote writes s as a Cypher string literal.
 func quote(s string) string {
+	plain := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '\\' || c == '\'' {
+			plain = false
+			break
+		}
+	}
+	if plain && utf8.ValidString(s) { // nearly every id and name: one allocation
+		return "'" + s + "'"
+	}
 	var b strings.Builder
 	b.WriteByte('\'')
 	for _, r := range s {

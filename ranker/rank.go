@@ -49,9 +49,9 @@ func (r *Ranker) Rank(ctx context.Context, proj *graph.Projection, vecs Vectors,
 	if req.Budget > 0 {
 		deadline = start.Add(req.Budget)
 	}
-	buf := getBuffers(len(proj.Products))
+	buf := getBuffers(len(proj.Products), len(proj.Ingredients))
 	defer putBuffers(buf)
-	pl := compile(proj, vecs, r.params, req, buf.excluded)
+	pl := compile(proj, vecs, r.params, req, buf)
 	res := Result{Version: proj.Version}
 
 	if err := pl.scoreFamilies(ctx, buf); err != nil {

@@ -3,28 +3,40 @@ package ranker
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/skingraph/skingraph/graph"
 )
 
 // conflictsBetween calls visit for every CONFLICTS_WITH edge from an ingredient of product a to
 // an ingredient of product b (whose ingredient set is setB).
-func conflictsBetween(p *graph.Projection, a int32, setB map[int32]bool, visit func(ia int32, c graph.ConflictEdge)) {
+func conflictsBetween(p *graph.Projection, a int32, setB ingredientSet, visit func(ia int32, c graph.ConflictEdge)) {
 	for _, u := range p.Uses(a) {
 		for _, c := range p.Conflicts(u.Ingredient) {
-			if setB[c.Other] {
+			if setB.has(c.Other) {
 				visit(u.Ingredient, c)
 			}
 		}
 	}
 }
 
-func ingredientSet(p *graph.Projection, x int32) map[int32]bool {
-	set := map[int32]bool{}
-	for _, u := range p.Uses(x) {
-		set[u.Ingredient] = true
+// ingredientSet is the ingredients of one product, sorted: a product has a few dozen, so a
+// binary search beats building a map for each of the page's products.
+type ingredientSet []int32
+
+func ingredientsOf(p *graph.Projection, x int32) ingredientSet {
+	uses := p.Uses(x)
+	set := make(ingredientSet, len(uses))
+	for i, u := range uses {
+		set[i] = u.Ingredient
 	}
+	slices.Sort(set)
 	return set
+}
+
+func (s ingredientSet) has(i int32) bool {
+	_, found := slices.BinarySearch(s, i)
+	return found
 }
 
 func conflictText(p *graph.Projection, mine, theirs int32, other *graph.ProjectedProduct, reason string) string {
@@ -36,9 +48,9 @@ func conflictText(p *graph.Projection, mine, theirs int32, other *graph.Projecte
 // conflicts with an ingredient of another, both carry a warning naming the other.
 func (pl *plan) warn(items []Item, ranked []scored) {
 	p := pl.proj
-	sets := make([]map[int32]bool, len(ranked))
+	sets := make([]ingredientSet, len(ranked))
 	for k, c := range ranked {
-		sets[k] = ingredientSet(p, c.x)
+		sets[k] = ingredientsOf(p, c.x)
 	}
 	for a := range ranked {
 		for b := a + 1; b < len(ranked); b++ {
@@ -86,9 +98,9 @@ func CheckRoutine(p *graph.Projection, ids []string) ([]RoutineConflict, error) 
 	if err := verr.Err(); err != nil {
 		return nil, fmt.Errorf("ranker: routine: %w", err)
 	}
-	sets := make([]map[int32]bool, len(xs))
+	sets := make([]ingredientSet, len(xs))
 	for k, x := range xs {
-		sets[k] = ingredientSet(p, x)
+		sets[k] = ingredientsOf(p, x)
 	}
 	out := []RoutineConflict{}
 	for a := range xs {
