@@ -66,7 +66,13 @@ func BenchmarkHTTPCachedGzip(b *testing.B) { benchmarkGET(b, true) }
 
 // BenchmarkHTTPUncached posts a different request each time (the price cap changes), so every
 // one is ranked and encoded with full explanations.
-func BenchmarkHTTPUncached(b *testing.B) {
+func BenchmarkHTTPUncached(b *testing.B) { benchmarkUncached(b, false) }
+
+// BenchmarkHTTPUncachedGzip is the same from a client that accepts gzip (each page is also
+// compressed).
+func BenchmarkHTTPUncachedGzip(b *testing.B) { benchmarkUncached(b, true) }
+
+func benchmarkUncached(b *testing.B, gzip bool) {
 	h := New(rankingDeps(b))
 	i := 0
 	b.ReportAllocs()
@@ -77,6 +83,9 @@ func BenchmarkHTTPUncached(b *testing.B) {
 		w := newDiscardWriter()
 		r := httptest.NewRequest(http.MethodPost, "/v1/recommendations", strings.NewReader(body))
 		r.Header.Set("Content-Type", "application/json")
+		if gzip {
+			r.Header.Set("Accept-Encoding", "gzip")
+		}
 		h.ServeHTTP(w, r)
 		if w.code != http.StatusOK || w.n == 0 {
 			b.Fatalf("status %d, %d bytes", w.code, w.n)

@@ -43,13 +43,25 @@ func (p *page) gzipped() ([]byte, uint32) {
 		buf.Grow(len(p.plain)/4 + 64)
 		// RFC 1952 member header: magic, deflate, no flags, no mtime, no extra flags, OS unknown.
 		buf.Write([]byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255})
-		fw, _ := flate.NewWriter(&buf, flate.DefaultCompression) // only fails for a bad level
-		_, _ = fw.Write(p.plain)                                 // a bytes.Buffer does not fail
-		_ = fw.Flush()                                           // sync flush: byte-aligned, not final
+		fw := gzipWriters.Get().(*flate.Writer)
+		fw.Reset(&buf)
+		_, _ = fw.Write(p.plain) // a bytes.Buffer does not fail
+		_ = fw.Flush()           // sync flush: byte-aligned, not final
+		gzipWriters.Put(fw)
 		p.gz, p.crc = buf.Bytes(), crc32.ChecksumIEEE(p.plain)
 	})
 	return p.gz, p.crc
 }
+
+// pageCompression is klauspost's level 2: on a page with full explanations it took a third of
+// the time of the default level (58 against 178 us for 68 KB) for a body 2% larger. Writers
+// are pooled: making one costs ten times as much as compressing a page with it.
+const pageCompression = 2
+
+var gzipWriters = sync.Pool{New: func() any {
+	fw, _ := flate.NewWriter(nil, pageCompression) // only fails for a bad level
+	return fw
+}}
 
 // gzipTail ends a gzip stream started by gzipped: tail as one final stored deflate block,
 // then the CRC-32 and length of the whole uncompressed body (plain + tail).
