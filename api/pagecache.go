@@ -22,33 +22,39 @@ type pageCache struct {
 }
 
 // page is one encoded recommendation page without its generated_at, the one field that
-// changes on every answer: plain is the JSON object without its closing brace, and each
-// answer appends `,"generated_at":"…"}` (see write). The gzip form is made once, on the
-// first request that accepts it, and kept with the page: compressing a 20 KB page took ten
-// times as long as answering it from the cache.
+// changes on every answer and is added per answer. Plain answers put it in front
+// (`{"generated_at":"…",` and the body after its opening brace): the small head joins the
+// response headers in the connection's buffer, and the body goes out in as few writes as its
+// size allows. Gzipped answers put it at the end, so the compressed body can be kept: the gzip
+// form (made once, on the first request that accepts it; compressing a 20 KB page took ten
+// times as long as answering it from the cache) is the compressed body without its closing
+// brace, and each answer appends `,"generated_at":"…"}` as a final stored block (gzipTail).
 type page struct {
-	plain []byte
+	body []byte // the encoded JSON object
 
 	gzipOnce sync.Once
-	gz       []byte // gzip header and the deflate stream of plain, sync-flushed (not final)
-	crc      uint32 // CRC-32 of plain
+	gz       []byte // gzip header and the deflate stream of body without its "}", sync-flushed (not final)
+	crc      uint32 // CRC-32 of body without its "}"
 }
 
-func newPage(body []byte) *page { return &page{plain: body[:len(body)-1]} }
+func newPage(body []byte) *page { return &page{body: body} }
 
-// gzipped returns the gzip prefix of the page and the CRC-32 of plain.
+// open is the body without its closing brace, the start of the gzipped form.
+func (p *page) open() []byte { return p.body[:len(p.body)-1] }
+
+// gzipped returns the gzip prefix of the page and the CRC-32 of open().
 func (p *page) gzipped() ([]byte, uint32) {
 	p.gzipOnce.Do(func() {
 		var buf bytes.Buffer
-		buf.Grow(len(p.plain)/4 + 64)
+		buf.Grow(len(p.body)/4 + 64)
 		// RFC 1952 member header: magic, deflate, no flags, no mtime, no extra flags, OS unknown.
 		buf.Write([]byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255})
 		fw := gzipWriters.Get().(*flate.Writer)
 		fw.Reset(&buf)
-		_, _ = fw.Write(p.plain) // a bytes.Buffer does not fail
+		_, _ = fw.Write(p.open()) // a bytes.Buffer does not fail
 		_ = fw.Flush()           // sync flush: byte-aligned, not final
 		gzipWriters.Put(fw)
-		p.gz, p.crc = buf.Bytes(), crc32.ChecksumIEEE(p.plain)
+		p.gz, p.crc = buf.Bytes(), crc32.ChecksumIEEE(p.open())
 	})
 	return p.gz, p.crc
 }
@@ -64,13 +70,13 @@ var gzipWriters = sync.Pool{New: func() any {
 }}
 
 // gzipTail ends a gzip stream started by gzipped: tail as one final stored deflate block,
-// then the CRC-32 and length of the whole uncompressed body (plain + tail).
+// then the CRC-32 and length of the whole uncompressed body (open() + tail).
 func (p *page) gzipTail(dst, tail []byte, crc uint32) []byte {
 	n := len(tail) // under 100 bytes, far below a stored block's 65,535
 	dst = append(dst, 1, byte(n), byte(n>>8), ^byte(n), ^byte(n>>8))
 	dst = append(dst, tail...)
 	dst = binary.LittleEndian.AppendUint32(dst, crc32.Update(crc, crc32.IEEETable, tail))
-	return binary.LittleEndian.AppendUint32(dst, uint32(len(p.plain)+len(tail)))
+	return binary.LittleEndian.AppendUint32(dst, uint32(len(p.open())+len(tail)))
 }
 
 // newPageCache returns a cache bounded to maxBytes of encoded pages.
@@ -104,10 +110,10 @@ func pageKey(version int64, key string, offset int, explain int, fields []string
 
 func (p *pageCache) get(k string) (*page, bool) { return p.c.Get(k) }
 
-// set keeps pg; its cost is the plain JSON, a quarter more for the gzip form it may gain (a
-// sixth of the plain size on Sephora pages) and the key.
+// set keeps pg; its cost is the JSON, a quarter more for the gzip form it may gain (a sixth of
+// the JSON on Sephora pages) and the key.
 func (p *pageCache) set(k string, pg *page) {
-	p.c.Set(k, pg, int64(len(pg.plain))+int64(len(pg.plain))/4+int64(len(k))+128)
+	p.c.Set(k, pg, int64(len(pg.body))+int64(len(pg.body))/4+int64(len(k))+128)
 }
 
 // acceptsGzip reports whether an Accept-Encoding header accepts gzip: listed by name with a

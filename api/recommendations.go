@@ -292,25 +292,31 @@ func (h *handlers) answerRecommendations(c *gin.Context, in recommendationReques
 	return nil
 }
 
-// writePage answers with pg and its generated_at, the one field that changes on every answer,
-// appended per answer; gzipped (from the page's cached gzip form) when the client accepts it.
+// writePage answers with pg and its generated_at; gzipped (from the page's cached gzip form)
+// when the client accepts it.
 func writePage(c *gin.Context, pg *page) {
-	tail := make([]byte, 0, 128)
-	tail = append(tail, `,"generated_at":"`...)
-	tail = time.Now().UTC().AppendFormat(tail, time.RFC3339Nano)
-	tail = append(tail, `"}`...)
+	now := time.Now().UTC()
 	h := c.Writer.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
-	gzipped := len(pg.plain) >= compressMinSize && c.Request.Method != http.MethodHead && acceptsGzip(c.GetHeader("Accept-Encoding"))
+	gzipped := len(pg.body) >= compressMinSize && c.Request.Method != http.MethodHead && acceptsGzip(c.GetHeader("Accept-Encoding"))
 	if !gzipped {
-		h.Set("Content-Length", strconv.Itoa(len(pg.plain)+len(tail)))
+		head := make([]byte, 0, 64)
+		head = append(head, `{"generated_at":"`...)
+		head = now.AppendFormat(head, time.RFC3339Nano)
+		head = append(head, `",`...)
+		rest := pg.body[1:]
+		h.Set("Content-Length", strconv.Itoa(len(head)+len(rest)))
 		c.Status(http.StatusOK)
-		if _, err := c.Writer.Write(pg.plain); err != nil {
+		if _, err := c.Writer.Write(head); err != nil {
 			return // the client went away
 		}
-		_, _ = c.Writer.Write(tail)
+		_, _ = c.Writer.Write(rest)
 		return
 	}
+	tail := make([]byte, 0, 64)
+	tail = append(tail, `,"generated_at":"`...)
+	tail = now.AppendFormat(tail, time.RFC3339Nano)
+	tail = append(tail, `"}`...)
 	gz, crc := pg.gzipped()
 	end := pg.gzipTail(make([]byte, 0, len(tail)+16), tail, crc)
 	// The compression middleware leaves a body alone once Content-Encoding is set; the ETag
