@@ -52,7 +52,7 @@ func (p *page) gzipped() ([]byte, uint32) {
 		fw := gzipWriters.Get().(*flate.Writer)
 		fw.Reset(&buf)
 		_, _ = fw.Write(p.open()) // a bytes.Buffer does not fail
-		_ = fw.Flush()           // sync flush: byte-aligned, not final
+		_ = fw.Flush()            // sync flush: byte-aligned, not final
 		gzipWriters.Put(fw)
 		p.gz, p.crc = buf.Bytes(), crc32.ChecksumIEEE(p.open())
 	})
