@@ -99,12 +99,13 @@ for i in $(seq 1 "$REPEATS"); do
 	"$BIN" bench --url "$URL" --mode uncached --workers 4 --duration "$HTTP_DURATION" --warmup 2s --seed "$((i + 100))" --json "$WORK/saturated-$i.json" >&2
 	if command -v wrk >/dev/null 2>&1; then
 		wrk -t2 -c"$WORKERS" -d"$HTTP_DURATION" --latency "$URL/v1/recommendations?skin_type=oily&concerns=acne,pores&sensitivities=fragrance&limit=10" >"$WORK/wrk-$i.txt"
+		wrk -t2 -c"$WORKERS" -d"$HTTP_DURATION" --latency -H 'Accept-Encoding: gzip' "$URL/v1/recommendations?skin_type=oily&concerns=acne,pores&sensitivities=fragrance&limit=10" >"$WORK/wrkgz-$i.txt"
 	fi
 done
 
 hmed() { for f in "$WORK"/$1-*.json; do jfield "$f" "$2"; done | median; }
-wmed() { # wrk: the quantile $2 (e.g. 50%) in ms, or Requests/sec
-	for f in "$WORK"/wrk-*.txt; do
+wmed() { # wrk: the quantile $2 (e.g. 50%) in ms, or Requests/sec, of the runs named $1 (wrk, wrkgz)
+	for f in "$WORK"/$1-*.txt; do
 		[ -f "$f" ] || continue
 		if [ "$2" = rps ]; then awk '/^Requests\/sec/ {print $2}' "$f"
 		else awk -v q="$2" '$1==q {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000} print v}' "$f"; fi
@@ -190,7 +191,8 @@ is not a measure of writing).
 | uncached, saturated (closed loop) | \`skingraph bench --mode uncached --workers 4 --duration $HTTP_DURATION\` | $(hmed saturated p50_ms) | $(hmed saturated p99_ms) | $(hmed saturated p999_ms) | $(hmed saturated throughput_rps) | $(hmed saturated errors) |
 EOF
 if ls "$WORK"/wrk-*.txt >/dev/null 2>&1; then
-	echo "| cached, wrk for comparison | \`wrk -t2 -c$WORKERS -d$HTTP_DURATION --latency URL\` | $(wmed x 50%) | $(wmed x 99%) | | $(wmed x rps) | |"
+	echo "| cached, wrk for comparison | \`wrk -t2 -c$WORKERS -d$HTTP_DURATION --latency URL\` | $(wmed wrk 50%) | $(wmed wrk 99%) | | $(wmed wrk rps) | |"
+	echo "| cached, wrk, gzip accepted | \`wrk -t2 -c$WORKERS -d$HTTP_DURATION --latency -H 'Accept-Encoding: gzip' URL\` | $(wmed wrkgz 50%) | $(wmed wrkgz 99%) | | $(wmed wrkgz rps) | |"
 fi
 cat <<EOF
 
