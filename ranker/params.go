@@ -29,8 +29,20 @@ type Weights struct {
 }
 
 // Params is every tunable number of the ranking model, in one value.
+//
+// The ranking is request-aware: a request whose profile lists a liked product the projection
+// knows (a request with history) is scored with HistoryWeights, any other request (cold start:
+// skin attributes, concerns and filters only) with Weights. The two kinds of request want
+// different evidence: without history only what people in general, and people with the same
+// skin, think of a product can rank it; with history, what the people who liked the same
+// products went on to like says more (docs/EVALUATION.md measures both). Every other number
+// is shared.
 type Params struct {
+	// Weights are the family weights of cold-start requests (no known liked product).
 	Weights Weights `json:"weights"`
+	// HistoryWeights are the family weights of requests whose profile lists a liked product
+	// the projection knows.
+	HistoryWeights Weights `json:"history_weights"`
 	// Smoothing is the number of pseudo-reviews at the catalogue mean that every rating and
 	// effect share is shrunk with (Bayesian average).
 	Smoothing float64 `json:"smoothing"`
@@ -72,6 +84,11 @@ func DefaultParams() Params {
 			Safety: 0.5, Affinity: 0, Prior: 0.6,
 			CoReview: 1, Recent: 0.3, PeerAdverse: 0.05,
 		},
+		HistoryWeights: Weights{
+			ConcernFit: 1.0, Claim: 0.15, PeerRating: 0, PeerEffects: 0.125, PeerVolume: 0,
+			Safety: 0.5, Affinity: 0, Prior: 0.6,
+			CoReview: 1, Recent: 0.3, PeerAdverse: 0.05,
+		},
 		Smoothing:            3,
 		Evidence:             map[string]float64{"clinical": 1.0, "in-vitro": 0.6, "expert-consensus": 0.5},
 		PopularityShare:      0,
@@ -91,14 +108,22 @@ func (p Params) Validate() error {
 			errs = append(errs, fmt.Errorf("%s = %g, want %g..%g", name, v, lo, hi))
 		}
 	}
-	w := p.Weights
-	for _, f := range []struct {
-		name string
-		v    float64
-	}{{"weights.concern_fit", w.ConcernFit}, {"weights.claim", w.Claim}, {"weights.peer_rating", w.PeerRating},
-		{"weights.peer_effects", w.PeerEffects}, {"weights.peer_volume", w.PeerVolume}, {"weights.safety", w.Safety}, {"weights.affinity", w.Affinity}, {"weights.prior", w.Prior},
-		{"weights.co_review", w.CoReview}, {"weights.recent", w.Recent}, {"weights.peer_adverse", w.PeerAdverse}} {
-		check(f.name, f.v, 0, 100)
+	for _, set := range []struct {
+		prefix string
+		w      Weights
+	}{{"weights", p.Weights}, {"history_weights", p.HistoryWeights}} {
+		w := set.w
+		for _, f := range []struct {
+			name string
+			v    float64
+		}{{"concern_fit", w.ConcernFit}, {"claim", w.Claim}, {"peer_rating", w.PeerRating},
+			{"peer_effects", w.PeerEffects}, {"peer_volume", w.PeerVolume}, {"safety", w.Safety}, {"affinity", w.Affinity}, {"prior", w.Prior},
+			{"co_review", w.CoReview}, {"recent", w.Recent}, {"peer_adverse", w.PeerAdverse}} {
+			check(set.prefix+"."+f.name, f.v, 0, 100)
+		}
+		if w.PeerAdverse != 0 && p.AdverseSmoothing == 0 {
+			errs = append(errs, fmt.Errorf("adverse_smoothing = 0 with %s.peer_adverse = %g: the adverse rate needs pseudo-reviews (a rate of 0 has no logarithm)", set.prefix, w.PeerAdverse))
+		}
 	}
 	check("smoothing", p.Smoothing, 0, 1e6)
 	check("attr_weight.skin_type", p.AttrWeight.SkinType, 0, 10)
@@ -108,9 +133,6 @@ func (p Params) Validate() error {
 	check("recent_half_life_days", p.RecentHalfLifeDays, 0, 36500)
 	check("adverse_smoothing", p.AdverseSmoothing, 0, 1e6)
 	check("liked_population_scale", p.LikedPopulationScale, 0, 1)
-	if w.PeerAdverse != 0 && p.AdverseSmoothing == 0 {
-		errs = append(errs, fmt.Errorf("adverse_smoothing = 0 with weights.peer_adverse = %g: the adverse rate needs pseudo-reviews (a rate of 0 has no logarithm)", w.PeerAdverse))
-	}
 	for _, level := range []string{"clinical", "in-vitro", "expert-consensus"} {
 		v, ok := p.Evidence[level]
 		if !ok {
@@ -120,4 +142,13 @@ func (p Params) Validate() error {
 		check("evidence["+level+"]", v, 0, 1)
 	}
 	return errors.Join(errs...)
+}
+
+// WeightsFor returns the family weights of a request: HistoryWeights when it has history
+// (a liked product the projection knows), else Weights.
+func (p Params) WeightsFor(history bool) Weights {
+	if history {
+		return p.HistoryWeights
+	}
+	return p.Weights
 }
