@@ -49,6 +49,7 @@ func TestNewFamilies(t *testing.T) {
 		params := DefaultParams()
 		params.Weights = Weights{}
 		set(&params)
+		params.HistoryWeights = params.Weights // the same family for every kind of request
 		return params
 	}
 	tests := []struct {
@@ -148,7 +149,7 @@ func TestNewFamilies(t *testing.T) {
 func TestCoReviewPathNamesTheFirstCoReviewer(t *testing.T) {
 	p := reviewedFixture(t)
 	params := DefaultParams()
-	params.Weights = Weights{CoReview: 1}
+	params.HistoryWeights = Weights{CoReview: 1} // the request lists a liked product
 	r, err := New(params)
 	if err != nil {
 		t.Fatal(err)
