@@ -50,7 +50,8 @@ const ReferenceRankCypher = `
 //                      each evidence level of a TREATS edge
 //   $popularity_share  how much of the prior comes from review volume rather than rating
 //   $recent_half_life_days  h: a review h days older than the latest review of the graph
-//                      counts half in the recent volume (0: every review counts 1)
+//                      counts half in the recent volume (0: every review counts 1), for
+//                      cold-start requests; $history_recent_half_life_days for the others
 //   $adverse_smoothing the pseudo-reviews the adverse-effect rates are shrunk with
 //   $liked_population_scale  how much the peer and prior families count when the profile
 //                      lists a known liked product (1 otherwise)
@@ -77,10 +78,13 @@ const ReferenceRankCypher = `
 
 // ---------------------------------------------------------------------------------------------
 // 0. The weights (w below): a request is scored with $history_weights when its profile lists a
-//    liked product the graph knows (a request with history), else with $weights (cold start).
+//    liked product the graph knows (a request with history), else with $weights (cold start);
+//    the same for the recent volume's half-life (h below: $history_recent_half_life_days or
+//    $recent_half_life_days).
 // ---------------------------------------------------------------------------------------------
 WITH size([id IN $profile.liked_products WHERE EXISTS { MATCH (:Product {id: id}) }]) > 0 AS history
-WITH history, CASE WHEN history THEN $history_weights ELSE $weights END AS w
+WITH history, CASE WHEN history THEN $history_weights ELSE $weights END AS w,
+     CASE WHEN history THEN $history_recent_half_life_days ELSE $recent_half_life_days END AS h
 
 // ---------------------------------------------------------------------------------------------
 // 1. Catalogue priors, from the skin-type Outcome nodes (every review that states a skin type
@@ -110,21 +114,21 @@ CALL () {
 }
 
 // The latest review of the graph (null without reviews) and the largest recent review volume
-// of any product (step 8): with h = $recent_half_life_days, a review's age a in seconds before
+// of any product (step 8): with h the request's half-life (step 0), a review's age a in seconds before
 // the latest review, each review counts 2^(-a / 86400 / h) (1 when h = 0):
 //      volume(p) = Σ over p's reviews, ages ascending
 CALL () {
   OPTIONAL MATCH (:Reviewer)-[r:REVIEWED]->(:Product)
   RETURN max(r.at) AS latest
 }
-CALL (latest) {
+CALL (latest, h) {
   MATCH (p:Product)
   OPTIONAL MATCH (:Reviewer)-[r:REVIEWED]->(p)
   WITH p, latest.epochSeconds - r.at.epochSeconds AS age
   ORDER BY p.id, age
   WITH p, collect(age) AS ages
-  WITH CASE WHEN $recent_half_life_days = 0 THEN toFloat(size(ages))
-            ELSE reduce(s = 0.0, a IN ages | s + 2.0 ^ (-toFloat(a) / 86400 / $recent_half_life_days)) END AS volume
+  WITH CASE WHEN h = 0 THEN toFloat(size(ages))
+            ELSE reduce(s = 0.0, a IN ages | s + 2.0 ^ (-toFloat(a) / 86400 / h)) END AS volume
   RETURN coalesce(max(volume), 0.0) AS max_recent
 }
 
@@ -177,10 +181,10 @@ CALL () {
 // ---------------------------------------------------------------------------------------------
 //    population: $liked_population_scale when the profile lists a liked product the graph
 //              knows, else 1; it scales the peer (step 6) and prior (step 8) families.
-WITH w, mu, gamma, beta, max_reviews, ruled_out, latest, max_recent, co_terms,
+WITH w, h, mu, gamma, beta, max_reviews, ruled_out, latest, max_recent, co_terms,
      reduce(seen = [], c IN $profile.concerns | CASE WHEN c IN seen THEN seen ELSE seen + c END) AS concerns,
      CASE WHEN history THEN $liked_population_scale ELSE 1.0 END AS population
-WITH w, mu, gamma, beta, max_reviews, ruled_out, latest, max_recent, co_terms, concerns, population,
+WITH w, h, mu, gamma, beta, max_reviews, ruled_out, latest, max_recent, co_terms, concerns, population,
      [a IN [{kind: 'skin_type', name: $profile.skin_type, weight: $attr_weight.skin_type},
             {kind: 'skin_tone', name: $profile.skin_tone, weight: $attr_weight.skin_tone}] WHERE a.name <> '']
      + [c IN concerns | {kind: 'concern', name: c, weight: $attr_weight.concern}] AS peers
@@ -303,24 +307,24 @@ CALL (x, beta, w) {
   RETURN CASE WHEN w.peer_adverse = 0 OR beta = 0 OR $profile.skin_type = '' THEN 0.0
               ELSE -w.peer_adverse * log(peer_rate / beta) END AS adverse
 }
-WITH w, x, concern_fit, claim, population * peer AS peer, ingredient_safety + adverse AS safety, mu, max_reviews, latest,
+WITH w, h, x, concern_fit, claim, population * peer AS peer, ingredient_safety + adverse AS safety, mu, max_reviews, latest,
      max_recent, co_terms, population
 
 // ---------------------------------------------------------------------------------------------
 // 7b. Co-review: the terms of x computed once above (co_terms), in the order of the liked
 //     products.
 // ---------------------------------------------------------------------------------------------
-WITH w, x, concern_fit, claim, peer, safety, mu, max_reviews, latest, max_recent, population,
+WITH w, h, x, concern_fit, claim, peer, safety, mu, max_reviews, latest, max_recent, population,
      reduce(s = 0.0, t IN [t IN co_terms WHERE t.id = x.id] | s + w.co_review * t.cosine) AS co_review
 
 // Recent volume of x (see the top): its reviews, ages ascending.
-CALL (x, latest) {
+CALL (x, latest, h) {
   OPTIONAL MATCH (:Reviewer)-[r:REVIEWED]->(x)
   WITH latest.epochSeconds - r.at.epochSeconds AS age
   ORDER BY age
   WITH collect(age) AS ages
-  RETURN CASE WHEN $recent_half_life_days = 0 THEN toFloat(size(ages))
-              ELSE reduce(s = 0.0, a IN ages | s + 2.0 ^ (-toFloat(a) / 86400 / $recent_half_life_days)) END AS recent_volume
+  RETURN CASE WHEN h = 0 THEN toFloat(size(ages))
+              ELSE reduce(s = 0.0, a IN ages | s + 2.0 ^ (-toFloat(a) / 86400 / h)) END AS recent_volume
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -395,15 +399,16 @@ func referenceParams(params ranker.Params, req ranker.Request) map[string]any {
 	}
 	p := req.Profile
 	return map[string]any{
-		"weights":                weightsParam(params.Weights),
-		"history_weights":        weightsParam(params.HistoryWeights),
-		"recent_half_life_days":  params.RecentHalfLifeDays,
-		"adverse_smoothing":      params.AdverseSmoothing,
-		"liked_population_scale": params.LikedPopulationScale,
-		"co_review_min_rating":   int64(graph.CoReviewMinRating),
-		"co_review_neighbours":   int64(graph.CoReviewNeighbours),
-		"max_reviewer_fanout":    int64(graph.MaxReviewerFanout),
-		"smoothing":              params.Smoothing,
+		"weights":                       weightsParam(params.Weights),
+		"history_weights":               weightsParam(params.HistoryWeights),
+		"recent_half_life_days":         params.RecentHalfLifeDays,
+		"history_recent_half_life_days": params.HistoryRecentHalfLifeDays,
+		"adverse_smoothing":             params.AdverseSmoothing,
+		"liked_population_scale":        params.LikedPopulationScale,
+		"co_review_min_rating":          int64(graph.CoReviewMinRating),
+		"co_review_neighbours":          int64(graph.CoReviewNeighbours),
+		"max_reviewer_fanout":           int64(graph.MaxReviewerFanout),
+		"smoothing":                     params.Smoothing,
 		"attr_weight": map[string]any{
 			"skin_type": params.AttrWeight.SkinType, "skin_tone": params.AttrWeight.SkinTone, "concern": params.AttrWeight.Concern,
 		},

@@ -64,11 +64,12 @@ func TestReferenceRankMatchesRanker(t *testing.T) {
 	nonDefault.Evidence = map[string]float64{"clinical": 0.9, "in-vitro": 0.35, "expert-consensus": 0.7}
 	nonDefault.PopularityShare = 0.2
 	nonDefault.RecentHalfLifeDays = 3.5
+	nonDefault.HistoryRecentHalfLifeDays = 9
 	nonDefault.AdverseSmoothing = 7
 	nonDefault.LikedPopulationScale = 0.4
 
 	noDecay := ranker.DefaultParams()
-	noDecay.RecentHalfLifeDays = 0 // every review counts 1 in the recent volume
+	noDecay.RecentHalfLifeDays, noDecay.HistoryRecentHalfLifeDays = 0, 0 // every review counts 1 in the recent volume
 
 	switchedOff := ranker.DefaultParams()
 	switchedOff.Weights.PeerRating, switchedOff.Weights.Prior, switchedOff.Weights.Claim = 0, 0, 0

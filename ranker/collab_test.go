@@ -333,3 +333,45 @@ func TestValidateHistoryWeights(t *testing.T) {
 		})
 	}
 }
+
+func TestHalfLifeByRequestKind(t *testing.T) {
+	p := reviewedFixture(t)
+	params := DefaultParams()
+	params.Weights, params.HistoryWeights = Weights{Recent: 1}, Weights{Recent: 1}
+	params.RecentHalfLifeDays, params.HistoryRecentHalfLifeDays = 0, 2
+	r, err := New(params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		liked []string
+		want  float64 // the half-life the recent-volume reasons state
+	}{
+		{"cold start", nil, 0},
+		{"with history", []string{"p05"}, 2},
+		{"cold start again (the caches keep the kinds apart)", nil, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := r.Rank(context.Background(), p, nil, Request{Profile: Profile{LikedProducts: tt.liked}, Limit: 10, Explain: ExplainFull})
+			if err != nil {
+				t.Fatal(err)
+			}
+			seen := 0
+			for _, it := range res.Items {
+				for _, w := range it.Why {
+					if h, ok := w.Evidence["half_life_days"]; ok {
+						seen++
+						if h != tt.want {
+							t.Errorf("%s: half_life_days = %v, want %v", it.Product.ID, h, tt.want)
+						}
+					}
+				}
+			}
+			if seen == 0 {
+				t.Fatalf("no recent-volume reason in %d items", len(res.Items))
+			}
+		})
+	}
+}

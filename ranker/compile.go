@@ -27,7 +27,7 @@ type plan struct {
 	// profile lists a known liked product, else 1.
 	population float64
 	// history is set when the profile lists a liked product the projection knows: the plan's
-	// params.Weights are then Params.HistoryWeights (Params.WeightsFor).
+	// params are then Params.For(true) (HistoryWeights, HistoryRecentHalfLifeDays).
 	history     bool
 	peers       []peerAttr
 	harmTargets []graph.Attr // the profile's skin type and concerns (AGGRAVATES targets that penalise)
@@ -143,7 +143,7 @@ func compile(p *graph.Projection, vecs Vectors, params Params, req Request, excl
 	if pl.history {
 		pl.population = params.LikedPopulationScale
 	}
-	pl.params.Weights = params.WeightsFor(pl.history)
+	pl.params = params.For(pl.history)
 	for _, id := range prof.DislikedProducts {
 		if x, ok := p.ProductIndex(id); ok {
 			pl.disliked[x] = true

@@ -35,8 +35,8 @@ type Weights struct {
 // skin attributes, concerns and filters only) with Weights. The two kinds of request want
 // different evidence: without history only what people in general, and people with the same
 // skin, think of a product can rank it; with history, what the people who liked the same
-// products went on to like says more (docs/EVALUATION.md measures both). Every other number
-// is shared.
+// products went on to like says more (docs/EVALUATION.md measures both). The recent volume's
+// half-life is per kind too (HistoryRecentHalfLifeDays); every other number is shared.
 type Params struct {
 	// Weights are the family weights of cold-start requests (no known liked product).
 	Weights Weights `json:"weights"`
@@ -59,6 +59,10 @@ type Params struct {
 	// RecentHalfLifeDays is the age, in days before the latest review of the graph, at which a
 	// review counts half in the recent volume; 0 counts every review fully.
 	RecentHalfLifeDays float64 `json:"recent_half_life_days"`
+	// HistoryRecentHalfLifeDays is RecentHalfLifeDays for requests with history: how fast
+	// recent volume forgets is part of what each kind of request wants (a cold start leans on
+	// the volume alone, a request with history on co-reviews).
+	HistoryRecentHalfLifeDays float64 `json:"history_recent_half_life_days"`
 	// AdverseSmoothing is the number of pseudo-reviews the adverse-effect rate of a product is
 	// shrunk with: the product's rate over every skin type towards the catalogue's, then the
 	// rate among the profile's skin type towards the product's.
@@ -89,12 +93,13 @@ func DefaultParams() Params {
 			Safety: 0.5, Affinity: 0, Prior: 0.6,
 			CoReview: 1, Recent: 0.3, PeerAdverse: 0.05,
 		},
-		Smoothing:            3,
-		Evidence:             map[string]float64{"clinical": 1.0, "in-vitro": 0.6, "expert-consensus": 0.5},
-		PopularityShare:      0,
-		RecentHalfLifeDays:   3,
-		AdverseSmoothing:     50,
-		LikedPopulationScale: 1,
+		Smoothing:                 3,
+		Evidence:                  map[string]float64{"clinical": 1.0, "in-vitro": 0.6, "expert-consensus": 0.5},
+		PopularityShare:           0,
+		RecentHalfLifeDays:        3,
+		HistoryRecentHalfLifeDays: 3,
+		AdverseSmoothing:          50,
+		LikedPopulationScale:      1,
 	}
 	p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern = 0.5, 0, 0.6
 	return p
@@ -131,6 +136,7 @@ func (p Params) Validate() error {
 	check("attr_weight.concern", p.AttrWeight.Concern, 0, 10)
 	check("popularity_share", p.PopularityShare, 0, 1)
 	check("recent_half_life_days", p.RecentHalfLifeDays, 0, 36500)
+	check("history_recent_half_life_days", p.HistoryRecentHalfLifeDays, 0, 36500)
 	check("adverse_smoothing", p.AdverseSmoothing, 0, 1e6)
 	check("liked_population_scale", p.LikedPopulationScale, 0, 1)
 	for _, level := range []string{"clinical", "in-vitro", "expert-consensus"} {
@@ -151,4 +157,14 @@ func (p Params) WeightsFor(history bool) Weights {
 		return p.HistoryWeights
 	}
 	return p.Weights
+}
+
+// For returns the parameters a request of that kind is ranked with: Weights and
+// RecentHalfLifeDays replaced by HistoryWeights and HistoryRecentHalfLifeDays when it has
+// history.
+func (p Params) For(history bool) Params {
+	if history {
+		p.Weights, p.RecentHalfLifeDays = p.HistoryWeights, p.HistoryRecentHalfLifeDays
+	}
+	return p
 }

@@ -232,7 +232,7 @@ func evalTune(ctx context.Context, store *cypher.Store, load graph.Load, validat
 		return eval.TuneResult{}, err
 	}
 	start := time.Now()
-	res, err := eval.Tune(ctx, eval.Input{Proj: snap.Projection, Vecs: snap.Vectors, Train: early, Test: valid}, ranker.DefaultParams(), 2)
+	res, err := eval.Tune(ctx, eval.Input{Proj: snap.Projection, Vecs: snap.Vectors, Train: early, Test: valid}, ranker.DefaultParams(), 3)
 	if err != nil {
 		return eval.TuneResult{}, err
 	}

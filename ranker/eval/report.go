@@ -21,12 +21,19 @@ var rateHarmKeys = []string{"harm_rate@10", "harm_excess@10"}
 
 func (m Metrics) rateHarmValues() []float64 { return []float64{m.HarmRate, m.HarmExcess} }
 
-// MetricMap returns the metrics under their JSON names: the issue's keys plus rateHarmKeys.
+// MetricMap returns the metrics under their JSON names (the issue's keys).
 func (m Metrics) MetricMap() map[string]float64 {
-	out := make(map[string]float64, len(metricKeys)+len(rateHarmKeys))
+	out := make(map[string]float64, len(metricKeys))
 	for i, v := range m.values() {
 		out[metricKeys[i]] = v
 	}
+	return out
+}
+
+// rateHarmMap returns the rate-based harm under its JSON names, with the issue's harm@10
+// beside it for comparison.
+func (m Metrics) rateHarmMap() map[string]float64 {
+	out := map[string]float64{"harm@10": m.Harm}
 	for i, v := range m.rateHarmValues() {
 		out[rateHarmKeys[i]] = v
 	}
@@ -40,11 +47,14 @@ func (m Metrics) MetricMap() map[string]float64 {
 //	 "weights": {...}}
 //
 // where "weights" are the cold-start weights (the profile task's), plus "history_weights"
-// (the history task's),
+// (the history task's), "rate_harm" (by task, for the engine, every baseline and the relevant
+// products themselves: harm@10 beside harm_rate@10 and harm_excess@10, Metrics.HarmRate and
+// HarmExcess),
 // and "details" with what the issue leaves to the report: per skin type figures with their
 // query counts, the ablations, the full parameters and the tuning.
 func (r Report) JSON() map[string]any {
 	tasks := map[string]any{}
+	rateHarm := map[string]any{}
 	details := map[string]any{"params": r.Params}
 	for _, t := range r.Tasks {
 		baselines := map[string]any{}
@@ -52,6 +62,11 @@ func (r Report) JSON() map[string]any {
 			baselines[b.Name] = b.Overall.MetricMap()
 		}
 		tasks[t.Task] = map[string]any{"queries": t.Queries, "engine": t.Engine.Overall.MetricMap(), "baselines": baselines}
+		rateBaselines := map[string]any{}
+		for _, b := range t.Baselines {
+			rateBaselines[b.Name] = b.Overall.rateHarmMap()
+		}
+		rateHarm[t.Task] = map[string]any{"engine": t.Engine.Overall.rateHarmMap(), "baselines": rateBaselines, "relevant": t.Relevant.rateHarmMap()}
 
 		bySkin := map[string]any{}
 		for _, s := range append([]SystemResult{t.Engine}, t.Baselines...) {
@@ -68,7 +83,7 @@ func (r Report) JSON() map[string]any {
 		for _, a := range t.Ablations {
 			ablations[a.Name] = a.Overall.MetricMap()
 		}
-		details[t.Task] = map[string]any{"by_skin_type": bySkin, "ablations": ablations, "relevant_harm@10": t.RelevantHarm, "relevant": t.Relevant.MetricMap()}
+		details[t.Task] = map[string]any{"by_skin_type": bySkin, "ablations": ablations, "relevant_harm@10": t.RelevantHarm}
 	}
 	if r.Tuning != nil {
 		details["tuning"] = map[string]any{
@@ -77,7 +92,7 @@ func (r Report) JSON() map[string]any {
 			"params": r.Tuning.Params,
 		}
 	}
-	return map[string]any{"tasks": tasks, "weights": r.Params.Weights, "history_weights": r.Params.HistoryWeights, "details": details}
+	return map[string]any{"tasks": tasks, "weights": r.Params.Weights, "history_weights": r.Params.HistoryWeights, "rate_harm": rateHarm, "details": details}
 }
 
 // WriteMarkdown writes the report as Markdown tables: per task, the engine against every
@@ -150,9 +165,9 @@ func FormatWeights(p ranker.Params) string {
 			prefix, w.ConcernFit, prefix, w.Claim, prefix, w.PeerRating, prefix, w.PeerEffects, prefix, w.PeerVolume, prefix, w.Safety,
 			prefix, w.Affinity, prefix, w.Prior, prefix, w.CoReview, prefix, w.Recent, prefix, w.PeerAdverse)
 	}
-	return fmt.Sprintf("%s; with history: %s; popularity_share=%g smoothing=%g recent_half_life_days=%g adverse_smoothing=%g liked_population_scale=%g attr_weight.skin_type=%g attr_weight.skin_tone=%g attr_weight.concern=%g",
-		set("", p.Weights), set("h.", p.HistoryWeights),
-		p.PopularityShare, p.Smoothing, p.RecentHalfLifeDays, p.AdverseSmoothing, p.LikedPopulationScale, p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern)
+	return fmt.Sprintf("%s recent_half_life_days=%g; with history: %s h.recent_half_life_days=%g; popularity_share=%g smoothing=%g adverse_smoothing=%g liked_population_scale=%g attr_weight.skin_type=%g attr_weight.skin_tone=%g attr_weight.concern=%g",
+		set("", p.Weights), p.RecentHalfLifeDays, set("h.", p.HistoryWeights), p.HistoryRecentHalfLifeDays,
+		p.PopularityShare, p.Smoothing, p.AdverseSmoothing, p.LikedPopulationScale, p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern)
 }
 
 // GoDefaults writes the Go statements that make p the default of ranker.DefaultParams.
@@ -168,10 +183,11 @@ func GoDefaults(p ranker.Params) string {
 	return "// ranker/params.go, DefaultParams:\n" + set("Weights", p.Weights) + set("HistoryWeights", p.HistoryWeights) + fmt.Sprintf(`Smoothing: %g,
 PopularityShare: %g,
 RecentHalfLifeDays: %g,
+HistoryRecentHalfLifeDays: %g,
 AdverseSmoothing: %g,
 LikedPopulationScale: %g,
 p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern = %g, %g, %g
-`, p.Smoothing, p.PopularityShare, p.RecentHalfLifeDays, p.AdverseSmoothing, p.LikedPopulationScale, p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern)
+`, p.Smoothing, p.PopularityShare, p.RecentHalfLifeDays, p.HistoryRecentHalfLifeDays, p.AdverseSmoothing, p.LikedPopulationScale, p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern)
 }
 
 // bestBaselines writes the tuning's baseline bars under the JSON metric names.

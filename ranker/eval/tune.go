@@ -101,7 +101,8 @@ var tunables = func() []tunable {
 		tunable{"smoothing", func(p *ranker.Params) *float64 { return &p.Smoothing }, fixed(1, 3, 10, 30, 100), ""},
 		tunable{"attr_weight.skin_type", func(p *ranker.Params) *float64 { return &p.AttrWeight.SkinType }, fixed(0, 0.5, 1, 2), ""},
 		tunable{"attr_weight.skin_tone", func(p *ranker.Params) *float64 { return &p.AttrWeight.SkinTone }, fixed(0, 0.15, 0.3, 0.6, 1), ""},
-		tunable{"recent_half_life_days", func(p *ranker.Params) *float64 { return &p.RecentHalfLifeDays }, fixed(0, 3, 7, 14, 30), ""},
+		tunable{"recent_half_life_days", func(p *ranker.Params) *float64 { return &p.RecentHalfLifeDays }, fixed(0, 1, 3, 7, 14, 30), TaskProfile},
+		tunable{"history_recent_half_life_days", func(p *ranker.Params) *float64 { return &p.HistoryRecentHalfLifeDays }, fixed(0, 1, 3, 7, 14, 30), TaskHistory},
 		tunable{"adverse_smoothing", func(p *ranker.Params) *float64 { return &p.AdverseSmoothing }, fixed(5, 10, 20, 50, 100), ""},
 	)
 }()
