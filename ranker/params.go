@@ -78,25 +78,32 @@ func DefaultParams() Params {
 	// Every value below except concern fit, claim and evidence (the Sephora reviews state no
 	// concerns, so the evaluation cannot move them) was chosen by skingraph eval --tune on the
 	// validation split of the Sephora train month (the last 7 days of January 2023), and
-	// checked on the held-out February (docs/EVALUATION.md). Affinity, peer rating, peer
-	// volume and the catalogue's all-time volume (PopularityShare) are off: with co-review and
-	// the recent volume in the graph, they lowered the validation objective. They stay
-	// available as weights.
+	// checked on the held-out February (docs/EVALUATION.md). Each weight set was tuned on the
+	// requests of its kind:
+	//   - cold start (Weights): recent volume counted over a 30-day half-life carries the
+	//     ranking; peer rating (1) and peer volume (0.1) among people with the same skin type
+	//     reorder it, safety (1) and a little of the catalogue rating (0.1) break the rest. The
+	//     search that found them started from recent volume alone (eval.TuneStarts).
+	//   - with history (HistoryWeights): co-review (1) and recent volume over a 3-day half-life
+	//     (0.3) carry it, the catalogue rating (0.6), safety (2), peer effects, peer rating and
+	//     peer adverse keep it honest.
+	// Affinity, peer volume with history and the catalogue's all-time volume (PopularityShare)
+	// are off: they lowered the validation objective. They stay available as weights.
 	p := Params{
 		Weights: Weights{
-			ConcernFit: 1.0, Claim: 0.15, PeerRating: 0, PeerEffects: 0.125, PeerVolume: 0,
-			Safety: 0.5, Affinity: 0, Prior: 0.6,
-			CoReview: 1, Recent: 0.3, PeerAdverse: 0.05,
+			ConcernFit: 1.0, Claim: 0.15, PeerRating: 1, PeerEffects: 0, PeerVolume: 0.1,
+			Safety: 1, Affinity: 0, Prior: 0.1,
+			CoReview: 0, Recent: 1, PeerAdverse: 0,
 		},
 		HistoryWeights: Weights{
-			ConcernFit: 1.0, Claim: 0.15, PeerRating: 0, PeerEffects: 0.125, PeerVolume: 0,
-			Safety: 0.5, Affinity: 0, Prior: 0.6,
+			ConcernFit: 1.0, Claim: 0.15, PeerRating: 0.1, PeerEffects: 0.0625, PeerVolume: 0,
+			Safety: 2, Affinity: 0, Prior: 0.6,
 			CoReview: 1, Recent: 0.3, PeerAdverse: 0.05,
 		},
 		Smoothing:                 3,
 		Evidence:                  map[string]float64{"clinical": 1.0, "in-vitro": 0.6, "expert-consensus": 0.5},
 		PopularityShare:           0,
-		RecentHalfLifeDays:        3,
+		RecentHalfLifeDays:        30,
 		HistoryRecentHalfLifeDays: 3,
 		AdverseSmoothing:          50,
 		LikedPopulationScale:      1,

@@ -318,12 +318,14 @@ func TestRun(t *testing.T) {
 	if diff := cmp.Diff([]string{"random", "popularity", "popularity_skin_type", "top_rated", "ingredient_tfidf"}, names); diff != "" {
 		t.Errorf("baselines (-want +got):\n%s", diff)
 	}
-	// One ablation per family whose default weight is on.
+	// One ablation per family whose default weight is on in either weight set.
 	on := 0
 	for _, a := range Ablations {
-		w := ranker.DefaultParams().Weights
+		def := ranker.DefaultParams()
+		w, h := def.Weights, def.HistoryWeights
 		a.Off(&w)
-		if w != ranker.DefaultParams().Weights {
+		a.Off(&h)
+		if w != def.Weights || h != def.HistoryWeights {
 			on++
 		}
 	}
@@ -396,5 +398,44 @@ func TestTune(t *testing.T) {
 	}
 	if _, err := Tune(context.Background(), Input{Proj: proj, Train: trainReviews}, ranker.DefaultParams(), 1); err == nil {
 		t.Error("no validation reviews: want an error")
+	}
+}
+
+func TestTuneStarts(t *testing.T) {
+	base := ranker.DefaultParams()
+	starts := TuneStarts(base)
+	names := make([]string, len(starts))
+	for i, s := range starts {
+		names[i] = s.Name
+	}
+	if diff := cmp.Diff([]string{"defaults", "volume"}, names); diff != "" {
+		t.Fatalf("starts (-want +got):\n%s", diff)
+	}
+	tests := []struct {
+		name           string
+		got            ranker.Params
+		weights        ranker.Weights
+		halfLife       float64
+		historyWeights ranker.Weights
+	}{
+		{"defaults", starts[0].Params, base.Weights, base.RecentHalfLifeDays, base.HistoryWeights},
+		{"volume: cold start ranks by undecayed recent volume", starts[1].Params,
+			ranker.Weights{ConcernFit: base.Weights.ConcernFit, Claim: base.Weights.Claim, Recent: 1}, 0, base.HistoryWeights},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.weights, tt.got.Weights); diff != "" {
+				t.Errorf("weights (-want +got):\n%s", diff)
+			}
+			if tt.got.RecentHalfLifeDays != tt.halfLife {
+				t.Errorf("half-life = %v, want %v", tt.got.RecentHalfLifeDays, tt.halfLife)
+			}
+			if diff := cmp.Diff(tt.historyWeights, tt.got.HistoryWeights); diff != "" {
+				t.Errorf("history weights (-want +got):\n%s", diff)
+			}
+			if err := tt.got.Validate(); err != nil {
+				t.Errorf("start does not validate: %v", err)
+			}
+		})
 	}
 }

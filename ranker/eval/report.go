@@ -89,7 +89,7 @@ func (r Report) JSON() map[string]any {
 		details["tuning"] = map[string]any{
 			"start_objective": r.Tuning.Start, "best_objective": r.Tuning.Best, "evaluations": r.Tuning.Evaluations,
 			"validation_queries": r.Tuning.ValidationQueries, "harm_caps": r.Tuning.HarmCaps, "best_baseline": bestBaselines(r.Tuning.BestBaseline), "relevant_harm@10": r.Tuning.RelevantHarm, "validation_from": r.Tuning.ValidationFromDate,
-			"params": r.Tuning.Params,
+			"params": r.Tuning.Params, "start": r.Tuning.StartName, "validation": validationMaps(r.Tuning.Validation),
 		}
 	}
 	return map[string]any{"tasks": tasks, "weights": r.Params.Weights, "history_weights": r.Params.HistoryWeights, "rate_harm": rateHarm, "details": details}
@@ -207,4 +207,13 @@ func popularityHarm(t TaskReport) float64 {
 		}
 	}
 	return 0
+}
+
+// validationMaps writes the tuned engine's validation figures under the JSON metric names.
+func validationMaps(by map[string]Metrics) map[string]map[string]float64 {
+	out := make(map[string]map[string]float64, len(by))
+	for task, m := range by {
+		out[task] = m.MetricMap()
+	}
+	return out
 }

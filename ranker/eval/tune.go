@@ -27,8 +27,29 @@ type TuneResult struct {
 	BestBaseline map[string]Metrics
 	// RelevantHarm is, by task, the harm@10 of the validation queries' relevant products
 	// themselves: whether a perfect ranking could stay under the cap.
-	RelevantHarm       map[string]float64
+	RelevantHarm map[string]float64
+	// Validation holds, by task, the engine's figures on the validation queries with Params.
+	Validation         map[string]Metrics
 	ValidationFromDate string // the first day of the validation period
+	StartName          string // which start the search began from (TuneStarts)
+}
+
+// TuneStarts are the points the search starts from, by name: the given parameters, and the
+// same with the cold-start weights reduced to the recent volume counted without decay (the
+// engine's own popularity, concern fit and claims kept): a coordinate search moves one
+// number at a time, and from the defaults it may not find a blend that needs several moves.
+// The start whose search ends with the better validation objective wins.
+func TuneStarts(base ranker.Params) []struct {
+	Name   string
+	Params ranker.Params
+} {
+	volume := base
+	volume.Weights = ranker.Weights{ConcernFit: base.Weights.ConcernFit, Claim: base.Weights.Claim, Recent: 1}
+	volume.RecentHalfLifeDays = 0
+	return []struct {
+		Name   string
+		Params ranker.Params
+	}{{"defaults", base}, {"volume", volume}}
 }
 
 // ShortfallPenalty is how many points of the tuning objective a point of NDCG@10 or Recall@10
@@ -229,5 +250,17 @@ func Tune(ctx context.Context, in Input, base ranker.Params, passes int) (TuneRe
 		}
 	}
 	res.Params, res.Best = best, bestObj
+	res.Validation = map[string]Metrics{}
+	eng, err := NewEngine("engine", best, in.Proj, in.Vecs)
+	if err != nil {
+		return TuneResult{}, fmt.Errorf("eval: tune: %w", err)
+	}
+	for _, tq := range queries {
+		r, err := Evaluate(ctx, eng, tq.qs, harm, data.Catalogue())
+		if err != nil {
+			return TuneResult{}, fmt.Errorf("eval: tune: %w", err)
+		}
+		res.Validation[tq.task] = r.Overall
+	}
 	return res, nil
 }
