@@ -58,6 +58,7 @@ func TestEveryWhyCypherReturnsItsPath(t *testing.T) {
 	store, proj := loadDemo(t)
 	params := ranker.DefaultParams()
 	params.Weights.Affinity = 0.5 // off by default; its reasons must be faithful all the same
+	params.HistoryWeights.Affinity = 0.5
 	r, err := ranker.New(params)
 	if err != nil {
 		t.Fatal(err)

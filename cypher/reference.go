@@ -40,7 +40,8 @@ const ReferenceRankCypher = `
 // Parameters (all numbers are floats unless said otherwise):
 //   $weights           {concern_fit, claim, peer_rating, peer_effects, peer_volume, safety,
 //                       peer_adverse, co_review, prior, recent}
-//                      the weight of each family; 0 switches a family off
+//                      the weight of each family for cold-start requests; 0 switches a family off
+//   $history_weights   the same for requests with history (a liked product the graph knows)
 //   $smoothing         m: the pseudo-reviews at the catalogue mean every rating and effect
 //                      share is shrunk with (Bayesian average)
 //   $attr_weight       {skin_type, skin_tone, concern}: how much a peer outcome counts, by the
@@ -49,7 +50,8 @@ const ReferenceRankCypher = `
 //                      each evidence level of a TREATS edge
 //   $popularity_share  how much of the prior comes from review volume rather than rating
 //   $recent_half_life_days  h: a review h days older than the latest review of the graph
-//                      counts half in the recent volume (0: every review counts 1)
+//                      counts half in the recent volume (0: every review counts 1), for
+//                      cold-start requests; $history_recent_half_life_days for the others
 //   $adverse_smoothing the pseudo-reviews the adverse-effect rates are shrunk with
 //   $liked_population_scale  how much the peer and prior families count when the profile
 //                      lists a known liked product (1 otherwise)
@@ -73,6 +75,16 @@ const ReferenceRankCypher = `
 // Cypher's log() and Go's math.Log1p may differ in the last bit (about 1e-17 on a score), the
 // same for every product with the same review count.
 // =============================================================================================
+
+// ---------------------------------------------------------------------------------------------
+// 0. The weights (w below): a request is scored with $history_weights when its profile lists a
+//    liked product the graph knows (a request with history), else with $weights (cold start);
+//    the same for the recent volume's half-life (h below: $history_recent_half_life_days or
+//    $recent_half_life_days).
+// ---------------------------------------------------------------------------------------------
+WITH size([id IN $profile.liked_products WHERE EXISTS { MATCH (:Product {id: id}) }]) > 0 AS history
+WITH history, CASE WHEN history THEN $history_weights ELSE $weights END AS w,
+     CASE WHEN history THEN $history_recent_half_life_days ELSE $recent_half_life_days END AS h
 
 // ---------------------------------------------------------------------------------------------
 // 1. Catalogue priors, from the skin-type Outcome nodes (every review that states a skin type
@@ -102,21 +114,21 @@ CALL () {
 }
 
 // The latest review of the graph (null without reviews) and the largest recent review volume
-// of any product (step 8): with h = $recent_half_life_days, a review's age a in seconds before
+// of any product (step 8): with h the request's half-life (step 0), a review's age a in seconds before
 // the latest review, each review counts 2^(-a / 86400 / h) (1 when h = 0):
 //      volume(p) = Σ over p's reviews, ages ascending
 CALL () {
   OPTIONAL MATCH (:Reviewer)-[r:REVIEWED]->(:Product)
   RETURN max(r.at) AS latest
 }
-CALL (latest) {
+CALL (latest, h) {
   MATCH (p:Product)
   OPTIONAL MATCH (:Reviewer)-[r:REVIEWED]->(p)
   WITH p, latest.epochSeconds - r.at.epochSeconds AS age
   ORDER BY p.id, age
   WITH p, collect(age) AS ages
-  WITH CASE WHEN $recent_half_life_days = 0 THEN toFloat(size(ages))
-            ELSE reduce(s = 0.0, a IN ages | s + 2.0 ^ (-toFloat(a) / 86400 / $recent_half_life_days)) END AS volume
+  WITH CASE WHEN h = 0 THEN toFloat(size(ages))
+            ELSE reduce(s = 0.0, a IN ages | s + 2.0 ^ (-toFloat(a) / 86400 / h)) END AS volume
   RETURN coalesce(max(volume), 0.0) AS max_recent
 }
 
@@ -125,7 +137,7 @@ CALL (latest) {
 // counting only reviewers of at most $max_reviewer_fanout such products (co = distinct
 // co-reviewers), by cosine  co / sqrt(n_l · n_y),  n = the distinct reviewers who rated the
 // product so; l keeps its $co_review_neighbours most similar (ties by id), each path adding
-//      weights.co_review · cosine
+//      w.co_review · cosine   (multiplied in at 7b)
 CALL () {
   UNWIND range(0, size($profile.liked_products) - 1) AS slot
   MATCH (l:Product {id: $profile.liked_products[slot]})
@@ -148,7 +160,7 @@ CALL () {
   WITH slot, collect({id: y.id, cosine: cosine})[0..$co_review_neighbours] AS neighbours
   UNWIND neighbours AS nb
   WITH slot, nb ORDER BY slot
-  RETURN collect({id: nb.id, term: $weights.co_review * nb.cosine}) AS co_terms
+  RETURN collect({id: nb.id, cosine: nb.cosine}) AS co_terms
 }
 
 // The ingredients the profile rules out: the avoided ones, and those that AGGRAVATE a declared
@@ -169,11 +181,10 @@ CALL () {
 // ---------------------------------------------------------------------------------------------
 //    population: $liked_population_scale when the profile lists a liked product the graph
 //              knows, else 1; it scales the peer (step 6) and prior (step 8) families.
-WITH mu, gamma, beta, max_reviews, ruled_out, latest, max_recent, co_terms,
+WITH w, h, mu, gamma, beta, max_reviews, ruled_out, latest, max_recent, co_terms,
      reduce(seen = [], c IN $profile.concerns | CASE WHEN c IN seen THEN seen ELSE seen + c END) AS concerns,
-     CASE WHEN size([id IN $profile.liked_products WHERE EXISTS { MATCH (:Product {id: id}) }]) > 0
-          THEN $liked_population_scale ELSE 1.0 END AS population
-WITH mu, gamma, beta, max_reviews, ruled_out, latest, max_recent, co_terms, concerns, population,
+     CASE WHEN history THEN $liked_population_scale ELSE 1.0 END AS population
+WITH w, h, mu, gamma, beta, max_reviews, ruled_out, latest, max_recent, co_terms, concerns, population,
      [a IN [{kind: 'skin_type', name: $profile.skin_type, weight: $attr_weight.skin_type},
             {kind: 'skin_tone', name: $profile.skin_tone, weight: $attr_weight.skin_tone}] WHERE a.name <> '']
      + [c IN concerns | {kind: 'concern', name: c, weight: $attr_weight.concern}] AS peers
@@ -193,20 +204,20 @@ WHERE (size($filters.categories) = 0 OR coalesce(x.category, '') IN $filters.cat
 // ---------------------------------------------------------------------------------------------
 // 4. Concern fit: for every path  x -CONTAINS-> ingredient -TREATS-> concern of the profile
 //
-//      weights.concern_fit · efficacy · evidence[level] · 1/sqrt(position)
+//      w.concern_fit · efficacy · evidence[level] · 1/sqrt(position)
 //
 //    position is the ingredient's 1-based place on the label (earlier = more of it; positions
 //    below 1 count as 1). Ingredients the label only "may contain" promise nothing: skipped.
 //    TREATS edges whose evidence level is not one of $evidence's are not ranked.
 // ---------------------------------------------------------------------------------------------
-CALL (x, concerns) {
+CALL (x, concerns, w) {
   MATCH (x)-[c:CONTAINS]->(i:Ingredient)-[t:TREATS]->(k:Concern)
   WHERE k.name IN concerns
     AND NOT coalesce(c.may_contain, false)
     AND t.evidence IN keys($evidence)
   WITH i, k, CASE WHEN coalesce(c.position, 0) < 1 THEN 1 ELSE c.position END AS position,
        coalesce(t.efficacy, 0.0) AS efficacy, $evidence[t.evidence] AS confidence
-  WITH i, k, position, $weights.concern_fit * efficacy * confidence * (1.0 / sqrt(toFloat(position))) AS term
+  WITH i, k, position, w.concern_fit * efficacy * confidence * (1.0 / sqrt(toFloat(position))) AS term
   ORDER BY position, i.inci, k.name
   RETURN reduce(s = 0.0, v IN collect(term) | s + v) AS concern_fit
 }
@@ -214,13 +225,13 @@ CALL (x, concerns) {
 // ---------------------------------------------------------------------------------------------
 // 5. Claim: for every concern of the profile that x -CLAIMS-> (what the brand says):
 //
-//      weights.claim
+//      w.claim
 // ---------------------------------------------------------------------------------------------
-CALL (x, concerns) {
-  MATCH (x)-[:CLAIMS]->(k:Concern)
+CALL (x, concerns, w) {
+  OPTIONAL MATCH (x)-[:CLAIMS]->(k:Concern)
   WHERE k.name IN concerns
-  WITH DISTINCT k
-  RETURN reduce(s = 0.0, claimed IN collect(k) | s + $weights.claim) AS claim
+  WITH w, collect(DISTINCT k) AS claimed
+  RETURN reduce(s = 0.0, c IN claimed | s + w.claim) AS claim
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -232,13 +243,13 @@ CALL (x, concerns) {
 //      good   = ((o.improved + o.hydration)   + m · gamma) / (n + m)   smoothed good-effect share
 //      bad    = ((o.breakout + o.irritation)  + m · beta)  / (n + m)   smoothed bad-effect share
 //    and the path adds
-//      attr_weight[kind of a] · ( weights.peer_rating  · (rating - mu) / 4
-//                               + weights.peer_effects · ((good - gamma) - 2 · (bad - beta))
-//                               + weights.peer_volume  · ln(1 + n) )
+//      attr_weight[kind of a] · ( w.peer_rating  · (rating - mu) / 4
+//                               + w.peer_effects · ((good - gamma) - 2 · (bad - beta))
+//                               + w.peer_volume  · ln(1 + n) )
 //    i.e. better-than-average ratings and good effects raise the score; bad effects count double;
 //    and the more people who share a reviewed x, the more their outcome counts (volume).
 // ---------------------------------------------------------------------------------------------
-CALL (x, peers, mu, gamma, beta) {
+CALL (x, peers, mu, gamma, beta, w) {
   UNWIND range(0, size(peers) - 1) AS slot
   WITH slot, peers[slot] AS a
   MATCH (x)-[:HAS_OUTCOME]->(o:Outcome)
@@ -250,9 +261,9 @@ CALL (x, peers, mu, gamma, beta) {
        (n * mean_rating + $smoothing * mu)    / (n + $smoothing) AS rating,
        (good_n          + $smoothing * gamma) / (n + $smoothing) AS good,
        (bad_n           + $smoothing * beta)  / (n + $smoothing) AS bad
-  WITH slot, a.weight * ($weights.peer_rating * (rating - mu) / 4
-                         + $weights.peer_effects * ((good - gamma) - 2 * (bad - beta))
-                         + $weights.peer_volume * log(1.0 + n)) AS term
+  WITH slot, a.weight * (w.peer_rating * (rating - mu) / 4
+                         + w.peer_effects * ((good - gamma) - 2 * (bad - beta))
+                         + w.peer_volume * log(1.0 + n)) AS term
   ORDER BY slot
   RETURN reduce(s = 0.0, v IN collect(term) | s + v) AS peer
 }
@@ -261,17 +272,17 @@ CALL (x, peers, mu, gamma, beta) {
 // 7. Safety: for every path  x -CONTAINS-> ingredient -AGGRAVATES-> the profile's SkinType or
 //    one of its Concerns (declared Sensitivities are hard exclusions instead, step 3):
 //
-//      - weights.safety · severity · 1/sqrt(position)
+//      - w.safety · severity · 1/sqrt(position)
 //
 //    "May contain" ingredients count here: a possible irritant is still a risk.
 // ---------------------------------------------------------------------------------------------
-CALL (x, concerns) {
+CALL (x, concerns, w) {
   MATCH (x)-[c:CONTAINS]->(i:Ingredient)-[a:AGGRAVATES]->(t)
   WHERE (t:SkinType AND $profile.skin_type <> '' AND t.name = $profile.skin_type)
      OR (t:Concern AND t.name IN concerns)
   WITH i, t, CASE WHEN coalesce(c.position, 0) < 1 THEN 1 ELSE c.position END AS position,
        coalesce(a.severity, 0.0) AS severity
-  WITH i, t, position, -$weights.safety * severity * (1.0 / sqrt(toFloat(position))) AS term
+  WITH i, t, position, -w.safety * severity * (1.0 / sqrt(toFloat(position))) AS term
   ORDER BY position, i.inci, CASE WHEN t:SkinType THEN 0 ELSE 1 END, t.name
   RETURN reduce(s = 0.0, v IN collect(term) | s + v) AS ingredient_safety
 }
@@ -283,37 +294,37 @@ CALL (x, concerns) {
 //     the profile's skin type:
 //      product_rate = (B + m · beta)         / (N + m)   x's rate, shrunk towards the catalogue's
 //      peer_rate    = (b + m · product_rate) / (n + m)   the skin type's, shrunk towards x's
-//      adverse      = - weights.peer_adverse · ln(peer_rate / beta)
+//      adverse      = - w.peer_adverse · ln(peer_rate / beta)
 // ---------------------------------------------------------------------------------------------
-CALL (x, beta) {
+CALL (x, beta, w) {
   OPTIONAL MATCH (x)-[:HAS_OUTCOME]->(o:Outcome {kind: 'skin_type'})
-  WITH toFloat(coalesce(sum(o.count), 0)) AS n_all,
+  WITH w, toFloat(coalesce(sum(o.count), 0)) AS n_all,
        toFloat(coalesce(sum(coalesce(o.breakout, 0) + coalesce(o.irritation, 0)), 0)) AS b_all,
        toFloat(coalesce(sum(CASE WHEN o.attribute = $profile.skin_type THEN o.count ELSE 0 END), 0)) AS n_type,
        toFloat(coalesce(sum(CASE WHEN o.attribute = $profile.skin_type THEN coalesce(o.breakout, 0) + coalesce(o.irritation, 0) ELSE 0 END), 0)) AS b_type
-  WITH n_type, b_type, (b_all + $adverse_smoothing * beta) / (n_all + $adverse_smoothing) AS product_rate
-  WITH (b_type + $adverse_smoothing * product_rate) / (n_type + $adverse_smoothing) AS peer_rate
-  RETURN CASE WHEN $weights.peer_adverse = 0 OR beta = 0 OR $profile.skin_type = '' THEN 0.0
-              ELSE -$weights.peer_adverse * log(peer_rate / beta) END AS adverse
+  WITH w, n_type, b_type, (b_all + $adverse_smoothing * beta) / (n_all + $adverse_smoothing) AS product_rate
+  WITH w, (b_type + $adverse_smoothing * product_rate) / (n_type + $adverse_smoothing) AS peer_rate
+  RETURN CASE WHEN w.peer_adverse = 0 OR beta = 0 OR $profile.skin_type = '' THEN 0.0
+              ELSE -w.peer_adverse * log(peer_rate / beta) END AS adverse
 }
-WITH x, concern_fit, claim, population * peer AS peer, ingredient_safety + adverse AS safety, mu, max_reviews, latest,
+WITH w, h, x, concern_fit, claim, population * peer AS peer, ingredient_safety + adverse AS safety, mu, max_reviews, latest,
      max_recent, co_terms, population
 
 // ---------------------------------------------------------------------------------------------
 // 7b. Co-review: the terms of x computed once above (co_terms), in the order of the liked
 //     products.
 // ---------------------------------------------------------------------------------------------
-WITH x, concern_fit, claim, peer, safety, mu, max_reviews, latest, max_recent, population,
-     reduce(s = 0.0, t IN [t IN co_terms WHERE t.id = x.id] | s + t.term) AS co_review
+WITH w, h, x, concern_fit, claim, peer, safety, mu, max_reviews, latest, max_recent, population,
+     reduce(s = 0.0, t IN [t IN co_terms WHERE t.id = x.id] | s + w.co_review * t.cosine) AS co_review
 
 // Recent volume of x (see the top): its reviews, ages ascending.
-CALL (x, latest) {
+CALL (x, latest, h) {
   OPTIONAL MATCH (:Reviewer)-[r:REVIEWED]->(x)
   WITH latest.epochSeconds - r.at.epochSeconds AS age
   ORDER BY age
   WITH collect(age) AS ages
-  RETURN CASE WHEN $recent_half_life_days = 0 THEN toFloat(size(ages))
-              ELSE reduce(s = 0.0, a IN ages | s + 2.0 ^ (-toFloat(a) / 86400 / $recent_half_life_days)) END AS recent_volume
+  RETURN CASE WHEN h = 0 THEN toFloat(size(ages))
+              ELSE reduce(s = 0.0, a IN ages | s + 2.0 ^ (-toFloat(a) / 86400 / h)) END AS recent_volume
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -324,21 +335,21 @@ CALL (x, latest) {
 //                                                               (0 when max_reviews = 0)
 //      recent     = ln(1 + recent_volume) / ln(1 + max_recent)  recent volume in [0, 1]
 //                                                               (0 when max_recent = 0)
-//      prior      = population · (weights.prior · ((shrunk - mu) / 4 + popularity_share · popularity)
-//                                  + weights.recent · recent)
+//      prior      = population · (w.prior · ((shrunk - mu) / 4 + popularity_share · popularity)
+//                                  + w.recent · recent)
 // ---------------------------------------------------------------------------------------------
-WITH x, concern_fit, claim, peer, safety, co_review, mu, max_reviews, max_recent, recent_volume, population,
+WITH w, x, concern_fit, claim, peer, safety, co_review, mu, max_reviews, max_recent, recent_volume, population,
      toFloat(coalesce(x.review_count, 0)) AS n, toFloat(coalesce(x.rating, 0.0)) AS rating
-WITH x, concern_fit, claim, peer, safety, co_review, mu, max_reviews, max_recent, recent_volume, population, n,
+WITH w, x, concern_fit, claim, peer, safety, co_review, mu, max_reviews, max_recent, recent_volume, population, n,
      CASE WHEN n = 0 THEN mu ELSE rating END AS r
-WITH x, concern_fit, claim, peer, safety, co_review, mu, max_recent, recent_volume, population,
+WITH w, x, concern_fit, claim, peer, safety, co_review, mu, max_recent, recent_volume, population,
      CASE WHEN n + $smoothing > 0 THEN (n * r + $smoothing * mu) / (n + $smoothing) ELSE mu END AS shrunk,
      CASE WHEN max_reviews > 0 THEN log(1.0 + n) / log(1.0 + toFloat(max_reviews)) ELSE 0.0 END AS popularity
 WITH x, concern_fit, claim, peer, safety, co_review,
-     population * (CASE WHEN $weights.prior = 0 THEN 0.0
-                        ELSE $weights.prior * ((shrunk - mu) / 4 + $popularity_share * popularity) END
-                   + CASE WHEN $weights.recent = 0 OR max_recent = 0 THEN 0.0
-                          ELSE $weights.recent * log(1.0 + recent_volume) / log(1.0 + max_recent) END) AS prior
+     population * (CASE WHEN w.prior = 0 THEN 0.0
+                        ELSE w.prior * ((shrunk - mu) / 4 + $popularity_share * popularity) END
+                   + CASE WHEN w.recent = 0 OR max_recent = 0 THEN 0.0
+                          ELSE w.recent * log(1.0 + recent_volume) / log(1.0 + max_recent) END) AS prior
 
 // ---------------------------------------------------------------------------------------------
 // 9. The score is the sum of the families. Best first; equal scores by product id ascending.
@@ -381,7 +392,6 @@ func (s *Store) ReferenceRank(ctx context.Context, params ranker.Params, req ran
 
 // referenceParams turns the parameters and the request into the query's $parameters.
 func referenceParams(params ranker.Params, req ranker.Request) map[string]any {
-	w := params.Weights
 	// Only the evidence levels of the vocabulary are ranked: the projection drops the others.
 	evidence := map[string]any{}
 	for _, level := range graph.Evidence.Names() {
@@ -389,18 +399,16 @@ func referenceParams(params ranker.Params, req ranker.Request) map[string]any {
 	}
 	p := req.Profile
 	return map[string]any{
-		"weights": map[string]any{
-			"concern_fit": w.ConcernFit, "claim": w.Claim, "peer_rating": w.PeerRating,
-			"peer_effects": w.PeerEffects, "peer_volume": w.PeerVolume, "safety": w.Safety, "prior": w.Prior,
-			"peer_adverse": w.PeerAdverse, "co_review": w.CoReview, "recent": w.Recent,
-		},
-		"recent_half_life_days":  params.RecentHalfLifeDays,
-		"adverse_smoothing":      params.AdverseSmoothing,
-		"liked_population_scale": params.LikedPopulationScale,
-		"co_review_min_rating":   int64(graph.CoReviewMinRating),
-		"co_review_neighbours":   int64(graph.CoReviewNeighbours),
-		"max_reviewer_fanout":    int64(graph.MaxReviewerFanout),
-		"smoothing":              params.Smoothing,
+		"weights":                       weightsParam(params.Weights),
+		"history_weights":               weightsParam(params.HistoryWeights),
+		"recent_half_life_days":         params.RecentHalfLifeDays,
+		"history_recent_half_life_days": params.HistoryRecentHalfLifeDays,
+		"adverse_smoothing":             params.AdverseSmoothing,
+		"liked_population_scale":        params.LikedPopulationScale,
+		"co_review_min_rating":          int64(graph.CoReviewMinRating),
+		"co_review_neighbours":          int64(graph.CoReviewNeighbours),
+		"max_reviewer_fanout":           int64(graph.MaxReviewerFanout),
+		"smoothing":                     params.Smoothing,
 		"attr_weight": map[string]any{
 			"skin_type": params.AttrWeight.SkinType, "skin_tone": params.AttrWeight.SkinTone, "concern": params.AttrWeight.Concern,
 		},
@@ -422,5 +430,14 @@ func referenceParams(params ranker.Params, req ranker.Request) map[string]any {
 		},
 		"offset": int64(req.Offset),
 		"limit":  int64(req.Limit),
+	}
+}
+
+// weightsParam is one weight set as the query's $weights or $history_weights.
+func weightsParam(w ranker.Weights) map[string]any {
+	return map[string]any{
+		"concern_fit": w.ConcernFit, "claim": w.Claim, "peer_rating": w.PeerRating,
+		"peer_effects": w.PeerEffects, "peer_volume": w.PeerVolume, "safety": w.Safety, "prior": w.Prior,
+		"peer_adverse": w.PeerAdverse, "co_review": w.CoReview, "recent": w.Recent,
 	}
 }

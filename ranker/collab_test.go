@@ -2,11 +2,14 @@ package ranker
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/skingraph/skingraph/graph"
 )
@@ -46,6 +49,7 @@ func TestNewFamilies(t *testing.T) {
 		params := DefaultParams()
 		params.Weights = Weights{}
 		set(&params)
+		params.HistoryWeights = params.Weights // the same family for every kind of request
 		return params
 	}
 	tests := []struct {
@@ -145,7 +149,7 @@ func TestNewFamilies(t *testing.T) {
 func TestCoReviewPathNamesTheFirstCoReviewer(t *testing.T) {
 	p := reviewedFixture(t)
 	params := DefaultParams()
-	params.Weights = Weights{CoReview: 1}
+	params.HistoryWeights = Weights{CoReview: 1} // the request lists a liked product
 	r, err := New(params)
 	if err != nil {
 		t.Fatal(err)
@@ -187,7 +191,7 @@ func TestLikedPopulationScale(t *testing.T) {
 	familySums := func(scale float64, liked []string) map[string]float64 {
 		t.Helper()
 		params := DefaultParams()
-		params.Weights.PeerRating, params.LikedPopulationScale = 1, scale
+		params.Weights.PeerRating, params.HistoryWeights.PeerRating, params.LikedPopulationScale = 1, 1, scale
 		r, err := New(params)
 		if err != nil {
 			t.Fatal(err)
@@ -236,6 +240,137 @@ func TestLikedPopulationScale(t *testing.T) {
 			}
 			if math.Abs(got[KindSafety]-base[KindSafety]) > 1e-12 {
 				t.Errorf("safety = %v, want %v unscaled", got[KindSafety], base[KindSafety])
+			}
+		})
+	}
+}
+
+func TestWeightsByRequestKind(t *testing.T) {
+	p := reviewedFixture(t)
+	// Cold-start requests rank by peer rating only, requests with history by the prior only:
+	// which families explain a score says which weight set was used.
+	params := DefaultParams()
+	params.Weights = Weights{PeerRating: 1}
+	params.HistoryWeights = Weights{Prior: 1}
+	tests := []struct {
+		name  string
+		liked []string
+		want  []string // the families with a non-zero contribution somewhere in the page
+	}{
+		{"cold start uses Weights", nil, []string{KindPeer}},
+		{"a known liked product uses HistoryWeights", []string{"p05"}, []string{KindPrior}},
+		{"unknown liked products are a cold start", []string{"nope"}, []string{KindPeer}},
+	}
+	rank := func(t *testing.T, r *Ranker, liked []string) Result {
+		t.Helper()
+		res, err := r.Rank(context.Background(), p, nil, Request{Profile: Profile{SkinType: "oily", LikedProducts: liked}, Limit: 10, Explain: ExplainFull})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	// One ranker serves every kind of request in turn (its per-projection caches must keep
+	// the kinds apart); each result must equal that of a fresh ranker.
+	shared, err := New(params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, round := range []int{1, 2} {
+		for _, tt := range tests {
+			t.Run(fmt.Sprintf("%s/round-%d", tt.name, round), func(t *testing.T) {
+				fresh, err := New(params)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, want := rank(t, shared, tt.liked), rank(t, fresh, tt.liked)
+				if len(got.Items) == 0 || len(got.Items) != len(want.Items) {
+					t.Fatalf("%d items, fresh ranker %d", len(got.Items), len(want.Items))
+				}
+				for i := range got.Items {
+					if got.Items[i].Product.ID != want.Items[i].Product.ID || got.Items[i].Score != want.Items[i].Score {
+						t.Errorf("item %d = %s %v, fresh ranker %s %v", i, got.Items[i].Product.ID, got.Items[i].Score, want.Items[i].Product.ID, want.Items[i].Score)
+					}
+				}
+				nonZero := map[string]bool{}
+				for _, it := range got.Items {
+					for _, w := range it.Why {
+						if w.Contribution != 0 {
+							nonZero[w.Kind] = true
+						}
+					}
+				}
+				var kinds []string
+				for k := range nonZero {
+					kinds = append(kinds, k)
+				}
+				slices.Sort(kinds)
+				if diff := cmp.Diff(tt.want, kinds); diff != "" {
+					t.Errorf("families with a contribution (-want +got):\n%s", diff)
+				}
+			})
+		}
+	}
+}
+
+func TestValidateHistoryWeights(t *testing.T) {
+	tests := []struct {
+		name string
+		set  func(*Params)
+		want string
+	}{
+		{"negative history weight", func(p *Params) { p.HistoryWeights.CoReview = -1 }, "history_weights.co_review"},
+		{"history adverse without smoothing", func(p *Params) { p.Weights.PeerAdverse, p.HistoryWeights.PeerAdverse, p.AdverseSmoothing = 0, 0.1, 0 }, "history_weights.peer_adverse"},
+		{"cold-start weight", func(p *Params) { p.Weights.Prior = math.NaN() }, "weights.prior"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := DefaultParams()
+			tt.set(&p)
+			err := p.Validate()
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want %s named", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestHalfLifeByRequestKind(t *testing.T) {
+	p := reviewedFixture(t)
+	params := DefaultParams()
+	params.Weights, params.HistoryWeights = Weights{Recent: 1}, Weights{Recent: 1}
+	params.RecentHalfLifeDays, params.HistoryRecentHalfLifeDays = 0, 2
+	r, err := New(params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		liked []string
+		want  float64 // the half-life the recent-volume reasons state
+	}{
+		{"cold start", nil, 0},
+		{"with history", []string{"p05"}, 2},
+		{"cold start again (the caches keep the kinds apart)", nil, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := r.Rank(context.Background(), p, nil, Request{Profile: Profile{LikedProducts: tt.liked}, Limit: 10, Explain: ExplainFull})
+			if err != nil {
+				t.Fatal(err)
+			}
+			seen := 0
+			for _, it := range res.Items {
+				for _, w := range it.Why {
+					if h, ok := w.Evidence["half_life_days"]; ok {
+						seen++
+						if h != tt.want {
+							t.Errorf("%s: half_life_days = %v, want %v", it.Product.ID, h, tt.want)
+						}
+					}
+				}
+			}
+			if seen == 0 {
+				t.Fatalf("no recent-volume reason in %d items", len(res.Items))
 			}
 		})
 	}

@@ -25,7 +25,10 @@ type plan struct {
 	priors   *priors     // the ranker's per-projection terms (set by Rank before explaining)
 	// population scales the peer and prior families: Params.LikedPopulationScale when the
 	// profile lists a known liked product, else 1.
-	population  float64
+	population float64
+	// history is set when the profile lists a liked product the projection knows: the plan's
+	// params are then Params.For(true) (HistoryWeights, HistoryRecentHalfLifeDays).
+	history     bool
 	peers       []peerAttr
 	harmTargets []graph.Attr // the profile's skin type and concerns (AGGRAVATES targets that penalise)
 	// concernIng[i] is Σ efficacy·confidence over ingredient i's TREATS edges to the profile's
@@ -138,9 +141,11 @@ func compile(p *graph.Projection, vecs Vectors, params Params, req Request, buf 
 		}
 	}
 	pl.population = 1
-	if len(pl.liked) > 0 {
+	pl.history = len(pl.liked) > 0
+	if pl.history {
 		pl.population = params.LikedPopulationScale
 	}
+	pl.params = params.For(pl.history)
 	for _, id := range prof.DislikedProducts {
 		if x, ok := p.ProductIndex(id); ok {
 			pl.disliked[x] = true

@@ -2,7 +2,11 @@
 // explains every score. It depends on package graph only.
 //
 // The score of product x for profile p is a sum of path contributions in six families
-// (DESIGN.md section 3, plus co-review); Params holds every weight:
+// (DESIGN.md section 3, plus co-review); Params holds every weight. "Weights" below is the
+// weight set of the request's kind (Params.WeightsFor): Params.HistoryWeights when the
+// profile lists a liked product the projection knows (a request with history),
+// Params.Weights otherwise (a cold start: skin attributes, concerns, filters). The formulas,
+// the reasons and their form are the same for both kinds; only the weights differ:
 //
 //	concern fit  for each concern c of p, each ingredient i of x with i -TREATS-> c:
 //	               Weights.ConcernFit · efficacy · confidence(evidence) · position(i in x)
@@ -40,7 +44,16 @@
 //	             latest review of the graph, h = Params.RecentHalfLifeDays (h = 0: v = count)
 //
 // When the profile lists a liked product the projection knows, the peer and prior families are
-// multiplied by Params.LikedPopulationScale (1 by default: tuning kept it there).
+// also multiplied by Params.LikedPopulationScale (1 by default; HistoryWeights subsumes it, it
+// stays for callers that set it).
+//
+// Why two weight sets: the two kinds of request want different evidence. Without history,
+// only what people in general and people with the same skin think of a product can rank it
+// (the prior, recent volume, peer outcomes); with history, what the people who liked the same
+// products went on to like (co-review) says more, and population evidence mostly adds the
+// same popular products to everyone's list. On the Sephora evaluation no single weight set
+// won both (docs/EVALUATION.md); each set is tuned on the validation split of its own kind
+// of request.
 //
 // with position(k) = 1/sqrt(k) for the k-th ingredient of the label and confidence =
 // Params.Evidence[level]. A product containing an avoided ingredient, or an ingredient that

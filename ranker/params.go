@@ -29,8 +29,20 @@ type Weights struct {
 }
 
 // Params is every tunable number of the ranking model, in one value.
+//
+// The ranking is request-aware: a request whose profile lists a liked product the projection
+// knows (a request with history) is scored with HistoryWeights, any other request (cold start:
+// skin attributes, concerns and filters only) with Weights. The two kinds of request want
+// different evidence: without history only what people in general, and people with the same
+// skin, think of a product can rank it; with history, what the people who liked the same
+// products went on to like says more (docs/EVALUATION.md measures both). The recent volume's
+// half-life is per kind too (HistoryRecentHalfLifeDays); every other number is shared.
 type Params struct {
+	// Weights are the family weights of cold-start requests (no known liked product).
 	Weights Weights `json:"weights"`
+	// HistoryWeights are the family weights of requests whose profile lists a liked product
+	// the projection knows.
+	HistoryWeights Weights `json:"history_weights"`
 	// Smoothing is the number of pseudo-reviews at the catalogue mean that every rating and
 	// effect share is shrunk with (Bayesian average).
 	Smoothing float64 `json:"smoothing"`
@@ -47,6 +59,10 @@ type Params struct {
 	// RecentHalfLifeDays is the age, in days before the latest review of the graph, at which a
 	// review counts half in the recent volume; 0 counts every review fully.
 	RecentHalfLifeDays float64 `json:"recent_half_life_days"`
+	// HistoryRecentHalfLifeDays is RecentHalfLifeDays for requests with history: how fast
+	// recent volume forgets is part of what each kind of request wants (a cold start leans on
+	// the volume alone, a request with history on co-reviews).
+	HistoryRecentHalfLifeDays float64 `json:"history_recent_half_life_days"`
 	// AdverseSmoothing is the number of pseudo-reviews the adverse-effect rate of a product is
 	// shrunk with: the product's rate over every skin type towards the catalogue's, then the
 	// rate among the profile's skin type towards the product's.
@@ -62,22 +78,35 @@ func DefaultParams() Params {
 	// Every value below except concern fit, claim and evidence (the Sephora reviews state no
 	// concerns, so the evaluation cannot move them) was chosen by skingraph eval --tune on the
 	// validation split of the Sephora train month (the last 7 days of January 2023), and
-	// checked on the held-out February (docs/EVALUATION.md). Affinity, peer rating, peer
-	// volume and the catalogue's all-time volume (PopularityShare) are off: with co-review and
-	// the recent volume in the graph, they lowered the validation objective. They stay
-	// available as weights.
+	// checked on the held-out February (docs/EVALUATION.md). Each weight set was tuned on the
+	// requests of its kind:
+	//   - cold start (Weights): recent volume counted over a 30-day half-life carries the
+	//     ranking; peer rating (1) and peer volume (0.1) among people with the same skin type
+	//     reorder it, safety (1) and a little of the catalogue rating (0.1) break the rest. The
+	//     search that found them started from recent volume alone (eval.TuneStarts).
+	//   - with history (HistoryWeights): co-review (1) and recent volume over a 3-day half-life
+	//     (0.3) carry it, the catalogue rating (0.6), safety (2), peer effects, peer rating and
+	//     peer adverse keep it honest.
+	// Affinity, peer volume with history and the catalogue's all-time volume (PopularityShare)
+	// are off: they lowered the validation objective. They stay available as weights.
 	p := Params{
 		Weights: Weights{
-			ConcernFit: 1.0, Claim: 0.15, PeerRating: 0, PeerEffects: 0.125, PeerVolume: 0,
-			Safety: 0.5, Affinity: 0, Prior: 0.6,
+			ConcernFit: 1.0, Claim: 0.15, PeerRating: 1, PeerEffects: 0, PeerVolume: 0.1,
+			Safety: 1, Affinity: 0, Prior: 0.1,
+			CoReview: 0, Recent: 1, PeerAdverse: 0,
+		},
+		HistoryWeights: Weights{
+			ConcernFit: 1.0, Claim: 0.15, PeerRating: 0.1, PeerEffects: 0.0625, PeerVolume: 0,
+			Safety: 2, Affinity: 0, Prior: 0.6,
 			CoReview: 1, Recent: 0.3, PeerAdverse: 0.05,
 		},
-		Smoothing:            3,
-		Evidence:             map[string]float64{"clinical": 1.0, "in-vitro": 0.6, "expert-consensus": 0.5},
-		PopularityShare:      0,
-		RecentHalfLifeDays:   3,
-		AdverseSmoothing:     50,
-		LikedPopulationScale: 1,
+		Smoothing:                 3,
+		Evidence:                  map[string]float64{"clinical": 1.0, "in-vitro": 0.6, "expert-consensus": 0.5},
+		PopularityShare:           0,
+		RecentHalfLifeDays:        30,
+		HistoryRecentHalfLifeDays: 3,
+		AdverseSmoothing:          50,
+		LikedPopulationScale:      1,
 	}
 	p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern = 0.5, 0, 0.6
 	return p
@@ -91,14 +120,22 @@ func (p Params) Validate() error {
 			errs = append(errs, fmt.Errorf("%s = %g, want %g..%g", name, v, lo, hi))
 		}
 	}
-	w := p.Weights
-	for _, f := range []struct {
-		name string
-		v    float64
-	}{{"weights.concern_fit", w.ConcernFit}, {"weights.claim", w.Claim}, {"weights.peer_rating", w.PeerRating},
-		{"weights.peer_effects", w.PeerEffects}, {"weights.peer_volume", w.PeerVolume}, {"weights.safety", w.Safety}, {"weights.affinity", w.Affinity}, {"weights.prior", w.Prior},
-		{"weights.co_review", w.CoReview}, {"weights.recent", w.Recent}, {"weights.peer_adverse", w.PeerAdverse}} {
-		check(f.name, f.v, 0, 100)
+	for _, set := range []struct {
+		prefix string
+		w      Weights
+	}{{"weights", p.Weights}, {"history_weights", p.HistoryWeights}} {
+		w := set.w
+		for _, f := range []struct {
+			name string
+			v    float64
+		}{{"concern_fit", w.ConcernFit}, {"claim", w.Claim}, {"peer_rating", w.PeerRating},
+			{"peer_effects", w.PeerEffects}, {"peer_volume", w.PeerVolume}, {"safety", w.Safety}, {"affinity", w.Affinity}, {"prior", w.Prior},
+			{"co_review", w.CoReview}, {"recent", w.Recent}, {"peer_adverse", w.PeerAdverse}} {
+			check(set.prefix+"."+f.name, f.v, 0, 100)
+		}
+		if w.PeerAdverse != 0 && p.AdverseSmoothing == 0 {
+			errs = append(errs, fmt.Errorf("adverse_smoothing = 0 with %s.peer_adverse = %g: the adverse rate needs pseudo-reviews (a rate of 0 has no logarithm)", set.prefix, w.PeerAdverse))
+		}
 	}
 	check("smoothing", p.Smoothing, 0, 1e6)
 	check("attr_weight.skin_type", p.AttrWeight.SkinType, 0, 10)
@@ -106,11 +143,9 @@ func (p Params) Validate() error {
 	check("attr_weight.concern", p.AttrWeight.Concern, 0, 10)
 	check("popularity_share", p.PopularityShare, 0, 1)
 	check("recent_half_life_days", p.RecentHalfLifeDays, 0, 36500)
+	check("history_recent_half_life_days", p.HistoryRecentHalfLifeDays, 0, 36500)
 	check("adverse_smoothing", p.AdverseSmoothing, 0, 1e6)
 	check("liked_population_scale", p.LikedPopulationScale, 0, 1)
-	if w.PeerAdverse != 0 && p.AdverseSmoothing == 0 {
-		errs = append(errs, fmt.Errorf("adverse_smoothing = 0 with weights.peer_adverse = %g: the adverse rate needs pseudo-reviews (a rate of 0 has no logarithm)", w.PeerAdverse))
-	}
 	for _, level := range []string{"clinical", "in-vitro", "expert-consensus"} {
 		v, ok := p.Evidence[level]
 		if !ok {
@@ -120,4 +155,23 @@ func (p Params) Validate() error {
 		check("evidence["+level+"]", v, 0, 1)
 	}
 	return errors.Join(errs...)
+}
+
+// WeightsFor returns the family weights of a request: HistoryWeights when it has history
+// (a liked product the projection knows), else Weights.
+func (p Params) WeightsFor(history bool) Weights {
+	if history {
+		return p.HistoryWeights
+	}
+	return p.Weights
+}
+
+// For returns the parameters a request of that kind is ranked with: Weights and
+// RecentHalfLifeDays replaced by HistoryWeights and HistoryRecentHalfLifeDays when it has
+// history.
+func (p Params) For(history bool) Params {
+	if history {
+		p.Weights, p.RecentHalfLifeDays = p.HistoryWeights, p.HistoryRecentHalfLifeDays
+	}
+	return p
 }

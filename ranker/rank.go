@@ -16,7 +16,7 @@ import (
 type Ranker struct {
 	params     Params
 	now        func() time.Time
-	priorCache atomic.Pointer[priors]
+	priorCache [2]atomic.Pointer[priors] // cold start, history (their weights differ)
 }
 
 // New returns a Ranker; the parameters must be valid.
@@ -70,7 +70,7 @@ func (r *Ranker) Rank(ctx context.Context, proj *graph.Projection, vecs Vectors,
 	if pl.skinType != nil && pri.adverse != nil {
 		adverse = pri.adverse[pl.skinType.ID]
 	}
-	withAffinity := len(pl.liked) > 0 && vecs != nil && r.params.Weights.Affinity != 0
+	withAffinity := len(pl.liked) > 0 && vecs != nil && pl.params.Weights.Affinity != 0
 
 	// Selection: one pass over the products, split in shards that run concurrently, each in
 	// chunks so that the budget is checked; the shards' top-k lists merge deterministically.

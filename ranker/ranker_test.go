@@ -327,7 +327,7 @@ func TestPaginationAndFilters(t *testing.T) {
 func TestAffinityAndWarnings(t *testing.T) {
 	p := fixture(t)
 	params := DefaultParams()
-	params.Weights.Affinity = 0.5 // off by default
+	params.HistoryWeights.Affinity = 0.5 // off by default; the requests below list liked products
 	r, err := New(params)
 	if err != nil {
 		t.Fatal(err)

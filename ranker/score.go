@@ -165,8 +165,13 @@ type priors struct {
 }
 
 // priorsFor returns the per-product terms, computing them once per projection.
+// There is one cache per kind of request (cold start, history): their weights differ.
 func (r *Ranker) priorsFor(pl *plan) *priors {
-	if c := r.priorCache.Load(); c != nil && c.proj == pl.proj {
+	cache := &r.priorCache[0]
+	if pl.history {
+		cache = &r.priorCache[1]
+	}
+	if c := cache.Load(); c != nil && c.proj == pl.proj {
 		return c
 	}
 	n := len(pl.proj.Products)
@@ -195,6 +200,6 @@ func (r *Ranker) priorsFor(pl *plan) *priors {
 			}
 		}
 	}
-	r.priorCache.Store(c)
+	cache.Store(c)
 	return c
 }

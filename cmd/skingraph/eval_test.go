@@ -101,7 +101,13 @@ func checkEvalJSON(t *testing.T, file string) {
 			Engine    map[string]float64            `json:"engine"`
 			Baselines map[string]map[string]float64 `json:"baselines"`
 		} `json:"tasks"`
-		Weights map[string]float64 `json:"weights"`
+		Weights        map[string]float64 `json:"weights"`
+		HistoryWeights map[string]float64 `json:"history_weights"`
+		RateHarm       map[string]struct {
+			Engine    map[string]float64            `json:"engine"`
+			Baselines map[string]map[string]float64 `json:"baselines"`
+			Relevant  map[string]float64            `json:"relevant"`
+		} `json:"rate_harm"`
 	}
 	if err := json.Unmarshal(b, &got); err != nil {
 		t.Fatalf("decode %s: %v", file, err)
@@ -139,10 +145,36 @@ func checkEvalJSON(t *testing.T, file string) {
 		if diff := cmp.Diff(wantPopularity[task], tr.Baselines["popularity"], cmp.Comparer(func(a, b float64) bool { return math.Abs(a-b) < 1e-9 })); diff != "" {
 			t.Errorf("%s popularity (-want +got):\n%s", task, diff)
 		}
+		// The rate-based harm: an extra key beside the issue's, for the engine, every baseline
+		// and the relevant products; harm@10 repeated there must equal the task's.
+		rh, ok := got.RateHarm[task]
+		if !ok {
+			t.Fatalf("json has no rate_harm for %q: %s", task, b)
+		}
+		if diff := cmp.Diff(names, slices.Sorted(mapKeys(rh.Baselines))); diff != "" {
+			t.Errorf("%s rate_harm baselines (-want +got):\n%s", task, diff)
+		}
+		rateKeys := []string{"harm@10", "harm_excess@10", "harm_rate@10"}
+		for name, m := range map[string]map[string]float64{"engine": rh.Engine, "relevant": rh.Relevant, "popularity": rh.Baselines["popularity"]} {
+			if diff := cmp.Diff(rateKeys, slices.Sorted(mapKeys(m))); diff != "" {
+				t.Errorf("%s rate_harm %s keys (-want +got):\n%s", task, name, diff)
+			}
+			for k, v := range m {
+				if v < 0 || v > 1 {
+					t.Errorf("%s rate_harm %s %s = %g, want 0..1", task, name, k, v)
+				}
+			}
+		}
+		if rh.Engine["harm@10"] != tr.Engine["harm@10"] {
+			t.Errorf("%s rate_harm engine harm@10 = %g, want the task's %g", task, rh.Engine["harm@10"], tr.Engine["harm@10"])
+		}
 	}
 	wantWeights := []string{"affinity", "claim", "co_review", "concern_fit", "peer_adverse", "peer_effects", "peer_rating", "peer_volume", "prior", "recent", "safety"}
 	if diff := cmp.Diff(wantWeights, slices.Sorted(mapKeys(got.Weights))); diff != "" {
 		t.Errorf("weights (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(wantWeights, slices.Sorted(mapKeys(got.HistoryWeights))); diff != "" {
+		t.Errorf("history_weights (-want +got):\n%s", diff)
 	}
 }
 

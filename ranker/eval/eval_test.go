@@ -84,20 +84,57 @@ func TestScoreQuery(t *testing.T) {
 		{"hits at 1 and 3", Query{Relevant: set("a", "c"), SkinType: "normal"}, []string{"a", "b", "c"},
 			QueryScore{NDCG: 1.5 / idcg2, Recall: 1, HR: 1, MRR: 1}},
 		{"one hit at 3", Query{Relevant: set("c")}, []string{"a", "b", "c"},
-			QueryScore{NDCG: 0.5, Recall: 1, HR: 1, MRR: 1.0 / 3, Harm: 2.0 / 3}},
+			QueryScore{NDCG: 0.5, Recall: 1, HR: 1, MRR: 1.0 / 3, Harm: 2.0 / 3, HarmRate: 1}},
 		{"half recalled at 2", Query{Relevant: set("b", "z"), SkinType: "oily"}, []string{"a", "b"},
-			QueryScore{NDCG: (1 / math.Log2(3)) / idcg2, Recall: 0.5, HR: 1, MRR: 0.5, Harm: 0.5}},
+			QueryScore{NDCG: (1 / math.Log2(3)) / idcg2, Recall: 0.5, HR: 1, MRR: 0.5, Harm: 0.5, HarmRate: 1}},
 		{"no hit, purging rated 1 harms dry skin", Query{Relevant: set("x"), SkinType: "dry"}, []string{"a", "b", "c"},
-			QueryScore{Harm: 1.0 / 3}},
+			QueryScore{Harm: 1.0 / 3, HarmRate: 1}},
 		{"hit beyond the cut-off", Query{Relevant: set("k")}, []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"},
-			QueryScore{Harm: 2.0 / 10}},
+			QueryScore{Harm: 2.0 / 10, HarmRate: 1}},
 		{"empty list", Query{Relevant: set("a")}, nil, QueryScore{}},
 	}
+	// (Every test review of this index reports harm: every skin type's catalogue rate is 1, so
+	// is every product's rate, and none is above it. TestRateHarm has a mixed index.)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := ScoreQuery(tt.q, tt.ranked, harm)
 			if diff := cmp.Diff(tt.want, got, cmp.Comparer(func(a, b float64) bool { return math.Abs(a-b) < 1e-12 })); diff != "" {
 				t.Errorf("ScoreQuery (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestRateHarm(t *testing.T) {
+	// Dry-skin test reviews: p1 1 harmful of 2, p2 0 of 3, p3 0 of 1 (catalogue rate β = 1/6);
+	// oily: p2 1 harmful of 1 (β = 1); p4 reviewed by nobody. m = HarmRateSmoothing = 10.
+	harm := NewHarmIndex([]graph.Review{
+		rv("a", "p1", 5, "dry", "breakout"), rv("b", "p1", 5, "dry"),
+		rv("c", "p2", 5, "dry"), rv("d", "p2", 4, "dry"), rv("e", "p2", 4, "dry"),
+		rv("f", "p3", 5, "dry"),
+		rv("g", "p2", 1, "oily", "irritation"),
+	})
+	beta := 1.0 / 6
+	r1, r2, r3 := (1+10*beta)/12, (0+10*beta)/13, (0+10*beta)/11
+	tests := []struct {
+		name       string
+		skinType   string
+		ranked     []string
+		rate       float64
+		excess     float64
+		anyHarmful float64 // the harm@10, for contrast
+	}{
+		{"one harmful report in two reviews is above the rate", "dry", []string{"p1"}, r1, 1, 1},
+		{"clean products are below it, unreviewed ones at it", "dry", []string{"p2", "p3", "p4"}, (r2 + r3 + beta) / 3, 0, 0},
+		{"a mixed list", "dry", []string{"p1", "p2"}, (r1 + r2) / 2, 0.5, 0.5},
+		{"the skin type's own rates: all oily reports are harmful", "oily", []string{"p2", "p1"}, 1, 0, 0.5},
+		{"no skin type: every reviewer", "", []string{"p2"}, (1 + 10*(2.0/7)) / 14, 0, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := ScoreQuery(Query{SkinType: tt.skinType}, tt.ranked, harm)
+			if math.Abs(got.HarmRate-tt.rate) > 1e-12 || math.Abs(got.HarmExcess-tt.excess) > 1e-12 || math.Abs(got.Harm-tt.anyHarmful) > 1e-12 {
+				t.Errorf("harm rate / excess / harm = %v / %v / %v, want %v / %v / %v", got.HarmRate, got.HarmExcess, got.Harm, tt.rate, tt.excess, tt.anyHarmful)
 			}
 		})
 	}
@@ -238,10 +275,10 @@ func TestEvaluate(t *testing.T) {
 	want := SystemResult{
 		Name: "list",
 		Overall: Metrics{Queries: 3, NDCG: (1 + ndcg2 + 1) / 3, Recall: 1, HR: 1, MRR: (1 + 0.5 + 1) / 3,
-			Coverage: 4.0 / 5, Harm: (0.5 + 0.5 + 0) / 3},
+			Coverage: 4.0 / 5, Harm: (0.5 + 0.5 + 0) / 3, HarmRate: (1 + 1 + 1) / 3},
 		BySkinType: map[string]Metrics{
-			"dry":      {Queries: 2, NDCG: (1 + ndcg2) / 2, Recall: 1, HR: 1, MRR: 0.75, Coverage: 3.0 / 5, Harm: 0.5},
-			NoSkinType: {Queries: 1, NDCG: 1, Recall: 1, HR: 1, MRR: 1, Coverage: 1.0 / 5},
+			"dry":      {Queries: 2, NDCG: (1 + ndcg2) / 2, Recall: 1, HR: 1, MRR: 0.75, Coverage: 3.0 / 5, Harm: 0.5, HarmRate: 1},
+			NoSkinType: {Queries: 1, NDCG: 1, Recall: 1, HR: 1, MRR: 1, Coverage: 1.0 / 5, HarmRate: 1},
 		},
 	}
 	if diff := cmp.Diff(want, got, cmp.Comparer(func(a, b float64) bool { return math.Abs(a-b) < 1e-12 })); diff != "" {
@@ -281,12 +318,14 @@ func TestRun(t *testing.T) {
 	if diff := cmp.Diff([]string{"random", "popularity", "popularity_skin_type", "top_rated", "ingredient_tfidf"}, names); diff != "" {
 		t.Errorf("baselines (-want +got):\n%s", diff)
 	}
-	// One ablation per family whose default weight is on.
+	// One ablation per family whose default weight is on in either weight set.
 	on := 0
 	for _, a := range Ablations {
-		w := ranker.DefaultParams().Weights
+		def := ranker.DefaultParams()
+		w, h := def.Weights, def.HistoryWeights
 		a.Off(&w)
-		if w != ranker.DefaultParams().Weights {
+		a.Off(&h)
+		if w != def.Weights || h != def.HistoryWeights {
 			on++
 		}
 	}
@@ -359,5 +398,44 @@ func TestTune(t *testing.T) {
 	}
 	if _, err := Tune(context.Background(), Input{Proj: proj, Train: trainReviews}, ranker.DefaultParams(), 1); err == nil {
 		t.Error("no validation reviews: want an error")
+	}
+}
+
+func TestTuneStarts(t *testing.T) {
+	base := ranker.DefaultParams()
+	starts := TuneStarts(base)
+	names := make([]string, len(starts))
+	for i, s := range starts {
+		names[i] = s.Name
+	}
+	if diff := cmp.Diff([]string{"defaults", "volume"}, names); diff != "" {
+		t.Fatalf("starts (-want +got):\n%s", diff)
+	}
+	tests := []struct {
+		name           string
+		got            ranker.Params
+		weights        ranker.Weights
+		halfLife       float64
+		historyWeights ranker.Weights
+	}{
+		{"defaults", starts[0].Params, base.Weights, base.RecentHalfLifeDays, base.HistoryWeights},
+		{"volume: cold start ranks by undecayed recent volume", starts[1].Params,
+			ranker.Weights{ConcernFit: base.Weights.ConcernFit, Claim: base.Weights.Claim, Recent: 1}, 0, base.HistoryWeights},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.weights, tt.got.Weights); diff != "" {
+				t.Errorf("weights (-want +got):\n%s", diff)
+			}
+			if tt.got.RecentHalfLifeDays != tt.halfLife {
+				t.Errorf("half-life = %v, want %v", tt.got.RecentHalfLifeDays, tt.halfLife)
+			}
+			if diff := cmp.Diff(tt.historyWeights, tt.got.HistoryWeights); diff != "" {
+				t.Errorf("history weights (-want +got):\n%s", diff)
+			}
+			if err := tt.got.Validate(); err != nil {
+				t.Errorf("start does not validate: %v", err)
+			}
+		})
 	}
 }

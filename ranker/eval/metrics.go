@@ -17,11 +17,16 @@ type Metrics struct {
 	MRR      float64 // 1 / rank of the first hit, 0 without a hit
 	Coverage float64 // distinct recommended products / catalogue size
 	Harm     float64 // share of recommended products reported harmful by the same skin type
+	// HarmRate is the mean of the recommended products' adverse rates among test reviewers of
+	// the query's skin type (HarmIndex.Rate); HarmExcess the share of the recommended
+	// products whose rate is above that skin type's catalogue rate (HarmIndex.Excess). Both are
+	// rates, not "any report": they do not grow with a product's volume of reviews.
+	HarmRate, HarmExcess float64
 }
 
 // QueryScore is one query's figures.
 type QueryScore struct {
-	NDCG, Recall, HR, MRR, Harm float64
+	NDCG, Recall, HR, MRR, Harm, HarmRate, HarmExcess float64
 }
 
 // ScoreQuery scores one ranked list (best first, at most K used) against the query.
@@ -31,7 +36,8 @@ func ScoreQuery(q Query, ranked []string, harm HarmIndex) QueryScore {
 	}
 	var s QueryScore
 	var dcg float64
-	hits, harmful := 0, 0
+	hits, harmful, above := 0, 0, 0
+	rate := 0.0
 	for i, id := range ranked {
 		if q.Relevant[id] {
 			hits++
@@ -42,6 +48,10 @@ func ScoreQuery(q Query, ranked []string, harm HarmIndex) QueryScore {
 		}
 		if harm.Harmful(q.SkinType, id) {
 			harmful++
+		}
+		rate += harm.Rate(q.SkinType, id)
+		if harm.Excess(q.SkinType, id) {
+			above++
 		}
 	}
 	var idcg float64
@@ -59,6 +69,8 @@ func ScoreQuery(q Query, ranked []string, harm HarmIndex) QueryScore {
 	}
 	if len(ranked) > 0 {
 		s.Harm = float64(harmful) / float64(len(ranked))
+		s.HarmRate = rate / float64(len(ranked))
+		s.HarmExcess = float64(above) / float64(len(ranked))
 	}
 	return s
 }
@@ -80,6 +92,8 @@ func (a *accumulator) add(s QueryScore, ranked []string) {
 	a.sum.HR += s.HR
 	a.sum.MRR += s.MRR
 	a.sum.Harm += s.Harm
+	a.sum.HarmRate += s.HarmRate
+	a.sum.HarmExcess += s.HarmExcess
 	for _, id := range ranked[:min(len(ranked), K)] {
 		a.seen[id] = true
 	}
@@ -92,6 +106,7 @@ func (a *accumulator) metrics(catalogue int) Metrics {
 	}
 	n := float64(a.n)
 	m.NDCG, m.Recall, m.HR, m.MRR, m.Harm = a.sum.NDCG/n, a.sum.Recall/n, a.sum.HR/n, a.sum.MRR/n, a.sum.Harm/n
+	m.HarmRate, m.HarmExcess = a.sum.HarmRate/n, a.sum.HarmExcess/n
 	if catalogue > 0 {
 		m.Coverage = float64(len(a.seen)) / float64(catalogue)
 	}

@@ -177,11 +177,23 @@ func sortQueries(qs []Query) {
 	})
 }
 
-// HarmIndex says which products a test reviewer of each skin type reported harm with.
+// HarmIndex says which products a test reviewer of each skin type reported harm with, and
+// at what rate.
 type HarmIndex struct {
 	bySkinType map[string]map[string]bool
 	any        map[string]bool
+	// rates holds, by skin type ("" for every reviewer), the shrunk adverse rate of each
+	// product with test reviews of that skin type (HarmRateSmoothing); products without any
+	// have the skin type's catalogue rate, base[skin type].
+	rates map[string]map[string]float64
+	base  map[string]float64
 }
+
+// HarmRateSmoothing is the number of pseudo-reviews at the skin type's catalogue rate that a
+// product's adverse rate among the reviewers of that skin type is shrunk with in the
+// rate-based harm: (b + m·β_t) / (n + m). With 10, one bad report out of one review reads as
+// a rate of about 1/11 + β_t, not 100 %.
+const HarmRateSmoothing = 10
 
 // IsHarmful reports whether a review reports harm: a breakout or irritation (rash, itching,
 // burning and redness read as irritation), or purging with a rating of 2 or less.
@@ -201,9 +213,34 @@ func IsHarmful(r graph.Review) bool {
 
 // NewHarmIndex indexes the harmful test reviews by the reviewer's skin type.
 func NewHarmIndex(test []graph.Review) HarmIndex {
-	h := HarmIndex{bySkinType: map[string]map[string]bool{}, any: map[string]bool{}}
+	h := HarmIndex{bySkinType: map[string]map[string]bool{}, any: map[string]bool{},
+		rates: map[string]map[string]float64{}, base: map[string]float64{}}
+	type counts struct{ n, bad float64 }
+	by := map[string]map[string]*counts{} // skin type ("" = every reviewer) -> product -> counts
+	total := map[string]*counts{}
+	count := func(st string, r graph.Review, harmful bool) {
+		if by[st] == nil {
+			by[st], total[st] = map[string]*counts{}, &counts{}
+		}
+		c := by[st][r.ProductID]
+		if c == nil {
+			c = &counts{}
+			by[st][r.ProductID] = c
+		}
+		c.n++
+		total[st].n++
+		if harmful {
+			c.bad++
+			total[st].bad++
+		}
+	}
 	for _, r := range test {
-		if !IsHarmful(r) {
+		harmful := IsHarmful(r)
+		count("", r, harmful)
+		if r.SkinType != "" {
+			count(r.SkinType, r, harmful)
+		}
+		if !harmful {
 			continue
 		}
 		h.any[r.ProductID] = true
@@ -211,7 +248,34 @@ func NewHarmIndex(test []graph.Review) HarmIndex {
 			addTo(h.bySkinType, r.SkinType, r.ProductID)
 		}
 	}
+	const m = HarmRateSmoothing
+	for st, products := range by {
+		beta := total[st].bad / total[st].n
+		h.base[st] = beta
+		rates := make(map[string]float64, len(products))
+		for id, c := range products {
+			rates[id] = (c.bad + m*beta) / (c.n + m)
+		}
+		h.rates[st] = rates
+	}
 	return h
+}
+
+// Rate returns product id's adverse rate among the test reviewers of skin type skinType
+// (every reviewer when skinType is ""), shrunk with HarmRateSmoothing pseudo-reviews towards
+// that skin type's catalogue rate; a product they did not review has the catalogue rate.
+func (h HarmIndex) Rate(skinType, id string) float64 {
+	if r, ok := h.rates[skinType][id]; ok {
+		return r
+	}
+	return h.base[skinType]
+}
+
+// Excess reports whether product id's Rate for skinType is above that skin type's catalogue
+// rate: its reviewers of that skin type reported harm more often than that skin type's
+// reviewers did on average, after shrinkage (a product they did not review is not).
+func (h HarmIndex) Excess(skinType, id string) bool {
+	return h.Rate(skinType, id) > h.base[skinType]+1e-12
 }
 
 // Harmful reports whether product id was reported harmful by a test reviewer of skin type

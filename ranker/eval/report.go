@@ -15,11 +15,27 @@ func (m Metrics) values() []float64 {
 	return []float64{m.NDCG, m.Recall, m.HR, m.MRR, m.Coverage, m.Harm}
 }
 
-// MetricMap returns the metrics under their JSON names.
+// rateHarmKeys are the extra JSON keys of the rate-based harm (Metrics.HarmRate and
+// HarmExcess), next to the issue's keys, which keep their names and meaning.
+var rateHarmKeys = []string{"harm_rate@10", "harm_excess@10"}
+
+func (m Metrics) rateHarmValues() []float64 { return []float64{m.HarmRate, m.HarmExcess} }
+
+// MetricMap returns the metrics under their JSON names (the issue's keys).
 func (m Metrics) MetricMap() map[string]float64 {
 	out := make(map[string]float64, len(metricKeys))
 	for i, v := range m.values() {
 		out[metricKeys[i]] = v
+	}
+	return out
+}
+
+// rateHarmMap returns the rate-based harm under its JSON names, with the issue's harm@10
+// beside it for comparison.
+func (m Metrics) rateHarmMap() map[string]float64 {
+	out := map[string]float64{"harm@10": m.Harm}
+	for i, v := range m.rateHarmValues() {
+		out[rateHarmKeys[i]] = v
 	}
 	return out
 }
@@ -30,10 +46,15 @@ func (m Metrics) MetricMap() map[string]float64 {
 //	  "baselines": {"popularity": {...}, ...}}, "history": {...}},
 //	 "weights": {...}}
 //
-// plus "details" with what the issue leaves to the report: per skin type figures with their
+// where "weights" are the cold-start weights (the profile task's), plus "history_weights"
+// (the history task's), "rate_harm" (by task, for the engine, every baseline and the relevant
+// products themselves: harm@10 beside harm_rate@10 and harm_excess@10, Metrics.HarmRate and
+// HarmExcess),
+// and "details" with what the issue leaves to the report: per skin type figures with their
 // query counts, the ablations, the full parameters and the tuning.
 func (r Report) JSON() map[string]any {
 	tasks := map[string]any{}
+	rateHarm := map[string]any{}
 	details := map[string]any{"params": r.Params}
 	for _, t := range r.Tasks {
 		baselines := map[string]any{}
@@ -41,6 +62,11 @@ func (r Report) JSON() map[string]any {
 			baselines[b.Name] = b.Overall.MetricMap()
 		}
 		tasks[t.Task] = map[string]any{"queries": t.Queries, "engine": t.Engine.Overall.MetricMap(), "baselines": baselines}
+		rateBaselines := map[string]any{}
+		for _, b := range t.Baselines {
+			rateBaselines[b.Name] = b.Overall.rateHarmMap()
+		}
+		rateHarm[t.Task] = map[string]any{"engine": t.Engine.Overall.rateHarmMap(), "baselines": rateBaselines, "relevant": t.Relevant.rateHarmMap()}
 
 		bySkin := map[string]any{}
 		for _, s := range append([]SystemResult{t.Engine}, t.Baselines...) {
@@ -63,10 +89,10 @@ func (r Report) JSON() map[string]any {
 		details["tuning"] = map[string]any{
 			"start_objective": r.Tuning.Start, "best_objective": r.Tuning.Best, "evaluations": r.Tuning.Evaluations,
 			"validation_queries": r.Tuning.ValidationQueries, "harm_caps": r.Tuning.HarmCaps, "best_baseline": bestBaselines(r.Tuning.BestBaseline), "relevant_harm@10": r.Tuning.RelevantHarm, "validation_from": r.Tuning.ValidationFromDate,
-			"params": r.Tuning.Params,
+			"params": r.Tuning.Params, "start": r.Tuning.StartName, "validation": validationMaps(r.Tuning.Validation),
 		}
 	}
-	return map[string]any{"tasks": tasks, "weights": r.Params.Weights, "details": details}
+	return map[string]any{"tasks": tasks, "weights": r.Params.Weights, "history_weights": r.Params.HistoryWeights, "rate_harm": rateHarm, "details": details}
 }
 
 // WriteMarkdown writes the report as Markdown tables: per task, the engine against every
@@ -89,6 +115,20 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 		}
 		fmt.Fprintf(&b, "\nThe relevant products themselves (a perfect ranking) have harm@10 %.4f; half of popularity's is %.4f.\n",
 			t.RelevantHarm, popularityHarm(t)/2)
+		fmt.Fprintf(&b, "\nRate-based harm (%s task): harm_rate@10 is the mean adverse rate of the recommended products among test reviewers of the query's skin type, shrunk with %d pseudo-reviews towards that skin type's rate; harm_excess@10 the share of recommended products whose rate is above that skin type's catalogue rate.\n\n| system | harm@10 | %s |\n|---|---:|%s\n",
+			t.Task, HarmRateSmoothing, strings.Join(rateHarmKeys, " | "), strings.Repeat("---:|", len(rateHarmKeys)))
+		rateRow := func(name string, m Metrics) {
+			fmt.Fprintf(&b, "| %s | %.4f |", name, m.Harm)
+			for _, v := range m.rateHarmValues() {
+				fmt.Fprintf(&b, " %.4f |", v)
+			}
+			b.WriteString("\n")
+		}
+		rateRow("**engine**", t.Engine.Overall)
+		for _, s := range t.Baselines {
+			rateRow(s.Name, s.Overall)
+		}
+		rateRow("relevant products (perfect ranking)", t.Relevant)
 		if len(t.Ablations) > 0 {
 			fmt.Fprintf(&b, "\nAblations (%s task: the engine with one family switched off):\n\n%s", t.Task, header)
 			row("engine", t.Engine.Overall)
@@ -117,31 +157,37 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 	return err
 }
 
-// FormatWeights writes the parameters the evaluation moves, on one line.
+// FormatWeights writes the parameters the evaluation moves, on one line: the cold-start
+// weights, the history weights (h.), then the shared numbers.
 func FormatWeights(p ranker.Params) string {
-	w := p.Weights
-	return fmt.Sprintf("concern_fit=%g claim=%g peer_rating=%g peer_effects=%g peer_volume=%g safety=%g affinity=%g prior=%g co_review=%g recent=%g peer_adverse=%g popularity_share=%g smoothing=%g recent_half_life_days=%g adverse_smoothing=%g liked_population_scale=%g attr_weight.skin_type=%g attr_weight.skin_tone=%g attr_weight.concern=%g",
-		w.ConcernFit, w.Claim, w.PeerRating, w.PeerEffects, w.PeerVolume, w.Safety, w.Affinity, w.Prior, w.CoReview, w.Recent, w.PeerAdverse,
-		p.PopularityShare, p.Smoothing, p.RecentHalfLifeDays, p.AdverseSmoothing, p.LikedPopulationScale, p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern)
+	set := func(prefix string, w ranker.Weights) string {
+		return fmt.Sprintf("%sconcern_fit=%g %sclaim=%g %speer_rating=%g %speer_effects=%g %speer_volume=%g %ssafety=%g %saffinity=%g %sprior=%g %sco_review=%g %srecent=%g %speer_adverse=%g",
+			prefix, w.ConcernFit, prefix, w.Claim, prefix, w.PeerRating, prefix, w.PeerEffects, prefix, w.PeerVolume, prefix, w.Safety,
+			prefix, w.Affinity, prefix, w.Prior, prefix, w.CoReview, prefix, w.Recent, prefix, w.PeerAdverse)
+	}
+	return fmt.Sprintf("%s recent_half_life_days=%g; with history: %s h.recent_half_life_days=%g; popularity_share=%g smoothing=%g adverse_smoothing=%g liked_population_scale=%g attr_weight.skin_type=%g attr_weight.skin_tone=%g attr_weight.concern=%g",
+		set("", p.Weights), p.RecentHalfLifeDays, set("h.", p.HistoryWeights), p.HistoryRecentHalfLifeDays,
+		p.PopularityShare, p.Smoothing, p.AdverseSmoothing, p.LikedPopulationScale, p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern)
 }
 
 // GoDefaults writes the Go statements that make p the default of ranker.DefaultParams.
 func GoDefaults(p ranker.Params) string {
-	w := p.Weights
-	return fmt.Sprintf(`// ranker/params.go, DefaultParams:
-Weights: Weights{
+	set := func(name string, w ranker.Weights) string {
+		return fmt.Sprintf(`%s: Weights{
 	ConcernFit: %g, Claim: %g, PeerRating: %g, PeerEffects: %g, PeerVolume: %g,
 	Safety: %g, Affinity: %g, Prior: %g,
 	CoReview: %g, Recent: %g, PeerAdverse: %g,
 },
-Smoothing: %g,
+`, name, w.ConcernFit, w.Claim, w.PeerRating, w.PeerEffects, w.PeerVolume, w.Safety, w.Affinity, w.Prior, w.CoReview, w.Recent, w.PeerAdverse)
+	}
+	return "// ranker/params.go, DefaultParams:\n" + set("Weights", p.Weights) + set("HistoryWeights", p.HistoryWeights) + fmt.Sprintf(`Smoothing: %g,
 PopularityShare: %g,
 RecentHalfLifeDays: %g,
+HistoryRecentHalfLifeDays: %g,
 AdverseSmoothing: %g,
 LikedPopulationScale: %g,
 p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern = %g, %g, %g
-`, w.ConcernFit, w.Claim, w.PeerRating, w.PeerEffects, w.PeerVolume, w.Safety, w.Affinity, w.Prior, w.CoReview, w.Recent, w.PeerAdverse,
-		p.Smoothing, p.PopularityShare, p.RecentHalfLifeDays, p.AdverseSmoothing, p.LikedPopulationScale, p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern)
+`, p.Smoothing, p.PopularityShare, p.RecentHalfLifeDays, p.HistoryRecentHalfLifeDays, p.AdverseSmoothing, p.LikedPopulationScale, p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern)
 }
 
 // bestBaselines writes the tuning's baseline bars under the JSON metric names.
@@ -161,4 +207,13 @@ func popularityHarm(t TaskReport) float64 {
 		}
 	}
 	return 0
+}
+
+// validationMaps writes the tuned engine's validation figures under the JSON metric names.
+func validationMaps(by map[string]Metrics) map[string]map[string]float64 {
+	out := make(map[string]map[string]float64, len(by))
+	for task, m := range by {
+		out[task] = m.MetricMap()
+	}
+	return out
 }

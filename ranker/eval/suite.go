@@ -19,6 +19,9 @@ type TaskReport struct {
 	// RelevantHarm is the harm@10 of the relevant products themselves (each query's list
 	// being exactly its relevant products): what a perfect ranking would score on harm.
 	RelevantHarm float64
+	// Relevant is every figure of that perfect ranking (its harm and rate-based harm are the
+	// bounds a recommender of what people go on to like is held to).
+	Relevant Metrics
 }
 
 // Report is the result of an evaluation run.
@@ -110,7 +113,7 @@ func Run(ctx context.Context, in Input, opts Options) (Report, error) {
 		if err != nil {
 			return Report{}, err
 		}
-		tr.RelevantHarm = rel.Overall.Harm
+		tr.RelevantHarm, tr.Relevant = rel.Overall.Harm, rel.Overall
 		for _, b := range data.Baselines(task) {
 			observe(task, b.Name())
 			res, err := Evaluate(ctx, b, qs, harm, data.Catalogue())
@@ -122,9 +125,10 @@ func Run(ctx context.Context, in Input, opts Options) (Report, error) {
 		if opts.Ablate {
 			for _, a := range Ablations {
 				p := opts.Params
-				before := p.Weights
-				a.Off(&p.Weights)
-				if p.Weights == before {
+				before, beforeHistory := p.Weights, p.HistoryWeights
+				a.Off(&p.Weights) // in both weight sets: the family is switched off for every request
+				a.Off(&p.HistoryWeights)
+				if p.Weights == before && p.HistoryWeights == beforeHistory {
 					continue // already off
 				}
 				eng, err := NewEngine("engine -"+a.Family, p, in.Proj, in.Vecs)

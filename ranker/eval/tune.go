@@ -27,8 +27,29 @@ type TuneResult struct {
 	BestBaseline map[string]Metrics
 	// RelevantHarm is, by task, the harm@10 of the validation queries' relevant products
 	// themselves: whether a perfect ranking could stay under the cap.
-	RelevantHarm       map[string]float64
+	RelevantHarm map[string]float64
+	// Validation holds, by task, the engine's figures on the validation queries with Params.
+	Validation         map[string]Metrics
 	ValidationFromDate string // the first day of the validation period
+	StartName          string // which start the search began from (TuneStarts)
+}
+
+// TuneStarts are the points the search starts from, by name: the given parameters, and the
+// same with the cold-start weights reduced to the recent volume counted without decay (the
+// engine's own popularity, concern fit and claims kept): a coordinate search moves one
+// number at a time, and from the defaults it may not find a blend that needs several moves.
+// The start whose search ends with the better validation objective wins.
+func TuneStarts(base ranker.Params) []struct {
+	Name   string
+	Params ranker.Params
+} {
+	volume := base
+	volume.Weights = ranker.Weights{ConcernFit: base.Weights.ConcernFit, Claim: base.Weights.Claim, Recent: 1}
+	volume.RecentHalfLifeDays = 0
+	return []struct {
+		Name   string
+		Params ranker.Params
+	}{{"defaults", base}, {"volume", volume}}
 }
 
 // ShortfallPenalty is how many points of the tuning objective a point of NDCG@10 or Recall@10
@@ -37,11 +58,13 @@ type TuneResult struct {
 // docs/EVALUATION.md.)
 const ShortfallPenalty = 1
 
-// tunable is one parameter the search moves, with the values it tries.
+// tunable is one parameter the search moves, with the values it tries, and the task whose
+// queries it can change ("" for both).
 type tunable struct {
 	name   string
 	ptr    func(*ranker.Params) *float64
 	values func(cur float64) []float64
+	task   string
 }
 
 func scaled(cur float64) []float64 {
@@ -53,27 +76,57 @@ func scaled(cur float64) []float64 {
 
 func fixed(vs ...float64) func(float64) []float64 { return func(float64) []float64 { return vs } }
 
-// tunables are the parameters the search moves. Concern fit and claims are left as they are:
-// the evaluation's profiles carry no concerns (Sephora reviews state none), so their weights
-// cannot change a ranking here and would be tuned on noise.
-var tunables = []tunable{
-	{"weights.peer_rating", func(p *ranker.Params) *float64 { return &p.Weights.PeerRating }, scaled},
-	{"weights.peer_effects", func(p *ranker.Params) *float64 { return &p.Weights.PeerEffects }, scaled},
-	{"weights.peer_volume", func(p *ranker.Params) *float64 { return &p.Weights.PeerVolume }, fixed(0, 0.01, 0.02, 0.05, 0.1, 0.2)},
-	{"weights.safety", func(p *ranker.Params) *float64 { return &p.Weights.Safety }, scaled},
-	{"weights.affinity", func(p *ranker.Params) *float64 { return &p.Weights.Affinity }, scaled},
-	{"weights.prior", func(p *ranker.Params) *float64 { return &p.Weights.Prior }, scaled},
-	{"popularity_share", func(p *ranker.Params) *float64 { return &p.PopularityShare }, fixed(0, 0.25, 0.5, 0.75, 1)},
-	{"smoothing", func(p *ranker.Params) *float64 { return &p.Smoothing }, fixed(1, 3, 10, 30, 100)},
-	{"attr_weight.skin_type", func(p *ranker.Params) *float64 { return &p.AttrWeight.SkinType }, fixed(0, 0.5, 1, 2)},
-	{"attr_weight.skin_tone", func(p *ranker.Params) *float64 { return &p.AttrWeight.SkinTone }, fixed(0, 0.15, 0.3, 0.6, 1)},
-	{"weights.co_review", func(p *ranker.Params) *float64 { return &p.Weights.CoReview }, scaled},
-	{"weights.recent", func(p *ranker.Params) *float64 { return &p.Weights.Recent }, scaled},
-	{"recent_half_life_days", func(p *ranker.Params) *float64 { return &p.RecentHalfLifeDays }, fixed(0, 3, 7, 14, 30)},
-	{"weights.peer_adverse", func(p *ranker.Params) *float64 { return &p.Weights.PeerAdverse }, fixed(0, 0.05, 0.1, 0.2, 0.4, 0.8)},
-	{"adverse_smoothing", func(p *ranker.Params) *float64 { return &p.AdverseSmoothing }, fixed(5, 10, 20, 50, 100)},
-	{"liked_population_scale", func(p *ranker.Params) *float64 { return &p.LikedPopulationScale }, fixed(0, 0.1, 0.25, 0.5, 1)},
+// weightTunables are the family weights the search moves, in each weight set: Params.Weights
+// ranks the profile task's queries (cold start), Params.HistoryWeights the history task's
+// (they list liked products). Concern fit and claims are left as they are: the evaluation's
+// profiles carry no concerns (Sephora reviews state none), so their weights cannot change a
+// ranking here and would be tuned on noise; co-review and affinity need liked products, so
+// the cold-start set leaves them too.
+var weightTunables = []struct {
+	name    string
+	field   func(*ranker.Weights) *float64
+	values  func(float64) []float64
+	history bool // only for requests with history
+}{
+	{"peer_rating", func(w *ranker.Weights) *float64 { return &w.PeerRating }, scaled, false},
+	{"peer_effects", func(w *ranker.Weights) *float64 { return &w.PeerEffects }, scaled, false},
+	{"peer_volume", func(w *ranker.Weights) *float64 { return &w.PeerVolume }, fixed(0, 0.01, 0.02, 0.05, 0.1, 0.2), false},
+	{"safety", func(w *ranker.Weights) *float64 { return &w.Safety }, scaled, false},
+	{"affinity", func(w *ranker.Weights) *float64 { return &w.Affinity }, scaled, true},
+	{"prior", func(w *ranker.Weights) *float64 { return &w.Prior }, scaled, false},
+	{"co_review", func(w *ranker.Weights) *float64 { return &w.CoReview }, scaled, true},
+	{"recent", func(w *ranker.Weights) *float64 { return &w.Recent }, scaled, false},
+	{"peer_adverse", func(w *ranker.Weights) *float64 { return &w.PeerAdverse }, fixed(0, 0.05, 0.1, 0.2, 0.4, 0.8), false},
 }
+
+// tunables are the parameters the search moves: each weight set's family weights, then the
+// numbers both kinds of request share.
+var tunables = func() []tunable {
+	var out []tunable
+	for _, set := range []struct {
+		prefix, task string
+		weights      func(*ranker.Params) *ranker.Weights
+	}{
+		{"weights", TaskProfile, func(p *ranker.Params) *ranker.Weights { return &p.Weights }},
+		{"history_weights", TaskHistory, func(p *ranker.Params) *ranker.Weights { return &p.HistoryWeights }},
+	} {
+		for _, w := range weightTunables {
+			if w.history && set.task != TaskHistory {
+				continue
+			}
+			out = append(out, tunable{set.prefix + "." + w.name, func(p *ranker.Params) *float64 { return w.field(set.weights(p)) }, w.values, set.task})
+		}
+	}
+	return append(out,
+		tunable{"popularity_share", func(p *ranker.Params) *float64 { return &p.PopularityShare }, fixed(0, 0.25, 0.5, 0.75, 1), ""},
+		tunable{"smoothing", func(p *ranker.Params) *float64 { return &p.Smoothing }, fixed(1, 3, 10, 30, 100), ""},
+		tunable{"attr_weight.skin_type", func(p *ranker.Params) *float64 { return &p.AttrWeight.SkinType }, fixed(0, 0.5, 1, 2), ""},
+		tunable{"attr_weight.skin_tone", func(p *ranker.Params) *float64 { return &p.AttrWeight.SkinTone }, fixed(0, 0.15, 0.3, 0.6, 1), ""},
+		tunable{"recent_half_life_days", func(p *ranker.Params) *float64 { return &p.RecentHalfLifeDays }, fixed(0, 1, 3, 7, 14, 30), TaskProfile},
+		tunable{"history_recent_half_life_days", func(p *ranker.Params) *float64 { return &p.HistoryRecentHalfLifeDays }, fixed(0, 1, 3, 7, 14, 30), TaskHistory},
+		tunable{"adverse_smoothing", func(p *ranker.Params) *float64 { return &p.AdverseSmoothing }, fixed(5, 10, 20, 50, 100), ""},
+	)
+}()
 
 // Tune searches the ranker parameters coordinate by coordinate (passes times over tunables,
 // each time keeping the value with the best objective, ties keeping the current value) on in,
@@ -92,11 +145,12 @@ var tunables = []tunable{
 // docs/EVALUATION.md; with the harm term alone the search traded accuracy for harm.)
 func Tune(ctx context.Context, in Input, base ranker.Params, passes int) (TuneResult, error) {
 	type taskQueries struct {
+		task string
 		qs   []Query
 		cap  float64
 		best Metrics
 	}
-	var queries []taskQueries
+	var queries []taskQueries // in task order
 	res := TuneResult{ValidationQueries: map[string]int{}, HarmCaps: map[string]float64{}, BestBaseline: map[string]Metrics{}, RelevantHarm: map[string]float64{}}
 	data := NewData(in.Proj, in.Train)
 	harm := NewHarmIndex(in.Test)
@@ -128,31 +182,41 @@ func Tune(ctx context.Context, in Input, base ranker.Params, passes int) (TuneRe
 			return TuneResult{}, fmt.Errorf("eval: tune: %w", err)
 		}
 		res.RelevantHarm[task] = rel.Overall.Harm
-		queries = append(queries, taskQueries{qs, pop.Overall.Harm / 2, best})
+		queries = append(queries, taskQueries{task, qs, pop.Overall.Harm / 2, best})
 	}
 	if len(queries) == 0 {
 		return TuneResult{}, fmt.Errorf("eval: tune: the validation split has no query")
 	}
-	objective := func(p ranker.Params) (float64, error) {
+	// objective returns each task's part and their mean. A parameter that only one task's
+	// requests read (one weight set) is evaluated on that task alone, the other's part taken
+	// from known (the best parameters' parts): the result is the same, in half the time.
+	objective := func(p ranker.Params, only string, known []float64) (float64, []float64, error) {
 		eng, err := NewEngine("engine", p, in.Proj, in.Vecs)
 		if err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 		res.Evaluations++
+		parts := make([]float64, len(queries))
 		sum := 0.0
-		for _, tq := range queries {
+		for i, tq := range queries {
+			if only != "" && tq.task != only {
+				parts[i] = known[i]
+				sum += parts[i]
+				continue
+			}
 			r, err := Evaluate(ctx, eng, tq.qs, harm, data.Catalogue())
 			if err != nil {
-				return 0, err
+				return 0, nil, err
 			}
 			m := r.Overall
-			sum += m.NDCG - max(0, m.Harm-tq.cap) -
+			parts[i] = m.NDCG - max(0, m.Harm-tq.cap) -
 				ShortfallPenalty*(max(0, tq.best.NDCG-m.NDCG)+max(0, tq.best.Recall-m.Recall))
+			sum += parts[i]
 		}
-		return sum / float64(len(queries)), nil
+		return sum / float64(len(queries)), parts, nil
 	}
 	best := base
-	bestObj, err := objective(best)
+	bestObj, bestParts, err := objective(best, "", nil)
 	if err != nil {
 		return TuneResult{}, fmt.Errorf("eval: tune: %w", err)
 	}
@@ -171,13 +235,13 @@ func Tune(ctx context.Context, in Input, base ranker.Params, passes int) (TuneRe
 				if p.Validate() != nil {
 					continue
 				}
-				obj, err := objective(p)
+				obj, parts, err := objective(p, t.task, bestParts)
 				if err != nil {
 					return TuneResult{}, fmt.Errorf("eval: tune: %w", err)
 				}
 				if obj > bestObj+1e-9 {
 					res.Steps = append(res.Steps, TuneStep{Param: t.name, From: *t.ptr(&best), To: v, Objective: obj})
-					best, bestObj, moved = p, obj, true
+					best, bestObj, bestParts, moved = p, obj, parts, true
 				}
 			}
 		}
@@ -186,5 +250,17 @@ func Tune(ctx context.Context, in Input, base ranker.Params, passes int) (TuneRe
 		}
 	}
 	res.Params, res.Best = best, bestObj
+	res.Validation = map[string]Metrics{}
+	eng, err := NewEngine("engine", best, in.Proj, in.Vecs)
+	if err != nil {
+		return TuneResult{}, fmt.Errorf("eval: tune: %w", err)
+	}
+	for _, tq := range queries {
+		r, err := Evaluate(ctx, eng, tq.qs, harm, data.Catalogue())
+		if err != nil {
+			return TuneResult{}, fmt.Errorf("eval: tune: %w", err)
+		}
+		res.Validation[tq.task] = r.Overall
+	}
 	return res, nil
 }
