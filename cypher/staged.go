@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
@@ -31,11 +33,23 @@ import (
 //
 // On any error, the load is rolled back: everything carrying its `_load` id is deleted (in
 // batches of their own), the outcomes of the products it touched are recomputed, and its
-// StagedLoad is removed. A load whose process died between 1 and 4 leaves its StagedLoad;
-// the next staged load rolls back every StagedLoad whose heartbeat is older than
-// staleAfter. Readers that key on the DataVersion (the projection, the ranker, the caches)
-// see the load only once it has committed; a direct read of a product while a load is under
-// way may see its new reviews early (and see them go if it fails).
+// StagedLoad is removed.
+//
+// A load whose process died between 1 and 4 leaves its StagedLoad. The marker holds a lease:
+// `expires`, set from Neo4j's own clock (so the clocks of the processes do not matter) to
+// now + the lease (SetStagedLease, default DefaultStagedLease) when the load starts, after
+// every chunk and every lease/4 by a background heartbeat while the writing process lives.
+// A load is stale once its lease has expired (markers of older builds, without `expires`:
+// once their heartbeat is staleAfter old); RecoverStaged rolls back the stale ones, and
+// runs at the start of every staged load and of the server and loading commands. A live
+// load in another process renews its lease and is never taken for dead.
+//
+// Until a load commits, its rows are invisible: the rows it created carry `_load` and the
+// read paths (Product, Search, Ingredient, the projection) skip a row whose `_load` names a
+// StagedLoad that still exists (see committedCypher); the final transaction deletes the
+// marker, which makes them visible in the same commit as the DataVersion bump. What stays
+// visible early: the outcome aggregates of products that existed before the load and got
+// new reviews from it (recomputed in step 3), and the raw graph in the Cypher explorer.
 
 const (
 	// StagedThreshold is the default number of products plus reviews above which WriteLoad
@@ -46,10 +60,25 @@ const (
 	// stagedBatch is how many rows one UNWIND statement of a staged chunk carries: larger
 	// than batchSize, as a staged transaction holds its chunk anyway.
 	stagedBatch = 5000
-	// staleAfter is how long a staging load may go without a heartbeat before another load
-	// rolls it back.
+	// staleAfter is how long a staging load of an older build (a marker without `expires`)
+	// may go without a heartbeat before it is rolled back.
 	staleAfter = 10 * time.Minute
+	// DefaultStagedLease is how long a staged load stays alive without a heartbeat: its
+	// process renews it every quarter of it, and RecoverStaged rolls back a load whose lease
+	// has expired.
+	DefaultStagedLease = time.Minute
 )
+
+// SetStagedLease changes the lease of the staged loads this store writes (0:
+// DefaultStagedLease). Tests use short leases so that a killed writer is found dead quickly.
+func (s *Store) SetStagedLease(d time.Duration) { s.stagedLease = d }
+
+func (s *Store) lease() time.Duration {
+	if s.stagedLease <= 0 {
+		return DefaultStagedLease
+	}
+	return s.stagedLease
+}
 
 // WriteLoadProgress is WriteLoad that reports the rows written so far (products and
 // reviews) to progress, when it is not nil, after each chunk.
@@ -131,7 +160,8 @@ type stagedLoad struct {
 	load     graph.Load // without products and reviews
 	progress func(done int)
 	done     int
-	finished bool // committed or aborted
+	finished bool   // committed or aborted
+	stopBeat func() // stops the background heartbeat
 
 	products, reviews               graph.Counts
 	changedProducts, changedReviews []map[string]any // stored with other content: for Commit
@@ -142,14 +172,50 @@ func (s *Store) beginStaged(ctx context.Context, load graph.Load) (*stagedLoad, 
 	if load.At.IsZero() {
 		load.At = time.Now().UTC()
 	}
-	if err := s.rollbackStale(ctx); err != nil {
+	if _, err := s.RecoverStaged(ctx); err != nil {
 		return nil, err
 	}
-	if _, err := s.write(ctx, `MERGE (s:StagedLoad {id: $id}) SET s.kind = $kind, s.heartbeat = datetime()`,
-		map[string]any{"id": load.ID, "kind": load.Kind}); err != nil {
+	owner, _ := os.Hostname()
+	owner = fmt.Sprintf("%s/%d", owner, os.Getpid())
+	if _, err := s.write(ctx, `MERGE (s:StagedLoad {id: $id})
+		SET s.kind = $kind, s.owner = $owner, s.started = datetime(), s.heartbeat = datetime(),
+		    s.expires = datetime() + duration({milliseconds: $lease})`,
+		map[string]any{"id": load.ID, "kind": load.Kind, "owner": owner, "lease": s.lease().Milliseconds()}); err != nil {
 		return nil, fmt.Errorf("cypher: staged load %s: start: %w", load.ID, err)
 	}
-	return &stagedLoad{s: s, load: load, touched: map[string]bool{}}, nil
+	st := &stagedLoad{s: s, load: load, touched: map[string]bool{}}
+	st.stopBeat = s.keepAlive(ctx, load.ID)
+	return st, nil
+}
+
+// keepAlive renews the lease of a staged load every quarter of the lease until the returned
+// function is called (it waits for the heartbeat to stop). A failed renewal is retried at
+// the next tick: the load's own chunks fail on the same cause.
+func (s *Store) keepAlive(ctx context.Context, loadID string) func() {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(s.lease() / 4)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				_ = s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
+					return heartbeat(ctx, tx, loadID, s.lease())
+				})
+			}
+		}
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			cancel()
+			<-done
+		})
+	}
 }
 
 func (st *stagedLoad) params(rows []map[string]any) map[string]any {
@@ -190,7 +256,7 @@ func (st *stagedLoad) writeProducts(ctx context.Context, part []graph.Product) e
 			addCounts(&c, recs)
 			deferred = append(deferred, collectStrings(recs, "deferred")...)
 		}
-		return heartbeat(ctx, tx, st.load.ID)
+		return heartbeat(ctx, tx, st.load.ID, st.s.lease())
 	})
 	if err != nil {
 		return err
@@ -247,7 +313,7 @@ func (st *stagedLoad) writeReviews(ctx context.Context, part []graph.Review) err
 				return fmt.Errorf("reviewer attributes: %w", err)
 			}
 		}
-		return heartbeat(ctx, tx, st.load.ID)
+		return heartbeat(ctx, tx, st.load.ID, st.s.lease())
 	})
 	if err != nil {
 		return err
@@ -278,10 +344,11 @@ func (st *stagedLoad) Abort(ctx context.Context) error {
 		return nil
 	}
 	st.finished = true
+	st.stopBeat()
 	rbCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Minute)
 	defer cancel()
-	if err := st.s.rollbackLoad(rbCtx, st.load.ID); err != nil {
-		return fmt.Errorf("cypher: staged load %s: rollback: %w (the next staged load retries it)", st.load.ID, err)
+	if _, _, err := st.s.rollbackLoad(rbCtx, st.load.ID); err != nil {
+		return fmt.Errorf("cypher: staged load %s: rollback: %w (RecoverStaged retries it once its lease expires)", st.load.ID, err)
 	}
 	return nil
 }
@@ -298,6 +365,7 @@ func (st *stagedLoad) Commit(ctx context.Context) (graph.LoadResult, error) {
 		return graph.LoadResult{}, errors.Join(err, st.Abort(ctx))
 	}
 	st.finished = true
+	st.stopBeat()
 	return res, nil
 }
 
@@ -393,61 +461,11 @@ func (s *Store) refreshOutcomes(ctx context.Context, ids []string) error {
 	return nil
 }
 
-// rollbackStale rolls back the staged loads whose heartbeat stopped more than staleAfter ago.
-func (s *Store) rollbackStale(ctx context.Context) error {
-	recs, err := s.read(ctx, `
-		MATCH (s:StagedLoad)
-		WHERE s.heartbeat < datetime() - duration({seconds: $stale})
-		RETURN s.id AS id`, map[string]any{"stale": int64(staleAfter / time.Second)})
-	if err != nil {
-		return fmt.Errorf("cypher: find stale staged loads: %w", err)
-	}
-	for _, r := range recs {
-		id, _ := r.AsMap()["id"].(string)
-		if err := s.rollbackLoad(ctx, id); err != nil {
-			return fmt.Errorf("cypher: roll back stale load %s: %w", id, err)
-		}
-	}
-	return nil
-}
-
-// rollbackLoad deletes everything a staged load created, recomputes the outcomes of the
-// products it reviewed and removes its StagedLoad marker. Each step runs in batches of its own.
-func (s *Store) rollbackLoad(ctx context.Context, loadID string) error {
-	p := map[string]any{"load": loadID}
-	recs, err := s.read(ctx, `
-		MATCH ()-[r:REVIEWED]->(p:Product)
-		WHERE r._load = $load AND (p._load IS NULL OR p._load <> $load)
-		RETURN collect(DISTINCT p.id) AS ids`, p)
-	if err != nil {
-		return fmt.Errorf("find reviewed products: %w", err)
-	}
-	var touched []string
-	if len(recs) > 0 {
-		touched = collectStrings(recs, "ids")
-	}
-	steps := []string{
-		`MATCH ()-[r:REVIEWED|HAS]->() WHERE r._load = $load
-		 CALL (r) { DELETE r } IN TRANSACTIONS OF 10000 ROWS`,
-		`MATCH (p:Product)-[:HAS_OUTCOME]->(o:Outcome) WHERE p._load = $load
-		 CALL (o) { DETACH DELETE o } IN TRANSACTIONS OF 5000 ROWS`,
-		`MATCH (n:Product|Reviewer|Ingredient) WHERE n._load = $load
-		 CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 1000 ROWS`,
-	}
-	for _, q := range steps {
-		if err := s.autocommit(ctx, q, p); err != nil {
-			return err
-		}
-	}
-	if err := s.refreshOutcomes(ctx, touched); err != nil {
-		return err
-	}
-	_, err = s.write(ctx, `MATCH (s:StagedLoad {id: $load}) DELETE s`, p)
-	return err
-}
-
-func heartbeat(ctx context.Context, tx neo4j.ManagedTransaction, loadID string) error {
-	_, err := run(ctx, tx, `MATCH (s:StagedLoad {id: $id}) SET s.heartbeat = datetime()`, map[string]any{"id": loadID})
+// heartbeat renews the lease of a staged load (see the package comment of staged loads).
+func heartbeat(ctx context.Context, tx neo4j.ManagedTransaction, loadID string, lease time.Duration) error {
+	_, err := run(ctx, tx, `MATCH (s:StagedLoad {id: $id})
+		SET s.heartbeat = datetime(), s.expires = datetime() + duration({milliseconds: $lease})`,
+		map[string]any{"id": loadID, "lease": lease.Milliseconds()})
 	return err
 }
 
