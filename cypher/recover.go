@@ -85,7 +85,7 @@ func (s *Store) rollbackLoad(ctx context.Context, loadID string) (nodes, rels in
 		nodes += int64(c.NodesDeleted())
 		rels += int64(c.RelationshipsDeleted())
 	}
-	if err := s.refreshOutcomes(ctx, touched); err != nil {
+	if err := s.refreshOutcomes(ctx, touched, ""); err != nil {
 		return nodes, rels, err
 	}
 	_, err = s.write(ctx, `MATCH (s:StagedLoad {id: $load}) DELETE s`, p)

@@ -45,7 +45,7 @@ func loadFootprint(t *testing.T, store *cypher.Store, id string) (nodes, rels in
 	return tab.Rows[0][0].(int64), tab.Rows[0][1].(int64)
 }
 
-// TestDeadStagedLoadIsRolledBackAndLiveOneKept stages two loads in two other processes. While
+// TestDeadStagedLoadIsRolledBackAndLiveOneKept stages two loads (each reviewing p1) in two other processes. While
 // they run, no read path shows their rows although the rows are in the graph. The writer of
 // one is killed (SIGKILL): once its lease expires RecoverStaged removes exactly its rows and
 // restores the outcomes it changed, and never touches the other load, whose process keeps
@@ -63,7 +63,7 @@ func TestDeadStagedLoadIsRolledBackAndLiveOneKept(t *testing.T) {
 	}
 
 	dead := neo4jtest.StartStagedWriter(t, ghostLoad("dead", true), time.Second)
-	live := neo4jtest.StartStagedWriter(t, ghostLoad("live", false), 5*time.Second)
+	live := neo4jtest.StartStagedWriter(t, ghostLoad("live", true), 5*time.Second)
 	deadNodes, deadRels := loadFootprint(t, store, "dead")
 	if liveNodes, _ := loadFootprint(t, store, "live"); deadNodes == 0 || liveNodes == 0 {
 		t.Fatalf("the writers left %d and %d nodes in the graph, want some of each", deadNodes, liveNodes)
@@ -146,7 +146,8 @@ func TestDeadStagedLoadIsRolledBackAndLiveOneKept(t *testing.T) {
 	live.Kill(t)
 
 	after := takeSnapshot(t, store, "p1", "p2")
-	// Stats count the live load's rows, still in the graph; products and outcomes must match.
+	// Stats count the live load's rows, still in the graph; products and outcomes (p1 has a
+	// review in each load) must match.
 	if diff := cmp.Diff(before.Products, after.Products); diff != "" {
 		t.Errorf("products after recovery (-before +after):\n%s", diff)
 	}

@@ -373,7 +373,7 @@ func (st *stagedLoad) commit(ctx context.Context) (graph.LoadResult, error) {
 	s, load := st.s, st.load
 	res := graph.LoadResult{LoadID: load.ID, Counts: map[string]graph.Counts{}}
 	ingredientRows, conflictRows := ingredientParams(load.Ingredients)
-	if err := s.refreshOutcomes(ctx, sortedKeys(st.touched)); err != nil {
+	if err := s.refreshOutcomes(ctx, sortedKeys(st.touched), load.ID); err != nil {
 		return res, err
 	}
 	products, reviews := st.products, st.reviews
@@ -404,7 +404,7 @@ func (st *stagedLoad) commit(ctx context.Context) (graph.LoadResult, error) {
 		}
 		counts["reviews"] = graph.Counts{Created: reviews.Created + r.Created, Updated: r.Updated, Unchanged: reviews.Unchanged + r.Unchanged}
 		for _, b := range batches(more) {
-			if _, err := run(ctx, tx, refreshOutcomesCypher, map[string]any{"ids": b}); err != nil {
+			if _, err := run(ctx, tx, stagedOutcomesCypher, map[string]any{"ids": b, "load": load.ID}); err != nil {
 				return fmt.Errorf("outcomes: %w", err)
 			}
 		}
@@ -443,12 +443,13 @@ func (st *stagedLoad) commit(ctx context.Context) (graph.LoadResult, error) {
 }
 
 // refreshOutcomes recomputes the outcome aggregates of the given products, a chunk per
-// transaction.
-func (s *Store) refreshOutcomes(ctx context.Context, ids []string) error {
+// transaction, counting the reviews of the staged load loadID ("": none) and of no other
+// staged load under way.
+func (s *Store) refreshOutcomes(ctx context.Context, ids []string, loadID string) error {
 	for _, chunk := range chunks(ids, 2000) {
 		err := s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
 			for _, b := range chunks(chunk, stagedBatch) {
-				if _, err := run(ctx, tx, refreshOutcomesCypher, map[string]any{"ids": b}); err != nil {
+				if _, err := run(ctx, tx, stagedOutcomesCypher, map[string]any{"ids": b, "load": loadID}); err != nil {
 					return err
 				}
 			}
@@ -502,6 +503,12 @@ func chunks[T any](rows []T, n int) [][]T {
 	}
 	return out
 }
+
+// stagedOutcomesCypher is refreshOutcomesCypher that counts the reviews of the staged load
+// $load, whose marker exists until its final transaction ends (those of other staged loads
+// under way are left out, as everywhere).
+var stagedOutcomesCypher = strings.Replace(refreshOutcomesCypher,
+	"WHERE r._load IS NULL OR NOT EXISTS", "WHERE r._load IS NULL OR r._load = $load OR NOT EXISTS", 1)
 
 // stagedIngredientsCypher is upsertIngredientsCypher counting as created the label-only
 // ingredient nodes this load's products created.
