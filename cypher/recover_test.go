@@ -78,6 +78,13 @@ func TestDeadStagedLoadIsRolledBackAndLiveOneKept(t *testing.T) {
 			t.Errorf("Ingredient(%s ghost extract) while staged: err = %v, want ErrNotFound", id, err)
 		}
 	}
+	_, errs, err := store.WriteEvents(ctx, [][]graph.Event{{ev("e-staged", "view", "live-p", "", 0, "")}})
+	if err != nil || errs[0] == nil {
+		t.Errorf("an event about a staged product was accepted (err %v)", err)
+	}
+	if _, err := store.ProductEventCounts(ctx, "live-p"); !errors.Is(err, graph.ErrNotFound) {
+		t.Errorf("event counts of a staged product: err = %v, want ErrNotFound", err)
+	}
 	hits, err := store.Search(ctx, "ghost phantom", 10)
 	if err != nil {
 		t.Fatal(err)
