@@ -58,6 +58,11 @@ func (s *Store) RecoverStaged(ctx context.Context) ([]RolledBackLoad, error) {
 // relationships it deleted. Each step runs in batches of its own.
 func (s *Store) rollbackLoad(ctx context.Context, loadID string) (nodes, rels int64, err error) {
 	p := map[string]any{"load": loadID}
+	// First mark the load as rolling back: its writer's next heartbeat (every chunk and the
+	// final transaction end with one) then fails, so no chunk lands after the deletion.
+	if _, err := s.write(ctx, `MATCH (s:StagedLoad {id: $load}) SET s.rolling_back = true`, p); err != nil {
+		return 0, 0, fmt.Errorf("mark as rolling back: %w", err)
+	}
 	recs, err := s.read(ctx, `
 		MATCH ()-[r:REVIEWED]->(p:Product)
 		WHERE r._load = $load AND (p._load IS NULL OR p._load <> $load)

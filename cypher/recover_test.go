@@ -3,10 +3,12 @@ package cypher_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/skingraph/skingraph/cypher"
 	"github.com/skingraph/skingraph/graph"
@@ -160,5 +162,53 @@ func TestDeadStagedLoadIsRolledBackAndLiveOneKept(t *testing.T) {
 	}
 	if before.Version != after.Version {
 		t.Errorf("data version %d -> %d", before.Version, after.Version)
+	}
+}
+
+// TestPausedWriterCannotCommitAfterItsLoadWasRolledBack pauses (SIGSTOP) a staged load's
+// writer past its lease: a recovery rolls the load back, and when the writer resumes its
+// commit fails; nothing of the load is in the graph and the data version has not moved. A
+// new load under the same id while a marker exists is refused as a conflict.
+func TestPausedWriterCannotCommitAfterItsLoadWasRolledBack(t *testing.T) {
+	store := neo4jtest.Store(t)
+	ctx := context.Background()
+	if _, err := store.WriteLoad(ctx, fixtureLoad("load-1")); err != nil {
+		t.Fatal(err)
+	}
+	before := takeSnapshot(t, store, "p1", "p2")
+	w := neo4jtest.StartStagedWriter(t, ghostLoad("paused", true), time.Second)
+
+	store.SetStagedThreshold(1)
+	if _, err := store.WriteLoadProgress(ctx, ghostLoad("paused", false), nil); !errors.Is(err, graph.ErrConflict) {
+		t.Errorf("a second load under the id of a load under way: err = %v, want ErrConflict", err)
+	}
+
+	w.Pause(t)
+	var rolled []cypher.RolledBackLoad
+	deadline := time.Now().Add(time.Minute)
+	for len(rolled) == 0 && time.Now().Before(deadline) {
+		rb, err := store.RecoverStaged(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rolled = rb
+		time.Sleep(200 * time.Millisecond)
+	}
+	if len(rolled) != 1 || rolled[0].ID != "paused" {
+		t.Fatalf("rolled back %+v, want the paused load", rolled)
+	}
+	w.Resume(t)
+	if got := w.Commit(t); !strings.HasPrefix(got, "commit failed: ") || !strings.Contains(got, "rolled back by a recovery") {
+		t.Errorf("the resumed writer's commit: %q, want it to fail as rolled back", got)
+	}
+	if n, r := loadFootprint(t, store, "paused"); n+r != 0 {
+		t.Errorf("%d nodes and %d relationships of the rolled-back load are in the graph", n, r)
+	}
+	if n := countQuery(t, store, "MATCH (s:StagedLoad) RETURN count(s)"); n != 0 {
+		t.Errorf("%d staged-load markers left", n)
+	}
+	after := takeSnapshot(t, store, "p1", "p2")
+	if diff := cmp.Diff(before, after, cmpopts.EquateApprox(0, 1e-9)); diff != "" {
+		t.Errorf("graph after the rollback and the failed commit (-before +after):\n%s", diff)
 	}
 }

@@ -177,11 +177,20 @@ func (s *Store) beginStaged(ctx context.Context, load graph.Load) (*stagedLoad, 
 	}
 	owner, _ := os.Hostname()
 	owner = fmt.Sprintf("%s/%d", owner, os.Getpid())
-	if _, err := s.write(ctx, `MERGE (s:StagedLoad {id: $id})
+	recs, err := s.write(ctx, `
+		OPTIONAL MATCH (old:StagedLoad {id: $id})
+		WITH old WHERE old IS NULL
+		CREATE (s:StagedLoad {id: $id})
 		SET s.kind = $kind, s.owner = $owner, s.started = datetime(), s.heartbeat = datetime(),
-		    s.expires = datetime() + duration({milliseconds: $lease})`,
-		map[string]any{"id": load.ID, "kind": load.Kind, "owner": owner, "lease": s.lease().Milliseconds()}); err != nil {
+		    s.expires = datetime() + duration({milliseconds: $lease})
+		RETURN true AS created`,
+		map[string]any{"id": load.ID, "kind": load.Kind, "owner": owner, "lease": s.lease().Milliseconds()})
+	if err != nil {
 		return nil, fmt.Errorf("cypher: staged load %s: start: %w", load.ID, err)
+	}
+	if len(recs) == 0 {
+		return nil, fmt.Errorf("cypher: staged load %s: %w: a staged load with this id is under way or being rolled back; "+
+			"a dead one is rolled back once its lease has expired", load.ID, graph.ErrConflict)
 	}
 	st := &stagedLoad{s: s, load: load, touched: map[string]bool{}}
 	st.stopBeat = s.keepAlive(ctx, load.ID)
@@ -378,6 +387,9 @@ func (st *stagedLoad) commit(ctx context.Context) (graph.LoadResult, error) {
 	}
 	products, reviews := st.products, st.reviews
 	err := s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
+		if err := heartbeat(ctx, tx, load.ID, s.lease()); err != nil {
+			return err
+		}
 		counts := map[string]graph.Counts{"products": products, "reviews": reviews}
 		var ing graph.Counts
 		for _, b := range batches(ingredientRows) {
@@ -462,12 +474,30 @@ func (s *Store) refreshOutcomes(ctx context.Context, ids []string, loadID string
 	return nil
 }
 
-// heartbeat renews the lease of a staged load (see the package comment of staged loads).
+// errTakenOver is returned when a staged load's marker is gone or being rolled back: its
+// lease expired (the writer was paused longer than the lease) and another process rolled it
+// back. The writer's transaction then fails, so that nothing of it lands outside the load.
+var errTakenOver = errors.New("the load was rolled back by a recovery while it ran (its lease had expired)")
+
+// heartbeat renews the lease of a staged load (see the comment of staged loads) and fails with
+// errTakenOver when the load is no longer alive. Its write takes the marker's lock, which the
+// rollback's first step takes too: a chunk commits either before a rollback starts (and is
+// deleted by it) or not at all.
 func heartbeat(ctx context.Context, tx neo4j.ManagedTransaction, loadID string, lease time.Duration) error {
-	_, err := run(ctx, tx, `MATCH (s:StagedLoad {id: $id})
-		SET s.heartbeat = datetime(), s.expires = datetime() + duration({milliseconds: $lease})`,
+	recs, err := run(ctx, tx, `
+		OPTIONAL MATCH (s:StagedLoad {id: $id})
+		WITH s, s IS NOT NULL AND NOT coalesce(s.rolling_back, false) AS alive
+		FOREACH (_ IN CASE WHEN alive THEN [1] ELSE [] END |
+			SET s.heartbeat = datetime(), s.expires = datetime() + duration({milliseconds: $lease}))
+		RETURN alive`,
 		map[string]any{"id": loadID, "lease": lease.Milliseconds()})
-	return err
+	if err != nil {
+		return err
+	}
+	if len(recs) != 1 || recs[0].Values[0] != true {
+		return fmt.Errorf("staged load %s: %w", loadID, errTakenOver)
+	}
+	return nil
 }
 
 // collectStrings gathers the string lists a column of recs holds.

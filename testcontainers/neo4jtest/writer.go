@@ -5,10 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -30,10 +30,12 @@ type writerJob struct {
 
 // StagedWriter is another process in the middle of a staged load: it has written the load's
 // products and reviews (every row marked with the load id), not committed, and waits while
-// renewing its lease, until it is killed.
+// renewing its lease, until it is killed or told to commit.
 type StagedWriter struct {
 	LoadID string
 	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	lines  chan string // what the writer says after "staged <id>"
 }
 
 // StartStagedWriter runs a staged load of load in a new process (this test binary again) on
@@ -57,23 +59,24 @@ func StartStagedWriter(t testing.TB, load graph.Load, lease time.Duration) *Stag
 	if err != nil {
 		t.Fatal(err)
 	}
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start the writer process: %v", err)
 	}
-	w := &StagedWriter{LoadID: load.ID, cmd: cmd}
+	w := &StagedWriter{LoadID: load.ID, cmd: cmd, stdin: stdin, lines: make(chan string, 4)}
 	t.Cleanup(w.kill)
-	line := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
-			if strings.HasPrefix(sc.Text(), "staged ") {
-				line <- sc.Text()
-			}
+			w.lines <- sc.Text()
 		}
-		close(line)
+		close(w.lines)
 	}()
 	select {
-	case l, ok := <-line:
+	case l, ok := <-w.lines:
 		if !ok {
 			w.kill()
 			t.Fatalf("the writer of %s ended before its rows were written", load.ID)
@@ -97,6 +100,42 @@ func (w *StagedWriter) Kill(t testing.TB) {
 	_ = w.cmd.Wait() // "signal: killed"
 }
 
+// Pause stops the writer (SIGSTOP), as a long GC pause, a frozen VM or a stalled disk would:
+// its heartbeat stops with it.
+func (w *StagedWriter) Pause(t testing.TB) {
+	t.Helper()
+	if err := w.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatalf("pause the writer of %s: %v", w.LoadID, err)
+	}
+}
+
+// Resume continues a paused writer (SIGCONT).
+func (w *StagedWriter) Resume(t testing.TB) {
+	t.Helper()
+	if err := w.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatalf("resume the writer of %s: %v", w.LoadID, err)
+	}
+}
+
+// Commit tells the writer to commit its load and returns its answer: "committed" or
+// "commit failed: <error>".
+func (w *StagedWriter) Commit(t testing.TB) string {
+	t.Helper()
+	if _, err := io.WriteString(w.stdin, "commit\n"); err != nil {
+		t.Fatalf("tell the writer of %s to commit: %v", w.LoadID, err)
+	}
+	select {
+	case l, ok := <-w.lines:
+		if !ok {
+			t.Fatalf("the writer of %s ended without answering", w.LoadID)
+		}
+		return l
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("the writer of %s did not answer within 2 minutes", w.LoadID)
+		return ""
+	}
+}
+
 func (w *StagedWriter) kill() {
 	if w.cmd.ProcessState == nil {
 		_ = w.cmd.Process.Signal(syscall.SIGKILL)
@@ -105,7 +144,8 @@ func (w *StagedWriter) kill() {
 }
 
 // runStagedWriter is the writer process: it stages the load, says "staged <id>" on stdout,
-// then keeps the lease alive until it is killed. It returns an exit code on failure only.
+// then keeps the lease alive until it is killed, or commits when stdin says "commit" and says
+// how that went. It returns an exit code.
 func runStagedWriter() int {
 	fail := func(err error) int {
 		fmt.Fprintf(os.Stderr, "staged writer: %v\n", err)
@@ -126,11 +166,24 @@ func runStagedWriter() int {
 	}
 	store.SetStagedThreshold(1)
 	store.SetStagedLease(job.Lease)
-	if _, err := store.BeginStaged(ctx, job.Load); err != nil {
+	st, err := store.BeginStaged(ctx, job.Load)
+	if err != nil {
 		return fail(err)
 	}
 	fmt.Printf("staged %s\n", job.Load.ID)
-	for { // the heartbeat goroutine renews the lease until the process is killed
+	// The heartbeat goroutine renews the lease meanwhile.
+	sc := bufio.NewScanner(os.Stdin)
+	for sc.Scan() {
+		if sc.Text() == "commit" {
+			if _, err := st.Commit(ctx); err != nil {
+				fmt.Printf("commit failed: %v\n", err)
+				return 0
+			}
+			fmt.Println("committed")
+			return 0
+		}
+	}
+	for { // stdin closed: wait to be killed
 		time.Sleep(time.Hour)
 	}
 }
