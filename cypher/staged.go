@@ -46,7 +46,7 @@ import (
 //
 // Until a load commits, its rows are invisible: the rows it created carry `_load` and the
 // read paths (Product, Search, Ingredient, the projection) skip a row whose `_load` names a
-// StagedLoad that still exists (see committedCypher); the final transaction deletes the
+// StagedLoad that still exists (see committed and notStaged); the final transaction deletes the
 // marker, which makes them visible in the same commit as the DataVersion bump. What stays
 // visible early: the outcome aggregates of products that existed before the load and got
 // new reviews from it (recomputed in step 3), and the raw graph in the Cypher explorer.

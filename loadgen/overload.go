@@ -66,7 +66,7 @@ type OverloadReport struct {
 	Rate            float64        `json:"rate_rps"`
 	Seconds         float64        `json:"seconds"`
 
-	Sent       int64            `json:"sent"`
+	Answered   int64            `json:"answered"`
 	Due        int64            `json:"due"`    // requests the schedule made due
 	Lost       int64            `json:"lost"`   // due but dropped: the schedule's queue was full
 	Unsent     int64            `json:"unsent"` // due but not sent before the end: the generator fell behind
@@ -99,7 +99,7 @@ func (r OverloadReport) String() string {
 	fmt.Fprintf(&b, "capacity %.1f req/s (%d workers)\n", r.Capacity, r.CapacityWorkers)
 	total := max(r.OK+r.Shed+r.Other, 1)
 	fmt.Fprintf(&b, "overload: open loop at %.1f req/s for %.1f s: due %d, answered %d, lost %d, unsent %d\n",
-		r.Rate, r.Seconds, r.Due, r.Sent, r.Lost, r.Unsent)
+		r.Rate, r.Seconds, r.Due, r.Answered, r.Lost, r.Unsent)
 	fmt.Fprintf(&b, "  200: %d (%.1f%%)  503: %d (%.1f%%)  other: %d %v\n", r.OK, 100*float64(r.OK)/float64(total),
 		r.Shed, 100*float64(r.Shed)/float64(total), r.Other, r.OtherKinds)
 	fmt.Fprintf(&b, "  503 without Retry-After: %d; 200 without a queue timing: %d\n", r.ShedWithoutRetryAfter, r.OKWithoutQueueTiming)
@@ -287,7 +287,7 @@ func openLoop(ctx context.Context, cfg OverloadConfig, client *http.Client, base
 	<-scheduled
 	ms := func(h *hdrhistogram.Histogram, q float64) float64 { return float64(h.ValueAtQuantile(q)) / 1000 }
 	rep.Seconds = time.Since(start).Seconds()
-	rep.Sent, rep.Lost, rep.OK, rep.Shed = sent, lost.Load(), ok, shed
+	rep.Answered, rep.Lost, rep.OK, rep.Shed = sent, lost.Load(), ok, shed
 	rep.Due = made.Load()
 	rep.Unsent = rep.Due - rep.Lost - sent
 	rep.ShedWithoutRetryAfter, rep.OKWithoutQueueTiming = noRetry, noQueue
