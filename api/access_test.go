@@ -193,3 +193,51 @@ func TestReadyzReportsTheCircuitThroughInstrumentation(t *testing.T) {
 		t.Fatalf("readyz %d %s: want 503 naming the open circuit", w.Code, w.Body)
 	}
 }
+
+// queueWait reads the queue entry of a Server-Timing header; ok is false without one.
+func queueWait(t *testing.T, header string) (time.Duration, bool) {
+	t.Helper()
+	for _, e := range strings.Split(header, ", ") {
+		if v, found := strings.CutPrefix(e, "queue;dur="); found {
+			ms, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("Server-Timing %q: %v", header, err)
+			}
+			return time.Duration(ms * float64(time.Millisecond)), true
+		}
+	}
+	return 0, false
+}
+
+// TestSheddingReportsTheQueueWaitOfAdmittedRequests: a request that finds every slot taken
+// waits, is admitted when one frees within QueueWait, and its Server-Timing queue entry
+// reports the wait, within the bound; a request admitted at once reports a wait too.
+func TestSheddingReportsTheQueueWaitOfAdmittedRequests(t *testing.T) {
+	const bound = 5 * time.Second
+	cat := &slowCatalogue{entered: make(chan struct{}, 4), release: make(chan struct{})}
+	h := New(Deps{Catalogue: cat, Health: fakeHealth{}, Log: zerolog.Nop(),
+		Shedding: Shedding{MaxInFlight: 1, QueueWait: bound}})
+	first := make(chan *httptest.ResponseRecorder, 1)
+	go func() {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/v1/products/p1", nil))
+		first <- w
+	}()
+	<-cat.entered
+	queued := make(chan *httptest.ResponseRecorder, 1)
+	go func() {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/v1/products/p2", nil))
+		queued <- w
+	}()
+	time.Sleep(20 * time.Millisecond) // let the second request queue behind the first
+	close(cat.release)
+	for name, ch := range map[string]chan *httptest.ResponseRecorder{"first": first, "queued": queued} {
+		w := <-ch
+		d, ok := queueWait(t, w.Header().Get("Server-Timing"))
+		if w.Code != http.StatusOK || !ok || d < 0 || d > bound {
+			t.Errorf("%s request: status %d, Server-Timing %q: want 200 with a queue wait within %s",
+				name, w.Code, w.Header().Get("Server-Timing"), bound)
+		}
+	}
+}

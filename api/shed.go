@@ -11,7 +11,10 @@ import (
 // Shedding bounds the requests the server works on at once. Beyond MaxInFlight a request
 // waits at most QueueWait for a slot, then is refused with 503 and Retry-After: under
 // overload the accepted requests keep their latency and the rest learn at once to come back,
-// instead of queueing without bound.
+// instead of queueing without bound. An admitted request's wait is its Server-Timing
+// `queue` entry, never above QueueWait: a slot that frees just after the deadline (the
+// timer and the slot both ready) is given back and the request refused, so the bound holds
+// exactly.
 type Shedding struct {
 	MaxInFlight int           // 0 = no limit
 	QueueWait   time.Duration // how long a request may wait for a slot
@@ -41,6 +44,7 @@ func shed(s Shedding) gin.HandlerFunc {
 			c.Next()
 			return
 		}
+		began := time.Now()
 		select {
 		case slots <- struct{}{}:
 		default:
@@ -61,6 +65,13 @@ func shed(s Shedding) gin.HandlerFunc {
 				return
 			}
 		}
+		waited := time.Since(began)
+		if s.QueueWait > 0 && waited > s.QueueWait {
+			<-slots
+			refuse(c)
+			return
+		}
+		AddTiming(c.Request.Context(), "queue", waited)
 		defer func() { <-slots }()
 		c.Next()
 	}

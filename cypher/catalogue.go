@@ -9,8 +9,10 @@ import (
 	"github.com/skingraph/skingraph/graph"
 )
 
-const ingredientCypher = `
-	MATCH (i:Ingredient {inci: $inci})
+// ingredientCypher reads one ingredient; ingredients and products of staged loads still under
+// way are not there yet.
+var ingredientCypher = `
+	MATCH (i:Ingredient {inci: $inci}) WHERE ` + committed("i") + `
 	CALL (i) {
 		OPTIONAL MATCH (i)-[t:TREATS]->(c:Concern)
 		WITH t, c ORDER BY c.name
@@ -29,7 +31,7 @@ const ingredientCypher = `
 		RETURN collect(CASE WHEN o IS NULL THEN null ELSE {inci: o.inci, severity: k.severity, reason: k.reason, source: k.source} END) AS conflicts
 	}
 	CALL (i) {
-		OPTIONAL MATCH (p:Product)-[:CONTAINS]->(i)
+		OPTIONAL MATCH (p:Product)-[:CONTAINS]->(i) WHERE ` + committed("p") + `
 		RETURN count(p) AS products
 	}
 	RETURN i {.*} AS ingredient, treats, aggravates, conflicts, products`
@@ -73,8 +75,10 @@ func (s *Store) Ingredient(ctx context.Context, inci string) (graph.IngredientDe
 	return d, nil
 }
 
-const searchCypher = `
+// searchCypher leaves out the products and ingredients of staged loads still under way.
+var searchCypher = `
 	CALL db.index.fulltext.queryNodes('catalogue_text', $lucene) YIELD node, score
+	WHERE ` + committed("node") + `
 	RETURN CASE WHEN node:Product THEN 'product' ELSE 'ingredient' END AS kind,
 	       coalesce(node.id, node.inci) AS key, node.name AS name, node.brand AS brand, score
 	ORDER BY score DESC, key

@@ -251,14 +251,15 @@ func (s *Store) RefreshStaleOutcomes(ctx context.Context) (int, graph.DataVersio
 
 // checkEventsCypher says, for each event, whether its product exists, the hash of an event
 // already recorded under its id, and whether its profile exists (with the profile's skin
-// attributes, which the event keeps).
-const checkEventsCypher = `
+// attributes, which the event keeps). A product of a staged load under way does not exist
+// yet: an event about it is refused, rather than deleted with it if the load is rolled back.
+var checkEventsCypher = `
 	UNWIND range(0, size($rows) - 1) AS k
 	WITH k, $rows[k] AS row
 	OPTIONAL MATCH (p:Product {id: row.product_id})
 	OPTIONAL MATCH (e:Event {id: row.id})
 	OPTIONAL MATCH (pr:Profile {id: row.profile_id})
-	RETURN k, p IS NOT NULL AS product, e.hash AS hash, pr IS NOT NULL AS profile,
+	RETURN k, p IS NOT NULL AND ` + committed("p") + ` AS product, e.hash AS hash, pr IS NOT NULL AS profile,
 	       pr.skin_type AS skin_type, pr.skin_tone AS skin_tone, pr.concerns AS concerns`
 
 const createEventsCypher = `
@@ -288,7 +289,7 @@ const bumpCountersCypher = `
 // graph.ErrNotFound when there is no such product.
 func (s *Store) ProductEventCounts(ctx context.Context, productID string) (map[string]int64, error) {
 	recs, err := s.read(ctx, `
-		MATCH (p:Product {id: $id})
+		MATCH (p:Product {id: $id}) WHERE `+committed("p")+`
 		RETURN {view: p.events_view, click: p.events_click, add_to_cart: p.events_add_to_cart,
 		        purchase: p.events_purchase, rating: p.events_rating, effect: p.events_effect} AS counts`,
 		map[string]any{"id": productID})

@@ -295,7 +295,7 @@ const upsertReviewsCypher = `
 // mean_rating averages the ratings (so a report without one, an effect event, counts at the
 // mean), recommend_rate averages the reviews' recommendations, and the effect counts are the
 // reports naming each effect, so effect shares (count / reports) stay within [0, 1]
-// (cypher/events.go).
+// (cypher/events.go). Reviews of staged loads under way are not counted yet (staged.go).
 const refreshOutcomesCypher = `
 	UNWIND $ids AS pid
 	MATCH (p:Product {id: pid})
@@ -306,6 +306,7 @@ const refreshOutcomesCypher = `
 	CALL (p) {
 		CALL (p) {
 			MATCH (:Reviewer)-[r:REVIEWED]->(p)
+			WHERE r._load IS NULL OR NOT EXISTS { MATCH (staged:StagedLoad) WHERE staged.id = r._load }
 			RETURN r.skin_type AS skin_type, r.skin_tone AS skin_tone, coalesce(r.concerns, []) AS concerns,
 			       r.rating AS rating, coalesce(r.recommended, false) AS recommended, coalesce(r.effects, []) AS effects
 			UNION ALL

@@ -9,8 +9,9 @@ import (
 	"github.com/skingraph/skingraph/graph"
 )
 
-const productCypher = `
-	MATCH (p:Product {id: $id})
+// productCypher reads one product; a product of a staged load still under way is not there yet.
+var productCypher = `
+	MATCH (p:Product {id: $id}) WHERE ` + committed("p") + `
 	CALL (p) {
 		OPTIONAL MATCH (p)-[c:CONTAINS]->(i:Ingredient)
 		WITH c, i ORDER BY c.position, i.inci

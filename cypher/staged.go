@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
@@ -31,11 +33,23 @@ import (
 //
 // On any error, the load is rolled back: everything carrying its `_load` id is deleted (in
 // batches of their own), the outcomes of the products it touched are recomputed, and its
-// StagedLoad is removed. A load whose process died between 1 and 4 leaves its StagedLoad;
-// the next staged load rolls back every StagedLoad whose heartbeat is older than
-// staleAfter. Readers that key on the DataVersion (the projection, the ranker, the caches)
-// see the load only once it has committed; a direct read of a product while a load is under
-// way may see its new reviews early (and see them go if it fails).
+// StagedLoad is removed.
+//
+// A load whose process died between 1 and 4 leaves its StagedLoad. The marker holds a lease:
+// `expires`, set from Neo4j's own clock (so the clocks of the processes do not matter) to
+// now + the lease (SetStagedLease, default DefaultStagedLease) when the load starts, after
+// every chunk and every lease/4 by a background heartbeat while the writing process lives.
+// A load is stale once its lease has expired (markers of older builds, without `expires`:
+// once their heartbeat is staleAfter old); RecoverStaged rolls back the stale ones, and
+// runs at the start of every staged load and of the server and loading commands. A live
+// load in another process renews its lease and is never taken for dead.
+//
+// Until a load commits, its rows are invisible: the rows it created carry `_load` and the
+// read paths (Product, Search, Ingredient, the projection) skip a row whose `_load` names a
+// StagedLoad that still exists (see committed and notStaged); the final transaction deletes the
+// marker, which makes them visible in the same commit as the DataVersion bump. What stays
+// visible early: the outcome aggregates of products that existed before the load and got
+// new reviews from it (recomputed in step 3), and the raw graph in the Cypher explorer.
 
 const (
 	// StagedThreshold is the default number of products plus reviews above which WriteLoad
@@ -46,10 +60,25 @@ const (
 	// stagedBatch is how many rows one UNWIND statement of a staged chunk carries: larger
 	// than batchSize, as a staged transaction holds its chunk anyway.
 	stagedBatch = 5000
-	// staleAfter is how long a staging load may go without a heartbeat before another load
-	// rolls it back.
+	// staleAfter is how long a staging load of an older build (a marker without `expires`)
+	// may go without a heartbeat before it is rolled back.
 	staleAfter = 10 * time.Minute
+	// DefaultStagedLease is how long a staged load stays alive without a heartbeat: its
+	// process renews it every quarter of it, and RecoverStaged rolls back a load whose lease
+	// has expired.
+	DefaultStagedLease = time.Minute
 )
+
+// SetStagedLease changes the lease of the staged loads this store writes (0:
+// DefaultStagedLease). Tests use short leases so that a killed writer is found dead quickly.
+func (s *Store) SetStagedLease(d time.Duration) { s.stagedLease = d }
+
+func (s *Store) lease() time.Duration {
+	if s.stagedLease <= 0 {
+		return DefaultStagedLease
+	}
+	return s.stagedLease
+}
 
 // WriteLoadProgress is WriteLoad that reports the rows written so far (products and
 // reviews) to progress, when it is not nil, after each chunk.
@@ -131,7 +160,8 @@ type stagedLoad struct {
 	load     graph.Load // without products and reviews
 	progress func(done int)
 	done     int
-	finished bool // committed or aborted
+	finished bool   // committed or aborted
+	stopBeat func() // stops the background heartbeat
 
 	products, reviews               graph.Counts
 	changedProducts, changedReviews []map[string]any // stored with other content: for Commit
@@ -142,14 +172,59 @@ func (s *Store) beginStaged(ctx context.Context, load graph.Load) (*stagedLoad, 
 	if load.At.IsZero() {
 		load.At = time.Now().UTC()
 	}
-	if err := s.rollbackStale(ctx); err != nil {
+	if _, err := s.RecoverStaged(ctx); err != nil {
 		return nil, err
 	}
-	if _, err := s.write(ctx, `MERGE (s:StagedLoad {id: $id}) SET s.kind = $kind, s.heartbeat = datetime()`,
-		map[string]any{"id": load.ID, "kind": load.Kind}); err != nil {
+	owner, _ := os.Hostname()
+	owner = fmt.Sprintf("%s/%d", owner, os.Getpid())
+	recs, err := s.write(ctx, `
+		OPTIONAL MATCH (old:StagedLoad {id: $id})
+		WITH old WHERE old IS NULL
+		CREATE (s:StagedLoad {id: $id})
+		SET s.kind = $kind, s.owner = $owner, s.started = datetime(), s.heartbeat = datetime(),
+		    s.expires = datetime() + duration({milliseconds: $lease})
+		RETURN true AS created`,
+		map[string]any{"id": load.ID, "kind": load.Kind, "owner": owner, "lease": s.lease().Milliseconds()})
+	if err != nil {
 		return nil, fmt.Errorf("cypher: staged load %s: start: %w", load.ID, err)
 	}
-	return &stagedLoad{s: s, load: load, touched: map[string]bool{}}, nil
+	if len(recs) == 0 {
+		return nil, fmt.Errorf("cypher: staged load %s: %w: a staged load with this id is under way or being rolled back; "+
+			"a dead one is rolled back once its lease has expired", load.ID, graph.ErrConflict)
+	}
+	st := &stagedLoad{s: s, load: load, touched: map[string]bool{}}
+	st.stopBeat = s.keepAlive(ctx, load.ID)
+	return st, nil
+}
+
+// keepAlive renews the lease of a staged load every quarter of the lease until the returned
+// function is called (it waits for the heartbeat to stop). A failed renewal is retried at
+// the next tick: the load's own chunks fail on the same cause.
+func (s *Store) keepAlive(ctx context.Context, loadID string) func() {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(s.lease() / 4)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				_ = s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
+					return heartbeat(ctx, tx, loadID, s.lease())
+				})
+			}
+		}
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			cancel()
+			<-done
+		})
+	}
 }
 
 func (st *stagedLoad) params(rows []map[string]any) map[string]any {
@@ -190,7 +265,7 @@ func (st *stagedLoad) writeProducts(ctx context.Context, part []graph.Product) e
 			addCounts(&c, recs)
 			deferred = append(deferred, collectStrings(recs, "deferred")...)
 		}
-		return heartbeat(ctx, tx, st.load.ID)
+		return heartbeat(ctx, tx, st.load.ID, st.s.lease())
 	})
 	if err != nil {
 		return err
@@ -247,7 +322,7 @@ func (st *stagedLoad) writeReviews(ctx context.Context, part []graph.Review) err
 				return fmt.Errorf("reviewer attributes: %w", err)
 			}
 		}
-		return heartbeat(ctx, tx, st.load.ID)
+		return heartbeat(ctx, tx, st.load.ID, st.s.lease())
 	})
 	if err != nil {
 		return err
@@ -278,10 +353,11 @@ func (st *stagedLoad) Abort(ctx context.Context) error {
 		return nil
 	}
 	st.finished = true
+	st.stopBeat()
 	rbCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Minute)
 	defer cancel()
-	if err := st.s.rollbackLoad(rbCtx, st.load.ID); err != nil {
-		return fmt.Errorf("cypher: staged load %s: rollback: %w (the next staged load retries it)", st.load.ID, err)
+	if _, _, err := st.s.rollbackLoad(rbCtx, st.load.ID); err != nil {
+		return fmt.Errorf("cypher: staged load %s: rollback: %w (RecoverStaged retries it once its lease expires)", st.load.ID, err)
 	}
 	return nil
 }
@@ -298,6 +374,7 @@ func (st *stagedLoad) Commit(ctx context.Context) (graph.LoadResult, error) {
 		return graph.LoadResult{}, errors.Join(err, st.Abort(ctx))
 	}
 	st.finished = true
+	st.stopBeat()
 	return res, nil
 }
 
@@ -305,11 +382,14 @@ func (st *stagedLoad) commit(ctx context.Context) (graph.LoadResult, error) {
 	s, load := st.s, st.load
 	res := graph.LoadResult{LoadID: load.ID, Counts: map[string]graph.Counts{}}
 	ingredientRows, conflictRows := ingredientParams(load.Ingredients)
-	if err := s.refreshOutcomes(ctx, sortedKeys(st.touched)); err != nil {
+	if err := s.refreshOutcomes(ctx, sortedKeys(st.touched), load.ID); err != nil {
 		return res, err
 	}
 	products, reviews := st.products, st.reviews
 	err := s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
+		if err := heartbeat(ctx, tx, load.ID, s.lease()); err != nil {
+			return err
+		}
 		counts := map[string]graph.Counts{"products": products, "reviews": reviews}
 		var ing graph.Counts
 		for _, b := range batches(ingredientRows) {
@@ -336,7 +416,7 @@ func (st *stagedLoad) commit(ctx context.Context) (graph.LoadResult, error) {
 		}
 		counts["reviews"] = graph.Counts{Created: reviews.Created + r.Created, Updated: r.Updated, Unchanged: reviews.Unchanged + r.Unchanged}
 		for _, b := range batches(more) {
-			if _, err := run(ctx, tx, refreshOutcomesCypher, map[string]any{"ids": b}); err != nil {
+			if _, err := run(ctx, tx, stagedOutcomesCypher, map[string]any{"ids": b, "load": load.ID}); err != nil {
 				return fmt.Errorf("outcomes: %w", err)
 			}
 		}
@@ -375,12 +455,13 @@ func (st *stagedLoad) commit(ctx context.Context) (graph.LoadResult, error) {
 }
 
 // refreshOutcomes recomputes the outcome aggregates of the given products, a chunk per
-// transaction.
-func (s *Store) refreshOutcomes(ctx context.Context, ids []string) error {
+// transaction, counting the reviews of the staged load loadID ("": none) and of no other
+// staged load under way.
+func (s *Store) refreshOutcomes(ctx context.Context, ids []string, loadID string) error {
 	for _, chunk := range chunks(ids, 2000) {
 		err := s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
 			for _, b := range chunks(chunk, stagedBatch) {
-				if _, err := run(ctx, tx, refreshOutcomesCypher, map[string]any{"ids": b}); err != nil {
+				if _, err := run(ctx, tx, stagedOutcomesCypher, map[string]any{"ids": b, "load": loadID}); err != nil {
 					return err
 				}
 			}
@@ -393,62 +474,30 @@ func (s *Store) refreshOutcomes(ctx context.Context, ids []string) error {
 	return nil
 }
 
-// rollbackStale rolls back the staged loads whose heartbeat stopped more than staleAfter ago.
-func (s *Store) rollbackStale(ctx context.Context) error {
-	recs, err := s.read(ctx, `
-		MATCH (s:StagedLoad)
-		WHERE s.heartbeat < datetime() - duration({seconds: $stale})
-		RETURN s.id AS id`, map[string]any{"stale": int64(staleAfter / time.Second)})
-	if err != nil {
-		return fmt.Errorf("cypher: find stale staged loads: %w", err)
-	}
-	for _, r := range recs {
-		id, _ := r.AsMap()["id"].(string)
-		if err := s.rollbackLoad(ctx, id); err != nil {
-			return fmt.Errorf("cypher: roll back stale load %s: %w", id, err)
-		}
-	}
-	return nil
-}
+// errTakenOver is returned when a staged load's marker is gone or being rolled back: its
+// lease expired (the writer was paused longer than the lease) and another process rolled it
+// back. The writer's transaction then fails, so that nothing of it lands outside the load.
+var errTakenOver = errors.New("the load was rolled back by a recovery while it ran (its lease had expired)")
 
-// rollbackLoad deletes everything a staged load created, recomputes the outcomes of the
-// products it reviewed and removes its StagedLoad marker. Each step runs in batches of its own.
-func (s *Store) rollbackLoad(ctx context.Context, loadID string) error {
-	p := map[string]any{"load": loadID}
-	recs, err := s.read(ctx, `
-		MATCH ()-[r:REVIEWED]->(p:Product)
-		WHERE r._load = $load AND (p._load IS NULL OR p._load <> $load)
-		RETURN collect(DISTINCT p.id) AS ids`, p)
+// heartbeat renews the lease of a staged load (see the comment of staged loads) and fails with
+// errTakenOver when the load is no longer alive. Its write takes the marker's lock, which the
+// rollback's first step takes too: a chunk commits either before a rollback starts (and is
+// deleted by it) or not at all.
+func heartbeat(ctx context.Context, tx neo4j.ManagedTransaction, loadID string, lease time.Duration) error {
+	recs, err := run(ctx, tx, `
+		OPTIONAL MATCH (s:StagedLoad {id: $id})
+		WITH s, s IS NOT NULL AND NOT coalesce(s.rolling_back, false) AS alive
+		FOREACH (_ IN CASE WHEN alive THEN [1] ELSE [] END |
+			SET s.heartbeat = datetime(), s.expires = datetime() + duration({milliseconds: $lease}))
+		RETURN alive`,
+		map[string]any{"id": loadID, "lease": lease.Milliseconds()})
 	if err != nil {
-		return fmt.Errorf("find reviewed products: %w", err)
-	}
-	var touched []string
-	if len(recs) > 0 {
-		touched = collectStrings(recs, "ids")
-	}
-	steps := []string{
-		`MATCH ()-[r:REVIEWED|HAS]->() WHERE r._load = $load
-		 CALL (r) { DELETE r } IN TRANSACTIONS OF 10000 ROWS`,
-		`MATCH (p:Product)-[:HAS_OUTCOME]->(o:Outcome) WHERE p._load = $load
-		 CALL (o) { DETACH DELETE o } IN TRANSACTIONS OF 5000 ROWS`,
-		`MATCH (n:Product|Reviewer|Ingredient) WHERE n._load = $load
-		 CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 1000 ROWS`,
-	}
-	for _, q := range steps {
-		if err := s.autocommit(ctx, q, p); err != nil {
-			return err
-		}
-	}
-	if err := s.refreshOutcomes(ctx, touched); err != nil {
 		return err
 	}
-	_, err = s.write(ctx, `MATCH (s:StagedLoad {id: $load}) DELETE s`, p)
-	return err
-}
-
-func heartbeat(ctx context.Context, tx neo4j.ManagedTransaction, loadID string) error {
-	_, err := run(ctx, tx, `MATCH (s:StagedLoad {id: $id}) SET s.heartbeat = datetime()`, map[string]any{"id": loadID})
-	return err
+	if len(recs) != 1 || recs[0].Values[0] != true {
+		return fmt.Errorf("staged load %s: %w", loadID, errTakenOver)
+	}
+	return nil
 }
 
 // collectStrings gathers the string lists a column of recs holds.
@@ -484,6 +533,12 @@ func chunks[T any](rows []T, n int) [][]T {
 	}
 	return out
 }
+
+// stagedOutcomesCypher is refreshOutcomesCypher that counts the reviews of the staged load
+// $load, whose marker exists until its final transaction ends (those of other staged loads
+// under way are left out, as everywhere).
+var stagedOutcomesCypher = strings.Replace(refreshOutcomesCypher,
+	"WHERE r._load IS NULL OR NOT EXISTS", "WHERE r._load IS NULL OR r._load = $load OR NOT EXISTS", 1)
 
 // stagedIngredientsCypher is upsertIngredientsCypher counting as created the label-only
 // ingredient nodes this load's products created.

@@ -36,6 +36,9 @@ type Store struct {
 	// stagedThreshold: loads of more products and reviews are staged (staged.go); 0 means
 	// StagedThreshold.
 	stagedThreshold int
+	// stagedLease: how long a staged load this store writes stays alive without a
+	// heartbeat; 0 means DefaultStagedLease.
+	stagedLease time.Duration
 }
 
 // Open connects to Neo4j and waits (bounded by ConnectTimeout) until it answers.

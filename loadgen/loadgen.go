@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
@@ -227,25 +228,11 @@ func phase(ctx context.Context, cfg Config, client *http.Client, base string, d 
 	return rep, nil
 }
 
-// schedule sends the due time of each request at rate per second until ctx ends.
+// schedule sends the due time of each request at rate per second until ctx ends; when the
+// queue is full (the server is far behind) the request is lost.
 func schedule(ctx context.Context, rate float64, due chan<- time.Time) {
-	interval := time.Duration(float64(time.Second) / rate)
-	next := time.Now()
-	t := time.NewTicker(time.Millisecond)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case now := <-t.C:
-			for ; !next.After(now); next = next.Add(interval) {
-				select {
-				case due <- next:
-				default: // the queue is full: the server is far behind; this request is lost
-				}
-			}
-		}
-	}
+	var lost atomic.Int64
+	_ = scheduleCounting(ctx, rate, due, &lost)
 }
 
 // request is one prepared HTTP request.

@@ -31,6 +31,7 @@ type Config struct {
 	TLSCert         string        // SKINGRAPH_TLS_CERT: PEM certificate (chain) to serve HTTPS; with TLSKey
 	TLSKey          string        // SKINGRAPH_TLS_KEY: its PEM private key
 	PprofAddr       string        // SKINGRAPH_PPROF_ADDR: a loopback address for net/http/pprof ("" = off)
+	StagedWatch     time.Duration // SKINGRAPH_STAGED_WATCH: how often the server rolls back staged loads whose writer died
 	// Feedback events and profiles (pseudonym.go, feedback.go).
 	PseudonymKey           string        // SKINGRAPH_PSEUDONYM_KEY: keys profile and reviewer pseudonyms (secret)
 	OutcomeRefreshInterval time.Duration // SKINGRAPH_OUTCOME_REFRESH_INTERVAL: at most one outcome refresh (and version bump) per interval
@@ -51,6 +52,7 @@ func defaultConfig() Config {
 		RefreshInterval: time.Second,
 		MaxInFlight:     64,
 		QueueWait:       50 * time.Millisecond,
+		StagedWatch:     time.Minute,
 
 		OutcomeRefreshInterval: 5 * time.Second,
 		EventsFlushInterval:    2 * time.Millisecond,
@@ -116,6 +118,13 @@ func loadConfig(getenv func(string) string, fs *flag.FlagSet) (*Config, error) {
 		}
 		c.RefreshInterval = d
 	}
+	if v := getenv("SKINGRAPH_STAGED_WATCH"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("SKINGRAPH_STAGED_WATCH: %q is not a duration such as 1m", v))
+		}
+		c.StagedWatch = d
+	}
 	str(&c.PseudonymKey, "PSEUDONYM_KEY")
 	errs = append(errs, feedbackEnv(getenv, &c)...)
 	fs.StringVar(&c.HTTPAddr, "http-addr", c.HTTPAddr, "HTTP listen address (SKINGRAPH_HTTP_ADDR)")
@@ -152,6 +161,9 @@ func (c *Config) validate() error {
 	}
 	if c.RefreshInterval <= 0 {
 		errs = append(errs, errors.New("refresh interval must be positive"))
+	}
+	if c.StagedWatch <= 0 {
+		errs = append(errs, errors.New("staged-load watch interval must be positive"))
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		errs = append(errs, errors.New("TLS needs both SKINGRAPH_TLS_CERT and SKINGRAPH_TLS_KEY"))

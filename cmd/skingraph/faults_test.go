@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/skingraph/skingraph/loadgen"
 	"github.com/skingraph/skingraph/testcontainers/neo4jtest"
 )
 
@@ -95,6 +96,69 @@ func TestOverloadShedsTheExcessAndStaysHealthy(t *testing.T) {
 	waitFor(t, "goroutines to settle after the flood", 10*time.Second, func() bool {
 		return runtime.NumGoroutine() <= baseline+10
 	})
+	if err := s.stop(t); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestOverloadAtTwiceTheMeasuredCapacity runs the overload mode of skingraph bench against a
+// server that admits two requests at once and lets others wait at most 20 ms: it measures the
+// capacity (closed loop), then sends twice that rate open loop for 3 s. Only 200 and 503
+// come back, every 503 has Retry-After, every admitted request reports its server-side queue
+// wait and none waited longer than SKINGRAPH_QUEUE_WAIT, and afterwards goroutines and heap
+// are back near their baseline. Latencies are not asserted (a shared machine); the bench
+// command reports them (docs/RELIABILITY.md).
+func TestOverloadAtTwiceTheMeasuredCapacity(t *testing.T) {
+	neo4jtest.Store(t)
+	env := existingNeo4j(t)
+	const queueWait = 20 * time.Millisecond
+	env["SKINGRAPH_MAX_INFLIGHT"], env["SKINGRAPH_QUEUE_WAIT"] = "2", queueWait.String()
+	s := start(t, env, "up", "--http-addr", "127.0.0.1:0")
+	base := "http://" + s.addr
+	for i := range 20 { // warm up before taking the baseline
+		post(t, base+"/v1/recommendations", uncachedAsk(i))
+	}
+	goroutines, heap, _ := resources()
+
+	cfg := loadgen.OverloadConfig{URL: base, Budget: 2 * time.Second, Step: time.Second, MaxWorkers: 4, Factor: 2,
+		Duration: 3 * time.Second, Workers: 64, Settle: 100 * time.Millisecond}
+	var heaps []int
+	for round := 1; round <= 2; round++ {
+		rep, err := loadgen.Overload(t.Context(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Capacity = rep.Capacity // the second round repeats the first's rate
+		t.Logf("round %d:\n%s", round, rep)
+		if rep.Other != 0 || rep.OK == 0 || rep.Shed == 0 {
+			t.Errorf("answers: %d 200, %d 503, %d other %v; want 200 and 503 only, both", rep.OK, rep.Shed, rep.Other, rep.OtherKinds)
+		}
+		if rep.ShedWithoutRetryAfter != 0 {
+			t.Errorf("%d of %d 503 answers without Retry-After", rep.ShedWithoutRetryAfter, rep.Shed)
+		}
+		if rep.OKWithoutQueueTiming != 0 {
+			t.Errorf("%d of %d admitted answers without a Server-Timing queue entry", rep.OKWithoutQueueTiming, rep.OK)
+		}
+		if limit := float64(queueWait) / float64(time.Millisecond); rep.QueueMax > limit {
+			t.Errorf("an admitted request waited %.3f ms in the server's queue, above SKINGRAPH_QUEUE_WAIT %s", rep.QueueMax, queueWait)
+		}
+		if resp, body := post(t, base+"/v1/recommendations", uncachedAsk(7)); resp.StatusCode != http.StatusOK {
+			t.Fatalf("after the overload: %d %s", resp.StatusCode, body)
+		}
+		var g int
+		waitFor(t, "goroutines to settle after the overload", 10*time.Second, func() bool {
+			g, _, _ = resources()
+			return g <= goroutines+10
+		})
+		_, h, _ := resources()
+		heaps = append(heaps, h)
+		t.Logf("round %d: goroutines %d -> %d, live heap %d -> %d MiB", round, goroutines, g, heap>>20, h>>20)
+	}
+	// The heap holds the result and page caches, bounded by cost; a second overload at the
+	// same rate must not grow it further.
+	if heaps[1] > heaps[0]+32<<20 {
+		t.Errorf("live heap went on growing: %d MiB before, %d after one overload, %d after two", heap>>20, heaps[0]>>20, heaps[1]>>20)
+	}
 	if err := s.stop(t); err != nil {
 		t.Fatal(err)
 	}

@@ -123,13 +123,13 @@ func run(ctx context.Context, args []string, env Env) error {
 		if cfg.Neo4jURI == "" {
 			return errors.New("serve needs SKINGRAPH_NEO4J_URI (or use 'skingraph up' to start a local Neo4j)")
 		}
-		return withStore(ctx, cfg, log, env, func(store *cypher.Store) error {
+		return withRecoveredStore(ctx, cfg, log, env, false, func(store *cypher.Store) error {
 			return serve(ctx, cfg, log, env, store)
 		})
 	case "load":
 		switch {
 		case fs.NArg() == 1 && fs.Arg(0) == "demo":
-			return withStore(ctx, cfg, log, env, func(store *cypher.Store) error {
+			return withRecoveredStore(ctx, cfg, log, env, true, func(store *cypher.Store) error {
 				res, err := loader.LoadDemo(ctx, store, datasets.FS, time.Now())
 				if err != nil {
 					return err
@@ -138,23 +138,23 @@ func run(ctx context.Context, args []string, env Env) error {
 				return nil
 			})
 		case fs.NArg() >= 1 && fs.Arg(0) == "efficacy":
-			return withStore(ctx, cfg, log, env, func(store *cypher.Store) error {
+			return withRecoveredStore(ctx, cfg, log, env, true, func(store *cypher.Store) error {
 				return loadEfficacyCommand(ctx, store, fs.Args()[1:], env.Stdout)
 			})
 		case fs.NArg() >= 1 && fs.Arg(0) == "dir":
-			return withStore(ctx, cfg, log, env, func(store *cypher.Store) error {
+			return withRecoveredStore(ctx, cfg, log, env, true, func(store *cypher.Store) error {
 				return loadDirCommand(ctx, store, fs.Args()[1:], env.Stdout, env.Stderr)
 			})
 		case fs.NArg() >= 1 && fs.Arg(0) == "cosmetics":
-			return withStore(ctx, cfg, log, env, func(store *cypher.Store) error {
+			return withRecoveredStore(ctx, cfg, log, env, true, func(store *cypher.Store) error {
 				return loadCosmeticsCommand(ctx, store, fs.Args()[1:], env.Stdout, env.Stderr)
 			})
 		case fs.NArg() >= 1 && fs.Arg(0) == "cosing":
-			return withStore(ctx, cfg, log, env, func(store *cypher.Store) error {
+			return withRecoveredStore(ctx, cfg, log, env, true, func(store *cypher.Store) error {
 				return loadCosIngCommand(ctx, store, fs.Args()[1:], env.Stdout, env.Stderr)
 			})
 		case fs.NArg() >= 1 && fs.Arg(0) == "sephora":
-			return withStore(ctx, cfg, log, env, func(store *cypher.Store) error {
+			return withRecoveredStore(ctx, cfg, log, env, true, func(store *cypher.Store) error {
 				pseudo, err := pseudonymizer(cfg, log)
 				if err != nil {
 					return err
@@ -174,7 +174,7 @@ func run(ctx context.Context, args []string, env Env) error {
 			return exportCommand(ctx, store, fs.Args(), log, env.Stdout)
 		})
 	case "import":
-		return withStore(ctx, cfg, log, env, func(store *cypher.Store) error {
+		return withRecoveredStore(ctx, cfg, log, env, true, func(store *cypher.Store) error {
 			return importCommand(ctx, store, fs.Args(), log, env.Stdout)
 		})
 	case "neo4j":
@@ -205,7 +205,7 @@ func newLogger(cfg *Config, w io.Writer) zerolog.Logger {
 
 // up starts Neo4j if needed, loads the demo data into an empty graph and serves.
 func up(ctx context.Context, cfg *Config, log zerolog.Logger, env Env) error {
-	return withStore(ctx, cfg, log, env, func(store *cypher.Store) error {
+	return withRecoveredStore(ctx, cfg, log, env, false, func(store *cypher.Store) error {
 		stats, err := store.Stats(ctx)
 		if err != nil {
 			return err
@@ -300,6 +300,7 @@ func serve(ctx context.Context, cfg *Config, log zerolog.Logger, env Env, store 
 	ctx, cancelEngine := context.WithCancel(ctx)
 	defer cancelEngine()
 	go engine.Run(ctx, cfg.RefreshInterval)
+	go watchStaged(ctx, store, log, cfg.StagedWatch)
 	if cfg.PprofAddr != "" {
 		if err := servePprof(ctx, cfg.PprofAddr, log); err != nil {
 			return fmt.Errorf("pprof on %s: %w", cfg.PprofAddr, err)

@@ -33,6 +33,9 @@ var shared struct {
 
 // Main runs the tests and stops the shared server afterwards. Call it from TestMain.
 func Main(m *testing.M) {
+	if os.Getenv(stagedWriterEnv) != "" {
+		os.Exit(runStagedWriter())
+	}
 	code := m.Run()
 	if shared.db != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
