@@ -133,9 +133,12 @@ type stagedLoad struct {
 	done     int
 	finished bool // committed or aborted
 
-	products, reviews               graph.Counts
-	changedProducts, changedReviews []map[string]any // stored with other content: for Commit
-	touched                         map[string]bool  // products that got new reviews
+	products, reviews graph.Counts
+	// Records stored with other content, for Commit: in memory up to a limit, then in a
+	// temporary file, so that a reload where everything changed holds none of it.
+	changedProducts *spill[graph.Product]
+	changedReviews  *spill[graph.Review]
+	touched         map[string]bool // products that got new reviews
 }
 
 func (s *Store) beginStaged(ctx context.Context, load graph.Load) (*stagedLoad, error) {
@@ -149,7 +152,8 @@ func (s *Store) beginStaged(ctx context.Context, load graph.Load) (*stagedLoad, 
 		map[string]any{"id": load.ID, "kind": load.Kind}); err != nil {
 		return nil, fmt.Errorf("cypher: staged load %s: start: %w", load.ID, err)
 	}
-	return &stagedLoad{s: s, load: load, touched: map[string]bool{}}, nil
+	return &stagedLoad{s: s, load: load, touched: map[string]bool{},
+		changedProducts: newSpill[graph.Product](s.spillAfter, ""), changedReviews: newSpill[graph.Review](s.spillAfter, "")}, nil
 }
 
 func (st *stagedLoad) params(rows []map[string]any) map[string]any {
@@ -175,23 +179,23 @@ func (st *stagedLoad) writeProducts(ctx context.Context, part []graph.Product) e
 	// The driver may run the function again: it only fills c and deferred, which are
 	// added up once the transaction has committed.
 	var c graph.Counts
-	var deferred []map[string]any
+	var deferred []int // indexes into part
 	err := st.s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
 		c, deferred = graph.Counts{}, nil
-		for _, b := range chunks(chunk, stagedBatch) {
+		for bi, b := range chunks(chunk, stagedBatch) {
 			stored, err := storedHashes(ctx, tx, stagedProductHashesCypher, b)
 			if err != nil {
 				return err
 			}
 			var created []map[string]any
-			for _, r := range b {
+			for i, r := range b {
 				switch h, ok := stored[r["id"].(string)]; {
 				case !ok:
 					created = append(created, r)
 				case h == r["hash"]:
 					c.Unchanged++
 				default:
-					deferred = append(deferred, r)
+					deferred = append(deferred, bi*stagedBatch+i)
 				}
 			}
 			if len(created) == 0 {
@@ -213,7 +217,11 @@ func (st *stagedLoad) writeProducts(ctx context.Context, part []graph.Product) e
 	}
 	st.products.Created += c.Created
 	st.products.Unchanged += c.Unchanged
-	st.changedProducts = append(st.changedProducts, deferred...)
+	for _, i := range deferred {
+		if err := st.changedProducts.add(part[i]); err != nil {
+			return err
+		}
+	}
 	st.advance(len(chunk))
 	return nil
 }
@@ -306,11 +314,11 @@ func (st *stagedLoad) WriteReviews(ctx context.Context, reviews []graph.Review) 
 func (st *stagedLoad) writeReviews(ctx context.Context, part []graph.Review) error {
 	chunk := reviewParams(part)
 	var c graph.Counts
-	var deferred []map[string]any
+	var deferred []int // indexes into part
 	var touched map[string]bool
 	err := st.s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
 		c, deferred, touched = graph.Counts{}, nil, map[string]bool{}
-		for _, b := range chunks(chunk, stagedBatch) {
+		for bi, b := range chunks(chunk, stagedBatch) {
 			products, err := productElementIDs(ctx, tx, b)
 			if err != nil {
 				return err
@@ -320,14 +328,14 @@ func (st *stagedLoad) writeReviews(ctx context.Context, part []graph.Review) err
 				return err
 			}
 			var created []map[string]any
-			for _, r := range b {
+			for i, r := range b {
 				switch h, ok := stored[r["id"].(string)]; {
 				case !ok:
 					created = append(created, r)
 				case h == r["hash"]:
 					c.Unchanged++
 				default:
-					deferred = append(deferred, r)
+					deferred = append(deferred, bi*stagedBatch+i)
 				}
 			}
 			if len(created) == 0 {
@@ -355,7 +363,13 @@ func (st *stagedLoad) writeReviews(ctx context.Context, part []graph.Review) err
 	}
 	st.reviews.Created += c.Created
 	st.reviews.Unchanged += c.Unchanged
-	st.changedReviews = append(st.changedReviews, deferred...)
+	for _, i := range deferred {
+		r := part[i]
+		r.Text = "" // not stored
+		if err := st.changedReviews.add(r); err != nil {
+			return err
+		}
+	}
 	for id := range touched {
 		st.touched[id] = true
 	}
@@ -426,6 +440,7 @@ func (st *stagedLoad) Abort(ctx context.Context) error {
 		return nil
 	}
 	st.finished = true
+	st.closeSpills()
 	rbCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Minute)
 	defer cancel()
 	if err := st.s.rollbackLoad(rbCtx, st.load.ID); err != nil {
@@ -441,12 +456,21 @@ func (st *stagedLoad) Commit(ctx context.Context) (graph.LoadResult, error) {
 		return graph.LoadResult{}, fmt.Errorf("cypher: staged load %s: %w: already finished", st.load.ID, graph.ErrInvalid)
 	}
 	res, err := st.commit(ctx)
+	if st.s.spillStats != nil {
+		st.s.spillStats(st.changedProducts.peak+st.changedReviews.peak, st.changedProducts.len()+st.changedReviews.len())
+	}
 	if err != nil {
 		err = fmt.Errorf("cypher: staged load %s: %w", st.load.ID, err)
 		return graph.LoadResult{}, errors.Join(err, st.Abort(ctx))
 	}
 	st.finished = true
+	st.closeSpills()
 	return res, nil
+}
+
+func (st *stagedLoad) closeSpills() {
+	st.changedProducts.close()
+	st.changedReviews.close()
 }
 
 func (st *stagedLoad) commit(ctx context.Context) (graph.LoadResult, error) {
@@ -473,15 +497,30 @@ func (st *stagedLoad) commit(ctx context.Context) (graph.LoadResult, error) {
 				return fmt.Errorf("ingredient conflicts: %w", err)
 			}
 		}
-		p, err := upsertBatches(ctx, tx, upsertProductsCypher, st.changedProducts)
+		var p graph.Counts
+		err := st.changedProducts.each(batchSize, func(b []graph.Product) error {
+			got, err := upsertBatches(ctx, tx, upsertProductsCypher, productParams(b))
+			p.Created, p.Updated, p.Unchanged = p.Created+got.Created, p.Updated+got.Updated, p.Unchanged+got.Unchanged
+			return err
+		})
 		if err != nil {
 			return fmt.Errorf("products: %w", err)
 		}
 		counts["products"] = graph.Counts{Created: products.Created + p.Created, Updated: p.Updated, Unchanged: products.Unchanged + p.Unchanged}
-		r, more, err := upsertReviews(ctx, tx, st.changedReviews)
+		var r graph.Counts
+		touched := map[string]bool{}
+		err = st.changedReviews.each(batchSize, func(b []graph.Review) error {
+			got, ids, err := upsertReviews(ctx, tx, reviewParams(b))
+			r.Created, r.Updated, r.Unchanged = r.Created+got.Created, r.Updated+got.Updated, r.Unchanged+got.Unchanged
+			for _, id := range ids {
+				touched[id] = true
+			}
+			return err
+		})
 		if err != nil {
 			return fmt.Errorf("reviews: %w", err)
 		}
+		more := sortedKeys(touched)
 		counts["reviews"] = graph.Counts{Created: reviews.Created + r.Created, Updated: r.Updated, Unchanged: reviews.Unchanged + r.Unchanged}
 		for _, b := range batches(more) {
 			if _, err := run(ctx, tx, refreshOutcomesCypher, map[string]any{"ids": b}); err != nil {

@@ -36,6 +36,11 @@ type Store struct {
 	// stagedThreshold: loads of more products and reviews are staged (staged.go); 0 means
 	// StagedThreshold.
 	stagedThreshold int
+	// spillAfter: how many changed records a staged load holds in memory (spill.go); 0
+	// means spillAfter. spillStats, when set, is told at each staged commit the most changed
+	// records held in memory at once and how many there were (tests).
+	spillAfter int
+	spillStats func(peakHeld, changed int)
 }
 
 // Open connects to Neo4j and waits (bounded by ConnectTimeout) until it answers.
