@@ -123,12 +123,6 @@ func start(ctx context.Context, b build, opts Options, port int) (*Server, error
 		"-Xms" + strconv.Itoa(min(opts.HeapMB, 256)) + "m",
 		"-Xmx" + strconv.Itoa(opts.HeapMB) + "m",
 		"-XX:+UseG1GC",
-		// As Neo4j's own launcher does: lets Neo4j keep transaction state off the heap
-		// (db.tx_state.memory_allocation, set by the Java launcher) and Netty use direct buffers.
-		"--add-opens=java.base/java.nio=ALL-UNNAMED",
-		"--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-		"--add-opens=java.base/java.lang=ALL-UNNAMED",
-		"-Dio.netty.tryReflectionSetAccessible=true",
 		"-Dfile.encoding=UTF-8",
 		"-cp", b.classpath, mainClass,
 		"--data", opts.DataDir,

@@ -53,9 +53,6 @@ public final class Launcher {
     settings.put("dbms.security.auth_enabled", "true");
     settings.put("dbms.usage_report.enabled", "false");
     settings.put("db.tx_log.rotation.retention_policy", "2 files");
-    // Large loads (cypher/staged.go) build big transactions: their state off the heap spares
-    // the garbage collector, which otherwise takes a fifth of Neo4j's CPU during a load.
-    settings.put("db.tx_state.memory_allocation", "OFF_HEAP");
     StringBuilder sb = new StringBuilder("# written by the skingraph launcher at every start\n");
     settings.forEach((k, v) -> sb.append(k).append('=').append(v).append('\n'));
     Files.writeString(conf, sb.toString(), StandardCharsets.UTF_8);
