@@ -228,9 +228,10 @@ func (st *stagedLoad) writeProducts(ctx context.Context, part []graph.Product) e
 
 // storedHashes runs query (stagedProductHashesCypher or stagedReviewHashesCypher) for the ids
 // of rows and returns the content hash stored for each id that exists. It reads without
-// taking locks: the rows it does not find are created next in the same transaction, and a
-// key created meanwhile by another transaction fails that creation on its uniqueness
-// constraint (product) or is caught by the next load (review), rather than being overwritten.
+// taking locks: the rows it does not find are created next in the same transaction. A
+// product created meanwhile by another transaction fails that creation on its uniqueness
+// constraint; reviews have none, and, as with the relationship index seek used before, two
+// loads writing the same new review at the same moment are not guarded against.
 func storedHashes(ctx context.Context, tx neo4j.ManagedTransaction, query string, rows []map[string]any) (map[string]any, error) {
 	ids := make([]string, len(rows))
 	for i, r := range rows {
