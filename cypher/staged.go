@@ -163,9 +163,12 @@ type stagedLoad struct {
 	finished bool   // committed or aborted
 	stopBeat func() // stops the background heartbeat
 
-	products, reviews               graph.Counts
-	changedProducts, changedReviews []map[string]any // stored with other content: for Commit
-	touched                         map[string]bool  // products that got new reviews
+	products, reviews graph.Counts
+	// Records stored with other content, for Commit: in memory up to a limit, then in a
+	// temporary file, so that a reload where everything changed holds none of it.
+	changedProducts *spill[graph.Product]
+	changedReviews  *spill[graph.Review]
+	touched         map[string]bool // products that got new reviews
 }
 
 func (s *Store) beginStaged(ctx context.Context, load graph.Load) (*stagedLoad, error) {
@@ -192,7 +195,8 @@ func (s *Store) beginStaged(ctx context.Context, load graph.Load) (*stagedLoad, 
 		return nil, fmt.Errorf("cypher: staged load %s: %w: a staged load with this id is under way or being rolled back; "+
 			"a dead one is rolled back once its lease has expired", load.ID, graph.ErrConflict)
 	}
-	st := &stagedLoad{s: s, load: load, touched: map[string]bool{}}
+	st := &stagedLoad{s: s, load: load, touched: map[string]bool{},
+		changedProducts: newSpill[graph.Product](s.spillAfter, ""), changedReviews: newSpill[graph.Review](s.spillAfter, "")}
 	st.stopBeat = s.keepAlive(ctx, load.ID)
 	return st, nil
 }
@@ -247,23 +251,39 @@ func (st *stagedLoad) WriteProducts(ctx context.Context, products []graph.Produc
 
 func (st *stagedLoad) writeProducts(ctx context.Context, part []graph.Product) error {
 	chunk := productParams(part)
-	byID := make(map[string]map[string]any, len(chunk))
-	for _, r := range chunk {
-		byID[r["id"].(string)] = r
-	}
 	// The driver may run the function again: it only fills c and deferred, which are
 	// added up once the transaction has committed.
 	var c graph.Counts
-	var deferred []string
+	var deferred []int // indexes into part
 	err := st.s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
 		c, deferred = graph.Counts{}, nil
-		for _, b := range chunks(chunk, stagedBatch) {
-			recs, err := run(ctx, tx, stagedProductsCypher, st.params(b))
+		for bi, b := range chunks(chunk, stagedBatch) {
+			stored, err := storedHashes(ctx, tx, stagedProductHashesCypher, b)
 			if err != nil {
 				return err
 			}
-			addCounts(&c, recs)
-			deferred = append(deferred, collectStrings(recs, "deferred")...)
+			var created []map[string]any
+			for i, r := range b {
+				switch h, ok := stored[r["id"].(string)]; {
+				case !ok:
+					created = append(created, r)
+				case h == r["hash"]:
+					c.Unchanged++
+				default:
+					deferred = append(deferred, bi*stagedBatch+i)
+				}
+			}
+			if len(created) == 0 {
+				continue
+			}
+			ings, err := mergeLabelIngredients(ctx, tx, created, st.load.ID)
+			if err != nil {
+				return fmt.Errorf("ingredients: %w", err)
+			}
+			if _, err := run(ctx, tx, stagedCreateProductsCypher, st.params(withIngredientIDs(created, ings))); err != nil {
+				return err
+			}
+			c.Created += len(created)
 		}
 		return heartbeat(ctx, tx, st.load.ID, st.s.lease())
 	})
@@ -272,11 +292,84 @@ func (st *stagedLoad) writeProducts(ctx context.Context, part []graph.Product) e
 	}
 	st.products.Created += c.Created
 	st.products.Unchanged += c.Unchanged
-	for _, id := range deferred {
-		st.changedProducts = append(st.changedProducts, byID[id])
+	for _, i := range deferred {
+		if err := st.changedProducts.add(part[i]); err != nil {
+			return err
+		}
 	}
 	st.advance(len(chunk))
 	return nil
+}
+
+// storedHashes runs query (stagedProductHashesCypher or stagedReviewHashesCypher) for the ids
+// of rows and returns the content hash stored for each id that exists. It reads without
+// taking locks: the rows it does not find are created next in the same transaction. A
+// product created meanwhile by another transaction fails that creation on its uniqueness
+// constraint; reviews have none, and, as with the relationship index seek used before, two
+// loads writing the same new review at the same moment are not guarded against.
+func storedHashes(ctx context.Context, tx neo4j.ManagedTransaction, query string, rows []map[string]any) (map[string]any, error) {
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		ids[i] = r["id"].(string)
+	}
+	recs, err := run(ctx, tx, query, map[string]any{"ids": ids})
+	if err != nil {
+		return nil, fmt.Errorf("stored hashes: %w", err)
+	}
+	out := make(map[string]any, len(recs))
+	for _, rec := range recs {
+		m := rec.AsMap()
+		out[m["id"].(string)] = m["hash"]
+	}
+	return out, nil
+}
+
+// mergeLabelIngredients merges once each ingredient the new products of a batch name (a
+// label-only node, marked with the load, when the graph has none; named as on the first
+// label that names it, as merging row by row did) and returns the element id of each by INCI
+// key, so that the products' CONTAINS edges are created without an index seek apiece.
+func mergeLabelIngredients(ctx context.Context, tx neo4j.ManagedTransaction, rows []map[string]any, loadID string) (map[string]string, error) {
+	seen := map[string]bool{}
+	var ings []map[string]any
+	for _, r := range rows {
+		for _, in := range r["ingredients"].([]any) {
+			in := in.(map[string]any)
+			if inci := in["inci"].(string); !seen[inci] {
+				seen[inci] = true
+				ings = append(ings, map[string]any{"inci": inci, "name": in["name"]})
+			}
+		}
+	}
+	recs, err := run(ctx, tx, stagedMergeIngredientsCypher, map[string]any{"rows": ings, "load": loadID})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(recs))
+	for _, rec := range recs {
+		m := rec.AsMap()
+		out[m["inci"].(string)] = m["eid"].(string)
+	}
+	return out, nil
+}
+
+// withIngredientIDs returns product rows whose ingredients carry the element id of their
+// Ingredient node (eids, from mergeLabelIngredients) and only the CONTAINS properties.
+func withIngredientIDs(rows []map[string]any, eids map[string]string) []map[string]any {
+	out := make([]map[string]any, len(rows))
+	for i, r := range rows {
+		ings := r["ingredients"].([]any)
+		contains := make([]any, len(ings))
+		for j, in := range ings {
+			in := in.(map[string]any)
+			contains[j] = map[string]any{"eid": eids[in["inci"].(string)], "props": map[string]any{
+				"position": in["position"], "concentration": in["concentration"], "may_contain": in["may_contain"],
+				"list": in["list"], "label": in["name"],
+			}}
+		}
+		out[i] = map[string]any{"id": r["id"], "props": r["props"], "hash": r["hash"], "contains": contains,
+			"claims": r["claims"], "suits": r["suits"]}
+	}
+	return out
 }
 
 // WriteReviews writes the new reviews of one chunk in one transaction (step 2); chunks
@@ -296,31 +389,48 @@ func (st *stagedLoad) WriteReviews(ctx context.Context, reviews []graph.Review) 
 
 func (st *stagedLoad) writeReviews(ctx context.Context, part []graph.Review) error {
 	chunk := reviewParams(part)
-	reviewByID := make(map[string]map[string]any, len(chunk))
-	for _, r := range chunk {
-		reviewByID[r["id"].(string)] = r
-	}
 	var c graph.Counts
-	var deferred, tp []string
+	var deferred []int // indexes into part
+	var touched map[string]bool
 	err := st.s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
-		c, deferred, tp = graph.Counts{}, nil, nil
-		for _, b := range chunks(chunk, stagedBatch) {
-			recs, err := run(ctx, tx, stagedReviewsCypher, st.params(b))
+		c, deferred, touched = graph.Counts{}, nil, map[string]bool{}
+		for bi, b := range chunks(chunk, stagedBatch) {
+			products, err := productElementIDs(ctx, tx, b)
 			if err != nil {
 				return err
 			}
-			var got graph.Counts
-			addCounts(&got, recs)
-			if n := got.Created + got.Updated + got.Unchanged; n != len(b) {
-				return fmt.Errorf("%w: %d of %d reviews refer to products that are neither in the graph nor in this load",
-					graph.ErrInvalid, len(b)-n, len(b))
+			stored, err := storedHashes(ctx, tx, stagedReviewHashesCypher, b)
+			if err != nil {
+				return err
 			}
-			c.Created, c.Unchanged, c.Updated = c.Created+got.Created, c.Unchanged+got.Unchanged, c.Updated+got.Updated
-			deferred = append(deferred, collectStrings(recs, "deferred")...)
-			tp = append(tp, collectStrings(recs, "touched")...)
-			if _, err := run(ctx, tx, stagedHasCypher, st.params(hasParams(b))); err != nil {
-				return fmt.Errorf("reviewer attributes: %w", err)
+			var created []map[string]any
+			for i, r := range b {
+				switch h, ok := stored[r["id"].(string)]; {
+				case !ok:
+					created = append(created, r)
+				case h == r["hash"]:
+					c.Unchanged++
+				default:
+					deferred = append(deferred, bi*stagedBatch+i)
+				}
 			}
+			if len(created) == 0 {
+				continue
+			}
+			reviewers, err := mergeReviewers(ctx, tx, created, st.load.ID)
+			if err != nil {
+				return fmt.Errorf("reviewers: %w", err)
+			}
+			rows := make([]map[string]any, len(created))
+			for i, r := range created {
+				rows[i] = map[string]any{"u": reviewers[r["reviewer"].(string)], "p": products[r["product_id"].(string)],
+					"id": r["id"], "hash": r["hash"], "props": r["props"]}
+				touched[r["product_id"].(string)] = true
+			}
+			if _, err := run(ctx, tx, stagedCreateReviewsCypher, st.params(rows)); err != nil {
+				return err
+			}
+			c.Created += len(created)
 		}
 		return heartbeat(ctx, tx, st.load.ID, st.s.lease())
 	})
@@ -329,14 +439,67 @@ func (st *stagedLoad) writeReviews(ctx context.Context, part []graph.Review) err
 	}
 	st.reviews.Created += c.Created
 	st.reviews.Unchanged += c.Unchanged
-	for _, id := range deferred {
-		st.changedReviews = append(st.changedReviews, reviewByID[id])
+	for _, i := range deferred {
+		r := part[i]
+		r.Text = "" // not stored
+		if err := st.changedReviews.add(r); err != nil {
+			return err
+		}
 	}
-	for _, id := range tp {
+	for id := range touched {
 		st.touched[id] = true
 	}
 	st.advance(len(chunk))
 	return nil
+}
+
+// productElementIDs returns the element id of every product the review rows refer to;
+// graph.ErrInvalid when one is neither in the graph nor written earlier in the load.
+func productElementIDs(ctx context.Context, tx neo4j.ManagedTransaction, rows []map[string]any) (map[string]string, error) {
+	seen := map[string]bool{}
+	var ids []string
+	for _, r := range rows {
+		if id := r["product_id"].(string); !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	recs, err := run(ctx, tx, `UNWIND $ids AS id MATCH (p:Product {id: id}) RETURN id, elementId(p) AS eid`, map[string]any{"ids": ids})
+	if err != nil {
+		return nil, fmt.Errorf("products of the reviews: %w", err)
+	}
+	out := make(map[string]string, len(recs))
+	for _, rec := range recs {
+		m := rec.AsMap()
+		out[m["id"].(string)] = m["eid"].(string)
+	}
+	if len(out) < len(ids) {
+		missing := 0
+		for _, r := range rows {
+			if _, ok := out[r["product_id"].(string)]; !ok {
+				missing++
+			}
+		}
+		return nil, fmt.Errorf("%w: %d of %d reviews refer to products that are neither in the graph nor in this load",
+			graph.ErrInvalid, missing, len(rows))
+	}
+	return out, nil
+}
+
+// mergeReviewers merges the reviewers of new review rows, once each, with the HAS edges of
+// their skin types, tones and concerns in these reviews (hasParams), and returns their
+// element ids by reviewer id.
+func mergeReviewers(ctx context.Context, tx neo4j.ManagedTransaction, rows []map[string]any, loadID string) (map[string]string, error) {
+	recs, err := run(ctx, tx, stagedReviewersCypher, map[string]any{"rows": hasParams(rows), "load": loadID})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(recs))
+	for _, rec := range recs {
+		m := rec.AsMap()
+		out[m["id"].(string)] = m["eid"].(string)
+	}
+	return out, nil
 }
 
 func (st *stagedLoad) advance(n int) {
@@ -354,6 +517,7 @@ func (st *stagedLoad) Abort(ctx context.Context) error {
 	}
 	st.finished = true
 	st.stopBeat()
+	st.closeSpills()
 	rbCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Minute)
 	defer cancel()
 	if _, _, err := st.s.rollbackLoad(rbCtx, st.load.ID); err != nil {
@@ -369,13 +533,22 @@ func (st *stagedLoad) Commit(ctx context.Context) (graph.LoadResult, error) {
 		return graph.LoadResult{}, fmt.Errorf("cypher: staged load %s: %w: already finished", st.load.ID, graph.ErrInvalid)
 	}
 	res, err := st.commit(ctx)
+	if st.s.spillStats != nil {
+		st.s.spillStats(st.changedProducts.peak+st.changedReviews.peak, st.changedProducts.len()+st.changedReviews.len())
+	}
 	if err != nil {
 		err = fmt.Errorf("cypher: staged load %s: %w", st.load.ID, err)
 		return graph.LoadResult{}, errors.Join(err, st.Abort(ctx))
 	}
 	st.finished = true
 	st.stopBeat()
+	st.closeSpills()
 	return res, nil
+}
+
+func (st *stagedLoad) closeSpills() {
+	st.changedProducts.close()
+	st.changedReviews.close()
 }
 
 func (st *stagedLoad) commit(ctx context.Context) (graph.LoadResult, error) {
@@ -405,15 +578,30 @@ func (st *stagedLoad) commit(ctx context.Context) (graph.LoadResult, error) {
 				return fmt.Errorf("ingredient conflicts: %w", err)
 			}
 		}
-		p, err := upsertBatches(ctx, tx, upsertProductsCypher, st.changedProducts)
+		var p graph.Counts
+		err := st.changedProducts.each(batchSize, func(b []graph.Product) error {
+			got, err := upsertBatches(ctx, tx, upsertProductsCypher, productParams(b))
+			p.Created, p.Updated, p.Unchanged = p.Created+got.Created, p.Updated+got.Updated, p.Unchanged+got.Unchanged
+			return err
+		})
 		if err != nil {
 			return fmt.Errorf("products: %w", err)
 		}
 		counts["products"] = graph.Counts{Created: products.Created + p.Created, Updated: p.Updated, Unchanged: products.Unchanged + p.Unchanged}
-		r, more, err := upsertReviews(ctx, tx, st.changedReviews)
+		var r graph.Counts
+		touched := map[string]bool{}
+		err = st.changedReviews.each(batchSize, func(b []graph.Review) error {
+			got, ids, err := upsertReviews(ctx, tx, reviewParams(b))
+			r.Created, r.Updated, r.Unchanged = r.Created+got.Created, r.Updated+got.Updated, r.Unchanged+got.Unchanged
+			for _, id := range ids {
+				touched[id] = true
+			}
+			return err
+		})
 		if err != nil {
 			return fmt.Errorf("reviews: %w", err)
 		}
+		more := sortedKeys(touched)
 		counts["reviews"] = graph.Counts{Created: reviews.Created + r.Created, Updated: r.Updated, Unchanged: reviews.Unchanged + r.Unchanged}
 		for _, b := range batches(more) {
 			if _, err := run(ctx, tx, stagedOutcomesCypher, map[string]any{"ids": b, "load": load.ID}); err != nil {
@@ -545,65 +733,62 @@ var stagedOutcomesCypher = strings.Replace(refreshOutcomesCypher,
 var stagedIngredientsCypher = strings.Replace(upsertIngredientsCypher,
 	"WHEN old IS NULL THEN 'created'", "WHEN old IS NULL OR (old._load = $load AND old.hash IS NULL) THEN 'created'", 1)
 
-// stagedProductsCypher creates the products that are new, marked with the load; the ids of
-// those stored with other content come back as deferred, for the final transaction.
-const stagedProductsCypher = `
-	UNWIND $rows AS row
-	OPTIONAL MATCH (old:Product {id: row.id})
-	WITH row, CASE WHEN old IS NULL THEN 'created' WHEN old.hash = row.hash THEN 'unchanged' ELSE 'updated' END AS status
-	CALL (row, status) {
-		WITH row WHERE status = 'created'
-		CREATE (p:Product {id: row.id})
-		SET p += row.props, p.hash = row.hash, p._load = $load
-		WITH p, row
-		CALL (p, row) {
-			UNWIND row.ingredients AS ing
-			MERGE (i:Ingredient {inci: ing.inci})
-			ON CREATE SET i.name = ing.name, i._load = $load
-			CREATE (p)-[c:CONTAINS]->(i)
-			SET c.position = ing.position, c.concentration = ing.concentration,
-			    c.may_contain = ing.may_contain, c.list = ing.list, c.label = ing.name
-		}
-		CALL (p, row) {
-			UNWIND row.claims AS name
-			MATCH (c:Concern {name: name})
-			CREATE (p)-[:CLAIMS]->(c)
-		}
-		CALL (p, row) {
-			UNWIND row.suits AS name
-			MATCH (t:SkinType {name: name})
-			CREATE (p)-[:SUITS]->(t)
-		}
-	}
-	WITH status, CASE WHEN status = 'updated' THEN row.id END AS deferred
-	RETURN status, count(*) AS n, collect(deferred) AS deferred`
+// stagedProductHashesCypher and stagedReviewHashesCypher return the stored content hash of
+// the products or reviews with the given ids that exist (index seeks, no locks).
+const (
+	stagedProductHashesCypher = `
+	UNWIND $ids AS id
+	MATCH (p:Product {id: id})
+	RETURN id, p.hash AS hash`
+	stagedReviewHashesCypher = `
+	UNWIND $ids AS id
+	MATCH ()-[r:REVIEWED {id: id}]->()
+	RETURN id, r.hash AS hash`
+)
 
-// stagedReviewsCypher creates the reviews that are new, marked with the load, and returns the
-// products they touched; the ids of reviews stored with other content come back as deferred.
-// The reviewers' HAS edges are merged by stagedHasCypher, once per reviewer and batch.
-const stagedReviewsCypher = `
+// stagedMergeIngredientsCypher merges the ingredients a batch of new products names, one row
+// per INCI key; those it creates are label-only, marked with the load.
+const stagedMergeIngredientsCypher = `
 	UNWIND $rows AS row
-	MATCH (p:Product {id: row.product_id})
-	OPTIONAL MATCH ()-[old:REVIEWED {id: row.id}]->()
-	WITH row, p, CASE WHEN old IS NULL THEN 'created' WHEN old.hash = row.hash THEN 'unchanged' ELSE 'updated' END AS status
-	CALL (row, p, status) {
-		WITH row, p WHERE status = 'created'
-		MERGE (u:Reviewer {id: row.reviewer})
-		ON CREATE SET u._load = $load
-		CREATE (u)-[r:REVIEWED {id: row.id}]->(p)
-		SET r += row.props, r.hash = row.hash, r._load = $load
-	}
-	WITH status, CASE WHEN status = 'created' THEN row.product_id END AS touched,
-	     CASE WHEN status = 'updated' THEN row.id END AS deferred
-	RETURN status, count(*) AS n, collect(DISTINCT touched) AS touched, collect(deferred) AS deferred`
+	MERGE (i:Ingredient {inci: row.inci})
+	ON CREATE SET i.name = row.name, i._load = $load
+	RETURN row.inci AS inci, elementId(i) AS eid`
 
-// stagedHasCypher merges the HAS edges of the reviewers of a batch of reviews, one row per
-// reviewer with the skin types, tones and concerns of its reviews in the batch (hasParams):
-// a reviewer of many reviews is merged once, not once per review. Edges of reviews already
-// stored exist already, so merging them for every review of the batch changes nothing.
-const stagedHasCypher = `
+// stagedCreateProductsCypher creates new products (none of their ids is stored), marked with
+// the load, with their CONTAINS edges to the ingredients found by element id
+// (withIngredientIDs) and their CLAIMS and SUITS edges. It only creates, so the planner needs
+// no Eager barrier between its rows.
+const stagedCreateProductsCypher = `
 	UNWIND $rows AS row
-	MATCH (u:Reviewer {id: row.reviewer})
+	CREATE (p:Product {id: row.id})
+	SET p += row.props, p.hash = row.hash, p._load = $load
+	WITH p, row
+	CALL (p, row) {
+		UNWIND row.contains AS ing
+		MATCH (i:Ingredient) WHERE elementId(i) = ing.eid
+		CREATE (p)-[c:CONTAINS]->(i)
+		SET c += ing.props
+	}
+	CALL (p, row) {
+		UNWIND row.claims AS name
+		MATCH (c:Concern {name: name})
+		CREATE (p)-[:CLAIMS]->(c)
+	}
+	CALL (p, row) {
+		UNWIND row.suits AS name
+		MATCH (t:SkinType {name: name})
+		CREATE (p)-[:SUITS]->(t)
+	}`
+
+// stagedReviewersCypher merges the reviewers of a batch of new reviews, one row per reviewer
+// with the skin types, tones and concerns of its reviews in the batch (hasParams), and their
+// HAS edges: a reviewer of many reviews is merged once, not once per review. It returns each
+// reviewer's element id.
+const stagedReviewersCypher = `
+	UNWIND $rows AS row
+	MERGE (u:Reviewer {id: row.reviewer})
+	ON CREATE SET u._load = $load
+	WITH u, row
 	CALL (u, row) {
 		UNWIND row.types AS name
 		MATCH (t:SkinType {name: name})
@@ -621,7 +806,21 @@ const stagedHasCypher = `
 		MATCH (c:Concern {name: name})
 		MERGE (u)-[h:HAS]->(c)
 		ON CREATE SET h._load = $load
-	}`
+	}
+	RETURN row.reviewer AS id, elementId(u) AS eid`
+
+// stagedCreateReviewsCypher creates new reviews (none of their ids is stored) between
+// reviewers and products found by element id, marked with the load. The properties are
+// those of reviewParams, spelled out in the pattern (none is ever null): a SET from a map
+// would make the planner put an Eager barrier over the whole batch.
+const stagedCreateReviewsCypher = `
+	UNWIND $rows AS row
+	MATCH (u:Reviewer) WHERE elementId(u) = row.u
+	MATCH (p:Product) WHERE elementId(p) = row.p
+	CREATE (u)-[:REVIEWED {id: row.id, hash: row.hash, _load: $load,
+		rating: row.props.rating, recommended: row.props.recommended, at: row.props.at,
+		skin_type: row.props.skin_type, skin_tone: row.props.skin_tone,
+		concerns: row.props.concerns, effects: row.props.effects}]->(p)`
 
 // hasParams gathers per reviewer the skin types, tones and concerns of a batch of review rows
 // (reviewParams), in the order the reviewers first appear.

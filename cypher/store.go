@@ -39,6 +39,11 @@ type Store struct {
 	// stagedLease: how long a staged load this store writes stays alive without a
 	// heartbeat; 0 means DefaultStagedLease.
 	stagedLease time.Duration
+	// spillAfter: how many changed records a staged load holds in memory (spill.go); 0
+	// means spillAfter. spillStats, when set, is told at each staged commit the most changed
+	// records held in memory at once and how many there were (tests).
+	spillAfter int
+	spillStats func(peakHeld, changed int)
 }
 
 // Open connects to Neo4j and waits (bounded by ConnectTimeout) until it answers.
