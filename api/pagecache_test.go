@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestAcceptsGzip(t *testing.T) {
@@ -92,6 +93,45 @@ func TestRecommendationPagesInBothCodings(t *testing.T) {
 	for i, p := range pages[1:] {
 		if got, _ := json.Marshal(p); !bytes.Equal(got, first) {
 			t.Errorf("answer %d differs from the first:\n%s\n%s", i+1, got, first)
+		}
+	}
+}
+
+// TestPageGzipFormsDecode builds a page's fast gzip form, then its best one (as a second hit
+// does), and decodes both with a generated_at tail.
+func TestPageGzipFormsDecode(t *testing.T) {
+	body := []byte(`{"items":[` + strings.Repeat(`{"id":"p1","why":"Contains Niacinamide (2nd ingredient)"},`, 200) + `{}],"total":201}`)
+	pg := newPage(body)
+	fast := pg.gzipped()
+	if fast.best {
+		t.Fatal("the first gzip form should be the fast one")
+	}
+	pg.improve()
+	deadline := time.Now().Add(10 * time.Second)
+	for !pg.gzipped().best {
+		if time.Now().After(deadline) {
+			t.Fatal("the page was not recompressed")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	best := pg.gzipped()
+	if len(best.prefix) > len(fast.prefix) {
+		t.Errorf("best form %d bytes, fast %d", len(best.prefix), len(fast.prefix))
+	}
+	tail := []byte(`,"generated_at":"2026-11-24T10:00:00Z"}`)
+	want := append(append([]byte{}, body[:len(body)-1]...), tail...)
+	for name, f := range map[string]*gzipForm{"fast": fast, "best": best} {
+		stream := pg.gzipTail(append([]byte{}, f.prefix...), tail, f.crc)
+		zr, err := gzip.NewReader(bytes.NewReader(stream))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		got, err := io.ReadAll(zr)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s form decodes to %.80s…", name, got)
 		}
 	}
 }

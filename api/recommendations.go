@@ -288,13 +288,13 @@ func (h *handlers) answerRecommendations(c *gin.Context, in recommendationReques
 			h.pages.set(pageKey(res.Version.N, key, req.Offset, int(req.Explain), fields, degraded), pg)
 		}
 	}
-	writePage(c, pg)
+	writePage(c, pg, ok)
 	return nil
 }
 
 // writePage answers with pg and its generated_at; gzipped (from the page's cached gzip form)
-// when the client accepts it.
-func writePage(c *gin.Context, pg *page) {
+// when the client accepts it. hit says pg came from the page cache.
+func writePage(c *gin.Context, pg *page, hit bool) {
 	now := time.Now().UTC()
 	h := c.Writer.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
@@ -317,8 +317,12 @@ func writePage(c *gin.Context, pg *page) {
 	tail = append(tail, `,"generated_at":"`...)
 	tail = now.AppendFormat(tail, time.RFC3339Nano)
 	tail = append(tail, `"}`...)
-	gz, crc := pg.gzipped()
-	end := pg.gzipTail(make([]byte, 0, len(tail)+16), tail, crc)
+	form := pg.gzipped()
+	if hit {
+		pg.improve()
+	}
+	gz := form.prefix
+	end := pg.gzipTail(make([]byte, 0, len(tail)+16), tail, form.crc)
 	// The compression middleware leaves a body alone once Content-Encoding is set; the ETag
 	// gets the suffix it would have given a body it compressed.
 	h.Set("Content-Encoding", "gzip")
