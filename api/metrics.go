@@ -104,7 +104,8 @@ func statusClass(status int) string {
 // engineCollector reads the ranking engine's stats once per scrape: the projection's version,
 // age and build time, and the result cache's hits and misses.
 type engineCollector struct {
-	rec Recommender // nil: no engine series
+	rec   Recommender // nil: no engine series
+	pages *pageCache  // nil: no page-cache series
 }
 
 var (
@@ -115,15 +116,22 @@ var (
 	descProjFailing = prometheus.NewDesc("skingraph_projection_refresh_failing", "1 while projection refreshes fail (the last good projection is served).", nil, nil)
 	descCacheHits   = prometheus.NewDesc("skingraph_result_cache_hits_total", "Result-cache hits of the ranking engine.", nil, nil)
 	descCacheMisses = prometheus.NewDesc("skingraph_result_cache_misses_total", "Result-cache misses of the ranking engine.", nil, nil)
+	descPageHits    = prometheus.NewDesc("skingraph_page_cache_hits_total", "Recommendation pages answered from the cache of encoded pages, without the engine.", nil, nil)
+	descPageMisses  = prometheus.NewDesc("skingraph_page_cache_misses_total", "Recommendation pages not in the cache of encoded pages (asked of the engine).", nil, nil)
 )
 
 func (e *engineCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descProjVersion, descProjAge, descProjBuild, descProjSize, descProjFailing, descCacheHits, descCacheMisses} {
+	for _, d := range []*prometheus.Desc{descProjVersion, descProjAge, descProjBuild, descProjSize, descProjFailing, descCacheHits, descCacheMisses, descPageHits, descPageMisses} {
 		ch <- d
 	}
 }
 
 func (e *engineCollector) Collect(ch chan<- prometheus.Metric) {
+	if e.pages != nil {
+		hits, misses := e.pages.counts()
+		ch <- prometheus.MustNewConstMetric(descPageHits, prometheus.CounterValue, float64(hits))
+		ch <- prometheus.MustNewConstMetric(descPageMisses, prometheus.CounterValue, float64(misses))
+	}
 	if e.rec == nil {
 		return
 	}

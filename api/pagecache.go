@@ -19,7 +19,8 @@ import (
 // is a pure function of its key (data version, canonical request, offset, explain level,
 // fields, degraded), so an entry never goes stale; entries of old data versions age out.
 type pageCache struct {
-	c *ristretto.Cache[string, *page]
+	c            *ristretto.Cache[string, *page]
+	hits, misses atomic.Uint64 // lookups, for /v1/status and /metrics
 }
 
 // page is one encoded recommendation page without its generated_at, the one field that
@@ -156,7 +157,18 @@ func pageKey(version int64, key string, offset int, explain int, fields []string
 	return b.String()
 }
 
-func (p *pageCache) get(k string) (*page, bool) { return p.c.Get(k) }
+func (p *pageCache) get(k string) (*page, bool) {
+	pg, ok := p.c.Get(k)
+	if ok {
+		p.hits.Add(1)
+	} else {
+		p.misses.Add(1)
+	}
+	return pg, ok
+}
+
+// counts returns the lookups that found a page and those that did not.
+func (p *pageCache) counts() (hits, misses uint64) { return p.hits.Load(), p.misses.Load() }
 
 // set keeps pg; its cost is the JSON, a quarter more for the gzip form it may gain (a sixth of
 // the JSON on Sephora pages) and the key.

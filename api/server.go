@@ -75,7 +75,8 @@ func newRouter(d Deps) *gin.Engine {
 	if d.Metrics == nil {
 		d.Metrics = NewMetrics()
 	}
-	d.Metrics.engineColl.rec = d.Recommender
+	pages := newPageCache(pageCacheBytes)
+	d.Metrics.engineColl.rec, d.Metrics.engineColl.pages = d.Recommender, pages
 	d = instrument(d, d.Metrics)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
@@ -88,7 +89,7 @@ func newRouter(d Deps) *gin.Engine {
 			Detail: c.Request.Method + " is not allowed on " + c.Request.URL.Path}
 	}))
 
-	h := &handlers{d: d, pages: newPageCache(pageCacheBytes)}
+	h := &handlers{d: d, pages: pages}
 	r.GET("/healthz", handle(d.Log, h.healthz))
 	r.GET("/readyz", handle(d.Log, h.readyz))
 	r.GET("/metrics", metricsHandler(d.Metrics))

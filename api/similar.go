@@ -51,8 +51,7 @@ func (h *handlers) status(c *gin.Context) error {
 			"built_at": st.BuiltAt.Format(time.RFC3339Nano), "build_ms": st.BuildTime.Milliseconds(),
 			"embed_ms": st.EmbedTime.Milliseconds(), "nodes": st.Nodes, "relationships": st.Edges,
 		},
-		"cache": gin.H{"hits": st.CacheHits, "misses": st.CacheMisses, "hit_ratio": st.CacheHitRatio,
-			"warmed": st.LastWarm.Requests, "warm_ms": st.LastWarm.Took.Milliseconds()},
+		"cache":    cacheStatus(st, h.pages),
 		"degraded": st.LastError != "",
 	}
 	if b, ok := h.d.Health.(breaker); ok && b.BreakerState() != "" {
@@ -63,4 +62,22 @@ func (h *handlers) status(c *gin.Context) error {
 	}
 	c.JSON(http.StatusOK, out)
 	return nil
+}
+
+// cacheStatus describes the two caches a recommendation passes: the encoded pages (asked
+// first; a hit skips the engine) and the engine's ranked results (asked on a page miss). Hits
+// count the requests answered without ranking (either cache), misses the ones ranked.
+func cacheStatus(st ranker.EngineStats, pages *pageCache) gin.H {
+	pageHits, pageMisses := pages.counts()
+	hits, misses := pageHits+st.CacheHits, st.CacheMisses
+	ratio := 0.0
+	if hits+misses > 0 {
+		ratio = float64(hits) / float64(hits+misses)
+	}
+	return gin.H{
+		"hits": hits, "misses": misses, "hit_ratio": ratio,
+		"pages":   gin.H{"hits": pageHits, "misses": pageMisses},
+		"results": gin.H{"hits": st.CacheHits, "misses": st.CacheMisses, "hit_ratio": st.CacheHitRatio},
+		"warmed":  st.LastWarm.Requests, "warm_ms": st.LastWarm.Took.Milliseconds(),
+	}
 }

@@ -130,6 +130,8 @@ func TestMetricsAndServerTimingOverHTTP(t *testing.T) {
 		DataVersion int64 `json:"data_version"`
 		Cache       struct {
 			Hits, Misses uint64
+			Pages        struct{ Hits, Misses uint64 }
+			Results      struct{ Hits, Misses uint64 }
 		} `json:"cache"`
 	}
 	getJSON(t, base+"/v1/status", 200, &stat)
@@ -157,7 +159,9 @@ func TestMetricsAndServerTimingOverHTTP(t *testing.T) {
 		{`skingraph_neo4j_query_duration_seconds_count{operation="product"}`, func(v float64) bool { return v == 2 }, "2"},
 		{`skingraph_neo4j_query_duration_seconds_count{operation="project"}`, func(v float64) bool { return v >= 1 }, ">= 1 (the first projection)"},
 		{`skingraph_neo4j_query_duration_seconds_count{operation="data_version"}`, func(v float64) bool { return v >= 1 }, ">= 1"},
-		{`skingraph_result_cache_hits_total`, func(v float64) bool { return v >= 1 && v >= float64(stat.Cache.Hits) }, ">= 1 and >= the hits /v1/status saw"},
+		{`skingraph_page_cache_hits_total`, func(v float64) bool { return v >= 1 && v >= float64(stat.Cache.Pages.Hits) }, ">= 1 and >= the page hits /v1/status saw"},
+		{`skingraph_page_cache_misses_total`, func(v float64) bool { return v >= 1 }, ">= 1"},
+		{`skingraph_result_cache_hits_total`, func(v float64) bool { return v >= float64(stat.Cache.Results.Hits) }, ">= the result hits /v1/status saw"},
 		{`skingraph_result_cache_misses_total`, func(v float64) bool { return v >= 1 }, ">= 1"},
 		{`skingraph_projection_data_version`, func(v float64) bool { return v == float64(stat.DataVersion) && v >= 1 }, "the status's data version"},
 		{`skingraph_projection_age_seconds`, func(v float64) bool { return v > 0 && v < 600 }, "in (0, 600)"},
