@@ -106,12 +106,14 @@ func TestPageGzipFormsDecode(t *testing.T) {
 	if fast.best {
 		t.Fatal("the first gzip form should be the fast one")
 	}
-	pg.improve()
+	// Each hit asks for the best form; a hit that finds another page being recompressed
+	// (another test's server may be recompressing one) leaves it to the next hit.
 	deadline := time.Now().Add(10 * time.Second)
 	for !pg.gzipped().best {
 		if time.Now().After(deadline) {
 			t.Fatal("the page was not recompressed")
 		}
+		pg.improve()
 		time.Sleep(time.Millisecond)
 	}
 	best := pg.gzipped()
