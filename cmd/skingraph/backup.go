@@ -15,38 +15,32 @@ import (
 )
 
 // exportCommand runs `skingraph export DIR`: a consistent snapshot of the whole graph.
-func exportCommand(ctx context.Context, store *cypher.Store, args []string, log zerolog.Logger, stdout io.Writer) error {
-	if len(args) != 1 {
-		return fmt.Errorf("usage: skingraph export DIR (got %q)", args)
-	}
+func exportCommand(ctx context.Context, store *cypher.Store, dir string, log zerolog.Logger, stdout io.Writer) error {
 	start := time.Now()
 	snap, err := store.ReadSnapshot(ctx)
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	m, err := loader.WriteSnapshot(args[0], snap, time.Now())
+	m, err := loader.WriteSnapshot(dir, snap, time.Now())
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	log.Info().Str("dir", args[0]).Int64("data_version", m.DataVersion.N).Dur("duration", time.Since(start)).Msg("snapshot exported")
-	printManifest(stdout, "exported", args[0], m)
+	log.Info().Str("dir", dir).Int64("data_version", m.DataVersion.N).Dur("duration", time.Since(start)).Msg("snapshot exported")
+	printManifest(stdout, "exported", dir, m)
 	return nil
 }
 
 // importCommand runs `skingraph import DIR`: restores a snapshot into an empty graph, all or
 // nothing, after checking every file against the manifest.
-func importCommand(ctx context.Context, store *cypher.Store, args []string, log zerolog.Logger, stdout io.Writer) error {
-	if len(args) != 1 {
-		return fmt.Errorf("usage: skingraph import DIR (got %q)", args)
-	}
+func importCommand(ctx context.Context, store *cypher.Store, dir string, log zerolog.Logger, stdout io.Writer) error {
 	start := time.Now()
-	snap, m, err := loader.ReadSnapshot(args[0])
+	snap, m, err := loader.ReadSnapshot(dir)
 	var verr *graph.ValidationError
 	if errors.As(err, &verr) {
 		for _, fe := range verr.Fields {
 			fmt.Fprintln(stdout, fe.Error())
 		}
-		return fmt.Errorf("import: %d problems in %s; nothing written: %w", len(verr.Fields), args[0], graph.ErrInvalid)
+		return fmt.Errorf("import: %d problems in %s; nothing written: %w", len(verr.Fields), dir, graph.ErrInvalid)
 	}
 	if err != nil {
 		return fmt.Errorf("import: %w", err)
@@ -54,8 +48,8 @@ func importCommand(ctx context.Context, store *cypher.Store, args []string, log 
 	if err := store.RestoreSnapshot(ctx, snap); err != nil {
 		return fmt.Errorf("import: nothing written: %w", err)
 	}
-	log.Info().Str("dir", args[0]).Int64("data_version", m.DataVersion.N).Dur("duration", time.Since(start)).Msg("snapshot imported")
-	printManifest(stdout, "imported", args[0], m)
+	log.Info().Str("dir", dir).Int64("data_version", m.DataVersion.N).Dur("duration", time.Since(start)).Msg("snapshot imported")
+	printManifest(stdout, "imported", dir, m)
 	return nil
 }
 

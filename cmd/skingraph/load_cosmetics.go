@@ -19,8 +19,10 @@ var (
 	_ progressWriter         = (*cypher.Store)(nil)
 )
 
-// oneFileArgs parses the arguments of a load command that takes exactly one file.
-func oneFileArgs(name, usage string, args []string, stdout io.Writer) (string, bool, error) {
+// onePathArg checks the arguments of a command that takes exactly one path (what: "file" or
+// "folder") before any Neo4j is reached, and returns it; ok is false after -h (the usage is
+// printed, err is nil) or on bad arguments.
+func onePathArg(name, usage, what string, args []string, stdout io.Writer) (path string, ok bool, err error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	if err := fs.Parse(args); err != nil {
@@ -31,7 +33,7 @@ func oneFileArgs(name, usage string, args []string, stdout io.Writer) (string, b
 		return "", false, fmt.Errorf("%w\n%s", err, usage)
 	}
 	if fs.NArg() != 1 {
-		return "", false, fmt.Errorf("one file expected, got %q\n%s", fs.Args(), usage)
+		return "", false, fmt.Errorf("one %s expected, got %q\n%s", what, fs.Args(), usage)
 	}
 	return fs.Arg(0), true, nil
 }
@@ -42,12 +44,8 @@ Loads cosmetics.csv (Label, Brand, Name, Price, Rank, Ingredients and the 0/1 sk
 Combination, Dry, Normal, Oily, Sensitive) with the bundled knowledge base, in one transaction.
 The flags become SUITS edges; Sensitive becomes the highlight "suits sensitive skin".`
 
-// loadCosmeticsCommand runs `skingraph load cosmetics`.
-func loadCosmeticsCommand(ctx context.Context, store loader.Writer, args []string, stdout, stderr io.Writer) error {
-	file, ok, err := oneFileArgs("skingraph load cosmetics", loadCosmeticsUsage, args, stdout)
-	if !ok {
-		return err
-	}
+// loadCosmetics runs `skingraph load cosmetics FILE`.
+func loadCosmetics(ctx context.Context, store loader.Writer, file string, stdout, stderr io.Writer) error {
 	p := newProgress(stderr, "load cosmetics", 0)
 	res, st, err := loader.LoadCosmetics(ctx, progressStore{w: store, p: p}, file, time.Now())
 	if err != nil {
@@ -67,12 +65,8 @@ CosIng inventory (cosing.csv: inci_name, cas_number, einecs_number, function), i
 transaction. It creates no node: entries for ingredients the graph does not have are counted
 and left out. Curated knowledge-base ingredients keep their reviewed functions.`
 
-// loadCosIngCommand runs `skingraph load cosing`.
-func loadCosIngCommand(ctx context.Context, store loader.FunctionsWriter, args []string, stdout, stderr io.Writer) error {
-	file, ok, err := oneFileArgs("skingraph load cosing", loadCosIngUsage, args, stdout)
-	if !ok {
-		return err
-	}
+// loadCosIng runs `skingraph load cosing FILE`.
+func loadCosIng(ctx context.Context, store loader.FunctionsWriter, file string, stdout, stderr io.Writer) error {
 	p := newProgress(stderr, "load cosing", 0)
 	res, err := loader.LoadCosIng(ctx, store, file, time.Now())
 	if err != nil {

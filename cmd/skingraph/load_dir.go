@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"time"
@@ -19,30 +17,18 @@ writes: products.jsonl or products.csv, and optionally reviews.jsonl or reviews.
 ingredients.jsonl or ingredients.csv (without one, the bundled knowledge base is loaded with
 the products). All or nothing; loading the same folder again changes nothing.`
 
-// loadDirCommand runs `skingraph load dir`.
-func loadDirCommand(ctx context.Context, store loader.Writer, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("skingraph load dir", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(stdout, loadDirUsage)
-			return nil
-		}
-		return fmt.Errorf("%w\n%s", err, loadDirUsage)
-	}
-	if fs.NArg() != 1 {
-		return fmt.Errorf("one folder expected, got %q\n%s", fs.Args(), loadDirUsage)
-	}
+// loadDir runs `skingraph load dir DIR`.
+func loadDir(ctx context.Context, store loader.Writer, dir string, stdout, stderr io.Writer) error {
 	start := time.Now()
 	var p *progress
 	// The phases, for the summary: pass 1 (validation) ends when the first progress comes,
 	// the chunks end when every row is written; outcomes and the final commit follow.
 	var validated, written time.Duration
-	res, st, err := loader.LoadDirStream(ctx, store, fs.Arg(0), start, loader.DirOptions{
+	res, st, err := loader.LoadDirStream(ctx, store, dir, start, loader.DirOptions{
 		Progress: func(done, total int) {
 			if p == nil {
 				validated = time.Since(start)
-				p = newProgress(stderr, "load "+fs.Arg(0), total)
+				p = newProgress(stderr, "load "+dir, total)
 			}
 			if done == total {
 				written = time.Since(start)
@@ -51,10 +37,10 @@ func loadDirCommand(ctx context.Context, store loader.Writer, args []string, std
 		},
 	})
 	if err != nil {
-		return fmt.Errorf("load folder %s: %w", fs.Arg(0), err)
+		return fmt.Errorf("load folder %s: %w", dir, err)
 	}
 	if p == nil {
-		p = newProgress(stderr, "load "+fs.Arg(0), st.Rows())
+		p = newProgress(stderr, "load "+dir, st.Rows())
 	}
 	p.Done(st.Rows())
 	took := time.Since(start)

@@ -22,9 +22,15 @@ Loads efficacy claims (CSV, a JSON array or JSON Lines; see datasets/EFFICACY.md
 transaction. Every bad row is listed and nothing is written if any row is bad. With --dry-run
 the counts are computed in a transaction that is rolled back: nothing is written.`
 
-// loadEfficacyCommand runs `skingraph load efficacy`: args are the arguments after
-// "efficacy". It prints every bad row, or the load id, the counts and the data version.
-func loadEfficacyCommand(ctx context.Context, store *cypher.Store, args []string, stdout io.Writer) error {
+// efficacyArgs are the checked arguments of `skingraph load efficacy`.
+type efficacyArgs struct {
+	file   string
+	dryRun bool
+}
+
+// loadEfficacyArgs checks the arguments after "efficacy" (before any Neo4j is reached); ok is
+// false after -h (the usage is printed, err is nil) or on bad arguments.
+func loadEfficacyArgs(args []string, stdout io.Writer) (a efficacyArgs, ok bool, err error) {
 	fs := flag.NewFlagSet("skingraph load efficacy", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	dryRun := fs.Bool("dry-run", false, "validate and count, write nothing")
@@ -33,9 +39,9 @@ func loadEfficacyCommand(ctx context.Context, store *cypher.Store, args []string
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
 				fmt.Fprintln(stdout, loadEfficacyUsage)
-				return nil
+				return a, false, nil
 			}
-			return fmt.Errorf("%w\n%s", err, loadEfficacyUsage)
+			return a, false, fmt.Errorf("%w\n%s", err, loadEfficacyUsage)
 		}
 		if fs.NArg() == 0 {
 			break
@@ -44,10 +50,15 @@ func loadEfficacyCommand(ctx context.Context, store *cypher.Store, args []string
 		args = fs.Args()[1:]
 	}
 	if len(files) != 1 {
-		return fmt.Errorf("want one efficacy file, got %d\n%s", len(files), loadEfficacyUsage)
+		return a, false, fmt.Errorf("want one efficacy file, got %d\n%s", len(files), loadEfficacyUsage)
 	}
-	file := files[0]
+	return efficacyArgs{file: files[0], dryRun: *dryRun}, true, nil
+}
 
+// loadEfficacy runs `skingraph load efficacy`. It prints every bad row, or the load id, the
+// counts and the data version.
+func loadEfficacy(ctx context.Context, store *cypher.Store, a efficacyArgs, stdout io.Writer) error {
+	file := a.file
 	f, err := os.Open(file)
 	if err != nil {
 		return fmt.Errorf("load efficacy: %w", err)
@@ -66,13 +77,13 @@ func loadEfficacyCommand(ctx context.Context, store *cypher.Store, args []string
 	}
 
 	at := time.Now().UTC()
-	res, err := store.WriteEfficacy(ctx, efficacyLoadID(at), filepath.Base(file), at, claims, *dryRun)
+	res, err := store.WriteEfficacy(ctx, efficacyLoadID(at), filepath.Base(file), at, claims, a.dryRun)
 	if err != nil {
 		return fmt.Errorf("load efficacy: %w", err)
 	}
 	c := res.Counts["efficacy"]
 	switch {
-	case *dryRun:
+	case a.dryRun:
 		fmt.Fprintf(stdout, "load %s: dry run: nothing written; data version %d\n", res.LoadID, res.Version.N)
 	case res.Changed:
 		fmt.Fprintf(stdout, "load %s: committed; data version %d\n", res.LoadID, res.Version.N)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -50,7 +51,7 @@ func TestLoadEfficacyCommand(t *testing.T) {
 
 	bad := writeTemp(t, "bad.csv", badEfficacy)
 	var out bytes.Buffer
-	err := loadEfficacyCommand(ctx, store, []string{bad}, &out)
+	err := runLoad(ctx, store, &out, io.Discard, "efficacy", bad)
 	if !errors.Is(err, graph.ErrInvalid) {
 		t.Fatalf("bad file: err = %v, want graph.ErrInvalid", err)
 	}
@@ -72,7 +73,7 @@ func TestLoadEfficacyCommand(t *testing.T) {
 
 	good := writeTemp(t, "good.csv", goodEfficacy)
 	out.Reset()
-	if err := loadEfficacyCommand(ctx, store, []string{good, "--dry-run"}, &out); err != nil {
+	if err := runLoad(ctx, store, &out, io.Discard, "efficacy", good, "--dry-run"); err != nil {
 		t.Fatalf("dry run: %v", err)
 	}
 	if s := out.String(); !strings.Contains(s, ": dry run: nothing written; data version 1\n") || !strings.Contains(s, "(3 rows)") {
@@ -83,14 +84,14 @@ func TestLoadEfficacyCommand(t *testing.T) {
 	}
 
 	out.Reset()
-	if err := loadEfficacyCommand(ctx, store, []string{good}, &out); err != nil {
+	if err := runLoad(ctx, store, &out, io.Discard, "efficacy", good); err != nil {
 		t.Fatalf("load: %v", err)
 	}
 	if s := out.String(); !strings.Contains(s, ": committed; data version 2\n") {
 		t.Errorf("load printed:\n%s", s)
 	}
 	out.Reset()
-	if err := loadEfficacyCommand(ctx, store, []string{"--dry-run=false", good}, &out); err != nil {
+	if err := runLoad(ctx, store, &out, io.Discard, "efficacy", "--dry-run=false", good); err != nil {
 		t.Fatalf("load again: %v", err)
 	}
 	if s := out.String(); !strings.Contains(s, ": nothing changed; data version 2\n") ||
@@ -98,7 +99,7 @@ func TestLoadEfficacyCommand(t *testing.T) {
 		t.Errorf("load again printed:\n%s", s)
 	}
 
-	if err := loadEfficacyCommand(ctx, store, nil, &out); err == nil {
+	if err := runLoad(ctx, store, &out, io.Discard, "efficacy"); err == nil {
 		t.Error("no file: want a usage error")
 	}
 }

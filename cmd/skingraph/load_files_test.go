@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rs/zerolog"
 
 	"github.com/skingraph/skingraph/cypher"
 	"github.com/skingraph/skingraph/datasets"
@@ -44,7 +47,7 @@ func TestLoadDirGenerated(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out, errOut bytes.Buffer
-	if err := loadDirCommand(ctx, store, []string{dir}, &out, &errOut); err != nil {
+	if err := runLoad(ctx, store, &out, &errOut, "dir", dir); err != nil {
 		t.Fatalf("load dir: %v", err)
 	}
 	if !strings.Contains(out.String(), "committed") || !strings.Contains(errOut.String(), "rows in") {
@@ -69,7 +72,7 @@ func TestLoadDirGenerated(t *testing.T) {
 		}
 	}
 	out.Reset()
-	if err := loadDirCommand(ctx, store, []string{dir}, &out, &errOut); err != nil {
+	if err := runLoad(ctx, store, &out, &errOut, "dir", dir); err != nil {
 		t.Fatalf("second load dir: %v", err)
 	}
 	if !strings.Contains(out.String(), "nothing changed") {
@@ -94,13 +97,13 @@ func TestLoadCosmeticsAndCosIng(t *testing.T) {
 	ctx := context.Background()
 	var out, errOut bytes.Buffer
 	cosmetics := writeTemp(t, "cosmetics.csv", cosmeticsFixture)
-	if err := loadCosmeticsCommand(ctx, store, []string{cosmetics}, &out, &errOut); err != nil {
+	if err := runLoad(ctx, store, &out, &errOut, "cosmetics", cosmetics); err != nil {
 		t.Fatalf("load cosmetics: %v", err)
 	}
 	ingredients := count(t, store, "MATCH (i:Ingredient) RETURN count(i)")
 	cosing := writeTemp(t, "cosing.csv", cosingFixture)
 	out.Reset()
-	if err := loadCosIngCommand(ctx, store, []string{cosing}, &out, &errOut); err != nil {
+	if err := runLoad(ctx, store, &out, &errOut, "cosing", cosing); err != nil {
 		t.Fatalf("load cosing: %v", err)
 	}
 	if !strings.Contains(out.String(), "2 entries matched an ingredient of the graph, 2 of them updated; 1 entries left out") {
@@ -127,8 +130,8 @@ func TestLoadCosmeticsAndCosIng(t *testing.T) {
 	}
 	// Both loads again: nothing changes.
 	for name, run := range map[string]func() error{
-		"cosmetics": func() error { return loadCosmeticsCommand(ctx, store, []string{cosmetics}, &out, &errOut) },
-		"cosing":    func() error { return loadCosIngCommand(ctx, store, []string{cosing}, &out, &errOut) },
+		"cosmetics": func() error { return runLoad(ctx, store, &out, &errOut, "cosmetics", cosmetics) },
+		"cosing":    func() error { return runLoad(ctx, store, &out, &errOut, "cosing", cosing) },
 	} {
 		out.Reset()
 		if err := run(); err != nil || !strings.Contains(out.String(), "nothing changed") {
@@ -167,16 +170,16 @@ func TestBadFilesChangeNothing(t *testing.T) {
 		want string
 	}{
 		{"project CSV folder", func(out, errOut *bytes.Buffer) error {
-			return loadDirCommand(ctx, store, []string{badDir}, out, errOut)
+			return runLoad(ctx, store, out, errOut, "dir", badDir)
 		}, `products.csv, row 2, claims[0]: unknown concern "acnee"`},
 		{"cosmetics", func(out, errOut *bytes.Buffer) error {
 			f := writeTemp(t, "cosmetics.csv", "Label,Brand,Name,Price,Rank,Ingredients,Combination,Dry,Normal,Oily,Sensitive\n"+
 				"Moisturizer,A,Good,10,4,Water,1,0,0,0,0\nMoisturiser,B,Bad,-5,4,Water,2,0,0,0,0\n")
-			return loadCosmeticsCommand(ctx, store, []string{f}, out, errOut)
+			return runLoad(ctx, store, out, errOut, "cosmetics", f)
 		}, "cosmetics.csv, row 3, Price: must not be negative, got -5"},
 		{"cosing", func(out, errOut *bytes.Buffer) error {
 			f := writeTemp(t, "cosing.csv", "inci_name,function\nGLYCERIN,Humectant\n,Solvent\n")
-			return loadCosIngCommand(ctx, store, []string{f}, out, errOut)
+			return runLoad(ctx, store, out, errOut, "cosing", f)
 		}, "cosing.csv, row 3, inci_name: required"},
 	}
 	for _, tc := range tests {
@@ -211,4 +214,63 @@ func containsField(verr *graph.ValidationError, want string) bool {
 		}
 	}
 	return false
+}
+
+// runLoad runs `skingraph load ARGS...` against store: the arguments checked as run checks
+// them, then the load.
+func runLoad(ctx context.Context, store *cypher.Store, stdout, stderr io.Writer, args ...string) error {
+	load, err := loadCommand(&Config{}, zerolog.Nop(), Env{Getenv: func(string) string { return "" }, Stdout: stdout, Stderr: stderr}, args)
+	if err != nil || load == nil {
+		return err
+	}
+	return load(ctx, store)
+}
+
+// TestBadArgumentsStartNoNeo4j: a mistyped load, export or import (or -h) is answered from
+// the arguments alone; no local Neo4j is started for it.
+func TestBadArgumentsStartNoNeo4j(t *testing.T) {
+	tests := []struct {
+		args    []string
+		wantErr string // "": no error, the usage on stdout
+		wantOut string
+	}{
+		{[]string{"load"}, "usage: skingraph load demo", ""},
+		{[]string{"load", "nope"}, "usage: skingraph load demo", ""},
+		{[]string{"load", "demo", "extra"}, "usage: skingraph load demo", ""},
+		{[]string{"load", "dir"}, "one folder expected", ""},
+		{[]string{"load", "dir", "a", "b"}, "one folder expected", ""},
+		{[]string{"load", "dir", "-h"}, "", "usage: skingraph load dir"},
+		{[]string{"load", "cosmetics"}, "one file expected", ""},
+		{[]string{"load", "cosing", "--bogus", "f.csv"}, "flag provided but not defined: -bogus", ""},
+		{[]string{"load", "efficacy"}, "want one efficacy file, got 0", ""},
+		{[]string{"load", "efficacy", "a.csv", "b.csv"}, "want one efficacy file, got 2", ""},
+		{[]string{"load", "efficacy", "-h"}, "", "usage: skingraph load efficacy"},
+		{[]string{"load", "sephora", "--reviews", "r.csv"}, "--products is required", ""},
+		{[]string{"load", "sephora", "--products", "p.csv"}, "at least one --reviews is required", ""},
+		{[]string{"load", "sephora", "-h"}, "", "usage: skingraph load sephora"},
+		{[]string{"export"}, "usage: skingraph export DIR", ""},
+		{[]string{"import", "a", "b"}, "usage: skingraph import DIR", ""},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			dataDir := filepath.Join(t.TempDir(), "neo4j")
+			var stdout, stderr bytes.Buffer
+			err := run(context.Background(), tt.args, Env{
+				Getenv: func(k string) string { return map[string]string{"SKINGRAPH_DATA_DIR": dataDir}[k] },
+				Stdout: &stdout, Stderr: &stderr,
+			})
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Errorf("err = %v, want none", err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Errorf("err = %v, want one containing %q", err, tt.wantErr)
+			}
+			if !strings.Contains(stdout.String(), tt.wantOut) {
+				t.Errorf("stdout = %q, want it to contain %q", stdout.String(), tt.wantOut)
+			}
+			if _, err := os.Stat(dataDir); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("a local Neo4j was set up in %s (stat: %v); logs:\n%s", dataDir, err, stderr.String())
+			}
+		})
+	}
 }

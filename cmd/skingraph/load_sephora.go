@@ -34,9 +34,16 @@ func (s *stringsFlag) Set(v string) error {
 	return nil
 }
 
-// loadSephoraCommand runs `skingraph load sephora`: it parses args (the arguments after
-// "sephora"), loads the files through store and prints a summary to stdout.
-func loadSephoraCommand(ctx context.Context, store loader.Writer, args []string, stdout, stderr io.Writer, pseudo *graph.Pseudonymizer) error {
+// sephoraArgs are the checked arguments of `skingraph load sephora`.
+type sephoraArgs struct {
+	products      string
+	reviews       []string
+	allCategories bool
+}
+
+// loadSephoraArgs checks the arguments after "sephora" (before any Neo4j is reached); ok is
+// false after -h (the usage is printed, err is nil) or on bad arguments.
+func loadSephoraArgs(args []string, stdout io.Writer) (a sephoraArgs, ok bool, err error) {
 	fs := flag.NewFlagSet("skingraph load sephora", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are returned; -h prints the usage below
 	products := fs.String("products", "", "the Sephora `product_info.csv` file")
@@ -48,35 +55,40 @@ func loadSephoraCommand(ctx context.Context, store loader.Writer, args []string,
 			fmt.Fprintln(stdout, loadSephoraUsage)
 			fs.SetOutput(stdout)
 			fs.PrintDefaults()
-			return nil
+			return a, false, nil
 		}
-		return fmt.Errorf("%w\n%s", err, loadSephoraUsage)
+		return a, false, fmt.Errorf("%w\n%s", err, loadSephoraUsage)
 	}
 	switch {
 	case fs.NArg() > 0:
-		return fmt.Errorf("unexpected arguments %q\n%s", fs.Args(), loadSephoraUsage)
+		return a, false, fmt.Errorf("unexpected arguments %q\n%s", fs.Args(), loadSephoraUsage)
 	case *products == "":
-		return fmt.Errorf("--products is required\n%s", loadSephoraUsage)
+		return a, false, fmt.Errorf("--products is required\n%s", loadSephoraUsage)
 	case len(reviews) == 0:
-		return fmt.Errorf("at least one --reviews is required\n%s", loadSephoraUsage)
+		return a, false, fmt.Errorf("at least one --reviews is required\n%s", loadSephoraUsage)
 	}
+	return sephoraArgs{products: *products, reviews: reviews, allCategories: *all}, true, nil
+}
 
+// loadSephora runs `skingraph load sephora`: it loads the files through store and prints a
+// summary to stdout.
+func loadSephora(ctx context.Context, store loader.Writer, a sephoraArgs, stdout, stderr io.Writer, pseudo *graph.Pseudonymizer) error {
 	start := time.Now()
 	p := newProgress(stderr, "load sephora", 0)
-	opts := loader.SephoraOptions{SkincareOnly: !*all, Pseudonyms: pseudo, Progress: func(done, total int) {
+	opts := loader.SephoraOptions{SkincareOnly: !a.allCategories, Pseudonyms: pseudo, Progress: func(done, total int) {
 		p.mu.Lock()
 		p.total = total
 		p.mu.Unlock()
 		p.Update(done)
 	}}
-	res, stats, err := loader.LoadSephora(ctx, store, *products, reviews, opts, start)
+	res, stats, err := loader.LoadSephora(ctx, store, a.products, a.reviews, opts, start)
 	if err != nil {
 		return err
 	}
 	p.Done(stats.Products + stats.Reviews)
 	took := time.Since(start)
 	printLoad(stdout, res)
-	printSephoraStats(stdout, stats, !*all, len(reviews))
+	printSephoraStats(stdout, stats, !a.allCategories, len(a.reviews))
 	rows := stats.ProductRows + stats.ReviewRows
 	fmt.Fprintf(stdout, "  took         %s (%d rows, %.0f rows/s, read and write)\n",
 		took.Round(time.Millisecond), rows, float64(rows)/max(took.Seconds(), 1e-9))

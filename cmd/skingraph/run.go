@@ -127,55 +127,22 @@ func run(ctx context.Context, args []string, env Env) error {
 			return serve(ctx, cfg, log, env, store)
 		})
 	case "load":
-		switch {
-		case fs.NArg() == 1 && fs.Arg(0) == "demo":
-			return withRecoveredStore(ctx, cfg, log, env, true, func(store *cypher.Store) error {
-				res, err := loader.LoadDemo(ctx, store, datasets.FS, time.Now())
-				if err != nil {
-					return err
-				}
-				printLoad(env.Stdout, res)
-				return nil
-			})
-		case fs.NArg() >= 1 && fs.Arg(0) == "efficacy":
-			return withRecoveredStore(ctx, cfg, log, env, true, func(store *cypher.Store) error {
-				return loadEfficacyCommand(ctx, store, fs.Args()[1:], env.Stdout)
-			})
-		case fs.NArg() >= 1 && fs.Arg(0) == "dir":
-			return withRecoveredStore(ctx, cfg, log, env, true, func(store *cypher.Store) error {
-				return loadDirCommand(ctx, store, fs.Args()[1:], env.Stdout, env.Stderr)
-			})
-		case fs.NArg() >= 1 && fs.Arg(0) == "cosmetics":
-			return withRecoveredStore(ctx, cfg, log, env, true, func(store *cypher.Store) error {
-				return loadCosmeticsCommand(ctx, store, fs.Args()[1:], env.Stdout, env.Stderr)
-			})
-		case fs.NArg() >= 1 && fs.Arg(0) == "cosing":
-			return withRecoveredStore(ctx, cfg, log, env, true, func(store *cypher.Store) error {
-				return loadCosIngCommand(ctx, store, fs.Args()[1:], env.Stdout, env.Stderr)
-			})
-		case fs.NArg() >= 1 && fs.Arg(0) == "sephora":
-			return withRecoveredStore(ctx, cfg, log, env, true, func(store *cypher.Store) error {
-				pseudo, err := pseudonymizer(cfg, log)
-				if err != nil {
-					return err
-				}
-				if pseudo == nil {
-					return errors.New("load sephora against an existing Neo4j needs SKINGRAPH_PSEUDONYM_KEY (the key of reviewer pseudonyms)")
-				}
-				if err := store.UsePseudonymKey(ctx, "sephora", pseudo.Fingerprint(), demoKeyFingerprint()); err != nil {
-					return err
-				}
-				return loadSephoraCommand(ctx, store, fs.Args()[1:], env.Stdout, env.Stderr, pseudo)
+		load, err := loadCommand(cfg, log, env, fs.Args())
+		if err != nil || load == nil {
+			return err
+		}
+		return withRecoveredStore(ctx, cfg, log, env, true, func(store *cypher.Store) error { return load(ctx, store) })
+	case "export", "import":
+		if fs.NArg() != 1 {
+			return fmt.Errorf("usage: skingraph %s DIR (got %q)", cmd, fs.Args())
+		}
+		if cmd == "export" {
+			return withStore(ctx, cfg, log, env, func(store *cypher.Store) error {
+				return exportCommand(ctx, store, fs.Arg(0), log, env.Stdout)
 			})
 		}
-		return fmt.Errorf("usage: skingraph load demo | skingraph load dir DIR | skingraph load cosmetics FILE | skingraph load cosing FILE | skingraph load sephora --products FILE --reviews FILE... | skingraph load efficacy FILE [--dry-run] (got %q)", fs.Args())
-	case "export":
-		return withStore(ctx, cfg, log, env, func(store *cypher.Store) error {
-			return exportCommand(ctx, store, fs.Args(), log, env.Stdout)
-		})
-	case "import":
 		return withRecoveredStore(ctx, cfg, log, env, true, func(store *cypher.Store) error {
-			return importCommand(ctx, store, fs.Args(), log, env.Stdout)
+			return importCommand(ctx, store, fs.Arg(0), log, env.Stdout)
 		})
 	case "neo4j":
 		return runNeo4j(ctx, cfg, log, env)
@@ -193,6 +160,80 @@ func run(ctx context.Context, args []string, env Env) error {
 		})
 	}
 	return nil
+}
+
+// onePathLoads are the loads that take one file or folder.
+var onePathLoads = map[string]struct {
+	usage, what string // what: "file" or "folder"
+	run         func(ctx context.Context, store *cypher.Store, path string, stdout, stderr io.Writer) error
+}{
+	"dir": {loadDirUsage, "folder", func(ctx context.Context, s *cypher.Store, p string, o, e io.Writer) error {
+		return loadDir(ctx, s, p, o, e)
+	}},
+	"cosmetics": {loadCosmeticsUsage, "file", func(ctx context.Context, s *cypher.Store, p string, o, e io.Writer) error {
+		return loadCosmetics(ctx, s, p, o, e)
+	}},
+	"cosing": {loadCosIngUsage, "file", func(ctx context.Context, s *cypher.Store, p string, o, e io.Writer) error {
+		return loadCosIng(ctx, s, p, o, e)
+	}},
+}
+
+// loadCommand checks the arguments of `skingraph load` before any Neo4j is reached (or
+// started), so that a mistyped command or -h costs nothing, and returns the load to run
+// against the store; nil (with a nil error) after -h printed a usage.
+func loadCommand(cfg *Config, log zerolog.Logger, env Env, args []string) (func(context.Context, *cypher.Store) error, error) {
+	kind, rest := "", []string(nil)
+	if len(args) > 0 {
+		kind, rest = args[0], args[1:]
+	}
+	switch kind {
+	case "demo":
+		if len(rest) > 0 {
+			return nil, fmt.Errorf("usage: skingraph load demo (got %q)", args)
+		}
+		return func(ctx context.Context, store *cypher.Store) error {
+			res, err := loader.LoadDemo(ctx, store, datasets.FS, time.Now())
+			if err != nil {
+				return err
+			}
+			printLoad(env.Stdout, res)
+			return nil
+		}, nil
+	case "efficacy":
+		a, ok, err := loadEfficacyArgs(rest, env.Stdout)
+		if !ok {
+			return nil, err
+		}
+		return func(ctx context.Context, store *cypher.Store) error { return loadEfficacy(ctx, store, a, env.Stdout) }, nil
+	case "dir", "cosmetics", "cosing":
+		l := onePathLoads[kind]
+		path, ok, err := onePathArg("skingraph load "+kind, l.usage, l.what, rest, env.Stdout)
+		if !ok {
+			return nil, err
+		}
+		return func(ctx context.Context, store *cypher.Store) error {
+			return l.run(ctx, store, path, env.Stdout, env.Stderr)
+		}, nil
+	case "sephora":
+		a, ok, err := loadSephoraArgs(rest, env.Stdout)
+		if !ok {
+			return nil, err
+		}
+		return func(ctx context.Context, store *cypher.Store) error {
+			pseudo, err := pseudonymizer(cfg, log)
+			if err != nil {
+				return err
+			}
+			if pseudo == nil {
+				return errors.New("load sephora against an existing Neo4j needs SKINGRAPH_PSEUDONYM_KEY (the key of reviewer pseudonyms)")
+			}
+			if err := store.UsePseudonymKey(ctx, "sephora", pseudo.Fingerprint(), demoKeyFingerprint()); err != nil {
+				return err
+			}
+			return loadSephora(ctx, store, a, env.Stdout, env.Stderr, pseudo)
+		}, nil
+	}
+	return nil, fmt.Errorf("usage: skingraph load demo | skingraph load dir DIR | skingraph load cosmetics FILE | skingraph load cosing FILE | skingraph load sephora --products FILE --reviews FILE... | skingraph load efficacy FILE [--dry-run] (got %q)", args)
 }
 
 func newLogger(cfg *Config, w io.Writer) zerolog.Logger {
