@@ -1,7 +1,16 @@
 package cypher
 
+import "context"
+
 // SetSpill makes staged loads of s hold at most n changed records in memory and report, at
 // commit, the most they held and how many there were.
 func SetSpill(s *Store, n int, stats func(peakHeld, changed int)) {
 	s.spillAfter, s.spillStats = n, stats
+}
+
+// WriteCypher runs a write statement against s, for tests that set up states no public
+// method writes (such as what a process that died at a given step leaves behind).
+func WriteCypher(ctx context.Context, s *Store, query string, params map[string]any) error {
+	_, err := s.write(ctx, query, params)
+	return err
 }

@@ -58,7 +58,7 @@ var projectionQueries = []struct {
 	{"suits", `MATCH (p:Product)-[:SUITS]->(t:SkinType) WHERE ` + notStaged("p") + ` RETURN p.id, t.name`,
 		func(b *graph.ProjectionBuilder, r *neo4j.Record) { b.AddSuits(str(r.Values[0]), str(r.Values[1])) }},
 	// Every review, for the co-review lists and the recent review volume of the prior.
-	{"reviews", `MATCH (u:Reviewer)-[r:REVIEWED]->(p:Product) WHERE ` + notStaged("r") + ` AND ` + notStaged("p") + ` RETURN u.id, p.id, r.rating, r.at`,
+	{"reviews", `MATCH (u:Reviewer)-[r:REVIEWED]->(p:Product) WHERE ` + reviewCountedBy("r", "coalesce($staged, [])", "") + ` AND ` + notStaged("p") + ` RETURN u.id, p.id, r.rating, r.at`,
 		func(b *graph.ProjectionBuilder, r *neo4j.Record) {
 			v := r.Values
 			at, _ := v[3].(time.Time)

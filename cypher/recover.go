@@ -39,6 +39,9 @@ func (s *Store) RecoverStaged(ctx context.Context) ([]RolledBackLoad, error) {
 		return nil, fmt.Errorf("cypher: find dead staged loads: %w", err)
 	}
 	var out []RolledBackLoad
+	if _, err := s.deleteSuperseded(ctx, ""); err != nil {
+		return nil, fmt.Errorf("cypher: delete the edges committed loads superseded: %w", err)
+	}
 	for _, r := range recs {
 		m := r.AsMap()
 		rb := RolledBackLoad{ID: str(m["id"]), Kind: str(m["kind"]), Owner: str(m["owner"])}
@@ -64,9 +67,15 @@ func (s *Store) rollbackLoad(ctx context.Context, loadID string) (nodes, rels in
 		return 0, 0, fmt.Errorf("mark as rolling back: %w", err)
 	}
 	recs, err := s.read(ctx, `
-		MATCH ()-[r:REVIEWED]->(p:Product)
-		WHERE r._load = $load AND (p._load IS NULL OR p._load <> $load)
-		RETURN collect(DISTINCT p.id) AS ids`, p)
+		CALL () {
+			MATCH ()-[r:REVIEWED]->(p:Product)
+			WHERE r._load = $load AND (p._load IS NULL OR p._load <> $load)
+			RETURN p.id AS id
+			UNION
+			MATCH ()-[r:REVIEWED {_superseded: $load}]->(p:Product)
+			RETURN p.id AS id
+		}
+		RETURN collect(id) AS ids`, p)
 	if err != nil {
 		return 0, 0, fmt.Errorf("find reviewed products: %w", err)
 	}
@@ -77,6 +86,9 @@ func (s *Store) rollbackLoad(ctx context.Context, loadID string) (nodes, rels in
 	steps := []string{
 		`MATCH ()-[r:REVIEWED|HAS]->() WHERE r._load = $load
 		 CALL (r) { DELETE r } IN TRANSACTIONS OF 10000 ROWS`,
+		// After the new edges are gone: the old edges of the changed reviews count again.
+		`MATCH ()-[r:REVIEWED {_superseded: $load}]->()
+		 CALL (r) { REMOVE r._superseded } IN TRANSACTIONS OF 10000 ROWS`,
 		`MATCH (p:Product)-[:HAS_OUTCOME]->(o:Outcome) WHERE p._load = $load
 		 CALL (o) { DETACH DELETE o } IN TRANSACTIONS OF 5000 ROWS`,
 		`MATCH (n:Product|Reviewer|Ingredient) WHERE n._load = $load
@@ -122,4 +134,47 @@ func (s *Store) autocommitCounters(ctx context.Context, query string, params map
 // exists until the final transaction commits it (or a rollback deletes the rows).
 func committed(x string) string {
 	return `(` + x + `._load IS NULL OR NOT EXISTS { MATCH (staged:StagedLoad) WHERE staged.id = ` + x + `._load })`
+}
+
+// stagedLoadsCall is a Cypher subquery that reads the ids of the staged loads under way (or
+// being rolled back) into the list `staged`, for reviewCounted.
+const stagedLoadsCall = `CALL () { MATCH (s:StagedLoad) RETURN collect(s.id) AS staged }`
+
+// reviewCounted is the Cypher predicate that a REVIEWED edge x counts in the committed graph,
+// given the list `staged` (stagedLoadsCall): it is not a row of a staged load under way, and
+// it has not been superseded by a staged load that committed since (a changed review's old
+// edge carries `_superseded: <load id>` until that load's cleanup deletes it; while the load
+// is under way or being rolled back, its marker exists and the old edge still counts).
+func reviewCounted(x string) string { return reviewCountedBy(x, "staged", "") }
+
+// reviewCountedBy is reviewCounted with the list of staged load ids given by the Cypher
+// expression staged, as the staged load whose id is the Cypher expression load ("": none)
+// sees the graph: its own new edges count, the edges it supersedes do not.
+func reviewCountedBy(x, staged, load string) string {
+	own, superseded := "", x+`._superseded IN `+staged
+	if load != "" {
+		own = x + `._load = ` + load + ` OR `
+		superseded = `(` + x + `._superseded <> ` + load + ` AND ` + superseded + `)`
+	}
+	return `(` + x + `._load IS NULL OR ` + own + `NOT ` + x + `._load IN ` + staged + `)` +
+		` AND (` + x + `._superseded IS NULL OR ` + superseded + `)`
+}
+
+// deleteSuperseded deletes the old edges of the reviews that the committed staged load loadID
+// changed ("": of every committed load; see reviewCounted), in batches of their own, and
+// returns how many it deleted. The edges of a load whose marker still exists (under way or
+// being rolled back) are left alone.
+func (s *Store) deleteSuperseded(ctx context.Context, loadID string) (int64, error) {
+	// Two statements, so that each is an index seek or scan (reviewed_superseded).
+	match := `MATCH ()-[r:REVIEWED]->() WHERE r._superseded IS NOT NULL`
+	if loadID != "" {
+		match = `MATCH ()-[r:REVIEWED]->() WHERE r._superseded = $load`
+	}
+	c, err := s.autocommitCounters(ctx, match+`
+		AND NOT EXISTS { MATCH (staged:StagedLoad) WHERE staged.id = r._superseded }
+		CALL (r) { DELETE r } IN TRANSACTIONS OF 10000 ROWS`, map[string]any{"load": loadID})
+	if err != nil {
+		return 0, err
+	}
+	return int64(c.RelationshipsDeleted()), nil
 }

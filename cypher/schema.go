@@ -8,7 +8,7 @@ import (
 )
 
 // schemaVersion is recorded in the graph once Migrate has applied every statement below.
-const schemaVersion = 2
+const schemaVersion = 3
 
 // schemaStatements are idempotent: constraints and indexes use IF NOT EXISTS.
 var schemaStatements = []string{
@@ -30,6 +30,8 @@ var schemaStatements = []string{
 	"CREATE INDEX product_price IF NOT EXISTS FOR (n:Product) ON (n.price)",
 	"CREATE INDEX product_brand IF NOT EXISTS FOR (n:Product) ON (n.brand)",
 	"CREATE INDEX reviewed_id IF NOT EXISTS FOR ()-[r:REVIEWED]-() ON (r.id)",
+	// The old edges of reviews a staged load changed, deleted once it committed (staged.go).
+	"CREATE INDEX reviewed_superseded IF NOT EXISTS FOR ()-[r:REVIEWED]-() ON (r._superseded)",
 	"CREATE FULLTEXT INDEX catalogue_text IF NOT EXISTS FOR (n:Product|Ingredient) ON EACH [n.name, n.brand, n.inci]",
 }
 

@@ -129,7 +129,7 @@ func (r snapshotReader) census() error {
 	}); err != nil {
 		return err
 	}
-	if err := r.each(`MATCH ()-[x]->() RETURN type(x), count(*)`, func(v []any) {
+	if err := r.each(`MATCH ()-[x]->() WHERE x._superseded IS NULL RETURN type(x), count(*)`, func(v []any) {
 		r.snap.RelCounts[str(v[0])] = i64(v[1])
 	}); err != nil {
 		return err
@@ -278,7 +278,7 @@ func (r snapshotReader) reviews() error {
 	}); err != nil {
 		return err
 	}
-	return r.each(`MATCH (u:Reviewer)-[x:REVIEWED]->(p:Product) RETURN u.id, p.id, x {.*} ORDER BY x.id`, func(v []any) {
+	return r.each(`MATCH (u:Reviewer)-[x:REVIEWED]->(p:Product) WHERE x._superseded IS NULL RETURN u.id, p.id, x {.*} ORDER BY x.id`, func(v []any) {
 		m := asMap(v[2])
 		r.snap.Reviews = append(r.snap.Reviews, graph.SnapshotReview{
 			Review: graph.Review{ID: str(m["id"]), Reviewer: str(v[0]), ProductID: str(v[1]), Rating: int(i64(m["rating"])),

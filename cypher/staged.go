@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+	"github.com/rs/zerolog"
 
 	"github.com/skingraph/skingraph/graph"
 )
@@ -24,16 +25,22 @@ import (
 //  2. New products and new reviews are written in chunks of stagedChunk rows, each chunk its
 //     own transaction; every node and relationship a chunk creates (products, the label-only
 //     ingredients they bring, reviewers, REVIEWED and HAS edges) carries `_load: <load id>`.
-//     Records that exist with other content are not touched here: their ids are kept for
-//     the final transaction. Each chunk refreshes the heartbeat.
-//  3. The outcome aggregates of the products that got new reviews are recomputed in chunks.
-//  4. One final, short transaction writes the knowledge-base ingredients, the changed
-//     products and reviews (usually few), their outcomes, replaces the StagedLoad by the
-//     load's Source node and bumps the DataVersion (when anything changed).
+//     A review stored with other content (even moved to another product or reviewer) is
+//     written the same way, as a new edge, and its stored edge is marked `_superseded: <load
+//     id>`: readers keep counting the old edge and not the new one until the load commits
+//     (reviewCounted). Products stored with other content are not touched here: they are kept
+//     for the final transaction. Each chunk refreshes the heartbeat.
+//  3. The outcome aggregates of the products whose reviews changed are recomputed in chunks.
+//  4. One final transaction writes the knowledge-base ingredients and the changed products
+//     (at most the catalogue), replaces the StagedLoad by the load's Source node and bumps
+//     the DataVersion (when anything changed). Deleting the marker makes the new edges count
+//     and the superseded ones stop counting, in the same commit.
+//  5. The superseded edges are deleted, in batches of their own; when that fails, they stay
+//     hidden, and RecoverStaged deletes them later.
 //
 // On any error, the load is rolled back: everything carrying its `_load` id is deleted (in
-// batches of their own), the outcomes of the products it touched are recomputed, and its
-// StagedLoad is removed.
+// batches of their own), the edges it superseded are unmarked, the outcomes of the products
+// it touched are recomputed, and its StagedLoad is removed.
 //
 // A load whose process died between 1 and 4 leaves its StagedLoad. The marker holds a lease:
 // `expires`, set from Neo4j's own clock (so the clocks of the processes do not matter) to
@@ -46,10 +53,12 @@ import (
 //
 // Until a load commits, its rows are invisible: the rows it created carry `_load` and the
 // read paths (Product, Search, Ingredient, the projection) skip a row whose `_load` names a
-// StagedLoad that still exists (see committed and notStaged); the final transaction deletes the
-// marker, which makes them visible in the same commit as the DataVersion bump. What stays
-// visible early: the outcome aggregates of products that existed before the load and got
-// new reviews from it (recomputed in step 3), and the raw graph in the Cypher explorer.
+// StagedLoad that still exists (see committed, notStaged and reviewCounted); the final
+// transaction deletes the marker, which makes them visible in the same commit as the
+// DataVersion bump. What stays visible early: the outcome aggregates of products that existed
+// before the load and whose reviews it changed (recomputed in step 3), and the raw graph in
+// the Cypher explorer (and the "why" Cypher the ranker shows, which reads REVIEWED edges
+// without these filters).
 
 const (
 	// StagedThreshold is the default number of products plus reviews above which WriteLoad
@@ -164,11 +173,11 @@ type stagedLoad struct {
 	stopBeat func() // stops the background heartbeat
 
 	products, reviews graph.Counts
-	// Records stored with other content, for Commit: in memory up to a limit, then in a
-	// temporary file, so that a reload where everything changed holds none of it.
+	// Products stored with other content, for Commit: in memory up to a limit, then in a
+	// temporary file, so that a reload where everything changed holds none of it. (Changed
+	// reviews are written by the chunks, as new edges that supersede the old ones.)
 	changedProducts *spill[graph.Product]
-	changedReviews  *spill[graph.Review]
-	touched         map[string]bool // products that got new reviews
+	touched         map[string]bool // products that got new reviews or lost changed ones
 }
 
 func (s *Store) beginStaged(ctx context.Context, load graph.Load) (*stagedLoad, error) {
@@ -196,7 +205,7 @@ func (s *Store) beginStaged(ctx context.Context, load graph.Load) (*stagedLoad, 
 			"a dead one is rolled back once its lease has expired", load.ID, graph.ErrConflict)
 	}
 	st := &stagedLoad{s: s, load: load, touched: map[string]bool{},
-		changedProducts: newSpill[graph.Product](s.spillAfter, ""), changedReviews: newSpill[graph.Review](s.spillAfter, "")}
+		changedProducts: newSpill[graph.Product](s.spillAfter, "")}
 	st.stopBeat = s.keepAlive(ctx, load.ID)
 	return st, nil
 }
@@ -324,6 +333,38 @@ func storedHashes(ctx context.Context, tx neo4j.ManagedTransaction, query string
 	return out, nil
 }
 
+// storedReview is what a staged load finds stored under a review id.
+type storedReview struct {
+	hash     any      // the content hash, when a single edge holds the id
+	products []string // the products of the edges holding the id
+}
+
+// storedReviews returns what is stored under the ids of review rows (stagedReviewsCypher), by
+// id. Like storedHashes, it reads without taking locks.
+func storedReviews(ctx context.Context, tx neo4j.ManagedTransaction, rows []map[string]any) (map[string]storedReview, error) {
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		ids[i] = r["id"].(string)
+	}
+	recs, err := run(ctx, tx, stagedReviewsCypher, map[string]any{"ids": ids})
+	if err != nil {
+		return nil, fmt.Errorf("stored reviews: %w", err)
+	}
+	out := make(map[string]storedReview, len(recs))
+	for _, rec := range recs {
+		m := rec.AsMap()
+		var sr storedReview
+		if hashes, _ := m["hashes"].([]any); len(hashes) == 1 {
+			sr.hash = hashes[0]
+		}
+		for _, p := range m["products"].([]any) {
+			sr.products = append(sr.products, p.(string))
+		}
+		out[m["id"].(string)] = sr
+	}
+	return out, nil
+}
+
 // mergeLabelIngredients merges once each ingredient the new products of a batch name (a
 // label-only node, marked with the load, when the graph has none; named as on the first
 // label that names it, as merging row by row did) and returns the element id of each by INCI
@@ -390,32 +431,45 @@ func (st *stagedLoad) WriteReviews(ctx context.Context, reviews []graph.Review) 
 func (st *stagedLoad) writeReviews(ctx context.Context, part []graph.Review) error {
 	chunk := reviewParams(part)
 	var c graph.Counts
-	var deferred []int // indexes into part
 	var touched map[string]bool
 	err := st.s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
-		c, deferred, touched = graph.Counts{}, nil, map[string]bool{}
-		for bi, b := range chunks(chunk, stagedBatch) {
+		c, touched = graph.Counts{}, map[string]bool{}
+		for _, b := range chunks(chunk, stagedBatch) {
 			products, err := productElementIDs(ctx, tx, b)
 			if err != nil {
 				return err
 			}
-			stored, err := storedHashes(ctx, tx, stagedReviewHashesCypher, b)
+			stored, err := storedReviews(ctx, tx, b)
 			if err != nil {
 				return err
 			}
 			var created []map[string]any
-			for i, r := range b {
-				switch h, ok := stored[r["id"].(string)]; {
+			var superseded []string
+			for _, r := range b {
+				id := r["id"].(string)
+				old, ok := stored[id]
+				switch {
 				case !ok:
-					created = append(created, r)
-				case h == r["hash"]:
+					c.Created++
+				case len(old.products) == 1 && old.hash == r["hash"]:
 					c.Unchanged++
+					continue
 				default:
-					deferred = append(deferred, bi*stagedBatch+i)
+					c.Updated++
+					superseded = append(superseded, id)
+					for _, p := range old.products {
+						touched[p] = true
+					}
 				}
+				created = append(created, r)
 			}
 			if len(created) == 0 {
 				continue
+			}
+			if len(superseded) > 0 {
+				if _, err := run(ctx, tx, stagedSupersedeReviewsCypher, map[string]any{"ids": superseded, "load": st.load.ID}); err != nil {
+					return fmt.Errorf("supersede changed reviews: %w", err)
+				}
 			}
 			reviewers, err := mergeReviewers(ctx, tx, created, st.load.ID)
 			if err != nil {
@@ -430,7 +484,6 @@ func (st *stagedLoad) writeReviews(ctx context.Context, part []graph.Review) err
 			if _, err := run(ctx, tx, stagedCreateReviewsCypher, st.params(rows)); err != nil {
 				return err
 			}
-			c.Created += len(created)
 		}
 		return heartbeat(ctx, tx, st.load.ID, st.s.lease())
 	})
@@ -438,14 +491,8 @@ func (st *stagedLoad) writeReviews(ctx context.Context, part []graph.Review) err
 		return err
 	}
 	st.reviews.Created += c.Created
+	st.reviews.Updated += c.Updated
 	st.reviews.Unchanged += c.Unchanged
-	for _, i := range deferred {
-		r := part[i]
-		r.Text = "" // not stored
-		if err := st.changedReviews.add(r); err != nil {
-			return err
-		}
-	}
 	for id := range touched {
 		st.touched[id] = true
 	}
@@ -534,7 +581,7 @@ func (st *stagedLoad) Commit(ctx context.Context) (graph.LoadResult, error) {
 	}
 	res, err := st.commit(ctx)
 	if st.s.spillStats != nil {
-		st.s.spillStats(st.changedProducts.peak+st.changedReviews.peak, st.changedProducts.len()+st.changedReviews.len())
+		st.s.spillStats(st.changedProducts.peak, st.changedProducts.len())
 	}
 	if err != nil {
 		err = fmt.Errorf("cypher: staged load %s: %w", st.load.ID, err)
@@ -543,12 +590,17 @@ func (st *stagedLoad) Commit(ctx context.Context) (graph.LoadResult, error) {
 	st.finished = true
 	st.stopBeat()
 	st.closeSpills()
+	// The load is committed: the old edges of its changed reviews are garbage that readers
+	// skip. A failed cleanup is left to RecoverStaged, which sweeps such edges.
+	if n, err := st.s.deleteSuperseded(ctx, st.load.ID); err != nil {
+		zerolog.Ctx(ctx).Warn().Err(err).Str("load", st.load.ID).Int64("deleted", n).
+			Msg("staged load committed; deleting the old edges of its changed reviews failed (hidden from reads; swept by the next recovery)")
+	}
 	return res, nil
 }
 
 func (st *stagedLoad) closeSpills() {
 	st.changedProducts.close()
-	st.changedReviews.close()
 }
 
 func (st *stagedLoad) commit(ctx context.Context) (graph.LoadResult, error) {
@@ -588,26 +640,7 @@ func (st *stagedLoad) commit(ctx context.Context) (graph.LoadResult, error) {
 			return fmt.Errorf("products: %w", err)
 		}
 		counts["products"] = graph.Counts{Created: products.Created + p.Created, Updated: p.Updated, Unchanged: products.Unchanged + p.Unchanged}
-		var r graph.Counts
-		touched := map[string]bool{}
-		err = st.changedReviews.each(batchSize, func(b []graph.Review) error {
-			got, ids, err := upsertReviews(ctx, tx, reviewParams(b))
-			r.Created, r.Updated, r.Unchanged = r.Created+got.Created, r.Updated+got.Updated, r.Unchanged+got.Unchanged
-			for _, id := range ids {
-				touched[id] = true
-			}
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("reviews: %w", err)
-		}
-		more := sortedKeys(touched)
-		counts["reviews"] = graph.Counts{Created: reviews.Created + r.Created, Updated: r.Updated, Unchanged: reviews.Unchanged + r.Unchanged}
-		for _, b := range batches(more) {
-			if _, err := run(ctx, tx, stagedOutcomesCypher, map[string]any{"ids": b, "load": load.ID}); err != nil {
-				return fmt.Errorf("outcomes: %w", err)
-			}
-		}
+		counts["reviews"] = reviews
 		res.Counts = counts
 		res.Changed = false
 		for _, c := range counts {
@@ -725,26 +758,49 @@ func chunks[T any](rows []T, n int) [][]T {
 // stagedOutcomesCypher is refreshOutcomesCypher that counts the reviews of the staged load
 // $load, whose marker exists until its final transaction ends (those of other staged loads
 // under way are left out, as everywhere).
-var stagedOutcomesCypher = strings.Replace(refreshOutcomesCypher,
-	"WHERE r._load IS NULL OR NOT EXISTS", "WHERE r._load IS NULL OR r._load = $load OR NOT EXISTS", 1)
+var stagedOutcomesCypher = replaceOnce(refreshOutcomesCypher, reviewCounted("r"), reviewCountedBy("r", "staged", "$load"))
 
 // stagedIngredientsCypher is upsertIngredientsCypher counting as created the label-only
 // ingredient nodes this load's products created.
-var stagedIngredientsCypher = strings.Replace(upsertIngredientsCypher,
-	"WHEN old IS NULL THEN 'created'", "WHEN old IS NULL OR (old._load = $load AND old.hash IS NULL) THEN 'created'", 1)
+var stagedIngredientsCypher = replaceOnce(upsertIngredientsCypher,
+	"WHEN old IS NULL THEN 'created'", "WHEN old IS NULL OR (old._load = $load AND old.hash IS NULL) THEN 'created'")
 
-// stagedProductHashesCypher and stagedReviewHashesCypher return the stored content hash of
-// the products or reviews with the given ids that exist (index seeks, no locks).
-const (
-	stagedProductHashesCypher = `
+// replaceOnce is the statement base with old replaced by new, for statements derived from
+// others; it panics (at package init) when base does not hold old exactly once, so that an
+// edit of base cannot silently leave a derived statement unchanged.
+func replaceOnce(base, old, new string) string {
+	if n := strings.Count(base, old); n != 1 {
+		panic(fmt.Sprintf("cypher: derived statement: %q occurs %d times in its base, want once", old, n))
+	}
+	return strings.Replace(base, old, new, 1)
+}
+
+// stagedProductHashesCypher returns the stored content hash of the products with the given
+// ids that exist (index seeks, no locks).
+const stagedProductHashesCypher = `
 	UNWIND $ids AS id
 	MATCH (p:Product {id: id})
 	RETURN id, p.hash AS hash`
-	stagedReviewHashesCypher = `
+
+// stagedReviewsCypher returns, for each of the given review ids that is stored, the edges
+// stored under it (their content hash and product), leaving out the garbage of committed loads
+// (edges they superseded). One edge per id is the rule; graphs written by builds that kept a
+// moved review's old edge may hold more, which a changed review then replaces all at once.
+const stagedReviewsCypher = `
+	UNWIND $ids AS id
+	MATCH ()-[r:REVIEWED {id: id}]->(p:Product)
+	WHERE r._superseded IS NULL
+	RETURN id, collect(r.hash) AS hashes, collect(p.id) AS products`
+
+// stagedSupersedeReviewsCypher marks the stored edges of changed reviews as superseded by the
+// load: they stay what readers see until the load commits, and are deleted after (or
+// unmarked by a rollback). Only the edges of committed data are marked: those of other loads
+// under way are theirs.
+var stagedSupersedeReviewsCypher = stagedLoadsCall + `
 	UNWIND $ids AS id
 	MATCH ()-[r:REVIEWED {id: id}]->()
-	RETURN id, r.hash AS hash`
-)
+	WHERE r._superseded IS NULL AND (r._load IS NULL OR NOT r._load IN staged)
+	SET r._superseded = $load`
 
 // stagedMergeIngredientsCypher merges the ingredients a batch of new products names, one row
 // per INCI key; those it creates are label-only, marked with the load.
