@@ -11,7 +11,7 @@ import (
 
 // ingredientCypher reads one ingredient; ingredients and products of staged loads still under
 // way are not there yet.
-var ingredientCypher = `
+var ingredientCypher = stagedLoadsCall + `
 	MATCH (i:Ingredient {inci: $inci}) WHERE ` + committed("i") + `
 	CALL (i) {
 		OPTIONAL MATCH (i)-[t:TREATS]->(c:Concern)
@@ -30,8 +30,8 @@ var ingredientCypher = `
 		WITH k, o ORDER BY o.inci
 		RETURN collect(CASE WHEN o IS NULL THEN null ELSE {inci: o.inci, severity: k.severity, reason: k.reason, source: k.source} END) AS conflicts
 	}
-	CALL (i) {
-		OPTIONAL MATCH (p:Product)-[:CONTAINS]->(i) WHERE ` + committed("p") + `
+	CALL (i, staged_ids) {
+		OPTIONAL MATCH (p:Product)-[c:CONTAINS]->(i) WHERE ` + committed("p") + ` AND ` + edgeCounted("c") + `
 		RETURN count(p) AS products
 	}
 	RETURN i {.*} AS ingredient, treats, aggravates, conflicts, products`

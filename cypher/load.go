@@ -315,17 +315,17 @@ var refreshOutcomesCypher = stagedLoadsCall + `
 	CALL () { MATCH (a:SkinType) RETURN collect(['skin_type', a]) AS types }
 	CALL () { MATCH (a:SkinTone) RETURN collect(['skin_tone', a]) AS tones }
 	CALL () { MATCH (a:Concern) RETURN collect(['concern', a]) AS concerns }
-	WITH staged, types + tones + concerns AS attributes
+	WITH staged_ids, types + tones + concerns AS attributes
 	UNWIND $ids AS pid
 	MATCH (p:Product {id: pid})
 	CALL (p) {
 		OPTIONAL MATCH (p)-[:HAS_OUTCOME]->(o:Outcome)
 		DETACH DELETE o
 	}
-	CALL (p, staged, attributes) {
-		CALL (p, staged) {
+	CALL (p, staged_ids, attributes) {
+		CALL (p, staged_ids) {
 			MATCH (:Reviewer)-[r:REVIEWED]->(p)
-			WHERE ` + reviewCounted("r") + `
+			WHERE ` + edgeCounted("r") + `
 			RETURN r.skin_type AS skin_type, r.skin_tone AS skin_tone, coalesce(r.concerns, []) AS concerns,
 			       r.rating AS rating, coalesce(r.recommended, false) AS recommended, coalesce(r.effects, []) AS effects
 			UNION ALL

@@ -9,24 +9,26 @@ import (
 	"github.com/skingraph/skingraph/graph"
 )
 
-// productCypher reads one product; a product of a staged load still under way is not there yet.
-var productCypher = `
+// productCypher reads one product; a product of a staged load still under way is not there yet,
+// and a product it changed keeps its old ingredients, claims and suitable skin types until it
+// commits (edgeCounted).
+var productCypher = stagedLoadsCall + `
 	MATCH (p:Product {id: $id}) WHERE ` + committed("p") + `
-	CALL (p) {
-		OPTIONAL MATCH (p)-[c:CONTAINS]->(i:Ingredient)
+	CALL (p, staged_ids) {
+		OPTIONAL MATCH (p)-[c:CONTAINS]->(i:Ingredient) WHERE ` + edgeCounted("c") + `
 		WITH c, i ORDER BY c.position, i.inci
 		RETURN collect(CASE WHEN i IS NULL THEN null ELSE {
 			inci: i.inci, name: coalesce(c.label, i.name), position: c.position,
 			concentration: c.concentration, may_contain: c.may_contain, list: c.list,
 			functions: coalesce(i.functions, []), comedogenic: i.comedogenic} END) AS ingredients
 	}
-	CALL (p) {
-		OPTIONAL MATCH (p)-[:CLAIMS]->(c:Concern)
+	CALL (p, staged_ids) {
+		OPTIONAL MATCH (p)-[r:CLAIMS]->(c:Concern) WHERE ` + edgeCounted("r") + `
 		WITH c ORDER BY c.name
 		RETURN collect(c.name) AS claims
 	}
-	CALL (p) {
-		OPTIONAL MATCH (p)-[:SUITS]->(t:SkinType)
+	CALL (p, staged_ids) {
+		OPTIONAL MATCH (p)-[r:SUITS]->(t:SkinType) WHERE ` + edgeCounted("r") + `
 		WITH t ORDER BY t.name
 		RETURN collect(t.name) AS suits
 	}

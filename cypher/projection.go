@@ -31,7 +31,7 @@ var projectionQueries = []struct {
 			b.AddProduct(graph.ProjectedProduct{ID: str(v[0]), Name: str(v[1]), Brand: str(v[2]), Category: str(v[3]),
 				Price: f64(v[4]), Rating: f64(v[5]), ReviewCount: int(i64(v[6]))})
 		}},
-	{"contains", `MATCH (p:Product)-[c:CONTAINS]->(i:Ingredient) WHERE ` + notStaged("p") + ` RETURN p.id, i.inci, c.position, c.may_contain`,
+	{"contains", `MATCH (p:Product)-[c:CONTAINS]->(i:Ingredient) WHERE ` + notStaged("p") + ` AND ` + edgeCountedBy("c", "coalesce($staged, [])", "") + ` RETURN p.id, i.inci, c.position, c.may_contain`,
 		func(b *graph.ProjectionBuilder, r *neo4j.Record) {
 			v := r.Values
 			b.AddContains(str(v[0]), str(v[1]), int(i64(v[2])), v[3] == true)
@@ -53,12 +53,12 @@ var projectionQueries = []struct {
 			v := r.Values
 			b.AddConflict(str(v[0]), str(v[1]), f64(v[2]), str(v[3]))
 		}},
-	{"claims", `MATCH (p:Product)-[:CLAIMS]->(c:Concern) WHERE ` + notStaged("p") + ` RETURN p.id, c.name`,
+	{"claims", `MATCH (p:Product)-[r:CLAIMS]->(c:Concern) WHERE ` + notStaged("p") + ` AND ` + edgeCountedBy("r", "coalesce($staged, [])", "") + ` RETURN p.id, c.name`,
 		func(b *graph.ProjectionBuilder, r *neo4j.Record) { b.AddClaim(str(r.Values[0]), str(r.Values[1])) }},
-	{"suits", `MATCH (p:Product)-[:SUITS]->(t:SkinType) WHERE ` + notStaged("p") + ` RETURN p.id, t.name`,
+	{"suits", `MATCH (p:Product)-[r:SUITS]->(t:SkinType) WHERE ` + notStaged("p") + ` AND ` + edgeCountedBy("r", "coalesce($staged, [])", "") + ` RETURN p.id, t.name`,
 		func(b *graph.ProjectionBuilder, r *neo4j.Record) { b.AddSuits(str(r.Values[0]), str(r.Values[1])) }},
 	// Every review, for the co-review lists and the recent review volume of the prior.
-	{"reviews", `MATCH (u:Reviewer)-[r:REVIEWED]->(p:Product) WHERE ` + reviewCountedBy("r", "coalesce($staged, [])", "") + ` AND ` + notStaged("p") + ` RETURN u.id, p.id, r.rating, r.at`,
+	{"reviews", `MATCH (u:Reviewer)-[r:REVIEWED]->(p:Product) WHERE ` + edgeCountedBy("r", "coalesce($staged, [])", "") + ` AND ` + notStaged("p") + ` RETURN u.id, p.id, r.rating, r.at`,
 		func(b *graph.ProjectionBuilder, r *neo4j.Record) {
 			v := r.Values
 			at, _ := v[3].(time.Time)

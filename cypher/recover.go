@@ -84,15 +84,18 @@ func (s *Store) rollbackLoad(ctx context.Context, loadID string) (nodes, rels in
 		touched = collectStrings(recs, "ids")
 	}
 	steps := []string{
-		`MATCH ()-[r:REVIEWED|HAS]->() WHERE r._load = $load
+		`MATCH ()-[r:REVIEWED|HAS|CONTAINS|CLAIMS|SUITS]->() WHERE r._load = $load
 		 CALL (r) { DELETE r } IN TRANSACTIONS OF 10000 ROWS`,
-		// After the new edges are gone: the old edges of the changed reviews count again.
-		`MATCH ()-[r:REVIEWED {_superseded: $load}]->()
-		 CALL (r) { REMOVE r._superseded } IN TRANSACTIONS OF 10000 ROWS`,
 		`MATCH (p:Product)-[:HAS_OUTCOME]->(o:Outcome) WHERE p._load = $load
 		 CALL (o) { DETACH DELETE o } IN TRANSACTIONS OF 5000 ROWS`,
 		`MATCH (n:Product|Reviewer|Ingredient) WHERE n._load = $load
 		 CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 1000 ROWS`,
+	}
+	// After the new edges are gone: the old edges of the changed reviews and products count
+	// again (a statement per type, each an index seek).
+	for _, t := range supersededTypes {
+		steps = append(steps, `MATCH ()-[r:`+t+` {_superseded: $load}]->()
+		 CALL (r) { REMOVE r._superseded } IN TRANSACTIONS OF 10000 ROWS`)
 	}
 	for _, q := range steps {
 		c, err := s.autocommitCounters(ctx, q, p)
@@ -137,20 +140,24 @@ func committed(x string) string {
 }
 
 // stagedLoadsCall is a Cypher subquery that reads the ids of the staged loads under way (or
-// being rolled back) into the list `staged`, for reviewCounted.
-const stagedLoadsCall = `CALL () { MATCH (s:StagedLoad) RETURN collect(s.id) AS staged }`
+// being rolled back) into the list `staged_ids`, for edgeCounted.
+const stagedLoadsCall = `CALL () { MATCH (s:StagedLoad) RETURN collect(s.id) AS staged_ids }`
 
-// reviewCounted is the Cypher predicate that a REVIEWED edge x counts in the committed graph,
-// given the list `staged` (stagedLoadsCall): it is not a row of a staged load under way, and
-// it has not been superseded by a staged load that committed since (a changed review's old
-// edge carries `_superseded: <load id>` until that load's cleanup deletes it; while the load
-// is under way or being rolled back, its marker exists and the old edge still counts).
-func reviewCounted(x string) string { return reviewCountedBy(x, "staged", "") }
+// supersededTypes are the relationship types whose edges a staged load replaces by new ones:
+// a changed review's REVIEWED edge and a changed product's CONTAINS, CLAIMS and SUITS edges.
+var supersededTypes = []string{"REVIEWED", "CONTAINS", "CLAIMS", "SUITS"}
 
-// reviewCountedBy is reviewCounted with the list of staged load ids given by the Cypher
+// edgeCounted is the Cypher predicate that an edge x counts in the committed graph, given the
+// list `staged_ids` (stagedLoadsCall): it is not a row of a staged load under way, and it has not
+// been superseded by a staged load that committed since (the old edge of a changed review or
+// product carries `_superseded: <load id>` until that load's cleanup deletes it; while the
+// load is under way or being rolled back, its marker exists and the old edge still counts).
+func edgeCounted(x string) string { return edgeCountedBy(x, "staged_ids", "") }
+
+// edgeCountedBy is edgeCounted with the list of staged load ids given by the Cypher
 // expression staged, as the staged load whose id is the Cypher expression load ("": none)
 // sees the graph: its own new edges count, the edges it supersedes do not.
-func reviewCountedBy(x, staged, load string) string {
+func edgeCountedBy(x, staged, load string) string {
 	own, superseded := "", x+`._superseded IN `+staged
 	if load != "" {
 		own = x + `._load = ` + load + ` OR `
@@ -160,21 +167,25 @@ func reviewCountedBy(x, staged, load string) string {
 		` AND (` + x + `._superseded IS NULL OR ` + superseded + `)`
 }
 
-// deleteSuperseded deletes the old edges of the reviews that the committed staged load loadID
-// changed ("": of every committed load; see reviewCounted), in batches of their own, and
-// returns how many it deleted. The edges of a load whose marker still exists (under way or
-// being rolled back) are left alone.
+// deleteSuperseded deletes the old edges of the reviews and products that the committed
+// staged load loadID changed ("": of every committed load; see edgeCounted), in batches of
+// their own, and returns how many it deleted. The edges of a load whose marker still exists
+// (under way or being rolled back) are left alone.
 func (s *Store) deleteSuperseded(ctx context.Context, loadID string) (int64, error) {
-	// Two statements, so that each is an index seek or scan (reviewed_superseded).
-	match := `MATCH ()-[r:REVIEWED]->() WHERE r._superseded IS NOT NULL`
-	if loadID != "" {
-		match = `MATCH ()-[r:REVIEWED]->() WHERE r._superseded = $load`
+	var deleted int64
+	// A statement per type and case, so that each is an index seek or scan (*_superseded).
+	for _, t := range supersededTypes {
+		match := `MATCH ()-[r:` + t + `]->() WHERE r._superseded IS NOT NULL`
+		if loadID != "" {
+			match = `MATCH ()-[r:` + t + `]->() WHERE r._superseded = $load`
+		}
+		c, err := s.autocommitCounters(ctx, match+`
+			AND NOT EXISTS { MATCH (staged:StagedLoad) WHERE staged.id = r._superseded }
+			CALL (r) { DELETE r } IN TRANSACTIONS OF 10000 ROWS`, map[string]any{"load": loadID})
+		if err != nil {
+			return deleted, fmt.Errorf("%s edges: %w", t, err)
+		}
+		deleted += int64(c.RelationshipsDeleted())
 	}
-	c, err := s.autocommitCounters(ctx, match+`
-		AND NOT EXISTS { MATCH (staged:StagedLoad) WHERE staged.id = r._superseded }
-		CALL (r) { DELETE r } IN TRANSACTIONS OF 10000 ROWS`, map[string]any{"load": loadID})
-	if err != nil {
-		return 0, err
-	}
-	return int64(c.RelationshipsDeleted()), nil
+	return deleted, nil
 }

@@ -30,8 +30,12 @@ var schemaStatements = []string{
 	"CREATE INDEX product_price IF NOT EXISTS FOR (n:Product) ON (n.price)",
 	"CREATE INDEX product_brand IF NOT EXISTS FOR (n:Product) ON (n.brand)",
 	"CREATE INDEX reviewed_id IF NOT EXISTS FOR ()-[r:REVIEWED]-() ON (r.id)",
-	// The old edges of reviews a staged load changed, deleted once it committed (staged.go).
+	// The old edges of reviews and products a staged load changed, deleted once it committed
+	// (staged.go).
 	"CREATE INDEX reviewed_superseded IF NOT EXISTS FOR ()-[r:REVIEWED]-() ON (r._superseded)",
+	"CREATE INDEX contains_superseded IF NOT EXISTS FOR ()-[r:CONTAINS]-() ON (r._superseded)",
+	"CREATE INDEX claims_superseded IF NOT EXISTS FOR ()-[r:CLAIMS]-() ON (r._superseded)",
+	"CREATE INDEX suits_superseded IF NOT EXISTS FOR ()-[r:SUITS]-() ON (r._superseded)",
 	"CREATE FULLTEXT INDEX catalogue_text IF NOT EXISTS FOR (n:Product|Ingredient) ON EACH [n.name, n.brand, n.inci]",
 }
 

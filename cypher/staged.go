@@ -28,12 +28,13 @@ import (
 //     A review stored with other content (even moved to another product or reviewer) is
 //     written the same way, as a new edge, and its stored edge is marked `_superseded: <load
 //     id>`: readers keep counting the old edge and not the new one until the load commits
-//     (reviewCounted). Products stored with other content are not touched here: they are kept
-//     for the final transaction. Each chunk refreshes the heartbeat.
+//     (edgeCounted). A product stored with other content gets the same treatment for its
+//     CONTAINS, CLAIMS and SUITS edges; its properties (a few per product) are kept, in
+//     memory or spilled, for the final transaction. Each chunk refreshes the heartbeat.
 //  3. The outcome aggregates of the products whose reviews changed are recomputed in chunks.
-//  4. One final transaction writes the knowledge-base ingredients and the changed products
-//     (at most the catalogue), replaces the StagedLoad by the load's Source node and bumps
-//     the DataVersion (when anything changed). Deleting the marker makes the new edges count
+//  4. One final transaction writes the knowledge-base ingredients and the properties of the
+//     changed products, replaces the StagedLoad by the load's Source node and bumps the
+//     DataVersion (when anything changed). Deleting the marker makes the new edges count
 //     and the superseded ones stop counting, in the same commit.
 //  5. The superseded edges are deleted, in batches of their own; when that fails, they stay
 //     hidden, and RecoverStaged deletes them later.
@@ -53,7 +54,7 @@ import (
 //
 // Until a load commits, its rows are invisible: the rows it created carry `_load` and the
 // read paths (Product, Search, Ingredient, the projection) skip a row whose `_load` names a
-// StagedLoad that still exists (see committed, notStaged and reviewCounted); the final
+// StagedLoad that still exists (see committed, notStaged and edgeCounted); the final
 // transaction deletes the marker, which makes them visible in the same commit as the
 // DataVersion bump. What stays visible early: the outcome aggregates of products that existed
 // before the load and whose reviews it changed (recomputed in step 3), and the raw graph in
@@ -263,7 +264,7 @@ func (st *stagedLoad) writeProducts(ctx context.Context, part []graph.Product) e
 	// The driver may run the function again: it only fills c and deferred, which are
 	// added up once the transaction has committed.
 	var c graph.Counts
-	var deferred []int // indexes into part
+	var deferred []int // indexes into part: the changed products, whose properties Commit sets
 	err := st.s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
 		c, deferred = graph.Counts{}, nil
 		for bi, b := range chunks(chunk, stagedBatch) {
@@ -271,7 +272,8 @@ func (st *stagedLoad) writeProducts(ctx context.Context, part []graph.Product) e
 			if err != nil {
 				return err
 			}
-			var created []map[string]any
+			var created, changed []map[string]any
+			var changedIDs []string
 			for i, r := range b {
 				switch h, ok := stored[r["id"].(string)]; {
 				case !ok:
@@ -279,20 +281,34 @@ func (st *stagedLoad) writeProducts(ctx context.Context, part []graph.Product) e
 				case h == r["hash"]:
 					c.Unchanged++
 				default:
+					changed = append(changed, r)
+					changedIDs = append(changedIDs, r["id"].(string))
 					deferred = append(deferred, bi*stagedBatch+i)
 				}
 			}
-			if len(created) == 0 {
+			if len(created)+len(changed) == 0 {
 				continue
 			}
-			ings, err := mergeLabelIngredients(ctx, tx, created, st.load.ID)
+			ings, err := mergeLabelIngredients(ctx, tx, append(append([]map[string]any(nil), created...), changed...), st.load.ID)
 			if err != nil {
 				return fmt.Errorf("ingredients: %w", err)
 			}
-			if _, err := run(ctx, tx, stagedCreateProductsCypher, st.params(withIngredientIDs(created, ings))); err != nil {
-				return err
+			if len(created) > 0 {
+				if _, err := run(ctx, tx, stagedCreateProductsCypher, st.params(withIngredientIDs(created, ings))); err != nil {
+					return err
+				}
+			}
+			if len(changed) > 0 {
+				// Their new edges now, hidden until the commit; the old ones count until then.
+				if _, err := run(ctx, tx, stagedSupersedeProductEdgesCypher, map[string]any{"ids": changedIDs, "load": st.load.ID}); err != nil {
+					return fmt.Errorf("supersede the edges of changed products: %w", err)
+				}
+				if _, err := run(ctx, tx, stagedProductEdgesCypher, st.params(withIngredientIDs(changed, ings))); err != nil {
+					return fmt.Errorf("edges of changed products: %w", err)
+				}
 			}
 			c.Created += len(created)
+			c.Updated += len(changed)
 		}
 		return heartbeat(ctx, tx, st.load.ID, st.s.lease())
 	})
@@ -300,6 +316,7 @@ func (st *stagedLoad) writeProducts(ctx context.Context, part []graph.Product) e
 		return err
 	}
 	st.products.Created += c.Created
+	st.products.Updated += c.Updated
 	st.products.Unchanged += c.Unchanged
 	for _, i := range deferred {
 		if err := st.changedProducts.add(part[i]); err != nil {
@@ -630,16 +647,14 @@ func (st *stagedLoad) commit(ctx context.Context) (graph.LoadResult, error) {
 				return fmt.Errorf("ingredient conflicts: %w", err)
 			}
 		}
-		var p graph.Counts
 		err := st.changedProducts.each(batchSize, func(b []graph.Product) error {
-			got, err := upsertBatches(ctx, tx, upsertProductsCypher, productParams(b))
-			p.Created, p.Updated, p.Unchanged = p.Created+got.Created, p.Updated+got.Updated, p.Unchanged+got.Unchanged
+			_, err := run(ctx, tx, stagedSetProductsCypher, map[string]any{"rows": productParams(b)})
 			return err
 		})
 		if err != nil {
 			return fmt.Errorf("products: %w", err)
 		}
-		counts["products"] = graph.Counts{Created: products.Created + p.Created, Updated: p.Updated, Unchanged: products.Unchanged + p.Unchanged}
+		counts["products"] = products
 		counts["reviews"] = reviews
 		res.Counts = counts
 		res.Changed = false
@@ -758,7 +773,7 @@ func chunks[T any](rows []T, n int) [][]T {
 // stagedOutcomesCypher is refreshOutcomesCypher that counts the reviews of the staged load
 // $load, whose marker exists until its final transaction ends (those of other staged loads
 // under way are left out, as everywhere).
-var stagedOutcomesCypher = replaceOnce(refreshOutcomesCypher, reviewCounted("r"), reviewCountedBy("r", "staged", "$load"))
+var stagedOutcomesCypher = replaceOnce(refreshOutcomesCypher, edgeCounted("r"), edgeCountedBy("r", "staged_ids", "$load"))
 
 // stagedIngredientsCypher is upsertIngredientsCypher counting as created the label-only
 // ingredient nodes this load's products created.
@@ -799,8 +814,46 @@ const stagedReviewsCypher = `
 var stagedSupersedeReviewsCypher = stagedLoadsCall + `
 	UNWIND $ids AS id
 	MATCH ()-[r:REVIEWED {id: id}]->()
-	WHERE r._superseded IS NULL AND (r._load IS NULL OR NOT r._load IN staged)
+	WHERE r._superseded IS NULL AND (r._load IS NULL OR NOT r._load IN staged_ids)
 	SET r._superseded = $load`
+
+// stagedSupersedeProductEdgesCypher marks the CONTAINS, CLAIMS and SUITS edges of changed
+// products as superseded by the load (as stagedSupersedeReviewsCypher does for reviews).
+var stagedSupersedeProductEdgesCypher = stagedLoadsCall + `
+	UNWIND $ids AS id
+	MATCH (p:Product {id: id})-[r:CONTAINS|CLAIMS|SUITS]->()
+	WHERE r._superseded IS NULL AND (r._load IS NULL OR NOT r._load IN staged_ids)
+	SET r._superseded = $load`
+
+// stagedProductEdgesCypher creates the new CONTAINS, CLAIMS and SUITS edges of changed
+// products (rows as withIngredientIDs makes them), each marked with the load: the product
+// node is committed, so its new edges carry the mark themselves.
+const stagedProductEdgesCypher = `
+	UNWIND $rows AS row
+	MATCH (p:Product {id: row.id})
+	CALL (p, row) {
+		UNWIND row.contains AS ing
+		MATCH (i:Ingredient) WHERE elementId(i) = ing.eid
+		CREATE (p)-[c:CONTAINS {_load: $load}]->(i)
+		SET c += ing.props
+	}
+	CALL (p, row) {
+		UNWIND row.claims AS name
+		MATCH (c:Concern {name: name})
+		CREATE (p)-[:CLAIMS {_load: $load}]->(c)
+	}
+	CALL (p, row) {
+		UNWIND row.suits AS name
+		MATCH (t:SkinType {name: name})
+		CREATE (p)-[:SUITS {_load: $load}]->(t)
+	}`
+
+// stagedSetProductsCypher sets the properties of changed products (Commit): their edges were
+// written by the chunks.
+const stagedSetProductsCypher = `
+	UNWIND $rows AS row
+	MATCH (p:Product {id: row.id})
+	SET p += row.props, p.hash = row.hash`
 
 // stagedMergeIngredientsCypher merges the ingredients a batch of new products names, one row
 // per INCI key; those it creates are label-only, marked with the load.

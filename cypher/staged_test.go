@@ -253,12 +253,38 @@ func reviewsPerProduct(t *testing.T, store *cypher.Store, ids ...string) map[str
 	return out
 }
 
-// TestChangedReviewsSwapAtCommit stages a load that changes every review and moves r2 from
-// p1 to p2: until the load commits, readers see the old edges (the new ones are hidden, the
-// old ones only marked); a rollback unmarks them; the commit swaps them in one step and
-// deletes the old edges; an old edge whose load committed but whose cleanup never ran is
-// hidden from readers and swept by RecoverStaged.
-func TestChangedReviewsSwapAtCommit(t *testing.T) {
+// productEdges is what readers see of p1: its ingredients, claims and suitable skin types
+// (Product) and the number of ingredients the projection gives it.
+func productEdges(t *testing.T, store *cypher.Store) []string {
+	t.Helper()
+	p, err := store.Product(context.Background(), "p1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, in := range p.Ingredients {
+		out = append(out, "contains "+in.INCI)
+	}
+	for _, c := range p.Claims {
+		out = append(out, "claims "+c)
+	}
+	for _, s := range p.Suits {
+		out = append(out, "suits "+s)
+	}
+	proj, err := store.Project(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, _ := proj.ProductIndex("p1")
+	return append(out, fmt.Sprintf("projected ingredients %d", len(proj.Uses(x))))
+}
+
+// TestChangedRecordsSwapAtCommit stages a load that changes every review, moves r2 from p1 to
+// p2 and gives p1 other ingredients, claims and skin types: until the load commits, readers
+// see the old edges (the new ones are hidden, the old ones only marked); a rollback unmarks
+// them; the commit swaps them in one step and deletes the old edges; an old edge whose load
+// committed but whose cleanup never ran is hidden from readers and swept by RecoverStaged.
+func TestChangedRecordsSwapAtCommit(t *testing.T) {
 	store := neo4jtest.Store(t)
 	ctx := context.Background()
 	if _, err := store.WriteLoad(ctx, fixtureLoad("load-1")); err != nil {
@@ -274,7 +300,16 @@ func TestChangedReviewsSwapAtCommit(t *testing.T) {
 		changed.Reviews[i].Rating = 1
 	}
 	changed.Reviews[1].ProductID, changed.Reviews[1].Reviewer = "p2", "u7"
-	superseded := "MATCH ()-[r:REVIEWED {_superseded: 'load-2'}]->() RETURN count(r)"
+	p1 := fixtureLoad("").Products[0]
+	p1.Ingredients = []graph.ProductIngredient{{INCI: "water", Name: "Aqua", Position: 1}, {INCI: "brand new extract", Name: "Brand New Extract", Position: 2}}
+	p1.Claims, p1.Suits = []string{"dryness"}, []string{"dry"}
+	changed.Products = []graph.Product{p1}
+	oldEdges := []string{"contains water", "contains retinol", "claims aging", "suits normal", "suits oily", "projected ingredients 2"}
+	newEdges := []string{"contains water", "contains brand new extract", "claims dryness", "suits dry", "projected ingredients 2"}
+	if got := productEdges(t, store); !cmp.Equal(got, oldEdges) {
+		t.Fatalf("p1 after the first load: %v, want %v", got, oldEdges)
+	}
+	superseded := "MATCH ()-[r]->() WHERE r._superseded = 'load-2' RETURN count(r)"
 
 	st, err := store.BeginStaged(ctx, changed)
 	if err != nil {
@@ -283,8 +318,11 @@ func TestChangedReviewsSwapAtCommit(t *testing.T) {
 	if got := reviewsPerProduct(t, store, "p1", "p2"); !cmp.Equal(got, before) {
 		t.Errorf("reviews per product while the load is staged: %v, want the old %v", got, before)
 	}
-	if n := countQuery(t, store, superseded); n != 3 {
-		t.Errorf("%d old edges marked while staged, want 3", n)
+	if got := productEdges(t, store); !cmp.Equal(got, oldEdges) {
+		t.Errorf("p1 while the load is staged: %v, want the old %v", got, oldEdges)
+	}
+	if n := countQuery(t, store, superseded); n != 3+5 {
+		t.Errorf("%d old edges marked while staged, want 3 reviews and 5 edges of p1", n)
 	}
 	if err := st.Abort(ctx); err != nil {
 		t.Fatal(err)
@@ -298,6 +336,12 @@ func TestChangedReviewsSwapAtCommit(t *testing.T) {
 	if n := countQuery(t, store, "MATCH ()-[r:REVIEWED]->() RETURN count(r)"); n != 3 {
 		t.Errorf("%d review edges after the rollback, want 3", n)
 	}
+	if got := productEdges(t, store); !cmp.Equal(got, oldEdges) {
+		t.Errorf("p1 after the rollback: %v, want %v", got, oldEdges)
+	}
+	if n := countQuery(t, store, "MATCH (p:Product {id: 'p1'})-[r]->() WHERE NOT r:HAS_OUTCOME RETURN count(r)"); n != 5 {
+		t.Errorf("p1 has %d edges after the rollback, want its 5 old ones", n)
+	}
 
 	changed.ID = "load-3"
 	if st, err = store.BeginStaged(ctx, changed); err != nil {
@@ -309,6 +353,15 @@ func TestChangedReviewsSwapAtCommit(t *testing.T) {
 	}
 	if want := (graph.Counts{Updated: 3}); res.Counts["reviews"] != want {
 		t.Errorf("review counts %+v, want %+v", res.Counts["reviews"], want)
+	}
+	if want := (graph.Counts{Updated: 1}); res.Counts["products"] != want {
+		t.Errorf("product counts %+v, want %+v", res.Counts["products"], want)
+	}
+	if got := productEdges(t, store); !cmp.Equal(got, newEdges) {
+		t.Errorf("p1 after the commit: %v, want %v", got, newEdges)
+	}
+	if n := countQuery(t, store, "MATCH (p:Product {id: 'p1'})-[r]->() WHERE NOT r:HAS_OUTCOME RETURN count(r)"); n != 4 {
+		t.Errorf("p1 has %d edges after the commit, want its 4 new ones (the old ones deleted)", n)
 	}
 	if got, want := reviewsPerProduct(t, store, "p1", "p2"), map[string]int{"p1": 1, "p2": 2}; !cmp.Equal(got, want) {
 		t.Errorf("reviews per product after the commit: %v, want %v", got, want)
