@@ -55,7 +55,8 @@ var sephoraProfiles = []ranker.Request{
 }
 
 // BenchmarkSephora measures, on the Sephora skincare catalogue with its reviews: the
-// projection rebuild from Neo4j, and uncached in-process ranking with full explanations
+// projection rebuild from Neo4j, one product read (GET /v1/products/{id}), and uncached
+// in-process ranking with full explanations
 // (p50/p99).
 func BenchmarkSephora(b *testing.B) {
 	store, proj := loadSephora(b)
@@ -64,6 +65,13 @@ func BenchmarkSephora(b *testing.B) {
 	b.Run("Project", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			if _, err := store.Project(context.Background()); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("Product", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if _, err := store.Product(context.Background(), proj.Products[i%len(proj.Products)].ID); err != nil {
 				b.Fatal(err)
 			}
 		}

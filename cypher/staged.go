@@ -58,7 +58,7 @@ import (
 // transaction deletes the marker, which makes them visible in the same commit as the
 // DataVersion bump. What stays visible early: the outcome aggregates of products that existed
 // before the load and whose reviews it changed (recomputed in step 3), and the raw graph in
-// the Cypher explorer (and the "why" Cypher the ranker shows, which reads REVIEWED edges
+// the Cypher explorer (and the "why" Cypher the ranker shows, which reads the edges
 // without these filters).
 
 const (
