@@ -44,6 +44,8 @@ var statusOf = []struct {
 	{graph.ErrInvalid, http.StatusUnprocessableEntity, "Invalid input"},
 	{graph.ErrConflict, http.StatusConflict, "Conflict"},
 	{graph.ErrForbidden, http.StatusForbidden, "Forbidden"},
+	{graph.ErrLimit, http.StatusUnprocessableEntity, "Limit exceeded"},
+	{graph.ErrBusy, http.StatusTooManyRequests, "Too many requests"},
 	{graph.ErrTimeout, http.StatusGatewayTimeout, "Timed out"},
 	{graph.ErrUnavailable, http.StatusServiceUnavailable, "Service unavailable"},
 }
@@ -106,6 +108,9 @@ func writeProblem(c *gin.Context, log zerolog.Logger, err error) {
 	}
 	if p.Status == http.StatusServiceUnavailable && c.Writer.Header().Get("Retry-After") == "" {
 		c.Header("Retry-After", "5") // the circuit breaker probes Neo4j again within seconds
+	}
+	if p.Status == http.StatusTooManyRequests && c.Writer.Header().Get("Retry-After") == "" {
+		c.Header("Retry-After", "1") // a busy slot (graph.ErrBusy) frees within a query's time
 	}
 	c.Header("Content-Type", "application/problem+json")
 	c.Header("Cache-Control", "no-store")

@@ -22,6 +22,11 @@ var (
 	// ErrTimeout means an operation was stopped at its time limit; it is reported together
 	// with ErrUnavailable.
 	ErrTimeout = errors.New("timed out")
+	// ErrLimit means the request went past a bound the service sets on one request (such as
+	// the memory one analyst query may use); the same request will fail again.
+	ErrLimit = errors.New("limit exceeded")
+	// ErrBusy means too many requests of this kind run at once; retrying shortly may succeed.
+	ErrBusy = errors.New("busy")
 )
 
 // FieldError names one bad value in an input: where it is (row, when the input has rows, and
