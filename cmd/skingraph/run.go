@@ -282,6 +282,7 @@ func withStore(ctx context.Context, cfg *Config, log zerolog.Logger, env Env, fn
 	}()
 	store, err := cypher.Open(ctx, cypher.Config{
 		URI: db.URI, Username: db.Username, Password: db.Password, Database: cfg.Neo4jDatabase,
+		ExplorerConcurrency: cfg.ExplorerConcurrency,
 		OnBreakerChange: func(from, to cypher.BreakerState) {
 			ev := log.Warn()
 			if to == "closed" {
@@ -312,7 +313,7 @@ func obtainNeo4j(ctx context.Context, cfg *Config, log zerolog.Logger, env Env) 
 	log.Info().Str("data_dir", cfg.DataDir).Msg("starting local neo4j (the first run downloads Neo4j from Maven Central)")
 	db, err := testcontainers.Start(ctx, testcontainers.Options{
 		Provider: testcontainers.ProviderLocal, DataDir: cfg.DataDir, Password: cfg.Neo4jPassword,
-		HeapMB: cfg.Neo4jHeapMB, PageCache: cfg.Neo4jPageCache,
+		HeapMB: cfg.Neo4jHeapMB, PageCache: cfg.Neo4jPageCache, TxMemory: cfg.Neo4jTxMemory,
 		Getenv: func(string) string { return "" }, // the config already read the environment
 	})
 	if err != nil {
