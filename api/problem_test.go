@@ -31,6 +31,8 @@ func TestToProblemMapsEverySentinelOnce(t *testing.T) {
 		{&graph.FieldError{Field: "limit", Message: "too big"}, 422, "limit: too big", []FieldIssue{{Field: "limit", Message: "too big"}}},
 		{fmt.Errorf("op: %w", graph.ErrConflict), 409, "op: conflict", nil},
 		{fmt.Errorf("op: %w", graph.ErrForbidden), 403, "op: forbidden", nil},
+		{fmt.Errorf("op: %w: db.memory.transaction.max threshold reached", graph.ErrLimit), 422, "op: limit exceeded: db.memory.transaction.max threshold reached", nil},
+		{fmt.Errorf("op: %w: 2 queries run", graph.ErrBusy), 429, "op: busy: 2 queries run", nil},
 		// 5xx never leak the cause.
 		{fmt.Errorf("neo4j at bolt://secret-host:7687: %w", graph.ErrUnavailable), 503, "a dependency is unavailable; retry later", nil},
 		{errors.New("nil pointer somewhere internal"), 500, "the server failed to answer; the request id identifies it in the logs", nil},
