@@ -117,6 +117,8 @@ func TestExploreAllowsSchemaReads(t *testing.T) {
 		"MATCH path = shortestPath((a:Product {id: 'p1'})-[*..4]-(b:Product {id: 'p2'})) RETURN length(path)",
 		"MATCH (p:Product) WHERE EXISTS { (p)-[:CONTAINS]->(:Ingredient {inci: 'retinol'}) } RETURN p.id UNION MATCH (p:Product {id: 'p2'}) RETURN p.id",
 		"MATCH (a:Product)-[:CONTAINS]->(i)<-[:CONTAINS]-(b:Product) WHERE a.id < b.id RETURN a.id, b.id, count(i)",
+		"CYPHER runtime=slotted MATCH (p:Product {id: 'p1'}) RETURN p",
+		"MATCH (p:Product) WHERE p.id IN ['p1', 'p2'] AND p.name STARTS WITH 'N' RETURN p.id",
 	} {
 		t.Run(q, func(t *testing.T) {
 			tab, err := store.Explore(ctx, cypher.Query{Text: q, Params: map[string]any{"max": 100}})

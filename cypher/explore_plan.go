@@ -49,13 +49,17 @@ var readOperatorFamily = regexp.MustCompile(`^((Directed|Undirected|Partitioned)
 // contract of DESIGN.md: writes are refused by Neo4j, not by string matching); they are
 // listed so that an operator unknown to both lists is refused.
 var writeOperators = setOf(
-	"Create", "Merge", "LockingMerge", "Foreach", "SubqueryForeach",
+	"Create", "Merge", "LockingMerge", "LockNodes", "Foreach", "ForeachApply", "SubqueryForeach",
 	"SetProperty", "SetProperties", "SetNodeProperty", "SetRelationshipProperty",
 	"SetNodeProperties", "SetRelationshipProperties", "SetPropertiesFromMap",
 	"SetNodePropertiesFromMap", "SetRelationshipPropertiesFromMap", "SetLabels", "RemoveLabels",
 	"Delete", "DetachDelete", "DeleteNode", "DetachDeleteNode", "DeleteRelationship",
 	"DeletePath", "DetachDeletePath", "DeleteExpression", "DetachDeleteExpression",
 )
+
+// lockingSeek matches the seeks MERGE plans on unique keys, NodeUniqueIndexSeek(Locking):
+// writes, left to the read transaction like writeOperators.
+var lockingSeek = regexp.MustCompile(`^[A-Za-z]+Seek\(Locking\)$`)
 
 // refusedOperators name why an operator is refused, for the operators an analyst is likely
 // to try; any other operator not on the lists above is refused as unknown.
@@ -126,7 +130,7 @@ func vetOperator(p neo4j.Plan, home string) error {
 			}
 			return fmt.Errorf("%w: procedure %s is not on the explorer's allow-list (%s)", graph.ErrForbidden, name, strings.Join(AllowedProcedures(), ", "))
 		}
-	case has(readOperators, op), readOperatorFamily.MatchString(op), has(writeOperators, op):
+	case has(readOperators, op), readOperatorFamily.MatchString(op), has(writeOperators, op), lockingSeek.MatchString(op):
 	default:
 		return fmt.Errorf("%w: plan operator %s is not on the explorer's allow-list", graph.ErrForbidden, op)
 	}

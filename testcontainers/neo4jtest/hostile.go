@@ -106,6 +106,8 @@ func HostileQueries(canaryFile, httpURL string) []HostileQuery {
 		{Name: "write in a subquery", Query: "MATCH (p:Product) CALL { WITH p CREATE (:Leak {id: p.id}) } RETURN count(*)", Reason: "Writing in read access mode"},
 		{Name: "write in FOREACH", Query: "FOREACH (x IN [1] | CREATE (:Leak))", Reason: "Writing in read access mode"},
 		{Name: "MERGE", Query: "MERGE (l:Leak {id: 1}) RETURN l", Reason: "Writing in read access mode"},
+		{Name: "MERGE on a key", Query: "MERGE (p:Product {id: 'p1'}) SET p.price = 0 RETURN p", Reason: "Writing in read access mode"},
+		{Name: "pre-parser options", Query: "CYPHER runtime=slotted LOAD CSV FROM '" + fileURL + "' AS r RETURN r", Reason: loadCSV},
 		{Name: "EXPLAIN prefix", Query: "EXPLAIN LOAD CSV FROM '" + fileURL + "' AS r RETURN r", Reason: loadCSV},
 		{Name: "PROFILE prefix", Query: "PROFILE LOAD CSV FROM '" + fileURL + "' AS r RETURN r", Want: Invalid},
 	}
