@@ -19,7 +19,7 @@ import (
 // duplicate, "conflict" a conflict, a product "down" an unavailable Neo4j.
 type fakeEvents struct{ got []graph.Event }
 
-func (f *fakeEvents) RecordEvents(_ context.Context, events []graph.Event) (graph.EventResult, error) {
+func (f *fakeEvents) RecordEvents(_ context.Context, _ graph.Caller, events []graph.Event) (graph.EventResult, error) {
 	events, err := graph.ValidateEvents(events, time.Date(2025, 5, 1, 0, 0, 0, 0, time.UTC))
 	if err != nil {
 		return graph.EventResult{}, err
@@ -119,7 +119,7 @@ type fakeProfiles struct {
 	m map[string]graph.StoredProfile
 }
 
-func (f *fakeProfiles) PutProfile(_ context.Context, id string, consent bool, p graph.SkinProfile) (graph.StoredProfile, bool, error) {
+func (f *fakeProfiles) PutProfile(_ context.Context, _ graph.Caller, id string, consent bool, p graph.SkinProfile) (graph.StoredProfile, bool, error) {
 	if err := graph.ValidateClientID(id); err != nil {
 		return graph.StoredProfile{}, false, err
 	}
@@ -139,7 +139,7 @@ func (f *fakeProfiles) PutProfile(_ context.Context, id string, consent bool, p 
 	return sp, !old, nil
 }
 
-func (f *fakeProfiles) ExportProfile(_ context.Context, id string) (graph.ProfileExport, error) {
+func (f *fakeProfiles) ExportProfile(_ context.Context, _ graph.Caller, id string) (graph.ProfileExport, error) {
 	sp, ok := f.m[id]
 	if !ok {
 		return graph.ProfileExport{}, fmt.Errorf("export: %w", graph.ErrNotFound)
@@ -148,7 +148,10 @@ func (f *fakeProfiles) ExportProfile(_ context.Context, id string) (graph.Profil
 		At: sp.UpdatedAt, AtGiven: true, SkinType: sp.Profile.SkinType}}}, nil
 }
 
-func (f *fakeProfiles) EraseProfile(_ context.Context, id string) error {
+func (f *fakeProfiles) EraseProfile(_ context.Context, _ graph.Caller, id string) error {
+	if _, ok := f.m[id]; !ok {
+		return fmt.Errorf("erase: %w", graph.ErrNotFound)
+	}
 	delete(f.m, id)
 	return nil
 }
@@ -170,7 +173,7 @@ func TestProfileRoutes(t *testing.T) {
 		{"replaced", "PUT", "/v1/profiles/alice", `{"consent":true,"profile":{"skin_type":"dry"}}`, 200, `"skin_type":"dry"`},
 		{"export", "GET", "/v1/profiles/alice/export", "", 200, `"events":[{"id":"e1","type":"rating","product_id":"p1","rating":4,"at":"2025-05-01T00:00:00Z","at_given":true,"skin_type":"dry"}]`},
 		{"erase", "DELETE", "/v1/profiles/alice", "", 204, ""},
-		{"erase again", "DELETE", "/v1/profiles/alice", "", 204, ""},
+		{"erase again", "DELETE", "/v1/profiles/alice", "", 404, `"status":404`},
 		{"export after", "GET", "/v1/profiles/alice/export", "", 404, `"status":404`},
 		{"id too long", "PUT", "/v1/profiles/" + strings.Repeat("x", 129), `{"consent":true,"profile":{}}`, 422, `"field":"id"`},
 	}
