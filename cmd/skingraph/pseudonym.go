@@ -204,24 +204,25 @@ func moveLegacyKey(cfg *Config, path string, log zerolog.Logger) error {
 	return nil
 }
 
-// parseDataKeys reads "id:hex64,id:hex64" (or the lines of a data keys file, "id hex64").
+// parseDataKeys reads "id:hex64,id:hex64" (or the lines of a data keys file, "id hex64",
+// with # comments).
 func parseDataKeys(s string) ([]graph.DataKey, error) {
 	var keys []graph.DataKey
-	sc := bufio.NewScanner(strings.NewReader(strings.ReplaceAll(s, ",", "\n")))
-	n := 0
+	sc := bufio.NewScanner(strings.NewReader(s))
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		n++
-		id, secret, ok := strings.Cut(strings.Join(strings.Fields(strings.Replace(line, ":", " ", 1)), " "), " ")
-		b, err := hex.DecodeString(secret)
-		if !ok || err != nil || len(b) != graph.DataKeySize {
-			// The message never shows the secret.
-			return nil, fmt.Errorf("key %d: want id:hex with %d hex digits (e.g. k2:$(openssl rand -hex 32))", n, 2*graph.DataKeySize)
+		for _, part := range strings.Split(line, ",") {
+			id, secret, ok := strings.Cut(strings.Join(strings.Fields(strings.Replace(part, ":", " ", 1)), " "), " ")
+			b, err := hex.DecodeString(secret)
+			if !ok || err != nil || len(b) != graph.DataKeySize {
+				// The message never shows the secret.
+				return nil, fmt.Errorf("key %d: want id:hex with %d hex digits (e.g. k2:$(openssl rand -hex 32))", len(keys)+1, 2*graph.DataKeySize)
+			}
+			keys = append(keys, graph.DataKey{ID: id, Secret: b})
 		}
-		keys = append(keys, graph.DataKey{ID: id, Secret: b})
 	}
 	if len(keys) == 0 {
 		return nil, errors.New("no key")
