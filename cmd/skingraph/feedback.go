@@ -35,6 +35,9 @@ func startFeedback(ctx context.Context, cfg *Config, log zerolog.Logger, store *
 	var pseudo *graph.Pseudonymizer
 	if v := store.Vault(); v != nil {
 		pseudo = v.Tags
+		if err := store.UsePseudonymKey(ctx, "profile", pseudo.Fingerprint(), ""); err != nil {
+			return nil, err
+		}
 		go resealInBackground(ctx, store, log)
 	} else {
 		log.Warn().Msg("no pseudonym key: profiles and events are disabled")

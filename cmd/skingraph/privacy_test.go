@@ -202,7 +202,14 @@ func TestStuffedRatingsKeepRankAndWhy(t *testing.T) {
 		t.Helper()
 		waitFor(t, what, time.Minute, func() bool {
 			v, err := store.DataVersion(ctx)
-			return err == nil && dataVersion(t, base) == v.N
+			if err != nil {
+				return false
+			}
+			_, body := sendAs(t, "GET", base+"/v1/status", key, "")
+			var st struct {
+				DataVersion int64 `json:"data_version"`
+			}
+			return json.Unmarshal([]byte(body), &st) == nil && st.DataVersion == v.N
 		})
 	}
 	post := func(events []string) {

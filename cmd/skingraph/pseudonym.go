@@ -282,14 +282,12 @@ func dataKeyRing(cfg *Config, pseudo *graph.Pseudonymizer, log zerolog.Logger) (
 }
 
 // useVault gives the store the keys of personal data when a pseudonym key is configured
-// (otherwise profiles and events stay disabled), after checking that the graph's profiles
-// were made under this pseudonym key.
+// (otherwise profiles and events stay disabled). It writes nothing: the server checks the
+// graph's record of the pseudonym key when it starts (startFeedback), and an import restores
+// the record of the graph it came from.
 func useVault(ctx context.Context, cfg *Config, log zerolog.Logger, store *cypher.Store) error {
 	pseudo, err := pseudonymizer(cfg, log)
 	if err != nil || pseudo == nil {
-		return err
-	}
-	if err := store.UsePseudonymKey(ctx, "profile", pseudo.Fingerprint(), ""); err != nil {
 		return err
 	}
 	ring, err := dataKeyRing(cfg, pseudo, log)
