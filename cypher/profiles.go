@@ -29,8 +29,10 @@ func (s *Store) PutProfile(ctx context.Context, p graph.StoredProfile) (graph.St
 		// MERGE and SET lock the node: a concurrent PUT of the same profile waits here.
 		recs, err := run(ctx, tx, `
 			MERGE (pr:Profile {id: $id})
-			ON CREATE SET pr.sealed = null
 			SET pr.consent = true
+			// Plaintext fields of profiles written before sealing go with the first PUT.
+			REMOVE pr.skin_type, pr.skin_tone, pr.concerns, pr.sensitivities, pr.avoid_ingredients,
+			       pr.consented_at, pr.updated_at
 			RETURN pr.sealed AS sealed`, map[string]any{"id": p.ID})
 		if err != nil {
 			return err

@@ -266,3 +266,65 @@ func TestStuffedRatingsKeepRankAndWhy(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestDataKeyRotationAtStart: profiles and events sealed under k1 are re-sealed under k2 when
+// the server starts with k2 added; after that k1 can be dropped and the export still reads
+// them. No log line holds a secret.
+func TestDataKeyRotationAtStart(t *testing.T) {
+	store := neo4jtest.Store(t)
+	ctx := context.Background()
+	k1, k2 := strings.Repeat("1a", 32), strings.Repeat("2b", 32)
+	env := existingNeo4j(t)
+	env["SKINGRAPH_PSEUDONYM_KEY"] = "a-rotation-test-key-of-at-least-32-characters"
+	env["SKINGRAPH_DATA_KEYS"] = "k1:" + k1
+	s := start(t, env, "up", "--http-addr", "127.0.0.1:0")
+	base := "http://" + s.addr
+	for _, st := range []struct{ method, path, body string }{
+		{"PUT", "/v1/profiles/rot-alice", `{"consent":true,"profile":{"skin_type":"oily"}}`},
+		{"POST", "/v1/events", `{"events":[{"id":"rot-1","type":"rating","product_id":"demo-0001","profile_id":"rot-alice","rating":3},
+			{"id":"rot-2","type":"view","product_id":"demo-0002"}]}`},
+	} {
+		if status, body := send(t, st.method, base+st.path, st.body); status >= 300 {
+			t.Fatalf("%s %s = %d %s", st.method, st.path, status, body)
+		}
+	}
+	_, exported := send(t, "GET", base+"/v1/profiles/rot-alice/export", "")
+	if err := s.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := store.PersonalDataKeys(ctx)
+	if err != nil || keys["k1"] != 3 || len(keys) != 1 {
+		t.Fatalf("records by key before the rotation: %v, %v; want 3 under k1", keys, err)
+	}
+	logs := s.logs.String()
+
+	env["SKINGRAPH_DATA_KEYS"] = "k1:" + k1 + ",k2:" + k2
+	s = start(t, env, "up", "--http-addr", "127.0.0.1:0")
+	waitFor(t, "the re-seal at start", time.Minute, func() bool {
+		keys, err := store.PersonalDataKeys(ctx)
+		return err == nil && keys["k2"] == 3 && len(keys) == 1
+	})
+	if err := s.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	logs += s.logs.String()
+	if !strings.Contains(logs, "re-sealed personal data under the current data key") {
+		t.Errorf("the logs do not mention the re-seal")
+	}
+
+	env["SKINGRAPH_DATA_KEYS"] = "k2:" + k2 // k1 retired
+	s = start(t, env, "up", "--http-addr", "127.0.0.1:0")
+	status, again := send(t, "GET", "http://"+s.addr+"/v1/profiles/rot-alice/export", "")
+	if status != 200 || again != exported {
+		t.Errorf("export under k2 alone = %d %s; want %s", status, again, exported)
+	}
+	if err := s.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	logs += s.logs.String()
+	for _, secret := range []string{k1, k2, env["SKINGRAPH_PSEUDONYM_KEY"], "rot-alice"} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("the logs hold %q", secret)
+		}
+	}
+}
