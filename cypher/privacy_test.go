@@ -312,3 +312,43 @@ func TestEvidenceCannotBeStuffed(t *testing.T) {
 }
 
 func approxEqual(a, b float64) bool { return a-b < 1e-9 && b-a < 1e-9 }
+
+// BenchmarkRefreshSealedEvidence measures the outcome refresh of a product that holds 10,000
+// sealed rating events of 1,000 profiles: each iteration records one more rating and refreshes
+// (the refresh opens every event of the product in Go).
+func BenchmarkRefreshSealedEvidence(b *testing.B) {
+	store := neo4jtest.Store(b)
+	store.SetVault(testVault(b))
+	ctx := context.Background()
+	if _, err := store.WriteLoad(ctx, fixtureLoad("load-1")); err != nil {
+		b.Fatal(err)
+	}
+	for i := range 1000 {
+		id := fmt.Sprintf("profile-%04d", i)
+		if _, _, err := store.PutProfile(ctx, graph.StoredProfile{ID: id, Profile: graph.SkinProfile{SkinType: "oily", Concerns: []string{"acne"}}, UpdatedAt: eventAt}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var batch []graph.Event
+	for i := range 10000 {
+		batch = append(batch, ev(fmt.Sprintf("r-%05d", i), graph.EventRating, "p1", fmt.Sprintf("profile-%04d", i%1000), 1+i%5, ""))
+		if len(batch) == 500 {
+			if _, _, err := store.WriteEvents(ctx, [][]graph.Event{batch}); err != nil {
+				b.Fatal(err)
+			}
+			batch = nil
+		}
+	}
+	if _, _, err := store.RefreshStaleOutcomes(ctx); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, _, err := store.WriteEvents(ctx, [][]graph.Event{{ev(fmt.Sprintf("more-%d", i), graph.EventRating, "p1", "profile-0001", 4, "")}}); err != nil {
+			b.Fatal(err)
+		}
+		if n, _, err := store.RefreshStaleOutcomes(ctx); err != nil || n != 1 {
+			b.Fatalf("refresh: %d, %v", n, err)
+		}
+	}
+}
