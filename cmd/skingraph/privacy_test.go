@@ -65,7 +65,7 @@ func keysFile(t *testing.T, keys ...[3]string) (string, map[string]string) {
 func TestProfilesAndEventsAcrossTenants(t *testing.T) {
 	neo4jtest.Store(t)
 	keys, tok := keysFile(t, [3]string{"app", "a", "shop-a"}, [3]string{"app", "a2", "shop-a"},
-		[3]string{"app", "b", "shop-b"}, [3]string{"admin", "old", ""})
+		[3]string{"app", "b", "shop-b"}, [3]string{"admin", "old", ""}, [3]string{"analyst", "n", ""})
 	env := existingNeo4j(t)
 	env["SKINGRAPH_API_KEYS_FILE"] = keys
 	env["SKINGRAPH_PSEUDONYM_KEY"] = "a-tenancy-test-key-of-at-least-32-characters"
@@ -111,6 +111,9 @@ func TestProfilesAndEventsAcrossTenants(t *testing.T) {
 		if st.key != "a" && st.key != "a2" && strings.Contains(body, `"skin_type":"oily"`) {
 			t.Errorf("%s: another tenant's key sees a's profile: %s", st.name, body)
 		}
+		if st.name == "a2 shares tenant shop-a" { // a's alice and carol, b's alice; a's ev-1 and ev-2, b's ev-1
+			analystSeesNoPlaintext(t, base, tok["n"], 3, 3)
+		}
 	}
 	// a's export holds only a's events, not b's ev-1.
 	_, body := sendAs(t, "GET", base+"/v1/profiles/carol/export", tok["a"], "")
@@ -119,6 +122,22 @@ func TestProfilesAndEventsAcrossTenants(t *testing.T) {
 	}
 	if err := s.stop(t); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// analystSeesNoPlaintext reads every Profile and Event node with an analyst's key through
+// /v1/cypher: it finds them, and no plaintext personal value in them.
+func analystSeesNoPlaintext(t *testing.T, base, token string, profiles, events int) {
+	t.Helper()
+	status, raw := sendAs(t, "POST", base+"/v1/cypher", token,
+		`{"query":"MATCH (n) WHERE n:Profile OR n:Event RETURN labels(n), properties(n) ORDER BY n.id"}`)
+	if status != 200 || strings.Count(raw, `"Profile"`) != profiles || strings.Count(raw, `"Event"`) != events {
+		t.Errorf("analyst's read = %d %s; want %d profiles and %d events", status, raw, profiles, events)
+	}
+	for _, plain := range []string{`"skin_type"`, `"oily"`, `"normal"`, `"dry"`, "demo-000", "alice", "carol", `"rating"`, `"view"`, "ev-1", "shop-a", "shop-b"} {
+		if strings.Contains(raw, plain) {
+			t.Errorf("the analyst's read of Profile and Event nodes holds %s: %s", plain, raw)
+		}
 	}
 }
 
