@@ -12,14 +12,19 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/rs/zerolog"
 
+	"github.com/skingraph/skingraph/api/auth"
 	"github.com/skingraph/skingraph/graph"
 )
 
 // fakeEvents validates with the domain's rules and records nothing: an event id "dup-*" is a
 // duplicate, "conflict" a conflict, a product "down" an unavailable Neo4j.
-type fakeEvents struct{ got []graph.Event }
+type fakeEvents struct {
+	got    []graph.Event
+	caller graph.Caller
+}
 
-func (f *fakeEvents) RecordEvents(_ context.Context, _ graph.Caller, events []graph.Event) (graph.EventResult, error) {
+func (f *fakeEvents) RecordEvents(_ context.Context, caller graph.Caller, events []graph.Event) (graph.EventResult, error) {
+	f.caller = caller
 	events, err := graph.ValidateEvents(events, time.Date(2025, 5, 1, 0, 0, 0, 0, time.UTC))
 	if err != nil {
 		return graph.EventResult{}, err
@@ -202,5 +207,44 @@ func TestProfileAndEventRoutesWithoutBackends(t *testing.T) {
 		if resp.StatusCode != http.StatusNotImplemented {
 			t.Errorf("%s %s = %d %s, want 501", r.method, r.path, resp.StatusCode, body)
 		}
+	}
+}
+
+// TestRoutesPassTheCallersTenant: the key's tenant (its line's tenant=, or its id) reaches the
+// event and profile services; without keys, the local tenant.
+func TestRoutesPassTheCallersTenant(t *testing.T) {
+	tokA, lineA, _ := auth.NewInTenant(auth.RoleApp, "web", "shop")
+	tokB, lineB, _ := auth.New(auth.RoleApp, "old")
+	ring, err := auth.Parse(strings.NewReader(lineA + "\n" + lineB))
+	if err != nil {
+		t.Fatal(err)
+	}
+	idB := strings.Fields(lineB)[0]
+	idA := strings.Fields(lineA)[0]
+	body := `{"events":[{"id":"e1","type":"view","product_id":"p1"}]}`
+	for _, tt := range []struct {
+		name  string
+		ring  *auth.Ring
+		token string
+		want  graph.Caller
+	}{
+		{"tenant named", ring, tokA, graph.Caller{Tenant: "shop", Key: idA}},
+		{"old line: its own tenant", ring, tokB, graph.Caller{Tenant: idB, Key: idB}},
+		{"no keys: local", nil, "", graph.Caller{Tenant: graph.LocalTenant}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			fake := &fakeEvents{}
+			h := New(Deps{Events: fake, Log: zerolog.Nop(), Keys: tt.ring})
+			hdr := map[string]string{"Content-Type": "application/json"}
+			if tt.token != "" {
+				hdr["Authorization"] = "Bearer " + tt.token
+			}
+			if resp, b := serveOnce(t, h, http.MethodPost, "/v1/events", body, hdr); resp.StatusCode != 200 {
+				t.Fatalf("status %d: %s", resp.StatusCode, b)
+			}
+			if diff := cmp.Diff(tt.want, fake.caller); diff != "" {
+				t.Errorf("caller (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
