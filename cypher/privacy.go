@@ -336,3 +336,14 @@ func nilIfNone(s []string) []string {
 	}
 	return s
 }
+
+// UnsealedPersonalData counts Profile and Event nodes written before sealing (no sealed
+// value): plaintext an analyst's query could read. The server warns about them at start
+// (docs/PRIVACY.md says how to remove them).
+func (s *Store) UnsealedPersonalData(ctx context.Context) (int64, error) {
+	recs, err := s.read(ctx, `MATCH (n) WHERE (n:Profile OR n:Event) AND n.sealed IS NULL RETURN count(n) AS n`, nil)
+	if err != nil {
+		return 0, fmt.Errorf("cypher: unsealed personal data: %w", err)
+	}
+	return i64(recs[0].Values[0]), nil
+}

@@ -130,6 +130,9 @@ func TestPersonalDataIsSealed(t *testing.T) {
 	if n := tab.Rows[0][0].(int64); n != 0 {
 		t.Errorf("the explorer finds %d plaintext personal values", n)
 	}
+	if n, err := store.UnsealedPersonalData(context.Background()); err != nil || n != 0 {
+		t.Errorf("UnsealedPersonalData = %d, %v; want 0", n, err)
+	}
 	// And the store still reads them back.
 	exp, err := store.ExportProfile(context.Background(), "profile-x")
 	if err != nil || exp.Profile.Profile.SkinType != "oily" || len(exp.Events) != 3 || exp.Profile.Profile.AvoidIngredients[0] != "Secret Avoided Extract" {
@@ -238,6 +241,39 @@ func TestEventIDsArePerTenant(t *testing.T) {
 	_, errs, err = store.WriteEvents(ctx, [][]graph.Event{{in("b", ev("b-rating", graph.EventRating, "p1", pb, 5, ""))}})
 	if err != nil || !errors.Is(errs[0], graph.ErrInvalid) {
 		t.Errorf("event of tenant b naming its alice, who only has a profile in a: %v, %v; want ErrInvalid", errs, err)
+	}
+
+	// A snapshot carries both tenants' same-id events; a restore seals them again under
+	// another data key, with the same tags, and recomputes the same outcomes.
+	writeOne(t, store, in("a", ev("a-rating", graph.EventRating, "p1", pa, 2, "")))
+	refresh(t, store)
+	snap, err := store.ReadSnapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(snap.Events) != 3 || snap.Events[1].Tenant != "a" || snap.Events[2].Tenant != "b" || snap.Events[2].ID != "same-id" {
+		t.Fatalf("snapshot events: %+v", snap.Events)
+	}
+	if err := store.Wipe(ctx); err != nil {
+		t.Fatal(err)
+	}
+	store.SetVault(testVault(t, "t1", "t9"))
+	if err := store.RestoreSnapshot(ctx, snap); err != nil {
+		t.Fatalf("RestoreSnapshot: %v", err)
+	}
+	again, err := store.ReadSnapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(snap, again, cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("snapshot after the restore (-before +after):\n%s", diff)
+	}
+	if keys, _ := store.PersonalDataKeys(ctx); keys["t9"] != 4 {
+		t.Errorf("records by key after the restore: %v; want 4 under t9", keys)
+	}
+	res, errs, err = store.WriteEvents(ctx, [][]graph.Event{{a}, {b}})
+	if err != nil || res[0].Duplicates != 1 || res[1].Duplicates != 1 {
+		t.Errorf("replays after the restore: %+v, %v, %v; want duplicates", res, errs, err)
 	}
 }
 

@@ -305,6 +305,9 @@ func resealInBackground(ctx context.Context, store *cypher.Store, log zerolog.Lo
 	if store.Vault() == nil {
 		return
 	}
+	if n, err := store.UnsealedPersonalData(ctx); err == nil && n > 0 {
+		log.Warn().Int64("records", n).Msg("the graph holds profiles or events written before sealing, in plaintext: an analyst's query can read them; remove them (docs/PRIVACY.md, Upgrading)")
+	}
 	start := time.Now()
 	n, err := store.ResealPersonalData(ctx, 500)
 	switch {
