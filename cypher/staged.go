@@ -707,7 +707,12 @@ func (s *Store) refreshOutcomes(ctx context.Context, ids []string, loadID string
 	for _, chunk := range chunks(ids, 2000) {
 		err := s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
 			for _, b := range chunks(chunk, stagedBatch) {
-				if _, err := run(ctx, tx, stagedOutcomesCypher, map[string]any{"ids": b, "load": loadID}); err != nil {
+				params, err := s.outcomeParams(ctx, tx, b)
+				if err != nil {
+					return err
+				}
+				params["load"] = loadID
+				if _, err := run(ctx, tx, stagedOutcomesCypher, params); err != nil {
 					return err
 				}
 			}

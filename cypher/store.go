@@ -9,6 +9,8 @@ import (
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j/config"
 	"github.com/sony/gobreaker/v2"
+
+	"github.com/skingraph/skingraph/graph"
 )
 
 // Config says how to reach Neo4j.
@@ -35,7 +37,9 @@ type Store struct {
 	driver   neo4j.DriverWithContext
 	database string
 	migrated atomic.Bool
-	breaker  *gobreaker.CircuitBreaker[struct{}]
+	// vault seals and opens personal data (privacy.go); nil until SetVault.
+	vault   *graph.Vault
+	breaker *gobreaker.CircuitBreaker[struct{}]
 	// stagedThreshold: loads of more products and reviews are staged (staged.go); 0 means
 	// StagedThreshold.
 	stagedThreshold int

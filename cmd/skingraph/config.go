@@ -46,6 +46,11 @@ type Config struct {
 	OutcomeRefreshInterval time.Duration // SKINGRAPH_OUTCOME_REFRESH_INTERVAL: at most one outcome refresh (and version bump) per interval
 	EventsFlushInterval    time.Duration // SKINGRAPH_EVENTS_FLUSH_INTERVAL: how long a flush of events waits for more requests
 	EventsFlushEvents      int           // SKINGRAPH_EVENTS_FLUSH_EVENTS: flush at once when this many events wait
+	// Personal data (pseudonym.go, docs/PRIVACY.md).
+	KeyDir         string        // SKINGRAPH_KEY_DIR: where a local deployment keeps its generated keys; default <data dir>-keys
+	DataKeys       string        // SKINGRAPH_DATA_KEYS: "id:hex64,id:hex64" keys sealing profiles and events, the last seals (secret)
+	EvidencePeriod time.Duration // SKINGRAPH_EVIDENCE_PERIOD: the window of the per-key evidence cap
+	EvidencePerKey int           // SKINGRAPH_EVIDENCE_PER_KEY: profiles per key, product and period whose reports count
 }
 
 // defaultMaxInFlight is 4 requests per core: the overload runs of docs/RELIABILITY.md showed
@@ -225,7 +230,7 @@ func (c Config) String() string {
 	}
 	return strings.Join([]string{
 		"http_addr=" + c.HTTPAddr, "neo4j_uri=" + uri, "neo4j_user=" + c.Neo4jUser,
-		"neo4j_password=" + pw, "log_level=" + c.LogLevel, "api_keys_file=" + c.APIKeysFile, "pseudonym_key=" + mask(c.PseudonymKey),
+		"neo4j_password=" + pw, "log_level=" + c.LogLevel, "api_keys_file=" + c.APIKeysFile, "pseudonym_key=" + mask(c.PseudonymKey), "data_keys=" + mask(c.DataKeys),
 	}, " ")
 }
 

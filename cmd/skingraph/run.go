@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"path/filepath"
 	"sort"
 	"time"
 
@@ -153,7 +154,7 @@ func run(ctx context.Context, args []string, env Env) error {
 				return err
 			}
 			defer cleanup()
-			cfg.DataDir = dir
+			cfg.DataDir, cfg.KeyDir = dir, filepath.Join(dir, "keys")
 		}
 		return withStore(ctx, cfg, log, env, func(store *cypher.Store) error {
 			return evalCommand(ctx, store, &evalOpts, fs.Args(), log, env.Stdout)
@@ -300,6 +301,9 @@ func withStore(ctx context.Context, cfg *Config, log zerolog.Logger, env Env, fn
 		return err
 	}
 	log.Info().Dur("duration", time.Since(start)).Msg("schema migrated")
+	if err := useVault(ctx, cfg, log, store); err != nil { // keys of personal data (pseudonym.go)
+		return err
+	}
 	return fn(store)
 }
 
@@ -361,7 +365,7 @@ func serve(ctx context.Context, cfg *Config, log zerolog.Logger, env Env, store 
 	streamsDone := make(chan struct{})
 	handler := api.New(api.Deps{Updates: engine, Stop: streamsDone, Catalogue: store, Health: store, Recommender: engine, Explorer: explorer{store},
 		EfficacyLoader: efficacyAdapter{store}, ProductLoader: products, Log: log, Version: version, Keys: keys, Metrics: metrics,
-		Events: fb.svc, Profiles: fb.profiles,
+		Events: fb.events, Profiles: fb.profiles,
 		Shedding: api.Shedding{MaxInFlight: cfg.MaxInFlight, QueueWait: cfg.QueueWait}})
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

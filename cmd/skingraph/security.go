@@ -58,12 +58,13 @@ func listenAddr(addr string, ring *auth.Ring, log zerolog.Logger) (string, error
 // line to add to the keys file, which holds only the key's hash.
 func keysCommand(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "new" {
-		return fmt.Errorf("usage: skingraph keys new --role app|merchandiser|analyst|admin --name NAME")
+		return fmt.Errorf("usage: skingraph keys new --role app|merchandiser|analyst|admin --name NAME [--tenant TENANT]")
 	}
 	fs := flag.NewFlagSet("skingraph keys new", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	role := fs.String("role", "app", "app, merchandiser, analyst or admin")
 	name := fs.String("name", "", "who holds the key (one word, shown in logs)")
+	tenant := fs.String("tenant", "", "the tenant whose profiles and events the key works on (default: the key is its own tenant)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -71,7 +72,7 @@ func keysCommand(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	token, line, err := auth.New(r, *name)
+	token, line, err := auth.NewInTenant(r, *name, *tenant)
 	if err != nil {
 		return err
 	}
