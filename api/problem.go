@@ -48,8 +48,18 @@ var statusOf = []struct {
 	{graph.ErrUnavailable, http.StatusServiceUnavailable, "Service unavailable"},
 }
 
-// toProblem maps an error to the problem document sent to the client. 5xx details stay in
-// the logs; the client gets a generic sentence and the request id.
+// publicDetail is what a client is told about a domain error without fields: one sentence
+// per status, never the error's chain (which names packages, queries and internal ids).
+var publicDetail = map[int]string{
+	http.StatusNotFound:            "there is no such resource",
+	http.StatusUnprocessableEntity: "the input is invalid",
+	http.StatusConflict:            "the request conflicts with the current state of the resource",
+	http.StatusForbidden:           "this key may not do this",
+}
+
+// toProblem maps an error to the problem document sent to the client. Details of domain
+// errors are not sent: a client sees the fields of a validation error, or a fixed sentence
+// for its status; the cause stays in the logs with the request id.
 func toProblem(err error) *Problem {
 	var p *Problem
 	if errors.As(err, &p) {
@@ -59,7 +69,7 @@ func toProblem(err error) *Problem {
 		if !errors.Is(err, s.err) {
 			continue
 		}
-		p = &Problem{Status: s.status, Title: s.title, Detail: err.Error()}
+		p = &Problem{Status: s.status, Title: s.title, Detail: publicDetail[s.status]}
 		var verr *graph.ValidationError
 		var ferr *graph.FieldError
 		switch {
@@ -69,6 +79,7 @@ func toProblem(err error) *Problem {
 				p.Errors = append(p.Errors, FieldIssue(f))
 			}
 		case errors.As(err, &ferr):
+			p.Detail = ferr.Error() // the field and its message, without the chain
 			p.Errors = []FieldIssue{FieldIssue(*ferr)}
 		}
 		switch {

@@ -81,7 +81,7 @@ func (h *handlers) product(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	c.Header("Cache-Control", "public, max-age=60")
+	privateCache(c, 60)
 	c.JSON(http.StatusOK, toProductJSON(d))
 	return nil
 }

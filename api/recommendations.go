@@ -250,7 +250,7 @@ func (h *handlers) answerRecommendations(c *gin.Context, in recommendationReques
 	if cacheable {
 		etag := fmt.Sprintf(`"v%d-%s-%d-%d-%s"`, version.N, key, req.Offset, req.Explain, strings.Join(fields, "."))
 		c.Header("ETag", etag)
-		c.Header("Cache-Control", "public, max-age=30, must-revalidate")
+		privateCache(c, 30, "must-revalidate")
 		if match := c.GetHeader("If-None-Match"); match != "" && etagMatches(match, etag) {
 			c.Status(http.StatusNotModified)
 			return nil

@@ -36,7 +36,7 @@ func (h *handlers) similar(c *gin.Context) error {
 		}
 		out = append(out, gin.H{"product": productFieldsJSON(it.Product, nil), "similarity": it.Similarity, "why": whys})
 	}
-	c.Header("Cache-Control", "public, max-age=60")
+	privateCache(c, 60)
 	c.JSON(http.StatusOK, gin.H{"items": out, "data_version": version.N, "generated_at": time.Now().UTC().Format(time.RFC3339Nano)})
 	return nil
 }
