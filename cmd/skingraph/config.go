@@ -33,6 +33,7 @@ type Config struct {
 	TLSKey          string        // SKINGRAPH_TLS_KEY: its PEM private key
 	PprofAddr       string        // SKINGRAPH_PPROF_ADDR: a loopback address for net/http/pprof ("" = off)
 	StagedWatch     time.Duration // SKINGRAPH_STAGED_WATCH: how often the server rolls back staged loads whose writer died
+	Limits          Limits        // admission bounds (security_config.go)
 	// Feedback events and profiles (pseudonym.go, feedback.go).
 	PseudonymKey           string        // SKINGRAPH_PSEUDONYM_KEY: keys profile and reviewer pseudonyms (secret)
 	OutcomeRefreshInterval time.Duration // SKINGRAPH_OUTCOME_REFRESH_INTERVAL: at most one outcome refresh (and version bump) per interval
@@ -60,6 +61,7 @@ func defaultConfig() Config {
 		MaxInFlight:     defaultMaxInFlight(),
 		QueueWait:       50 * time.Millisecond,
 		StagedWatch:     time.Minute,
+		Limits:          defaultLimits(),
 
 		OutcomeRefreshInterval: 5 * time.Second,
 		EventsFlushInterval:    2 * time.Millisecond,
@@ -133,6 +135,7 @@ func loadConfig(getenv func(string) string, fs *flag.FlagSet) (*Config, error) {
 		c.StagedWatch = d
 	}
 	str(&c.PseudonymKey, "PSEUDONYM_KEY")
+	errs = append(errs, securityEnv(getenv, &c.Limits)...)
 	errs = append(errs, feedbackEnv(getenv, &c)...)
 	fs.StringVar(&c.HTTPAddr, "http-addr", c.HTTPAddr, "HTTP listen address (SKINGRAPH_HTTP_ADDR)")
 	fs.StringVar(&c.Neo4jURI, "neo4j-uri", c.Neo4jURI, "Bolt URI of an existing Neo4j; empty starts a local one (SKINGRAPH_NEO4J_URI)")
@@ -185,6 +188,7 @@ func (c *Config) validate() error {
 		errs = append(errs, errors.New("shutdown timeout must be positive"))
 	}
 	errs = append(errs, c.validateFeedback()...)
+	errs = append(errs, c.Limits.validate()...)
 	return errors.Join(errs...)
 }
 
