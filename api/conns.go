@@ -45,7 +45,9 @@ func (l *ConnLimit) Open() int {
 }
 
 // Listener wraps ln so that every accepted connection is counted against the bound.
-func (l *ConnLimit) Listener(ln net.Listener) net.Listener { return &limitedListener{Listener: ln, l: l} }
+func (l *ConnLimit) Listener(ln net.Listener) net.Listener {
+	return &limitedListener{Listener: ln, l: l}
+}
 
 type limitedListener struct {
 	net.Listener
