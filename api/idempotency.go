@@ -93,6 +93,9 @@ func (w *captureWriter) keep(n int) bool {
 	return true
 }
 
+// Unwrap lets http.ResponseController reach the connection.
+func (w *captureWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 func (w *captureWriter) Write(b []byte) (int, error) {
 	if w.keep(len(b)) {
 		w.buf.Write(b)
