@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/skingraph/skingraph/graph"
@@ -157,10 +158,12 @@ func CheckUpload(data []byte, file, format string, lim UploadLimits) error {
 		cr := csv.NewReader(bytes.NewReader(data))
 		cr.FieldsPerRecord = -1
 		cr.LazyQuotes = true
+		cr.ReuseRecord = true
 		header, err := cr.Read()
 		if err != nil {
 			return nil
 		}
+		header = slices.Clone(header)
 		for line := 2; len(verr.Fields) < maxErrors; line++ {
 			rec, err := cr.Read()
 			if err != nil {
