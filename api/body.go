@@ -14,11 +14,11 @@ import (
 )
 
 // Bodies is how request bodies are read before a request may take an in-flight slot: within
-// a deadline, within the route's size limit, at most PerKey at once for one caller, and
-// within a memory budget for all bodies being read or held at once.
+// a deadline, within the route's size limit, at most PerKey being received at once for one
+// caller, and within a memory budget for all bodies being read or held at once.
 type Bodies struct {
 	Timeout time.Duration // the whole body must arrive within it (default 10 s); 408 beyond
-	PerKey  int           // bodies one key (or, keyless, one address) may send at once (default 8); 429 beyond
+	PerKey  int           // bodies one key (or, keyless, one address) may be sending at once (default 8); 429 beyond
 	Memory  int64         // bytes of bodies buffered at once, all callers (default 256 MiB); 503 beyond
 }
 
@@ -67,12 +67,19 @@ func (b *bodyBudget) take(key string, n int64, cfg Bodies) (ok bool, perKey bool
 	return true, false
 }
 
-func (b *bodyBudget) give(key string, n int64) {
+// read says the body of key has arrived: it no longer counts against the key's bodies in
+// progress (its bytes count until the request ends).
+func (b *bodyBudget) read(key string) {
 	b.mu.Lock()
-	b.used -= n
 	if b.perKey[key]--; b.perKey[key] <= 0 {
 		delete(b.perKey, key)
 	}
+	b.mu.Unlock()
+}
+
+func (b *bodyBudget) give(n int64) {
+	b.mu.Lock()
+	b.used -= n
 	b.mu.Unlock()
 }
 
@@ -114,7 +121,7 @@ func readBodies(cfg Bodies, keyed bool) gin.HandlerFunc {
 				Detail: "the server is receiving too many request bodies; retry after 1 s"})
 			return
 		}
-		defer budget.give(key, reserve)
+		defer budget.give(reserve) // the buffer lives until the request ends
 		rc := http.NewResponseController(c.Writer)
 		_ = rc.SetReadDeadline(time.Now().Add(cfg.Timeout)) // not supported by test recorders
 		var buf bytes.Buffer
@@ -123,6 +130,7 @@ func readBodies(cfg Bodies, keyed bool) gin.HandlerFunc {
 		}
 		_, err := buf.ReadFrom(http.MaxBytesReader(c.Writer, r.Body, limit))
 		_ = rc.SetReadDeadline(time.Time{})
+		budget.read(key)
 		if err != nil {
 			var mErr *http.MaxBytesError
 			switch {
@@ -130,7 +138,6 @@ func readBodies(cfg Bodies, keyed bool) gin.HandlerFunc {
 				writeProblem(c, zlogNop, &Problem{Status: http.StatusRequestEntityTooLarge, Title: "Body too large",
 					Detail: fmt.Sprintf("a body sent to %s may hold at most %d bytes", c.FullPath(), limit)})
 			case errors.Is(err, os.ErrDeadlineExceeded):
-				c.Header("Connection", "close")
 				writeProblem(c, zlogNop, &Problem{Status: http.StatusRequestTimeout, Title: "Body too slow",
 					Detail: fmt.Sprintf("the request body must arrive within %s", cfg.Timeout)})
 			default:
@@ -139,8 +146,21 @@ func readBodies(cfg Bodies, keyed bool) gin.HandlerFunc {
 			}
 			return
 		}
+		c.Set(bodyReadKey, true)
 		r.Body = io.NopCloser(bytes.NewReader(buf.Bytes()))
 		r.ContentLength = int64(buf.Len())
 		c.Next()
+	}
+}
+
+// bodyReadKey (gin context) marks a request whose body readBodies has read into memory.
+const bodyReadKey = "body_read"
+
+// closeUnread marks the connection of a request refused before its body was read to be
+// closed after the answer: otherwise the server would first wait for the rest of the body
+// (to reuse the connection), which a slow sender never sends.
+func closeUnread(c *gin.Context) {
+	if c.Request.ContentLength != 0 && !c.GetBool(bodyReadKey) {
+		c.Header("Connection", "close")
 	}
 }

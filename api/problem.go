@@ -120,5 +120,6 @@ func writeProblem(c *gin.Context, log zerolog.Logger, err error) {
 	}
 	c.Header("Content-Type", "application/problem+json")
 	c.Header("Cache-Control", "no-store")
+	closeUnread(c)
 	c.AbortWithStatusJSON(p.Status, p)
 }

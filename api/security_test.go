@@ -649,3 +649,46 @@ func TestSecurityOpenAPIDeclaresSecurity(t *testing.T) {
 		}
 	}
 }
+
+// Finding 4, bounds of the body stage: one key may be sending PerKey bodies at once (429
+// beyond, B unaffected), and all bodies together stay within the memory budget (503 beyond).
+func TestSecurityBodyStageIsBoundedPerKeyAndInMemory(t *testing.T) {
+	k := newSecKeys(t)
+	h := New(Deps{Catalogue: fakeCatalogue{}, Health: fakeHealth{}, Log: zerolog.Nop(), Keys: k.ring,
+		Bodies: Bodies{Timeout: 3 * time.Second, PerKey: 2, Memory: 3000}})
+	base := serveLoopback(t, h, nil)
+	addr := strings.TrimPrefix(base, "http://")
+	slow := func(key string, length int) net.Conn {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		fmt.Fprintf(c, "POST /v1/routine/check HTTP/1.1\r\nHost: %s\r\nX-API-Key: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n{", addr, key, length)
+		return c
+	}
+	answer := func(c net.Conn) int {
+		c.SetReadDeadline(time.Now().Add(2 * time.Second))
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatalf("no answer: %v", err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	slow(k.a, 1000)
+	slow(k.a, 1000)
+	time.Sleep(100 * time.Millisecond)
+	if got := answer(slow(k.a, 10)); got != http.StatusTooManyRequests {
+		t.Fatalf("A's third body at once: %d, want 429", got)
+	}
+	// B's 1000 bytes fit the 3000-byte budget; the next 1000 do not.
+	slow(k.b, 1000)
+	time.Sleep(100 * time.Millisecond)
+	if got := answer(slow(k.admin, 1000)); got != http.StatusServiceUnavailable {
+		t.Fatalf("a body past the memory budget: %d, want 503", got)
+	}
+	if got := get(t, base+"/v1/products/p1", k.b, 2*time.Second); got != http.StatusOK {
+		t.Fatalf("B's GET while bodies are pending: %d", got)
+	}
+}
