@@ -49,7 +49,7 @@ func listenAddr(addr string, ring *auth.Ring, log zerolog.Logger) (string, error
 		return addr, nil
 	}
 	if isLoopback(host) {
-		log.Warn().Msg("no api keys configured (SKINGRAPH_API_KEYS_FILE): serving on loopback only, without authentication")
+		log.Warn().Msg("no api keys configured (SKINGRAPH_API_KEYS_FILE): serving on loopback only, without authentication; only loopback Host names are answered and cross-site writes are refused")
 		return addr, nil
 	}
 	local := net.JoinHostPort("127.0.0.1", port)
