@@ -50,8 +50,18 @@ var statusOf = []struct {
 	{graph.ErrUnavailable, http.StatusServiceUnavailable, "Service unavailable"},
 }
 
-// toProblem maps an error to the problem document sent to the client. 5xx details stay in
-// the logs; the client gets a generic sentence and the request id.
+// publicDetail is what a client is told about a domain error without fields: one sentence
+// per status, never the error's chain (which names packages, queries and internal ids).
+var publicDetail = map[int]string{
+	http.StatusNotFound:            "there is no such resource",
+	http.StatusUnprocessableEntity: "the input is invalid",
+	http.StatusConflict:            "the request conflicts with the current state of the resource",
+	http.StatusForbidden:           "this key may not do this",
+}
+
+// toProblem maps an error to the problem document sent to the client. Details of domain
+// errors are not sent: a client sees the fields of a validation error, or a fixed sentence
+// for its status; the cause stays in the logs with the request id.
 func toProblem(err error) *Problem {
 	var p *Problem
 	if errors.As(err, &p) {
@@ -61,16 +71,20 @@ func toProblem(err error) *Problem {
 		if !errors.Is(err, s.err) {
 			continue
 		}
-		p = &Problem{Status: s.status, Title: s.title, Detail: err.Error()}
+		p = &Problem{Status: s.status, Title: s.title, Detail: publicDetail[s.status]}
 		var verr *graph.ValidationError
 		var ferr *graph.FieldError
+		var reason *graph.Reason
 		switch {
+		case errors.As(err, &reason) && s.status < 500:
+			p.Detail = reason.Text // written for the client
 		case errors.As(err, &verr):
 			p.Detail = "the input has invalid fields; see errors"
 			for _, f := range verr.Fields {
 				p.Errors = append(p.Errors, FieldIssue(f))
 			}
 		case errors.As(err, &ferr):
+			p.Detail = ferr.Error() // the field and its message, without the chain
 			p.Errors = []FieldIssue{FieldIssue(*ferr)}
 		}
 		switch {
@@ -114,5 +128,6 @@ func writeProblem(c *gin.Context, log zerolog.Logger, err error) {
 	}
 	c.Header("Content-Type", "application/problem+json")
 	c.Header("Cache-Control", "no-store")
+	closeUnread(c)
 	c.AbortWithStatusJSON(p.Status, p)
 }

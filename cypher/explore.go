@@ -49,7 +49,7 @@ func (s *Store) Explore(ctx context.Context, q Query) (t Table, err error) {
 	case s.explorerSlots <- struct{}{}:
 		defer func() { <-s.explorerSlots }()
 	default:
-		return Table{}, fmt.Errorf("cypher: explore: %w: %d analyst queries are already running (the explorer's concurrency limit); retry when one ends", graph.ErrBusy, cap(s.explorerSlots))
+		return Table{}, fmt.Errorf("cypher: explore: %w", graph.Refuse(graph.ErrBusy, "%d analyst queries are already running (the explorer's concurrency limit); retry when one ends", cap(s.explorerSlots)))
 	}
 	err = s.guard(func() error {
 		t, err = s.explore(ctx, q)
@@ -161,14 +161,22 @@ func translateExplore(err error) error {
 	}
 	switch {
 	case strings.Contains(nerr.Code, "MemoryPoolOutOfMemoryError"), strings.Contains(nerr.Code, "TransactionMemoryLimit"):
-		return fmt.Errorf("%w: the query needs more memory than Neo4j lets one transaction use: %s; "+
-			"aggregate or filter earlier, or return fewer and smaller values", graph.ErrLimit, nerr.Msg)
+		return graph.Refuse(graph.ErrLimit, "the query needs more memory than Neo4j lets one transaction use: %s; "+
+			"aggregate or filter earlier, or return fewer and smaller values", nerr.Msg)
 	case strings.Contains(nerr.Code, "UnsupportedAdministrationCommand"), strings.Contains(nerr.Code, "NotSystemDatabaseError"):
 		// Administration commands this edition does not have (CREATE DATABASE, SHOW ROLES):
 		// refused like those it has.
-		return fmt.Errorf("%w: administration commands are not allowed in the explorer (%s)", graph.ErrForbidden, nerr.Msg)
+		return graph.Refuse(graph.ErrForbidden, "administration commands are not allowed in the explorer (%s)", nerr.Msg)
 	}
-	return translate(err)
+	// Neo4j's own words on the analyst's query (a syntax error, a write refused by the read
+	// transaction) are for the analyst: they name nothing of the server.
+	translated := translate(err)
+	for _, kind := range []error{graph.ErrInvalid, graph.ErrForbidden} {
+		if errors.Is(translated, kind) {
+			return &graph.Reason{Kind: kind, Text: nerr.Msg}
+		}
+	}
+	return translated
 }
 
 // plain converts driver values to maps, slices and scalars.

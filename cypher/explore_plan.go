@@ -1,7 +1,6 @@
 package cypher
 
 import (
-	"fmt"
 	"regexp"
 	"sort"
 	"strings"
@@ -99,7 +98,7 @@ func AllowedProcedures() []string {
 // planned on another one (USE system, SHOW USERS) is refused.
 func vetPlan(plan neo4j.Plan, home string) error {
 	if plan == nil {
-		return fmt.Errorf("%w: Neo4j returned no plan for the query, so it cannot be vetted", graph.ErrForbidden)
+		return graph.Refuse(graph.ErrForbidden, "Neo4j returned no plan for the query, so it cannot be vetted")
 	}
 	stack := []neo4j.Plan{plan}
 	for len(stack) > 0 {
@@ -116,10 +115,10 @@ func vetPlan(plan neo4j.Plan, home string) error {
 func vetOperator(p neo4j.Plan, home string) error {
 	op, db, _ := strings.Cut(p.Operator(), "@")
 	if reason, ok := refusedOperators[op]; ok {
-		return fmt.Errorf("%w: %s", graph.ErrForbidden, reason)
+		return graph.Refuse(graph.ErrForbidden, "%s", reason)
 	}
 	if db != "" && !strings.EqualFold(db, home) {
-		return fmt.Errorf("%w: the explorer reads database %q only; the query runs on %q", graph.ErrForbidden, home, db)
+		return graph.Refuse(graph.ErrForbidden, "the explorer reads database %q only; the query runs on %q", home, db)
 	}
 	switch {
 	case op == "ProcedureCall":
@@ -128,11 +127,11 @@ func vetOperator(p neo4j.Plan, home string) error {
 			if name == "" {
 				name = "(unnamed)"
 			}
-			return fmt.Errorf("%w: procedure %s is not on the explorer's allow-list (%s)", graph.ErrForbidden, name, strings.Join(AllowedProcedures(), ", "))
+			return graph.Refuse(graph.ErrForbidden, "procedure %s is not on the explorer's allow-list (%s)", name, strings.Join(AllowedProcedures(), ", "))
 		}
 	case has(readOperators, op), readOperatorFamily.MatchString(op), has(writeOperators, op), lockingSeek.MatchString(op):
 	default:
-		return fmt.Errorf("%w: plan operator %s is not on the explorer's allow-list", graph.ErrForbidden, op)
+		return graph.Refuse(graph.ErrForbidden, "plan operator %s is not on the explorer's allow-list", op)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -90,4 +91,23 @@ func (e *ValidationError) Err() error {
 		return nil
 	}
 	return e
+}
+
+// Reason is a refusal whose text is written for the client: why the request was refused, in
+// words safe to send (no error chain, no internal names), such as why the Cypher explorer will
+// not run an analyst's query. It unwraps to Kind, one of the sentinel errors above, which sets
+// the status; the API sends Text as the detail.
+type Reason struct {
+	Kind error
+	Text string
+}
+
+func (r *Reason) Error() string { return r.Kind.Error() + ": " + r.Text }
+
+// Unwrap returns the sentinel the reason is of.
+func (r *Reason) Unwrap() error { return r.Kind }
+
+// Refuse returns a *Reason of kind with its text formatted as fmt.Sprintf does.
+func Refuse(kind error, format string, args ...any) error {
+	return &Reason{Kind: kind, Text: fmt.Sprintf(format, args...)}
 }

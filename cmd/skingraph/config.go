@@ -41,6 +41,7 @@ type Config struct {
 	// ExplorerConcurrency bounds the analyst queries (POST /v1/cypher) running at once; beyond
 	// it 429 + Retry-After (SKINGRAPH_EXPLORER_CONCURRENCY).
 	ExplorerConcurrency int
+	Limits          Limits        // admission bounds (security_config.go)
 	// Feedback events and profiles (pseudonym.go, feedback.go).
 	PseudonymKey           string        // SKINGRAPH_PSEUDONYM_KEY: keys profile and reviewer pseudonyms (secret)
 	OutcomeRefreshInterval time.Duration // SKINGRAPH_OUTCOME_REFRESH_INTERVAL: at most one outcome refresh (and version bump) per interval
@@ -74,6 +75,7 @@ func defaultConfig() Config {
 		MaxInFlight:     defaultMaxInFlight(),
 		QueueWait:       50 * time.Millisecond,
 		StagedWatch:     time.Minute,
+		Limits:          defaultLimits(),
 
 		ExplorerConcurrency: cypher.DefaultExplorerConcurrency,
 
@@ -157,6 +159,7 @@ func loadConfig(getenv func(string) string, fs *flag.FlagSet) (*Config, error) {
 		c.StagedWatch = d
 	}
 	str(&c.PseudonymKey, "PSEUDONYM_KEY")
+	errs = append(errs, securityEnv(getenv, &c.Limits)...)
 	errs = append(errs, feedbackEnv(getenv, &c)...)
 	fs.StringVar(&c.HTTPAddr, "http-addr", c.HTTPAddr, "HTTP listen address (SKINGRAPH_HTTP_ADDR)")
 	fs.StringVar(&c.Neo4jURI, "neo4j-uri", c.Neo4jURI, "Bolt URI of an existing Neo4j; empty starts a local one (SKINGRAPH_NEO4J_URI)")
@@ -215,6 +218,7 @@ func (c *Config) validate() error {
 		errs = append(errs, errors.New("shutdown timeout must be positive"))
 	}
 	errs = append(errs, c.validateFeedback()...)
+	errs = append(errs, c.Limits.validate()...)
 	return errors.Join(errs...)
 }
 
