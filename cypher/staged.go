@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -28,7 +27,7 @@ import (
 //     A review stored with other content (even moved to another product or reviewer) is
 //     written the same way, as a new edge, and its stored edge is marked `_superseded: <load
 //     id>`: readers keep counting the old edge and not the new one until the load commits
-//     (edgeCounted). A product stored with other content gets the same treatment for its
+//     (visibility.go). A product stored with other content gets the same treatment for its
 //     CONTAINS, CLAIMS and SUITS edges; its properties (a few per product) are kept, in
 //     memory or spilled, for the final transaction. Each chunk refreshes the heartbeat.
 //  3. The outcome aggregates of the products whose reviews changed are recomputed in chunks.
@@ -45,7 +44,7 @@ import (
 //
 // A load whose process died between 1 and 4 leaves its StagedLoad. The marker holds a lease:
 // `expires`, set from Neo4j's own clock (so the clocks of the processes do not matter) to
-// now + the lease (SetStagedLease, default DefaultStagedLease) when the load starts, after
+// now + the lease (StagingOptions.Lease, default DefaultStagedLease) when the load starts, after
 // every chunk and every lease/4 by a background heartbeat while the writing process lives.
 // A load is stale once its lease has expired (markers of older builds, without `expires`:
 // once their heartbeat is staleAfter old); RecoverStaged rolls back the stale ones, and
@@ -54,7 +53,7 @@ import (
 //
 // Until a load commits, its rows are invisible: the rows it created carry `_load` and the
 // read paths (Product, Search, Ingredient, the projection) skip a row whose `_load` names a
-// StagedLoad that still exists (see committed, notStaged and edgeCounted); the final
+// StagedLoad that still exists (the rule is in visibility.go); the final
 // transaction deletes the marker, which makes them visible in the same commit as the
 // DataVersion bump. What stays visible early: the outcome aggregates of products that existed
 // before the load and whose reviews it changed (recomputed in step 3), and the raw graph in
@@ -79,25 +78,28 @@ const (
 	DefaultStagedLease = time.Minute
 )
 
-// SetStagedLease changes the lease of the staged loads this store writes (0:
-// DefaultStagedLease). Tests use short leases so that a killed writer is found dead quickly.
-func (s *Store) SetStagedLease(d time.Duration) { s.stagedLease = d }
+// StagingOptions tune the staged loads a Store writes (Config.Staging); zero fields take the
+// defaults.
+type StagingOptions struct {
+	// Threshold: loads of more products plus reviews than this are staged; default
+	// StagedThreshold. Tests set 1 to stage small loads.
+	Threshold int
+	// Lease: how long a staged load stays alive without a heartbeat; default
+	// DefaultStagedLease. Tests use short leases so that a killed writer is found dead quickly.
+	Lease time.Duration
+}
 
 func (s *Store) lease() time.Duration {
-	if s.stagedLease <= 0 {
+	if s.staging.Lease <= 0 {
 		return DefaultStagedLease
 	}
-	return s.stagedLease
+	return s.staging.Lease
 }
 
 // WriteLoadProgress is WriteLoad that reports the rows written so far (products and
 // reviews) to progress, when it is not nil, after each chunk.
 func (s *Store) WriteLoadProgress(ctx context.Context, load graph.Load, progress func(done int)) (graph.LoadResult, error) {
-	threshold := s.stagedThreshold
-	if threshold <= 0 {
-		threshold = StagedThreshold
-	}
-	if len(load.Products)+len(load.Reviews) <= threshold {
+	if len(load.Products)+len(load.Reviews) <= s.StagedThreshold() {
 		res, err := s.WriteLoad(ctx, load)
 		if err == nil && progress != nil {
 			progress(len(load.Products) + len(load.Reviews))
@@ -106,10 +108,6 @@ func (s *Store) WriteLoadProgress(ctx context.Context, load graph.Load, progress
 	}
 	return s.writeStaged(ctx, load, progress)
 }
-
-// SetStagedThreshold changes the size above which loads are staged (0: StagedThreshold).
-// Tests use it to stage small loads.
-func (s *Store) SetStagedThreshold(n int) { s.stagedThreshold = n }
 
 func (s *Store) writeStaged(ctx context.Context, load graph.Load, progress func(done int)) (graph.LoadResult, error) {
 	products, reviews := load.Products, load.Reviews
@@ -156,10 +154,10 @@ func (s *Store) BeginStaged(ctx context.Context, load graph.Load) (graph.StagedL
 
 // StagedThreshold is the number of products plus reviews above which loads are staged.
 func (s *Store) StagedThreshold() int {
-	if s.stagedThreshold <= 0 {
+	if s.staging.Threshold <= 0 {
 		return StagedThreshold
 	}
-	return s.stagedThreshold
+	return s.staging.Threshold
 }
 
 var _ graph.StagedLoad = (*stagedLoad)(nil)
@@ -770,25 +768,46 @@ func chunks[T any](rows []T, n int) [][]T {
 	return out
 }
 
-// stagedOutcomesCypher is refreshOutcomesCypher that counts the reviews of the staged load
-// $load, whose marker exists until its final transaction ends (those of other staged loads
-// under way are left out, as everywhere).
-var stagedOutcomesCypher = replaceOnce(refreshOutcomesCypher, edgeCounted("r"), edgeCountedBy("r", "staged_ids", "$load"))
+// stagedOutcomesCypher is refreshOutcomesCypher as the staged load $load sees the graph
+// (stagedIDsAsLoad): it counts the load's own reviews, whose marker exists until its final
+// transaction ends, and not the edges the load replaces (those of other staged loads under
+// way are left out, as everywhere).
+var stagedOutcomesCypher = stagedIDsAsLoad + outcomesFromStagedIDs
 
-// stagedIngredientsCypher is upsertIngredientsCypher counting as created the label-only
+// stagedIngredientsCypher writes the knowledge-base ingredients in the final transaction, as
+// upsertIngredientsCypher does in one-transaction loads, but counts as created the label-only
 // ingredient nodes this load's products created.
-var stagedIngredientsCypher = replaceOnce(upsertIngredientsCypher,
-	"WHEN old IS NULL THEN 'created'", "WHEN old IS NULL OR (old._load = $load AND old.hash IS NULL) THEN 'created'")
-
-// replaceOnce is the statement base with old replaced by new, for statements derived from
-// others; it panics (at package init) when base does not hold old exactly once, so that an
-// edit of base cannot silently leave a derived statement unchanged.
-func replaceOnce(base, old, new string) string {
-	if n := strings.Count(base, old); n != 1 {
-		panic(fmt.Sprintf("cypher: derived statement: %q occurs %d times in its base, want once", old, n))
+const stagedIngredientsCypher = `
+	UNWIND $rows AS row
+	OPTIONAL MATCH (old:Ingredient {inci: row.inci})
+	WITH row, CASE WHEN old IS NULL OR (old._load = $load AND old.hash IS NULL) THEN 'created' WHEN old.hash = row.hash THEN 'unchanged' ELSE 'updated' END AS status
+	CALL (row, status) {
+		WITH row WHERE status <> 'unchanged'
+		MERGE (i:Ingredient {inci: row.inci})
+		SET i += row.props, i.hash = row.hash
+		WITH i, row
+		CALL (i) {
+			OPTIONAL MATCH (i)-[r:TREATS|AGGRAVATES|CONFLICTS_WITH]-()
+			DELETE r
+		}
+		CALL (i, row) {
+			UNWIND row.treats AS t
+			MATCH (c:Concern {name: t.concern})
+			MERGE (i)-[x:TREATS]->(c)
+			SET x.efficacy = t.efficacy, x.evidence = t.evidence, x.source = t.source
+		}
+		CALL (i, row) {
+			UNWIND row.aggravates AS a
+			OPTIONAL MATCH (st:SkinType {name: a.target}) WHERE a.kind = 'skin_type'
+			OPTIONAL MATCH (c:Concern {name: a.target}) WHERE a.kind = 'concern'
+			OPTIONAL MATCH (se:Sensitivity {name: a.target}) WHERE a.kind = 'sensitivity'
+			WITH i, a, coalesce(st, c, se) AS target
+			WHERE target IS NOT NULL
+			MERGE (i)-[x:AGGRAVATES]->(target)
+			SET x.severity = a.severity, x.reason = a.reason, x.source = a.source
+		}
 	}
-	return strings.Replace(base, old, new, 1)
-}
+	RETURN status, count(*) AS n`
 
 // stagedProductHashesCypher returns the stored content hash of the products with the given
 // ids that exist (index seeks, no locks).
@@ -811,18 +830,18 @@ const stagedReviewsCypher = `
 // load: they stay what readers see until the load commits, and are deleted after (or
 // unmarked by a rollback). Only the edges of committed data are marked: those of other loads
 // under way are theirs.
-var stagedSupersedeReviewsCypher = stagedLoadsCall + `
+var stagedSupersedeReviewsCypher = stagedIDs + `
 	UNWIND $ids AS id
 	MATCH ()-[r:REVIEWED {id: id}]->()
-	WHERE r._superseded IS NULL AND (r._load IS NULL OR NOT r._load IN staged_ids)
+	WHERE r._superseded IS NULL AND ` + visibleR + `
 	SET r._superseded = $load`
 
 // stagedSupersedeProductEdgesCypher marks the CONTAINS, CLAIMS and SUITS edges of changed
 // products as superseded by the load (as stagedSupersedeReviewsCypher does for reviews).
-var stagedSupersedeProductEdgesCypher = stagedLoadsCall + `
+var stagedSupersedeProductEdgesCypher = stagedIDs + `
 	UNWIND $ids AS id
 	MATCH (p:Product {id: id})-[r:CONTAINS|CLAIMS|SUITS]->()
-	WHERE r._superseded IS NULL AND (r._load IS NULL OR NOT r._load IN staged_ids)
+	WHERE r._superseded IS NULL AND ` + visibleR + `
 	SET r._superseded = $load`
 
 // stagedProductEdgesCypher creates the new CONTAINS, CLAIMS and SUITS edges of changed

@@ -25,6 +25,8 @@ type Config struct {
 	Breaker BreakerConfig
 	// OnBreakerChange, when set, is told each change of the circuit's state (for logs).
 	OnBreakerChange func(from, to BreakerState)
+	// Staging tunes staged loads (staged.go); the zero value takes the defaults.
+	Staging StagingOptions
 }
 
 // Store reads and writes the skingraph model in Neo4j. It is safe for concurrent use.
@@ -33,12 +35,8 @@ type Store struct {
 	database string
 	migrated atomic.Bool
 	breaker  *gobreaker.CircuitBreaker[struct{}]
-	// stagedThreshold: loads of more products and reviews are staged (staged.go); 0 means
-	// StagedThreshold.
-	stagedThreshold int
-	// stagedLease: how long a staged load this store writes stays alive without a
-	// heartbeat; 0 means DefaultStagedLease.
-	stagedLease time.Duration
+	// staging: when loads are staged and for how long their lease holds (staged.go).
+	staging StagingOptions
 	// spillAfter: how many changed records a staged load holds in memory (spill.go); 0
 	// means spillAfter. spillStats, when set, is told at each staged commit the most changed
 	// records held in memory at once and how many there were (tests).
@@ -70,7 +68,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cypher: open %s: %w", cfg.URI, translate(err))
 	}
-	s := &Store{driver: driver, database: cfg.Database, breaker: newBreaker(cfg.Breaker, cfg.OnBreakerChange)}
+	s := &Store{driver: driver, database: cfg.Database, breaker: newBreaker(cfg.Breaker, cfg.OnBreakerChange), staging: cfg.Staging}
 	deadline := time.Now().Add(cfg.ConnectTimeout)
 	for {
 		err = driver.VerifyConnectivity(ctx)

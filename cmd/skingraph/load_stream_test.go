@@ -136,7 +136,7 @@ func TestStreamedLoadMatchesInMemory(t *testing.T) {
 			run := func(streamed bool) (graph.LoadResult, map[string][][]any, *cypher.Store) {
 				store := neo4jtest.Store(t)
 				if streamed {
-					store.SetStagedThreshold(1)
+					store = neo4jtest.OpenStaging(t, cypher.StagingOptions{Threshold: 1})
 				}
 				var reports int
 				res, err := load(ctx, store, at, tc.chunk, func(done, total int) { reports++ })
@@ -207,7 +207,7 @@ func TestStreamedLoadBadLateRowWritesNothing(t *testing.T) {
 				t.Fatal(err)
 			}
 			before := dumpGraph(t, store)
-			store.SetStagedThreshold(1)
+			store = neo4jtest.OpenStaging(t, cypher.StagingOptions{Threshold: 1})
 			var written int
 			_, _, err = loader.LoadDirStream(ctx, store, dir, time.Now(), loader.DirOptions{
 				Chunk: 50, Progress: func(done, total int) { written = done },

@@ -79,10 +79,17 @@ func Server(t testing.TB) *testcontainers.Neo4j {
 // left as it is.
 func Open(t testing.TB) *cypher.Store {
 	t.Helper()
+	return OpenStaging(t, cypher.StagingOptions{})
+}
+
+// OpenStaging is Open for a Store whose staged loads follow opts, e.g. {Threshold: 1} to
+// stage every load. The graph is left as it is.
+func OpenStaging(t testing.TB, opts cypher.StagingOptions) *cypher.Store {
+	t.Helper()
 	db := Server(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	store, err := cypher.Open(ctx, cypher.Config{URI: db.URI, Username: db.Username, Password: db.Password})
+	store, err := cypher.Open(ctx, cypher.Config{URI: db.URI, Username: db.Username, Password: db.Password, Staging: opts})
 	if err != nil {
 		t.Fatalf("connect to neo4j: %v", err)
 	}
