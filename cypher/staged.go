@@ -258,7 +258,7 @@ func (st *stagedLoad) WriteProducts(ctx context.Context, products []graph.Produc
 }
 
 func (st *stagedLoad) writeProducts(ctx context.Context, part []graph.Product) error {
-	chunk := productParams(part)
+	chunk := toProductRows(part)
 	// The driver may run the function again: it only fills c and deferred, which are
 	// added up once the transaction has committed.
 	var c graph.Counts
@@ -266,28 +266,32 @@ func (st *stagedLoad) writeProducts(ctx context.Context, part []graph.Product) e
 	err := st.s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
 		c, deferred = graph.Counts{}, nil
 		for bi, b := range chunks(chunk, stagedBatch) {
-			stored, err := storedHashes(ctx, tx, stagedProductHashesCypher, b)
+			ids := make([]string, len(b))
+			for i, r := range b {
+				ids[i] = r.ID
+			}
+			stored, err := storedHashes(ctx, tx, stagedProductHashesCypher, ids)
 			if err != nil {
 				return err
 			}
-			var created, changed []map[string]any
+			var created, changed []productRow
 			var changedIDs []string
 			for i, r := range b {
-				switch h, ok := stored[r["id"].(string)]; {
+				switch h, ok := stored[r.ID]; {
 				case !ok:
 					created = append(created, r)
-				case h == r["hash"]:
+				case h == r.Hash:
 					c.Unchanged++
 				default:
 					changed = append(changed, r)
-					changedIDs = append(changedIDs, r["id"].(string))
+					changedIDs = append(changedIDs, r.ID)
 					deferred = append(deferred, bi*stagedBatch+i)
 				}
 			}
 			if len(created)+len(changed) == 0 {
 				continue
 			}
-			ings, err := mergeLabelIngredients(ctx, tx, append(append([]map[string]any(nil), created...), changed...), st.load.ID)
+			ings, err := mergeLabelIngredients(ctx, tx, append(append([]productRow(nil), created...), changed...), st.load.ID)
 			if err != nil {
 				return fmt.Errorf("ingredients: %w", err)
 			}
@@ -331,35 +335,57 @@ func (st *stagedLoad) writeProducts(ctx context.Context, part []graph.Product) e
 // product created meanwhile by another transaction fails that creation on its uniqueness
 // constraint; reviews have none, and, as with the relationship index seek used before, two
 // loads writing the same new review at the same moment are not guarded against.
-func storedHashes(ctx context.Context, tx neo4j.ManagedTransaction, query string, rows []map[string]any) (map[string]any, error) {
-	ids := make([]string, len(rows))
-	for i, r := range rows {
-		ids[i] = r["id"].(string)
-	}
+func storedHashes(ctx context.Context, tx neo4j.ManagedTransaction, query string, ids []string) (map[string]string, error) {
 	recs, err := run(ctx, tx, query, map[string]any{"ids": ids})
 	if err != nil {
 		return nil, fmt.Errorf("stored hashes: %w", err)
 	}
-	out := make(map[string]any, len(recs))
+	out := make(map[string]string, len(recs))
 	for _, rec := range recs {
-		m := rec.AsMap()
-		out[m["id"].(string)] = m["hash"]
+		id, err := recordString(rec, "id")
+		if err != nil {
+			return nil, fmt.Errorf("stored hashes: %w", err)
+		}
+		hash, err := recordString(rec, "hash")
+		if err != nil {
+			return nil, fmt.Errorf("stored hashes: %w", err)
+		}
+		out[id] = hash
+	}
+	return out, nil
+}
+
+// recordString reads the string column key of rec; null reads as "".
+func recordString(rec *neo4j.Record, key string) (string, error) {
+	v, _, err := neo4j.GetRecordValue[string](rec, key)
+	return v, err
+}
+
+// recordStrings reads the string columns of rec named by keys, in order.
+func recordStrings(rec *neo4j.Record, keys ...string) ([]string, error) {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		v, err := recordString(rec, k)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
 	}
 	return out, nil
 }
 
 // storedReview is what a staged load finds stored under a review id.
 type storedReview struct {
-	hash     any      // the content hash, when a single edge holds the id
+	hash     string   // the content hash, when a single edge holds the id
 	products []string // the products of the edges holding the id
 }
 
 // storedReviews returns what is stored under the ids of review rows (stagedReviewsCypher), by
 // id. Like storedHashes, it reads without taking locks.
-func storedReviews(ctx context.Context, tx neo4j.ManagedTransaction, rows []map[string]any) (map[string]storedReview, error) {
+func storedReviews(ctx context.Context, tx neo4j.ManagedTransaction, rows []reviewRow) (map[string]storedReview, error) {
 	ids := make([]string, len(rows))
 	for i, r := range rows {
-		ids[i] = r["id"].(string)
+		ids[i] = r.ID
 	}
 	recs, err := run(ctx, tx, stagedReviewsCypher, map[string]any{"ids": ids})
 	if err != nil {
@@ -367,15 +393,30 @@ func storedReviews(ctx context.Context, tx neo4j.ManagedTransaction, rows []map[
 	}
 	out := make(map[string]storedReview, len(recs))
 	for _, rec := range recs {
-		m := rec.AsMap()
+		id, err := recordString(rec, "id")
+		if err != nil {
+			return nil, fmt.Errorf("stored reviews: %w", err)
+		}
+		hashes, _, err := neo4j.GetRecordValue[[]any](rec, "hashes")
+		if err != nil {
+			return nil, fmt.Errorf("stored reviews: %w", err)
+		}
+		products, _, err := neo4j.GetRecordValue[[]any](rec, "products")
+		if err != nil {
+			return nil, fmt.Errorf("stored reviews: %w", err)
+		}
 		var sr storedReview
-		if hashes, _ := m["hashes"].([]any); len(hashes) == 1 {
-			sr.hash = hashes[0]
+		if len(hashes) == 1 {
+			sr.hash, _ = hashes[0].(string)
 		}
-		for _, p := range m["products"].([]any) {
-			sr.products = append(sr.products, p.(string))
+		for _, p := range products {
+			id, ok := p.(string)
+			if !ok {
+				return nil, fmt.Errorf("stored reviews: product id %v (%T), want a string", p, p)
+			}
+			sr.products = append(sr.products, id)
 		}
-		out[m["id"].(string)] = sr
+		out[id] = sr
 	}
 	return out, nil
 }
@@ -384,15 +425,14 @@ func storedReviews(ctx context.Context, tx neo4j.ManagedTransaction, rows []map[
 // label-only node, marked with the load, when the graph has none; named as on the first
 // label that names it, as merging row by row did) and returns the element id of each by INCI
 // key, so that the products' CONTAINS edges are created without an index seek apiece.
-func mergeLabelIngredients(ctx context.Context, tx neo4j.ManagedTransaction, rows []map[string]any, loadID string) (map[string]string, error) {
+func mergeLabelIngredients(ctx context.Context, tx neo4j.ManagedTransaction, rows []productRow, loadID string) (map[string]string, error) {
 	seen := map[string]bool{}
 	var ings []map[string]any
 	for _, r := range rows {
-		for _, in := range r["ingredients"].([]any) {
-			in := in.(map[string]any)
-			if inci := in["inci"].(string); !seen[inci] {
-				seen[inci] = true
-				ings = append(ings, map[string]any{"inci": inci, "name": in["name"]})
+		for _, in := range r.Contains {
+			if !seen[in.INCI] {
+				seen[in.INCI] = true
+				ings = append(ings, map[string]any{"inci": in.INCI, "name": in.Name})
 			}
 		}
 	}
@@ -400,30 +440,36 @@ func mergeLabelIngredients(ctx context.Context, tx neo4j.ManagedTransaction, row
 	if err != nil {
 		return nil, err
 	}
+	return elementIDs(recs, "inci")
+}
+
+// elementIDs reads the (key, eid) records of a statement that returns element ids by key.
+func elementIDs(recs []*neo4j.Record, key string) (map[string]string, error) {
 	out := make(map[string]string, len(recs))
 	for _, rec := range recs {
-		m := rec.AsMap()
-		out[m["inci"].(string)] = m["eid"].(string)
+		v, err := recordStrings(rec, key, "eid")
+		if err != nil {
+			return nil, fmt.Errorf("element ids: %w", err)
+		}
+		out[v[0]] = v[1]
 	}
 	return out, nil
 }
 
 // withIngredientIDs returns product rows whose ingredients carry the element id of their
 // Ingredient node (eids, from mergeLabelIngredients) and only the CONTAINS properties.
-func withIngredientIDs(rows []map[string]any, eids map[string]string) []map[string]any {
+func withIngredientIDs(rows []productRow, eids map[string]string) []map[string]any {
 	out := make([]map[string]any, len(rows))
 	for i, r := range rows {
-		ings := r["ingredients"].([]any)
-		contains := make([]any, len(ings))
-		for j, in := range ings {
-			in := in.(map[string]any)
-			contains[j] = map[string]any{"eid": eids[in["inci"].(string)], "props": map[string]any{
-				"position": in["position"], "concentration": in["concentration"], "may_contain": in["may_contain"],
-				"list": in["list"], "label": in["name"],
+		contains := make([]any, len(r.Contains))
+		for j, in := range r.Contains {
+			contains[j] = map[string]any{"eid": eids[in.INCI], "props": map[string]any{
+				"position": in.Position, "concentration": in.Concentration, "may_contain": in.MayContain,
+				"list": in.List, "label": in.Name,
 			}}
 		}
-		out[i] = map[string]any{"id": r["id"], "props": r["props"], "hash": r["hash"], "contains": contains,
-			"claims": r["claims"], "suits": r["suits"]}
+		out[i] = map[string]any{"id": r.ID, "props": r.Props, "hash": r.Hash, "contains": contains,
+			"claims": r.Claims, "suits": r.Suits}
 	}
 	return out
 }
@@ -444,7 +490,7 @@ func (st *stagedLoad) WriteReviews(ctx context.Context, reviews []graph.Review) 
 }
 
 func (st *stagedLoad) writeReviews(ctx context.Context, part []graph.Review) error {
-	chunk := reviewParams(part)
+	chunk := toReviewRows(part)
 	var c graph.Counts
 	var touched map[string]bool
 	err := st.s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
@@ -458,15 +504,15 @@ func (st *stagedLoad) writeReviews(ctx context.Context, part []graph.Review) err
 			if err != nil {
 				return err
 			}
-			var created []map[string]any
+			var created []reviewRow
 			var superseded []string
 			for _, r := range b {
-				id := r["id"].(string)
+				id := r.ID
 				old, ok := stored[id]
 				switch {
 				case !ok:
 					c.Created++
-				case len(old.products) == 1 && old.hash == r["hash"]:
+				case len(old.products) == 1 && old.hash == r.Hash:
 					c.Unchanged++
 					continue
 				default:
@@ -492,9 +538,9 @@ func (st *stagedLoad) writeReviews(ctx context.Context, part []graph.Review) err
 			}
 			rows := make([]map[string]any, len(created))
 			for i, r := range created {
-				rows[i] = map[string]any{"u": reviewers[r["reviewer"].(string)], "p": products[r["product_id"].(string)],
-					"id": r["id"], "hash": r["hash"], "props": r["props"]}
-				touched[r["product_id"].(string)] = true
+				rows[i] = map[string]any{"u": reviewers[r.Reviewer], "p": products[r.ProductID],
+					"id": r.ID, "hash": r.Hash, "props": r.props()}
+				touched[r.ProductID] = true
 			}
 			if _, err := run(ctx, tx, stagedCreateReviewsCypher, st.params(rows)); err != nil {
 				return err
@@ -517,11 +563,11 @@ func (st *stagedLoad) writeReviews(ctx context.Context, part []graph.Review) err
 
 // productElementIDs returns the element id of every product the review rows refer to;
 // graph.ErrInvalid when one is neither in the graph nor written earlier in the load.
-func productElementIDs(ctx context.Context, tx neo4j.ManagedTransaction, rows []map[string]any) (map[string]string, error) {
+func productElementIDs(ctx context.Context, tx neo4j.ManagedTransaction, rows []reviewRow) (map[string]string, error) {
 	seen := map[string]bool{}
 	var ids []string
 	for _, r := range rows {
-		if id := r["product_id"].(string); !seen[id] {
+		if id := r.ProductID; !seen[id] {
 			seen[id] = true
 			ids = append(ids, id)
 		}
@@ -530,15 +576,14 @@ func productElementIDs(ctx context.Context, tx neo4j.ManagedTransaction, rows []
 	if err != nil {
 		return nil, fmt.Errorf("products of the reviews: %w", err)
 	}
-	out := make(map[string]string, len(recs))
-	for _, rec := range recs {
-		m := rec.AsMap()
-		out[m["id"].(string)] = m["eid"].(string)
+	out, err := elementIDs(recs, "id")
+	if err != nil {
+		return nil, fmt.Errorf("products of the reviews: %w", err)
 	}
 	if len(out) < len(ids) {
 		missing := 0
 		for _, r := range rows {
-			if _, ok := out[r["product_id"].(string)]; !ok {
+			if _, ok := out[r.ProductID]; !ok {
 				missing++
 			}
 		}
@@ -551,17 +596,12 @@ func productElementIDs(ctx context.Context, tx neo4j.ManagedTransaction, rows []
 // mergeReviewers merges the reviewers of new review rows, once each, with the HAS edges of
 // their skin types, tones and concerns in these reviews (hasParams), and returns their
 // element ids by reviewer id.
-func mergeReviewers(ctx context.Context, tx neo4j.ManagedTransaction, rows []map[string]any, loadID string) (map[string]string, error) {
+func mergeReviewers(ctx context.Context, tx neo4j.ManagedTransaction, rows []reviewRow, loadID string) (map[string]string, error) {
 	recs, err := run(ctx, tx, stagedReviewersCypher, map[string]any{"rows": hasParams(rows), "load": loadID})
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]string, len(recs))
-	for _, rec := range recs {
-		m := rec.AsMap()
-		out[m["id"].(string)] = m["eid"].(string)
-	}
-	return out, nil
+	return elementIDs(recs, "id")
 }
 
 func (st *stagedLoad) advance(n int) {
@@ -952,26 +992,25 @@ const stagedCreateReviewsCypher = `
 
 // hasParams gathers per reviewer the skin types, tones and concerns of a batch of review rows
 // (reviewParams), in the order the reviewers first appear.
-func hasParams(rows []map[string]any) []map[string]any {
+func hasParams(rows []reviewRow) []map[string]any {
 	type attrs struct{ types, tones, concerns map[string]bool }
 	byReviewer := map[string]*attrs{}
 	var order []string
 	for _, r := range rows {
-		id := r["reviewer"].(string)
+		id := r.Reviewer
 		a := byReviewer[id]
 		if a == nil {
 			a = &attrs{map[string]bool{}, map[string]bool{}, map[string]bool{}}
 			byReviewer[id] = a
 			order = append(order, id)
 		}
-		props := r["props"].(map[string]any)
-		if v, _ := props["skin_type"].(string); v != "" {
-			a.types[v] = true
+		if r.SkinType != "" {
+			a.types[r.SkinType] = true
 		}
-		if v, _ := props["skin_tone"].(string); v != "" {
-			a.tones[v] = true
+		if r.SkinTone != "" {
+			a.tones[r.SkinTone] = true
 		}
-		for _, c := range props["concerns"].([]string) {
+		for _, c := range r.Concerns {
 			a.concerns[c] = true
 		}
 	}
