@@ -262,7 +262,7 @@ const upsertProductsCypher = `
 // found by its id (the reviewed_id index) whatever its endpoints: one whose content changed
 // replaces the stored edge, so a review moved to another product or reviewer leaves no copy
 // behind, and the products of both sides are touched (their outcomes are recomputed). Edges
-// superseded by a committed staged load (see staged.go) are not looked at: they are garbage.
+// superseded by a committed staged load (see staging.go) are not looked at: they are garbage.
 const upsertReviewsCypher = `
 	UNWIND $rows AS row
 	MATCH (p:Product {id: row.product_id})

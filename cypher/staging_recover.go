@@ -29,7 +29,7 @@ const staleCypher = `
 	ORDER BY id`
 
 // RecoverStaged rolls back every staged load whose writer is dead (its lease expired; see
-// the staged loads' comment in staged.go) and returns them, in id order. A load whose lease
+// the staged loads' comment in staging.go) and returns them, in id order. A load whose lease
 // is fresh, even one written by another process, is left alone. Each rollback is
 // idempotent, so two processes recovering at once do no harm; when one fails, the loads
 // rolled back so far are returned with the error.

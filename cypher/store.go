@@ -25,7 +25,7 @@ type Config struct {
 	Breaker BreakerConfig
 	// OnBreakerChange, when set, is told each change of the circuit's state (for logs).
 	OnBreakerChange func(from, to BreakerState)
-	// Staging tunes staged loads (staged.go); the zero value takes the defaults.
+	// Staging tunes staged loads (staging.go); the zero value takes the defaults.
 	Staging StagingOptions
 }
 
@@ -35,9 +35,9 @@ type Store struct {
 	database string
 	migrated atomic.Bool
 	breaker  *gobreaker.CircuitBreaker[struct{}]
-	// staging: when loads are staged and for how long their lease holds (staged.go).
+	// staging: when loads are staged and for how long their lease holds (staging.go).
 	staging StagingOptions
-	// spillAfter: how many changed records a staged load holds in memory (spill.go); 0
+	// spillAfter: how many changed records a staged load holds in memory (staging_spill.go); 0
 	// means spillAfter. spillStats, when set, is told at each staged commit the most changed
 	// records held in memory at once and how many there were (tests).
 	spillAfter int
