@@ -31,7 +31,7 @@ var schemaStatements = []string{
 	"CREATE INDEX product_brand IF NOT EXISTS FOR (n:Product) ON (n.brand)",
 	"CREATE INDEX reviewed_id IF NOT EXISTS FOR ()-[r:REVIEWED]-() ON (r.id)",
 	// The old edges of reviews and products a staged load changed, deleted once it committed
-	// (staged.go).
+	// (staging.go).
 	"CREATE INDEX reviewed_superseded IF NOT EXISTS FOR ()-[r:REVIEWED]-() ON (r._superseded)",
 	"CREATE INDEX contains_superseded IF NOT EXISTS FOR ()-[r:CONTAINS]-() ON (r._superseded)",
 	"CREATE INDEX claims_superseded IF NOT EXISTS FOR ()-[r:CLAIMS]-() ON (r._superseded)",

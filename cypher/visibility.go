@@ -1,6 +1,6 @@
 package cypher
 
-// What a reader may see: the one visibility rule of staged loads (staged.go), in one place.
+// What a reader may see: the one visibility rule of staged loads (staging.go), in one place.
 //
 // A staged load writes its rows in chunks before it commits. The nodes and edges it creates
 // carry `_load: <load id>`; the edges it replaces (those of the reviews and products it
