@@ -22,6 +22,7 @@ type Config struct {
 	DataDir         string        // SKINGRAPH_DATA_DIR: the local Neo4j's data folder
 	Neo4jHeapMB     int           // SKINGRAPH_NEO4J_HEAP_MB
 	Neo4jPageCache  string        // SKINGRAPH_NEO4J_PAGECACHE
+	Neo4jJVMFlags   []string      // SKINGRAPH_NEO4J_JVM_FLAGS: extra JVM flags of the local Neo4j, space-separated
 	LogLevel        string        // SKINGRAPH_LOG_LEVEL: debug, info, warn, error
 	LogFormat       string        // SKINGRAPH_LOG_FORMAT: json or console
 	ShutdownTimeout time.Duration // SKINGRAPH_SHUTDOWN_TIMEOUT
@@ -85,6 +86,9 @@ func loadConfig(getenv func(string) string, fs *flag.FlagSet) (*Config, error) {
 	str(&c.Neo4jDatabase, "NEO4J_DATABASE")
 	str(&c.DataDir, "DATA_DIR")
 	str(&c.Neo4jPageCache, "NEO4J_PAGECACHE")
+	if v := getenv("SKINGRAPH_NEO4J_JVM_FLAGS"); v != "" {
+		c.Neo4jJVMFlags = strings.Fields(v)
+	}
 	str(&c.LogLevel, "LOG_LEVEL")
 	str(&c.LogFormat, "LOG_FORMAT")
 	str(&c.APIKeysFile, "API_KEYS_FILE")

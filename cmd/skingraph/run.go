@@ -312,7 +312,7 @@ func obtainNeo4j(ctx context.Context, cfg *Config, log zerolog.Logger, env Env) 
 	log.Info().Str("data_dir", cfg.DataDir).Msg("starting local neo4j (the first run downloads Neo4j from Maven Central)")
 	db, err := testcontainers.Start(ctx, testcontainers.Options{
 		Provider: testcontainers.ProviderLocal, DataDir: cfg.DataDir, Password: cfg.Neo4jPassword,
-		HeapMB: cfg.Neo4jHeapMB, PageCache: cfg.Neo4jPageCache,
+		HeapMB: cfg.Neo4jHeapMB, PageCache: cfg.Neo4jPageCache, JVMFlags: cfg.Neo4jJVMFlags,
 		Getenv: func(string) string { return "" }, // the config already read the environment
 	})
 	if err != nil {
