@@ -10,7 +10,7 @@ WEB      := api/web
 NPM      ?= npm
 CHROMIUM ?= $(or $(SKINGRAPH_CHROMIUM),/usr/bin/chromium)
 
-.PHONY: run test build prereqs vet neo4j eval clean web web-deps chromium bench fuzz
+.PHONY: run test test-fast check-size build prereqs vet neo4j eval clean web web-deps chromium bench fuzz
 
 ## run: start a local Neo4j (data in var/neo4j), load the demo data on first run, serve on 127.0.0.1:8080
 run: prereqs build
@@ -19,11 +19,33 @@ run: prereqs build
 ## test: every test, against a real Neo4j started by the tests themselves
 ## The web pages' bundle (api/web/dist) is committed, so a plain 'go build' embeds working pages;
 ## test checks that it matches api/web/src (rebuild with 'make web' or 'make build' and commit it).
-test: prereqs web-deps chromium
+## Packages run side by side (go test -p, default 2: one per core); the Neo4j packages share
+## one server per test binary, and a prepared graph is reused while nothing changed it
+## (testcontainers/neo4jtest).
+TEST_P ?= 2
+test: prereqs web-deps chromium check-size
 	$(GO) vet ./...
 	cd $(WEB) && $(NPM) run --silent check
-	SKINGRAPH_CHROMIUM=$(CHROMIUM) $(GO) test -count=1 -timeout 20m ./...
+	SKINGRAPH_CHROMIUM=$(CHROMIUM) $(GO) test -count=1 -p $(TEST_P) -timeout 20m ./...
 	$(MAKE) --no-print-directory fuzz FUZZTIME=10000x
+
+## test-fast: the inner loop, under a minute: vet and the tests of every package whose tests
+## need no Neo4j (neither testcontainers nor neo4jtest), fuzz seeds included, and the
+## dependency-direction test of cmd/skingraph; no browser, no Neo4j
+FAST_PKGS = $(shell $(GO) list -f '{{.ImportPath}} {{join .TestImports " "}} {{join .XTestImports " "}}' ./... | \
+	awk '$$1 !~ /\/testcontainers$$/ && !/\/testcontainers\/neo4jtest( |$$)/ && !/\/skingraph\/testcontainers( |$$)/ {print $$1}')
+test-fast: web-deps check-size
+	$(GO) vet ./...
+	$(GO) test -count=1 -p $(TEST_P) $(FAST_PKGS)
+	$(GO) test -count=1 -run '^TestDependenciesPointInward$$' ./cmd/skingraph
+
+## check-size: fails when a tracked file is over MAX_FILE_BYTES (5 MB): no binaries, build
+## outputs or datasets in git (.gitignore covers the build outputs)
+MAX_FILE_BYTES ?= 5242880
+check-size:
+	@git ls-files -z | xargs -0 -r stat -c '%s %n' 2>/dev/null | \
+		awk -v max=$(MAX_FILE_BYTES) '$$1 > max {print "tracked file over " max " bytes: " $$2 " (" $$1 " bytes)"; big=1} END {exit big}' >&2 || \
+		{ echo "check-size: remove these files from git (git rm --cached) and cover them in .gitignore" >&2; exit 1; }
 
 ## fuzz: run every fuzz target for FUZZTIME each (make test: 10000x, a count: a time budget on Go 1.26
 ## can fail with a bare "context deadline exceeded" at its end, go.dev/issue/75804; longer runs: make fuzz FUZZTIME=5m);

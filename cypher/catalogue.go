@@ -11,8 +11,8 @@ import (
 
 // ingredientCypher reads one ingredient; ingredients and products of staged loads still under
 // way are not there yet.
-var ingredientCypher = stagedLoadsCall + `
-	MATCH (i:Ingredient {inci: $inci}) WHERE ` + committed("i") + `
+var ingredientCypher = stagedIDs + `
+	MATCH (i:Ingredient {inci: $inci}) WHERE ` + visibleIngredient + `
 	CALL (i) {
 		OPTIONAL MATCH (i)-[t:TREATS]->(c:Concern)
 		WITH t, c ORDER BY c.name
@@ -31,7 +31,7 @@ var ingredientCypher = stagedLoadsCall + `
 		RETURN collect(CASE WHEN o IS NULL THEN null ELSE {inci: o.inci, severity: k.severity, reason: k.reason, source: k.source} END) AS conflicts
 	}
 	CALL (i, staged_ids) {
-		OPTIONAL MATCH (p:Product)-[c:CONTAINS]->(i) WHERE ` + committed("p") + ` AND ` + edgeCounted("c") + `
+		OPTIONAL MATCH (p:Product)-[c:CONTAINS]->(i) WHERE ` + visibleProduct + ` AND ` + visibleC + `
 		RETURN count(p) AS products
 	}
 	RETURN i {.*} AS ingredient, treats, aggravates, conflicts, products`
@@ -76,9 +76,9 @@ func (s *Store) Ingredient(ctx context.Context, inci string) (graph.IngredientDe
 }
 
 // searchCypher leaves out the products and ingredients of staged loads still under way.
-var searchCypher = `
+var searchCypher = stagedIDs + `
 	CALL db.index.fulltext.queryNodes('catalogue_text', $lucene) YIELD node, score
-	WHERE ` + committed("node") + `
+	WHERE ` + visibleNode + `
 	RETURN CASE WHEN node:Product THEN 'product' ELSE 'ingredient' END AS kind,
 	       coalesce(node.id, node.inci) AS key, node.name AS name, node.brand AS brand, score
 	ORDER BY score DESC, key

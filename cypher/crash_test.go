@@ -21,6 +21,7 @@ import (
 	"github.com/skingraph/skingraph/graph"
 	"github.com/skingraph/skingraph/loader"
 	"github.com/skingraph/skingraph/testcontainers"
+	"github.com/skingraph/skingraph/testcontainers/neo4jtest"
 )
 
 // TestLoadInterruptedByACrashLeavesNothingAndCompletesOnRetry kills Neo4j (SIGKILL) while a
@@ -32,7 +33,7 @@ func TestLoadInterruptedByACrashLeavesNothingAndCompletesOnRetry(t *testing.T) {
 	began := time.Now()
 	phase := func(what string) { t.Logf("%6.1fs %s", time.Since(began).Seconds(), what) }
 	defer phase("done")
-	opts := testcontainers.Options{Provider: testcontainers.ProviderLocal, DataDir: filepath.Join(t.TempDir(), "neo4j"),
+	opts := testcontainers.Options{Provider: testcontainers.ProviderLocal, DataDir: filepath.Join(t.TempDir(), "neo4j"), JVMFlags: neo4jtest.JVMFlags,
 		Port: freePort(t), Password: "crash-test", HeapMB: 1024, PageCache: "128m"}
 	db, err := testcontainers.Start(ctx, opts)
 	if err != nil {

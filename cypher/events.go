@@ -260,7 +260,7 @@ var checkEventsCypher = `
 	OPTIONAL MATCH (p:Product {id: row.product_id})
 	OPTIONAL MATCH (e:Event {id: row.tag})
 	OPTIONAL MATCH (pr:Profile {id: row.profile_id})
-	RETURN k, p IS NOT NULL AND ` + committed("p") + ` AS product, e.sealed AS event, pr.sealed AS profile`
+	RETURN k, p IS NOT NULL AND ` + committedProduct + ` AS product, e.sealed AS event, pr.sealed AS profile`
 
 const createEventsCypher = `
 	UNWIND $rows AS row
@@ -282,7 +282,7 @@ const bumpCountersCypher = `
 // graph.ErrNotFound when there is no such product.
 func (s *Store) ProductEventCounts(ctx context.Context, productID string) (map[string]int64, error) {
 	recs, err := s.read(ctx, `
-		MATCH (p:Product {id: $id}) WHERE `+committed("p")+`
+		MATCH (p:Product {id: $id}) WHERE `+committedProduct+`
 		RETURN {view: p.events_view, click: p.events_click, add_to_cart: p.events_add_to_cart,
 		        purchase: p.events_purchase, rating: p.events_rating, effect: p.events_effect} AS counts`,
 		map[string]any{"id": productID})

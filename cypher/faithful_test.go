@@ -6,12 +6,9 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/skingraph/skingraph/cypher"
-	"github.com/skingraph/skingraph/datasets"
 	"github.com/skingraph/skingraph/graph"
-	"github.com/skingraph/skingraph/loader"
 	"github.com/skingraph/skingraph/ranker"
 	"github.com/skingraph/skingraph/testcontainers/neo4jtest"
 )
@@ -19,11 +16,8 @@ import (
 // loadDemo loads the bundled demo data into a clean graph and returns its projection.
 func loadDemo(t *testing.T) (*cypher.Store, *graph.Projection) {
 	t.Helper()
-	store := neo4jtest.Store(t)
+	store := neo4jtest.Demo(t) // shared by the tests that only read it
 	ctx := context.Background()
-	if _, err := loader.LoadDemo(ctx, store, datasets.FS, time.Now()); err != nil {
-		t.Fatalf("load demo: %v", err)
-	}
 	proj, err := store.Project(ctx)
 	if err != nil {
 		t.Fatalf("project: %v", err)

@@ -266,7 +266,7 @@ const upsertProductsCypher = `
 // found by its id (the reviewed_id index) whatever its endpoints: one whose content changed
 // replaces the stored edge, so a review moved to another product or reviewer leaves no copy
 // behind, and the products of both sides are touched (their outcomes are recomputed). Edges
-// superseded by a committed staged load (see staged.go) are not looked at: they are garbage.
+// superseded by a committed staged load (see staging.go) are not looked at: they are garbage.
 const upsertReviewsCypher = `
 	UNWIND $rows AS row
 	MATCH (p:Product {id: row.product_id})
@@ -317,7 +317,11 @@ const upsertReviewsCypher = `
 // edges here), an EXISTS subquery per review (a StagedLoad label scan each) and a locking
 // index seek per outcome on the attribute nodes cost 10 times what they cost otherwise:
 // 500 products of a 3,000-product reload took 6.0 s to refresh with them and 1.2 s without.
-var refreshOutcomesCypher = stagedLoadsCall + `
+var refreshOutcomesCypher = stagedIDs + outcomesFromStagedIDs
+
+// outcomesFromStagedIDs is refreshOutcomesCypher once staged_ids is bound (visibility.go): a
+// staged load binds it as it sees the graph (stagedOutcomesCypher).
+var outcomesFromStagedIDs = `
 	CALL () { MATCH (a:SkinType) RETURN collect(['skin_type', a]) AS types }
 	CALL () { MATCH (a:SkinTone) RETURN collect(['skin_tone', a]) AS tones }
 	CALL () { MATCH (a:Concern) RETURN collect(['concern', a]) AS concerns }
@@ -331,7 +335,7 @@ var refreshOutcomesCypher = stagedLoadsCall + `
 	CALL (p, staged_ids, attributes) {
 		CALL (p, staged_ids) {
 			MATCH (:Reviewer)-[r:REVIEWED]->(p)
-			WHERE ` + edgeCounted("r") + `
+			WHERE ` + visibleR + `
 			RETURN r.skin_type AS skin_type, r.skin_tone AS skin_tone, coalesce(r.concerns, []) AS concerns,
 			       r.rating AS rating, coalesce(r.recommended, false) AS recommended, coalesce(r.effects, []) AS effects
 			UNION ALL

@@ -2,6 +2,7 @@ package cypher
 
 import (
 	"sort"
+	"time"
 
 	"github.com/skingraph/skingraph/graph"
 )
@@ -53,49 +54,142 @@ func ingredientParams(ings []graph.Ingredient) (rows, conflicts []map[string]any
 	return rows, conflicts
 }
 
-func productParams(products []graph.Product) []map[string]any {
-	rows := make([]map[string]any, 0, len(products))
-	for _, p := range products {
-		props := map[string]any{
+// productRow is one product as the load statements write it: its key, node properties,
+// CONTAINS rows, claims and suitable skin types, and the content hash of all of them.
+type productRow struct {
+	ID       string
+	Props    map[string]any // the Product node's properties
+	Contains []containsRow  // one per INCI key, in label order
+	Claims   []string       // sorted
+	Suits    []string       // sorted
+	Hash     string
+}
+
+// containsRow is one ingredient of a product's label: a CONTAINS edge.
+type containsRow struct {
+	INCI, Name    string
+	Position      int64
+	Concentration string
+	MayContain    bool
+	List          string
+}
+
+func (c containsRow) param() map[string]any {
+	return map[string]any{
+		"inci": c.INCI, "name": c.Name, "position": c.Position,
+		"concentration": c.Concentration, "may_contain": c.MayContain, "list": c.List,
+	}
+}
+
+// toProductRow converts a product; a kit lists an ingredient in several lists: its first
+// position is kept.
+func toProductRow(p graph.Product) productRow {
+	r := productRow{
+		ID: p.ID,
+		Props: map[string]any{
 			"name": p.Name, "brand": p.Brand, "category": p.Category, "subcategory": p.Subcategory,
 			"price": p.Price, "size": p.Size, "rating": p.Rating, "review_count": int64(p.ReviewCount),
 			"highlights": nonNil(p.Highlights), "ingredients_text": p.IngredientsText,
+		},
+		Claims: sortedCopy(p.Claims), Suits: sortedCopy(p.Suits),
+	}
+	seen := map[string]bool{}
+	for _, in := range p.Ingredients {
+		if in.INCI == "" || seen[in.INCI] {
+			continue
 		}
-		seen := map[string]bool{}
-		ings := make([]any, 0, len(p.Ingredients))
-		for _, in := range p.Ingredients {
-			if in.INCI == "" || seen[in.INCI] {
-				continue // a kit lists an ingredient in several lists: keep its first position
-			}
-			seen[in.INCI] = true
-			ings = append(ings, map[string]any{
-				"inci": in.INCI, "name": in.Name, "position": int64(in.Position),
-				"concentration": in.Concentration, "may_contain": in.MayContain, "list": in.List,
-			})
-		}
-		row := map[string]any{
-			"id": p.ID, "props": props, "ingredients": ings,
-			"claims": sortedCopy(p.Claims), "suits": sortedCopy(p.Suits),
-		}
-		row["hash"] = contentHash(row)
-		rows = append(rows, row)
+		seen[in.INCI] = true
+		r.Contains = append(r.Contains, containsRow{INCI: in.INCI, Name: in.Name, Position: int64(in.Position),
+			Concentration: in.Concentration, MayContain: in.MayContain, List: in.List})
+	}
+	r.Hash = contentHash(r.content())
+	return r
+}
+
+// content is the row as the statements get it, without the hash (which is computed from it).
+func (r productRow) content() map[string]any {
+	ings := make([]any, len(r.Contains))
+	for i, c := range r.Contains {
+		ings[i] = c.param()
+	}
+	return map[string]any{"id": r.ID, "props": r.Props, "ingredients": ings, "claims": r.Claims, "suits": r.Suits}
+}
+
+func (r productRow) param() map[string]any {
+	m := r.content()
+	m["hash"] = r.Hash
+	return m
+}
+
+func toProductRows(products []graph.Product) []productRow {
+	rows := make([]productRow, len(products))
+	for i, p := range products {
+		rows[i] = toProductRow(p)
+	}
+	return rows
+}
+
+func productParams(products []graph.Product) []map[string]any {
+	return params(toProductRows(products))
+}
+
+// reviewRow is one review as the load statements write it (a REVIEWED edge and the
+// reviewer's HAS edges), with the content hash of the rest.
+type reviewRow struct {
+	ID, Reviewer, ProductID string
+	Rating                  int64
+	Recommended             bool
+	At                      time.Time // UTC
+	SkinType, SkinTone      string
+	Concerns, Effects       []string // sorted
+	Hash                    string
+}
+
+func toReviewRow(r graph.Review) reviewRow {
+	row := reviewRow{ID: r.ID, Reviewer: r.Reviewer, ProductID: r.ProductID, Rating: int64(r.Rating),
+		Recommended: r.Recommended, At: r.At.UTC(), SkinType: r.SkinType, SkinTone: r.SkinTone,
+		Concerns: sortedCopy(r.Concerns), Effects: sortedCopy(r.Effects)}
+	row.Hash = contentHash(row.content())
+	return row
+}
+
+// props are the REVIEWED edge's properties.
+func (r reviewRow) props() map[string]any {
+	return map[string]any{
+		"rating": r.Rating, "recommended": r.Recommended, "at": r.At,
+		"skin_type": r.SkinType, "skin_tone": r.SkinTone, "concerns": r.Concerns, "effects": r.Effects,
+	}
+}
+
+func (r reviewRow) content() map[string]any {
+	return map[string]any{"id": r.ID, "reviewer": r.Reviewer, "product_id": r.ProductID, "props": r.props()}
+}
+
+func (r reviewRow) param() map[string]any {
+	m := r.content()
+	m["hash"] = r.Hash
+	return m
+}
+
+func toReviewRows(reviews []graph.Review) []reviewRow {
+	rows := make([]reviewRow, len(reviews))
+	for i, r := range reviews {
+		rows[i] = toReviewRow(r)
 	}
 	return rows
 }
 
 func reviewParams(reviews []graph.Review) []map[string]any {
-	rows := make([]map[string]any, 0, len(reviews))
-	for _, r := range reviews {
-		props := map[string]any{
-			"rating": int64(r.Rating), "recommended": r.Recommended, "at": r.At.UTC(),
-			"skin_type": r.SkinType, "skin_tone": r.SkinTone,
-			"concerns": sortedCopy(r.Concerns), "effects": sortedCopy(r.Effects),
-		}
-		row := map[string]any{"id": r.ID, "reviewer": r.Reviewer, "product_id": r.ProductID, "props": props}
-		row["hash"] = contentHash(row)
-		rows = append(rows, row)
+	return params(toReviewRows(reviews))
+}
+
+// params turns typed rows into the list parameter of an UNWIND statement.
+func params[T interface{ param() map[string]any }](rows []T) []map[string]any {
+	out := make([]map[string]any, len(rows))
+	for i, r := range rows {
+		out[i] = r.param()
 	}
-	return rows
+	return out
 }
 
 func nonNil(s []string) []string {

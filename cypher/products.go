@@ -11,11 +11,11 @@ import (
 
 // productCypher reads one product; a product of a staged load still under way is not there yet,
 // and a product it changed keeps its old ingredients, claims and suitable skin types until it
-// commits (edgeCounted).
-var productCypher = stagedLoadsCall + `
-	MATCH (p:Product {id: $id}) WHERE ` + committed("p") + `
+// commits (visibility.go).
+var productCypher = stagedIDs + `
+	MATCH (p:Product {id: $id}) WHERE ` + visibleProduct + `
 	CALL (p, staged_ids) {
-		OPTIONAL MATCH (p)-[c:CONTAINS]->(i:Ingredient) WHERE ` + edgeCounted("c") + `
+		OPTIONAL MATCH (p)-[c:CONTAINS]->(i:Ingredient) WHERE ` + visibleC + `
 		WITH c, i ORDER BY c.position, i.inci
 		RETURN collect(CASE WHEN i IS NULL THEN null ELSE {
 			inci: i.inci, name: coalesce(c.label, i.name), position: c.position,
@@ -23,12 +23,12 @@ var productCypher = stagedLoadsCall + `
 			functions: coalesce(i.functions, []), comedogenic: i.comedogenic} END) AS ingredients
 	}
 	CALL (p, staged_ids) {
-		OPTIONAL MATCH (p)-[r:CLAIMS]->(c:Concern) WHERE ` + edgeCounted("r") + `
+		OPTIONAL MATCH (p)-[r:CLAIMS]->(c:Concern) WHERE ` + visibleR + `
 		WITH c ORDER BY c.name
 		RETURN collect(c.name) AS claims
 	}
 	CALL (p, staged_ids) {
-		OPTIONAL MATCH (p)-[r:SUITS]->(t:SkinType) WHERE ` + edgeCounted("r") + `
+		OPTIONAL MATCH (p)-[r:SUITS]->(t:SkinType) WHERE ` + visibleR + `
 		WITH t ORDER BY t.name
 		RETURN collect(t.name) AS suits
 	}

@@ -11,13 +11,13 @@ import (
 )
 
 // projectionQueries stream everything the in-memory projection holds, one kind at a time.
-// Rows of staged loads still under way ($staged: their ids) are left out.
+// Rows of staged loads still under way ($staged: their ids, visibility.go) are left out.
 var projectionQueries = []struct {
 	name  string
 	query string
 	add   func(b *graph.ProjectionBuilder, r *neo4j.Record)
 }{
-	{"ingredients", `MATCH (i:Ingredient) WHERE ` + notStaged("i") + ` RETURN i.inci AS inci, i.name AS name, i.comedogenic AS comedogenic`,
+	{"ingredients", stagedIDsParam + ` MATCH (i:Ingredient) WHERE ` + visibleIngredient + ` RETURN i.inci AS inci, i.name AS name, i.comedogenic AS comedogenic`,
 		func(b *graph.ProjectionBuilder, r *neo4j.Record) {
 			c := int8(-1)
 			if v, ok := r.Values[2].(int64); ok {
@@ -25,13 +25,13 @@ var projectionQueries = []struct {
 			}
 			b.AddIngredient(graph.ProjectedIngredient{INCI: str(r.Values[0]), Name: str(r.Values[1]), Comedogenic: c})
 		}},
-	{"products", `MATCH (p:Product) WHERE ` + notStaged("p") + ` RETURN p.id, p.name, p.brand, p.category, p.price, p.rating, p.review_count`,
+	{"products", stagedIDsParam + ` MATCH (p:Product) WHERE ` + visibleProduct + ` RETURN p.id, p.name, p.brand, p.category, p.price, p.rating, p.review_count`,
 		func(b *graph.ProjectionBuilder, r *neo4j.Record) {
 			v := r.Values
 			b.AddProduct(graph.ProjectedProduct{ID: str(v[0]), Name: str(v[1]), Brand: str(v[2]), Category: str(v[3]),
 				Price: f64(v[4]), Rating: f64(v[5]), ReviewCount: int(i64(v[6]))})
 		}},
-	{"contains", `MATCH (p:Product)-[c:CONTAINS]->(i:Ingredient) WHERE ` + notStaged("p") + ` AND ` + edgeCountedBy("c", "coalesce($staged, [])", "") + ` RETURN p.id, i.inci, c.position, c.may_contain`,
+	{"contains", stagedIDsParam + ` MATCH (p:Product)-[c:CONTAINS]->(i:Ingredient) WHERE ` + visibleProduct + ` AND ` + visibleC + ` RETURN p.id, i.inci, c.position, c.may_contain`,
 		func(b *graph.ProjectionBuilder, r *neo4j.Record) {
 			v := r.Values
 			b.AddContains(str(v[0]), str(v[1]), int(i64(v[2])), v[3] == true)
@@ -53,18 +53,18 @@ var projectionQueries = []struct {
 			v := r.Values
 			b.AddConflict(str(v[0]), str(v[1]), f64(v[2]), str(v[3]))
 		}},
-	{"claims", `MATCH (p:Product)-[r:CLAIMS]->(c:Concern) WHERE ` + notStaged("p") + ` AND ` + edgeCountedBy("r", "coalesce($staged, [])", "") + ` RETURN p.id, c.name`,
+	{"claims", stagedIDsParam + ` MATCH (p:Product)-[r:CLAIMS]->(c:Concern) WHERE ` + visibleProduct + ` AND ` + visibleR + ` RETURN p.id, c.name`,
 		func(b *graph.ProjectionBuilder, r *neo4j.Record) { b.AddClaim(str(r.Values[0]), str(r.Values[1])) }},
-	{"suits", `MATCH (p:Product)-[r:SUITS]->(t:SkinType) WHERE ` + notStaged("p") + ` AND ` + edgeCountedBy("r", "coalesce($staged, [])", "") + ` RETURN p.id, t.name`,
+	{"suits", stagedIDsParam + ` MATCH (p:Product)-[r:SUITS]->(t:SkinType) WHERE ` + visibleProduct + ` AND ` + visibleR + ` RETURN p.id, t.name`,
 		func(b *graph.ProjectionBuilder, r *neo4j.Record) { b.AddSuits(str(r.Values[0]), str(r.Values[1])) }},
 	// Every review, for the co-review lists and the recent review volume of the prior.
-	{"reviews", `MATCH (u:Reviewer)-[r:REVIEWED]->(p:Product) WHERE ` + edgeCountedBy("r", "coalesce($staged, [])", "") + ` AND ` + notStaged("p") + ` RETURN u.id, p.id, r.rating, r.at`,
+	{"reviews", stagedIDsParam + ` MATCH (u:Reviewer)-[r:REVIEWED]->(p:Product) WHERE ` + visibleR + ` AND ` + visibleProduct + ` RETURN u.id, p.id, r.rating, r.at`,
 		func(b *graph.ProjectionBuilder, r *neo4j.Record) {
 			v := r.Values
 			at, _ := v[3].(time.Time)
 			b.AddReview(str(v[0]), str(v[1]), int(i64(v[2])), at)
 		}},
-	{"outcomes", `MATCH (p:Product)-[:HAS_OUTCOME]->(o:Outcome) WHERE ` + notStaged("p") + ` RETURN o {.*}`,
+	{"outcomes", stagedIDsParam + ` MATCH (p:Product)-[:HAS_OUTCOME]->(o:Outcome) WHERE ` + visibleProduct + ` RETURN o {.*}`,
 		func(b *graph.ProjectionBuilder, r *neo4j.Record) {
 			m, _ := r.Values[0].(map[string]any)
 			b.AddOutcome(toOutcome(m))
@@ -131,10 +131,4 @@ func (s *Store) projectOnce(ctx context.Context) (*graph.Projection, bool, error
 	}
 	p, err := b.Build(after)
 	return p, err == nil, err
-}
-
-// notStaged is the Cypher predicate that x is not a row of a staged load still under way,
-// whose ids the query gets as $staged (read in the same transaction).
-func notStaged(x string) string {
-	return "(" + x + "._load IS NULL OR NOT " + x + "._load IN coalesce($staged, []))"
 }

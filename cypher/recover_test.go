@@ -179,7 +179,7 @@ func TestPausedWriterCannotCommitAfterItsLoadWasRolledBack(t *testing.T) {
 	before := takeSnapshot(t, store, "p1", "p2")
 	w := neo4jtest.StartStagedWriter(t, ghostLoad("paused", true), time.Second)
 
-	store.SetStagedThreshold(1)
+	store = neo4jtest.OpenStaging(t, cypher.StagingOptions{Threshold: 1})
 	if _, err := store.WriteLoadProgress(ctx, ghostLoad("paused", false), nil); !errors.Is(err, graph.ErrConflict) {
 		t.Errorf("a second load under the id of a load under way: err = %v, want ErrConflict", err)
 	}

@@ -37,7 +37,7 @@ var schemaStatements = []string{
 	"CREATE INDEX event_key IF NOT EXISTS FOR (n:Event) ON (n.key)",
 	"CREATE INDEX profile_key IF NOT EXISTS FOR (n:Profile) ON (n.key)",
 	// The old edges of reviews and products a staged load changed, deleted once it committed
-	// (staged.go).
+	// (staging.go).
 	"CREATE INDEX reviewed_superseded IF NOT EXISTS FOR ()-[r:REVIEWED]-() ON (r._superseded)",
 	"CREATE INDEX contains_superseded IF NOT EXISTS FOR ()-[r:CONTAINS]-() ON (r._superseded)",
 	"CREATE INDEX claims_superseded IF NOT EXISTS FOR ()-[r:CLAIMS]-() ON (r._superseded)",

@@ -77,7 +77,7 @@ func TestStagedLoadMatchesOneTransaction(t *testing.T) {
 	write := func(t *testing.T, staged bool) result {
 		store := neo4jtest.Store(t)
 		if staged {
-			store.SetStagedThreshold(1)
+			store = neo4jtest.OpenStaging(t, cypher.StagingOptions{Threshold: 1})
 		}
 		var r result
 		for _, l := range []graph.Load{fixtureLoad("load-1"), second, second} {
@@ -127,7 +127,7 @@ func TestStagedLoadRollsBack(t *testing.T) {
 		graph.Review{ID: "r5", Reviewer: "u9", ProductID: "p1", Rating: 1, At: at, SkinType: "dry", Effects: []string{"breakout"}},
 		graph.Review{ID: "r6", Reviewer: "u9", ProductID: "p3", Rating: 5, At: at, SkinType: "dry"},
 		graph.Review{ID: "r7", Reviewer: "u9", ProductID: "nope", Rating: 5, At: at})
-	store.SetStagedThreshold(1)
+	store = neo4jtest.OpenStaging(t, cypher.StagingOptions{Threshold: 1})
 	var progressed int
 	_, err := store.WriteLoadProgress(ctx, bad, func(done int) { progressed = done })
 	if !errors.Is(err, graph.ErrInvalid) {
@@ -191,7 +191,7 @@ func TestStagedReloadWhereEveryRecordChanged(t *testing.T) {
 		store := neo4jtest.Store(t)
 		peak, spilled := -1, 0
 		if staged {
-			store.SetStagedThreshold(1)
+			store = neo4jtest.OpenStaging(t, cypher.StagingOptions{Threshold: 1})
 			cypher.SetSpill(store, 1, func(p, n int) { peak, spilled = max(peak, p), n })
 		}
 		var r result

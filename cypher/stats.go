@@ -3,6 +3,8 @@ package cypher
 import (
 	"context"
 	"fmt"
+
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 )
 
 // Stats counts the main kinds of node and relationship in the graph.
@@ -37,4 +39,36 @@ func (s *Store) Wipe(ctx context.Context) error {
 		return fmt.Errorf("cypher: wipe: %w", err)
 	}
 	return s.Migrate(ctx)
+}
+
+// LastCommit returns an opaque mark of the last transaction committed to the database (the
+// bookmark a read transaction ends with): two equal marks mean that nothing was committed in
+// between, by anyone. A transaction that changes nothing (a MERGE that finds, a schema
+// statement IF NOT EXISTS) commits nothing. Tests use it to reuse a graph they prepared, as
+// long as no one has changed it.
+func (s *Store) LastCommit(ctx context.Context) (string, error) {
+	var mark string
+	err := s.guard(func() error {
+		sess := s.driver.NewSession(ctx, neo4j.SessionConfig{AccessMode: neo4j.AccessModeRead, DatabaseName: s.database})
+		defer sess.Close(context.WithoutCancel(ctx))
+		if _, err := sess.ExecuteRead(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
+			res, err := tx.Run(ctx, "RETURN 1", nil)
+			if err != nil {
+				return nil, err
+			}
+			return res.Consume(ctx)
+		}); err != nil {
+			return translate(err)
+		}
+		bm := sess.LastBookmarks()
+		if len(bm) != 1 {
+			return fmt.Errorf("%d bookmarks after one read, want 1", len(bm))
+		}
+		mark = bm[0]
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("cypher: last commit: %w", err)
+	}
+	return mark, nil
 }

@@ -30,6 +30,8 @@ type Config struct {
 	// ExplorerConcurrency bounds the analyst queries (Explore) running at once; default
 	// DefaultExplorerConcurrency.
 	ExplorerConcurrency int
+	// Staging tunes staged loads (staging.go); the zero value takes the defaults.
+	Staging StagingOptions
 }
 
 // Store reads and writes the skingraph model in Neo4j. It is safe for concurrent use.
@@ -40,13 +42,9 @@ type Store struct {
 	// vault seals and opens personal data (privacy.go); nil until SetVault.
 	vault   *graph.Vault
 	breaker *gobreaker.CircuitBreaker[struct{}]
-	// stagedThreshold: loads of more products and reviews are staged (staged.go); 0 means
-	// StagedThreshold.
-	stagedThreshold int
-	// stagedLease: how long a staged load this store writes stays alive without a
-	// heartbeat; 0 means DefaultStagedLease.
-	stagedLease time.Duration
-	// spillAfter: how many changed records a staged load holds in memory (spill.go); 0
+	// staging: when loads are staged and for how long their lease holds (staging.go).
+	staging StagingOptions
+	// spillAfter: how many changed records a staged load holds in memory (staging_spill.go); 0
 	// means spillAfter. spillStats, when set, is told at each staged commit the most changed
 	// records held in memory at once and how many there were (tests).
 	spillAfter int
@@ -84,7 +82,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.ExplorerConcurrency <= 0 {
 		cfg.ExplorerConcurrency = DefaultExplorerConcurrency
 	}
-	s := &Store{driver: driver, database: cfg.Database, breaker: newBreaker(cfg.Breaker, cfg.OnBreakerChange),
+	s := &Store{driver: driver, database: cfg.Database, breaker: newBreaker(cfg.Breaker, cfg.OnBreakerChange), staging: cfg.Staging,
 		explorerSlots: make(chan struct{}, cfg.ExplorerConcurrency)}
 	deadline := time.Now().Add(cfg.ConnectTimeout)
 	for {

@@ -29,13 +29,13 @@ func readBad(t *testing.T, kind, file string, content []byte) ([]string, error) 
 	var got []string
 	switch kind {
 	case "products":
-		ps, err := ReadProductsCSV(r, file, inci.Default())
+		ps, err := readProductsCSV(r, file, inci.Default())
 		for _, p := range ps {
 			got = append(got, p.ID+" "+p.Name+" "+strings.Join(p.Claims, "+"))
 		}
 		return got, err
 	case "reviews":
-		rs, err := ReadReviewsCSV(r, file)
+		rs, err := readReviewsCSV(r, file)
 		for _, rv := range rs {
 			got = append(got, rv.ID)
 		}

@@ -116,7 +116,7 @@ func (v *productValidator) add(line int, rec *productRecord) {
 		for i, s := range rec.Suits {
 			p.Suits = append(p.Suits, checkVocab(verr, line, fmt.Sprintf("suits[%d]", i), graph.SkinTypes, s))
 		}
-		p.Ingredients = ProductIngredients(norm, rec.Ingredients)
+		p.Ingredients = productIngredients(norm, rec.Ingredients)
 		if rec.Ingredients != "" && len(p.Ingredients) == 0 {
 			verr.Add(line, "ingredients", "no ingredient could be read from the text")
 		}
@@ -128,9 +128,9 @@ func (v *productValidator) add(line int, rec *productRecord) {
 	}
 }
 
-// ProductIngredients parses a label's ingredient text into the product's ingredients. Entries
+// productIngredients parses a label's ingredient text into the product's ingredients. Entries
 // of every list (kits, variants) are kept with their list heading; positions restart per list.
-func ProductIngredients(norm *inci.Normalizer, text string) []graph.ProductIngredient {
+func productIngredients(norm *inci.Normalizer, text string) []graph.ProductIngredient {
 	return listIngredients(norm.Parse(text))
 }
 

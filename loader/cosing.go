@@ -36,9 +36,9 @@ type FunctionsWriter interface {
 
 var cosingColumns = []string{"inci_name", "function"}
 
-// ReadCosIng reads cosing.csv into one entry per normalised INCI key. Every bad row is
+// readCosIng reads cosing.csv into one entry per normalised INCI key. Every bad row is
 // reported in a *graph.ValidationError.
-func ReadCosIng(r io.Reader, file string, norm *inci.Normalizer) ([]graph.IngredientFunctions, error) {
+func readCosIng(r io.Reader, file string, norm *inci.Normalizer) ([]graph.IngredientFunctions, error) {
 	verr := &graph.ValidationError{File: file}
 	byKey := map[string]*graph.IngredientFunctions{}
 	var order []string
@@ -107,7 +107,7 @@ func LoadCosIng(ctx context.Context, w FunctionsWriter, file string, now time.Ti
 	}
 	var entries []graph.IngredientFunctions
 	err = openFile(file, func(f *os.File) (err error) {
-		entries, err = ReadCosIng(f, filepath.Base(file), inci.New(Aliases(kb)))
+		entries, err = readCosIng(f, filepath.Base(file), inci.New(Aliases(kb)))
 		return err
 	})
 	if err != nil {

@@ -46,9 +46,9 @@ type CosmeticsStats struct {
 	Rows, Products, Duplicates, NoIngredients, WithSuits, Sensitive int
 }
 
-// ReadCosmetics reads cosmetics.csv. Every bad row is reported (file, row, field, reason) in a
+// readCosmetics reads cosmetics.csv. Every bad row is reported (file, row, field, reason) in a
 // *graph.ValidationError, and then no product is returned.
-func ReadCosmetics(r io.Reader, file string, norm *inci.Normalizer) ([]graph.Product, CosmeticsStats, error) {
+func readCosmetics(r io.Reader, file string, norm *inci.Normalizer) ([]graph.Product, CosmeticsStats, error) {
 	var st CosmeticsStats
 	verr := &graph.ValidationError{File: file}
 	seen := recordKeys{}
@@ -150,7 +150,7 @@ func LoadCosmetics(ctx context.Context, w Writer, file string, now time.Time) (g
 	var products []graph.Product
 	var st CosmeticsStats
 	err = openFile(file, func(f *os.File) (err error) {
-		products, st, err = ReadCosmetics(f, filepath.Base(file), inci.New(Aliases(kb)))
+		products, st, err = readCosmetics(f, filepath.Base(file), inci.New(Aliases(kb)))
 		return err
 	})
 	if err != nil {

@@ -43,7 +43,7 @@ func TestReadCosmetics(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			ps, st, err := ReadCosmetics(strings.NewReader(tc.in), "c.csv", inci.Default())
+			ps, st, err := readCosmetics(strings.NewReader(tc.in), "c.csv", inci.Default())
 			if tc.wantErrs != nil {
 				if diff := cmp.Diff(tc.wantErrs, fieldErrors(t, err)); diff != "" {
 					t.Errorf("errors (-want +got):\n%s", diff)
@@ -77,7 +77,7 @@ func TestReadCosIng(t *testing.T) {
 		"AQUA,7732-18-5,,Solvent\n" + // an alias of water
 		"STRANGE THING,,,Not Reported\n" +
 		"MISC,,,Skin Conditioning - Miscellaneous\n"
-	got, err := ReadCosIng(strings.NewReader(in), "cosing.csv", inci.New(map[string]string{"aqua": "water"}))
+	got, err := readCosIng(strings.NewReader(in), "cosing.csv", inci.New(map[string]string{"aqua": "water"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func TestReadCosIng(t *testing.T) {
 	if diff := cmp.Diff(want, lines); diff != "" {
 		t.Errorf("entries (-want +got):\n%s", diff)
 	}
-	_, err = ReadCosIng(strings.NewReader("name,functions\nx,y\n"), "cosing.csv", inci.Default())
+	_, err = readCosIng(strings.NewReader("name,functions\nx,y\n"), "cosing.csv", inci.Default())
 	if diff := cmp.Diff([]string{"cosing.csv, row 1: not a CosIng CSV file: the header row has none of the columns inci_name, function"}, fieldErrors(t, err)); diff != "" {
 		t.Errorf("errors (-want +got):\n%s", diff)
 	}

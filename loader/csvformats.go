@@ -21,9 +21,9 @@ var (
 	ingredientColumns = []string{"inci", "name", "aliases", "functions", "comedogenic", "source"}
 )
 
-// ReadProductsCSV reads and validates products in the project's CSV format; columns id, name
+// readProductsCSV reads and validates products in the project's CSV format; columns id, name
 // and category are required. Every bad row is reported in a *graph.ValidationError.
-func ReadProductsCSV(r io.Reader, file string, norm *inci.Normalizer) ([]graph.Product, error) {
+func readProductsCSV(r io.Reader, file string, norm *inci.Normalizer) ([]graph.Product, error) {
 	v := newProductValidator(file, norm)
 	return v.result(decodeProductsCSV(r, v))
 }
@@ -48,10 +48,10 @@ func decodeProductsCSV(r io.Reader, v *productValidator) error {
 	})
 }
 
-// ReadReviewsCSV reads and validates reviews in the project's CSV format; columns id,
+// readReviewsCSV reads and validates reviews in the project's CSV format; columns id,
 // reviewer, product_id and rating are required. recommended is true, false, 1, 0 or empty
 // (false). Every bad row is reported in a *graph.ValidationError.
-func ReadReviewsCSV(r io.Reader, file string) ([]graph.Review, error) {
+func readReviewsCSV(r io.Reader, file string) ([]graph.Review, error) {
 	v := newReviewValidator(file)
 	return v.result(decodeReviewsCSV(r, v))
 }
@@ -89,11 +89,11 @@ func decodeReviewsCSV(r io.Reader, v *reviewValidator) error {
 	})
 }
 
-// ReadIngredientsCSV reads and validates ingredients in the project's CSV format: the flat
+// readIngredientsCSV reads and validates ingredients in the project's CSV format: the flat
 // fields of the knowledge base (inci, name, aliases, functions, comedogenic, source). Treats,
 // aggravations and conflicts need the JSON Lines format. Every bad row is reported in a
 // *graph.ValidationError.
-func ReadIngredientsCSV(r io.Reader, file string) ([]graph.Ingredient, error) {
+func readIngredientsCSV(r io.Reader, file string) ([]graph.Ingredient, error) {
 	v := newIngredientValidator(file)
 	f := csvFormat{what: "skingraph ingredients", required: []string{"inci", "name"}, known: ingredientColumns}
 	err := readCSVFormat(r, v.verr, f, func(line int, row csvRow) {

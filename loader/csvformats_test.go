@@ -15,7 +15,7 @@ import (
 // gives the same records as the JSON Lines format.
 func TestProjectCSVFormats(t *testing.T) {
 	norm := inci.Default()
-	products, err := ReadProductsCSV(strings.NewReader(
+	products, err := readProductsCSV(strings.NewReader(
 		"id,name,brand,category,price,ingredients,claims,suits,highlights,rating,review_count\n"+
 			"p1,Serum,Brand,serum,12.5,\"Water, Niacinamide 10%\",acne;large pores,oily; combo,vegan,4.5,12\n"), "products.csv", norm)
 	if err != nil {
@@ -31,7 +31,7 @@ func TestProjectCSVFormats(t *testing.T) {
 		t.Errorf("products CSV vs JSON Lines (-json +csv):\n%s", diff)
 	}
 
-	reviews, err := ReadReviewsCSV(strings.NewReader(
+	reviews, err := readReviewsCSV(strings.NewReader(
 		"id,reviewer,product_id,rating,recommended,at,skin_type,skin_tone,concerns,effects,text\n"+
 			"r1,u1,p1,4,true,2025-03-04T10:00:00Z,oily,medium,acne;pores,improved,\"Nice, really\"\n"+
 			"r2,u2,p1,2,0,,,,,,\n"), "reviews.csv")
@@ -47,7 +47,7 @@ func TestProjectCSVFormats(t *testing.T) {
 		t.Errorf("reviews (-want +got):\n%s", diff)
 	}
 
-	ings, err := ReadIngredientsCSV(strings.NewReader(
+	ings, err := readIngredientsCSV(strings.NewReader(
 		"inci,name,aliases,functions,comedogenic,source\n"+
 			"niacinamide,Niacinamide,nicotinamide;vitamin b3,skin conditioning,0,CosIng\n"+
 			"squalane,Squalane,,emollient,,\n"), "ingredients.csv")
@@ -62,7 +62,7 @@ func TestProjectCSVFormats(t *testing.T) {
 	if diff := cmp.Diff(wantIngs, ings); diff != "" {
 		t.Errorf("ingredients (-want +got):\n%s", diff)
 	}
-	_, err = ReadIngredientsCSV(strings.NewReader("inci,name,comedogenic\nNiacinamide,N,7\n"), "ingredients.csv")
+	_, err = readIngredientsCSV(strings.NewReader("inci,name,comedogenic\nNiacinamide,N,7\n"), "ingredients.csv")
 	wantErrs := []string{
 		`ingredients.csv, row 2, inci: "Niacinamide" is not a canonical key (want "niacinamide")`,
 		"ingredients.csv, row 2, comedogenic: must be 0 to 5, got 7",

@@ -164,12 +164,6 @@ func ReadDir(ctx context.Context, dir string, now time.Time) (graph.Load, DirSta
 	}, st, nil
 }
 
-// LoadDir reads a folder (see ReadDir) and writes it with w, all or nothing; see
-// LoadDirStream for large folders.
-func LoadDir(ctx context.Context, w Writer, dir string, now time.Time) (graph.LoadResult, DirStats, error) {
-	return LoadDirStream(ctx, w, dir, now, DirOptions{})
-}
-
 // rateUnrated sets the rating and review count of the products that have none from reviews.
 func rateUnrated(products []graph.Product, reviews []graph.Review) {
 	var unrated []graph.Product
@@ -192,21 +186,21 @@ func rateUnrated(products []graph.Product, reviews []graph.Review) {
 // The readers by file extension; CSV readers are in csvformats.go.
 func readIngredientsAny(f *os.File, name string) ([]graph.Ingredient, error) {
 	if strings.HasSuffix(name, ".csv") {
-		return ReadIngredientsCSV(f, filepath.Base(name))
+		return readIngredientsCSV(f, filepath.Base(name))
 	}
 	return ReadIngredients(f, filepath.Base(name))
 }
 
 func readProductsAny(f *os.File, name string, norm *inci.Normalizer) ([]graph.Product, error) {
 	if strings.HasSuffix(name, ".csv") {
-		return ReadProductsCSV(f, filepath.Base(name), norm)
+		return readProductsCSV(f, filepath.Base(name), norm)
 	}
 	return ReadProducts(f, filepath.Base(name), norm)
 }
 
 func readReviewsAny(f *os.File, name string) ([]graph.Review, error) {
 	if strings.HasSuffix(name, ".csv") {
-		return ReadReviewsCSV(f, filepath.Base(name))
+		return readReviewsCSV(f, filepath.Base(name))
 	}
 	return ReadReviews(f, filepath.Base(name))
 }

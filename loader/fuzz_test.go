@@ -51,7 +51,7 @@ func FuzzReadProducts(f *testing.F) {
 func FuzzReadProductsCSV(f *testing.F) {
 	fuzzSeeds(f, "id,name,brand,category,price,ingredients,claims,suits\np1,Gel,B,cleanser,9.5,\"Aqua, Glycerin\",acne,oily\n")
 	f.Fuzz(func(t *testing.T, b []byte) {
-		_, err := ReadProductsCSV(bytes.NewReader(b), "products.csv", fuzzNorm)
+		_, err := readProductsCSV(bytes.NewReader(b), "products.csv", fuzzNorm)
 		checkRead(t, err)
 	})
 }
@@ -62,7 +62,7 @@ func FuzzReadReviews(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_, err := ReadReviews(bytes.NewReader(b), "reviews.jsonl")
 		checkRead(t, err)
-		_, err = ReadReviewsCSV(bytes.NewReader(b), "reviews.csv")
+		_, err = readReviewsCSV(bytes.NewReader(b), "reviews.csv")
 		checkRead(t, err)
 	})
 }
@@ -72,7 +72,7 @@ func FuzzReadIngredients(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_, err := ReadIngredients(bytes.NewReader(b), "ingredients.jsonl")
 		checkRead(t, err)
-		_, err = ReadIngredientsCSV(bytes.NewReader(b), "ingredients.csv")
+		_, err = readIngredientsCSV(bytes.NewReader(b), "ingredients.csv")
 		checkRead(t, err)
 	})
 }
@@ -93,9 +93,9 @@ func FuzzReadSephora(f *testing.F) {
 		"P1,Gel,B,12,\"['Aqua, Glycerin']\",\"['Vegan']\",Skincare,Cleansers,Face Wash & Cleansers,4.2,10\n",
 		"author_id,rating,is_recommended,submission_time,review_text,skin_tone,skin_type,product_id\n1,5,1.0,2023-01-02,Great no breakouts,light,oily,P1\n")
 	f.Fuzz(func(t *testing.T, b []byte) {
-		_, err := ReadSephoraProducts(bytes.NewReader(b), "product_info.csv", fuzzNorm, SephoraOptions{})
+		_, err := readSephoraProductList(bytes.NewReader(b), "product_info.csv", fuzzNorm, SephoraOptions{})
 		checkRead(t, err)
-		_, err = ReadSephoraReviews(bytes.NewReader(b), "reviews.csv")
+		_, err = readSephoraReviewList(bytes.NewReader(b), "reviews.csv")
 		checkRead(t, err)
 	})
 }
@@ -104,9 +104,9 @@ func FuzzReadCosmeticsAndCosIng(f *testing.F) {
 	fuzzSeeds(f, "Label,Brand,Name,Price,Rank,Ingredients,Combination,Dry,Normal,Oily,Sensitive\nMoisturizer,B,Cream,30,4.1,\"Water, Glycerin\",1,1,0,0,1\n",
 		"COSING Ref No,INCI name,INN name,Ph. Eur. Name,CAS No,EC No,Chem/IUPAC Name / Description,Restriction,Update Date,Function\n1,NIACINAMIDE,,,98-92-0,,desc,,01/01/2020,SKIN CONDITIONING\n")
 	f.Fuzz(func(t *testing.T, b []byte) {
-		_, _, err := ReadCosmetics(bytes.NewReader(b), "cosmetics.csv", fuzzNorm)
+		_, _, err := readCosmetics(bytes.NewReader(b), "cosmetics.csv", fuzzNorm)
 		checkRead(t, err)
-		_, err = ReadCosIng(bytes.NewReader(b), "cosing.csv", fuzzNorm)
+		_, err = readCosIng(bytes.NewReader(b), "cosing.csv", fuzzNorm)
 		checkRead(t, err)
 	})
 }

@@ -4,14 +4,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -28,7 +26,7 @@ import (
 // file on which they start, the header being line 1: the numbering of encoding/csv's own
 // errors and of editors (a review text with line breaks spans several lines).
 
-// SephoraOptions control what ReadSephoraProducts keeps.
+// SephoraOptions control what readSephoraProductList keeps.
 type SephoraOptions struct {
 	// SkincareOnly keeps only the products whose primary_category is "Skincare" (2,420 of the
 	// 8,494 products of the public file). The command line sets it unless --all-categories is
@@ -305,20 +303,7 @@ func writeSephora(ctx context.Context, w Writer, load graph.Load, stats SephoraS
 	return res, stats, nil
 }
 
-// openFile opens a file of the local file system for read; a missing file is graph.ErrNotFound.
-func openFile(name string, read func(*os.File) error) error {
-	f, err := os.Open(name)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("loader: %s: %w", name, graph.ErrNotFound)
-		}
-		return fmt.Errorf("loader: open %s: %w", name, err)
-	}
-	defer f.Close()
-	return read(f)
-}
-
-// ReadSephoraProducts reads a Sephora product_info.csv. Columns used: product_id (required,
+// readSephoraProductList reads a Sephora product_info.csv. Columns used: product_id (required,
 // unique), product_name (required), brand_name, price_usd, size, rating (0-5), reviews (the
 // review count), ingredients, highlights, primary_category, secondary_category,
 // tertiary_category; the others are ignored. Empty numbers are 0 (unknown).
@@ -342,7 +327,7 @@ func openFile(name string, read func(*os.File) error) error {
 // product_id is checked. Without it they are kept, with Category "" when their category path
 // has no mapping. Every bad row is reported (file, row, field, reason) in a
 // *graph.ValidationError, and then no product is returned.
-func ReadSephoraProducts(r io.Reader, file string, norm *inci.Normalizer, opts SephoraOptions) ([]graph.Product, error) {
+func readSephoraProductList(r io.Reader, file string, norm *inci.Normalizer, opts SephoraOptions) ([]graph.Product, error) {
 	res, err := readSephoraProducts(r, file, norm, opts)
 	return res.products, err
 }
@@ -570,7 +555,7 @@ func addUnique(list []string, s string) []string {
 	return append(list, s)
 }
 
-// ReadSephoraReviews reads a Sephora reviews_*.csv. Columns used: author_id, product_id,
+// readSephoraReviewList reads a Sephora reviews_*.csv. Columns used: author_id, product_id,
 // rating (1-5), submission_time (required) and is_recommended, skin_type, skin_tone,
 // review_title, review_text; the others are ignored.
 //
@@ -592,7 +577,7 @@ func addUnique(list []string, s string) []string {
 //
 // Every bad row is reported (file, row, field, reason) in a *graph.ValidationError, and then
 // no review is returned.
-func ReadSephoraReviews(r io.Reader, file string) ([]graph.Review, error) {
+func readSephoraReviewList(r io.Reader, file string) ([]graph.Review, error) {
 	res, err := readSephoraReviews(r, file, nil)
 	return res.reviews, err
 }
@@ -713,52 +698,4 @@ func parseSephoraTime(s string) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
-}
-
-// csvFloat reads a number in [lo, hi]; empty is 0. Bad values are recorded in verr.
-func csvFloat(verr *graph.ValidationError, line int, field, s string, lo, hi float64) float64 {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return 0
-	}
-	x, err := strconv.ParseFloat(s, 64)
-	switch {
-	case err != nil || math.IsNaN(x) || math.IsInf(x, 0):
-		verr.Add(line, field, fmt.Sprintf("must be a number, got %q", s))
-		return 0
-	case x < lo && lo == 0 && math.IsInf(hi, 1):
-		verr.Add(line, field, fmt.Sprintf("must not be negative, got %s", s))
-	case x < lo || x > hi:
-		verr.Add(line, field, fmt.Sprintf("must be between %g and %g, got %s", lo, hi, s))
-	}
-	return x
-}
-
-// csvCount reads a count (a whole number, possibly written "12.0"); empty is 0. Bad values are
-// recorded in verr.
-func csvCount(verr *graph.ValidationError, line int, field, s string) int {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return 0
-	}
-	n, ok := parseCount(s)
-	switch {
-	case !ok:
-		verr.Add(line, field, fmt.Sprintf("must be a whole number, got %q", s))
-	case n < 0:
-		verr.Add(line, field, fmt.Sprintf("must not be negative, got %s", s))
-	}
-	return n
-}
-
-// parseCount reads a whole number, accepting "12" and "12.0" (pandas writes counts as floats).
-func parseCount(s string) (int, bool) {
-	if n, err := strconv.Atoi(s); err == nil {
-		return n, true
-	}
-	x, err := strconv.ParseFloat(s, 64)
-	if err != nil || x != math.Trunc(x) || math.Abs(x) > 1<<53 {
-		return 0, false
-	}
-	return int(x), true
 }

@@ -46,7 +46,7 @@ func TestReadSephoraProducts(t *testing.T) {
 		`x,Skincare,Mini Size,,Mini Multi-Active Toner,P4,Brand D,12,,,,,`,
 		`x,Hair,Treatments,Hair Oil,Hair Oil,H1,Brand E,30,,,,"['Argan Oil']","['Good for: Dryness', 'Best for Dry Skin']"`,
 	)
-	got, err := ReadSephoraProducts(strings.NewReader(in), "product_info.csv", inci.Default(), SephoraOptions{})
+	got, err := readSephoraProductList(strings.NewReader(in), "product_info.csv", inci.Default(), SephoraOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +100,7 @@ func TestReadSephoraProducts(t *testing.T) {
 		t.Errorf("products (-want +got):\n%s", diff)
 	}
 
-	skincare, err := ReadSephoraProducts(strings.NewReader(in), "product_info.csv", inci.Default(), SephoraOptions{SkincareOnly: true})
+	skincare, err := readSephoraProductList(strings.NewReader(in), "product_info.csv", inci.Default(), SephoraOptions{SkincareOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +155,7 @@ line name",P3,B,ten,,5.5,many,,"['Vegan'"`,
 		`x,Skincare,too,few,fields`,
 		`x,Hair,Hair Oil,,Skipped bad price,P5,B,-1,,,,,`,
 	)
-	_, err := ReadSephoraProducts(strings.NewReader(in), "product_info.csv", inci.Default(), SephoraOptions{SkincareOnly: true})
+	_, err := readSephoraProductList(strings.NewReader(in), "product_info.csv", inci.Default(), SephoraOptions{SkincareOnly: true})
 	want := []string{
 		`product_info.csv, row 3, product_id: required`,
 		`product_info.csv, row 4, price_usd: must not be negative, got -5`,
@@ -211,13 +211,13 @@ func TestReadSephoraFileErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := ReadSephoraProducts(strings.NewReader(tt.in), "p.csv", inci.Default(), SephoraOptions{})
+			_, err := readSephoraProductList(strings.NewReader(tt.in), "p.csv", inci.Default(), SephoraOptions{})
 			if diff := cmp.Diff(tt.want, fieldErrors(t, err)); diff != "" {
 				t.Errorf("errors (-want +got):\n%s", diff)
 			}
 		})
 	}
-	got, err := ReadSephoraProducts(strings.NewReader("product_id,product_name,primary_category\r\n"), "p.csv", inci.Default(), SephoraOptions{})
+	got, err := readSephoraProductList(strings.NewReader("product_id,product_name,primary_category\r\n"), "p.csv", inci.Default(), SephoraOptions{})
 	if err != nil || len(got) != 0 {
 		t.Errorf("header only: %v, %v; want no products and no error", got, err)
 	}
@@ -236,7 +236,7 @@ my skin cleared. No irritation.",Love it,lightMedium,brown,combination,P1,Serum`
 my skin cleared. No irritation.",Love it,lightMedium,brown,combination,P1,Serum`,
 		`3,42,4,,,2023-01-05 13:04:05,So hydrating!,,fairLight,,Oily,P2,Toner`,
 	)
-	got, err := ReadSephoraReviews(strings.NewReader(in), "reviews.csv")
+	got, err := readSephoraReviewList(strings.NewReader(in), "reviews.csv")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,7 +287,7 @@ func TestReadSephoraReviewsNamesEveryBadRow(t *testing.T) {
 		`1,998877,6,yes,,27/02/2023,text,title,,,,,x`,
 		`2,998877,4.5,1,,,text,title,,,,P1,x`,
 	)
-	_, err := ReadSephoraReviews(strings.NewReader(in), "reviews.csv")
+	_, err := readSephoraReviewList(strings.NewReader(in), "reviews.csv")
 	want := []string{
 		`reviews.csv, row 2, author_id: required`,
 		`reviews.csv, row 3, product_id: required`,

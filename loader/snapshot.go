@@ -15,9 +15,9 @@ import (
 	"github.com/skingraph/skingraph/graph"
 )
 
-// ManifestFile is the name of a snapshot's manifest, written last: a folder without it is
+// manifestFile is the name of a snapshot's manifest, written last: a folder without it is
 // not a complete snapshot.
-const ManifestFile = "manifest.json"
+const manifestFile = "manifest.json"
 
 // Manifest describes a snapshot folder (datasets/README.md, "Snapshots").
 type Manifest struct {
@@ -101,7 +101,7 @@ func WriteSnapshot(dir string, snap graph.Snapshot, createdAt time.Time) (Manife
 	if err != nil {
 		return Manifest{}, fmt.Errorf("loader: write snapshot: manifest: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(tmp, ManifestFile), append(b, '\n'), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(tmp, manifestFile), append(b, '\n'), 0o644); err != nil {
 		return Manifest{}, fmt.Errorf("loader: write snapshot: %w", err)
 	}
 	os.Remove(dir) // an empty folder given by the caller
@@ -118,11 +118,11 @@ func WriteSnapshot(dir string, snap graph.Snapshot, createdAt time.Time) (Manife
 // and unknown vocabulary terms are errors naming file, line and field) into a *ValidationError.
 func ReadSnapshot(dir string) (graph.Snapshot, Manifest, error) {
 	var m Manifest
-	raw, err := os.ReadFile(filepath.Join(dir, ManifestFile))
+	raw, err := os.ReadFile(filepath.Join(dir, manifestFile))
 	if err != nil {
 		return graph.Snapshot{}, m, fmt.Errorf("loader: read snapshot: %w", err)
 	}
-	verr := &graph.ValidationError{File: ManifestFile}
+	verr := &graph.ValidationError{File: manifestFile}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&m); err != nil {

@@ -79,7 +79,7 @@ func TestSnapshotFilesRoundTrip(t *testing.T) {
 // rehash rewrites the manifest's hash of one file, as a careful forger would.
 func rehash(t *testing.T, dir, name string) {
 	t.Helper()
-	b, _ := os.ReadFile(filepath.Join(dir, ManifestFile))
+	b, _ := os.ReadFile(filepath.Join(dir, manifestFile))
 	var m Manifest
 	if err := json.Unmarshal(b, &m); err != nil {
 		t.Fatal(err)
@@ -92,7 +92,7 @@ func rehash(t *testing.T, dir, name string) {
 		}
 	}
 	b, _ = json.Marshal(m)
-	os.WriteFile(filepath.Join(dir, ManifestFile), b, 0o644)
+	os.WriteFile(filepath.Join(dir, manifestFile), b, 0o644)
 }
 
 func TestReadSnapshotRefusesBadFolders(t *testing.T) {
@@ -113,8 +113,8 @@ func TestReadSnapshotRefusesBadFolders(t *testing.T) {
 	}{
 		{"tampered file", edit("reviews.jsonl", `"rating":4`, `"rating":5`), "reviews.jsonl, sha256: the file's SHA-256 is"},
 		{"missing file", func(t *testing.T, dir string) { os.Remove(filepath.Join(dir, "events.jsonl")) }, "events.jsonl: cannot read"},
-		{"no manifest", func(t *testing.T, dir string) { os.Remove(filepath.Join(dir, ManifestFile)) }, "manifest.json: no such file"},
-		{"other format version", edit(ManifestFile, `"format_version": 1`, `"format_version": 2`), "manifest.json, format_version: this build reads snapshot format 1, got 2"},
+		{"no manifest", func(t *testing.T, dir string) { os.Remove(filepath.Join(dir, manifestFile)) }, "manifest.json: no such file"},
+		{"other format version", edit(manifestFile, `"format_version": 1`, `"format_version": 2`), "manifest.json, format_version: this build reads snapshot format 1, got 2"},
 		{"unknown field, rehashed", func(t *testing.T, dir string) {
 			edit("products.jsonl", `"hash":"h2"`, `"hash":"h2","colour":"red"`)(t, dir)
 			rehash(t, dir, "products.jsonl")

@@ -33,7 +33,7 @@ func ReadProductUpload(r io.Reader, file, format string, norm *inci.Normalizer) 
 	switch format {
 	case "", "json", "jsonl":
 	case "csv":
-		return ReadProductsCSV(r, file, norm)
+		return readProductsCSV(r, file, norm)
 	default:
 		return nil, fmt.Errorf("loader: %s: %w", file, &graph.FieldError{File: file, Field: "format",
 			Message: fmt.Sprintf("products are uploaded as CSV or JSON (an array or JSON Lines), not %s", format)})

@@ -49,6 +49,8 @@ type Options struct {
 	TxMemory  string    // heap one transaction may use (db.memory.transaction.max); default launcher.DefaultTxMemory
 	Port      int       // local provider: the Bolt port; 0 picks a free one (a fixed port lets a test restart Neo4j where clients expect it)
 	Log       io.Writer // receives the server's own output; default discarded
+	// JVMFlags are extra flags of the local provider's JVM (neo4jtest: a quicker start).
+	JVMFlags []string
 	// Getenv reads the environment; default os.Getenv (tests inject their own).
 	Getenv func(string) string
 }
@@ -148,6 +150,7 @@ func startLocal(ctx context.Context, opts Options) (*Neo4j, error) {
 		TxMemory:  opts.TxMemory,
 		Port:      opts.Port,
 		Log:       opts.Log,
+		JVMFlags:  opts.JVMFlags,
 	})
 	if err != nil {
 		if temporary {

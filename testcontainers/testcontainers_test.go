@@ -49,7 +49,8 @@ func TestLocalProviderNamesTheMissingTool(t *testing.T) {
 func TestLocalProviderStartsAndStopsCleanly(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	db, err := Start(ctx, Options{Provider: ProviderLocal, HeapMB: 512, PageCache: "64m", Getenv: envOf(nil)})
+	db, err := Start(ctx, Options{Provider: ProviderLocal, HeapMB: 512, PageCache: "64m", Getenv: envOf(nil),
+		JVMFlags: []string{"-XX:TieredStopAtLevel=1"}}) // as neo4jtest.JVMFlags (which imports this package)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,8 +9,9 @@ import (
 )
 
 // TestDependenciesPointInward checks the layering of STYLE.md (habit 3 and 14): the domain
-// knows no infrastructure, only cypher imports the Neo4j driver, only api imports Gin, and
-// the ranker never reaches for the database adapter.
+// knows no infrastructure, only cypher imports the Neo4j driver, only api imports Gin, the
+// ranker never reaches for the database adapter, and the database adapter never reaches for
+// the ranker (its Cypher reference ranker is test code).
 func TestDependenciesPointInward(t *testing.T) {
 	const mod = "github.com/skingraph/skingraph/"
 	out, err := exec.Command("go", "list", "-json=ImportPath,Imports,Deps", mod+"...").Output()
@@ -50,6 +51,7 @@ func TestDependenciesPointInward(t *testing.T) {
 		{mod + "ranker", []string{driver, gin, mod + "cypher", mod + "api", mod + "loader"}, false, "ranker depends on graph only"},
 		{mod + "loader", []string{driver, gin, mod + "cypher", mod + "api"}, false, "loader hands loads to a Writer interface"},
 		{mod + "feedback", []string{driver, gin, mod + "cypher", mod + "api", mod + "loader", mod + "ranker"}, false, "feedback depends on graph and its own interfaces"},
+		{mod + "cypher", []string{gin, mod + "ranker", mod + "api", mod + "loader", mod + "feedback"}, false, "cypher is the Neo4j adapter of graph; the reference ranker that checks ranker against it is test code"},
 		{mod + "api", []string{driver, mod + "cypher", mod + "loader", mod + "testcontainers"}, false, "api depends on interfaces"},
 		{mod + "testcontainers", []string{gin, mod + "api"}, false, "testcontainers only starts servers"},
 	}

@@ -78,7 +78,7 @@ func runCommand(t *testing.T, env map[string]string, args ...string) (string, er
 // same data version, and exporting it again gives the same files byte for byte. A tampered
 // snapshot and an import into a graph that is not empty are refused and write nothing.
 func TestExportImportRoundTrip(t *testing.T) {
-	store := neo4jtest.Store(t)
+	store := neo4jtest.Demo(t)
 	ctx := context.Background()
 	env := existingNeo4j(t)
 	env["SKINGRAPH_PSEUDONYM_KEY"] = "a-backup-test-key-of-at-least-32-characters"

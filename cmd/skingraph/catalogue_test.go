@@ -13,7 +13,7 @@ import (
 // TestCatalogueOverHTTP covers search (prefix and typo tolerant), ingredient pages and the
 // routine check on the demo data.
 func TestCatalogueOverHTTP(t *testing.T) {
-	neo4jtest.Store(t)
+	neo4jtest.Demo(t)
 	s := start(t, existingNeo4j(t), "up", "--http-addr", "127.0.0.1:0")
 	base := "http://" + s.addr
 

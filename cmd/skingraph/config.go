@@ -27,6 +27,7 @@ type Config struct {
 	Neo4jHeapMB     int           // SKINGRAPH_NEO4J_HEAP_MB
 	Neo4jPageCache  string        // SKINGRAPH_NEO4J_PAGECACHE
 	Neo4jTxMemory   string        // SKINGRAPH_NEO4J_TX_MEMORY: heap one transaction of the local Neo4j may use (db.memory.transaction.max)
+	Neo4jJVMFlags   []string      // SKINGRAPH_NEO4J_JVM_FLAGS: extra JVM flags of the local Neo4j, space-separated
 	LogLevel        string        // SKINGRAPH_LOG_LEVEL: debug, info, warn, error
 	LogFormat       string        // SKINGRAPH_LOG_FORMAT: json or console
 	ShutdownTimeout time.Duration // SKINGRAPH_SHUTDOWN_TIMEOUT
@@ -41,7 +42,7 @@ type Config struct {
 	// ExplorerConcurrency bounds the analyst queries (POST /v1/cypher) running at once; beyond
 	// it 429 + Retry-After (SKINGRAPH_EXPLORER_CONCURRENCY).
 	ExplorerConcurrency int
-	Limits          Limits        // admission bounds (security_config.go)
+	Limits              Limits // admission bounds (security_config.go)
 	// Feedback events and profiles (pseudonym.go, feedback.go).
 	PseudonymKey           string        // SKINGRAPH_PSEUDONYM_KEY: keys profile and reviewer pseudonyms (secret)
 	OutcomeRefreshInterval time.Duration // SKINGRAPH_OUTCOME_REFRESH_INTERVAL: at most one outcome refresh (and version bump) per interval
@@ -104,6 +105,9 @@ func loadConfig(getenv func(string) string, fs *flag.FlagSet) (*Config, error) {
 	str(&c.DataDir, "DATA_DIR")
 	str(&c.Neo4jPageCache, "NEO4J_PAGECACHE")
 	str(&c.Neo4jTxMemory, "NEO4J_TX_MEMORY")
+	if v := getenv("SKINGRAPH_NEO4J_JVM_FLAGS"); v != "" {
+		c.Neo4jJVMFlags = strings.Fields(v)
+	}
 	str(&c.LogLevel, "LOG_LEVEL")
 	str(&c.LogFormat, "LOG_FORMAT")
 	str(&c.APIKeysFile, "API_KEYS_FILE")

@@ -21,7 +21,7 @@ import (
 // TestCypherExplorerOverHTTP: analysts get bounded read-only queries; writes are refused by
 // Neo4j and reported as 403; a runaway query stops at its timeout with 504; CSV on request.
 func TestCypherExplorerOverHTTP(t *testing.T) {
-	neo4jtest.Store(t)
+	neo4jtest.Demo(t)
 	s := start(t, existingNeo4j(t), "up", "--http-addr", "127.0.0.1:0")
 	url := "http://" + s.addr + "/v1/cypher"
 	call := func(body map[string]any, accept string) (int, http.Header, string) {

@@ -61,7 +61,7 @@ func statusVersion(t *testing.T, base string) int64 {
 // with bad rows is refused as a whole with every bad row named, a good file loads once and
 // changes nothing the second time, and a dry run counts without writing.
 func TestPostEfficacyOverHTTP(t *testing.T) {
-	neo4jtest.Store(t)
+	neo4jtest.Demo(t)
 	s := start(t, existingNeo4j(t), "up", "--http-addr", "127.0.0.1:0")
 	base := "http://" + s.addr
 	url := base + "/v1/efficacy"

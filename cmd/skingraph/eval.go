@@ -128,7 +128,7 @@ func evalReviews(ctx context.Context, o *evalOptions, split time.Time, now time.
 }
 
 // evalCommand runs skingraph eval against store, which must hold an empty graph.
-func evalCommand(ctx context.Context, store *cypher.Store, o *evalOptions, args []string, log zerolog.Logger, stdout io.Writer) error {
+func evalCommand(ctx context.Context, store *cypher.Store, o *evalOptions, args []string, log zerolog.Logger, stdout, stderr io.Writer) error {
 	split, err := o.check(args)
 	if err != nil {
 		return err
@@ -156,14 +156,14 @@ func evalCommand(ctx context.Context, store *cypher.Store, o *evalOptions, args 
 	params := ranker.DefaultParams()
 	var tuning *eval.TuneResult
 	if o.tune {
-		res, err := evalTune(ctx, store, load, o.validationDays, log)
+		res, err := evalTune(ctx, store, load, o.validationDays, log, stderr)
 		if err != nil {
 			return err
 		}
 		tuning, params = &res, res.Params
 	}
 
-	snap, err := evalSnapshot(ctx, store, load, log)
+	snap, err := evalSnapshot(ctx, store, load, log, stderr)
 	if err != nil {
 		return err
 	}
@@ -213,7 +213,7 @@ func evalCommand(ctx context.Context, store *cypher.Store, o *evalOptions, args 
 // evalTune loads the train reviews before the last validationDays of the train period,
 // projects, and tunes the weights on the reviews of those last days. The rest of the train
 // reviews are loaded afterwards by evalSnapshot.
-func evalTune(ctx context.Context, store *cypher.Store, load graph.Load, validationDays int, log zerolog.Logger) (eval.TuneResult, error) {
+func evalTune(ctx context.Context, store *cypher.Store, load graph.Load, validationDays int, log zerolog.Logger, stderr io.Writer) (eval.TuneResult, error) {
 	last := slices.MaxFunc(load.Reviews, func(a, b graph.Review) int { return a.At.Compare(b.At) }).At
 	cut := last.Truncate(24*time.Hour).AddDate(0, 0, 1-validationDays)
 	var early, valid []graph.Review
@@ -230,7 +230,7 @@ func evalTune(ctx context.Context, store *cypher.Store, load graph.Load, validat
 	}
 	part := load
 	part.ID, part.Reviews = load.ID+"-tune", early
-	snap, err := evalSnapshot(ctx, store, part, log)
+	snap, err := evalSnapshot(ctx, store, part, log, stderr)
 	if err != nil {
 		return eval.TuneResult{}, err
 	}
@@ -258,9 +258,11 @@ func evalTune(ctx context.Context, store *cypher.Store, load graph.Load, validat
 
 // evalSnapshot writes load and builds the engine's snapshot (projection and embeddings) the
 // way the API does.
-func evalSnapshot(ctx context.Context, store *cypher.Store, load graph.Load, log zerolog.Logger) (*ranker.Snapshot, error) {
+func evalSnapshot(ctx context.Context, store *cypher.Store, load graph.Load, log zerolog.Logger, stderr io.Writer) (*ranker.Snapshot, error) {
 	start := time.Now()
-	res, err := store.WriteLoad(ctx, load)
+	p := newProgress(stderr, log, "eval: load", len(load.Products)+len(load.Reviews))
+	res, err := writeWithProgress(ctx, store, load, p)
+	p.Done(len(load.Products) + len(load.Reviews))
 	if err != nil {
 		return nil, fmt.Errorf("eval: load: %w", err)
 	}

@@ -52,7 +52,7 @@ func dataVersion(t *testing.T, base string) int64 {
 // real Neo4j: consent, events, idempotency, the bounded-rate outcome refresh, export and
 // erase; and checks that neither the client's id nor the key reaches the logs.
 func TestEventsAndProfilesEndToEnd(t *testing.T) {
-	neo4jtest.Store(t)
+	neo4jtest.Demo(t)
 	env := existingNeo4j(t)
 	const key = "an-end-to-end-test-key-of-at-least-32-chars"
 	const client = "client-alice-4711"

@@ -34,7 +34,7 @@ func uncachedAsk(i int) map[string]any {
 // problem+json and Retry-After, every admitted request is answered, and once the flood stops
 // the server is healthy with no goroutines left behind.
 func TestOverloadShedsTheExcessAndStaysHealthy(t *testing.T) {
-	neo4jtest.Store(t)
+	neo4jtest.Demo(t)
 	env := existingNeo4j(t)
 	env["SKINGRAPH_MAX_INFLIGHT"], env["SKINGRAPH_QUEUE_WAIT"] = "2", "1ms"
 	s := start(t, env, "up", "--http-addr", "127.0.0.1:0")
@@ -109,7 +109,7 @@ func TestOverloadShedsTheExcessAndStaysHealthy(t *testing.T) {
 // are back near their baseline. Latencies are not asserted (a shared machine); the bench
 // command reports them (docs/RELIABILITY.md).
 func TestOverloadAtTwiceTheMeasuredCapacity(t *testing.T) {
-	neo4jtest.Store(t)
+	neo4jtest.Demo(t)
 	env := existingNeo4j(t)
 	const queueWait = 20 * time.Millisecond
 	env["SKINGRAPH_MAX_INFLIGHT"], env["SKINGRAPH_QUEUE_WAIT"] = "2", queueWait.String()
@@ -169,7 +169,7 @@ func TestOverloadAtTwiceTheMeasuredCapacity(t *testing.T) {
 // new data version and never answers from an older one again, and at the end goroutines, heap
 // and open files are back near where they started.
 func TestSoakWithLoadsLeaksNothingAndServesNoStaleResult(t *testing.T) {
-	neo4jtest.Store(t)
+	neo4jtest.Demo(t)
 	env := existingNeo4j(t)
 	env["SKINGRAPH_REFRESH_INTERVAL"] = "100ms"
 	s := start(t, env, "up", "--http-addr", "127.0.0.1:0")
@@ -256,7 +256,7 @@ func resources() (goroutines, heap, files int) {
 // background refresh is rebuilding the projection, and starts it again: it serves the data
 // version Neo4j holds, and its answers carry that version.
 func TestRestartDuringRebuildComesBackConsistent(t *testing.T) {
-	store := neo4jtest.Store(t)
+	store := neo4jtest.Demo(t)
 	env := existingNeo4j(t)
 	env["SKINGRAPH_REFRESH_INTERVAL"] = "20ms"
 	s := start(t, env, "up", "--http-addr", "127.0.0.1:0")

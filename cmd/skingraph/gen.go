@@ -8,6 +8,8 @@ import (
 	"io"
 	"io/fs"
 
+	"github.com/rs/zerolog"
+
 	"github.com/skingraph/skingraph/datasets"
 	"github.com/skingraph/skingraph/graph"
 	"github.com/skingraph/skingraph/loader"
@@ -21,7 +23,7 @@ project's own formats, shaped like the public Sephora data (datasets/GENERATOR.m
 flags write the same bytes. Load the folder with 'skingraph load dir DIR'.`
 
 // genCommand runs `skingraph gen`.
-func genCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func genCommand(ctx context.Context, args []string, log zerolog.Logger, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("skingraph gen", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	products := fs.Int("products", 1000, "number of products")
@@ -47,7 +49,7 @@ func genCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	p := newProgress(stderr, "gen", *products+*reviews)
+	p := newProgress(stderr, log, "gen", *products+*reviews)
 	st, err := gen.WriteDir(ctx, gen.Config{
 		Products: *products, Reviews: *reviews, Seed: *seed, Ingredients: kb, Progress: p.Update,
 	}, *out)

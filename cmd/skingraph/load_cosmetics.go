@@ -8,6 +8,8 @@ import (
 	"io"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/skingraph/skingraph/cypher"
 	"github.com/skingraph/skingraph/loader"
 )
@@ -45,8 +47,8 @@ Combination, Dry, Normal, Oily, Sensitive) with the bundled knowledge base, in o
 The flags become SUITS edges; Sensitive becomes the highlight "suits sensitive skin".`
 
 // loadCosmetics runs `skingraph load cosmetics FILE`.
-func loadCosmetics(ctx context.Context, store loader.Writer, file string, stdout, stderr io.Writer) error {
-	p := newProgress(stderr, "load cosmetics", 0)
+func loadCosmetics(ctx context.Context, store loader.Writer, file string, log zerolog.Logger, stdout, stderr io.Writer) error {
+	p := newProgress(stderr, log, "load cosmetics", 0)
 	res, st, err := loader.LoadCosmetics(ctx, progressStore{w: store, p: p}, file, time.Now())
 	if err != nil {
 		return err
@@ -66,8 +68,8 @@ transaction. It creates no node: entries for ingredients the graph does not have
 and left out. Curated knowledge-base ingredients keep their reviewed functions.`
 
 // loadCosIng runs `skingraph load cosing FILE`.
-func loadCosIng(ctx context.Context, store loader.FunctionsWriter, file string, stdout, stderr io.Writer) error {
-	p := newProgress(stderr, "load cosing", 0)
+func loadCosIng(ctx context.Context, store loader.FunctionsWriter, file string, log zerolog.Logger, stdout, stderr io.Writer) error {
+	p := newProgress(stderr, log, "load cosing", 0)
 	res, err := loader.LoadCosIng(ctx, store, file, time.Now())
 	if err != nil {
 		return err

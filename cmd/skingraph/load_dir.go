@@ -6,6 +6,8 @@ import (
 	"io"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/skingraph/skingraph/cypher"
 	"github.com/skingraph/skingraph/loader"
 )
@@ -18,7 +20,7 @@ ingredients.jsonl or ingredients.csv (without one, the bundled knowledge base is
 the products). All or nothing; loading the same folder again changes nothing.`
 
 // loadDir runs `skingraph load dir DIR`.
-func loadDir(ctx context.Context, store loader.Writer, dir string, stdout, stderr io.Writer) error {
+func loadDir(ctx context.Context, store loader.Writer, dir string, log zerolog.Logger, stdout, stderr io.Writer) error {
 	start := time.Now()
 	var p *progress
 	// The phases, for the summary: pass 1 (validation) ends when the first progress comes,
@@ -28,7 +30,7 @@ func loadDir(ctx context.Context, store loader.Writer, dir string, stdout, stder
 		Progress: func(done, total int) {
 			if p == nil {
 				validated = time.Since(start)
-				p = newProgress(stderr, "load "+dir, total)
+				p = newProgress(stderr, log, "load "+dir, total)
 			}
 			if done == total {
 				written = time.Since(start)
@@ -40,7 +42,7 @@ func loadDir(ctx context.Context, store loader.Writer, dir string, stdout, stder
 		return fmt.Errorf("load folder %s: %w", dir, err)
 	}
 	if p == nil {
-		p = newProgress(stderr, "load "+dir, st.Rows())
+		p = newProgress(stderr, log, "load "+dir, st.Rows())
 	}
 	p.Done(st.Rows())
 	took := time.Since(start)

@@ -9,11 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/skingraph/skingraph/datasets"
 	"github.com/skingraph/skingraph/graph"
-	"github.com/skingraph/skingraph/loader"
 	"github.com/skingraph/skingraph/testcontainers/neo4jtest"
 )
 
@@ -43,11 +40,8 @@ func writeTemp(t *testing.T, name, content string) string {
 }
 
 func TestLoadEfficacyCommand(t *testing.T) {
-	store := neo4jtest.Store(t)
+	store := neo4jtest.Demo(t)
 	ctx := context.Background()
-	if _, err := loader.LoadDemo(ctx, store, datasets.FS, time.Now()); err != nil {
-		t.Fatalf("LoadDemo: %v", err)
-	}
 
 	bad := writeTemp(t, "bad.csv", badEfficacy)
 	var out bytes.Buffer

@@ -9,14 +9,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/rs/zerolog"
 
 	"github.com/skingraph/skingraph/cypher"
-	"github.com/skingraph/skingraph/datasets"
 	"github.com/skingraph/skingraph/graph"
-	"github.com/skingraph/skingraph/loader"
 	"github.com/skingraph/skingraph/loader/gen"
 	"github.com/skingraph/skingraph/testcontainers/neo4jtest"
 )
@@ -143,11 +140,8 @@ func TestLoadCosmeticsAndCosIng(t *testing.T) {
 // TestBadFilesChangeNothing loads the demo data and then bad files through every importer of
 // files: each is refused with its row and field, and the data version and counts stay.
 func TestBadFilesChangeNothing(t *testing.T) {
-	store := neo4jtest.Store(t)
+	store := neo4jtest.Demo(t)
 	ctx := context.Background()
-	if _, err := loader.LoadDemo(ctx, store, datasets.FS, time.Now()); err != nil {
-		t.Fatalf("LoadDemo: %v", err)
-	}
 	before, err := store.Stats(ctx)
 	if err != nil {
 		t.Fatal(err)

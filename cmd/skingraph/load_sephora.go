@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/skingraph/skingraph/graph"
 	"github.com/skingraph/skingraph/loader"
 )
@@ -72,13 +74,11 @@ func loadSephoraArgs(args []string, stdout io.Writer) (a sephoraArgs, ok bool, e
 
 // loadSephora runs `skingraph load sephora`: it loads the files through store and prints a
 // summary to stdout.
-func loadSephora(ctx context.Context, store loader.Writer, a sephoraArgs, stdout, stderr io.Writer, pseudo *graph.Pseudonymizer) error {
+func loadSephora(ctx context.Context, store loader.Writer, a sephoraArgs, log zerolog.Logger, stdout, stderr io.Writer, pseudo *graph.Pseudonymizer) error {
 	start := time.Now()
-	p := newProgress(stderr, "load sephora", 0)
+	p := newProgress(stderr, log, "load sephora", 0)
 	opts := loader.SephoraOptions{SkincareOnly: !a.allCategories, Pseudonyms: pseudo, Progress: func(done, total int) {
-		p.mu.Lock()
-		p.total = total
-		p.mu.Unlock()
+		p.SetTotal(total)
 		p.Update(done)
 	}}
 	res, stats, err := loader.LoadSephora(ctx, store, a.products, a.reviews, opts, start)

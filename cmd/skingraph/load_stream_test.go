@@ -14,7 +14,6 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/skingraph/skingraph/cypher"
-	"github.com/skingraph/skingraph/datasets"
 	"github.com/skingraph/skingraph/graph"
 	"github.com/skingraph/skingraph/loader"
 	"github.com/skingraph/skingraph/loader/gen"
@@ -136,7 +135,7 @@ func TestStreamedLoadMatchesInMemory(t *testing.T) {
 			run := func(streamed bool) (graph.LoadResult, map[string][][]any, *cypher.Store) {
 				store := neo4jtest.Store(t)
 				if streamed {
-					store.SetStagedThreshold(1)
+					store = neo4jtest.OpenStaging(t, cypher.StagingOptions{Threshold: 1})
 				}
 				var reports int
 				res, err := load(ctx, store, at, tc.chunk, func(done, total int) { reports++ })
@@ -202,12 +201,9 @@ func TestStreamedLoadBadLateRowWritesNothing(t *testing.T) {
 			if err := f.Close(); err != nil {
 				t.Fatal(err)
 			}
-			store := neo4jtest.Store(t)
-			if _, err := loader.LoadDemo(ctx, store, datasets.FS, time.Now()); err != nil {
-				t.Fatal(err)
-			}
+			store := neo4jtest.Demo(t) // reused while a failed load left it as it was
 			before := dumpGraph(t, store)
-			store.SetStagedThreshold(1)
+			store = neo4jtest.OpenStaging(t, cypher.StagingOptions{Threshold: 1})
 			var written int
 			_, _, err = loader.LoadDirStream(ctx, store, dir, time.Now(), loader.DirOptions{
 				Chunk: 50, Progress: func(done, total int) { written = done },

@@ -16,7 +16,7 @@ import (
 // marked profile data, ids, queries and keys, and reads its whole log: none of them may be
 // there. Logs name routes by template, keys by their holder's name, profiles not at all.
 func TestLogsHoldNoProfileDataOrSecrets(t *testing.T) {
-	neo4jtest.Store(t)
+	neo4jtest.Demo(t)
 	token, line, err := auth.New(auth.RoleAdmin, "ops-team")
 	if err != nil {
 		t.Fatal(err)

@@ -62,7 +62,7 @@ func getTiming(t *testing.T, url string) (int, string) {
 // TestMetricsAndServerTimingOverHTTP serves the demo data from a real Neo4j, makes requests as
 // a client would and checks what /metrics and Server-Timing say about them.
 func TestMetricsAndServerTimingOverHTTP(t *testing.T) {
-	neo4jtest.Store(t)
+	neo4jtest.Demo(t)
 	s := start(t, existingNeo4j(t), "up", "--http-addr", "127.0.0.1:0")
 	base := "http://" + s.addr
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/skingraph/skingraph/testcontainers"
+	"github.com/skingraph/skingraph/testcontainers/neo4jtest"
 )
 
 // TestNeo4jOutageDegradesAndRecovers stops the Neo4j a server uses, while it serves: the
@@ -21,7 +22,7 @@ func TestNeo4jOutageDegradesAndRecovers(t *testing.T) {
 	ctx := context.Background()
 	dataDir := filepath.Join(t.TempDir(), "neo4j")
 	port := freeTCPPort(t)
-	opts := testcontainers.Options{Provider: testcontainers.ProviderLocal, DataDir: dataDir, Port: port,
+	opts := testcontainers.Options{Provider: testcontainers.ProviderLocal, DataDir: dataDir, Port: port, JVMFlags: neo4jtest.JVMFlags,
 		Password: "outage-test", HeapMB: 512, PageCache: "64m"}
 	db, err := testcontainers.Start(ctx, opts)
 	if err != nil {

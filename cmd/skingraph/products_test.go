@@ -27,7 +27,7 @@ const badProducts = `{"id":"merch-0003","name":"","category":"serumm","price":-4
 // refused as a whole and named; a dry run counts without writing; the upload commits once,
 // changes nothing the second time, and its products are served and ranked.
 func TestPostProductsOverHTTP(t *testing.T) {
-	neo4jtest.Store(t)
+	neo4jtest.Demo(t)
 	env := existingNeo4j(t)
 	env["SKINGRAPH_REFRESH_INTERVAL"] = "100ms"
 	s := start(t, env, "up", "--http-addr", "127.0.0.1:0")

@@ -57,7 +57,7 @@ func post(t *testing.T, url string, body any) (*http.Response, []byte) {
 // TestRecommendationsOverHTTP drives the recommendation endpoints as an app would, on the
 // demo data in a real Neo4j, and checks the invariants on the live API.
 func TestRecommendationsOverHTTP(t *testing.T) {
-	neo4jtest.Store(t)
+	neo4jtest.Demo(t)
 	s := start(t, existingNeo4j(t), "up", "--http-addr", "127.0.0.1:0")
 	base := "http://" + s.addr
 
@@ -171,7 +171,7 @@ func TestRecommendationsOverHTTP(t *testing.T) {
 
 // TestSimilarAndStatusOverHTTP checks similar products with their why and the engine status.
 func TestSimilarAndStatusOverHTTP(t *testing.T) {
-	neo4jtest.Store(t)
+	neo4jtest.Demo(t)
 	s := start(t, existingNeo4j(t), "up", "--http-addr", "127.0.0.1:0")
 	base := "http://" + s.addr
 	var sim struct {
@@ -230,7 +230,7 @@ func TestSimilarAndStatusOverHTTP(t *testing.T) {
 // TestProjectionFollowsLoads: a load committed while the API serves is reflected within
 // seconds (the engine polls the data version), and no stale cached result survives it.
 func TestProjectionFollowsLoads(t *testing.T) {
-	store := neo4jtest.Store(t)
+	store := neo4jtest.Demo(t)
 	env := existingNeo4j(t)
 	env["SKINGRAPH_REFRESH_INTERVAL"] = "200ms"
 	s := start(t, env, "up", "--http-addr", "127.0.0.1:0")

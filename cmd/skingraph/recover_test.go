@@ -13,9 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
-	"github.com/skingraph/skingraph/datasets"
 	"github.com/skingraph/skingraph/graph"
-	"github.com/skingraph/skingraph/loader"
 	"github.com/skingraph/skingraph/testcontainers/neo4jtest"
 )
 
@@ -70,11 +68,7 @@ func logLines(t *testing.T, logs, msg string) []map[string]any {
 // serving, logging its id and the rows removed, and leaves the other load, whose process is
 // alive, alone. The product the dead load reviewed reads as before.
 func TestServerStartRollsBackDeadStagedLoadsOnly(t *testing.T) {
-	ctx := t.Context()
-	store := neo4jtest.Store(t)
-	if _, err := loader.LoadDemo(ctx, store, datasets.FS, time.Now()); err != nil {
-		t.Fatal(err)
-	}
+	store := neo4jtest.Demo(t)
 	const reviewed = "demo-0001"
 	if count(t, store, "MATCH (p:Product {id: '"+reviewed+"'}) RETURN count(p)") != 1 {
 		t.Fatalf("the demo data has no product %s", reviewed)

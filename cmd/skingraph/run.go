@@ -103,7 +103,7 @@ func run(ctx context.Context, args []string, env Env) error {
 	case "bench":
 		return benchCommand(ctx, args, env.Stdout, env.Stderr)
 	case "gen":
-		return genCommand(ctx, args, env.Stdout, env.Stderr)
+		return genCommand(ctx, args, newLogger(cfg, env.Stderr), env.Stdout, env.Stderr)
 	case "up", "serve", "load", "neo4j", "eval", "export", "import":
 	default:
 		fmt.Fprintln(env.Stderr, usage)
@@ -161,7 +161,7 @@ func run(ctx context.Context, args []string, env Env) error {
 			cfg.DataDir, cfg.KeyDir = dir, filepath.Join(dir, "keys")
 		}
 		return withStore(ctx, cfg, log, env, func(store *cypher.Store) error {
-			return evalCommand(ctx, store, &evalOpts, fs.Args(), log, env.Stdout)
+			return evalCommand(ctx, store, &evalOpts, fs.Args(), log, env.Stdout, env.Stderr)
 		})
 	}
 	return nil
@@ -170,16 +170,16 @@ func run(ctx context.Context, args []string, env Env) error {
 // onePathLoads are the loads that take one file or folder.
 var onePathLoads = map[string]struct {
 	usage, what string // what: "file" or "folder"
-	run         func(ctx context.Context, store *cypher.Store, path string, stdout, stderr io.Writer) error
+	run         func(ctx context.Context, store *cypher.Store, path string, log zerolog.Logger, stdout, stderr io.Writer) error
 }{
-	"dir": {loadDirUsage, "folder", func(ctx context.Context, s *cypher.Store, p string, o, e io.Writer) error {
-		return loadDir(ctx, s, p, o, e)
+	"dir": {loadDirUsage, "folder", func(ctx context.Context, s *cypher.Store, p string, l zerolog.Logger, o, e io.Writer) error {
+		return loadDir(ctx, s, p, l, o, e)
 	}},
-	"cosmetics": {loadCosmeticsUsage, "file", func(ctx context.Context, s *cypher.Store, p string, o, e io.Writer) error {
-		return loadCosmetics(ctx, s, p, o, e)
+	"cosmetics": {loadCosmeticsUsage, "file", func(ctx context.Context, s *cypher.Store, p string, l zerolog.Logger, o, e io.Writer) error {
+		return loadCosmetics(ctx, s, p, l, o, e)
 	}},
-	"cosing": {loadCosIngUsage, "file", func(ctx context.Context, s *cypher.Store, p string, o, e io.Writer) error {
-		return loadCosIng(ctx, s, p, o, e)
+	"cosing": {loadCosIngUsage, "file", func(ctx context.Context, s *cypher.Store, p string, l zerolog.Logger, o, e io.Writer) error {
+		return loadCosIng(ctx, s, p, l, o, e)
 	}},
 }
 
@@ -217,7 +217,7 @@ func loadCommand(cfg *Config, log zerolog.Logger, env Env, args []string) (func(
 			return nil, err
 		}
 		return func(ctx context.Context, store *cypher.Store) error {
-			return l.run(ctx, store, path, env.Stdout, env.Stderr)
+			return l.run(ctx, store, path, log, env.Stdout, env.Stderr)
 		}, nil
 	case "sephora":
 		a, ok, err := loadSephoraArgs(rest, env.Stdout)
@@ -235,7 +235,7 @@ func loadCommand(cfg *Config, log zerolog.Logger, env Env, args []string) (func(
 			if err := store.UsePseudonymKey(ctx, "sephora", pseudo.Fingerprint(), demoKeyFingerprint()); err != nil {
 				return err
 			}
-			return loadSephora(ctx, store, a, env.Stdout, env.Stderr, pseudo)
+			return loadSephora(ctx, store, a, log, env.Stdout, env.Stderr, pseudo)
 		}, nil
 	}
 	return nil, fmt.Errorf("usage: skingraph load demo | skingraph load dir DIR | skingraph load cosmetics FILE | skingraph load cosing FILE | skingraph load sephora --products FILE --reviews FILE... | skingraph load efficacy FILE [--dry-run] (got %q)", args)
@@ -322,7 +322,8 @@ func obtainNeo4j(ctx context.Context, cfg *Config, log zerolog.Logger, env Env) 
 	db, err := testcontainers.Start(ctx, testcontainers.Options{
 		Provider: testcontainers.ProviderLocal, DataDir: cfg.DataDir, Password: cfg.Neo4jPassword,
 		HeapMB: cfg.Neo4jHeapMB, PageCache: cfg.Neo4jPageCache, TxMemory: cfg.Neo4jTxMemory,
-		Getenv: func(string) string { return "" }, // the config already read the environment
+		JVMFlags: cfg.Neo4jJVMFlags,
+		Getenv:   func(string) string { return "" }, // the config already read the environment
 	})
 	if err != nil {
 		return nil, err

@@ -199,7 +199,8 @@ func TestLoadDemoTwiceChangesNothing(t *testing.T) {
 // Java process is left once run returns.
 func TestUpWithLocalNeo4jKeepsDataAndLeavesNoProcess(t *testing.T) {
 	dataDir := filepath.Join(t.TempDir(), "neo4j")
-	env := map[string]string{"SKINGRAPH_DATA_DIR": dataDir, "SKINGRAPH_NEO4J_HEAP_MB": "512", "SKINGRAPH_NEO4J_PAGECACHE": "64m"}
+	env := map[string]string{"SKINGRAPH_DATA_DIR": dataDir, "SKINGRAPH_NEO4J_HEAP_MB": "512", "SKINGRAPH_NEO4J_PAGECACHE": "64m",
+		"SKINGRAPH_NEO4J_JVM_FLAGS": strings.Join(neo4jtest.JVMFlags, " ")}
 	for i, wantLog := range []string{"demo data loaded", "demo load skipped"} {
 		s := start(t, env, "up", "--http-addr", "127.0.0.1:0")
 		var p productResponse

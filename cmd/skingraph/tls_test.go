@@ -57,7 +57,7 @@ func selfSigned(t *testing.T) (certFile, keyFile string, pool *x509.CertPool) {
 // TestServesHTTPSWithTheConfiguredCertificate: with SKINGRAPH_TLS_CERT and _KEY the API
 // answers over TLS only.
 func TestServesHTTPSWithTheConfiguredCertificate(t *testing.T) {
-	neo4jtest.Store(t)
+	neo4jtest.Demo(t)
 	certFile, keyFile, pool := selfSigned(t)
 	env := existingNeo4j(t)
 	env["SKINGRAPH_TLS_CERT"], env["SKINGRAPH_TLS_KEY"] = certFile, keyFile

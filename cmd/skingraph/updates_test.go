@@ -16,7 +16,7 @@ import (
 // gets the current version at once, the new one after a merchandiser's load, and the stream
 // does not hold up a graceful shutdown.
 func TestUpdatesStreamTellsOfNewDataVersions(t *testing.T) {
-	neo4jtest.Store(t)
+	neo4jtest.Demo(t)
 	env := existingNeo4j(t)
 	env["SKINGRAPH_REFRESH_INTERVAL"] = "100ms"
 	s := start(t, env, "up", "--http-addr", "127.0.0.1:0")

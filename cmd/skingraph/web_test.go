@@ -44,7 +44,7 @@ func TestWebPagesInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	neo4jtest.Store(t) // an empty graph: up loads the demo data, at data version 1
+	neo4jtest.Demo(t) // the demo data, at data version 1, as up leaves an empty graph
 	s := start(t, existingNeo4j(t), "up", "--http-addr", "127.0.0.1:0")
 	base := "http://" + s.addr
 	getJSON(t, base+"/readyz", http.StatusOK, nil)

@@ -41,6 +41,7 @@ type Options struct {
 	CacheDir     string        // where the compiled launcher is kept; default <user cache>/skingraph
 	StartTimeout time.Duration // how long to wait for Bolt; default 3 minutes (includes a first Maven download)
 	Log          io.Writer     // receives the JVM's own output; default discarded
+	JVMFlags     []string      // extra JVM flags, after the defaults
 }
 
 func (o *Options) defaults() error {
@@ -142,6 +143,9 @@ func start(ctx context.Context, b build, opts Options, port int) (*Server, error
 		// longer pauses do not reach the users.
 		"-XX:+UseParallelGC",
 		"-Dfile.encoding=UTF-8",
+	}
+	args = append(args, opts.JVMFlags...)
+	args = append(args,
 		"-cp", b.classpath, mainClass,
 		"--data", opts.DataDir,
 		"--address", opts.Address,
@@ -149,7 +153,7 @@ func start(ctx context.Context, b build, opts Options, port int) (*Server, error
 		"--pagecache", opts.PageCache,
 		"--tx-memory", opts.TxMemory,
 		"--exit-on-stdin-eof",
-	}
+	)
 	cmd := exec.Command("java", args...)
 	cmd.Env = append(os.Environ(), "SKINGRAPH_NEO4J_PASSWORD="+opts.Password)
 	// Own process group: a Ctrl-C in the terminal reaches only the Go process, which then stops

@@ -160,12 +160,11 @@ func runStagedWriter() int {
 		return fail(err)
 	}
 	ctx := context.Background()
-	store, err := cypher.Open(ctx, cypher.Config{URI: job.URI, Username: job.Username, Password: job.Password})
+	store, err := cypher.Open(ctx, cypher.Config{URI: job.URI, Username: job.Username, Password: job.Password,
+		Staging: cypher.StagingOptions{Threshold: 1, Lease: job.Lease}})
 	if err != nil {
 		return fail(err)
 	}
-	store.SetStagedThreshold(1)
-	store.SetStagedLease(job.Lease)
 	st, err := store.BeginStaged(ctx, job.Load)
 	if err != nil {
 		return fail(err)

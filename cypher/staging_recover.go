@@ -29,7 +29,7 @@ const staleCypher = `
 	ORDER BY id`
 
 // RecoverStaged rolls back every staged load whose writer is dead (its lease expired; see
-// the staged loads' comment in staged.go) and returns them, in id order. A load whose lease
+// the staged loads' comment in staging.go) and returns them, in id order. A load whose lease
 // is fresh, even one written by another process, is left alone. Each rollback is
 // idempotent, so two processes recovering at once do no harm; when one fails, the loads
 // rolled back so far are returned with the error.
@@ -132,43 +132,12 @@ func (s *Store) autocommitCounters(ctx context.Context, query string, params map
 	return counters, err
 }
 
-// committed is the Cypher predicate that a node or relationship x is not part of a staged
-// load still under way: rows a staged load created carry `_load`, and its StagedLoad marker
-// exists until the final transaction commits it (or a rollback deletes the rows).
-func committed(x string) string {
-	return `(` + x + `._load IS NULL OR NOT EXISTS { MATCH (staged:StagedLoad) WHERE staged.id = ` + x + `._load })`
-}
-
-// stagedLoadsCall is a Cypher subquery that reads the ids of the staged loads under way (or
-// being rolled back) into the list `staged_ids`, for edgeCounted.
-const stagedLoadsCall = `CALL () { MATCH (s:StagedLoad) RETURN collect(s.id) AS staged_ids }`
-
 // supersededTypes are the relationship types whose edges a staged load replaces by new ones:
 // a changed review's REVIEWED edge and a changed product's CONTAINS, CLAIMS and SUITS edges.
 var supersededTypes = []string{"REVIEWED", "CONTAINS", "CLAIMS", "SUITS"}
 
-// edgeCounted is the Cypher predicate that an edge x counts in the committed graph, given the
-// list `staged_ids` (stagedLoadsCall): it is not a row of a staged load under way, and it has not
-// been superseded by a staged load that committed since (the old edge of a changed review or
-// product carries `_superseded: <load id>` until that load's cleanup deletes it; while the
-// load is under way or being rolled back, its marker exists and the old edge still counts).
-func edgeCounted(x string) string { return edgeCountedBy(x, "staged_ids", "") }
-
-// edgeCountedBy is edgeCounted with the list of staged load ids given by the Cypher
-// expression staged, as the staged load whose id is the Cypher expression load ("": none)
-// sees the graph: its own new edges count, the edges it supersedes do not.
-func edgeCountedBy(x, staged, load string) string {
-	own, superseded := "", x+`._superseded IN `+staged
-	if load != "" {
-		own = x + `._load = ` + load + ` OR `
-		superseded = `(` + x + `._superseded <> ` + load + ` AND ` + superseded + `)`
-	}
-	return `(` + x + `._load IS NULL OR ` + own + `NOT ` + x + `._load IN ` + staged + `)` +
-		` AND (` + x + `._superseded IS NULL OR ` + superseded + `)`
-}
-
 // deleteSuperseded deletes the old edges of the reviews and products that the committed
-// staged load loadID changed ("": of every committed load; see edgeCounted), in batches of
+// staged load loadID changed ("": of every committed load; see visibility.go), in batches of
 // their own, and returns how many it deleted. The edges of a load whose marker still exists
 // (under way or being rolled back) are left alone.
 func (s *Store) deleteSuperseded(ctx context.Context, loadID string) (int64, error) {
