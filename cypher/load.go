@@ -310,7 +310,7 @@ const upsertReviewsCypher = `
 // mean_rating averages the ratings (so a report without one, an effect event, counts at the
 // mean), recommend_rate averages the reviews' recommendations, and the effect counts are the
 // reports naming each effect, so effect shares (count / reports) stay within [0, 1]
-// (cypher/events.go). Reviews of staged loads under way are not counted yet (staged.go).
+// (cypher/events.go). Reviews of staged loads under way are not counted yet (staging.go).
 //
 // The staged loads under way and the attribute nodes are read once, at the start: in a
 // transaction that has deleted many nodes and relationships (the old outcomes and their FOR
