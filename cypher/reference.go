@@ -336,7 +336,7 @@ CALL (x, latest, h) {
 //      recent     = ln(1 + recent_volume) / ln(1 + max_recent)  recent volume in [0, 1]
 //                                                               (0 when max_recent = 0)
 //      prior      = population · (w.prior · ((shrunk - mu) / 4 + popularity_share · popularity)
-//                                  + w.recent · recent)
+//                                  + w.recent · recent + w.recent_linear · recent_volume / max_recent)
 // ---------------------------------------------------------------------------------------------
 WITH w, x, concern_fit, claim, peer, safety, co_review, mu, max_reviews, max_recent, recent_volume, population,
      toFloat(coalesce(x.review_count, 0)) AS n, toFloat(coalesce(x.rating, 0.0)) AS rating
@@ -349,7 +349,9 @@ WITH x, concern_fit, claim, peer, safety, co_review,
      population * (CASE WHEN w.prior = 0 THEN 0.0
                         ELSE w.prior * ((shrunk - mu) / 4 + $popularity_share * popularity) END
                    + CASE WHEN w.recent = 0 OR max_recent = 0 THEN 0.0
-                          ELSE w.recent * log(1.0 + recent_volume) / log(1.0 + max_recent) END) AS prior
+                          ELSE w.recent * log(1.0 + recent_volume) / log(1.0 + max_recent) END
+                   + CASE WHEN w.recent_linear = 0 OR max_recent = 0 THEN 0.0
+                          ELSE w.recent_linear * recent_volume / max_recent END) AS prior
 
 // ---------------------------------------------------------------------------------------------
 // 9. The score is the sum of the families. Best first; equal scores by product id ascending.
@@ -439,5 +441,6 @@ func weightsParam(w ranker.Weights) map[string]any {
 		"concern_fit": w.ConcernFit, "claim": w.Claim, "peer_rating": w.PeerRating,
 		"peer_effects": w.PeerEffects, "peer_volume": w.PeerVolume, "safety": w.Safety, "prior": w.Prior,
 		"peer_adverse": w.PeerAdverse, "co_review": w.CoReview, "recent": w.Recent,
+		"recent_linear": w.RecentLinear,
 	}
 }

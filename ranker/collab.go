@@ -89,12 +89,21 @@ func (pl *plan) recentVolume(x int32) float64 {
 	return s
 }
 
-// recentTerm is the recent-volume part of the prior: Weights.Recent · ln(1 + v) / ln(1 + max v).
+// recentTerm is the recent-volume part of the prior:
+// Weights.Recent · ln(1 + v) / ln(1 + max v) + Weights.RecentLinear · v / max v.
 func (pl *plan) recentTerm(volume, maxVolume float64) float64 {
-	if pl.params.Weights.Recent == 0 || maxVolume == 0 {
+	w := pl.params.Weights
+	if (w.Recent == 0 && w.RecentLinear == 0) || maxVolume == 0 {
 		return 0
 	}
-	return pl.params.Weights.Recent * math.Log1p(volume) / math.Log1p(maxVolume)
+	s := 0.0
+	if w.Recent != 0 {
+		s += w.Recent * math.Log1p(volume) / math.Log1p(maxVolume)
+	}
+	if w.RecentLinear != 0 {
+		s += w.RecentLinear * volume / maxVolume
+	}
+	return s
 }
 
 // adverse is the shrunk adverse-effect (breakout, irritation) rates of one product.

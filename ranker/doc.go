@@ -37,7 +37,7 @@
 //	             (reviewers of more than graph.MaxReviewerFanout such products left out):
 //	             item-item cosine over positive reviews
 //	prior        Weights.Prior · ((r̂ − μ)/4 + Params.PopularityShare · log1p(n)/log1p(max n))
-//	               + Weights.Recent · log1p(v)/log1p(max v),
+//	               + Weights.Recent · log1p(v)/log1p(max v) + Weights.RecentLinear · v/max v,
 //	             r̂ the product's rating shrunk towards μ with Params.Smoothing pseudo-reviews, n
 //	             its all-time review count (the catalogue's), and v its recent review volume in
 //	             the graph: Σ over its REVIEWED edges of 2^(−age/h), age in days before the

@@ -22,6 +22,10 @@ type Weights struct {
 	// Recent scales the recent-volume part of the prior: the product's reviews in the graph,
 	// each counted less the older it is (Params.RecentHalfLifeDays).
 	Recent float64 `json:"recent"`
+	// RecentLinear scales the same recent volume without the log: v / max v. Recent
+	// compresses the head (ln), which lets the other families reorder the best sellers; a
+	// linear term keeps recency's full strength (docs/EVALUATION.md).
+	RecentLinear float64 `json:"recent_linear"`
 	// PeerAdverse scales the adverse-effect term: the log ratio of the breakout and irritation
 	// rate among reviewers sharing the profile's skin type (shrunk twice, Params.AdverseSmoothing)
 	// to the catalogue's rate.
@@ -130,7 +134,7 @@ func (p Params) Validate() error {
 			v    float64
 		}{{"concern_fit", w.ConcernFit}, {"claim", w.Claim}, {"peer_rating", w.PeerRating},
 			{"peer_effects", w.PeerEffects}, {"peer_volume", w.PeerVolume}, {"safety", w.Safety}, {"affinity", w.Affinity}, {"prior", w.Prior},
-			{"co_review", w.CoReview}, {"recent", w.Recent}, {"peer_adverse", w.PeerAdverse}} {
+			{"co_review", w.CoReview}, {"recent", w.Recent}, {"recent_linear", w.RecentLinear}, {"peer_adverse", w.PeerAdverse}} {
 			check(set.prefix+"."+f.name, f.v, 0, 100)
 		}
 		if w.PeerAdverse != 0 && p.AdverseSmoothing == 0 {

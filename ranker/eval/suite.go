@@ -46,6 +46,9 @@ type Options struct {
 	Ablate  bool                // also run each ablation
 	Tasks   []string            // default both
 	Observe func(system string) // called before each system runs (progress), may be nil
+	// Tuned are the strong baselines of each task with the settings chosen on validation
+	// (TuneBaselines); they run beside the fixed baselines, built on the train reviews.
+	Tuned map[string][]TunedBaseline
 }
 
 // Ablation is one family switched off.
@@ -66,6 +69,7 @@ var Ablations = []Ablation{
 	{"prior", func(w *ranker.Weights) { w.Prior = 0 }},
 	{"co_review", func(w *ranker.Weights) { w.CoReview = 0 }},
 	{"recent", func(w *ranker.Weights) { w.Recent = 0 }},
+	{"recent_linear", func(w *ranker.Weights) { w.RecentLinear = 0 }},
 	{"peer_adverse", func(w *ranker.Weights) { w.PeerAdverse = 0 }},
 }
 
@@ -120,6 +124,15 @@ func Run(ctx context.Context, in Input, opts Options) (Report, error) {
 			if err != nil {
 				return Report{}, err
 			}
+			tr.Baselines = append(tr.Baselines, res)
+		}
+		for i, b := range TunedRecommenders(data, opts.Tuned[task]) {
+			observe(task, b.Name())
+			res, err := Evaluate(ctx, b, qs, harm, data.Catalogue())
+			if err != nil {
+				return Report{}, err
+			}
+			res.Setting = opts.Tuned[task][i].Describe
 			tr.Baselines = append(tr.Baselines, res)
 		}
 		if opts.Ablate {

@@ -52,6 +52,26 @@ func TuneStarts(base ranker.Params) []struct {
 	}{{"defaults", base}, {"volume", volume}}
 }
 
+// RecencyStart is a third start: the cold-start weights reduced to the linear recent volume
+// (Weights.RecentLinear 1) over the given half-life, the one the recent_popularity baseline
+// chose on the same validation split, and the history weights reduced to co-review plus the
+// same linear recent volume over historyHalfLife. From there the search adds the graph's
+// families only where they raise the validation objective.
+func RecencyStart(base ranker.Params, halfLife, historyHalfLife float64) struct {
+	Name   string
+	Params ranker.Params
+} {
+	p := base
+	p.Weights = ranker.Weights{ConcernFit: base.Weights.ConcernFit, Claim: base.Weights.Claim, RecentLinear: 1}
+	p.HistoryWeights = ranker.Weights{ConcernFit: base.HistoryWeights.ConcernFit, Claim: base.HistoryWeights.Claim,
+		CoReview: base.HistoryWeights.CoReview, RecentLinear: 1}
+	p.RecentHalfLifeDays, p.HistoryRecentHalfLifeDays = halfLife, historyHalfLife
+	return struct {
+		Name   string
+		Params ranker.Params
+	}{"recency", p}
+}
+
 // ShortfallPenalty is how many points of the tuning objective a point of NDCG@10 or Recall@10
 // below the best baseline costs: 1, like a point of NDCG or of harm above the cap. (10, tried
 // first, chose weights whose harm@10 on the held-out month exceeded popularity's:
@@ -96,6 +116,7 @@ var weightTunables = []struct {
 	{"prior", func(w *ranker.Weights) *float64 { return &w.Prior }, scaled, false},
 	{"co_review", func(w *ranker.Weights) *float64 { return &w.CoReview }, scaled, true},
 	{"recent", func(w *ranker.Weights) *float64 { return &w.Recent }, scaled, false},
+	{"recent_linear", func(w *ranker.Weights) *float64 { return &w.RecentLinear }, scaled, false},
 	{"peer_adverse", func(w *ranker.Weights) *float64 { return &w.PeerAdverse }, fixed(0, 0.05, 0.1, 0.2, 0.4, 0.8), false},
 }
 
@@ -144,6 +165,12 @@ var tunables = func() []tunable {
 // unweighted. (The harm cap alone cannot be met by ranking the relevant products first,
 // docs/EVALUATION.md; with the harm term alone the search traded accuracy for harm.)
 func Tune(ctx context.Context, in Input, base ranker.Params, passes int) (TuneResult, error) {
+	return TuneWith(ctx, in, base, passes, nil)
+}
+
+// TuneWith is Tune with the strong baselines already tuned on the same validation split
+// (TuneBaselines): their validation figures join the bars the objective holds the engine to.
+func TuneWith(ctx context.Context, in Input, base ranker.Params, passes int, tuned map[string][]TunedBaseline) (TuneResult, error) {
 	type taskQueries struct {
 		task string
 		qs   []Query
@@ -175,6 +202,9 @@ func Tune(ctx context.Context, in Input, base ranker.Params, passes int) (TuneRe
 				return TuneResult{}, fmt.Errorf("eval: tune: %w", err)
 			}
 			best.NDCG, best.Recall = max(best.NDCG, r.Overall.NDCG), max(best.Recall, r.Overall.Recall)
+		}
+		for _, t := range tuned[task] {
+			best.NDCG, best.Recall = max(best.NDCG, t.Validation.NDCG), max(best.Recall, t.Validation.Recall)
 		}
 		res.BestBaseline[task] = best
 		rel, err := Evaluate(ctx, relevantOnly{}, qs, harm, data.Catalogue())
