@@ -287,7 +287,7 @@ func evalCommand(ctx context.Context, store *cypher.Store, o *evalOptions, args 
 				return err
 			}
 		}
-		for _, task := range []string{eval.TaskProfile, eval.TaskHistory} {
+		for _, task := range eval.Tasks {
 			log.Info().Int("window", wi+1).Str("task", task).Str("tuned_baselines", eval.FormatTuned(tuned[task])).Msg("eval: baselines tuned on validation")
 		}
 		in := eval.Input{Proj: snap.Projection, Vecs: snap.Vectors, Train: w.train, Test: w.test}
@@ -344,7 +344,7 @@ func writeWindow(stdout io.Writer, products int, r windowResult) error {
 	if err := r.report.WriteMarkdown(stdout); err != nil {
 		return err
 	}
-	for _, task := range []string{eval.TaskProfile, eval.TaskHistory} {
+	for _, task := range eval.Tasks {
 		if len(r.baselines[task]) > 0 {
 			fmt.Fprintf(stdout, "\nBaselines tuned on the %s task's validation queries:\n\n%s", task, eval.FormatTuned(r.baselines[task]))
 		}
@@ -371,7 +371,7 @@ func writeWindow(stdout io.Writer, products int, r windowResult) error {
 }
 
 // goalRatio is the NDCG@10 ratio over the best baseline that the goal asks per task.
-var goalRatio = map[string]float64{eval.TaskProfile: 1.02, eval.TaskHistory: 1.10}
+var goalRatio = map[string]float64{eval.TaskProfile: 1.02, eval.TaskHistory: 1.10, eval.TaskConcern: 1.10}
 
 // writeWindowSummary prints, per window and task, the engine against the best baseline, and
 // the means over windows.
@@ -387,7 +387,7 @@ func writeWindowSummary(stdout io.Writer, results []windowResult) {
 	}
 	means := windowMeans(results)
 	fmt.Fprintf(stdout, "\nMeans over the %d windows (NDCG@10 / Recall@10):\n\n| task | system | NDCG@10 | Recall@10 | harm_excess@10 |\n|---|---|---:|---:|---:|\n", len(results))
-	for _, task := range []string{eval.TaskProfile, eval.TaskHistory} {
+	for _, task := range eval.Tasks {
 		m, _ := means[task].(map[string]map[string]float64)
 		names := slices.Sorted(maps.Keys(m))
 		for _, n := range names {

@@ -432,7 +432,7 @@ func TuneBaselinesOn(ctx context.Context, in Input) (map[string][]TunedBaseline,
 	d := NewData(in.Proj, in.Train)
 	harm := NewHarmIndex(in.Test)
 	out := map[string][]TunedBaseline{}
-	for _, task := range []string{TaskProfile, TaskHistory} {
+	for _, task := range Tasks {
 		qs, err := Queries(task, in)
 		if err != nil {
 			return nil, err

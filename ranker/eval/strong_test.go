@@ -107,3 +107,22 @@ func TestRecencyStart(t *testing.T) {
 		t.Errorf("start does not validate: %v", err)
 	}
 }
+
+func TestConcernQueries(t *testing.T) {
+	test := []graph.Review{
+		{Reviewer: "a", ProductID: "p3", Rating: 5, SkinType: "dry", Concerns: []string{"dryness"}, At: day},
+		{Reviewer: "a", ProductID: "p1", Rating: 4, SkinType: "dry", Concerns: []string{"acne"}, At: day},
+		{Reviewer: "b", ProductID: "p1", Rating: 5, SkinType: "oily", At: day}, // states none: no query
+	}
+	got := ConcernQueries(fixture(t), test)
+	want := []Query{
+		{Task: TaskConcern, Author: "a", SkinType: "dry", Concerns: []string{"acne", "dryness"}, Category: "moisturizer", Relevant: map[string]bool{"p3": true}},
+		{Task: TaskConcern, Author: "a", SkinType: "dry", Concerns: []string{"acne", "dryness"}, Category: "serum", Relevant: map[string]bool{"p1": true}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("concern queries (-want +got):\n%s", diff)
+	}
+	if !affects(TaskProfile, TaskConcern) || affects(TaskConcern, TaskProfile) || affects(TaskHistory, TaskConcern) {
+		t.Error("affects: cold-start weights must reach the concern task, concern-only parameters only it")
+	}
+}

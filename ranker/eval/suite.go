@@ -73,6 +73,16 @@ var Ablations = []Ablation{
 	{"peer_adverse", func(w *ranker.Weights) { w.PeerAdverse = 0 }},
 }
 
+// ParamAblations switch off a part of the ranking that is not one family weight.
+var ParamAblations = []struct {
+	Name string
+	Off  func(*ranker.Params)
+}{
+	// peer outcomes among reviewers who state the profile's concerns (the peer family's
+	// concern attributes)
+	{"peer_by_concern", func(p *ranker.Params) { p.AttrWeight.Concern = 0 }},
+}
+
 // Queries builds the queries of a task.
 func Queries(task string, in Input) ([]Query, error) {
 	switch task {
@@ -80,6 +90,8 @@ func Queries(task string, in Input) ([]Query, error) {
 		return ProfileQueries(in.Proj, in.Test), nil
 	case TaskHistory:
 		return HistoryQueries(in.Proj, in.Train, in.Test), nil
+	case TaskConcern:
+		return ConcernQueries(in.Proj, in.Test), nil
 	}
 	return nil, fmt.Errorf("eval: unknown task %q: %w", task, graph.ErrInvalid)
 }
@@ -89,7 +101,7 @@ func Queries(task string, in Input) ([]Query, error) {
 func Run(ctx context.Context, in Input, opts Options) (Report, error) {
 	tasks := opts.Tasks
 	if len(tasks) == 0 {
-		tasks = []string{TaskProfile, TaskHistory}
+		tasks = Tasks
 	}
 	rep := Report{Params: opts.Params}
 	data := NewData(in.Proj, in.Train)
@@ -145,6 +157,23 @@ func Run(ctx context.Context, in Input, opts Options) (Report, error) {
 					continue // already off
 				}
 				eng, err := NewEngine("engine -"+a.Family, p, in.Proj, in.Vecs)
+				if err != nil {
+					return Report{}, err
+				}
+				observe(task, eng.Name())
+				res, err := Evaluate(ctx, eng, qs, harm, data.Catalogue())
+				if err != nil {
+					return Report{}, err
+				}
+				tr.Ablations = append(tr.Ablations, res)
+			}
+			for _, a := range ParamAblations {
+				p := opts.Params
+				a.Off(&p)
+				if p.AttrWeight == opts.Params.AttrWeight {
+					continue
+				}
+				eng, err := NewEngine("engine -"+a.Name, p, in.Proj, in.Vecs)
 				if err != nil {
 					return Report{}, err
 				}

@@ -146,8 +146,19 @@ var tunables = func() []tunable {
 		tunable{"recent_half_life_days", func(p *ranker.Params) *float64 { return &p.RecentHalfLifeDays }, fixed(0, 1, 3, 7, 14, 30), TaskProfile},
 		tunable{"history_recent_half_life_days", func(p *ranker.Params) *float64 { return &p.HistoryRecentHalfLifeDays }, fixed(0, 1, 3, 7, 14, 30), TaskHistory},
 		tunable{"adverse_smoothing", func(p *ranker.Params) *float64 { return &p.AdverseSmoothing }, fixed(5, 10, 20, 50, 100), ""},
+		// only profiles with concerns read these: the concern task's queries
+		tunable{"weights.concern_fit", func(p *ranker.Params) *float64 { return &p.Weights.ConcernFit }, scaled, TaskConcern},
+		tunable{"weights.claim", func(p *ranker.Params) *float64 { return &p.Weights.Claim }, scaled, TaskConcern},
+		tunable{"attr_weight.concern", func(p *ranker.Params) *float64 { return &p.AttrWeight.Concern }, fixed(0, 0.3, 0.6, 1, 2), TaskConcern},
 	)
 }()
+
+// affects says whether a parameter of task only ("" for every task) can change the ranking
+// of task's queries: the cold-start weights (TaskProfile) rank the concern task's queries
+// too; the concern-only parameters change nothing without concerns.
+func affects(only, task string) bool {
+	return only == "" || only == task || (only == TaskProfile && task == TaskConcern)
+}
 
 // Tune searches the ranker parameters coordinate by coordinate (passes times over tunables,
 // each time keeping the value with the best objective, ties keeping the current value) on in,
@@ -181,7 +192,7 @@ func TuneWith(ctx context.Context, in Input, base ranker.Params, passes int, tun
 	res := TuneResult{ValidationQueries: map[string]int{}, HarmCaps: map[string]float64{}, BestBaseline: map[string]Metrics{}, RelevantHarm: map[string]float64{}}
 	data := NewData(in.Proj, in.Train)
 	harm := NewHarmIndex(in.Test)
-	for _, task := range []string{TaskProfile, TaskHistory} {
+	for _, task := range Tasks {
 		qs, err := Queries(task, in)
 		if err != nil {
 			return TuneResult{}, err
@@ -229,7 +240,7 @@ func TuneWith(ctx context.Context, in Input, base ranker.Params, passes int, tun
 		parts := make([]float64, len(queries))
 		sum := 0.0
 		for i, tq := range queries {
-			if only != "" && tq.task != only {
+			if !affects(only, tq.task) {
 				parts[i] = known[i]
 				sum += parts[i]
 				continue
