@@ -352,7 +352,7 @@ func writeWindow(stdout io.Writer, products int, r windowResult) error {
 	tuning := r.report.Tuning
 	if tuning != nil {
 		bp, bh := tuning.BestBaseline[eval.TaskProfile], tuning.BestBaseline[eval.TaskHistory]
-		fmt.Fprintf(stdout, "\nTuned on %d profile and %d history validation queries (train reviews from %s on), %d evaluations: objective (NDCG@10 less harm@10 above %.4f / %.4f, less %d× any shortfall below the best baseline's NDCG@10 %.4f / %.4f and Recall@10 %.4f / %.4f) %.4f -> %.4f.\n",
+		fmt.Fprintf(stdout, "\nTuned on %d profile and %d history validation queries (train reviews from %s on), %d evaluations: objective (NDCG@10 less harm_excess@10 above the relevant products' %.4f / %.4f, less %d× any shortfall below the best baseline's NDCG@10 %.4f / %.4f and Recall@10 %.4f / %.4f) %.4f -> %.4f.\n",
 			tuning.ValidationQueries[eval.TaskProfile], tuning.ValidationQueries[eval.TaskHistory], tuning.ValidationFromDate,
 			tuning.Evaluations, tuning.HarmCaps[eval.TaskProfile], tuning.HarmCaps[eval.TaskHistory], eval.ShortfallPenalty,
 			bp.NDCG, bh.NDCG, bp.Recall, bh.Recall, tuning.Start, tuning.Best)
@@ -376,13 +376,22 @@ var goalRatio = map[string]float64{eval.TaskProfile: 1.02, eval.TaskHistory: 1.1
 // writeWindowSummary prints, per window and task, the engine against the best baseline, and
 // the means over windows.
 func writeWindowSummary(stdout io.Writer, results []windowResult) {
-	fmt.Fprintf(stdout, "## Rolling windows: the engine against the best baseline\n\n| window | task | engine NDCG@10 | best baseline | its NDCG@10 | ratio (goal) | engine Recall@10 | best Recall@10 | engine harm_excess@10 | relevant harm_excess@10 |\n|---|---|---:|---|---:|---:|---:|---:|---:|---:|\n")
+	fmt.Fprintf(stdout, "## Rolling windows: the engine against the best baseline\n\nBaselines marked * read data written after the test period (eval.PostPeriodBaselines); each row is against every baseline, then (in-period) against the others only.\n\n| window | task | bars | engine NDCG@10 | best baseline | its NDCG@10 | ratio (goal) | engine Recall@10 | best Recall@10 | engine harm_excess@10 | relevant harm_excess@10 |\n|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|\n")
 	for wi, r := range results {
 		for _, t := range r.report.Tasks {
-			best, recall := t.BestBaseline()
-			fmt.Fprintf(stdout, "| %d (test %s to %s) | %s | %.4f | %s | %.4f | %.3f (%.2f) | %.4f | %.4f | %.4f | %.4f |\n",
-				wi+1, firstDay(r.test), lastDay(r.test), t.Task, t.Engine.Overall.NDCG, best.Label(), best.Overall.NDCG,
-				t.Engine.Overall.NDCG/best.Overall.NDCG, goalRatio[t.Task], t.Engine.Overall.Recall, recall, t.Engine.Overall.HarmExcess, t.Relevant.HarmExcess)
+			for _, inPeriod := range []bool{false, true} {
+				best, recall := t.BestBaseline(inPeriod)
+				bars, label := "all", best.Label()
+				if inPeriod {
+					bars = "in-period"
+				}
+				if eval.PostPeriodBaselines[best.Name] {
+					label += " *"
+				}
+				fmt.Fprintf(stdout, "| %d (test %s to %s) | %s | %s | %.4f | %s | %.4f | %.3f (%.2f) | %.4f | %.4f | %.4f | %.4f |\n",
+					wi+1, firstDay(r.test), lastDay(r.test), t.Task, bars, t.Engine.Overall.NDCG, label, best.Overall.NDCG,
+					t.Engine.Overall.NDCG/best.Overall.NDCG, goalRatio[t.Task], t.Engine.Overall.Recall, recall, t.Engine.Overall.HarmExcess, t.Relevant.HarmExcess)
+			}
 		}
 	}
 	means := windowMeans(results)
