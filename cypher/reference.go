@@ -52,6 +52,7 @@ const ReferenceRankCypher = `
 //   $recent_half_life_days  h: a review h days older than the latest review of the graph
 //                      counts half in the recent volume (0: every review counts 1), for
 //                      cold-start requests; $history_recent_half_life_days for the others
+//   $recent_min_rating  only reviews rated at least this count in the recent volume (0: all)
 //   $adverse_smoothing the pseudo-reviews the adverse-effect rates are shrunk with
 //   $liked_population_scale  how much the peer and prior families count when the profile
 //                      lists a known liked product (1 otherwise)
@@ -123,7 +124,7 @@ CALL () {
 }
 CALL (latest, h) {
   MATCH (p:Product)
-  OPTIONAL MATCH (:Reviewer)-[r:REVIEWED]->(p)
+  OPTIONAL MATCH (:Reviewer)-[r:REVIEWED]->(p) WHERE r.rating >= $recent_min_rating
   WITH p, latest.epochSeconds - r.at.epochSeconds AS age
   ORDER BY p.id, age
   WITH p, collect(age) AS ages
@@ -319,7 +320,7 @@ WITH w, h, x, concern_fit, claim, peer, safety, mu, max_reviews, latest, max_rec
 
 // Recent volume of x (see the top): its reviews, ages ascending.
 CALL (x, latest, h) {
-  OPTIONAL MATCH (:Reviewer)-[r:REVIEWED]->(x)
+  OPTIONAL MATCH (:Reviewer)-[r:REVIEWED]->(x) WHERE r.rating >= $recent_min_rating
   WITH latest.epochSeconds - r.at.epochSeconds AS age
   ORDER BY age
   WITH collect(age) AS ages
@@ -405,6 +406,7 @@ func referenceParams(params ranker.Params, req ranker.Request) map[string]any {
 		"history_weights":               weightsParam(params.HistoryWeights),
 		"recent_half_life_days":         params.RecentHalfLifeDays,
 		"history_recent_half_life_days": params.HistoryRecentHalfLifeDays,
+		"recent_min_rating":             params.RecentMinRating,
 		"adverse_smoothing":             params.AdverseSmoothing,
 		"liked_population_scale":        params.LikedPopulationScale,
 		"co_review_min_rating":          int64(graph.CoReviewMinRating),

@@ -65,6 +65,7 @@ func TestReferenceRankMatchesRanker(t *testing.T) {
 	nonDefault.PopularityShare = 0.2
 	nonDefault.RecentHalfLifeDays = 3.5
 	nonDefault.HistoryRecentHalfLifeDays = 9
+	nonDefault.RecentMinRating = 4 // positive reviews only in the recent volume
 	nonDefault.AdverseSmoothing = 7
 	nonDefault.LikedPopulationScale = 0.4
 

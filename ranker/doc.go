@@ -41,7 +41,9 @@
 //	             r̂ the product's rating shrunk towards μ with Params.Smoothing pseudo-reviews, n
 //	             its all-time review count (the catalogue's), and v its recent review volume in
 //	             the graph: Σ over its REVIEWED edges of 2^(−age/h), age in days before the
-//	             latest review of the graph, h = Params.RecentHalfLifeDays (h = 0: v = count)
+//	             latest review of the graph, h = Params.RecentHalfLifeDays (h = 0: v = count);
+//	             only reviews rated Params.RecentMinRating or more count (0: every review, 4:
+//	             positive reviews)
 //
 // When the profile lists a liked product the projection knows, the peer and prior families are
 // also multiplied by Params.LikedPopulationScale (1 by default; HistoryWeights subsumes it, it

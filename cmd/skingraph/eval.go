@@ -438,12 +438,13 @@ func windowMeans(results []windowResult) map[string]any {
 }
 
 // recencyHalfLives returns the half-lives the recent_popularity baseline chose on the
-// validation split of each task (0 = no decay).
-func recencyHalfLives(tuned map[string][]eval.TunedBaseline) (profile, history float64, ok bool) {
+// validation split of each task (0 = no decay), and whether it counts positive reviews only
+// on the profile task.
+func recencyHalfLives(tuned map[string][]eval.TunedBaseline) (profile, history float64, positive, ok bool) {
 	var okP, okH bool
 	for _, t := range tuned[eval.TaskProfile] {
 		if t.Name == "recent_popularity" {
-			profile, okP = t.Setting.HalfLife, true
+			profile, positive, okP = t.Setting.HalfLife, t.Setting.Positive, true
 		}
 	}
 	for _, t := range tuned[eval.TaskHistory] {
@@ -451,7 +452,7 @@ func recencyHalfLives(tuned map[string][]eval.TunedBaseline) (profile, history f
 			history, okH = t.Setting.HalfLife, true
 		}
 	}
-	return profile, history, okP && okH
+	return profile, history, positive, okP && okH
 }
 
 // evalTune tunes the engine's weights on a validation split (in: the projection of the train
@@ -461,8 +462,8 @@ func evalTune(ctx context.Context, in eval.Input, tuned map[string][]eval.TunedB
 	var res eval.TuneResult
 	evaluations := 0
 	starts := eval.TuneStarts(ranker.DefaultParams())
-	if h, hh, ok := recencyHalfLives(tuned); ok {
-		starts = append(starts, eval.RecencyStart(ranker.DefaultParams(), h, hh))
+	if h, hh, pos, ok := recencyHalfLives(tuned); ok {
+		starts = append(starts, eval.RecencyStart(ranker.DefaultParams(), h, hh, pos))
 	}
 	for i, st := range starts {
 		r, err := eval.TuneWith(ctx, in, st.Params, 3, tuned)

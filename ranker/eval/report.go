@@ -169,9 +169,9 @@ func FormatWeights(p ranker.Params) string {
 			prefix, w.ConcernFit, prefix, w.Claim, prefix, w.PeerRating, prefix, w.PeerEffects, prefix, w.PeerVolume, prefix, w.Safety,
 			prefix, w.Affinity, prefix, w.Prior, prefix, w.CoReview, prefix, w.Recent, prefix, w.RecentLinear, prefix, w.PeerAdverse)
 	}
-	return fmt.Sprintf("%s recent_half_life_days=%g; with history: %s h.recent_half_life_days=%g; popularity_share=%g smoothing=%g adverse_smoothing=%g liked_population_scale=%g attr_weight.skin_type=%g attr_weight.skin_tone=%g attr_weight.concern=%g",
+	return fmt.Sprintf("%s recent_half_life_days=%g; with history: %s h.recent_half_life_days=%g; recent_min_rating=%g popularity_share=%g smoothing=%g adverse_smoothing=%g liked_population_scale=%g attr_weight.skin_type=%g attr_weight.skin_tone=%g attr_weight.concern=%g",
 		set("", p.Weights), p.RecentHalfLifeDays, set("h.", p.HistoryWeights), p.HistoryRecentHalfLifeDays,
-		p.PopularityShare, p.Smoothing, p.AdverseSmoothing, p.LikedPopulationScale, p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern)
+		p.RecentMinRating, p.PopularityShare, p.Smoothing, p.AdverseSmoothing, p.LikedPopulationScale, p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern)
 }
 
 // GoDefaults writes the Go statements that make p the default of ranker.DefaultParams.
@@ -188,10 +188,11 @@ func GoDefaults(p ranker.Params) string {
 PopularityShare: %g,
 RecentHalfLifeDays: %g,
 HistoryRecentHalfLifeDays: %g,
+RecentMinRating: %g,
 AdverseSmoothing: %g,
 LikedPopulationScale: %g,
 p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern = %g, %g, %g
-`, p.Smoothing, p.PopularityShare, p.RecentHalfLifeDays, p.HistoryRecentHalfLifeDays, p.AdverseSmoothing, p.LikedPopulationScale, p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern)
+`, p.Smoothing, p.PopularityShare, p.RecentHalfLifeDays, p.HistoryRecentHalfLifeDays, p.RecentMinRating, p.AdverseSmoothing, p.LikedPopulationScale, p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern)
 }
 
 // Label is the system's name with its tuned setting, if any, for tables.

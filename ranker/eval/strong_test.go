@@ -95,12 +95,12 @@ func TestTuneBaselines(t *testing.T) {
 
 func TestRecencyStart(t *testing.T) {
 	base := ranker.DefaultParams()
-	st := RecencyStart(base, 3, 7)
+	st := RecencyStart(base, 3, 7, true)
 	want := ranker.Weights{ConcernFit: base.Weights.ConcernFit, Claim: base.Weights.Claim, RecentLinear: 1}
 	if diff := cmp.Diff(want, st.Params.Weights); diff != "" {
 		t.Errorf("weights (-want +got):\n%s", diff)
 	}
-	if st.Params.RecentHalfLifeDays != 3 || st.Params.HistoryRecentHalfLifeDays != 7 || st.Params.HistoryWeights.CoReview != base.HistoryWeights.CoReview {
+	if st.Params.RecentHalfLifeDays != 3 || st.Params.HistoryRecentHalfLifeDays != 7 || st.Params.RecentMinRating != 4 || st.Params.HistoryWeights.CoReview != base.HistoryWeights.CoReview {
 		t.Errorf("start = %+v, want half-lives 3 and 7 and the default co-review weight", st.Params)
 	}
 	if err := st.Params.Validate(); err != nil {

@@ -55,9 +55,10 @@ func TuneStarts(base ranker.Params) []struct {
 // RecencyStart is a third start: the cold-start weights reduced to the linear recent volume
 // (Weights.RecentLinear 1) over the given half-life, the one the recent_popularity baseline
 // chose on the same validation split, and the history weights reduced to co-review plus the
-// same linear recent volume over historyHalfLife. From there the search adds the graph's
+// same linear recent volume over historyHalfLife; positive counts positive reviews only
+// (Params.RecentMinRating), as the baseline chose for the profile task. From there the search adds the graph's
 // families only where they raise the validation objective.
-func RecencyStart(base ranker.Params, halfLife, historyHalfLife float64) struct {
+func RecencyStart(base ranker.Params, halfLife, historyHalfLife float64, positive bool) struct {
 	Name   string
 	Params ranker.Params
 } {
@@ -66,6 +67,9 @@ func RecencyStart(base ranker.Params, halfLife, historyHalfLife float64) struct 
 	p.HistoryWeights = ranker.Weights{ConcernFit: base.HistoryWeights.ConcernFit, Claim: base.HistoryWeights.Claim,
 		CoReview: base.HistoryWeights.CoReview, RecentLinear: 1}
 	p.RecentHalfLifeDays, p.HistoryRecentHalfLifeDays = halfLife, historyHalfLife
+	if positive {
+		p.RecentMinRating = 4 // graph.CoReviewMinRating
+	}
 	return struct {
 		Name   string
 		Params ranker.Params
@@ -145,6 +149,7 @@ var tunables = func() []tunable {
 		tunable{"attr_weight.skin_tone", func(p *ranker.Params) *float64 { return &p.AttrWeight.SkinTone }, fixed(0, 0.15, 0.3, 0.6, 1), ""},
 		tunable{"recent_half_life_days", func(p *ranker.Params) *float64 { return &p.RecentHalfLifeDays }, fixed(0, 1, 3, 7, 14, 30), TaskProfile},
 		tunable{"history_recent_half_life_days", func(p *ranker.Params) *float64 { return &p.HistoryRecentHalfLifeDays }, fixed(0, 1, 3, 7, 14, 30), TaskHistory},
+		tunable{"recent_min_rating", func(p *ranker.Params) *float64 { return &p.RecentMinRating }, fixed(0, 4), ""},
 		tunable{"adverse_smoothing", func(p *ranker.Params) *float64 { return &p.AdverseSmoothing }, fixed(5, 10, 20, 50, 100), ""},
 		// only profiles with concerns read these: the concern task's queries
 		tunable{"weights.concern_fit", func(p *ranker.Params) *float64 { return &p.Weights.ConcernFit }, scaled, TaskConcern},
