@@ -71,13 +71,17 @@ build: web
 neo4j: prereqs build
 	./$(BIN) neo4j
 
-## eval: offline evaluation on the shared Sephora reviews, January train and February test
-## (docs/EVALUATION.md); EVAL_FLAGS=--tune to tune the weights first
+## eval: offline evaluation on the shared Sephora reviews of January and February 2023
+## (docs/EVALUATION.md): rolling windows, weights tuned on validation
 SEPHORA    ?= ../shared/datasets/sephora
-EVAL_FLAGS ?=
+# Rolling-origin evaluation (docs/EVALUATION.md): two test windows, every weight and baseline
+# hyper-parameter chosen on each window's validation week. EVAL_SPLITS=2023-02-01 is the
+# single January -> February split; EVAL_FLAGS= (empty) ranks with the default weights.
+EVAL_SPLITS ?= 2023-02-01,2023-02-15
+EVAL_FLAGS ?= --tune
 eval: prereqs build
 	./$(BIN) eval --products $(SEPHORA)/product_info.csv \
-		--reviews $(SEPHORA)/reviews_skincare_2023-01_2023-02.csv --split-date 2023-02-01 \
+		--reviews $(SEPHORA)/reviews_skincare_2023-01_2023-02.csv --split-date $(EVAL_SPLITS) \
 		--json eval.json $(EVAL_FLAGS)
 
 vet:

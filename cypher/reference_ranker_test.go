@@ -52,6 +52,7 @@ const ReferenceRankCypher = `
 //   $recent_half_life_days  h: a review h days older than the latest review of the graph
 //                      counts half in the recent volume (0: every review counts 1), for
 //                      cold-start requests; $history_recent_half_life_days for the others
+//   $recent_min_rating  only reviews rated at least this count in the recent volume (0: all)
 //   $adverse_smoothing the pseudo-reviews the adverse-effect rates are shrunk with
 //   $liked_population_scale  how much the peer and prior families count when the profile
 //                      lists a known liked product (1 otherwise)
@@ -123,7 +124,7 @@ CALL () {
 }
 CALL (latest, h) {
   MATCH (p:Product)
-  OPTIONAL MATCH (:Reviewer)-[r:REVIEWED]->(p)
+  OPTIONAL MATCH (:Reviewer)-[r:REVIEWED]->(p) WHERE r.rating >= $recent_min_rating
   WITH p, latest.epochSeconds - r.at.epochSeconds AS age
   ORDER BY p.id, age
   WITH p, collect(age) AS ages
@@ -319,7 +320,7 @@ WITH w, h, x, concern_fit, claim, peer, safety, mu, max_reviews, latest, max_rec
 
 // Recent volume of x (see the top): its reviews, ages ascending.
 CALL (x, latest, h) {
-  OPTIONAL MATCH (:Reviewer)-[r:REVIEWED]->(x)
+  OPTIONAL MATCH (:Reviewer)-[r:REVIEWED]->(x) WHERE r.rating >= $recent_min_rating
   WITH latest.epochSeconds - r.at.epochSeconds AS age
   ORDER BY age
   WITH collect(age) AS ages
@@ -336,7 +337,7 @@ CALL (x, latest, h) {
 //      recent     = ln(1 + recent_volume) / ln(1 + max_recent)  recent volume in [0, 1]
 //                                                               (0 when max_recent = 0)
 //      prior      = population · (w.prior · ((shrunk - mu) / 4 + popularity_share · popularity)
-//                                  + w.recent · recent)
+//                                  + w.recent · recent + w.recent_linear · recent_volume / max_recent)
 // ---------------------------------------------------------------------------------------------
 WITH w, x, concern_fit, claim, peer, safety, co_review, mu, max_reviews, max_recent, recent_volume, population,
      toFloat(coalesce(x.review_count, 0)) AS n, toFloat(coalesce(x.rating, 0.0)) AS rating
@@ -349,7 +350,9 @@ WITH x, concern_fit, claim, peer, safety, co_review,
      population * (CASE WHEN w.prior = 0 THEN 0.0
                         ELSE w.prior * ((shrunk - mu) / 4 + $popularity_share * popularity) END
                    + CASE WHEN w.recent = 0 OR max_recent = 0 THEN 0.0
-                          ELSE w.recent * log(1.0 + recent_volume) / log(1.0 + max_recent) END) AS prior
+                          ELSE w.recent * log(1.0 + recent_volume) / log(1.0 + max_recent) END
+                   + CASE WHEN w.recent_linear = 0 OR max_recent = 0 THEN 0.0
+                          ELSE w.recent_linear * recent_volume / max_recent END) AS prior
 
 // ---------------------------------------------------------------------------------------------
 // 9. The score is the sum of the families. Best first; equal scores by product id ascending.
@@ -403,6 +406,7 @@ func referenceParams(params ranker.Params, req ranker.Request) map[string]any {
 		"history_weights":               weightsParam(params.HistoryWeights),
 		"recent_half_life_days":         params.RecentHalfLifeDays,
 		"history_recent_half_life_days": params.HistoryRecentHalfLifeDays,
+		"recent_min_rating":             params.RecentMinRating,
 		"adverse_smoothing":             params.AdverseSmoothing,
 		"liked_population_scale":        params.LikedPopulationScale,
 		"co_review_min_rating":          int64(graph.CoReviewMinRating),
@@ -439,5 +443,6 @@ func weightsParam(w ranker.Weights) map[string]any {
 		"concern_fit": w.ConcernFit, "claim": w.Claim, "peer_rating": w.PeerRating,
 		"peer_effects": w.PeerEffects, "peer_volume": w.PeerVolume, "safety": w.Safety, "prior": w.Prior,
 		"peer_adverse": w.PeerAdverse, "co_review": w.CoReview, "recent": w.Recent,
+		"recent_linear": w.RecentLinear,
 	}
 }

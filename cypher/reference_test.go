@@ -55,16 +55,17 @@ func TestReferenceRankMatchesRanker(t *testing.T) {
 
 	nonDefault := ranker.DefaultParams()
 	nonDefault.Weights = ranker.Weights{ConcernFit: 0.7, Claim: 0.4, PeerRating: 1.6, PeerEffects: 0.45, PeerVolume: 0.07,
-		Safety: 2.5, Affinity: 0, Prior: 0.85, CoReview: 0.6, Recent: 0.45, PeerAdverse: 0.35}
+		Safety: 2.5, Affinity: 0, Prior: 0.85, CoReview: 0.6, Recent: 0.45, RecentLinear: 0.8, PeerAdverse: 0.35}
 	// Requests with history get a weight set of their own (ranker.Params.HistoryWeights).
 	nonDefault.HistoryWeights = ranker.Weights{ConcernFit: 0.3, Claim: 0.9, PeerRating: 0.2, PeerEffects: 1.1, PeerVolume: 0.02,
-		Safety: 0.6, Affinity: 0, Prior: 0.25, CoReview: 2.2, Recent: 1.3, PeerAdverse: 0.15}
+		Safety: 0.6, Affinity: 0, Prior: 0.25, CoReview: 2.2, Recent: 1.3, RecentLinear: 0.5, PeerAdverse: 0.15}
 	nonDefault.Smoothing = 3.5
 	nonDefault.AttrWeight.SkinType, nonDefault.AttrWeight.SkinTone, nonDefault.AttrWeight.Concern = 0.8, 0.55, 0.25
 	nonDefault.Evidence = map[string]float64{"clinical": 0.9, "in-vitro": 0.35, "expert-consensus": 0.7}
 	nonDefault.PopularityShare = 0.2
 	nonDefault.RecentHalfLifeDays = 3.5
 	nonDefault.HistoryRecentHalfLifeDays = 9
+	nonDefault.RecentMinRating = 4 // positive reviews only in the recent volume
 	nonDefault.AdverseSmoothing = 7
 	nonDefault.LikedPopulationScale = 0.4
 

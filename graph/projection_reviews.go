@@ -50,6 +50,8 @@ type reviewIndex struct {
 	lastReviewAt time.Time
 	ageOff       []int32 // product x's review ages are ages[ageOff[x]:ageOff[x+1]], ascending
 	ages         []int32 // seconds before lastReviewAt
+	posAgeOff    []int32 // the same for the reviews rated CoReviewMinRating or more
+	posAges      []int32
 
 	reviewerIDs []string // sorted; index = reviewer id
 	fanout      []int32  // per reviewer, the number of products they reviewed (CoReviewMinRating)
@@ -70,6 +72,15 @@ func (p *Projection) ReviewAges(x int32) []int32 {
 		return nil
 	}
 	return p.ages[p.ageOff[x]:p.ageOff[x+1]]
+}
+
+// PositiveReviewAges returns the ages of product x's reviews rated CoReviewMinRating (4) or
+// more, in seconds before LastReviewAt, ascending.
+func (p *Projection) PositiveReviewAges(x int32) []int32 {
+	if p.posAgeOff == nil {
+		return nil
+	}
+	return p.posAges[p.posAgeOff[x]:p.posAgeOff[x+1]]
 }
 
 // CoReviewers returns the distinct reviewers (indices for ReviewerID, ascending) who reviewed
@@ -163,6 +174,25 @@ func (p *Projection) buildReviews(raw []rawReview, skipped *int) {
 	}
 	for x := range nP {
 		slices.Sort(p.ages[p.ageOff[x]:p.ageOff[x+1]])
+	}
+	posAgeCount := make([]int32, nP+1)
+	for _, r := range revs {
+		if r.rating >= CoReviewMinRating {
+			posAgeCount[r.x+1]++
+		}
+	}
+	p.posAgeOff = prefix(posAgeCount)
+	p.posAges = make([]int32, p.posAgeOff[nP])
+	posFill := append([]int32(nil), p.posAgeOff[:nP]...)
+	for _, r := range revs {
+		if r.rating >= CoReviewMinRating {
+			age := p.lastReviewAt.Sub(r.at) / time.Second
+			p.posAges[posFill[r.x]] = int32(min(age, math.MaxInt32))
+			posFill[r.x]++
+		}
+	}
+	for x := range nP {
+		slices.Sort(p.posAges[p.posAgeOff[x]:p.posAgeOff[x+1]])
 	}
 
 	// (reviewer, product) pairs rated CoReviewMinRating or more, distinct; reviewers indexed in

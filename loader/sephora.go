@@ -573,7 +573,9 @@ func addUnique(list []string, s string) []string {
 //   - skin_type and skin_tone go through graph.SkinTypes and graph.SkinTones (Sephora writes
 //     "lightMedium", "fairLight", "mediumTan"); empty, "notSureST" and any other value outside
 //     the vocabularies read as "" (not stated).
-//   - Effects are ExtractEffects of the title and the text. The text itself is not kept.
+//   - Effects are ExtractEffects of the title and the text, Concerns ExtractConcerns of them
+//     (the reviewer's concerns, stored as HAS edges: outcomes per concern come from them).
+//     The text itself is not kept.
 //
 // Every bad row is reported (file, row, field, reason) in a *graph.ValidationError, and then
 // no review is returned.
@@ -661,6 +663,7 @@ func scanSephoraReviews(r io.Reader, file string, pseudo *graph.Pseudonymizer, r
 		rv.SkinTone, _ = graph.SkinTones.Canonical(row.get("skin_tone"))
 		title, text := row.get("review_title"), row.get("review_text")
 		rv.Effects = ExtractEffects(title + ".\n" + text)
+		rv.Concerns = ExtractConcerns(title + ".\n" + text) // the file states none; the text does
 		if rv.Reviewer == "" || rv.ProductID == "" || rv.At.IsZero() {
 			return // no id without its parts; the row is reported already
 		}

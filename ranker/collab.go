@@ -77,7 +77,7 @@ func prod(p *graph.Projection, x int32) *graph.ProjectedProduct { return &p.Prod
 // 2^(−age/half-life), its age measured in days before the latest review of the graph; every
 // review counts 1 when the half-life is 0.
 func (pl *plan) recentVolume(x int32) float64 {
-	ages := pl.proj.ReviewAges(x)
+	ages := pl.recentAges(x)
 	h := pl.params.RecentHalfLifeDays
 	if h == 0 {
 		return float64(len(ages))
@@ -89,12 +89,30 @@ func (pl *plan) recentVolume(x int32) float64 {
 	return s
 }
 
-// recentTerm is the recent-volume part of the prior: Weights.Recent · ln(1 + v) / ln(1 + max v).
+// recentAges are the ages of x's reviews that count in the recent volume: every review, or
+// the positive ones (Params.RecentMinRating).
+func (pl *plan) recentAges(x int32) []int32 {
+	if pl.params.RecentMinRating > 0 {
+		return pl.proj.PositiveReviewAges(x)
+	}
+	return pl.proj.ReviewAges(x)
+}
+
+// recentTerm is the recent-volume part of the prior:
+// Weights.Recent · ln(1 + v) / ln(1 + max v) + Weights.RecentLinear · v / max v.
 func (pl *plan) recentTerm(volume, maxVolume float64) float64 {
-	if pl.params.Weights.Recent == 0 || maxVolume == 0 {
+	w := pl.params.Weights
+	if (w.Recent == 0 && w.RecentLinear == 0) || maxVolume == 0 {
 		return 0
 	}
-	return pl.params.Weights.Recent * math.Log1p(volume) / math.Log1p(maxVolume)
+	s := 0.0
+	if w.Recent != 0 {
+		s += w.Recent * math.Log1p(volume) / math.Log1p(maxVolume)
+	}
+	if w.RecentLinear != 0 {
+		s += w.RecentLinear * volume / maxVolume
+	}
+	return s
 }
 
 // adverse is the shrunk adverse-effect (breakout, irritation) rates of one product.
@@ -177,13 +195,18 @@ func (pl *plan) adverseWhy(x int32, st graph.Attr, a adverse, productNode NodeRe
 func (pl *plan) recentWhy(x int32, productNode NodeRef) Why {
 	p := pl.proj
 	v, maxV := pl.recentVolume(x), pl.priors.maxRecent
-	n := len(p.ReviewAges(x))
+	n := len(pl.recentAges(x))
 	latest := p.LastReviewAt().UTC()
 	h := pl.params.RecentHalfLifeDays
-	text := fmt.Sprintf("Reviewed %s here, the most reviewed product %.0f times", plural(n, "time"), maxV)
+	minRating := int(pl.params.RecentMinRating)
+	what := "Reviewed " + plural(n, "time")
+	if minRating > 0 {
+		what = fmt.Sprintf("Rated %d stars or more %s", minRating, plural(n, "time"))
+	}
+	text := fmt.Sprintf("%s here, the most reviewed product %.0f times", what, maxV)
 	if h > 0 {
-		text = fmt.Sprintf("Reviewed %s here; counting each review half as much for every %g days before the latest review (%s), %.1f, against %.1f for the most reviewed product",
-			plural(n, "time"), h, latest.Format("2006-01-02"), v, maxV)
+		text = fmt.Sprintf("%s here; counting each review half as much for every %g days before the latest review (%s), %.1f, against %.1f for the most reviewed product",
+			what, h, latest.Format("2006-01-02"), v, maxV)
 	}
 	return Why{
 		Kind: KindPrior, Contribution: pl.population * pl.recentTerm(v, maxV), Text: text,
@@ -191,12 +214,12 @@ func (pl *plan) recentWhy(x int32, productNode NodeRef) Why {
 		Cypher: fmt.Sprintf(`MATCH path = (x:Product {id: %s})
 CALL () { MATCH (:Reviewer)-[r:REVIEWED]->(:Product) RETURN max(r.at) AS latest }
 CALL (x, latest) {
-  OPTIONAL MATCH (:Reviewer)-[r:REVIEWED]->(x)
+  OPTIONAL MATCH (:Reviewer)-[r:REVIEWED]->(x) WHERE r.rating >= %d
   WITH r ORDER BY r.at DESC
   RETURN count(r) AS reviews, collect(latest.epochSeconds - r.at.epochSeconds) AS ages_seconds
 }
-RETURN path, reviews, latest, ages_seconds`, quote(p.Products[x].ID)),
-		Evidence: map[string]any{"reviews": n, "recent_volume": v, "max_recent_volume": maxV, "half_life_days": h,
+RETURN path, reviews, latest, ages_seconds`, quote(p.Products[x].ID), minRating),
+		Evidence: map[string]any{"reviews": n, "recent_volume": v, "max_recent_volume": maxV, "half_life_days": h, "min_rating": minRating,
 			"latest_review": latest.Format("2006-01-02T15:04:05Z")},
 	}
 }

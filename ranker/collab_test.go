@@ -91,6 +91,13 @@ func TestNewFamilies(t *testing.T) {
 			text:   "counting each review half as much for every 2 days before the latest review (2023-01-31)",
 		},
 		{
+			name:   "linear recent volume over positive reviews only",
+			params: only(func(p *Params) { p.Weights.RecentLinear = 1; p.RecentHalfLifeDays = 0; p.RecentMinRating = 4 }),
+			want:   []string{"p03", "p01", "p04", "p02", "p05"}, // 3, 2, 2 (u6's 3 stars left out), 1 (u2's 2 left out), 1
+			kind:   KindPrior,
+			text:   "Rated 4 stars or more 3 times here, the most reviewed product 3 times",
+		},
+		{
 			name:    "peer adverse rates put the product with breakouts among dry skin last",
 			params:  only(func(p *Params) { p.Weights.PeerAdverse = 1; p.AdverseSmoothing = 10 }),
 			profile: Profile{SkinType: "dry"},
@@ -183,6 +190,11 @@ func TestParamsValidateAdverseSmoothing(t *testing.T) {
 	p.RecentHalfLifeDays = -1
 	if err := p.Validate(); err == nil || !strings.Contains(err.Error(), "recent_half_life_days") {
 		t.Errorf("err = %v, want recent_half_life_days named", err)
+	}
+	p = DefaultParams()
+	p.RecentMinRating = 3 // the projection indexes every review and the positive ones only
+	if err := p.Validate(); err == nil || !strings.Contains(err.Error(), "recent_min_rating = 3") {
+		t.Errorf("err = %v, want recent_min_rating named", err)
 	}
 }
 

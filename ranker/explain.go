@@ -170,7 +170,7 @@ func (pl *plan) explain(x int32, full bool) []Why {
 			Evidence: map[string]any{"rating": prod.Rating, "review_count": prod.ReviewCount, "shrunk_rating": shrunk, "popularity": pop},
 		})
 	}
-	if pl.params.Weights.Recent != 0 && pl.priors != nil && len(p.ReviewAges(x)) > 0 {
+	if (pl.params.Weights.Recent != 0 || pl.params.Weights.RecentLinear != 0) && pl.priors != nil && len(pl.recentAges(x)) > 0 {
 		add(pl.recentWhy(x, productNode))
 	}
 	return whys

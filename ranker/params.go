@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+
+	"github.com/skingraph/skingraph/graph"
 )
 
 // Weights scale each path family. A zero weight switches a family off.
@@ -22,6 +24,10 @@ type Weights struct {
 	// Recent scales the recent-volume part of the prior: the product's reviews in the graph,
 	// each counted less the older it is (Params.RecentHalfLifeDays).
 	Recent float64 `json:"recent"`
+	// RecentLinear scales the same recent volume without the log: v / max v. Recent
+	// compresses the head (ln), which lets the other families reorder the best sellers; a
+	// linear term keeps recency's full strength (docs/EVALUATION.md).
+	RecentLinear float64 `json:"recent_linear"`
 	// PeerAdverse scales the adverse-effect term: the log ratio of the breakout and irritation
 	// rate among reviewers sharing the profile's skin type (shrunk twice, Params.AdverseSmoothing)
 	// to the catalogue's rate.
@@ -63,6 +69,10 @@ type Params struct {
 	// recent volume forgets is part of what each kind of request wants (a cold start leans on
 	// the volume alone, a request with history on co-reviews).
 	HistoryRecentHalfLifeDays float64 `json:"history_recent_half_life_days"`
+	// RecentMinRating is the lowest rating of a review that counts in the recent volume: 0
+	// counts every review, graph.CoReviewMinRating (4) positive reviews only (the projection
+	// indexes the ages of both; no other value is valid).
+	RecentMinRating float64 `json:"recent_min_rating"`
 	// AdverseSmoothing is the number of pseudo-reviews the adverse-effect rate of a product is
 	// shrunk with: the product's rate over every skin type towards the catalogue's, then the
 	// rate among the profile's skin type towards the product's.
@@ -130,7 +140,7 @@ func (p Params) Validate() error {
 			v    float64
 		}{{"concern_fit", w.ConcernFit}, {"claim", w.Claim}, {"peer_rating", w.PeerRating},
 			{"peer_effects", w.PeerEffects}, {"peer_volume", w.PeerVolume}, {"safety", w.Safety}, {"affinity", w.Affinity}, {"prior", w.Prior},
-			{"co_review", w.CoReview}, {"recent", w.Recent}, {"peer_adverse", w.PeerAdverse}} {
+			{"co_review", w.CoReview}, {"recent", w.Recent}, {"recent_linear", w.RecentLinear}, {"peer_adverse", w.PeerAdverse}} {
 			check(set.prefix+"."+f.name, f.v, 0, 100)
 		}
 		if w.PeerAdverse != 0 && p.AdverseSmoothing == 0 {
@@ -145,6 +155,9 @@ func (p Params) Validate() error {
 	check("recent_half_life_days", p.RecentHalfLifeDays, 0, 36500)
 	check("history_recent_half_life_days", p.HistoryRecentHalfLifeDays, 0, 36500)
 	check("adverse_smoothing", p.AdverseSmoothing, 0, 1e6)
+	if p.RecentMinRating != 0 && p.RecentMinRating != graph.CoReviewMinRating {
+		errs = append(errs, fmt.Errorf("recent_min_rating = %g, want 0 (every review) or %d (positive reviews)", p.RecentMinRating, graph.CoReviewMinRating))
+	}
 	check("liked_population_scale", p.LikedPopulationScale, 0, 1)
 	for _, level := range []string{"clinical", "in-vitro", "expert-consensus"} {
 		v, ok := p.Evidence[level]

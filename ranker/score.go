@@ -177,7 +177,7 @@ func (r *Ranker) priorsFor(pl *plan) *priors {
 	n := len(pl.proj.Products)
 	c := &priors{proj: pl.proj, values: make([]float64, n)}
 	var recent []float64
-	if pl.params.Weights.Recent != 0 {
+	if pl.params.Weights.Recent != 0 || pl.params.Weights.RecentLinear != 0 {
 		recent = make([]float64, n)
 		for x := range recent {
 			recent[x] = pl.recentVolume(int32(x))

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -50,15 +51,15 @@ func (o *evalOptions) bind(fs *flag.FlagSet) {
 	fs.Var(&o.train, "train", "a Sephora reviews `file` of the train period (repeat for several)")
 	fs.Var(&o.test, "test", "a Sephora reviews `file` of the test period (repeat for several)")
 	fs.Var(&o.reviews, "reviews", "a Sephora reviews `file` to split by --split-date (repeat for several)")
-	fs.StringVar(&o.splitDate, "split-date", "", "with --reviews: the first `day` (YYYY-MM-DD, UTC) of the test period")
+	fs.StringVar(&o.splitDate, "split-date", "", "with --reviews: the first `day` (YYYY-MM-DD, UTC) of the test period; several, comma-separated, make rolling windows")
 	fs.BoolVar(&o.tune, "tune", false, "tune the ranker weights on the end of the train period first")
 	fs.BoolVar(&o.ablate, "ablate", true, "also evaluate the engine with each scoring family switched off")
 	fs.StringVar(&o.jsonOut, "json", "", "write the figures as JSON to `file`")
-	fs.IntVar(&o.validationDays, "validation-days", 7, "with --tune: the last `days` of the train period used for validation")
+	fs.IntVar(&o.validationDays, "validation-days", 7, "the last `days` of each train period used for validation (baselines always, the engine with --tune)")
 }
 
-// check validates the flags once parsed; split is the parsed --split-date.
-func (o *evalOptions) check(args []string) (split time.Time, err error) {
+// check validates the flags once parsed; splits are the parsed --split-date days, ascending.
+func (o *evalOptions) check(args []string) (splits []time.Time, err error) {
 	var errs []string
 	if len(args) > 0 {
 		errs = append(errs, fmt.Sprintf("unexpected arguments %q", args))
@@ -73,8 +74,19 @@ func (o *evalOptions) check(args []string) (split time.Time, err error) {
 	case bySplit:
 		if len(o.reviews) == 0 || o.splitDate == "" {
 			errs = append(errs, "--reviews and --split-date go together")
-		} else if split, err = time.Parse(time.DateOnly, o.splitDate); err != nil {
-			errs = append(errs, fmt.Sprintf("--split-date: want a day such as 2023-02-01, got %q", o.splitDate))
+			break
+		}
+		for _, d := range strings.Split(o.splitDate, ",") {
+			t, err := time.Parse(time.DateOnly, strings.TrimSpace(d))
+			if err != nil {
+				errs = append(errs, fmt.Sprintf("--split-date: want a day such as 2023-02-01, got %q", d))
+				continue
+			}
+			if len(splits) > 0 && !t.After(splits[len(splits)-1]) {
+				errs = append(errs, fmt.Sprintf("--split-date: days must increase, got %q after %s", d, splits[len(splits)-1].Format(time.DateOnly)))
+				continue
+			}
+			splits = append(splits, t)
 		}
 	case len(o.train) == 0 || len(o.test) == 0:
 		errs = append(errs, "--train and --test are required (or --reviews with --split-date)")
@@ -83,53 +95,139 @@ func (o *evalOptions) check(args []string) (split time.Time, err error) {
 		errs = append(errs, fmt.Sprintf("--validation-days must be at least 1, got %d", o.validationDays))
 	}
 	if len(errs) > 0 {
-		return time.Time{}, fmt.Errorf("eval: %w: %s\n%s", graph.ErrInvalid, strings.Join(errs, "; "), evalUsage)
+		return nil, fmt.Errorf("eval: %w: %s\n%s", graph.ErrInvalid, strings.Join(errs, "; "), evalUsage)
 	}
-	return split, nil
+	return splits, nil
 }
 
-// evalReviews reads the catalogue and the train and test reviews. Reviews of products that
-// are not skincare, duplicates, and test reviews also found in train are left out.
-func evalReviews(ctx context.Context, o *evalOptions, split time.Time, now time.Time) (load graph.Load, test []graph.Review, err error) {
+// evalWindow is one train/test split of a rolling-origin evaluation: train is every review
+// before the test period, test the reviews of the period.
+type evalWindow struct {
+	train, test []graph.Review
+}
+
+// evalReviews reads the catalogue and the reviews, and splits them into windows: with
+// split days, window i trains on the reviews before day i and tests on those from day i to
+// day i+1 (the last window to the end); with --train and --test files, one window. Reviews
+// of products that are not skincare, duplicates, and test reviews also found in train are
+// left out. load.Reviews holds every review of every window, in time order.
+func evalReviews(ctx context.Context, o *evalOptions, splits []time.Time, now time.Time) (load graph.Load, windows []evalWindow, err error) {
 	opts := loader.SephoraOptions{SkincareOnly: true}
 	if len(o.reviews) > 0 {
 		load, _, err = loader.Sephora(ctx, o.products, o.reviews, opts, now)
 		if err != nil {
 			return graph.Load{}, nil, err
 		}
-		var train []graph.Review
+		for i, split := range splits {
+			var w evalWindow
+			for _, r := range load.Reviews {
+				switch {
+				case r.At.Before(split):
+					w.train = append(w.train, r)
+				case i+1 == len(splits) || r.At.Before(splits[i+1]):
+					w.test = append(w.test, r)
+				}
+			}
+			windows = append(windows, w)
+		}
+	} else {
+		if load, _, err = loader.Sephora(ctx, o.products, o.train, opts, now); err != nil {
+			return graph.Load{}, nil, err
+		}
+		testLoad, _, err := loader.Sephora(ctx, o.products, o.test, opts, now)
+		if err != nil {
+			return graph.Load{}, nil, err
+		}
+		inTrain := make(map[string]bool, len(load.Reviews))
 		for _, r := range load.Reviews {
-			if r.At.Before(split) {
-				train = append(train, r)
-			} else {
-				test = append(test, r)
+			inTrain[r.ID] = true
+		}
+		w := evalWindow{train: load.Reviews}
+		for _, r := range testLoad.Reviews {
+			if !inTrain[r.ID] {
+				w.test = append(w.test, r)
 			}
 		}
-		load.Reviews = train
-		return load, test, nil
+		load.Reviews = append(slices.Clone(w.train), w.test...)
+		windows = []evalWindow{w}
 	}
-	if load, _, err = loader.Sephora(ctx, o.products, o.train, opts, now); err != nil {
-		return graph.Load{}, nil, err
-	}
-	testLoad, _, err := loader.Sephora(ctx, o.products, o.test, opts, now)
-	if err != nil {
-		return graph.Load{}, nil, err
-	}
-	inTrain := make(map[string]bool, len(load.Reviews))
-	for _, r := range load.Reviews {
-		inTrain[r.ID] = true
-	}
-	for _, r := range testLoad.Reviews {
-		if !inTrain[r.ID] {
-			test = append(test, r)
+	slices.SortStableFunc(load.Reviews, func(a, b graph.Review) int { return a.At.Compare(b.At) })
+	for i, w := range windows {
+		if len(w.train) == 0 || len(w.test) == 0 {
+			return graph.Load{}, nil, fmt.Errorf("eval: %w: window %d: %d train and %d test reviews of loaded products; both periods need reviews", graph.ErrInvalid, i+1, len(w.train), len(w.test))
 		}
 	}
-	return load, test, nil
+	return load, windows, nil
+}
+
+// validationCut is the first day of the validation split carved from the end of train.
+func validationCut(train []graph.Review, days int) time.Time {
+	last := slices.MaxFunc(train, func(a, b graph.Review) int { return a.At.Compare(b.At) }).At
+	return last.Truncate(24*time.Hour).AddDate(0, 0, 1-days)
+}
+
+// splitAt returns the reviews before cut and the others.
+func splitAt(rs []graph.Review, cut time.Time) (before, after []graph.Review) {
+	for _, r := range rs {
+		if r.At.Before(cut) {
+			before = append(before, r)
+		} else {
+			after = append(after, r)
+		}
+	}
+	return before, after
+}
+
+// evalSnapshots loads the graph up to each cut in time order (each load adds the reviews
+// since the previous cut: loads merge) and returns the engine's snapshot at each cut.
+type evalSnapshots struct {
+	store  *cypher.Store
+	load   graph.Load // every review, sorted by time
+	loaded time.Time  // reviews before it are in the graph
+	n      int
+	byCut  map[time.Time]*ranker.Snapshot
+	log    zerolog.Logger
+	stderr io.Writer // where the loads' progress bars go
+}
+
+// at returns the snapshot of the graph holding the catalogue and every review before cut.
+// Cuts must be asked in increasing order.
+func (s *evalSnapshots) at(ctx context.Context, cut time.Time) (*ranker.Snapshot, error) {
+	if snap, ok := s.byCut[cut]; ok {
+		return snap, nil
+	}
+	if s.n > 0 && cut.Before(s.loaded) {
+		return nil, fmt.Errorf("eval: snapshot at %s asked after %s", cut.Format(time.DateOnly), s.loaded.Format(time.DateOnly))
+	}
+	part := s.load
+	part.Reviews = nil
+	for _, r := range s.load.Reviews {
+		if r.At.Before(cut) && (s.n == 0 || !r.At.Before(s.loaded)) {
+			part.Reviews = append(part.Reviews, r)
+		}
+	}
+	s.n++
+	part.ID = fmt.Sprintf("%s-%d", s.load.ID, s.n)
+	snap, err := evalSnapshot(ctx, s.store, part, s.log, s.stderr)
+	if err != nil {
+		return nil, err
+	}
+	s.loaded = cut
+	s.byCut[cut] = snap
+	return snap, nil
+}
+
+// windowResult is one window's evaluation.
+type windowResult struct {
+	train, test []graph.Review
+	report      eval.Report
+	baselines   map[string][]eval.TunedBaseline
+	validFrom   time.Time
 }
 
 // evalCommand runs skingraph eval against store, which must hold an empty graph.
 func evalCommand(ctx context.Context, store *cypher.Store, o *evalOptions, args []string, log zerolog.Logger, stdout, stderr io.Writer) error {
-	split, err := o.check(args)
+	splits, err := o.check(args)
 	if err != nil {
 		return err
 	}
@@ -142,49 +240,120 @@ func evalCommand(ctx context.Context, store *cypher.Store, o *evalOptions, args 
 			graph.ErrConflict, st.Products, st.Reviews)
 	}
 	start := time.Now()
-	load, test, err := evalReviews(ctx, o, split, start)
+	load, windows, err := evalReviews(ctx, o, splits, start)
 	if err != nil {
 		return err
 	}
-	train := load.Reviews
-	if len(train) == 0 || len(test) == 0 {
-		return fmt.Errorf("eval: %w: %d train and %d test reviews of loaded products; both periods need reviews", graph.ErrInvalid, len(train), len(test))
-	}
-	log.Info().Int("products", len(load.Products)).Int("train_reviews", len(train)).Int("test_reviews", len(test)).
+	log.Info().Int("products", len(load.Products)).Int("reviews", len(load.Reviews)).Int("windows", len(windows)).
 		Dur("duration", time.Since(start)).Msg("eval: files read")
 
-	params := ranker.DefaultParams()
-	var tuning *eval.TuneResult
-	if o.tune {
-		res, err := evalTune(ctx, store, load, o.validationDays, log, stderr)
+	snaps := &evalSnapshots{store: store, load: load, byCut: map[time.Time]*ranker.Snapshot{}, log: log, stderr: stderr}
+	var results []windowResult
+	for wi, w := range windows {
+		trainEnd := slices.MaxFunc(w.train, func(a, b graph.Review) int { return a.At.Compare(b.At) }).At.Add(time.Nanosecond)
+		cut := validationCut(w.train, o.validationDays)
+		early, valid := splitAt(w.train, cut)
+		if len(early) == 0 || len(valid) == 0 {
+			return fmt.Errorf("eval: window %d: %w: the last %d days of train hold %d of %d reviews; need some before and some in them",
+				wi+1, graph.ErrInvalid, o.validationDays, len(valid), len(w.train))
+		}
+		params := ranker.DefaultParams()
+		var tuning *eval.TuneResult
+		var proj *graph.Projection
+		var tuned map[string][]eval.TunedBaseline
+		if o.tune {
+			snap, err := snaps.at(ctx, cut)
+			if err != nil {
+				return err
+			}
+			proj = snap.Projection
+			vin := eval.Input{Proj: snap.Projection, Vecs: snap.Vectors, Train: early, Test: valid}
+			if tuned, err = eval.TuneBaselinesOn(ctx, vin); err != nil {
+				return err
+			}
+			res, err := evalTune(ctx, vin, tuned, log)
+			if err != nil {
+				return err
+			}
+			res.ValidationFromDate = cut.Format(time.DateOnly)
+			tuning, params = &res, res.Params
+		}
+		snap, err := snaps.at(ctx, trainEnd)
 		if err != nil {
 			return err
 		}
-		tuning, params = &res, res.Params
+		if proj == nil {
+			proj = snap.Projection
+			if tuned, err = eval.TuneBaselinesOn(ctx, eval.Input{Proj: proj, Train: early, Test: valid}); err != nil {
+				return err
+			}
+		}
+		for _, task := range eval.Tasks {
+			log.Info().Int("window", wi+1).Str("task", task).Str("tuned_baselines", eval.FormatTuned(tuned[task])).Msg("eval: baselines tuned on validation")
+		}
+		in := eval.Input{Proj: snap.Projection, Vecs: snap.Vectors, Train: w.train, Test: w.test}
+		start = time.Now()
+		rep, err := eval.Run(ctx, in, eval.Options{Params: params, Ablate: o.ablate, Tuned: tuned,
+			Observe: func(s string) { log.Debug().Str("system", s).Msg("eval: running") }})
+		if err != nil {
+			return err
+		}
+		rep.Tuning = tuning
+		log.Info().Int("window", wi+1).Dur("duration", time.Since(start)).Msg("eval: ranked every query")
+		results = append(results, windowResult{train: w.train, test: w.test, report: rep, baselines: tuned, validFrom: cut})
 	}
+	for wi, r := range results {
+		if len(results) > 1 {
+			fmt.Fprintf(stdout, "## window %d: train to %s, test %s to %s\n\n", wi+1, lastDay(r.train), firstDay(r.test), lastDay(r.test))
+		}
+		if err := writeWindow(stdout, len(load.Products), r); err != nil {
+			return err
+		}
+	}
+	if len(results) > 1 {
+		writeWindowSummary(stdout, results)
+	}
+	if o.jsonOut != "" {
+		var out map[string]any
+		if len(results) == 1 {
+			out = results[0].report.JSON()
+		} else {
+			var ws []any
+			for _, r := range results {
+				j := r.report.JSON()
+				j["train"] = map[string]string{"from": firstDay(r.train), "to": lastDay(r.train), "validation_from": r.validFrom.Format(time.DateOnly)}
+				j["test"] = map[string]string{"from": firstDay(r.test), "to": lastDay(r.test)}
+				ws = append(ws, j)
+			}
+			out = map[string]any{"windows": ws, "mean": windowMeans(results)}
+		}
+		b, err := json.MarshalIndent(out, "", "  ")
+		if err != nil {
+			return fmt.Errorf("eval: encode json: %w", err)
+		}
+		if err := os.WriteFile(o.jsonOut, append(b, '\n'), 0o644); err != nil {
+			return fmt.Errorf("eval: write %s: %w", o.jsonOut, err)
+		}
+	}
+	return nil
+}
 
-	snap, err := evalSnapshot(ctx, store, load, log, stderr)
-	if err != nil {
+// writeWindow prints one window's report.
+func writeWindow(stdout io.Writer, products int, r windowResult) error {
+	fmt.Fprintf(stdout, "## skingraph eval\n\n%d skincare products; %d train reviews (%s to %s), %d test reviews (%s to %s); validation from %s\n\n",
+		products, len(r.train), firstDay(r.train), lastDay(r.train), len(r.test), firstDay(r.test), lastDay(r.test), r.validFrom.Format(time.DateOnly))
+	if err := r.report.WriteMarkdown(stdout); err != nil {
 		return err
 	}
-	in := eval.Input{Proj: snap.Projection, Vecs: snap.Vectors, Train: train, Test: test}
-	start = time.Now()
-	rep, err := eval.Run(ctx, in, eval.Options{Params: params, Ablate: o.ablate,
-		Observe: func(s string) { log.Debug().Str("system", s).Msg("eval: running") }})
-	if err != nil {
-		return err
+	for _, task := range eval.Tasks {
+		if len(r.baselines[task]) > 0 {
+			fmt.Fprintf(stdout, "\nBaselines tuned on the %s task's validation queries:\n\n%s", task, eval.FormatTuned(r.baselines[task]))
+		}
 	}
-	rep.Tuning = tuning
-	log.Info().Dur("duration", time.Since(start)).Msg("eval: ranked every query")
-
-	fmt.Fprintf(stdout, "## skingraph eval\n\n%d skincare products; %d train reviews (%s to %s), %d test reviews (%s to %s)\n\n",
-		len(snap.Projection.Products), len(train), firstDay(train), lastDay(train), len(test), firstDay(test), lastDay(test))
-	if err := rep.WriteMarkdown(stdout); err != nil {
-		return err
-	}
+	tuning := r.report.Tuning
 	if tuning != nil {
 		bp, bh := tuning.BestBaseline[eval.TaskProfile], tuning.BestBaseline[eval.TaskHistory]
-		fmt.Fprintf(stdout, "\nTuned on %d profile and %d history validation queries (train reviews from %s on), %d evaluations: objective (NDCG@10 less harm@10 above %.4f / %.4f, less %d× any shortfall below the best baseline's NDCG@10 %.4f / %.4f and Recall@10 %.4f / %.4f) %.4f -> %.4f.\n",
+		fmt.Fprintf(stdout, "\nTuned on %d profile and %d history validation queries (train reviews from %s on), %d evaluations: objective (NDCG@10 less harm_excess@10 above the relevant products' %.4f / %.4f, less %d× any shortfall below the best baseline's NDCG@10 %.4f / %.4f and Recall@10 %.4f / %.4f) %.4f -> %.4f.\n",
 			tuning.ValidationQueries[eval.TaskProfile], tuning.ValidationQueries[eval.TaskHistory], tuning.ValidationFromDate,
 			tuning.Evaluations, tuning.HarmCaps[eval.TaskProfile], tuning.HarmCaps[eval.TaskHistory], eval.ShortfallPenalty,
 			bp.NDCG, bh.NDCG, bp.Recall, bh.Recall, tuning.Start, tuning.Best)
@@ -198,47 +367,107 @@ func evalCommand(ctx context.Context, store *cypher.Store, o *evalOptions, args 
 		}
 		fmt.Fprintf(stdout, "To make the tuned weights the default, set in ranker/params.go:\n\n%s", eval.GoDefaults(tuning.Params))
 	}
-	if o.jsonOut != "" {
-		b, err := json.MarshalIndent(rep.JSON(), "", "  ")
-		if err != nil {
-			return fmt.Errorf("eval: encode json: %w", err)
-		}
-		if err := os.WriteFile(o.jsonOut, append(b, '\n'), 0o644); err != nil {
-			return fmt.Errorf("eval: write %s: %w", o.jsonOut, err)
-		}
-	}
+	fmt.Fprintln(stdout)
 	return nil
 }
 
-// evalTune loads the train reviews before the last validationDays of the train period,
-// projects, and tunes the weights on the reviews of those last days. The rest of the train
-// reviews are loaded afterwards by evalSnapshot.
-func evalTune(ctx context.Context, store *cypher.Store, load graph.Load, validationDays int, log zerolog.Logger, stderr io.Writer) (eval.TuneResult, error) {
-	last := slices.MaxFunc(load.Reviews, func(a, b graph.Review) int { return a.At.Compare(b.At) }).At
-	cut := last.Truncate(24*time.Hour).AddDate(0, 0, 1-validationDays)
-	var early, valid []graph.Review
-	for _, r := range load.Reviews {
-		if r.At.Before(cut) {
-			early = append(early, r)
-		} else {
-			valid = append(valid, r)
+// goalRatio is the NDCG@10 ratio over the best baseline that the goal asks per task.
+var goalRatio = map[string]float64{eval.TaskProfile: 1.02, eval.TaskHistory: 1.10, eval.TaskConcern: 1.10}
+
+// writeWindowSummary prints, per window and task, the engine against the best baseline, and
+// the means over windows.
+func writeWindowSummary(stdout io.Writer, results []windowResult) {
+	fmt.Fprintf(stdout, "## Rolling windows: the engine against the best baseline\n\nBaselines marked * read data written after the test period (eval.PostPeriodBaselines); each row is against every baseline, then (in-period) against the others only.\n\n| window | task | bars | engine NDCG@10 | best baseline | its NDCG@10 | ratio (goal) | engine Recall@10 | best Recall@10 | engine harm_excess@10 | relevant harm_excess@10 |\n|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|\n")
+	for wi, r := range results {
+		for _, t := range r.report.Tasks {
+			for _, inPeriod := range []bool{false, true} {
+				best, recall := t.BestBaseline(inPeriod)
+				bars, label := "all", best.Label()
+				if inPeriod {
+					bars = "in-period"
+				}
+				if eval.PostPeriodBaselines[best.Name] {
+					label += " *"
+				}
+				fmt.Fprintf(stdout, "| %d (test %s to %s) | %s | %s | %.4f | %s | %.4f | %.3f (%.2f) | %.4f | %.4f | %.4f | %.4f |\n",
+					wi+1, firstDay(r.test), lastDay(r.test), t.Task, bars, t.Engine.Overall.NDCG, label, best.Overall.NDCG,
+					t.Engine.Overall.NDCG/best.Overall.NDCG, goalRatio[t.Task], t.Engine.Overall.Recall, recall, t.Engine.Overall.HarmExcess, t.Relevant.HarmExcess)
+			}
 		}
 	}
-	if len(early) == 0 || len(valid) == 0 {
-		return eval.TuneResult{}, fmt.Errorf("eval: tune: %w: the last %d days of train hold %d of %d reviews; need some before and some in them",
-			graph.ErrInvalid, validationDays, len(valid), len(load.Reviews))
+	means := windowMeans(results)
+	fmt.Fprintf(stdout, "\nMeans over the %d windows (NDCG@10 / Recall@10):\n\n| task | system | NDCG@10 | Recall@10 | harm_excess@10 |\n|---|---|---:|---:|---:|\n", len(results))
+	for _, task := range eval.Tasks {
+		m, _ := means[task].(map[string]map[string]float64)
+		names := slices.Sorted(maps.Keys(m))
+		for _, n := range names {
+			fmt.Fprintf(stdout, "| %s | %s | %.4f | %.4f | %.4f |\n", task, n, m[n]["ndcg@10"], m[n]["recall@10"], m[n]["harm_excess@10"])
+		}
 	}
-	part := load
-	part.ID, part.Reviews = load.ID+"-tune", early
-	snap, err := evalSnapshot(ctx, store, part, log, stderr)
-	if err != nil {
-		return eval.TuneResult{}, err
+	fmt.Fprintln(stdout)
+}
+
+// windowMeans averages every system's figures over the windows, by task.
+func windowMeans(results []windowResult) map[string]any {
+	sums := map[string]map[string]map[string]float64{}
+	add := func(task, name string, m eval.Metrics) {
+		if sums[task] == nil {
+			sums[task] = map[string]map[string]float64{}
+		}
+		if sums[task][name] == nil {
+			sums[task][name] = map[string]float64{}
+		}
+		for k, v := range m.MetricMap() {
+			sums[task][name][k] += v / float64(len(results))
+		}
+		sums[task][name]["harm_excess@10"] += m.HarmExcess / float64(len(results))
 	}
+	for _, r := range results {
+		for _, t := range r.report.Tasks {
+			add(t.Task, "engine", t.Engine.Overall)
+			add(t.Task, "relevant", t.Relevant)
+			for _, b := range t.Baselines {
+				add(t.Task, b.Name, b.Overall)
+			}
+		}
+	}
+	out := map[string]any{}
+	for task, m := range sums {
+		out[task] = m
+	}
+	return out
+}
+
+// recencyHalfLives returns the half-lives the recent_popularity baseline chose on the
+// validation split of each task (0 = no decay), and whether it counts positive reviews only
+// on the profile task.
+func recencyHalfLives(tuned map[string][]eval.TunedBaseline) (profile, history float64, positive, ok bool) {
+	var okP, okH bool
+	for _, t := range tuned[eval.TaskProfile] {
+		if t.Name == "recent_popularity" {
+			profile, positive, okP = t.Setting.HalfLife, t.Setting.Positive, true
+		}
+	}
+	for _, t := range tuned[eval.TaskHistory] {
+		if t.Name == "recent_popularity" {
+			history, okH = t.Setting.HalfLife, true
+		}
+	}
+	return profile, history, positive, okP && okH
+}
+
+// evalTune tunes the engine's weights on a validation split (in: the projection of the train
+// reviews before the split, the split's reviews as test), from each start of eval.TuneStarts.
+func evalTune(ctx context.Context, in eval.Input, tuned map[string][]eval.TunedBaseline, log zerolog.Logger) (eval.TuneResult, error) {
 	start := time.Now()
 	var res eval.TuneResult
 	evaluations := 0
-	for i, st := range eval.TuneStarts(ranker.DefaultParams()) {
-		r, err := eval.Tune(ctx, eval.Input{Proj: snap.Projection, Vecs: snap.Vectors, Train: early, Test: valid}, st.Params, 3)
+	starts := eval.TuneStarts(ranker.DefaultParams())
+	if h, hh, pos, ok := recencyHalfLives(tuned); ok {
+		starts = append(starts, eval.RecencyStart(ranker.DefaultParams(), h, hh, pos))
+	}
+	for i, st := range starts {
+		r, err := eval.TuneWith(ctx, in, st.Params, 3, tuned)
 		if err != nil {
 			return eval.TuneResult{}, err
 		}
@@ -250,7 +479,6 @@ func evalTune(ctx context.Context, store *cypher.Store, load graph.Load, validat
 		}
 	}
 	res.Evaluations = evaluations
-	res.ValidationFromDate = cut.Format(time.DateOnly)
 	log.Info().Int("evaluations", res.Evaluations).Float64("ndcg_before", res.Start).Float64("ndcg_after", res.Best).
 		Dur("duration", time.Since(start)).Msg("eval: tuned")
 	return res, nil

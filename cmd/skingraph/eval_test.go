@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/skingraph/skingraph/graph"
+	"github.com/skingraph/skingraph/ranker/eval"
 	"github.com/skingraph/skingraph/testcontainers/neo4jtest"
 )
 
@@ -60,7 +61,8 @@ func TestEvalCommand(t *testing.T) {
 		want []string // in stdout
 	}{
 		{"split date and tune", []string{"--reviews", evalFixture("reviews.csv"), "--split-date", "2023-02-01", "--tune"}, split,
-			[]string{"### profile task (6 queries)", "### history task (3 queries)", "engine -prior", "Tuned on 1 profile and 1 history validation queries", "To make the tuned weights the default"}},
+			[]string{"### profile task (6 queries)", "### history task (3 queries)", "engine -prior", "Tuned on 1 profile and 1 history validation queries", "To make the tuned weights the default",
+				"Baselines tuned on the profile task's validation queries", "| recent_popularity (", "### concern task"}},
 		{"train and test files", []string{"--train", trainFile, "--test", testFile, "--log-level", "warn"}, filepath.Join(dir, "files"),
 			[]string{"6 skincare products; 6 train reviews (2023-01-05 to 2023-01-28), 7 test reviews (2023-02-03 to 2023-02-14)", "| popularity | 0.8552 |"}},
 	}
@@ -126,7 +128,8 @@ func checkEvalJSON(t *testing.T, file string) {
 		if tr.Queries != wantQueries[task] {
 			t.Errorf("%s queries = %d, want %d", task, tr.Queries, wantQueries[task])
 		}
-		if diff := cmp.Diff(names, slices.Sorted(mapKeys(tr.Baselines))); diff != "" {
+		// the fixed baselines, plus the tunable ones when the validation split had queries
+		if diff := cmp.Diff(names, fixedBaselines(slices.Sorted(mapKeys(tr.Baselines)))); diff != "" {
 			t.Errorf("%s baselines (-want +got):\n%s", task, diff)
 		}
 		for name, m := range tr.Baselines {
@@ -151,7 +154,7 @@ func checkEvalJSON(t *testing.T, file string) {
 		if !ok {
 			t.Fatalf("json has no rate_harm for %q: %s", task, b)
 		}
-		if diff := cmp.Diff(names, slices.Sorted(mapKeys(rh.Baselines))); diff != "" {
+		if diff := cmp.Diff(names, fixedBaselines(slices.Sorted(mapKeys(rh.Baselines)))); diff != "" {
 			t.Errorf("%s rate_harm baselines (-want +got):\n%s", task, diff)
 		}
 		rateKeys := []string{"harm@10", "harm_excess@10", "harm_rate@10"}
@@ -169,13 +172,20 @@ func checkEvalJSON(t *testing.T, file string) {
 			t.Errorf("%s rate_harm engine harm@10 = %g, want the task's %g", task, rh.Engine["harm@10"], tr.Engine["harm@10"])
 		}
 	}
-	wantWeights := []string{"affinity", "claim", "co_review", "concern_fit", "peer_adverse", "peer_effects", "peer_rating", "peer_volume", "prior", "recent", "safety"}
+	wantWeights := []string{"affinity", "claim", "co_review", "concern_fit", "peer_adverse", "peer_effects", "peer_rating", "peer_volume", "prior", "recent", "recent_linear", "safety"}
 	if diff := cmp.Diff(wantWeights, slices.Sorted(mapKeys(got.Weights))); diff != "" {
 		t.Errorf("weights (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff(wantWeights, slices.Sorted(mapKeys(got.HistoryWeights))); diff != "" {
 		t.Errorf("history_weights (-want +got):\n%s", diff)
 	}
+}
+
+// fixedBaselines drops the names of the tunable baselines (eval.TunableBaselines).
+func fixedBaselines(names []string) []string {
+	return slices.DeleteFunc(names, func(n string) bool {
+		return slices.ContainsFunc(eval.TunableBaselines, func(b eval.TunableBaseline) bool { return b.Name == n })
+	})
 }
 
 func mapKeys[V any](m map[string]V) func(func(string) bool) {
@@ -226,6 +236,7 @@ func TestEvalBadArguments(t *testing.T) {
 		{"no products", []string{"--train", reviews, "--test", reviews}, "--products is required"},
 		{"no test", []string{"--products", products, "--train", reviews}, "--train and --test are required"},
 		{"both modes", []string{"--products", products, "--train", reviews, "--test", reviews, "--reviews", reviews, "--split-date", "2023-02-01"}, "not both"},
+		{"split dates not increasing", []string{"--products", products, "--reviews", reviews, "--split-date", "2023-02-15,2023-02-01"}, `--split-date: days must increase, got "2023-02-01" after 2023-02-15`},
 		{"bad split date", []string{"--products", products, "--reviews", reviews, "--split-date", "Feb 1"}, `--split-date: want a day such as 2023-02-01, got "Feb 1"`},
 		{"split date alone", []string{"--products", products, "--split-date", "2023-02-01"}, "--reviews and --split-date go together"},
 		{"no validation days", []string{"--products", products, "--reviews", reviews, "--split-date", "2023-02-01", "--tune", "--validation-days", "0"}, "--validation-days must be at least 1"},

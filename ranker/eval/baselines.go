@@ -6,6 +6,8 @@ import (
 	"hash/fnv"
 	"math"
 	"slices"
+	"sync"
+	"time"
 
 	"github.com/skingraph/skingraph/graph"
 )
@@ -29,15 +31,39 @@ type Data struct {
 	// positivesByType counts positive train reviews per skin type ("" = every reviewer) and
 	// product, the seeds of the ingredient baseline for profile queries.
 	positivesByType map[string]map[int32]float64
+	// revs are the train reviews of products in proj (strong.go's baselines weigh them by
+	// age); latest is the time of the latest one, the origin of their ages.
+	revs   []trainReview
+	latest time.Time
+	// posReviewersOf and posItemsOf are reviewersOf and itemsOf over positive reviews only.
+	posReviewersOf [][]int32
+	posItemsOf     [][]int32
+	// memo caches per-setting precomputations (EASE^R's matrix), keyed by the setting.
+	memo map[string]any
+	mu   sync.Mutex
+}
+
+// trainReview is one train review, by product and reviewer index.
+type trainReview struct {
+	x, u     int32
+	ageDays  float64
+	positive bool
+	skinType string
 }
 
 // NewData indexes the train reviews of products in proj.
 func NewData(proj *graph.Projection, train []graph.Review) *Data {
 	n := len(proj.Products)
 	d := &Data{proj: proj, trainCount: make([]float64, n), trainByType: map[string][]float64{},
-		reviewersOf: make([][]int32, n), positivesByType: map[string]map[int32]float64{"": {}}}
+		reviewersOf: make([][]int32, n), posReviewersOf: make([][]int32, n), positivesByType: map[string]map[int32]float64{"": {}},
+		memo: map[string]any{}}
 	reviewer := map[string]int32{}
-	seen := map[[2]int32]bool{}
+	seen, seenPos := map[[2]int32]bool{}, map[[2]int32]bool{}
+	for _, r := range train {
+		if _, ok := proj.ProductIndex(r.ProductID); ok && r.At.After(d.latest) {
+			d.latest = r.At
+		}
+	}
 	for _, r := range train {
 		x, ok := proj.ProductIndex(r.ProductID)
 		if !ok {
@@ -64,12 +90,20 @@ func NewData(proj *graph.Projection, train []graph.Review) *Data {
 			u = int32(len(d.itemsOf))
 			reviewer[r.Reviewer] = u
 			d.itemsOf = append(d.itemsOf, nil)
+			d.posItemsOf = append(d.posItemsOf, nil)
 		}
 		if !seen[[2]int32{u, x}] {
 			seen[[2]int32{u, x}] = true
 			d.itemsOf[u] = append(d.itemsOf[u], x)
 			d.reviewersOf[x] = append(d.reviewersOf[x], u)
 		}
+		if r.Rating >= PositiveRating && !seenPos[[2]int32{u, x}] {
+			seenPos[[2]int32{u, x}] = true
+			d.posItemsOf[u] = append(d.posItemsOf[u], x)
+			d.posReviewersOf[x] = append(d.posReviewersOf[x], u)
+		}
+		d.revs = append(d.revs, trainReview{x: x, u: u, ageDays: d.latest.Sub(r.At).Hours() / 24,
+			positive: r.Rating >= PositiveRating, skinType: r.SkinType})
 	}
 	order := make([]int32, n)
 	for i := range order {

@@ -33,7 +33,7 @@ func (e *Engine) Name() string { return e.name }
 // category filter; excluded products are asked for on top of k and dropped afterwards.
 func Request(q Query, k int) ranker.Request {
 	req := ranker.Request{
-		Profile: ranker.Profile{SkinType: q.SkinType, SkinTone: q.SkinTone, LikedProducts: q.Liked},
+		Profile: ranker.Profile{SkinType: q.SkinType, SkinTone: q.SkinTone, Concerns: q.Concerns, LikedProducts: q.Liked},
 		Limit:   min(ranker.MaxLimit, k+len(q.Exclude)),
 		Explain: ranker.ExplainNone,
 	}

@@ -318,8 +318,9 @@ func TestRun(t *testing.T) {
 	if diff := cmp.Diff([]string{"random", "popularity", "popularity_skin_type", "top_rated", "ingredient_tfidf"}, names); diff != "" {
 		t.Errorf("baselines (-want +got):\n%s", diff)
 	}
-	// One ablation per family whose default weight is on in either weight set.
-	on := 0
+	// One ablation per family whose default weight is on in either weight set, and peer by
+	// concern (its attribute weight is on by default).
+	on := len(ParamAblations)
 	for _, a := range Ablations {
 		def := ranker.DefaultParams()
 		w, h := def.Weights, def.HistoryWeights
@@ -334,6 +335,9 @@ func TestRun(t *testing.T) {
 	}
 	if history, _ := rep.Task(TaskHistory); history.Queries != 0 {
 		t.Errorf("history queries = %d, want 0 (no test author has train positives)", history.Queries)
+	}
+	if concern, ok := rep.Task(TaskConcern); !ok || concern.Queries != 0 {
+		t.Errorf("concern task = %+v, want it run with 0 queries (no test review states a concern)", concern)
 	}
 
 	js := rep.JSON()

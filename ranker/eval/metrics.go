@@ -115,6 +115,8 @@ func (a *accumulator) metrics(catalogue int) Metrics {
 
 // SystemResult is one recommender's figures on one task.
 type SystemResult struct {
+	// Setting describes the hyper-parameters chosen on validation (tuned baselines), else "".
+	Setting    string
 	Name       string
 	Overall    Metrics
 	BySkinType map[string]Metrics // by Query.Group

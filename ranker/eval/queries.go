@@ -11,7 +11,13 @@ import (
 const (
 	TaskProfile = "profile"
 	TaskHistory = "history"
+	// TaskConcern is the profile task restricted to authors whose test reviews state skin
+	// concerns (loader.ExtractConcerns), with those concerns in the profile.
+	TaskConcern = "concern"
 )
+
+// Tasks are every task, in report order.
+var Tasks = []string{TaskProfile, TaskHistory, TaskConcern}
 
 // PositiveRating is the lowest rating that counts as a positive review.
 const PositiveRating = 4
@@ -26,6 +32,7 @@ type Query struct {
 	Author   string // pseudonymous reviewer id
 	SkinType string // "" when the author stated none
 	SkinTone string
+	Concerns []string        // concern task: the concerns the author states in test, sorted
 	Category string          // profile task: the category filter; "" for every category
 	Liked    []string        // history task: the author's positive train products, sorted
 	Exclude  map[string]bool // products that must not be recommended (reviewed in train)
@@ -70,6 +77,32 @@ func ProfileQueries(proj *graph.Projection, test []graph.Review) []Query {
 			Category: k.category, Relevant: items})
 	}
 	sortQueries(qs)
+	return qs
+}
+
+// ConcernQueries builds the concern-task queries: the profile task's queries of authors who
+// state at least one skin concern in their test reviews (graph.Review.Concerns), each with
+// every concern they state there.
+func ConcernQueries(proj *graph.Projection, test []graph.Review) []Query {
+	concerns := map[string]map[string]bool{}
+	for _, r := range test {
+		for _, c := range r.Concerns {
+			addTo(concerns, r.Reviewer, c)
+		}
+	}
+	var qs []Query
+	for _, q := range ProfileQueries(proj, test) {
+		cs := concerns[q.Author]
+		if len(cs) == 0 {
+			continue
+		}
+		q.Task = TaskConcern
+		for c := range cs {
+			q.Concerns = append(q.Concerns, c)
+		}
+		slices.Sort(q.Concerns)
+		qs = append(qs, q)
+	}
 	return qs
 }
 

@@ -58,10 +58,14 @@ func (r Report) JSON() map[string]any {
 	details := map[string]any{"params": r.Params}
 	for _, t := range r.Tasks {
 		baselines := map[string]any{}
+		settings := map[string]string{}
 		for _, b := range t.Baselines {
 			baselines[b.Name] = b.Overall.MetricMap()
+			if b.Setting != "" {
+				settings[b.Name] = b.Setting
+			}
 		}
-		tasks[t.Task] = map[string]any{"queries": t.Queries, "engine": t.Engine.Overall.MetricMap(), "baselines": baselines}
+		tasks[t.Task] = map[string]any{"queries": t.Queries, "engine": t.Engine.Overall.MetricMap(), "baselines": baselines, "baseline_settings": settings}
 		rateBaselines := map[string]any{}
 		for _, b := range t.Baselines {
 			rateBaselines[b.Name] = b.Overall.rateHarmMap()
@@ -111,7 +115,7 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 		fmt.Fprintf(&b, "### %s task (%d queries)\n\n%s", t.Task, t.Queries, header)
 		row("**engine**", t.Engine.Overall)
 		for _, s := range t.Baselines {
-			row(s.Name, s.Overall)
+			row(s.Label(), s.Overall)
 		}
 		fmt.Fprintf(&b, "\nThe relevant products themselves (a perfect ranking) have harm@10 %.4f; half of popularity's is %.4f.\n",
 			t.RelevantHarm, popularityHarm(t)/2)
@@ -161,13 +165,13 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 // weights, the history weights (h.), then the shared numbers.
 func FormatWeights(p ranker.Params) string {
 	set := func(prefix string, w ranker.Weights) string {
-		return fmt.Sprintf("%sconcern_fit=%g %sclaim=%g %speer_rating=%g %speer_effects=%g %speer_volume=%g %ssafety=%g %saffinity=%g %sprior=%g %sco_review=%g %srecent=%g %speer_adverse=%g",
+		return fmt.Sprintf("%sconcern_fit=%g %sclaim=%g %speer_rating=%g %speer_effects=%g %speer_volume=%g %ssafety=%g %saffinity=%g %sprior=%g %sco_review=%g %srecent=%g %srecent_linear=%g %speer_adverse=%g",
 			prefix, w.ConcernFit, prefix, w.Claim, prefix, w.PeerRating, prefix, w.PeerEffects, prefix, w.PeerVolume, prefix, w.Safety,
-			prefix, w.Affinity, prefix, w.Prior, prefix, w.CoReview, prefix, w.Recent, prefix, w.PeerAdverse)
+			prefix, w.Affinity, prefix, w.Prior, prefix, w.CoReview, prefix, w.Recent, prefix, w.RecentLinear, prefix, w.PeerAdverse)
 	}
-	return fmt.Sprintf("%s recent_half_life_days=%g; with history: %s h.recent_half_life_days=%g; popularity_share=%g smoothing=%g adverse_smoothing=%g liked_population_scale=%g attr_weight.skin_type=%g attr_weight.skin_tone=%g attr_weight.concern=%g",
+	return fmt.Sprintf("%s recent_half_life_days=%g; with history: %s h.recent_half_life_days=%g; recent_min_rating=%g popularity_share=%g smoothing=%g adverse_smoothing=%g liked_population_scale=%g attr_weight.skin_type=%g attr_weight.skin_tone=%g attr_weight.concern=%g",
 		set("", p.Weights), p.RecentHalfLifeDays, set("h.", p.HistoryWeights), p.HistoryRecentHalfLifeDays,
-		p.PopularityShare, p.Smoothing, p.AdverseSmoothing, p.LikedPopulationScale, p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern)
+		p.RecentMinRating, p.PopularityShare, p.Smoothing, p.AdverseSmoothing, p.LikedPopulationScale, p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern)
 }
 
 // GoDefaults writes the Go statements that make p the default of ranker.DefaultParams.
@@ -176,18 +180,49 @@ func GoDefaults(p ranker.Params) string {
 		return fmt.Sprintf(`%s: Weights{
 	ConcernFit: %g, Claim: %g, PeerRating: %g, PeerEffects: %g, PeerVolume: %g,
 	Safety: %g, Affinity: %g, Prior: %g,
-	CoReview: %g, Recent: %g, PeerAdverse: %g,
+	CoReview: %g, Recent: %g, RecentLinear: %g, PeerAdverse: %g,
 },
-`, name, w.ConcernFit, w.Claim, w.PeerRating, w.PeerEffects, w.PeerVolume, w.Safety, w.Affinity, w.Prior, w.CoReview, w.Recent, w.PeerAdverse)
+`, name, w.ConcernFit, w.Claim, w.PeerRating, w.PeerEffects, w.PeerVolume, w.Safety, w.Affinity, w.Prior, w.CoReview, w.Recent, w.RecentLinear, w.PeerAdverse)
 	}
 	return "// ranker/params.go, DefaultParams:\n" + set("Weights", p.Weights) + set("HistoryWeights", p.HistoryWeights) + fmt.Sprintf(`Smoothing: %g,
 PopularityShare: %g,
 RecentHalfLifeDays: %g,
 HistoryRecentHalfLifeDays: %g,
+RecentMinRating: %g,
 AdverseSmoothing: %g,
 LikedPopulationScale: %g,
 p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern = %g, %g, %g
-`, p.Smoothing, p.PopularityShare, p.RecentHalfLifeDays, p.HistoryRecentHalfLifeDays, p.AdverseSmoothing, p.LikedPopulationScale, p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern)
+`, p.Smoothing, p.PopularityShare, p.RecentHalfLifeDays, p.HistoryRecentHalfLifeDays, p.RecentMinRating, p.AdverseSmoothing, p.LikedPopulationScale, p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern)
+}
+
+// Label is the system's name with its tuned setting, if any, for tables.
+func (r SystemResult) Label() string {
+	if r.Setting == "" {
+		return r.Name
+	}
+	return r.Name + " (" + r.Setting + ")"
+}
+
+// PostPeriodBaselines read data written after the test period: top_rated ranks by Sephora's
+// rating and all-time review count from product_info.csv, scraped after the reviews (the
+// engine's prior reads them too).
+var PostPeriodBaselines = map[string]bool{"top_rated": true}
+
+// BestBaseline returns the baseline of t with the highest NDCG@10 and the highest Recall@10
+// any baseline reaches (the goal's two bars); with inPeriod, only among the baselines that
+// read nothing written after the test period (not PostPeriodBaselines).
+func (t TaskReport) BestBaseline(inPeriod bool) (best SystemResult, recall float64) {
+	best.Overall.NDCG = -1
+	for _, b := range t.Baselines {
+		if inPeriod && PostPeriodBaselines[b.Name] {
+			continue
+		}
+		if b.Overall.NDCG > best.Overall.NDCG {
+			best = b
+		}
+		recall = max(recall, b.Overall.Recall)
+	}
+	return best, recall
 }
 
 // bestBaselines writes the tuning's baseline bars under the JSON metric names.

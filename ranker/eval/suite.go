@@ -46,6 +46,9 @@ type Options struct {
 	Ablate  bool                // also run each ablation
 	Tasks   []string            // default both
 	Observe func(system string) // called before each system runs (progress), may be nil
+	// Tuned are the strong baselines of each task with the settings chosen on validation
+	// (TuneBaselines); they run beside the fixed baselines, built on the train reviews.
+	Tuned map[string][]TunedBaseline
 }
 
 // Ablation is one family switched off.
@@ -66,7 +69,18 @@ var Ablations = []Ablation{
 	{"prior", func(w *ranker.Weights) { w.Prior = 0 }},
 	{"co_review", func(w *ranker.Weights) { w.CoReview = 0 }},
 	{"recent", func(w *ranker.Weights) { w.Recent = 0 }},
+	{"recent_linear", func(w *ranker.Weights) { w.RecentLinear = 0 }},
 	{"peer_adverse", func(w *ranker.Weights) { w.PeerAdverse = 0 }},
+}
+
+// ParamAblations switch off a part of the ranking that is not one family weight.
+var ParamAblations = []struct {
+	Name string
+	Off  func(*ranker.Params)
+}{
+	// peer outcomes among reviewers who state the profile's concerns (the peer family's
+	// concern attributes)
+	{"peer_by_concern", func(p *ranker.Params) { p.AttrWeight.Concern = 0 }},
 }
 
 // Queries builds the queries of a task.
@@ -76,6 +90,8 @@ func Queries(task string, in Input) ([]Query, error) {
 		return ProfileQueries(in.Proj, in.Test), nil
 	case TaskHistory:
 		return HistoryQueries(in.Proj, in.Train, in.Test), nil
+	case TaskConcern:
+		return ConcernQueries(in.Proj, in.Test), nil
 	}
 	return nil, fmt.Errorf("eval: unknown task %q: %w", task, graph.ErrInvalid)
 }
@@ -85,7 +101,7 @@ func Queries(task string, in Input) ([]Query, error) {
 func Run(ctx context.Context, in Input, opts Options) (Report, error) {
 	tasks := opts.Tasks
 	if len(tasks) == 0 {
-		tasks = []string{TaskProfile, TaskHistory}
+		tasks = Tasks
 	}
 	rep := Report{Params: opts.Params}
 	data := NewData(in.Proj, in.Train)
@@ -122,6 +138,15 @@ func Run(ctx context.Context, in Input, opts Options) (Report, error) {
 			}
 			tr.Baselines = append(tr.Baselines, res)
 		}
+		for i, b := range TunedRecommenders(data, opts.Tuned[task]) {
+			observe(task, b.Name())
+			res, err := Evaluate(ctx, b, qs, harm, data.Catalogue())
+			if err != nil {
+				return Report{}, err
+			}
+			res.Setting = opts.Tuned[task][i].Describe
+			tr.Baselines = append(tr.Baselines, res)
+		}
 		if opts.Ablate {
 			for _, a := range Ablations {
 				p := opts.Params
@@ -132,6 +157,23 @@ func Run(ctx context.Context, in Input, opts Options) (Report, error) {
 					continue // already off
 				}
 				eng, err := NewEngine("engine -"+a.Family, p, in.Proj, in.Vecs)
+				if err != nil {
+					return Report{}, err
+				}
+				observe(task, eng.Name())
+				res, err := Evaluate(ctx, eng, qs, harm, data.Catalogue())
+				if err != nil {
+					return Report{}, err
+				}
+				tr.Ablations = append(tr.Ablations, res)
+			}
+			for _, a := range ParamAblations {
+				p := opts.Params
+				a.Off(&p)
+				if p.AttrWeight == opts.Params.AttrWeight {
+					continue
+				}
+				eng, err := NewEngine("engine -"+a.Name, p, in.Proj, in.Vecs)
 				if err != nil {
 					return Report{}, err
 				}
