@@ -65,7 +65,7 @@ func (s *Store) explore(ctx context.Context, q Query) (Table, error) {
 	if q.Timeout <= 0 {
 		q.Timeout = 10 * time.Second
 	}
-	sess := s.driver.NewSession(ctx, neo4j.SessionConfig{AccessMode: neo4j.AccessModeRead, DatabaseName: s.database})
+	sess := s.session(ctx, neo4j.AccessModeRead, neo4j.FetchDefault)
 	defer sess.Close(context.WithoutCancel(ctx))
 	tx, err := sess.BeginTransaction(ctx, neo4j.WithTxTimeout(q.Timeout))
 	if err != nil {

@@ -14,3 +14,9 @@ func WriteCypher(ctx context.Context, s *Store, query string, params map[string]
 	_, err := s.write(ctx, query, params)
 	return err
 }
+
+// Bookmarks returns the bookmarks s holds: those of the last transactions it ran, which its
+// next sessions pass on.
+func Bookmarks(ctx context.Context, s *Store) ([]string, error) {
+	return s.bookmarks.GetBookmarks(ctx)
+}

@@ -93,7 +93,7 @@ func (s *Store) projectOnce(ctx context.Context) (*graph.Projection, bool, error
 		return nil, false, err
 	}
 	var b graph.ProjectionBuilder
-	sess := s.driver.NewSession(ctx, neo4j.SessionConfig{AccessMode: neo4j.AccessModeRead, DatabaseName: s.database, FetchSize: 5000})
+	sess := s.session(ctx, neo4j.AccessModeRead, 5000)
 	defer sess.Close(context.WithoutCancel(ctx))
 	err = s.guard(func() error {
 		_, err := sess.ExecuteRead(ctx, func(tx neo4j.ManagedTransaction) (any, error) {

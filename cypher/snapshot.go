@@ -58,7 +58,7 @@ func (s *Store) ReadSnapshot(ctx context.Context) (graph.Snapshot, error) {
 func (s *Store) readSnapshotOnce(ctx context.Context) (graph.Snapshot, bool, error) {
 	var snap graph.Snapshot
 	var stable bool
-	sess := s.driver.NewSession(ctx, neo4j.SessionConfig{AccessMode: neo4j.AccessModeRead, DatabaseName: s.database, FetchSize: 5000})
+	sess := s.session(ctx, neo4j.AccessModeRead, 5000)
 	defer sess.Close(context.WithoutCancel(ctx))
 	err := s.guard(func() error {
 		_, err := sess.ExecuteRead(ctx, func(tx neo4j.ManagedTransaction) (any, error) {

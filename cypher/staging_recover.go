@@ -116,7 +116,7 @@ func (s *Store) rollbackLoad(ctx context.Context, loadID string) (nodes, rels in
 func (s *Store) autocommitCounters(ctx context.Context, query string, params map[string]any) (neo4j.Counters, error) {
 	var counters neo4j.Counters
 	err := s.guard(func() error {
-		sess := s.driver.NewSession(ctx, neo4j.SessionConfig{AccessMode: neo4j.AccessModeWrite, DatabaseName: s.database})
+		sess := s.session(ctx, neo4j.AccessModeWrite, neo4j.FetchDefault)
 		defer sess.Close(context.WithoutCancel(ctx))
 		res, err := sess.Run(ctx, query, params)
 		if err != nil {

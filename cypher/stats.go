@@ -49,7 +49,7 @@ func (s *Store) Wipe(ctx context.Context) error {
 func (s *Store) LastCommit(ctx context.Context) (string, error) {
 	var mark string
 	err := s.guard(func() error {
-		sess := s.driver.NewSession(ctx, neo4j.SessionConfig{AccessMode: neo4j.AccessModeRead, DatabaseName: s.database})
+		sess := s.session(ctx, neo4j.AccessModeRead, neo4j.FetchDefault)
 		defer sess.Close(context.WithoutCancel(ctx))
 		if _, err := sess.ExecuteRead(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
 			res, err := tx.Run(ctx, "RETURN 1", nil)

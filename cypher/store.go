@@ -3,6 +3,9 @@ package cypher
 import (
 	"context"
 	"fmt"
+	"net/url"
+	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -53,12 +56,42 @@ type Store struct {
 	// database the explorer reads, once known.
 	explorerSlots chan struct{}
 	exploreHome   atomic.Pointer[string]
+	// bookmarks holds the bookmarks of the last transactions this Store ran. Every session and
+	// query of the Store passes them on, so a read routed to a cluster's secondary (or an Aura
+	// read replica) waits until that server has applied this Store's last write: read your own
+	// writes. On a single server the bookmarks are always already applied and cost nothing.
+	bookmarks neo4j.BookmarkManager
 }
 
-// Open connects to Neo4j and waits (bounded by ConnectTimeout) until it answers.
+// URISchemes are the URI schemes Open accepts: bolt:// reaches one server directly;
+// neo4j:// asks the server for a routing table and sends reads to a cluster's secondaries (or
+// Aura's read replicas) and writes to the leader. "+s" adds TLS with a verified certificate,
+// "+ssc" TLS with any certificate (self-signed).
+var URISchemes = []string{"bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"}
+
+// CheckURI says what is wrong with uri as a Neo4j URI, or nil.
+func CheckURI(uri string) error {
+	u, err := url.Parse(uri)
+	if err != nil {
+		return fmt.Errorf("neo4j URI %q: %w", uri, err)
+	}
+	if !slices.Contains(URISchemes, u.Scheme) {
+		return fmt.Errorf("neo4j URI %q: scheme %q: want one of %s", uri, u.Scheme, strings.Join(URISchemes, ", "))
+	}
+	if u.Host == "" {
+		return fmt.Errorf("neo4j URI %q: no host, e.g. %s://host:7687", uri, u.Scheme)
+	}
+	return nil
+}
+
+// Open connects to Neo4j and waits (bounded by ConnectTimeout) until it answers. cfg.URI is
+// bolt://, neo4j:// or one of their TLS variants (URISchemes).
 func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.URI == "" {
 		return nil, fmt.Errorf("cypher: open: no Neo4j URI configured")
+	}
+	if err := CheckURI(cfg.URI); err != nil {
+		return nil, fmt.Errorf("cypher: open: %w", err)
 	}
 	if cfg.MaxPoolSize <= 0 {
 		cfg.MaxPoolSize = 50
@@ -83,7 +116,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		cfg.ExplorerConcurrency = DefaultExplorerConcurrency
 	}
 	s := &Store{driver: driver, database: cfg.Database, breaker: newBreaker(cfg.Breaker, cfg.OnBreakerChange), staging: cfg.Staging,
-		explorerSlots: make(chan struct{}, cfg.ExplorerConcurrency)}
+		explorerSlots: make(chan struct{}, cfg.ExplorerConcurrency), bookmarks: neo4j.NewBookmarkManager(neo4j.BookmarkManagerConfig{})}
 	deadline := time.Now().Add(cfg.ConnectTimeout)
 	for {
 		err = driver.VerifyConnectivity(ctx)
@@ -117,12 +150,21 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
+// session opens a session on s's database in the given access mode (AccessModeRead: routable
+// to a secondary; AccessModeWrite: to the leader) that carries s's bookmarks. fetchSize 0 lets
+// the driver choose.
+func (s *Store) session(ctx context.Context, mode neo4j.AccessMode, fetchSize int) neo4j.SessionWithContext {
+	return s.driver.NewSession(ctx, neo4j.SessionConfig{AccessMode: mode, DatabaseName: s.database, FetchSize: fetchSize,
+		BookmarkManager: s.bookmarks})
+}
+
 // read runs one query in a read transaction and returns its records.
 func (s *Store) read(ctx context.Context, query string, params map[string]any) ([]*neo4j.Record, error) {
 	var records []*neo4j.Record
 	err := s.guard(func() error {
 		res, err := neo4j.ExecuteQuery(ctx, s.driver, query, params, neo4j.EagerResultTransformer,
-			neo4j.ExecuteQueryWithDatabase(s.database), neo4j.ExecuteQueryWithReadersRouting())
+			neo4j.ExecuteQueryWithDatabase(s.database), neo4j.ExecuteQueryWithReadersRouting(),
+			neo4j.ExecuteQueryWithBookmarkManager(s.bookmarks))
 		if err != nil {
 			return translate(err)
 		}
@@ -137,7 +179,8 @@ func (s *Store) write(ctx context.Context, query string, params map[string]any) 
 	var records []*neo4j.Record
 	err := s.guard(func() error {
 		res, err := neo4j.ExecuteQuery(ctx, s.driver, query, params, neo4j.EagerResultTransformer,
-			neo4j.ExecuteQueryWithDatabase(s.database), neo4j.ExecuteQueryWithWritersRouting())
+			neo4j.ExecuteQueryWithDatabase(s.database), neo4j.ExecuteQueryWithWritersRouting(),
+			neo4j.ExecuteQueryWithBookmarkManager(s.bookmarks))
 		if err != nil {
 			return translate(err)
 		}
@@ -150,7 +193,7 @@ func (s *Store) write(ctx context.Context, query string, params map[string]any) 
 // inWriteTx runs fn in one write transaction: everything fn does commits together or not at all.
 func (s *Store) inWriteTx(ctx context.Context, fn func(tx neo4j.ManagedTransaction) error) error {
 	return s.guard(func() error {
-		sess := s.driver.NewSession(ctx, neo4j.SessionConfig{AccessMode: neo4j.AccessModeWrite, DatabaseName: s.database})
+		sess := s.session(ctx, neo4j.AccessModeWrite, neo4j.FetchDefault)
 		defer sess.Close(context.WithoutCancel(ctx))
 		_, err := sess.ExecuteWrite(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
 			return nil, fn(tx)
@@ -171,7 +214,7 @@ func run(ctx context.Context, tx neo4j.ManagedTransaction, query string, params 
 // autocommit runs one query in an implicit transaction, as CALL ... IN TRANSACTIONS requires.
 func (s *Store) autocommit(ctx context.Context, query string, params map[string]any) error {
 	return s.guard(func() error {
-		sess := s.driver.NewSession(ctx, neo4j.SessionConfig{AccessMode: neo4j.AccessModeWrite, DatabaseName: s.database})
+		sess := s.session(ctx, neo4j.AccessModeWrite, neo4j.FetchDefault)
 		defer sess.Close(context.WithoutCancel(ctx))
 		res, err := sess.Run(ctx, query, params)
 		if err != nil {

@@ -166,7 +166,7 @@ func loadConfig(getenv func(string) string, fs *flag.FlagSet) (*Config, error) {
 	errs = append(errs, securityEnv(getenv, &c.Limits)...)
 	errs = append(errs, feedbackEnv(getenv, &c)...)
 	fs.StringVar(&c.HTTPAddr, "http-addr", c.HTTPAddr, "HTTP listen address (SKINGRAPH_HTTP_ADDR)")
-	fs.StringVar(&c.Neo4jURI, "neo4j-uri", c.Neo4jURI, "Bolt URI of an existing Neo4j; empty starts a local one (SKINGRAPH_NEO4J_URI)")
+	fs.StringVar(&c.Neo4jURI, "neo4j-uri", c.Neo4jURI, "URI of an existing Neo4j: bolt://host:7687, or neo4j://, neo4j+s:// to route reads to a cluster's secondaries; empty starts a local one (SKINGRAPH_NEO4J_URI)")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "data folder of the local Neo4j (SKINGRAPH_DATA_DIR)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (SKINGRAPH_LOG_LEVEL)")
 	fs.StringVar(&c.APIKeysFile, "api-keys", c.APIKeysFile, "file of accepted API keys (SKINGRAPH_API_KEYS_FILE); none = loopback only")
@@ -178,6 +178,11 @@ func (c *Config) validate() error {
 	var errs []error
 	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
 		errs = append(errs, fmt.Errorf("http address %q: %w", c.HTTPAddr, err))
+	}
+	if c.Neo4jURI != "" {
+		if err := cypher.CheckURI(c.Neo4jURI); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if c.Neo4jHeapMB < 256 {
 		errs = append(errs, fmt.Errorf("neo4j heap %d MB: want at least 256", c.Neo4jHeapMB))

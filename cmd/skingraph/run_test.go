@@ -251,6 +251,8 @@ func TestRunRejectsBadCommandsAndConfig(t *testing.T) {
 		{"bench bad mode", []string{"bench", "--mode", "warm"}, nil, `mode: want cached or uncached, got "warm"`},
 		{"bench no server", []string{"bench", "--url", "http://127.0.0.1:1", "--duration", "1s"}, nil, "does not answer"},
 		{"bench stray argument", []string{"bench", "now"}, nil, `unexpected arguments ["now"]`},
+		{"neo4j uri of the http port", []string{"serve"}, map[string]string{"SKINGRAPH_NEO4J_URI": "http://db:7474"}, `neo4j URI "http://db:7474": scheme "http": want one of bolt, bolt+s, bolt+ssc, neo4j, neo4j+s, neo4j+ssc`},
+		{"neo4j uri without host", []string{"serve"}, map[string]string{"SKINGRAPH_NEO4J_URI": "neo4j+s://"}, `neo4j URI "neo4j+s://": no host`},
 		{"load what", []string{"load", "everything"}, map[string]string{"SKINGRAPH_NEO4J_URI": "bolt://127.0.0.1:1"}, "usage: skingraph load demo | skingraph load dir DIR"},
 	}
 	for _, tt := range tests {
