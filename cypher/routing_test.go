@@ -227,3 +227,77 @@ func TestRoutingReadsItsOwnWritesWithBookmarks(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkBookmarks measures what passing the Store's bookmarks costs on a single server:
+// a read query (Product), a read session (Explore), and a write followed by a read, through
+// bolt:// and neo4j://. Each iteration runs the operation once through a Store that passes
+// its bookmarks and once through one that passes none, in alternating order, so that the load of a
+// shared machine hits both alike; it reports the mean time of each (bookmarks-ns/op,
+// none-ns/op).
+func BenchmarkBookmarks(b *testing.B) {
+	ctx := context.Background()
+	seed := neo4jtest.Store(b)
+	if _, err := seed.WriteLoad(ctx, fixtureLoad("load-bench")); err != nil {
+		b.Fatal(err)
+	}
+	db := neo4jtest.Server(b)
+	open := func(scheme string, bookmarks bool) *cypher.Store {
+		uri := scheme + "://" + strings.SplitN(db.URI, "://", 2)[1]
+		store, err := cypher.Open(ctx, cypher.Config{URI: uri, Username: db.Username, Password: db.Password})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { store.Close(context.Background()) })
+		store.SetVault(testVault(b))
+		if !bookmarks {
+			cypher.DropBookmarks(store)
+		}
+		return store
+	}
+	n := 0
+	ops := []struct {
+		name string
+		fn   func(*cypher.Store) error
+	}{
+		{"read", func(s *cypher.Store) error { _, err := s.Product(ctx, "p1"); return err }},
+		{"session", func(s *cypher.Store) error {
+			_, err := s.Explore(ctx, cypher.Query{Text: "MATCH (p:Product) RETURN count(p) AS n"})
+			return err
+		}},
+		{"write-then-read", func(s *cypher.Store) error {
+			n++
+			if _, errs, err := s.WriteEvents(ctx, [][]graph.Event{{ev(fmt.Sprintf("bench-%d", n), graph.EventView, "p1", "", 0, "")}}); err != nil || errs[0] != nil {
+				return errors.Join(err, errs[0])
+			}
+			_, err := s.ProductEventCounts(ctx, "p1")
+			return err
+		}},
+	}
+	for _, scheme := range []string{"bolt", "neo4j"} {
+		with, without := open(scheme, true), open(scheme, false)
+		for _, op := range ops {
+			b.Run(scheme+"/"+op.name, func(b *testing.B) {
+				var tWith, tWithout time.Duration
+				timed := func(s *cypher.Store) time.Duration {
+					start := time.Now()
+					if err := op.fn(s); err != nil {
+						b.Fatal(err)
+					}
+					return time.Since(start)
+				}
+				odd := false
+				for b.Loop() {
+					if odd = !odd; odd { // alternate which goes first
+						tWith += timed(with)
+						tWithout += timed(without)
+					} else {
+						tWithout += timed(without)
+						tWith += timed(with)
+					}
+				}
+				b.ReportMetric(float64(tWith.Nanoseconds())/float64(b.N), "bookmarks-ns/op")
+				b.ReportMetric(float64(tWithout.Nanoseconds())/float64(b.N), "none-ns/op")
+			})
+		}
+	}
+}
