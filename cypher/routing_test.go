@@ -58,6 +58,12 @@ func TestOpenChecksURIScheme(t *testing.T) {
 // would in a cluster. The local Neo4j 5 answers as a cluster of one.
 func routingStore(t *testing.T) *cypher.Store {
 	t.Helper()
+	return routingStaging(t, cypher.StagingOptions{})
+}
+
+// routingStaging is routingStore for a Store whose staged loads follow opts.
+func routingStaging(t *testing.T, opts cypher.StagingOptions) *cypher.Store {
+	t.Helper()
 	db := neo4jtest.Server(t)
 	u, err := url.Parse(db.URI)
 	if err != nil {
@@ -66,7 +72,7 @@ func routingStore(t *testing.T) *cypher.Store {
 	u.Scheme = strings.Replace(u.Scheme, "bolt", "neo4j", 1)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	store, err := cypher.Open(ctx, cypher.Config{URI: u.String(), Username: db.Username, Password: db.Password})
+	store, err := cypher.Open(ctx, cypher.Config{URI: u.String(), Username: db.Username, Password: db.Password, Staging: opts})
 	if err != nil {
 		t.Fatalf("open %s: %v", u, err)
 	}
@@ -167,6 +173,34 @@ func TestRoutingStoreRunsTheSuite(t *testing.T) {
 	}
 	if len(got.Products) != 2 || len(got.Events) != 2 || len(got.Profiles) != 1 {
 		t.Errorf("export through neo4j:// holds %d products, %d events, %d profiles; want 2, 2, 1", len(got.Products), len(got.Events), len(got.Profiles))
+	}
+}
+
+// TestRoutingStagedLoad stages loads through a neo4j:// URI (chunks in write sessions, the
+// staged-load marker and its rollback bookkeeping in single write queries, the outcome
+// refresh as CALL ... IN TRANSACTIONS in an implicit write transaction) and gets the graph a
+// bolt:// Store gets in one transaction.
+func TestRoutingStagedLoad(t *testing.T) {
+	ctx := context.Background()
+	second := fixtureLoad("load-2")
+	second.Products[1].Price = 25
+	second.Reviews[0].Rating = 4
+	write := func(store *cypher.Store) snapshot {
+		for _, l := range []graph.Load{fixtureLoad("load-1"), second} {
+			if _, err := store.WriteLoad(ctx, l); err != nil {
+				t.Fatalf("load %s: %v", l.ID, err)
+			}
+		}
+		return takeSnapshot(t, store, "p1", "p2")
+	}
+	want := write(neo4jtest.Store(t))
+	neo4jtest.Store(t) // a clean graph again
+	got := write(routingStaging(t, cypher.StagingOptions{Threshold: 1}))
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("staged through neo4j:// vs one transaction through bolt:// (-bolt +neo4j):\n%s", diff)
+	}
+	if n := countQuery(t, neo4jtest.Open(t), "MATCH (s:StagedLoad) RETURN count(s)"); n != 0 {
+		t.Errorf("%d staged-load markers left", n)
 	}
 }
 
