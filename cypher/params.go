@@ -58,7 +58,7 @@ func productParams(products []graph.Product) []map[string]any {
 	for _, p := range products {
 		props := map[string]any{
 			"name": p.Name, "brand": p.Brand, "category": p.Category, "subcategory": p.Subcategory,
-			"price": p.Price, "size": p.Size, "rating": p.Rating, "review_count": int64(p.ReviewCount),
+			"price": p.Price, "in_stock": !p.OutOfStock, "size": p.Size, "rating": p.Rating, "review_count": int64(p.ReviewCount),
 			"highlights": nonNil(p.Highlights), "ingredients_text": p.IngredientsText,
 		}
 		seen := map[string]bool{}

@@ -25,11 +25,11 @@ var projectionQueries = []struct {
 			}
 			b.AddIngredient(graph.ProjectedIngredient{INCI: str(r.Values[0]), Name: str(r.Values[1]), Comedogenic: c})
 		}},
-	{"products", `MATCH (p:Product) WHERE ` + notStaged("p") + ` RETURN p.id, p.name, p.brand, p.category, p.price, p.rating, p.review_count`,
+	{"products", `MATCH (p:Product) WHERE ` + notStaged("p") + ` RETURN p.id, p.name, p.brand, p.category, p.price, p.rating, p.review_count, p.in_stock = false`,
 		func(b *graph.ProjectionBuilder, r *neo4j.Record) {
 			v := r.Values
 			b.AddProduct(graph.ProjectedProduct{ID: str(v[0]), Name: str(v[1]), Brand: str(v[2]), Category: str(v[3]),
-				Price: f64(v[4]), Rating: f64(v[5]), ReviewCount: int(i64(v[6]))})
+				Price: f64(v[4]), Rating: f64(v[5]), ReviewCount: int(i64(v[6])), OutOfStock: v[7] == true})
 		}},
 	{"contains", `MATCH (p:Product)-[c:CONTAINS]->(i:Ingredient) WHERE ` + notStaged("p") + ` AND ` + edgeCountedBy("c", "coalesce($staged, [])", "") + ` RETURN p.id, i.inci, c.position, c.may_contain`,
 		func(b *graph.ProjectionBuilder, r *neo4j.Record) {

@@ -241,6 +241,7 @@ func (b *ProjectionBuilder) Build(v DataVersion) (*Projection, error) {
 	p.claimedBy = make([][]int32, len(Concerns.names))
 	p.categoryIDs = make([]int8, len(p.Products))
 	p.prices = make([]float64, len(p.Products))
+	p.outOfStock = make([]bool, len(p.Products))
 	p.outcomesFor = map[Attr][]OutcomeRef{}
 	for i := range p.Products {
 		x := &p.Products[i]
@@ -253,7 +254,7 @@ func (b *ProjectionBuilder) Build(v DataVersion) (*Projection, error) {
 		if c, ok := Categories.index(x.Category); ok {
 			x.CategoryID = c
 		}
-		p.categoryIDs[i], p.prices[i] = x.CategoryID, x.Price
+		p.categoryIDs[i], p.prices[i], p.outOfStock[i] = x.CategoryID, x.Price, x.OutOfStock
 		for k := p.outcomeOff[i]; k < p.outcomeOff[i+1]; k++ {
 			o := &p.outcomes[k]
 			p.outcomesFor[o.Attr] = append(p.outcomesFor[o.Attr], OutcomeRef{Product: int32(i), Stats: o})

@@ -169,8 +169,12 @@ func compile(p *graph.Projection, vecs Vectors, params Params, req Request, buf 
 	return pl
 }
 
-// exclusion says why product x is excluded: the first excluding ingredient on its label.
+// exclusion says why product x is excluded: out of stock (ReasonOutOfStock), or the first
+// excluding ingredient on its label.
 func (pl *plan) exclusion(x int32) Exclusion {
+	if pl.proj.OutOfStock(x) {
+		return Exclusion{ProductID: pl.proj.Products[x].ID, Reason: ReasonOutOfStock}
+	}
 	for _, u := range pl.proj.Uses(x) {
 		if reason, ok := pl.excludeIng[u.Ingredient]; ok {
 			return Exclusion{ProductID: pl.proj.Products[x].ID, Ingredient: pl.proj.Ingredients[u.Ingredient].INCI, Reason: reason}
@@ -203,7 +207,7 @@ func (pl *plan) eligible(x int32) (ok, excluded bool) {
 			return false, false // already liked: not a new recommendation
 		}
 	}
-	if pl.excluded[x] {
+	if pl.excluded[x] || p.OutOfStock(x) {
 		return false, true
 	}
 	return true, false
