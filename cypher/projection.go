@@ -57,6 +57,8 @@ var projectionQueries = []struct {
 		func(b *graph.ProjectionBuilder, r *neo4j.Record) { b.AddClaim(str(r.Values[0]), str(r.Values[1])) }},
 	{"suits", `MATCH (p:Product)-[r:SUITS]->(t:SkinType) WHERE ` + notStaged("p") + ` AND ` + edgeCountedBy("r", "coalesce($staged, [])", "") + ` RETURN p.id, t.name`,
 		func(b *graph.ProjectionBuilder, r *neo4j.Record) { b.AddSuits(str(r.Values[0]), str(r.Values[1])) }},
+	{"rules", `MATCH (r:Rule) RETURN r {.*}`,
+		func(b *graph.ProjectionBuilder, r *neo4j.Record) { b.AddRule(toRule(r.Values[0])) }},
 	// Every review, for the co-review lists and the recent review volume of the prior.
 	{"reviews", `MATCH (u:Reviewer)-[r:REVIEWED]->(p:Product) WHERE ` + edgeCountedBy("r", "coalesce($staged, [])", "") + ` AND ` + notStaged("p") + ` RETURN u.id, p.id, r.rating, r.at`,
 		func(b *graph.ProjectionBuilder, r *neo4j.Record) {

@@ -13,7 +13,10 @@ type Projection struct {
 	Version DataVersion
 	BuiltAt time.Time
 
-	Products    []ProjectedProduct    // sorted by ID; index = product id
+	Products []ProjectedProduct // sorted by ID; index = product id
+	// Rules are the merchandising rules of this data version, sorted by ID (in force or
+	// not: the ranker checks each rule's period and condition per request).
+	Rules       []Rule
 	Ingredients []ProjectedIngredient // sorted by INCI; index = ingredient id
 
 	productByID      map[string]int32

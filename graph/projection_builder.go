@@ -21,6 +21,7 @@ type ProjectionBuilder struct {
 	claims      []rawAttrEdge
 	suits       []rawAttrEdge
 	reviews     []rawReview
+	rules       []Rule
 
 	// Skipped counts edges left out because an end was unknown.
 	Skipped int
@@ -51,6 +52,9 @@ type rawAttrEdge struct {
 	product string
 	id      int8
 }
+
+// AddRule adds a merchandising rule (the projection carries the rules of its data version).
+func (b *ProjectionBuilder) AddRule(r Rule) { b.rules = append(b.rules, r) }
 
 // AddProduct adds a product node.
 func (b *ProjectionBuilder) AddProduct(p ProjectedProduct) { b.products = append(b.products, p) }
@@ -143,6 +147,8 @@ func (b *ProjectionBuilder) Build(v DataVersion) (*Projection, error) {
 	slices.SortFunc(b.products, func(x, y ProjectedProduct) int { return cmp.Compare(x.ID, y.ID) })
 	slices.SortFunc(b.ingredients, func(x, y ProjectedIngredient) int { return cmp.Compare(x.INCI, y.INCI) })
 	p.Products, p.Ingredients = b.products, b.ingredients
+	slices.SortFunc(b.rules, func(x, y Rule) int { return cmp.Compare(x.ID, y.ID) })
+	p.Rules = b.rules
 	p.productByID = make(map[string]int32, len(p.Products))
 	for i, x := range p.Products {
 		if _, dup := p.productByID[x.ID]; dup {

@@ -46,6 +46,9 @@ type plan struct {
 	disliked   map[int32]bool
 	category   uint32 // bit c set for each allowed category id; 0 = every category
 	brand      map[string]bool
+
+	rules     *activeRules // the merchandising rules in force for the request; nil = none
+	ruleDelta []float64    // rules.delta: Σ boost/bury by product; nil without boosts
 }
 
 // compile plans req on p; the plan's per-ingredient and exclusion arrays are buf's, so the plan
@@ -174,6 +177,9 @@ func compile(p *graph.Projection, vecs Vectors, params Params, req Request, buf 
 func (pl *plan) exclusion(x int32) Exclusion {
 	if pl.proj.OutOfStock(x) {
 		return Exclusion{ProductID: pl.proj.Products[x].ID, Reason: ReasonOutOfStock}
+	}
+	if name, ok := pl.rules.filteredBy(x); ok {
+		return Exclusion{ProductID: pl.proj.Products[x].ID, Reason: "rule:" + name}
 	}
 	for _, u := range pl.proj.Uses(x) {
 		if reason, ok := pl.excludeIng[u.Ingredient]; ok {
