@@ -284,6 +284,13 @@ func (h *handlers) answerRecommendations(c *gin.Context, in recommendationReques
 		return err
 	}
 	key := ranker.Key(req)
+	// cacheKey adds the merchandising rules' epoch (how many rule period boundaries have
+	// passed) to the request's key: a rule starting or ending changes the ranking without a
+	// new data version, so ETags and cached pages must change with it.
+	cacheKey := key
+	if re, ok := h.d.Recommender.(interface{ RulesEpoch(time.Time) string }); ok {
+		cacheKey += re.RulesEpoch(time.Now())
+	}
 	version, degraded := h.d.Recommender.Current()
 	if cur != nil {
 		if cur.Key != key {
@@ -297,7 +304,7 @@ func (h *handlers) answerRecommendations(c *gin.Context, in recommendationReques
 		req.Offset = cur.Offset
 	}
 	if cacheable {
-		etag := fmt.Sprintf(`"v%d-%s-%d-%d-%s"`, version.N, key, req.Offset, req.Explain, strings.Join(fields, "."))
+		etag := fmt.Sprintf(`"v%d-%s-%d-%d-%s"`, version.N, cacheKey, req.Offset, req.Explain, strings.Join(fields, "."))
 		c.Header("ETag", etag)
 		privateCache(c, 30, "must-revalidate")
 		if match := c.GetHeader("If-None-Match"); match != "" && etagMatches(match, etag) {
@@ -311,13 +318,13 @@ func (h *handlers) answerRecommendations(c *gin.Context, in recommendationReques
 	start := time.Now()
 	// An encoded page answers the request without the engine: the page is a pure function of
 	// its key, and the engine only hears of the ask (for warming).
-	pg, ok := h.pages.get(pageKey(version.N, key, req.Offset, int(req.Explain), fields, degraded))
+	pg, ok := h.pages.get(pageKey(version.N, cacheKey, req.Offset, int(req.Explain), fields, degraded))
 	if ok {
-		h.d.Recommender.Asked(req, key)
+		h.d.Recommender.Asked(req, cacheKey)
 		AddTiming(ctx, "cache", time.Since(start))
 		describeTiming(ctx, "cache", "hit")
 	} else {
-		res, cached, err := h.d.Recommender.RecommendKeyed(ctx, req, key)
+		res, cached, err := h.d.Recommender.RecommendKeyed(ctx, req, cacheKey)
 		if err != nil {
 			return err
 		}
@@ -334,7 +341,7 @@ func (h *handlers) answerRecommendations(c *gin.Context, in recommendationReques
 		}
 		pg = newPage(body)
 		if !res.Partial {
-			h.pages.set(pageKey(res.Version.N, key, req.Offset, int(req.Explain), fields, degraded), pg)
+			h.pages.set(pageKey(res.Version.N, cacheKey, req.Offset, int(req.Explain), fields, degraded), pg)
 		}
 	}
 	writePage(c, pg, ok)

@@ -391,3 +391,32 @@ func (l pinLift) why(position int, full bool) Why {
 	}
 	return w
 }
+
+// RulesEpoch names the rules' periods passed at t on the current snapshot: "" when no rule
+// has a period boundary at or before t, else "-r" and how many boundaries (from, until) have
+// passed. Callers add it to cache keys: a rule coming into or out of force changes rankings
+// without a new data version.
+func (e *Engine) RulesEpoch(t time.Time) string {
+	s := e.snap.Load()
+	if s == nil {
+		return ""
+	}
+	return rulesEpoch(s.Projection.Rules, t)
+}
+
+func rulesEpoch(rules []graph.Rule, t time.Time) string {
+	n := 0
+	for i := range rules {
+		r := &rules[i]
+		if !r.From.IsZero() && !t.Before(r.From) {
+			n++
+		}
+		if !r.Until.IsZero() && !t.Before(r.Until) {
+			n++
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	return "-r" + strconv.Itoa(n)
+}

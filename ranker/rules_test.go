@@ -159,3 +159,23 @@ func TestRulesAreDeterministic(t *testing.T) {
 	}
 	checkSums(t, a)
 }
+
+// TestRulesEpochCountsPassedBoundaries: the epoch changes exactly when a rule comes into or
+// goes out of force.
+func TestRulesEpochCountsPassedBoundaries(t *testing.T) {
+	t0 := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	rules := []graph.Rule{{ID: "a", From: t0, Until: t0.Add(48 * time.Hour)}, {ID: "b"}}
+	for _, c := range []struct {
+		at   time.Time
+		want string
+	}{
+		{t0.Add(-time.Second), ""},
+		{t0, "-r1"},
+		{t0.Add(47 * time.Hour), "-r1"},
+		{t0.Add(48 * time.Hour), "-r2"},
+	} {
+		if got := rulesEpoch(rules, c.at); got != c.want {
+			t.Errorf("epoch at %s = %q, want %q", c.at, got, c.want)
+		}
+	}
+}
