@@ -55,10 +55,13 @@ type recommendationRequest struct {
 		MaxPrice   float64  `json:"max_price"`
 		Brands     []string `json:"brands"`
 	} `json:"filters"`
-	Limit   int      `json:"limit"`
-	Cursor  string   `json:"cursor"`
-	Explain string   `json:"explain"`
-	Fields  []string `json:"fields"`
+	Limit int `json:"limit"`
+	// MaxPerBrand caps the products of one brand in a page; absent = the server's default
+	// (Deps.MaxPerBrand), 0 = no cap.
+	MaxPerBrand *int     `json:"max_per_brand"`
+	Cursor      string   `json:"cursor"`
+	Explain     string   `json:"explain"`
+	Fields      []string `json:"fields"`
 }
 
 // productFields are the product fields a response can carry; fields= picks among them.
@@ -181,6 +184,12 @@ func toRankerRequest(in recommendationRequest) (ranker.Request, []string, *curso
 	if r.Limit == 0 {
 		r.Limit = 10
 	}
+	if in.MaxPerBrand != nil {
+		r.MaxPerBrand = *in.MaxPerBrand
+		if r.MaxPerBrand < 0 || r.MaxPerBrand > ranker.MaxLimit {
+			verr.Add(0, "max_per_brand", fmt.Sprintf("must be 0 (no cap) to %d", ranker.MaxLimit))
+		}
+	}
 	if r.Limit < 1 || r.Limit > ranker.MaxLimit {
 		verr.Add(0, "limit", fmt.Sprintf("must be 1 to %d", ranker.MaxLimit))
 	}
@@ -230,7 +239,7 @@ func (h *handlers) recommendGET(c *gin.Context) error {
 	q := c.Request.URL.Query()
 	known := map[string]bool{}
 	for _, k := range []string{"skin_type", "skin_tone", "concerns", "sensitivities", "avoid_ingredients", "liked_products",
-		"disliked_products", "categories", "max_price", "brands", "limit", "cursor", "explain", "fields"} {
+		"disliked_products", "categories", "max_price", "brands", "limit", "max_per_brand", "cursor", "explain", "fields"} {
 		known[k] = true
 	}
 	for k := range q {
@@ -271,6 +280,13 @@ func (h *handlers) recommendGET(c *gin.Context) error {
 		}
 		in.Limit = n
 	}
+	if v := q.Get("max_per_brand"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			verr.Add(0, "max_per_brand", "must be a whole number")
+		}
+		in.MaxPerBrand = &n
+	}
 	in.Cursor, in.Explain, in.Fields = q.Get("cursor"), q.Get("explain"), list("fields")
 	if err := verr.Err(); err != nil {
 		return err
@@ -282,6 +298,9 @@ func (h *handlers) answerRecommendations(c *gin.Context, in recommendationReques
 	req, fields, cur, err := toRankerRequest(in)
 	if err != nil {
 		return err
+	}
+	if in.MaxPerBrand == nil {
+		req.MaxPerBrand = h.d.MaxPerBrand
 	}
 	key := ranker.Key(req)
 	// cacheKey adds the merchandising rules' epoch (how many rule period boundaries have

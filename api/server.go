@@ -70,6 +70,9 @@ type Deps struct {
 	Profiles Profiles
 	// Rules keeps merchandising rules (nil answers 501).
 	Rules RuleStore
+	// MaxPerBrand is the brand cap of a recommendation page when the request sets none
+	// (0 = no cap; SKINGRAPH_MAX_PER_BRAND).
+	MaxPerBrand int
 }
 
 // New returns the HTTP handler of the API: the routes, gzip-compressed when the client asks

@@ -81,6 +81,9 @@ func (r *Ranker) Rank(ctx context.Context, proj *graph.Projection, vecs Vectors,
 	// Selection: one pass over the products, split in shards that run concurrently, each in
 	// chunks so that the budget is checked; the shards' top-k lists merge deterministically.
 	k := req.Offset + req.Limit
+	if req.MaxPerBrand > 0 {
+		k = diversityDepth(k) // room for the products a capped brand leaves to others
+	}
 	if pl.rules != nil {
 		k += len(pl.rules.pins) // room for the pinned products taken out of the list
 	}
@@ -112,7 +115,11 @@ func (r *Ranker) Rank(ctx context.Context, proj *graph.Projection, vecs Vectors,
 		}
 	}
 
-	ranked, pins := pl.rules.applyPins(top.sorted(), func(x int32) float64 {
+	sorted := top.sorted()
+	if req.MaxPerBrand > 0 {
+		sorted = diversify(sorted, req.Limit, req.MaxPerBrand, func(x int32) string { return proj.Products[x].Brand })
+	}
+	ranked, pins := pl.rules.applyPins(sorted, func(x int32) float64 {
 		s := buf.fit[x] + buf.peer[x] + prior[x]
 		if adverse != nil {
 			s += adverse[x]

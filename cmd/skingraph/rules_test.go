@@ -238,4 +238,31 @@ func TestRulesOverHTTP(t *testing.T) {
 	if after.Excluded.Count != 0 {
 		t.Errorf("after the delete: excluded %+v, want none", after.Excluded)
 	}
+
+	// Diversity: at most one product of a brand in a page of 10 (the demo data has 25 brands).
+	for _, q := range []string{"?skin_type=oily&concerns=acne&limit=10&max_per_brand=1", "?skin_type=dry&limit=10&max_per_brand=1"} {
+		status, _, body = sendJSON(t, http.MethodGet, base+"/v1/recommendations"+q, nil, nil)
+		var page struct {
+			Items []struct {
+				Product struct {
+					ID    string `json:"id"`
+					Brand string `json:"brand"`
+				} `json:"product"`
+			} `json:"items"`
+		}
+		decodeInto(t, body, &page)
+		brands := map[string]bool{}
+		for _, it := range page.Items {
+			if brands[it.Product.Brand] {
+				t.Errorf("%s: brand %s twice in the page", q, it.Product.Brand)
+			}
+			brands[it.Product.Brand] = true
+		}
+		if status != http.StatusOK || len(page.Items) != 10 {
+			t.Errorf("%s: %d, %d items", q, status, len(page.Items))
+		}
+	}
+	if status, _, body = sendJSON(t, http.MethodPost, base+"/v1/recommendations", map[string]any{"max_per_brand": -1}, nil); status != http.StatusUnprocessableEntity || !bytes.Contains(body, []byte("max_per_brand")) {
+		t.Errorf("max_per_brand -1: %d %s, want 422 naming it", status, body)
+	}
 }
