@@ -47,8 +47,7 @@ type plan struct {
 	category   uint32 // bit c set for each allowed category id; 0 = every category
 	brand      map[string]bool
 
-	rules     *activeRules // the merchandising rules in force for the request; nil = none
-	ruleDelta []float64    // rules.delta: Σ boost/bury by product; nil without boosts
+	rules *activeRules // the merchandising rules in force for the request; nil = none
 }
 
 // compile plans req on p; the plan's per-ingredient and exclusion arrays are buf's, so the plan

@@ -54,15 +54,12 @@ func (r *Ranker) Rank(ctx context.Context, proj *graph.Projection, vecs Vectors,
 	defer putBuffers(buf)
 	pl := compile(proj, vecs, r.params, req, buf)
 	pl.rules = r.rulesFor(proj).activate(pl, start)
-	defer pl.rules.release()
-	if pl.rules != nil {
-		pl.ruleDelta = pl.rules.delta
-	}
 	res := Result{Version: proj.Version}
 
 	if err := pl.scoreFamilies(ctx, buf); err != nil {
 		return Result{}, fmt.Errorf("ranker: %w: %w", graph.ErrUnavailable, err)
 	}
+	pl.rules.addBoosts(buf.fit) // sparse: only the matching products
 	pri := r.priorsFor(pl)
 	pl.priors = pri
 	prior := pri.values
@@ -126,9 +123,6 @@ func (r *Ranker) Rank(ctx context.Context, proj *graph.Projection, vecs Vectors,
 		}
 		if withAffinity {
 			s += pl.affinity(x)
-		}
-		if pl.ruleDelta != nil {
-			s += pl.ruleDelta[x]
 		}
 		return s
 	}, func(x int32) bool { ok, _ := pl.eligible(x); return ok })
@@ -262,9 +256,6 @@ func (r *Ranker) selectRange(ctx context.Context, pl *plan, buf *buffers, prior,
 			}
 			if withAffinity {
 				s += pl.affinity(x)
-			}
-			if pl.ruleDelta != nil {
-				s += pl.ruleDelta[x]
 			}
 			sel.top.offer(x, s)
 			sel.total++

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/skingraph/skingraph/graph"
@@ -180,14 +179,10 @@ type activeRules struct {
 	boosts  []*compiledRule // boost and bury, by rule id
 	filters []*compiledRule // by rule id
 	pins    []*compiledRule // by position, then rule id
-	delta   []float64       // Σ boost/bury by product; nil without boosts (pooled: release)
 }
 
-// deltaPool holds zeroed []float64 score buffers for boosts.
-var deltaPool sync.Pool
-
-// activate picks the rules of rs in force at now for the plan's request, marks the products
-// of filter rules excluded and sums boosts and buries. It returns nil when no rule applies.
+// activate picks the rules of rs in force at now for the plan's request and marks the
+// products of filter rules excluded. It returns nil when no rule applies.
 func (rs *ruleSet) activate(pl *plan, now time.Time) *activeRules {
 	if len(rs.rules) == 0 {
 		return nil
@@ -218,35 +213,21 @@ func (rs *ruleSet) activate(pl *plan, now time.Time) *activeRules {
 		return nil
 	}
 	slices.SortStableFunc(a.pins, func(x, y *compiledRule) int { return x.rule.Position - y.rule.Position })
-	if len(a.boosts) > 0 {
-		n := len(rs.proj.Products)
-		if v, ok := deltaPool.Get().(*[]float64); ok && cap(*v) >= n {
-			a.delta = (*v)[:n]
-		} else {
-			a.delta = make([]float64, n)
-		}
-		for _, cr := range a.boosts {
-			for _, x := range cr.products {
-				a.delta[x] += cr.delta
-			}
-		}
-	}
 	return &a
 }
 
-// release zeroes the boost buffer (only what was touched) and pools it.
-func (a *activeRules) release() {
-	if a == nil || a.delta == nil {
+// addBoosts adds every boost and bury in force to the scores of its products in out (the
+// request's per-product family sums): work proportional to the matching products, nothing
+// added to the per-product selection loop.
+func (a *activeRules) addBoosts(out []float64) {
+	if a == nil {
 		return
 	}
 	for _, cr := range a.boosts {
 		for _, x := range cr.products {
-			a.delta[x] = 0
+			out[x] += cr.delta
 		}
 	}
-	d := a.delta
-	a.delta = nil
-	deltaPool.Put(&d)
 }
 
 // filteredBy returns the name of the first filter rule (by id) that excludes x.
