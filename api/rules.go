@@ -2,6 +2,8 @@ package api
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/skingraph/skingraph/api/auth"
 	"github.com/skingraph/skingraph/graph"
+	"github.com/skingraph/skingraph/graph/inci"
 )
 
 // RuleStore keeps merchandising rules (cypher.Store implements it). Every write bumps the
@@ -157,19 +160,41 @@ func readRule(c *gin.Context) (graph.Rule, error) {
 	}
 	r := in.rule()
 	r.Normalize()
+	// Ingredients as any spelling ("Aqua", "Niacinamide 10%"), kept as INCI keys, as
+	// avoid_ingredients are read.
+	verr := &graph.ValidationError{}
+	norm := inci.Default()
+	for i, a := range r.Match.Ingredients {
+		if a == "" {
+			continue // Validate names it
+		}
+		k := norm.Key(a)
+		if k == "" {
+			verr.Add(0, fmt.Sprintf("match.ingredients[%d]", i), "not an ingredient name")
+			continue
+		}
+		r.Match.Ingredients[i] = k
+	}
 	if err := r.Validate(); err != nil {
+		var v *graph.ValidationError
+		if errors.As(err, &v) {
+			verr.Fields = append(verr.Fields, v.Fields...)
+		}
+	}
+	if err := verr.Err(); err != nil {
 		return graph.Rule{}, err
 	}
 	return r, nil
 }
 
-// create answers POST /v1/rules: 201 with the rule, its Location and ETag.
+// create answers POST /v1/rules: 201 with the rule, its Location and ETag. The body is
+// checked first (bad input is 422 on any server).
 func (h ruleHandlers) create(c *gin.Context) error {
-	if err := h.enabled(); err != nil {
-		return err
-	}
 	r, err := readRule(c)
 	if err != nil {
+		return err
+	}
+	if err := h.enabled(); err != nil {
 		return err
 	}
 	out, v, err := h.s.CreateRule(c.Request.Context(), r, keyID(c), time.Now())
@@ -220,15 +245,15 @@ func (h ruleHandlers) get(c *gin.Context) error {
 
 // update answers PUT /v1/rules/{id}: the rule replaced if If-Match names its revision.
 func (h ruleHandlers) update(c *gin.Context) error {
-	if err := h.enabled(); err != nil {
-		return err
-	}
 	rev, err := ifMatch(c)
 	if err != nil {
 		return err
 	}
 	r, err := readRule(c)
 	if err != nil {
+		return err
+	}
+	if err := h.enabled(); err != nil {
 		return err
 	}
 	r.ID = c.Param("id")
