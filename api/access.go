@@ -73,6 +73,11 @@ var routeAccess = map[string]access{
 	"GET /v1/profiles/:id/export":  anyRole,
 	"POST /v1/products":            merchandise,
 	"POST /v1/efficacy":            merchandise,
+	"POST /v1/rules":               merchandise,
+	"GET /v1/rules":                merchandise,
+	"GET /v1/rules/:id":            merchandise,
+	"PUT /v1/rules/:id":            merchandise,
+	"DELETE /v1/rules/:id":         merchandise,
 	"POST /v1/cypher":              analyse,
 }
 

@@ -43,6 +43,7 @@ var statusOf = []struct {
 	{graph.ErrNotFound, http.StatusNotFound, "Not found"},
 	{graph.ErrInvalid, http.StatusUnprocessableEntity, "Invalid input"},
 	{graph.ErrConflict, http.StatusConflict, "Conflict"},
+	{graph.ErrStale, http.StatusPreconditionFailed, "Precondition failed"},
 	{graph.ErrForbidden, http.StatusForbidden, "Forbidden"},
 	{graph.ErrLimit, http.StatusUnprocessableEntity, "Limit exceeded"},
 	{graph.ErrBusy, http.StatusTooManyRequests, "Too many requests"},
@@ -56,6 +57,7 @@ var publicDetail = map[int]string{
 	http.StatusNotFound:            "there is no such resource",
 	http.StatusUnprocessableEntity: "the input is invalid",
 	http.StatusConflict:            "the request conflicts with the current state of the resource",
+	http.StatusPreconditionFailed:  "the resource changed since the revision named in If-Match; read it again",
 	http.StatusForbidden:           "this key may not do this",
 }
 

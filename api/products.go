@@ -17,6 +17,7 @@ type productJSON struct {
 	Category    string           `json:"category"`
 	Subcategory string           `json:"subcategory,omitempty"`
 	Price       float64          `json:"price"`
+	InStock     bool             `json:"in_stock"`
 	Size        string           `json:"size,omitempty"`
 	Rating      float64          `json:"rating"`
 	ReviewCount int              `json:"review_count"`
@@ -50,7 +51,7 @@ type outcomeJSON struct {
 func toProductJSON(d graph.ProductDetail) productJSON {
 	p := productJSON{
 		ID: d.ID, Name: d.Name, Brand: d.Brand, Category: d.Category, Subcategory: d.Subcategory,
-		Price: d.Price, Size: d.Size, Rating: d.Rating, ReviewCount: d.ReviewCount,
+		Price: d.Price, InStock: !d.OutOfStock, Size: d.Size, Rating: d.Rating, ReviewCount: d.ReviewCount,
 		Highlights: nonNil(d.Highlights), Claims: nonNil(d.Claims), Suits: nonNil(d.Suits),
 		Ingredients: make([]ingredientJSON, 0, len(d.Ingredients)),
 		Outcomes:    make([]outcomeJSON, 0, len(d.Outcomes)),

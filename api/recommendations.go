@@ -55,10 +55,13 @@ type recommendationRequest struct {
 		MaxPrice   float64  `json:"max_price"`
 		Brands     []string `json:"brands"`
 	} `json:"filters"`
-	Limit   int      `json:"limit"`
-	Cursor  string   `json:"cursor"`
-	Explain string   `json:"explain"`
-	Fields  []string `json:"fields"`
+	Limit int `json:"limit"`
+	// MaxPerBrand caps the products of one brand in a page; absent = the server's default
+	// (Deps.MaxPerBrand), 0 = no cap.
+	MaxPerBrand *int     `json:"max_per_brand"`
+	Cursor      string   `json:"cursor"`
+	Explain     string   `json:"explain"`
+	Fields      []string `json:"fields"`
 }
 
 // productFields are the product fields a response can carry; fields= picks among them.
@@ -181,6 +184,12 @@ func toRankerRequest(in recommendationRequest) (ranker.Request, []string, *curso
 	if r.Limit == 0 {
 		r.Limit = 10
 	}
+	if in.MaxPerBrand != nil {
+		r.MaxPerBrand = *in.MaxPerBrand
+		if r.MaxPerBrand < 0 || r.MaxPerBrand > ranker.MaxLimit {
+			verr.Add(0, "max_per_brand", fmt.Sprintf("must be 0 (no cap) to %d", ranker.MaxLimit))
+		}
+	}
 	if r.Limit < 1 || r.Limit > ranker.MaxLimit {
 		verr.Add(0, "limit", fmt.Sprintf("must be 1 to %d", ranker.MaxLimit))
 	}
@@ -230,7 +239,7 @@ func (h *handlers) recommendGET(c *gin.Context) error {
 	q := c.Request.URL.Query()
 	known := map[string]bool{}
 	for _, k := range []string{"skin_type", "skin_tone", "concerns", "sensitivities", "avoid_ingredients", "liked_products",
-		"disliked_products", "categories", "max_price", "brands", "limit", "cursor", "explain", "fields"} {
+		"disliked_products", "categories", "max_price", "brands", "limit", "max_per_brand", "cursor", "explain", "fields"} {
 		known[k] = true
 	}
 	for k := range q {
@@ -271,6 +280,13 @@ func (h *handlers) recommendGET(c *gin.Context) error {
 		}
 		in.Limit = n
 	}
+	if v := q.Get("max_per_brand"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			verr.Add(0, "max_per_brand", "must be a whole number")
+		}
+		in.MaxPerBrand = &n
+	}
 	in.Cursor, in.Explain, in.Fields = q.Get("cursor"), q.Get("explain"), list("fields")
 	if err := verr.Err(); err != nil {
 		return err
@@ -283,7 +299,17 @@ func (h *handlers) answerRecommendations(c *gin.Context, in recommendationReques
 	if err != nil {
 		return err
 	}
+	if in.MaxPerBrand == nil {
+		req.MaxPerBrand = h.d.MaxPerBrand
+	}
 	key := ranker.Key(req)
+	// cacheKey adds the merchandising rules' epoch (how many rule period boundaries have
+	// passed) to the request's key: a rule starting or ending changes the ranking without a
+	// new data version, so ETags and cached pages must change with it.
+	cacheKey := key
+	if re, ok := h.d.Recommender.(interface{ RulesEpoch(time.Time) string }); ok {
+		cacheKey += re.RulesEpoch(time.Now())
+	}
 	version, degraded := h.d.Recommender.Current()
 	if cur != nil {
 		if cur.Key != key {
@@ -297,7 +323,7 @@ func (h *handlers) answerRecommendations(c *gin.Context, in recommendationReques
 		req.Offset = cur.Offset
 	}
 	if cacheable {
-		etag := fmt.Sprintf(`"v%d-%s-%d-%d-%s"`, version.N, key, req.Offset, req.Explain, strings.Join(fields, "."))
+		etag := fmt.Sprintf(`"v%d-%s-%d-%d-%s"`, version.N, cacheKey, req.Offset, req.Explain, strings.Join(fields, "."))
 		c.Header("ETag", etag)
 		privateCache(c, 30, "must-revalidate")
 		if match := c.GetHeader("If-None-Match"); match != "" && etagMatches(match, etag) {
@@ -311,13 +337,13 @@ func (h *handlers) answerRecommendations(c *gin.Context, in recommendationReques
 	start := time.Now()
 	// An encoded page answers the request without the engine: the page is a pure function of
 	// its key, and the engine only hears of the ask (for warming).
-	pg, ok := h.pages.get(pageKey(version.N, key, req.Offset, int(req.Explain), fields, degraded))
+	pg, ok := h.pages.get(pageKey(version.N, cacheKey, req.Offset, int(req.Explain), fields, degraded))
 	if ok {
-		h.d.Recommender.Asked(req, key)
+		h.d.Recommender.Asked(req, cacheKey)
 		AddTiming(ctx, "cache", time.Since(start))
 		describeTiming(ctx, "cache", "hit")
 	} else {
-		res, cached, err := h.d.Recommender.RecommendKeyed(ctx, req, key)
+		res, cached, err := h.d.Recommender.RecommendKeyed(ctx, req, cacheKey)
 		if err != nil {
 			return err
 		}
@@ -334,7 +360,7 @@ func (h *handlers) answerRecommendations(c *gin.Context, in recommendationReques
 		}
 		pg = newPage(body)
 		if !res.Partial {
-			h.pages.set(pageKey(res.Version.N, key, req.Offset, int(req.Explain), fields, degraded), pg)
+			h.pages.set(pageKey(res.Version.N, cacheKey, req.Offset, int(req.Explain), fields, degraded), pg)
 		}
 	}
 	writePage(c, pg, ok)

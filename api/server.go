@@ -68,6 +68,11 @@ type Deps struct {
 	// Events records feedback events; Profiles keeps consented profiles (nil answers 501).
 	Events   EventRecorder
 	Profiles Profiles
+	// Rules keeps merchandising rules (nil answers 501).
+	Rules RuleStore
+	// MaxPerBrand is the brand cap of a recommendation page when the request sets none
+	// (0 = no cap; SKINGRAPH_MAX_PER_BRAND).
+	MaxPerBrand int
 }
 
 // New returns the HTTP handler of the API: the routes, gzip-compressed when the client asks
@@ -129,6 +134,7 @@ func newRouter(d Deps) *gin.Engine {
 	v1.GET("/updates", handle(d.Log, h.updates))
 	v1.POST("/events", handle(d.Log, eventsHandler(d.Events)))
 	registerProfiles(v1, d.Log, d.Profiles)
+	registerRules(v1, d.Log, d.Rules)
 	mountPages(r, d.Log)
 	return r
 }

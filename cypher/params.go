@@ -88,7 +88,7 @@ func toProductRow(p graph.Product) productRow {
 		ID: p.ID,
 		Props: map[string]any{
 			"name": p.Name, "brand": p.Brand, "category": p.Category, "subcategory": p.Subcategory,
-			"price": p.Price, "size": p.Size, "rating": p.Rating, "review_count": int64(p.ReviewCount),
+			"price": p.Price, "in_stock": !p.OutOfStock, "size": p.Size, "rating": p.Rating, "review_count": int64(p.ReviewCount),
 			"highlights": nonNil(p.Highlights), "ingredients_text": p.IngredientsText,
 		},
 		Claims: sortedCopy(p.Claims), Suits: sortedCopy(p.Suits),

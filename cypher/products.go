@@ -91,6 +91,7 @@ func toProduct(m map[string]any) graph.Product {
 		Category:        str(m["category"]),
 		Subcategory:     str(m["subcategory"]),
 		Price:           f64(m["price"]),
+		OutOfStock:      m["in_stock"] == false, // absent (older loads): in stock
 		Size:            str(m["size"]),
 		Rating:          f64(m["rating"]),
 		ReviewCount:     int(i64(m["review_count"])),

@@ -25,11 +25,11 @@ var projectionQueries = []struct {
 			}
 			b.AddIngredient(graph.ProjectedIngredient{INCI: str(r.Values[0]), Name: str(r.Values[1]), Comedogenic: c})
 		}},
-	{"products", stagedIDsParam + ` MATCH (p:Product) WHERE ` + visibleProduct + ` RETURN p.id, p.name, p.brand, p.category, p.price, p.rating, p.review_count`,
+	{"products", stagedIDsParam + ` MATCH (p:Product) WHERE ` + visibleProduct + ` RETURN p.id, p.name, p.brand, p.category, p.price, p.rating, p.review_count, p.in_stock = false`,
 		func(b *graph.ProjectionBuilder, r *neo4j.Record) {
 			v := r.Values
 			b.AddProduct(graph.ProjectedProduct{ID: str(v[0]), Name: str(v[1]), Brand: str(v[2]), Category: str(v[3]),
-				Price: f64(v[4]), Rating: f64(v[5]), ReviewCount: int(i64(v[6]))})
+				Price: f64(v[4]), Rating: f64(v[5]), ReviewCount: int(i64(v[6])), OutOfStock: v[7] == true})
 		}},
 	{"contains", stagedIDsParam + ` MATCH (p:Product)-[c:CONTAINS]->(i:Ingredient) WHERE ` + visibleProduct + ` AND ` + visibleC + ` RETURN p.id, i.inci, c.position, c.may_contain`,
 		func(b *graph.ProjectionBuilder, r *neo4j.Record) {
@@ -57,6 +57,8 @@ var projectionQueries = []struct {
 		func(b *graph.ProjectionBuilder, r *neo4j.Record) { b.AddClaim(str(r.Values[0]), str(r.Values[1])) }},
 	{"suits", stagedIDsParam + ` MATCH (p:Product)-[r:SUITS]->(t:SkinType) WHERE ` + visibleProduct + ` AND ` + visibleR + ` RETURN p.id, t.name`,
 		func(b *graph.ProjectionBuilder, r *neo4j.Record) { b.AddSuits(str(r.Values[0]), str(r.Values[1])) }},
+	{"rules", `MATCH (r:Rule) RETURN r {.*}`,
+		func(b *graph.ProjectionBuilder, r *neo4j.Record) { b.AddRule(toRule(r.Values[0])) }},
 	// Every review, for the co-review lists and the recent review volume of the prior.
 	{"reviews", stagedIDsParam + ` MATCH (u:Reviewer)-[r:REVIEWED]->(p:Product) WHERE ` + visibleR + ` AND ` + visibleProduct + ` RETURN u.id, p.id, r.rating, r.at`,
 		func(b *graph.ProjectionBuilder, r *neo4j.Record) {

@@ -192,10 +192,11 @@ WITH w, h, mu, gamma, beta, max_reviews, ruled_out, latest, max_recent, co_terms
 
 // ---------------------------------------------------------------------------------------------
 // 3. Candidates: the products that pass the filters, are neither liked (already known) nor
-//    disliked, and contain no ingredient the profile rules out.
+//    disliked, are in stock, and contain no ingredient the profile rules out.
 // ---------------------------------------------------------------------------------------------
 MATCH (x:Product)
-WHERE (size($filters.categories) = 0 OR coalesce(x.category, '') IN $filters.categories)
+WHERE coalesce(x.in_stock, true)
+  AND (size($filters.categories) = 0 OR coalesce(x.category, '') IN $filters.categories)
   AND (size($filters.brands) = 0 OR coalesce(x.brand, '') IN $filters.brands)
   AND NOT ($filters.max_price > 0 AND coalesce(x.price, 0.0) > $filters.max_price)
   AND NOT x.id IN $profile.disliked_products

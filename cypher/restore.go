@@ -147,7 +147,7 @@ func restoreSteps(v *graph.Vault, snap graph.Snapshot) ([]restoreStep, error) {
 	for _, p := range snap.Products {
 		props := map[string]any{
 			"name": p.Name, "brand": p.Brand, "category": p.Category, "subcategory": p.Subcategory,
-			"price": p.Price, "size": p.Size, "rating": p.Rating, "review_count": int64(p.ReviewCount),
+			"price": p.Price, "in_stock": !p.OutOfStock, "size": p.Size, "rating": p.Rating, "review_count": int64(p.ReviewCount),
 			"highlights": nonNil(p.Highlights), "ingredients_text": p.IngredientsText, "hash": p.Hash,
 		}
 		for t, n := range p.EventCounts {

@@ -218,7 +218,7 @@ func (r snapshotReader) products() error {
 		m := asMap(v[0])
 		p := graph.SnapshotProduct{
 			Product: graph.Product{ID: str(m["id"]), Name: str(m["name"]), Brand: str(m["brand"]), Category: str(m["category"]),
-				Subcategory: str(m["subcategory"]), Price: f64(m["price"]), Size: str(m["size"]), Rating: f64(m["rating"]),
+				Subcategory: str(m["subcategory"]), Price: f64(m["price"]), OutOfStock: m["in_stock"] == false, Size: str(m["size"]), Rating: f64(m["rating"]),
 				ReviewCount: int(i64(m["review_count"])), Highlights: strs(m["highlights"]), IngredientsText: str(m["ingredients_text"])},
 			Hash: str(m["hash"]), OutcomesStale: v[1] == true,
 		}

@@ -10,6 +10,9 @@ type Product struct {
 	Category    string // one of Categories
 	Subcategory string
 	Price       float64 // in USD; 0 when unknown
+	// OutOfStock marks a product that cannot be bought now; it is never recommended. The
+	// zero value is in stock (in_stock true), the default of every format.
+	OutOfStock  bool
 	Size        string
 	Rating      float64 // mean star rating, 0 when unrated
 	ReviewCount int

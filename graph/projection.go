@@ -13,7 +13,10 @@ type Projection struct {
 	Version DataVersion
 	BuiltAt time.Time
 
-	Products    []ProjectedProduct    // sorted by ID; index = product id
+	Products []ProjectedProduct // sorted by ID; index = product id
+	// Rules are the merchandising rules of this data version, sorted by ID (in force or
+	// not: the ranker checks each rule's period and condition per request).
+	Rules       []Rule
 	Ingredients []ProjectedIngredient // sorted by INCI; index = ingredient id
 
 	productByID      map[string]int32
@@ -42,6 +45,7 @@ type Projection struct {
 	// filtering loop (a product struct is over a hundred bytes; these are 1 and 8).
 	categoryIDs []int8
 	prices      []float64
+	outOfStock  []bool // Products[x].OutOfStock, compact for the same loop
 
 	// MeanRating, MeanGood and MeanBad are the catalogue-wide priors used for smoothing:
 	// the mean review rating and the shares of reviews reporting good (improved, hydration)
@@ -63,6 +67,7 @@ type ProjectedProduct struct {
 	Category    string
 	CategoryID  int8 // index into Categories.Names(); -1 when unknown
 	Price       float64
+	OutOfStock  bool // never recommended (Product.OutOfStock)
 	Rating      float64
 	ReviewCount int
 	Claims      []int8 // concern ids (index into Concerns.Names())
@@ -233,6 +238,9 @@ func (p *Projection) UsedByPositions(i int32) []int16 {
 
 // CategoryID returns product x's category id (index into Categories.Names(), -1 unknown).
 func (p *Projection) CategoryID(x int32) int8 { return p.categoryIDs[x] }
+
+// OutOfStock reports whether product x is out of stock.
+func (p *Projection) OutOfStock(x int32) bool { return p.outOfStock[x] }
 
 // Price returns product x's price.
 func (p *Projection) Price(x int32) float64 { return p.prices[x] }

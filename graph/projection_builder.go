@@ -21,6 +21,7 @@ type ProjectionBuilder struct {
 	claims      []rawAttrEdge
 	suits       []rawAttrEdge
 	reviews     []rawReview
+	rules       []Rule
 
 	// Skipped counts edges left out because an end was unknown.
 	Skipped int
@@ -51,6 +52,9 @@ type rawAttrEdge struct {
 	product string
 	id      int8
 }
+
+// AddRule adds a merchandising rule (the projection carries the rules of its data version).
+func (b *ProjectionBuilder) AddRule(r Rule) { b.rules = append(b.rules, r) }
 
 // AddProduct adds a product node.
 func (b *ProjectionBuilder) AddProduct(p ProjectedProduct) { b.products = append(b.products, p) }
@@ -143,6 +147,8 @@ func (b *ProjectionBuilder) Build(v DataVersion) (*Projection, error) {
 	slices.SortFunc(b.products, func(x, y ProjectedProduct) int { return cmp.Compare(x.ID, y.ID) })
 	slices.SortFunc(b.ingredients, func(x, y ProjectedIngredient) int { return cmp.Compare(x.INCI, y.INCI) })
 	p.Products, p.Ingredients = b.products, b.ingredients
+	slices.SortFunc(b.rules, func(x, y Rule) int { return cmp.Compare(x.ID, y.ID) })
+	p.Rules = b.rules
 	p.productByID = make(map[string]int32, len(p.Products))
 	for i, x := range p.Products {
 		if _, dup := p.productByID[x.ID]; dup {
@@ -241,6 +247,7 @@ func (b *ProjectionBuilder) Build(v DataVersion) (*Projection, error) {
 	p.claimedBy = make([][]int32, len(Concerns.names))
 	p.categoryIDs = make([]int8, len(p.Products))
 	p.prices = make([]float64, len(p.Products))
+	p.outOfStock = make([]bool, len(p.Products))
 	p.outcomesFor = map[Attr][]OutcomeRef{}
 	for i := range p.Products {
 		x := &p.Products[i]
@@ -253,7 +260,7 @@ func (b *ProjectionBuilder) Build(v DataVersion) (*Projection, error) {
 		if c, ok := Categories.index(x.Category); ok {
 			x.CategoryID = c
 		}
-		p.categoryIDs[i], p.prices[i] = x.CategoryID, x.Price
+		p.categoryIDs[i], p.prices[i], p.outOfStock[i] = x.CategoryID, x.Price, x.OutOfStock
 		for k := p.outcomeOff[i]; k < p.outcomeOff[i+1]; k++ {
 			o := &p.outcomes[k]
 			p.outcomesFor[o.Attr] = append(p.outcomesFor[o.Attr], OutcomeRef{Product: int32(i), Stats: o})

@@ -18,6 +18,7 @@ type productRecord struct {
 	Category    string   `json:"category"`
 	Subcategory string   `json:"subcategory"`
 	Price       *float64 `json:"price"`
+	InStock     *bool    `json:"in_stock"` // absent: true
 	Size        string   `json:"size"`
 	Ingredients string   `json:"ingredients"`
 	Claims      []string `json:"claims"`
@@ -97,6 +98,9 @@ func (v *productValidator) add(line int, rec *productRecord) {
 				verr.Add(line, "price", fmt.Sprintf("must not be negative, got %g", *rec.Price))
 			}
 			p.Price = *rec.Price
+		}
+		if rec.InStock != nil {
+			p.OutOfStock = !*rec.InStock
 		}
 		if rec.Rating != nil {
 			if *rec.Rating < 0 || *rec.Rating > 5 {

@@ -16,7 +16,7 @@ import (
 // validators as JSON Lines records, after the CSV layer of csv.go.
 
 var (
-	productColumns    = []string{"id", "name", "brand", "category", "subcategory", "price", "size", "ingredients", "claims", "suits", "highlights", "rating", "review_count"}
+	productColumns    = []string{"id", "name", "brand", "category", "subcategory", "price", "in_stock", "size", "ingredients", "claims", "suits", "highlights", "rating", "review_count"}
 	reviewColumns     = []string{"id", "reviewer", "product_id", "rating", "recommended", "at", "skin_type", "skin_tone", "concerns", "effects", "text"}
 	ingredientColumns = []string{"inci", "name", "aliases", "functions", "comedogenic", "source"}
 )
@@ -40,6 +40,7 @@ func decodeProductsCSV(r io.Reader, v *productValidator) error {
 		}
 		ok := true
 		rec.Price, ok = optFloat(v.verr, line, row, "price", ok)
+		rec.InStock, ok = optBool(v.verr, line, row, "in_stock", ok)
 		rec.Rating, ok = optFloat(v.verr, line, row, "rating", ok)
 		rec.ReviewCount, ok = optInt(v.verr, line, row, "review_count", ok)
 		if ok {
@@ -137,6 +138,24 @@ func optFloat(verr *graph.ValidationError, line int, row csvRow, col string, ok 
 		return nil, false
 	}
 	return &x, ok
+}
+
+// optBool reads an optional boolean: true, false, 1, 0, yes or no (any case); nil when empty.
+// Anything else is reported and makes ok false.
+func optBool(verr *graph.ValidationError, line int, row csvRow, col string, ok bool) (*bool, bool) {
+	var b bool
+	switch s := strings.ToLower(cell(row, col)); s {
+	case "":
+		return nil, ok
+	case "true", "1", "yes":
+		b = true
+	case "false", "0", "no":
+		b = false
+	default:
+		verr.Add(line, col, fmt.Sprintf("must be true or false, got %q", cell(row, col)))
+		return nil, false
+	}
+	return &b, ok
 }
 
 // optInt reads an optional whole number; nil when empty. A bad number is reported and makes

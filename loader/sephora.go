@@ -381,6 +381,13 @@ func readSephoraProducts(r io.Reader, file string, norm *inci.Normalizer, opts S
 		}
 		p.Price = csvFloat(verr, line, "price_usd", row.get("price_usd"), 0, math.Inf(1))
 		p.Rating = csvFloat(verr, line, "rating", row.get("rating"), 0, 5)
+		switch s := strings.TrimSpace(row.get("out_of_stock")); s {
+		case "", "0":
+		case "1":
+			p.OutOfStock = true
+		default:
+			verr.Add(line, "out_of_stock", fmt.Sprintf("must be 0 or 1, got %q", s))
+		}
 		p.ReviewCount = csvCount(verr, line, "reviews", row.get("reviews"))
 		if h := strings.TrimSpace(row.get("highlights")); h != "" {
 			list, err := inci.ParsePythonList(h)

@@ -63,6 +63,7 @@ type snapProduct struct {
 	Category       string           `json:"category"`
 	Subcategory    string           `json:"subcategory"`
 	Price          float64          `json:"price"`
+	OutOfStock     bool             `json:"out_of_stock,omitempty"`
 	Size           string           `json:"size"`
 	Ingredients    string           `json:"ingredients"`
 	Claims         []string         `json:"claims"`
@@ -198,7 +199,7 @@ func snapshotRecords(s graph.Snapshot) map[string][]any {
 	}
 	for _, p := range s.Products {
 		r := snapProduct{ID: p.ID, Name: p.Name, Brand: p.Brand, Category: p.Category, Subcategory: p.Subcategory,
-			Price: p.Price, Size: p.Size, Ingredients: p.IngredientsText, Claims: nonNilStrings(p.Claims), Suits: nonNilStrings(p.Suits),
+			Price: p.Price, OutOfStock: p.OutOfStock, Size: p.Size, Ingredients: p.IngredientsText, Claims: nonNilStrings(p.Claims), Suits: nonNilStrings(p.Suits),
 			Highlights: nonNilStrings(p.Highlights), Rating: p.Rating, ReviewCount: p.ReviewCount, IngredientList: []snapListed{},
 			EventCounts: p.EventCounts, OutcomesStale: p.OutcomesStale, Hash: p.Hash}
 		for _, in := range p.Ingredients {
@@ -303,7 +304,7 @@ func readSnapshotFile(name string, data []byte, snap *graph.Snapshot, verr *grap
 				verr.Add(line, "ingredient_list", "required in a snapshot")
 			}
 			p := graph.SnapshotProduct{Product: graph.Product{ID: rec.ID, Name: rec.Name, Brand: rec.Brand, Category: rec.Category,
-				Subcategory: rec.Subcategory, Price: rec.Price, Size: rec.Size, Rating: rec.Rating, ReviewCount: rec.ReviewCount,
+				Subcategory: rec.Subcategory, Price: rec.Price, OutOfStock: rec.OutOfStock, Size: rec.Size, Rating: rec.Rating, ReviewCount: rec.ReviewCount,
 				Highlights: rec.Highlights, Claims: rec.Claims, Suits: rec.Suits, IngredientsText: rec.Ingredients},
 				Hash: rec.Hash, EventCounts: rec.EventCounts, OutcomesStale: rec.OutcomesStale}
 			for i, in := range rec.IngredientList {

@@ -46,6 +46,8 @@ type plan struct {
 	disliked   map[int32]bool
 	category   uint32 // bit c set for each allowed category id; 0 = every category
 	brand      map[string]bool
+
+	rules *activeRules // the merchandising rules in force for the request; nil = none
 }
 
 // compile plans req on p; the plan's per-ingredient and exclusion arrays are buf's, so the plan
@@ -169,8 +171,15 @@ func compile(p *graph.Projection, vecs Vectors, params Params, req Request, buf 
 	return pl
 }
 
-// exclusion says why product x is excluded: the first excluding ingredient on its label.
+// exclusion says why product x is excluded: out of stock (ReasonOutOfStock), or the first
+// excluding ingredient on its label.
 func (pl *plan) exclusion(x int32) Exclusion {
+	if pl.proj.OutOfStock(x) {
+		return Exclusion{ProductID: pl.proj.Products[x].ID, Reason: ReasonOutOfStock}
+	}
+	if name, ok := pl.rules.filteredBy(x); ok {
+		return Exclusion{ProductID: pl.proj.Products[x].ID, Reason: "rule:" + name}
+	}
 	for _, u := range pl.proj.Uses(x) {
 		if reason, ok := pl.excludeIng[u.Ingredient]; ok {
 			return Exclusion{ProductID: pl.proj.Products[x].ID, Ingredient: pl.proj.Ingredients[u.Ingredient].INCI, Reason: reason}
@@ -203,7 +212,7 @@ func (pl *plan) eligible(x int32) (ok, excluded bool) {
 			return false, false // already liked: not a new recommendation
 		}
 	}
-	if pl.excluded[x] {
+	if pl.excluded[x] || p.OutOfStock(x) {
 		return false, true
 	}
 	return true, false

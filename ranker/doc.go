@@ -62,4 +62,12 @@
 // aggravates a declared sensitivity, is excluded (never scored) and the exclusion reported.
 // Products are ranked by score, ties broken by product id, so the same projection and request
 // always give the same result.
+//
+// Merchandising sits on top of the sum (rules.go, diversity.go): an out-of-stock product is
+// excluded like an avoided one (reason out_of_stock); the merchandising rules of the
+// projection in force for the request (period and condition) add one Why of kind rule per
+// rule that touches a product: a boost or bury its ±amount, a pin the lift that places the
+// product at its position; a filter rule excludes (reason rule:<name>). The score stays
+// Σ why[].contribution. Request.MaxPerBrand then caps the products of one brand per page.
+// Same projection, request and rules in force: same result.
 package ranker

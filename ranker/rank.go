@@ -17,6 +17,7 @@ type Ranker struct {
 	params     Params
 	now        func() time.Time
 	priorCache [2]atomic.Pointer[priors] // cold start, history (their weights differ)
+	ruleCache  atomic.Pointer[ruleSet]   // the merchandising rules of the last projection (rules.go)
 }
 
 // New returns a Ranker; the parameters must be valid.
@@ -52,11 +53,13 @@ func (r *Ranker) Rank(ctx context.Context, proj *graph.Projection, vecs Vectors,
 	buf := getBuffers(len(proj.Products), len(proj.Ingredients))
 	defer putBuffers(buf)
 	pl := compile(proj, vecs, r.params, req, buf)
+	pl.rules = r.rulesFor(proj).activate(pl, start)
 	res := Result{Version: proj.Version}
 
 	if err := pl.scoreFamilies(ctx, buf); err != nil {
 		return Result{}, fmt.Errorf("ranker: %w: %w", graph.ErrUnavailable, err)
 	}
+	pl.rules.addBoosts(buf.fit) // sparse: only the matching products
 	pri := r.priorsFor(pl)
 	pl.priors = pri
 	prior := pri.values
@@ -75,6 +78,12 @@ func (r *Ranker) Rank(ctx context.Context, proj *graph.Projection, vecs Vectors,
 	// Selection: one pass over the products, split in shards that run concurrently, each in
 	// chunks so that the budget is checked; the shards' top-k lists merge deterministically.
 	k := req.Offset + req.Limit
+	if req.MaxPerBrand > 0 {
+		k = diversityDepth(k) // room for the products a capped brand leaves to others
+	}
+	if pl.rules != nil {
+		k += len(pl.rules.pins) // room for the pinned products taken out of the list
+	}
 	n := int32(len(proj.Products))
 	shards := selectShards(n)
 	parts := make([]selection, len(shards))
@@ -103,17 +112,37 @@ func (r *Ranker) Rank(ctx context.Context, proj *graph.Projection, vecs Vectors,
 		}
 	}
 
-	ranked := top.sorted()
+	sorted := top.sorted()
+	if req.MaxPerBrand > 0 {
+		sorted = diversify(sorted, req.Limit, req.MaxPerBrand, func(x int32) string { return proj.Products[x].Brand })
+	}
+	ranked, pins := pl.rules.applyPins(sorted, func(x int32) float64 {
+		s := buf.fit[x] + buf.peer[x] + prior[x]
+		if adverse != nil {
+			s += adverse[x]
+		}
+		if withAffinity {
+			s += pl.affinity(x)
+		}
+		return s
+	}, func(x int32) bool { ok, _ := pl.eligible(x); return ok })
+	if want := req.Offset + req.Limit; len(ranked) > want {
+		ranked = ranked[:want] // the room kept for pins
+	}
 	if req.Offset < len(ranked) {
 		ranked = ranked[req.Offset:]
 	} else {
 		ranked = nil
 	}
 	res.Items = make([]Item, 0, len(ranked))
-	for _, c := range ranked {
+	for i, c := range ranked {
 		item := Item{Product: proj.Products[c.x], Score: c.score}
 		if req.Explain != ExplainNone {
 			item.Why = pl.explain(c.x, req.Explain == ExplainFull)
+			item.Why = append(item.Why, pl.rules.boostWhys(c.x, req.Explain == ExplainFull)...)
+			if l, ok := pins[c.x]; ok {
+				item.Why = append(item.Why, l.why(req.Offset+i+1, req.Explain == ExplainFull))
+			}
 		}
 		res.Items = append(res.Items, item)
 	}

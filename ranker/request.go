@@ -43,6 +43,9 @@ type Request struct {
 	Offset  int // items to skip (pagination)
 	Limit   int // items to return; default 10, at most 100
 	Explain Explain
+	// MaxPerBrand caps how many products of one brand a page shows (0 = no cap); see
+	// diversify in diversity.go.
+	MaxPerBrand int
 	// Budget bounds the scoring time; when it runs out the best result so far is returned,
 	// marked Partial. 0 = no budget (ctx still cancels).
 	Budget time.Duration
@@ -67,6 +70,9 @@ func (r *Request) Validate() error {
 	}
 	if r.Offset < 0 || r.Offset > MaxOffset {
 		verr.Add(0, "offset", fmt.Sprintf("must be 0 to %d, got %d", MaxOffset, r.Offset))
+	}
+	if r.MaxPerBrand < 0 || r.MaxPerBrand > MaxLimit {
+		verr.Add(0, "max_per_brand", fmt.Sprintf("must be 0 (no cap) to %d, got %d", MaxLimit, r.MaxPerBrand))
 	}
 	known := func(field string, v *graph.Vocabulary, name string) {
 		if n, ok := v.Canonical(name); !ok || n != name {

@@ -13,7 +13,8 @@ type Result struct {
 	// Total is the number of products that passed the filters and exclusions and were ranked.
 	Total int
 	// Excluded lists the products left out because of the profile's avoid-ingredients or
-	// sensitivities (at most MaxExclusions, by product id); ExcludedCount counts them all.
+	// sensitivities, because they are out of stock, or by a filter rule (at most
+	// MaxExclusions, by product id); ExcludedCount counts them all.
 	Excluded      []Exclusion
 	ExcludedCount int
 	// Partial is true when the latency budget ran out before every candidate was scored.
@@ -66,9 +67,14 @@ type RelRef struct {
 // Exclusion says why a product was left out.
 type Exclusion struct {
 	ProductID  string
-	Ingredient string // INCI key
-	Reason     string // "avoided ingredient" or "aggravates sensitivity: fragrance"
+	Ingredient string // INCI key; "" for exclusions that are not about an ingredient
+	// Reason is "avoided ingredient", "aggravates sensitivity: fragrance", ReasonOutOfStock,
+	// or "rule:<name>" for a filter rule.
+	Reason string
 }
+
+// ReasonOutOfStock is the Exclusion reason of a product that is out of stock.
+const ReasonOutOfStock = "out_of_stock"
 
 // Warning flags a routine conflict between two recommended products.
 type Warning struct {

@@ -42,7 +42,10 @@ type Config struct {
 	// ExplorerConcurrency bounds the analyst queries (POST /v1/cypher) running at once; beyond
 	// it 429 + Retry-After (SKINGRAPH_EXPLORER_CONCURRENCY).
 	ExplorerConcurrency int
-	Limits              Limits // admission bounds (security_config.go)
+	// MaxPerBrand is the default cap of products of one brand in a recommendation page
+	// (SKINGRAPH_MAX_PER_BRAND; 0 = no cap; a request's max_per_brand overrides it).
+	MaxPerBrand int
+	Limits      Limits // admission bounds (security_config.go)
 	// Feedback events and profiles (pseudonym.go, feedback.go).
 	PseudonymKey           string        // SKINGRAPH_PSEUDONYM_KEY: keys profile and reviewer pseudonyms (secret)
 	OutcomeRefreshInterval time.Duration // SKINGRAPH_OUTCOME_REFRESH_INTERVAL: at most one outcome refresh (and version bump) per interval
@@ -119,6 +122,13 @@ func loadConfig(getenv func(string) string, fs *flag.FlagSet) (*Config, error) {
 			errs = append(errs, fmt.Errorf("SKINGRAPH_MAX_INFLIGHT: %q is not a whole number", v))
 		}
 		c.MaxInFlight = n
+	}
+	if v := getenv("SKINGRAPH_MAX_PER_BRAND"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("SKINGRAPH_MAX_PER_BRAND: %q is not a whole number", v))
+		}
+		c.MaxPerBrand = n
 	}
 	if v := getenv("SKINGRAPH_EXPLORER_CONCURRENCY"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -210,6 +220,9 @@ func (c *Config) validate() error {
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		errs = append(errs, errors.New("TLS needs both SKINGRAPH_TLS_CERT and SKINGRAPH_TLS_KEY"))
+	}
+	if c.MaxPerBrand < 0 || c.MaxPerBrand > 100 {
+		errs = append(errs, fmt.Errorf("max per brand %d: want 0 (no cap) to 100", c.MaxPerBrand))
 	}
 	if c.MaxInFlight < 0 {
 		errs = append(errs, errors.New("max in-flight requests must be 0 (no bound) or more"))
