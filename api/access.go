@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"math"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/rs/zerolog"
 	"golang.org/x/time/rate"
 
@@ -91,14 +93,20 @@ const apiKeyName = "api_key" // gin context: the caller's auth.Key
 var zlogNop = zerolog.Nop()
 
 // authenticate checks the caller's key (Authorization: Bearer sg_..., or X-API-Key) against
-// ring, the key's role against the route, and the key's request rate. A nil ring means no
-// keys are configured: the server then listens on loopback only and lets every local caller
-// through.
-func authenticate(ring *auth.Ring) gin.HandlerFunc {
+// the ring in force (source, when set, gives it per request, so that a reloaded keys file
+// applies at once), the key's role against the route, and the key's request rate. Failed
+// logins are throttled per client address. A nil ring means no keys are configured: the
+// server then listens on loopback only and lets every local caller through (localOnly keeps
+// browsers' pages of other sites out).
+func authenticate(ring *auth.Ring, source func() *auth.Ring) gin.HandlerFunc {
 	if ring == nil {
 		return func(c *gin.Context) { c.Next() }
 	}
-	limits := newRateLimits(ring)
+	if source == nil {
+		source = func() *auth.Ring { return ring }
+	}
+	limits := newRateLimits()
+	failures := newLoginThrottle()
 	return func(c *gin.Context) {
 		need := accessOf(c)
 		if need == public {
@@ -112,8 +120,16 @@ func authenticate(ring *auth.Ring) gin.HandlerFunc {
 				Detail: "send an API key as 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"})
 			return
 		}
-		key, err := ring.Verify(token)
+		addr := clientAddr(c.Request)
+		if wait, blocked := failures.blocked(addr); blocked {
+			c.Header("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
+			writeProblem(c, zlogNop, &Problem{Status: http.StatusTooManyRequests, Title: "Too many failed logins",
+				Detail: "too many invalid API keys were sent from this address; retry later"})
+			return
+		}
+		key, err := source().Verify(token)
 		if err != nil {
+			failures.fail(addr)
 			c.Header("WWW-Authenticate", `Bearer realm="skingraph", error="invalid_token"`)
 			writeProblem(c, zlogNop, &Problem{Status: http.StatusUnauthorized, Title: "Unauthorized",
 				Detail: "the API key is not valid"})
@@ -124,7 +140,7 @@ func authenticate(ring *auth.Ring) gin.HandlerFunc {
 				Detail: fmt.Sprintf("a %s key may not call %s %s; it needs %s", key.Role, c.Request.Method, c.FullPath(), need)})
 			return
 		}
-		if wait, ok := limits.allow(key.ID); !ok {
+		if wait, ok := limits.allow(key); !ok {
 			secs := int(math.Ceil(wait.Seconds()))
 			if secs < 1 {
 				secs = 1
@@ -139,6 +155,53 @@ func authenticate(ring *auth.Ring) gin.HandlerFunc {
 	}
 }
 
+// clientAddr is the address of the peer (never a forwarded header, which a client can
+// forge).
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// loginThrottle counts failed logins per client address: loginFailures in a burst, then one
+// more every loginFailEvery; beyond, keys from that address are not even checked (429).
+type loginThrottle struct {
+	addrs *lru.Cache[string, *rate.Limiter]
+}
+
+const (
+	loginFailures  = 30
+	loginFailEvery = 2 * time.Second
+	loginAddrs     = 10_000 // addresses remembered (least recently failed forgotten first)
+)
+
+func newLoginThrottle() *loginThrottle {
+	c, _ := lru.New[string, *rate.Limiter](loginAddrs)
+	return &loginThrottle{addrs: c}
+}
+
+func (t *loginThrottle) blocked(addr string) (time.Duration, bool) {
+	lim, ok := t.addrs.Peek(addr)
+	if !ok || lim.Tokens() >= 1 {
+		return 0, false
+	}
+	r := lim.Reserve()
+	d := r.Delay()
+	r.Cancel()
+	return d, true
+}
+
+func (t *loginThrottle) fail(addr string) {
+	lim, ok := t.addrs.Get(addr)
+	if !ok {
+		lim = rate.NewLimiter(rate.Every(loginFailEvery), loginFailures)
+		t.addrs.Add(addr, lim)
+	}
+	lim.Allow()
+}
+
 func presentedKey(r *http.Request) string {
 	if h := r.Header.Get("Authorization"); h != "" {
 		if tok, ok := strings.CutPrefix(h, "Bearer "); ok {
@@ -149,29 +212,33 @@ func presentedKey(r *http.Request) string {
 	return strings.TrimSpace(r.Header.Get("X-API-Key"))
 }
 
-// rateLimits holds one token bucket per key.
+// rateLimits holds one token bucket per key, made at the key's first request (keys may be
+// added by a reload) and made again when a reload changes the key's rate.
 type rateLimits struct {
 	mu  sync.Mutex
-	per map[string]*rate.Limiter
+	per map[string]*keyLimiter
 }
 
-func newRateLimits(ring *auth.Ring) *rateLimits {
-	l := &rateLimits{per: map[string]*rate.Limiter{}}
-	for _, k := range ring.Keys() {
-		l.per[k.ID] = rate.NewLimiter(rate.Limit(k.Rate), k.Burst)
-	}
-	return l
+type keyLimiter struct {
+	rate  float64
+	burst int
+	lim   *rate.Limiter
 }
 
-// allow takes a token for key id, or says how long until one is free.
-func (l *rateLimits) allow(id string) (time.Duration, bool) {
+func newRateLimits() *rateLimits {
+	return &rateLimits{per: map[string]*keyLimiter{}}
+}
+
+// allow takes a token for key, or says how long until one is free.
+func (l *rateLimits) allow(key auth.Key) (time.Duration, bool) {
 	l.mu.Lock()
-	lim := l.per[id]
-	l.mu.Unlock()
-	if lim == nil {
-		return 0, true
+	kl := l.per[key.ID]
+	if kl == nil || kl.rate != key.Rate || kl.burst != key.Burst {
+		kl = &keyLimiter{rate: key.Rate, burst: key.Burst, lim: rate.NewLimiter(rate.Limit(key.Rate), key.Burst)}
+		l.per[key.ID] = kl
 	}
-	r := lim.Reserve()
+	l.mu.Unlock()
+	r := kl.lim.Reserve()
 	if d := r.Delay(); d > 0 {
 		r.Cancel()
 		return d, false

@@ -41,7 +41,7 @@ func (h *handlers) search(c *gin.Context) error {
 		}
 		out = append(out, o)
 	}
-	c.Header("Cache-Control", "public, max-age=60")
+	privateCache(c, 60)
 	c.JSON(http.StatusOK, gin.H{"query": q, "hits": out})
 	return nil
 }
@@ -69,7 +69,7 @@ func (h *handlers) ingredient(c *gin.Context) error {
 	for _, k := range d.Conflicts {
 		conf = append(conf, gin.H{"inci": k.INCI, "severity": k.Severity, "reason": k.Reason, "source": k.Source})
 	}
-	c.Header("Cache-Control", "public, max-age=300")
+	privateCache(c, 300)
 	c.JSON(http.StatusOK, gin.H{
 		"inci": d.INCI, "name": d.Name, "aliases": nonNil(d.Aliases), "functions": nonNil(d.Functions),
 		"comedogenic": d.Comedogenic, "curated": d.Curated, "source": d.Source, "product_count": d.ProductCount,

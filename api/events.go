@@ -18,7 +18,8 @@ type EventRecorder interface {
 	// committed. Errors: *graph.ValidationError naming each bad event by index and field
 	// (graph.ErrInvalid), *graph.ConflictError for ids recorded before with other content
 	// (graph.ErrConflict), graph.ErrUnavailable when Neo4j cannot be reached.
-	RecordEvents(ctx context.Context, events []graph.Event) (graph.EventResult, error)
+	// Event ids and profile ids are scoped to the caller's tenant.
+	RecordEvents(ctx context.Context, caller graph.Caller, events []graph.Event) (graph.EventResult, error)
 }
 
 // eventsRequest is the body of POST /v1/events.
@@ -63,7 +64,7 @@ func eventsHandler(rec EventRecorder) func(c *gin.Context) error {
 		if err := verr.Err(); err != nil {
 			return err
 		}
-		res, err := rec.RecordEvents(c.Request.Context(), events)
+		res, err := rec.RecordEvents(c.Request.Context(), callerOf(c), events)
 		var cerr *graph.ConflictError
 		if errors.As(err, &cerr) {
 			p := &Problem{Status: http.StatusConflict, Title: "Conflict",

@@ -12,14 +12,19 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/rs/zerolog"
 
+	"github.com/skingraph/skingraph/api/auth"
 	"github.com/skingraph/skingraph/graph"
 )
 
 // fakeEvents validates with the domain's rules and records nothing: an event id "dup-*" is a
 // duplicate, "conflict" a conflict, a product "down" an unavailable Neo4j.
-type fakeEvents struct{ got []graph.Event }
+type fakeEvents struct {
+	got    []graph.Event
+	caller graph.Caller
+}
 
-func (f *fakeEvents) RecordEvents(_ context.Context, events []graph.Event) (graph.EventResult, error) {
+func (f *fakeEvents) RecordEvents(_ context.Context, caller graph.Caller, events []graph.Event) (graph.EventResult, error) {
+	f.caller = caller
 	events, err := graph.ValidateEvents(events, time.Date(2025, 5, 1, 0, 0, 0, 0, time.UTC))
 	if err != nil {
 		return graph.EventResult{}, err
@@ -119,7 +124,7 @@ type fakeProfiles struct {
 	m map[string]graph.StoredProfile
 }
 
-func (f *fakeProfiles) PutProfile(_ context.Context, id string, consent bool, p graph.SkinProfile) (graph.StoredProfile, bool, error) {
+func (f *fakeProfiles) PutProfile(_ context.Context, _ graph.Caller, id string, consent bool, p graph.SkinProfile) (graph.StoredProfile, bool, error) {
 	if err := graph.ValidateClientID(id); err != nil {
 		return graph.StoredProfile{}, false, err
 	}
@@ -139,7 +144,7 @@ func (f *fakeProfiles) PutProfile(_ context.Context, id string, consent bool, p 
 	return sp, !old, nil
 }
 
-func (f *fakeProfiles) ExportProfile(_ context.Context, id string) (graph.ProfileExport, error) {
+func (f *fakeProfiles) ExportProfile(_ context.Context, _ graph.Caller, id string) (graph.ProfileExport, error) {
 	sp, ok := f.m[id]
 	if !ok {
 		return graph.ProfileExport{}, fmt.Errorf("export: %w", graph.ErrNotFound)
@@ -148,7 +153,10 @@ func (f *fakeProfiles) ExportProfile(_ context.Context, id string) (graph.Profil
 		At: sp.UpdatedAt, AtGiven: true, SkinType: sp.Profile.SkinType}}}, nil
 }
 
-func (f *fakeProfiles) EraseProfile(_ context.Context, id string) error {
+func (f *fakeProfiles) EraseProfile(_ context.Context, _ graph.Caller, id string) error {
+	if _, ok := f.m[id]; !ok {
+		return fmt.Errorf("erase: %w", graph.ErrNotFound)
+	}
 	delete(f.m, id)
 	return nil
 }
@@ -170,7 +178,7 @@ func TestProfileRoutes(t *testing.T) {
 		{"replaced", "PUT", "/v1/profiles/alice", `{"consent":true,"profile":{"skin_type":"dry"}}`, 200, `"skin_type":"dry"`},
 		{"export", "GET", "/v1/profiles/alice/export", "", 200, `"events":[{"id":"e1","type":"rating","product_id":"p1","rating":4,"at":"2025-05-01T00:00:00Z","at_given":true,"skin_type":"dry"}]`},
 		{"erase", "DELETE", "/v1/profiles/alice", "", 204, ""},
-		{"erase again", "DELETE", "/v1/profiles/alice", "", 204, ""},
+		{"erase again", "DELETE", "/v1/profiles/alice", "", 404, `"status":404`},
 		{"export after", "GET", "/v1/profiles/alice/export", "", 404, `"status":404`},
 		{"id too long", "PUT", "/v1/profiles/" + strings.Repeat("x", 129), `{"consent":true,"profile":{}}`, 422, `"field":"id"`},
 	}
@@ -199,5 +207,44 @@ func TestProfileAndEventRoutesWithoutBackends(t *testing.T) {
 		if resp.StatusCode != http.StatusNotImplemented {
 			t.Errorf("%s %s = %d %s, want 501", r.method, r.path, resp.StatusCode, body)
 		}
+	}
+}
+
+// TestRoutesPassTheCallersTenant: the key's tenant (its line's tenant=, or its id) reaches the
+// event and profile services; without keys, the local tenant.
+func TestRoutesPassTheCallersTenant(t *testing.T) {
+	tokA, lineA, _ := auth.NewInTenant(auth.RoleApp, "web", "shop")
+	tokB, lineB, _ := auth.New(auth.RoleApp, "old")
+	ring, err := auth.Parse(strings.NewReader(lineA + "\n" + lineB))
+	if err != nil {
+		t.Fatal(err)
+	}
+	idB := strings.Fields(lineB)[0]
+	idA := strings.Fields(lineA)[0]
+	body := `{"events":[{"id":"e1","type":"view","product_id":"p1"}]}`
+	for _, tt := range []struct {
+		name  string
+		ring  *auth.Ring
+		token string
+		want  graph.Caller
+	}{
+		{"tenant named", ring, tokA, graph.Caller{Tenant: "shop", Key: idA}},
+		{"old line: its own tenant", ring, tokB, graph.Caller{Tenant: idB, Key: idB}},
+		{"no keys: local", nil, "", graph.Caller{Tenant: graph.LocalTenant}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			fake := &fakeEvents{}
+			h := New(Deps{Events: fake, Log: zerolog.Nop(), Keys: tt.ring})
+			hdr := map[string]string{"Content-Type": "application/json"}
+			if tt.token != "" {
+				hdr["Authorization"] = "Bearer " + tt.token
+			}
+			if resp, b := serveOnce(t, h, http.MethodPost, "/v1/events", body, hdr); resp.StatusCode != 200 {
+				t.Fatalf("status %d: %s", resp.StatusCode, b)
+			}
+			if diff := cmp.Diff(tt.want, fake.caller); diff != "" {
+				t.Errorf("caller (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

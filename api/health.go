@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -21,10 +22,45 @@ type breaker interface {
 	BreakerState() string
 }
 
+// readyCacheFor is how long one answer of /readyz (which needs no key) is reused: a flood of
+// probes costs at most one pair of Neo4j queries a second.
+const readyCacheFor = time.Second
+
+// readiness caches the checks of /readyz. Callers that arrive while a check runs wait for it
+// and share its answer (the mutex is held across the check), like a singleflight.
+type readiness struct {
+	mu     sync.Mutex
+	at     time.Time
+	ready  bool
+	checks gin.H
+	runs   int // how many checks ran (tests)
+}
+
 // readyz says whether the service can answer: Neo4j reachable and the schema applied.
 func (h *handlers) readyz(c *gin.Context) error {
-	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
-	defer cancel()
+	r := h.ready
+	r.mu.Lock()
+	if r.checks == nil || time.Since(r.at) >= readyCacheFor {
+		// The check runs for everyone waiting, so it does not end with the first caller.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), 2*time.Second)
+		r.ready, r.checks = h.readyChecks(ctx)
+		cancel()
+		r.at = time.Now()
+		r.runs++
+	}
+	ready, checks := r.ready, r.checks
+	r.mu.Unlock()
+	c.Header("Cache-Control", "no-store")
+	if !ready {
+		return &Problem{Status: http.StatusServiceUnavailable, Title: "Not ready",
+			Detail: describe(checks)}
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ready", "checks": checks})
+	return nil
+}
+
+// readyChecks asks Neo4j, its circuit breaker and the projection whether they can serve.
+func (h *handlers) readyChecks(ctx context.Context) (bool, gin.H) {
 	checks := gin.H{}
 	ready := true
 	if b, ok := h.d.Health.(breaker); ok && b.BreakerState() != "" {
@@ -55,13 +91,7 @@ func (h *handlers) readyz(c *gin.Context) error {
 			checks["projection"] = "ok"
 		}
 	}
-	c.Header("Cache-Control", "no-store")
-	if !ready {
-		return &Problem{Status: http.StatusServiceUnavailable, Title: "Not ready",
-			Detail: describe(checks)}
-	}
-	c.JSON(http.StatusOK, gin.H{"status": "ready", "checks": checks})
-	return nil
+	return ready, checks
 }
 
 func describe(checks gin.H) string {

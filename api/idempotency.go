@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -20,9 +21,15 @@ import (
 // with the same key gets the first answer again instead of a second write. Keys are scoped by
 // API key and route, kept in memory for idempotencyTTL (lost on restart: the writes
 // themselves are idempotent by content, so a retry after a restart changes nothing either).
+//
+// The store is bounded in entries and in bytes: an answer over idempotencyMaxAnswer is not
+// kept (a retry runs again, which the content-idempotent writes allow), and when the kept
+// answers pass idempotencyBytes in all, the oldest are dropped.
 const (
-	idempotencyTTL     = 24 * time.Hour
-	idempotencyEntries = 10_000
+	idempotencyTTL       = 24 * time.Hour
+	idempotencyEntries   = 10_000
+	idempotencyMaxAnswer = 64 << 10
+	idempotencyBytes     = 32 << 20
 )
 
 // idempotent lists the routes that honour Idempotency-Key.
@@ -39,30 +46,67 @@ type savedResponse struct {
 	status      int
 	contentType string
 	body        []byte
+	size        int64 // bytes counted against the store's bound
 }
 
 type idempotencyStore struct {
-	mu      sync.Mutex
-	entries *expirable.LRU[string, *savedResponse]
+	mu       sync.Mutex
+	entries  *expirable.LRU[string, *savedResponse]
+	bytes    atomic.Int64 // bytes of the kept answers (bodies and the keys)
+	maxBytes int64
+	maxEntry int
 }
 
 func newIdempotencyStore() *idempotencyStore {
-	return &idempotencyStore{entries: expirable.NewLRU[string, *savedResponse](idempotencyEntries, nil, idempotencyTTL)}
+	return newIdempotencyStoreSized(idempotencyEntries, idempotencyBytes, idempotencyMaxAnswer)
 }
 
-// captureWriter keeps a copy of what the handler writes.
+func newIdempotencyStoreSized(entries int, maxBytes int64, maxAnswer int) *idempotencyStore {
+	s := &idempotencyStore{maxBytes: maxBytes, maxEntry: maxAnswer}
+	s.entries = expirable.NewLRU[string, *savedResponse](entries, func(k string, v *savedResponse) {
+		s.bytes.Add(-v.size)
+	}, idempotencyTTL)
+	return s
+}
+
+// Bytes is the size of the answers the store keeps.
+func (s *idempotencyStore) Bytes() int64 { return s.bytes.Load() }
+
+// Len is the number of answers (and requests in progress) the store keeps.
+func (s *idempotencyStore) Len() int { return s.entries.Len() }
+
+// captureWriter keeps a copy of what the handler writes, up to limit bytes; over is set
+// when the answer was longer (it is then not kept).
 type captureWriter struct {
 	gin.ResponseWriter
-	buf bytes.Buffer
+	buf   bytes.Buffer
+	limit int
+	over  bool
 }
 
+func (w *captureWriter) keep(n int) bool {
+	if w.over || w.buf.Len()+n > w.limit {
+		w.over = true
+		w.buf = bytes.Buffer{}
+		return false
+	}
+	return true
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *captureWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 func (w *captureWriter) Write(b []byte) (int, error) {
-	w.buf.Write(b)
+	if w.keep(len(b)) {
+		w.buf.Write(b)
+	}
 	return w.ResponseWriter.Write(b)
 }
 
 func (w *captureWriter) WriteString(s string) (int, error) {
-	w.buf.WriteString(s)
+	if w.keep(len(s)) {
+		w.buf.WriteString(s)
+	}
 	return w.ResponseWriter.WriteString(s)
 }
 
@@ -112,15 +156,29 @@ func idempotency(store *idempotencyStore) gin.HandlerFunc {
 			replay(c, prev, fp)
 			return
 		}
-		cw := &captureWriter{ResponseWriter: c.Writer}
+		cw := &captureWriter{ResponseWriter: c.Writer, limit: store.maxEntry}
 		c.Writer = cw
 		c.Next()
 		mine.status, mine.contentType, mine.body = cw.Status(), cw.Header().Get("Content-Type"), bytes.Clone(cw.buf.Bytes())
 		close(mine.done)
-		if mine.status >= 500 {
-			store.mu.Lock()
-			store.entries.Remove(id) // a failure may be retried with the same key
-			store.mu.Unlock()
+		store.mu.Lock()
+		defer store.mu.Unlock()
+		if mine.status >= 500 || cw.over {
+			// A failure may be retried with the same key; an answer too long to keep is
+			// produced again by a retry (the writes are idempotent by content).
+			store.entries.Remove(id)
+			return
+		}
+		size := int64(len(mine.body) + len(id) + len(mine.contentType) + 128)
+		if cur, ok := store.entries.Peek(id); !ok || cur != mine {
+			return // expired or evicted while it ran
+		}
+		mine.size = size
+		store.bytes.Add(size)
+		for store.bytes.Load() > store.maxBytes && store.entries.Len() > 1 {
+			if _, _, ok := store.entries.RemoveOldest(); !ok {
+				break
+			}
 		}
 	}
 }

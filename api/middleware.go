@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -88,4 +90,47 @@ func recoverer(log zerolog.Logger) gin.HandlerFunc {
 		}()
 		c.Next()
 	}
+}
+
+// Content security policies: the API's answers are data (nothing to run); the docs page has
+// an inline style sheet; the web pages load their script and styles from /ui/ and call the
+// API on the same origin. None may be framed.
+const (
+	cspAPI   = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+	cspDocs  = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+	cspPages = "default-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+
+// securityHeaders sets the headers every answer carries: nosniff, no framing, no referrer,
+// a content security policy, and on a keyed server Vary on the headers that carry the key
+// (an answer for one key must never be served from a cache to another).
+func securityHeaders(keyed bool) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		h := c.Writer.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		switch p := c.FullPath(); {
+		case p == "/docs":
+			h.Set("Content-Security-Policy", cspDocs)
+		case p == "/" || strings.HasPrefix(p, "/ui/"):
+			h.Set("Content-Security-Policy", cspPages)
+		default:
+			h.Set("Content-Security-Policy", cspAPI)
+		}
+		if keyed {
+			h.Add("Vary", "Authorization, X-API-Key")
+		}
+		c.Next()
+	}
+}
+
+// privateCache marks a keyed (or local) answer cacheable by the client only, for maxAge
+// seconds: never by a shared cache, which would hand one key's answer to another caller.
+func privateCache(c *gin.Context, maxAge int, extra ...string) {
+	v := "private, max-age=" + strconv.Itoa(maxAge)
+	for _, e := range extra {
+		v += ", " + e
+	}
+	c.Header("Cache-Control", v)
 }

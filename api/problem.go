@@ -44,12 +44,24 @@ var statusOf = []struct {
 	{graph.ErrInvalid, http.StatusUnprocessableEntity, "Invalid input"},
 	{graph.ErrConflict, http.StatusConflict, "Conflict"},
 	{graph.ErrForbidden, http.StatusForbidden, "Forbidden"},
+	{graph.ErrLimit, http.StatusUnprocessableEntity, "Limit exceeded"},
+	{graph.ErrBusy, http.StatusTooManyRequests, "Too many requests"},
 	{graph.ErrTimeout, http.StatusGatewayTimeout, "Timed out"},
 	{graph.ErrUnavailable, http.StatusServiceUnavailable, "Service unavailable"},
 }
 
-// toProblem maps an error to the problem document sent to the client. 5xx details stay in
-// the logs; the client gets a generic sentence and the request id.
+// publicDetail is what a client is told about a domain error without fields: one sentence
+// per status, never the error's chain (which names packages, queries and internal ids).
+var publicDetail = map[int]string{
+	http.StatusNotFound:            "there is no such resource",
+	http.StatusUnprocessableEntity: "the input is invalid",
+	http.StatusConflict:            "the request conflicts with the current state of the resource",
+	http.StatusForbidden:           "this key may not do this",
+}
+
+// toProblem maps an error to the problem document sent to the client. Details of domain
+// errors are not sent: a client sees the fields of a validation error, or a fixed sentence
+// for its status; the cause stays in the logs with the request id.
 func toProblem(err error) *Problem {
 	var p *Problem
 	if errors.As(err, &p) {
@@ -59,16 +71,20 @@ func toProblem(err error) *Problem {
 		if !errors.Is(err, s.err) {
 			continue
 		}
-		p = &Problem{Status: s.status, Title: s.title, Detail: err.Error()}
+		p = &Problem{Status: s.status, Title: s.title, Detail: publicDetail[s.status]}
 		var verr *graph.ValidationError
 		var ferr *graph.FieldError
+		var reason *graph.Reason
 		switch {
+		case errors.As(err, &reason) && s.status < 500:
+			p.Detail = reason.Text // written for the client
 		case errors.As(err, &verr):
 			p.Detail = "the input has invalid fields; see errors"
 			for _, f := range verr.Fields {
 				p.Errors = append(p.Errors, FieldIssue(f))
 			}
 		case errors.As(err, &ferr):
+			p.Detail = ferr.Error() // the field and its message, without the chain
 			p.Errors = []FieldIssue{FieldIssue(*ferr)}
 		}
 		switch {
@@ -107,7 +123,11 @@ func writeProblem(c *gin.Context, log zerolog.Logger, err error) {
 	if p.Status == http.StatusServiceUnavailable && c.Writer.Header().Get("Retry-After") == "" {
 		c.Header("Retry-After", "5") // the circuit breaker probes Neo4j again within seconds
 	}
+	if p.Status == http.StatusTooManyRequests && c.Writer.Header().Get("Retry-After") == "" {
+		c.Header("Retry-After", "1") // a busy slot (graph.ErrBusy) frees within a query's time
+	}
 	c.Header("Content-Type", "application/problem+json")
 	c.Header("Cache-Control", "no-store")
+	closeUnread(c)
 	c.AbortWithStatusJSON(p.Status, p)
 }

@@ -26,11 +26,15 @@ func TestToProblemMapsEverySentinelOnce(t *testing.T) {
 		wantDetail string
 		wantErrors []FieldIssue
 	}{
-		{fmt.Errorf("op: %w", graph.ErrNotFound), 404, "op: not found", nil},
+		// 4xx do not show the error chain either (it names packages and internal ids).
+		{fmt.Errorf("cypher: product \"p\": %w", graph.ErrNotFound), 404, "there is no such resource", nil},
 		{fmt.Errorf("op: %w", verr), 422, "the input has invalid fields; see errors", []FieldIssue{{File: "f.csv", Row: 3, Field: "price", Message: "must not be negative"}}},
-		{&graph.FieldError{Field: "limit", Message: "too big"}, 422, "limit: too big", []FieldIssue{{Field: "limit", Message: "too big"}}},
-		{fmt.Errorf("op: %w", graph.ErrConflict), 409, "op: conflict", nil},
-		{fmt.Errorf("op: %w", graph.ErrForbidden), 403, "op: forbidden", nil},
+		{fmt.Errorf("loader: %w", &graph.FieldError{Field: "limit", Message: "too big"}), 422, "limit: too big", []FieldIssue{{Field: "limit", Message: "too big"}}},
+		{fmt.Errorf("op: %w", graph.ErrConflict), 409, "the request conflicts with the current state of the resource", nil},
+		{fmt.Errorf("op: %w", graph.ErrForbidden), 403, "this key may not do this", nil},
+		{fmt.Errorf("op: %w", &graph.Reason{Kind: graph.ErrLimit, Text: "db.memory.transaction.max threshold reached"}), 422, "db.memory.transaction.max threshold reached", nil},
+		{fmt.Errorf("op: %w", &graph.Reason{Kind: graph.ErrBusy, Text: "2 queries run"}), 429, "2 queries run", nil},
+		{fmt.Errorf("op: %w", &graph.Reason{Kind: graph.ErrForbidden, Text: "LOAD CSV is not allowed"}), 403, "LOAD CSV is not allowed", nil},
 		// 5xx never leak the cause.
 		{fmt.Errorf("neo4j at bolt://secret-host:7687: %w", graph.ErrUnavailable), 503, "a dependency is unavailable; retry later", nil},
 		{errors.New("nil pointer somewhere internal"), 500, "the server failed to answer; the request id identifies it in the logs", nil},

@@ -73,15 +73,15 @@ func toProductJSON(d graph.ProductDetail) productJSON {
 // product answers GET /v1/products/{id}.
 func (h *handlers) product(c *gin.Context) error {
 	id := strings.TrimSpace(c.Param("id"))
-	if id == "" || len(id) > 200 {
+	if err := graph.CheckProductID(id); err != nil {
 		return &Problem{Status: http.StatusBadRequest, Title: "Invalid product id",
-			Errors: []FieldIssue{{Field: "id", Message: "must be 1 to 200 characters"}}}
+			Errors: []FieldIssue{{Field: "id", Message: err.Error()}}}
 	}
 	d, err := h.d.Catalogue.Product(c.Request.Context(), id)
 	if err != nil {
 		return err
 	}
-	c.Header("Cache-Control", "public, max-age=60")
+	privateCache(c, 60)
 	c.JSON(http.StatusOK, toProductJSON(d))
 	return nil
 }

@@ -8,20 +8,33 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/rs/zerolog"
 
+	"github.com/skingraph/skingraph/api/auth"
 	"github.com/skingraph/skingraph/graph"
 )
 
 // Profiles keeps consented skin profiles under pseudonyms (feedback.Service implements it).
-// Ids are the clients' own; the implementation pseudonymises them before anything is stored.
+// Ids are the clients' own, scoped to the caller's tenant (the tenant of its API key); the
+// implementation pseudonymises them before anything is stored.
 type Profiles interface {
 	// PutProfile stores a profile, only with consent (graph.ErrInvalid naming "consent"
 	// otherwise); created says whether it is new.
-	PutProfile(ctx context.Context, clientID string, consent bool, p graph.SkinProfile) (graph.StoredProfile, bool, error)
+	PutProfile(ctx context.Context, caller graph.Caller, clientID string, consent bool, p graph.SkinProfile) (graph.StoredProfile, bool, error)
 	// ExportProfile returns everything stored for the id; graph.ErrNotFound when nothing is.
-	ExportProfile(ctx context.Context, clientID string) (graph.ProfileExport, error)
+	ExportProfile(ctx context.Context, caller graph.Caller, clientID string) (graph.ProfileExport, error)
 	// EraseProfile erases the profile, its events and their contribution to outcomes;
-	// erasing an unknown id succeeds.
-	EraseProfile(ctx context.Context, clientID string) error
+	// graph.ErrNotFound when the caller's tenant has no such profile.
+	EraseProfile(ctx context.Context, caller graph.Caller, clientID string) error
+}
+
+// callerOf is who makes the request: the tenant and id of its API key, or the local tenant
+// when the server has no keys.
+func callerOf(c *gin.Context) graph.Caller {
+	if v, ok := c.Get(apiKeyName); ok {
+		if k, ok := v.(auth.Key); ok {
+			return graph.Caller{Tenant: k.TenantOrID(), Key: k.ID}
+		}
+	}
+	return graph.Caller{Tenant: graph.LocalTenant}
 }
 
 // registerProfiles adds the profile routes; with p nil they answer 501.
@@ -91,7 +104,7 @@ func (h profileHandlers) put(c *gin.Context) error {
 	}
 	in := graph.SkinProfile{SkinType: req.Profile.SkinType, SkinTone: req.Profile.SkinTone, Concerns: req.Profile.Concerns,
 		Sensitivities: req.Profile.Sensitivities, AvoidIngredients: req.Profile.AvoidIngredients}
-	stored, created, err := h.p.PutProfile(c.Request.Context(), c.Param("id"), req.Consent, in)
+	stored, created, err := h.p.PutProfile(c.Request.Context(), callerOf(c), c.Param("id"), req.Consent, in)
 	if err != nil {
 		return err
 	}
@@ -109,7 +122,7 @@ func (h profileHandlers) export(c *gin.Context) error {
 	if err := h.enabled(); err != nil {
 		return err
 	}
-	exp, err := h.p.ExportProfile(c.Request.Context(), c.Param("id"))
+	exp, err := h.p.ExportProfile(c.Request.Context(), callerOf(c), c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -123,12 +136,13 @@ func (h profileHandlers) export(c *gin.Context) error {
 	return nil
 }
 
-// erase answers DELETE /v1/profiles/{id}: 204, also when there was nothing to erase.
+// erase answers DELETE /v1/profiles/{id}: 204 once erased; 404 when the caller's tenant has
+// no such profile (another tenant's profile of that id is not the caller's).
 func (h profileHandlers) erase(c *gin.Context) error {
 	if err := h.enabled(); err != nil {
 		return err
 	}
-	if err := h.p.EraseProfile(c.Request.Context(), c.Param("id")); err != nil {
+	if err := h.p.EraseProfile(c.Request.Context(), callerOf(c), c.Param("id")); err != nil {
 		return err
 	}
 	c.Status(http.StatusNoContent)

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -87,20 +88,62 @@ func decodeCursor(s string) (cursor, error) {
 	return c, nil
 }
 
+// Bounds of a recommendation request, so that validating one costs little whatever it holds:
+// list lengths, the length of one term, and the suggestions made for unknown terms.
+const (
+	maxListItems   = 64  // entries of each list (concerns, brands, ...)
+	maxLikedItems  = 256 // liked, disliked and avoided products or ingredients
+	maxTermLen     = 128 // bytes of one term
+	maxSuggestions = 10  // unknown terms that get a "did you mean"
+	maxIssues      = 50  // field errors reported
+)
+
 // toRankerRequest validates the request, naming every bad field, and canonicalises names.
 func toRankerRequest(in recommendationRequest) (ranker.Request, []string, *cursor, error) {
 	verr := &graph.ValidationError{}
 	var r ranker.Request
+	suggested := 0
 	canon := func(field string, v *graph.Vocabulary, term string) string {
+		if len(verr.Fields) >= maxIssues {
+			return ""
+		}
+		if len(term) > maxTermLen {
+			verr.Add(0, field, fmt.Sprintf("must hold at most %d bytes", maxTermLen))
+			return ""
+		}
 		name, ok := v.Canonical(term)
 		if !ok {
 			msg := fmt.Sprintf("unknown %s %q", v.Kind(), term)
-			if s := v.Suggest(term); s != "" {
-				msg += fmt.Sprintf("; did you mean %q?", s)
+			if suggested < maxSuggestions {
+				suggested++
+				if s := v.Suggest(term); s != "" {
+					msg += fmt.Sprintf("; did you mean %q?", s)
+				}
 			}
 			verr.Add(0, field, msg)
 		}
 		return name
+	}
+	for _, l := range []struct {
+		field string
+		n     int
+		max   int
+	}{
+		{"profile.concerns", len(in.Profile.Concerns), maxListItems},
+		{"profile.sensitivities", len(in.Profile.Sensitivities), maxListItems},
+		{"profile.avoid_ingredients", len(in.Profile.AvoidIngredients), maxLikedItems},
+		{"profile.liked_products", len(in.Profile.LikedProducts), maxLikedItems},
+		{"profile.disliked_products", len(in.Profile.DislikedProducts), maxLikedItems},
+		{"filters.categories", len(in.Filters.Categories), maxListItems},
+		{"filters.brands", len(in.Filters.Brands), maxListItems},
+		{"fields", len(in.Fields), maxListItems},
+	} {
+		if l.n > l.max {
+			verr.Add(0, l.field, fmt.Sprintf("may hold at most %d entries, got %d", l.max, l.n))
+		}
+	}
+	if err := verr.Err(); err != nil {
+		return r, nil, nil, err // nothing more is looked at in an oversized request
 	}
 	p := in.Profile
 	if p.SkinType != "" {
@@ -129,6 +172,9 @@ func toRankerRequest(in recommendationRequest) (ranker.Request, []string, *curso
 	}
 	if in.Filters.MaxPrice < 0 {
 		verr.Add(0, "filters.max_price", "must not be negative")
+	}
+	if math.IsNaN(in.Filters.MaxPrice) || math.IsInf(in.Filters.MaxPrice, 0) {
+		verr.Add(0, "filters.max_price", "must be a finite number")
 	}
 	r.Filters.MaxPrice, r.Filters.Brands = in.Filters.MaxPrice, in.Filters.Brands
 	r.Limit = in.Limit
@@ -210,8 +256,11 @@ func (h *handlers) recommendGET(c *gin.Context) error {
 	in.Filters.Categories, in.Filters.Brands = list("categories"), list("brands")
 	if v := q.Get("max_price"); v != "" {
 		f, err := strconv.ParseFloat(v, 64)
-		if err != nil {
+		switch {
+		case err != nil:
 			verr.Add(0, "max_price", "must be a number")
+		case math.IsNaN(f) || math.IsInf(f, 0):
+			verr.Add(0, "max_price", "must be a finite number")
 		}
 		in.Filters.MaxPrice = f
 	}
@@ -250,7 +299,7 @@ func (h *handlers) answerRecommendations(c *gin.Context, in recommendationReques
 	if cacheable {
 		etag := fmt.Sprintf(`"v%d-%s-%d-%d-%s"`, version.N, key, req.Offset, req.Explain, strings.Join(fields, "."))
 		c.Header("ETag", etag)
-		c.Header("Cache-Control", "public, max-age=30, must-revalidate")
+		privateCache(c, 30, "must-revalidate")
 		if match := c.GetHeader("If-None-Match"); match != "" && etagMatches(match, etag) {
 			c.Status(http.StatusNotModified)
 			return nil

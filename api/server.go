@@ -42,10 +42,21 @@ type Deps struct {
 	Log           zerolog.Logger
 	Version       string // the build's version, reported by /healthz
 	// Keys are the accepted API keys; nil turns authentication off (the caller must then
-	// listen on loopback only).
+	// listen on loopback only, and the server answers only loopback Host names and refuses
+	// cross-site writes).
 	Keys *auth.Ring
+	// KeySource, when set on a keyed server, returns the keys in force for each request (so
+	// that a reloaded keys file applies at once); Keys is then the first ring.
+	KeySource func() *auth.Ring
+	// LocalOnly, on a server without keys, answers only loopback Host names and refuses
+	// cross-site writes (see localOnly); cmd sets it whenever no keys file is configured.
+	LocalOnly bool
 	// Shedding bounds concurrent requests (zero value: no bound).
 	Shedding Shedding
+	// Bodies bounds how request bodies are read (zero value: the defaults of Bodies).
+	Bodies Bodies
+	// Streams bounds the update streams (zero value: the defaults of Streams).
+	Streams Streams
 	// Updates feeds GET /v1/updates (nil answers 501).
 	Updates Updates
 	// Stop, when closed, ends the long-lived update streams (the server closes it as it
@@ -80,7 +91,15 @@ func newRouter(d Deps) *gin.Engine {
 	d = instrument(d, d.Metrics)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
-	r.Use(requestID(), observe(d.Metrics), accessLog(d.Log), recoverer(d.Log), authenticate(d.Keys), shed(d.Shedding), idempotency(newIdempotencyStore()))
+	keyed := d.Keys != nil
+	// Admission, in order: the key (and, keyless, the local-only checks), the body read in
+	// full within its deadline, then an in-flight slot within the key's share.
+	guard := func(c *gin.Context) { c.Next() }
+	if !keyed && d.LocalOnly {
+		guard = localOnly()
+	}
+	r.Use(requestID(), observe(d.Metrics), accessLog(d.Log), recoverer(d.Log), securityHeaders(keyed), guard,
+		authenticate(d.Keys, d.KeySource), readBodies(d.Bodies, keyed), shed(d.Shedding, keyed), idempotency(newIdempotencyStore()))
 	r.NoRoute(handle(d.Log, func(c *gin.Context) error {
 		return notFound("no route for " + c.Request.Method + " " + c.Request.URL.Path)
 	}))
@@ -89,7 +108,7 @@ func newRouter(d Deps) *gin.Engine {
 			Detail: c.Request.Method + " is not allowed on " + c.Request.URL.Path}
 	}))
 
-	h := &handlers{d: d, pages: pages}
+	h := &handlers{d: d, pages: pages, ready: &readiness{}, streams: newStreamLimit(d.Streams)}
 	r.GET("/healthz", handle(d.Log, h.healthz))
 	r.GET("/readyz", handle(d.Log, h.readyz))
 	r.GET("/metrics", metricsHandler(d.Metrics))
@@ -115,6 +134,8 @@ func newRouter(d Deps) *gin.Engine {
 }
 
 type handlers struct {
-	d     Deps
-	pages *pageCache // encoded recommendation pages
+	d       Deps
+	pages   *pageCache // encoded recommendation pages
+	ready   *readiness // the cached answer of /readyz
+	streams *streamLimit
 }

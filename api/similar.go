@@ -8,6 +8,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/skingraph/skingraph/graph"
+
 	"github.com/skingraph/skingraph/ranker"
 )
 
@@ -22,7 +24,12 @@ func (h *handlers) similar(c *gin.Context) error {
 		}
 		limit = n
 	}
-	items, version, err := h.d.Recommender.Similar(c.Request.Context(), strings.TrimSpace(c.Param("id")), limit)
+	id := strings.TrimSpace(c.Param("id"))
+	if err := graph.CheckProductID(id); err != nil {
+		return &Problem{Status: http.StatusBadRequest, Title: "Invalid product id",
+			Errors: []FieldIssue{{Field: "id", Message: err.Error()}}}
+	}
+	items, version, err := h.d.Recommender.Similar(c.Request.Context(), id, limit)
 	if err != nil {
 		return err
 	}
@@ -36,7 +43,7 @@ func (h *handlers) similar(c *gin.Context) error {
 		}
 		out = append(out, gin.H{"product": productFieldsJSON(it.Product, nil), "similarity": it.Similarity, "why": whys})
 	}
-	c.Header("Cache-Control", "public, max-age=60")
+	privateCache(c, 60)
 	c.JSON(http.StatusOK, gin.H{"items": out, "data_version": version.N, "generated_at": time.Now().UTC().Format(time.RFC3339Nano)})
 	return nil
 }

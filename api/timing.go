@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -110,6 +111,9 @@ func (w *timingWriter) WriteString(s string) (int, error) {
 }
 
 func (w *timingWriter) Flush() { w.stamp(); w.ResponseWriter.Flush() }
+
+// Unwrap lets http.ResponseController reach the connection (read and write deadlines).
+func (w *timingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // observe times every request: Server-Timing on the response, the HTTP latency histogram
 // and the request and error counters by route template.

@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -15,6 +16,56 @@ type Updates interface {
 	// Subscribe returns a channel of new data versions (only the newest when the reader is
 	// slow) and a function to unsubscribe.
 	Subscribe() (<-chan graph.DataVersion, func())
+}
+
+// Streams bounds the update streams (GET /v1/updates) open at once.
+type Streams struct {
+	PerKey int // streams one key (keyless: one address) may hold open; default 4
+	Total  int // streams open at once, all callers; default 256
+}
+
+// streamLimit counts open streams per caller.
+type streamLimit struct {
+	cfg    Streams
+	mu     sync.Mutex
+	total  int
+	perKey map[string]int
+}
+
+func newStreamLimit(cfg Streams) *streamLimit {
+	if cfg.PerKey <= 0 {
+		cfg.PerKey = 4
+	}
+	if cfg.Total <= 0 {
+		cfg.Total = 256
+	}
+	return &streamLimit{cfg: cfg, perKey: map[string]int{}}
+}
+
+// open counts one more stream for key, or says why it may not (a problem to answer).
+func (l *streamLimit) open(key string) *Problem {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch {
+	case l.perKey[key] >= l.cfg.PerKey:
+		return &Problem{Status: http.StatusTooManyRequests, Title: "Too many streams",
+			Detail: fmt.Sprintf("a key may hold at most %d update streams open; close one first", l.cfg.PerKey)}
+	case l.total >= l.cfg.Total:
+		return &Problem{Status: http.StatusServiceUnavailable, Title: "Too many streams",
+			Detail: "the server holds as many update streams as it may; retry later"}
+	}
+	l.total++
+	l.perKey[key]++
+	return nil
+}
+
+func (l *streamLimit) close(key string) {
+	l.mu.Lock()
+	l.total--
+	if l.perKey[key]--; l.perKey[key] <= 0 {
+		delete(l.perKey, key)
+	}
+	l.mu.Unlock()
 }
 
 // heartbeat is how often an idle update stream sends a comment, so that proxies keep it open
@@ -30,6 +81,12 @@ func (h *handlers) updates(c *gin.Context) error {
 	if h.d.Updates == nil || h.d.Recommender == nil {
 		return &Problem{Status: http.StatusNotImplemented, Title: "Not implemented", Detail: "update streams are not enabled on this server"}
 	}
+	key, _ := callerKey(c, true) // keyless: counted per address too
+	if p := h.streams.open(key); p != nil {
+		c.Header("Retry-After", "5")
+		return p
+	}
+	defer h.streams.close(key)
 	ch, unsubscribe := h.d.Updates.Subscribe()
 	defer unsubscribe()
 	// The stream outlives the server's write timeout by design.

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+
 	"github.com/skingraph/skingraph/cypher"
 	"github.com/skingraph/skingraph/datasets"
 	"github.com/skingraph/skingraph/graph"
@@ -57,7 +59,7 @@ func TestLoadInterruptedByACrashLeavesNothingAndCompletesOnRetry(t *testing.T) {
 		_, err := store.WriteLoad(ctx, big)
 		failed <- err
 	}()
-	waitForWrite(t, store)
+	waitForWrite(t, db)
 	phase("load running: killing neo4j")
 	if err := db.Kill(); err != nil {
 		t.Fatal(err)
@@ -128,14 +130,21 @@ func openMigrated(t *testing.T, db *testcontainers.Neo4j) *cypher.Store {
 	return s
 }
 
-// waitForWrite returns once Neo4j runs a transaction that has written.
-func waitForWrite(t *testing.T, s *cypher.Store) {
+// waitForWrite returns once Neo4j runs a transaction that has written. It asks Neo4j as its
+// administrator: the explorer refuses SHOW TRANSACTIONS.
+func waitForWrite(t *testing.T, db *testcontainers.Neo4j) {
 	t.Helper()
+	ctx := context.Background()
+	driver, err := neo4j.NewDriverWithContext(db.URI, neo4j.BasicAuth(db.Username, db.Password, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer driver.Close(ctx)
 	deadline := time.Now().Add(time.Minute)
 	for time.Now().Before(deadline) {
-		tab, err := s.Explore(context.Background(), cypher.Query{Text: `SHOW TRANSACTIONS YIELD currentQuery, status
-			WHERE currentQuery CONTAINS 'UNWIND' RETURN count(*) AS n`})
-		if err == nil && len(tab.Rows) == 1 && tab.Rows[0][0].(int64) > 0 {
+		res, err := neo4j.ExecuteQuery(ctx, driver, `SHOW TRANSACTIONS YIELD currentQuery, status
+			WHERE currentQuery CONTAINS 'UNWIND' RETURN count(*) AS n`, nil, neo4j.EagerResultTransformer)
+		if err == nil && len(res.Records) == 1 && res.Records[0].Values[0].(int64) > 0 {
 			time.Sleep(300 * time.Millisecond) // well inside the load
 			return
 		}

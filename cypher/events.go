@@ -11,11 +11,12 @@ import (
 	"github.com/skingraph/skingraph/graph"
 )
 
-// Feedback events are (:Event {id})-[:ABOUT]->(:Product) nodes, linked from their profile by
-// (:Profile)-[:EMITTED]->(:Event) when they name one. Every product keeps a counter per event
-// type (events_view, events_click, ...). A rating or effect event marks its product with the
-// label :OutcomesStale; RefreshStaleOutcomes recomputes the outcome aggregates of the marked
-// products and bumps the data version, so many events cost one recomputation and one bump.
+// Feedback events are sealed (:Event) nodes (privacy.go): no edge links them to their profile
+// or their product. Every product keeps a counter per event type (events_view, events_click,
+// ...). A rating or effect event marks its product with the label :OutcomesStale;
+// RefreshStaleOutcomes recomputes the outcome aggregates of the marked products and bumps the
+// data version, so many events cost one recomputation and one bump. Event ids are scoped per
+// tenant: the node's id is a tag of (tenant, client id), so two tenants may use the same id.
 
 // outcomesStaleLabel marks products whose outcome aggregates miss recorded events. Being in
 // the graph, the mark survives a crash between the events' commit and the recomputation.
@@ -23,12 +24,18 @@ const outcomesStaleLabel = "OutcomesStale"
 
 // WriteEvents records groups of events (one group per request) in one transaction. A group
 // is all or nothing: when one of its events names an unknown product or a profile without
-// consent, it is refused with a *graph.ValidationError; when one reuses a recorded id with
-// other content, with a *graph.ConflictError; refusals are returned in errs, by group, and
-// the other groups are written. Events already recorded with the same content are counted as
-// duplicates and change nothing. The returned error is for the transaction as a whole
-// (graph.ErrUnavailable when Neo4j cannot be reached); then nothing was written.
+// consent (profile ids are pseudonyms of the event's tenant, so another tenant's profile is
+// unknown), it is refused with a *graph.ValidationError; when one reuses an id its tenant
+// recorded with other content, with a *graph.ConflictError; refusals are returned in errs, by
+// group, and the other groups are written. Events already recorded with the same content are
+// counted as duplicates and change nothing. The returned error is for the transaction as a
+// whole (graph.ErrUnavailable when Neo4j cannot be reached or no data keys are configured);
+// then nothing was written.
 func (s *Store) WriteEvents(ctx context.Context, groups [][]graph.Event) (results []graph.EventResult, errs []error, err error) {
+	v, err := s.needVault()
+	if err != nil {
+		return nil, nil, fmt.Errorf("cypher: write events: %w", err)
+	}
 	type ref struct{ group, index int }
 	var rows []map[string]any
 	var refs []ref
@@ -36,7 +43,7 @@ func (s *Store) WriteEvents(ctx context.Context, groups [][]graph.Event) (result
 	for g, events := range groups {
 		start[g] = len(rows)
 		for i, e := range events {
-			row := map[string]any{"id": e.ID, "product_id": e.ProductID, "profile_id": nil}
+			row := map[string]any{"tag": eventTag(v, e.Tenant, e.ID), "product_id": e.ProductID, "profile_id": nil}
 			if e.ProfileID != "" {
 				row["profile_id"] = e.ProfileID
 			}
@@ -44,6 +51,7 @@ func (s *Store) WriteEvents(ctx context.Context, groups [][]graph.Event) (result
 			refs = append(refs, ref{g, i})
 		}
 	}
+	receivedAt := time.Now().UTC()
 	err = s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
 		results, errs = make([]graph.EventResult, len(groups)), make([]error, len(groups))
 		checks, err := run(ctx, tx, checkEventsCypher, map[string]any{"rows": rows})
@@ -56,10 +64,9 @@ func (s *Store) WriteEvents(ctx context.Context, groups [][]graph.Event) (result
 			verrs[g], conflicts[g] = &graph.ValidationError{}, &graph.ConflictError{}
 		}
 		type stored struct {
-			hash            string
-			skinType, tone  string
-			concerns        []string
-			exists, profile bool
+			hash               string
+			profile            graph.SkinProfile
+			exists, hasProfile bool
 		}
 		state := make([]stored, len(rows))
 		for _, rec := range checks {
@@ -71,24 +78,37 @@ func (s *Store) WriteEvents(ctx context.Context, groups [][]graph.Event) (result
 			if m["product"] != true {
 				verrs[r.group].Add(0, field("product_id"), fmt.Sprintf("no product with id %q", e.ProductID))
 			}
-			if e.ProfileID != "" && m["profile"] != true {
+			if e.ProfileID != "" && m["profile"] == nil {
 				verrs[r.group].Add(0, field("profile_id"), "no profile with consent under this id: PUT /v1/profiles/{id} with consent first")
 			}
-			state[k] = stored{hash: str(m["hash"]), exists: m["hash"] != nil, skinType: str(m["skin_type"]),
-				tone: str(m["skin_tone"]), concerns: strs(m["concerns"]), profile: m["profile"] == true}
+			if sealed := str(m["event"]); sealed != "" {
+				old, err := openEvent(v, rows[k]["tag"].(string), sealed)
+				if err != nil {
+					return fmt.Errorf("check events: %w: %w", graph.ErrUnavailable, err)
+				}
+				state[k].hash, state[k].exists = old.Hash, true
+			}
+			if sealed := str(m["profile"]); sealed != "" && e.ProfileID != "" {
+				p, err := openProfile(v, e.ProfileID, sealed)
+				if err != nil {
+					return fmt.Errorf("check events: %w: %w", graph.ErrUnavailable, err)
+				}
+				state[k].profile, state[k].hasProfile = p.Profile, true
+			}
 		}
 		// Decide group by group, in order: an id earlier in this flush counts as recorded.
-		written := map[string]string{} // id -> hash of events this flush writes
+		written := map[string]string{} // tag -> hash of events this flush writes
 		var create []map[string]any
 		counters := map[string]map[string]int64{}
 		for g, events := range groups {
-			var mine []map[string]any
+			var mine []eventNode
 			seen := map[string]string{}
 			res := graph.EventResult{}
 			for i, e := range events {
 				k := start[g] + i
+				tag := rows[k]["tag"].(string)
 				hash := e.ContentHash()
-				prior, ok := written[e.ID]
+				prior, ok := written[tag]
 				if !ok && state[k].exists {
 					prior, ok = state[k].hash, true
 				}
@@ -101,13 +121,18 @@ func (s *Store) WriteEvents(ctx context.Context, groups [][]graph.Event) (result
 						Field: fmt.Sprintf("events[%d].id", i), Message: "an event with this id was recorded with other content"})
 					continue
 				}
-				seen[e.ID] = hash
-				row := eventRow(e, hash)
-				if state[k].profile {
-					setProps(row, "skin_type", state[k].skinType, "skin_tone", state[k].tone)
-					row["props"].(map[string]any)["concerns"] = nonNil(state[k].concerns)
+				seen[tag] = hash
+				if state[k].hasProfile {
+					p := state[k].profile
+					e.SkinType, e.SkinTone, e.Concerns = p.SkinType, p.SkinTone, nonNil(p.Concerns)
+				} else {
+					e.SkinType, e.SkinTone, e.Concerns = "", "", nil
 				}
-				mine = append(mine, row)
+				node, err := sealEvent(v, graph.RecordedEvent{Event: e, ReceivedAt: receivedAt, Hash: hash})
+				if err != nil {
+					return fmt.Errorf("seal event: %w", err)
+				}
+				mine = append(mine, node)
 			}
 			if err := verrs[g].Err(); err != nil {
 				errs[g] = err
@@ -120,9 +145,9 @@ func (s *Store) WriteEvents(ctx context.Context, groups [][]graph.Event) (result
 			for id, h := range seen {
 				written[id] = h
 			}
-			for _, row := range mine {
-				create = append(create, row)
-				addCounter(counters, row["product_id"].(string), row["props"].(map[string]any)["type"].(string), 1)
+			for _, n := range mine {
+				create = append(create, n.params())
+				addCounter(counters, n.ProductID, n.Type, 1)
 			}
 			res.Created = len(mine)
 			results[g] = res
@@ -141,34 +166,6 @@ func (s *Store) WriteEvents(ctx context.Context, groups [][]graph.Event) (result
 		return nil, nil, fmt.Errorf("cypher: write events: %w", err)
 	}
 	return results, errs, nil
-}
-
-// eventRow converts an event to its parameters.
-func eventRow(e graph.Event, hash string) map[string]any {
-	props := map[string]any{
-		"type": e.Type, "product_id": e.ProductID, "at": e.At.UTC(), "at_given": e.AtGiven, "hash": hash,
-		"received_at": time.Now().UTC(),
-	}
-	if e.Rating != 0 {
-		props["rating"] = int64(e.Rating)
-	}
-	if e.Effect != "" {
-		props["effect"] = e.Effect
-	}
-	row := map[string]any{"id": e.ID, "product_id": e.ProductID, "props": props, "outcome": e.Outcome(), "profile_id": nil}
-	if e.ProfileID != "" {
-		row["profile_id"] = e.ProfileID
-	}
-	return row
-}
-
-func setProps(row map[string]any, kv ...string) {
-	props := row["props"].(map[string]any)
-	for i := 0; i+1 < len(kv); i += 2 {
-		if kv[i+1] != "" {
-			props[kv[i]] = kv[i+1]
-		}
-	}
 }
 
 // addCounter adds n to a product's counter of one event type.
@@ -229,7 +226,11 @@ func (s *Store) RefreshStaleOutcomes(ctx context.Context) (int, graph.DataVersio
 			return nil
 		}
 		for _, b := range batches(ids) {
-			if _, err := run(ctx, tx, refreshOutcomesCypher, map[string]any{"ids": b}); err != nil {
+			params, err := s.outcomeParams(ctx, tx, b)
+			if err != nil {
+				return err
+			}
+			if _, err := run(ctx, tx, refreshOutcomesCypher, params); err != nil {
 				return fmt.Errorf("outcomes: %w", err)
 			}
 		}
@@ -249,30 +250,22 @@ func (s *Store) RefreshStaleOutcomes(ctx context.Context) (int, graph.DataVersio
 	return n, v, nil
 }
 
-// checkEventsCypher says, for each event, whether its product exists, the hash of an event
-// already recorded under its id, and whether its profile exists (with the profile's skin
-// attributes, which the event keeps). A product of a staged load under way does not exist
-// yet: an event about it is refused, rather than deleted with it if the load is rolled back.
+// checkEventsCypher says, for each event, whether its product exists, the sealed value of an
+// event already recorded under its tag, and the sealed value of its profile (whose skin
+// attributes the event keeps). A product of a staged load under way does not exist yet: an
+// event about it is refused, rather than deleted with it if the load is rolled back.
 var checkEventsCypher = `
 	UNWIND range(0, size($rows) - 1) AS k
 	WITH k, $rows[k] AS row
 	OPTIONAL MATCH (p:Product {id: row.product_id})
-	OPTIONAL MATCH (e:Event {id: row.id})
+	OPTIONAL MATCH (e:Event {id: row.tag})
 	OPTIONAL MATCH (pr:Profile {id: row.profile_id})
-	RETURN k, p IS NOT NULL AND ` + committed("p") + ` AS product, e.hash AS hash, pr IS NOT NULL AS profile,
-	       pr.skin_type AS skin_type, pr.skin_tone AS skin_tone, pr.concerns AS concerns`
+	RETURN k, p IS NOT NULL AND ` + committed("p") + ` AS product, e.sealed AS event, pr.sealed AS profile`
 
 const createEventsCypher = `
 	UNWIND $rows AS row
-	MATCH (p:Product {id: row.product_id})
 	MERGE (e:Event {id: row.id})
-	ON CREATE SET e += row.props
-	MERGE (e)-[:ABOUT]->(p)
-	WITH e, row
-	CALL (e, row) {
-		MATCH (pr:Profile {id: row.profile_id})
-		MERGE (pr)-[:EMITTED]->(e)
-	}`
+	ON CREATE SET e.sealed = row.sealed, e.key = row.key, e.rev = row.rev, e.owner = row.owner, e.subject = row.subject`
 
 const bumpCountersCypher = `
 	UNWIND $rows AS row

@@ -55,7 +55,11 @@ func (s *Store) WriteLoad(ctx context.Context, load graph.Load) (graph.LoadResul
 		}
 		res.Counts["reviews"] = reviews
 		for _, b := range batches(touched) {
-			if _, err := run(ctx, tx, refreshOutcomesCypher, map[string]any{"ids": b}); err != nil {
+			params, err := s.outcomeParams(ctx, tx, b)
+			if err != nil {
+				return err
+			}
+			if _, err := run(ctx, tx, refreshOutcomesCypher, params); err != nil {
 				return fmt.Errorf("outcomes: %w", err)
 			}
 		}
@@ -297,10 +301,12 @@ const upsertReviewsCypher = `
 	WITH status, count(*) AS n, collect(touched) AS touched
 	RETURN status, n, reduce(all = [], t IN touched | all + t) AS touched`
 
-// refreshOutcomesCypher recomputes the Outcome nodes of the given products from their reviews
-// and their rating and effect events: one per (product, skin type | skin tone | concern) that
-// at least one reviewer or profile declared and that has at least one rating. Every review,
-// rating event and effect event of a profile is one report: count counts the reports,
+// refreshOutcomesCypher recomputes the Outcome nodes of the given products ($ids) from their
+// reviews and the reports of their rating and effect events ($reports, by product id: the
+// events are sealed, so Store.outcomeParams opens them and computes the reports in Go, one
+// per profile and product, capped per source key and period; privacy.go): one Outcome per
+// (product, skin type | skin tone | concern) that at least one reviewer or profile declared
+// and that has at least one rating. Every review and every report is one: count counts them,
 // mean_rating averages the ratings (so a report without one, an effect event, counts at the
 // mean), recommend_rate averages the reviews' recommendations, and the effect counts are the
 // reports naming each effect, so effect shares (count / reports) stay within [0, 1]
@@ -329,10 +335,9 @@ var refreshOutcomesCypher = stagedLoadsCall + `
 			RETURN r.skin_type AS skin_type, r.skin_tone AS skin_tone, coalesce(r.concerns, []) AS concerns,
 			       r.rating AS rating, coalesce(r.recommended, false) AS recommended, coalesce(r.effects, []) AS effects
 			UNION ALL
-			MATCH (e:Event)-[:ABOUT]->(p)
-			WHERE e.type IN ['rating', 'effect']
-			RETURN e.skin_type AS skin_type, e.skin_tone AS skin_tone, coalesce(e.concerns, []) AS concerns,
-			       e.rating AS rating, null AS recommended, CASE WHEN e.effect IS NULL THEN [] ELSE [e.effect] END AS effects
+			UNWIND coalesce($reports[p.id], []) AS e
+			RETURN e.skin_type AS skin_type, e.skin_tone AS skin_tone, e.concerns AS concerns,
+			       e.rating AS rating, null AS recommended, e.effects AS effects
 		}
 		UNWIND [['skin_type', skin_type], ['skin_tone', skin_tone]] + [c IN concerns | ['concern', c]] AS attr
 		WITH p, rating, recommended, effects, attr[0] AS kind, attr[1] AS name

@@ -3,6 +3,7 @@ package cypher
 import (
 	"context"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
@@ -10,59 +11,99 @@ import (
 	"github.com/skingraph/skingraph/graph"
 )
 
-// Profiles are (:Profile {id}) nodes keyed by a pseudonym (graph.Pseudonymizer); the client's
-// own id is never stored. A profile exists only with consent: PutProfile is how consent is
-// recorded, and EraseProfile removes the profile, its events and their contribution.
+// Profiles are sealed (:Profile {id}) nodes keyed by a pseudonym (graph.Pseudonymizer); the
+// client's own id is never stored, and what the profile says is sealed (privacy.go). A profile
+// exists only with consent: PutProfile is how consent is recorded, and EraseProfile removes
+// the profile, its events and their contribution.
 
 // PutProfile creates or replaces a profile. consented_at is set when the profile is created
 // and kept afterwards; updated_at is p.UpdatedAt. created says whether the profile is new.
 func (s *Store) PutProfile(ctx context.Context, p graph.StoredProfile) (graph.StoredProfile, bool, error) {
-	params := map[string]any{
-		"id": p.ID, "at": p.UpdatedAt.UTC(),
-		"props": map[string]any{
-			"skin_type": nilIfEmpty(p.Profile.SkinType), "skin_tone": nilIfEmpty(p.Profile.SkinTone),
-			"concerns": nonNil(p.Profile.Concerns), "sensitivities": nonNil(p.Profile.Sensitivities),
-			"avoid_ingredients": nonNil(p.Profile.AvoidIngredients),
-		},
-	}
-	recs, err := s.write(ctx, `
-		OPTIONAL MATCH (old:Profile {id: $id})
-		WITH old IS NULL AS created
-		MERGE (pr:Profile {id: $id})
-		ON CREATE SET pr.consented_at = $at
-		SET pr += $props, pr.updated_at = $at, pr.consent = true
-		RETURN created, pr {.*} AS profile`, params)
+	v, err := s.needVault()
 	if err != nil {
 		return graph.StoredProfile{}, false, fmt.Errorf("cypher: put profile: %w", err)
 	}
-	m := recs[0].AsMap()
-	return toProfile(asMap(m["profile"])), m["created"] == true, nil
+	var out graph.StoredProfile
+	var created bool
+	err = s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
+		// MERGE and SET lock the node: a concurrent PUT of the same profile waits here.
+		recs, err := run(ctx, tx, `
+			MERGE (pr:Profile {id: $id})
+			SET pr.consent = true
+			// Plaintext fields of profiles written before sealing go with the first PUT.
+			REMOVE pr.skin_type, pr.skin_tone, pr.concerns, pr.sensitivities, pr.avoid_ingredients,
+			       pr.consented_at, pr.updated_at
+			RETURN pr.sealed AS sealed`, map[string]any{"id": p.ID})
+		if err != nil {
+			return err
+		}
+		old := str(recs[0].Values[0])
+		created = old == ""
+		out = p
+		out.UpdatedAt = p.UpdatedAt.UTC()
+		out.ConsentedAt = out.UpdatedAt
+		if !created {
+			prev, err := openProfile(v, p.ID, old)
+			if err != nil {
+				return fmt.Errorf("%w: %w", graph.ErrUnavailable, err)
+			}
+			out.ConsentedAt = prev.ConsentedAt
+		}
+		out.Profile.Concerns = nilIfNone(out.Profile.Concerns)
+		out.Profile.Sensitivities = nilIfNone(out.Profile.Sensitivities)
+		out.Profile.AvoidIngredients = nilIfNone(out.Profile.AvoidIngredients)
+		sealed, err := sealProfile(v, out)
+		if err != nil {
+			return err
+		}
+		_, err = run(ctx, tx, `MATCH (pr:Profile {id: $id}) SET pr.sealed = $sealed, pr.key = $key, pr.rev = $rev`,
+			map[string]any{"id": p.ID, "sealed": sealed, "key": v.Keys.Current(), "rev": newRev()})
+		return err
+	})
+	if err != nil {
+		return graph.StoredProfile{}, false, fmt.Errorf("cypher: put profile: %w", err)
+	}
+	return out, created, nil
 }
 
 // ExportProfile returns everything stored under a profile id: the profile and its events,
 // oldest first. graph.ErrNotFound when there is no such profile.
 func (s *Store) ExportProfile(ctx context.Context, id string) (graph.ProfileExport, error) {
+	v, err := s.needVault()
+	if err != nil {
+		return graph.ProfileExport{}, fmt.Errorf("cypher: export profile: %w", err)
+	}
 	recs, err := s.read(ctx, `
 		MATCH (pr:Profile {id: $id})
 		CALL (pr) {
-			OPTIONAL MATCH (pr)-[:EMITTED]->(e:Event)
-			WITH e ORDER BY e.at, e.id
-			RETURN collect(e {.*}) AS events
+			OPTIONAL MATCH (e:Event {owner: $owner})
+			RETURN collect([e.id, e.sealed]) AS events
 		}
-		RETURN pr {.*} AS profile, events`, map[string]any{"id": id})
+		RETURN pr.sealed AS profile, events`, map[string]any{"id": id, "owner": ownerTag(v, id)})
 	if err != nil {
 		return graph.ProfileExport{}, fmt.Errorf("cypher: export profile: %w", err)
 	}
 	if len(recs) == 0 {
 		return graph.ProfileExport{}, fmt.Errorf("cypher: export profile: %w", graph.ErrNotFound)
 	}
-	m := recs[0].AsMap()
-	out := graph.ProfileExport{Profile: toProfile(asMap(m["profile"]))}
-	for _, e := range asSlice(m["events"]) {
-		ev := toEvent(asMap(e))
-		ev.ProfileID = id
-		out.Events = append(out.Events, ev)
+	prof, err := openProfile(v, id, str(recs[0].Values[0]))
+	if err != nil {
+		return graph.ProfileExport{}, fmt.Errorf("cypher: export profile: %w: %w", graph.ErrUnavailable, err)
 	}
+	out := graph.ProfileExport{Profile: prof}
+	for _, pair := range asSlice(recs[0].Values[1]) {
+		kv := asSlice(pair)
+		if len(kv) != 2 || kv[0] == nil {
+			continue
+		}
+		e, err := openEvent(v, str(kv[0]), str(kv[1]))
+		if err != nil {
+			return graph.ProfileExport{}, fmt.Errorf("cypher: export profile: %w: %w", graph.ErrUnavailable, err)
+		}
+		e.ProfileID = id
+		out.Events = append(out.Events, e.Event)
+	}
+	sortEventsByTime(out.Events)
 	return out, nil
 }
 
@@ -71,12 +112,17 @@ func (s *Store) ExportProfile(ctx context.Context, id string) (graph.ProfileExpo
 // data version, all in one transaction. It reports whether there was a profile; erasing an
 // unknown id does nothing.
 func (s *Store) EraseProfile(ctx context.Context, id string) (bool, error) {
+	v, err := s.needVault()
+	if err != nil {
+		return false, fmt.Errorf("cypher: erase profile: %w", err)
+	}
+	owner := ownerTag(v, id)
 	var erased bool
-	err := s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
+	err = s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
 		recs, err := run(ctx, tx, `
 			MATCH (pr:Profile {id: $id})
-			OPTIONAL MATCH (pr)-[:EMITTED]->(e:Event)-[:ABOUT]->(p:Product)
-			RETURN p.id AS product, e.type AS type, count(e) AS n`, map[string]any{"id": id})
+			OPTIONAL MATCH (e:Event {owner: $owner})
+			RETURN e.id AS id, e.sealed AS sealed`, map[string]any{"id": id, "owner": owner})
 		if err != nil {
 			return fmt.Errorf("profile events: %w", err)
 		}
@@ -86,24 +132,23 @@ func (s *Store) EraseProfile(ctx context.Context, id string) (bool, error) {
 		}
 		counters := map[string]map[string]int64{}
 		var touched []string
-		for _, r := range recs {
-			m := r.AsMap()
-			product, typ := str(m["product"]), str(m["type"])
-			if product == "" {
-				continue // a profile without events
+		for _, r := range toSealedRows(recs) {
+			e, err := openEvent(v, r.ID, r.Sealed)
+			if err != nil {
+				return fmt.Errorf("profile events: %w: %w", graph.ErrUnavailable, err)
 			}
-			addCounter(counters, product, typ, -i64(m["n"]))
-			if typ == graph.EventRating || typ == graph.EventEffect {
-				touched = append(touched, product)
+			addCounter(counters, e.ProductID, e.Type, -1)
+			if e.Outcome() {
+				touched = append(touched, e.ProductID)
 			}
 		}
 		if _, err := run(ctx, tx, `
-			MATCH (pr:Profile {id: $id})
-			CALL (pr) {
-				MATCH (pr)-[:EMITTED]->(e:Event)
+			CALL () {
+				MATCH (e:Event {owner: $owner})
 				DETACH DELETE e
 			}
-			DETACH DELETE pr`, map[string]any{"id": id}); err != nil {
+			MATCH (pr:Profile {id: $id})
+			DETACH DELETE pr`, map[string]any{"id": id, "owner": owner}); err != nil {
 			return fmt.Errorf("delete: %w", err)
 		}
 		if err := bumpCounters(ctx, tx, counters, false); err != nil {
@@ -112,8 +157,13 @@ func (s *Store) EraseProfile(ctx context.Context, id string) (bool, error) {
 		if len(touched) == 0 {
 			return nil
 		}
+		sort.Strings(touched)
 		for _, b := range batches(dedupe(touched)) {
-			if _, err := run(ctx, tx, refreshOutcomesCypher, map[string]any{"ids": b}); err != nil {
+			params, err := s.outcomeParams(ctx, tx, b)
+			if err != nil {
+				return err
+			}
+			if _, err := run(ctx, tx, refreshOutcomesCypher, params); err != nil {
 				return fmt.Errorf("outcomes: %w", err)
 			}
 		}
@@ -140,27 +190,6 @@ func (s *Store) Outcomes(ctx context.Context) ([]graph.Outcome, error) {
 		out = append(out, toOutcome(asMap(r.AsMap()["o"])))
 	}
 	return out, nil
-}
-
-func toProfile(m map[string]any) graph.StoredProfile {
-	return graph.StoredProfile{
-		ID: str(m["id"]),
-		Profile: graph.SkinProfile{
-			SkinType: str(m["skin_type"]), SkinTone: str(m["skin_tone"]), Concerns: strs(m["concerns"]),
-			Sensitivities: strs(m["sensitivities"]), AvoidIngredients: strs(m["avoid_ingredients"]),
-		},
-		ConsentedAt: toTime(m["consented_at"]),
-		UpdatedAt:   toTime(m["updated_at"]),
-	}
-}
-
-func toEvent(m map[string]any) graph.Event {
-	return graph.Event{
-		ID: str(m["id"]), Type: str(m["type"]), ProductID: str(m["product_id"]),
-		Rating: int(i64(m["rating"])), Effect: str(m["effect"]), At: toTime(m["at"]),
-		AtGiven: m["at_given"] == true, SkinType: str(m["skin_type"]), SkinTone: str(m["skin_tone"]),
-		Concerns: strs(m["concerns"]),
-	}
 }
 
 func toTime(v any) time.Time {

@@ -80,6 +80,7 @@ func TestDeadStagedLoadIsRolledBackAndLiveOneKept(t *testing.T) {
 			t.Errorf("Ingredient(%s ghost extract) while staged: err = %v, want ErrNotFound", id, err)
 		}
 	}
+	store.SetVault(testVault(t))
 	_, errs, err := store.WriteEvents(ctx, [][]graph.Event{{ev("e-staged", "view", "live-p", "", 0, "")}})
 	if err != nil || errs[0] == nil {
 		t.Errorf("an event about a staged product was accepted (err %v)", err)

@@ -28,7 +28,11 @@ func (s *Store) RestoreSnapshot(ctx context.Context, snap graph.Snapshot) error 
 		if err := checkEmpty(ctx, tx); err != nil {
 			return err
 		}
-		for _, step := range restoreSteps(snap) {
+		steps, err := restoreSteps(s.vault, snap)
+		if err != nil {
+			return err
+		}
+		for _, step := range steps {
 			for _, b := range batches(step.rows) {
 				if _, err := run(ctx, tx, step.query, map[string]any{"rows": b}); err != nil {
 					return fmt.Errorf("%s: %w", step.name, err)
@@ -42,7 +46,11 @@ func (s *Store) RestoreSnapshot(ctx context.Context, snap graph.Snapshot) error 
 			}
 		}
 		for _, b := range batches(fresh) {
-			if _, err := run(ctx, tx, refreshOutcomesCypher, map[string]any{"ids": b}); err != nil {
+			params, err := s.outcomeParams(ctx, tx, b)
+			if err != nil {
+				return err
+			}
+			if _, err := run(ctx, tx, refreshOutcomesCypher, params); err != nil {
 				return fmt.Errorf("outcomes: %w", err)
 			}
 		}
@@ -104,7 +112,12 @@ type restoreStep struct {
 }
 
 // restoreSteps turns a snapshot into statements and their rows, in dependency order.
-func restoreSteps(snap graph.Snapshot) []restoreStep {
+// Profiles and events are sealed again under the vault's current key (privacy.go); a
+// snapshot holding any needs a vault.
+func restoreSteps(v *graph.Vault, snap graph.Snapshot) ([]restoreStep, error) {
+	if v == nil && (len(snap.Profiles) > 0 || len(snap.Events) > 0) {
+		return nil, fmt.Errorf("profiles and events: %w", errNoVault)
+	}
 	var ings, treats, aggr, conflicts, prods, contains, claims, suits, effs, reviewers, has, reviews, profiles, events, sources, keys []map[string]any
 	for _, i := range snap.Ingredients {
 		props := map[string]any{"name": i.Name}
@@ -179,23 +192,18 @@ func restoreSteps(snap graph.Snapshot) []restoreStep {
 			"effects": sortedCopy(r.Effects), "hash": r.Hash}})
 	}
 	for _, p := range snap.Profiles {
-		profiles = append(profiles, map[string]any{"id": p.ID, "props": map[string]any{
-			"skin_type": nilIfEmpty(p.Profile.SkinType), "skin_tone": nilIfEmpty(p.Profile.SkinTone),
-			"concerns": nonNil(p.Profile.Concerns), "sensitivities": nonNil(p.Profile.Sensitivities),
-			"avoid_ingredients": nonNil(p.Profile.AvoidIngredients), "consent": true,
-			"consented_at": p.ConsentedAt.UTC(), "updated_at": p.UpdatedAt.UTC()}})
+		sealed, err := sealProfile(v, p)
+		if err != nil {
+			return nil, fmt.Errorf("profile %s: %w", p.ID, err)
+		}
+		profiles = append(profiles, map[string]any{"id": p.ID, "sealed": sealed, "key": v.Keys.Current(), "rev": newRev()})
 	}
 	for _, e := range snap.Events {
-		props := map[string]any{"type": e.Type, "product_id": e.ProductID, "at": e.At.UTC(), "at_given": e.AtGiven,
-			"hash": e.Hash, "received_at": e.ReceivedAt.UTC(),
-			"rating": nil, "effect": nilIfEmpty(e.Effect), "skin_type": nilIfEmpty(e.SkinType), "skin_tone": nilIfEmpty(e.SkinTone)}
-		if e.Rating != 0 {
-			props["rating"] = int64(e.Rating)
+		n, err := sealEvent(v, e)
+		if err != nil {
+			return nil, fmt.Errorf("event %s: %w", e.ID, err)
 		}
-		if e.ProfileID != "" {
-			props["concerns"] = nonNil(e.Concerns) // events of a profile keep its concerns, even none
-		}
-		events = append(events, map[string]any{"id": e.ID, "product": e.ProductID, "profile": nilIfEmpty(e.ProfileID), "props": props})
+		events = append(events, n.params())
 	}
 	for _, src := range snap.Sources {
 		sources = append(sources, map[string]any{"id": src.ID, "props": map[string]any{
@@ -242,15 +250,10 @@ func restoreSteps(snap graph.Snapshot) []restoreStep {
 			WITH a, coalesce(st, tn, c) AS b WHERE b IS NOT NULL
 			CREATE (a)-[:HAS]->(b)`, has},
 		{"reviews", `UNWIND $rows AS row MATCH (a:Reviewer {id: row.a}), (b:Product {id: row.b}) CREATE (a)-[x:REVIEWED]->(b) SET x = row.props`, reviews},
-		{"profiles", `UNWIND $rows AS row CREATE (p:Profile {id: row.id}) SET p += row.props`, profiles},
-		{"events", `UNWIND $rows AS row MATCH (p:Product {id: row.product})
-			CREATE (e:Event {id: row.id}) SET e += row.props
-			CREATE (e)-[:ABOUT]->(p)
-			WITH e, row
-			CALL (e, row) {
-				MATCH (pr:Profile {id: row.profile})
-				CREATE (pr)-[:EMITTED]->(e)
-			}`, events},
+		{"profiles", `UNWIND $rows AS row CREATE (p:Profile {id: row.id})
+			SET p.sealed = row.sealed, p.key = row.key, p.rev = row.rev, p.consent = true`, profiles},
+		{"events", `UNWIND $rows AS row CREATE (e:Event {id: row.id})
+			SET e.sealed = row.sealed, e.key = row.key, e.rev = row.rev, e.owner = row.owner, e.subject = row.subject`, events},
 		{"sources", `UNWIND $rows AS row CREATE (s:Source {id: row.id}) SET s += row.props`, sources},
 		{"pseudonym keys", `UNWIND $rows AS row CREATE (:PseudonymKey {id: row.id, fingerprint: row.fingerprint, at: row.at})`, keys},
 		{"outcomes awaiting a refresh", `UNWIND $rows AS row MATCH (p:Product {id: row.product_id})
@@ -261,7 +264,7 @@ func restoreSteps(snap graph.Snapshot) []restoreStep {
 			CREATE (o:Outcome) SET o = row
 			CREATE (p)-[:HAS_OUTCOME]->(o)
 			CREATE (o)-[:FOR]->(a)`, staleOutcomes},
-	}
+	}, nil
 }
 
 // outcomeRow is the property map of an Outcome node.

@@ -30,6 +30,12 @@ var schemaStatements = []string{
 	"CREATE INDEX product_price IF NOT EXISTS FOR (n:Product) ON (n.price)",
 	"CREATE INDEX product_brand IF NOT EXISTS FOR (n:Product) ON (n.brand)",
 	"CREATE INDEX reviewed_id IF NOT EXISTS FOR ()-[r:REVIEWED]-() ON (r.id)",
+	// Sealed personal data (privacy.go): a profile's events, a product's evidence, and the
+	// records a key rotation re-seals.
+	"CREATE INDEX event_owner IF NOT EXISTS FOR (n:Event) ON (n.owner)",
+	"CREATE INDEX event_subject IF NOT EXISTS FOR (n:Event) ON (n.subject)",
+	"CREATE INDEX event_key IF NOT EXISTS FOR (n:Event) ON (n.key)",
+	"CREATE INDEX profile_key IF NOT EXISTS FOR (n:Profile) ON (n.key)",
 	// The old edges of reviews and products a staged load changed, deleted once it committed
 	// (staged.go).
 	"CREATE INDEX reviewed_superseded IF NOT EXISTS FOR ()-[r:REVIEWED]-() ON (r._superseded)",

@@ -23,17 +23,17 @@ var (
 	snapshotRelTypes = map[string]bool{
 		"CONTAINS": true, "TREATS": true, "AGGRAVATES": true, "CONFLICTS_WITH": true, "CLAIMS": true,
 		"SUITS": true, "REVIEWED": true, "HAS": true, "HAS_OUTCOME": true, "FOR": true, "EFFICACY": true,
-		"ABOUT": true, "EMITTED": true,
 	}
 )
 
 // snapshotFingerprintCypher identifies the state of everything a snapshot holds: the data
 // version (bumped by every load, erase and outcome refresh) and what changes without a bump
-// (events, profiles, pseudonym key records).
+// (events, profiles, pseudonym key records). Sealed records carry no times: every write of one
+// draws a new random rev, and the sums of the revs change with any write.
 const snapshotFingerprintCypher = `
 	MATCH (v:DataVersion {id: 'current'})
-	CALL () { MATCH (e:Event) RETURN count(e) AS events, max(e.received_at) AS last_event }
-	CALL () { MATCH (p:Profile) RETURN count(p) AS profiles, max(p.updated_at) AS last_profile }
+	CALL () { MATCH (e:Event) RETURN count(e) AS events, sum(e.rev) AS last_event }
+	CALL () { MATCH (p:Profile) RETURN count(p) AS profiles, sum(p.rev) AS last_profile }
 	CALL () { MATCH (k:PseudonymKey) RETURN count(k) AS keys }
 	RETURN [v.n, v.at, events, last_event, profiles, last_profile, keys] AS fingerprint`
 
@@ -67,7 +67,7 @@ func (s *Store) readSnapshotOnce(ctx context.Context) (graph.Snapshot, bool, err
 			if err != nil {
 				return nil, err
 			}
-			r := snapshotReader{ctx: ctx, tx: tx, snap: &snap}
+			r := snapshotReader{ctx: ctx, tx: tx, snap: &snap, vault: s.vault}
 			for _, step := range []struct {
 				name string
 				fn   func() error
@@ -108,6 +108,8 @@ type snapshotReader struct {
 	ctx  context.Context
 	tx   neo4j.ManagedTransaction
 	snap *graph.Snapshot
+	// vault opens the sealed profiles and events; nil when none is configured.
+	vault *graph.Vault
 }
 
 // each streams the records of query to fn.
@@ -295,20 +297,59 @@ func (r snapshotReader) reviews() error {
 	})
 }
 
+// profiles and events open the sealed records (privacy.go): a snapshot holds them as the
+// domain has them, and a restore seals them again under the current key.
 func (r snapshotReader) profiles() error {
-	return r.each(`MATCH (pr:Profile) RETURN pr {.*} ORDER BY pr.id`, func(v []any) {
-		r.snap.Profiles = append(r.snap.Profiles, toProfile(asMap(v[0])))
-	})
+	var rows []sealedRow
+	if err := r.each(`MATCH (pr:Profile) RETURN pr.id, pr.sealed ORDER BY pr.id`, func(v []any) {
+		rows = append(rows, sealedRow{ID: str(v[0]), Sealed: str(v[1])})
+	}); err != nil {
+		return err
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	if r.vault == nil {
+		return errNoVault
+	}
+	for _, row := range rows {
+		p, err := openProfile(r.vault, row.ID, row.Sealed)
+		if err != nil {
+			return err
+		}
+		r.snap.Profiles = append(r.snap.Profiles, p)
+	}
+	return nil
 }
 
 func (r snapshotReader) events() error {
-	return r.each(`MATCH (e:Event)-[:ABOUT]->(p:Product) OPTIONAL MATCH (pr:Profile)-[:EMITTED]->(e)
-		RETURN e {.*}, p.id, pr.id ORDER BY e.id`, func(v []any) {
-		m := asMap(v[0])
-		e := graph.SnapshotEvent{Event: toEvent(m), ReceivedAt: toTime(m["received_at"]), Hash: str(m["hash"])}
-		e.ProductID, e.ProfileID = str(v[1]), str(v[2])
+	var rows []sealedRow
+	if err := r.each(`MATCH (e:Event) RETURN e.id, e.sealed ORDER BY e.id`, func(v []any) {
+		rows = append(rows, sealedRow{ID: str(v[0]), Sealed: str(v[1])})
+	}); err != nil {
+		return err
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	if r.vault == nil {
+		return errNoVault
+	}
+	for _, row := range rows {
+		e, err := openEvent(r.vault, row.ID, row.Sealed)
+		if err != nil {
+			return err
+		}
 		r.snap.Events = append(r.snap.Events, e)
+	}
+	sort.Slice(r.snap.Events, func(i, j int) bool {
+		a, b := r.snap.Events[i], r.snap.Events[j]
+		if a.Tenant != b.Tenant {
+			return a.Tenant < b.Tenant
+		}
+		return a.ID < b.ID
 	})
+	return nil
 }
 
 func (r snapshotReader) sources() error {

@@ -22,7 +22,7 @@ import (
 // stages that together stay all or nothing:
 //
 //  1. A StagedLoad {id, heartbeat} node marks the load as under way.
-//  2. New products and new reviews are written in chunks of stagedChunk rows, each chunk its
+//  2. New products and new reviews are written in chunks of stagedProductChunk and stagedChunk rows, each chunk its
 //     own transaction; every node and relationship a chunk creates (products, the label-only
 //     ingredients they bring, reviewers, REVIEWED and HAS edges) carries `_load: <load id>`.
 //     A review stored with other content (even moved to another product or reviewer) is
@@ -63,10 +63,20 @@ import (
 
 const (
 	// StagedThreshold is the default number of products plus reviews above which WriteLoad
-	// writes in stages.
-	StagedThreshold = 50_000
-	// stagedChunk is how many rows one staged transaction writes.
+	// writes in stages. One transaction must stay below Neo4j's per-transaction memory limit
+	// (256m by default, docs/SECURITY.md): a single-transaction load of 8,000 synthetic
+	// products and 8,000 reviews peaked at 446 MiB, and one of 50,000 rows (the old
+	// threshold) ran out of the whole 637 MiB pool of a 1 GiB heap even without that limit.
+	StagedThreshold = 2_500
+	// stagedChunk is how many reviews one staged transaction writes.
 	stagedChunk = 10_000
+	// stagedProductChunk is how many products one staged transaction writes: a product with
+	// its CONTAINS, CLAIMS and SUITS edges holds about 30 KiB of transaction memory (a 10,000
+	// product chunk of synthetic products with 8-20 ingredients peaked at 302 MiB, 5,000 at
+	// 155 MiB), and every transaction must stay below Neo4j's per-transaction limit
+	// (db.memory.transaction.max, 256m by default; docs/SECURITY.md) with room for products
+	// with longer INCI lists.
+	stagedProductChunk = 2_500
 	// stagedBatch is how many rows one UNWIND statement of a staged chunk carries: larger
 	// than batchSize, as a staged transaction holds its chunk anyway.
 	stagedBatch = 5000
@@ -120,7 +130,7 @@ func (s *Store) writeStaged(ctx context.Context, load graph.Load, progress func(
 	}
 	st.progress = progress
 	// Parameters are built a chunk at a time, to hold one copy of a large load only.
-	for _, part := range chunks(products, stagedChunk) {
+	for _, part := range chunks(products, stagedProductChunk) {
 		if err := st.WriteProducts(ctx, part); err != nil {
 			return graph.LoadResult{}, errors.Join(err, st.Abort(ctx))
 		}
@@ -246,12 +256,12 @@ func (st *stagedLoad) params(rows []map[string]any) map[string]any {
 }
 
 // WriteProducts writes the new products of one chunk in one transaction (step 2); chunks
-// larger than stagedChunk are split.
+// larger than stagedProductChunk are split.
 func (st *stagedLoad) WriteProducts(ctx context.Context, products []graph.Product) error {
 	if st.finished {
 		return fmt.Errorf("cypher: staged load %s: %w: already finished", st.load.ID, graph.ErrInvalid)
 	}
-	for _, part := range chunks(products, stagedChunk) {
+	for _, part := range chunks(products, stagedProductChunk) {
 		if err := st.writeProducts(ctx, part); err != nil {
 			return fmt.Errorf("cypher: staged load %s: products: %w", st.load.ID, err)
 		}
@@ -697,7 +707,12 @@ func (s *Store) refreshOutcomes(ctx context.Context, ids []string, loadID string
 	for _, chunk := range chunks(ids, 2000) {
 		err := s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
 			for _, b := range chunks(chunk, stagedBatch) {
-				if _, err := run(ctx, tx, stagedOutcomesCypher, map[string]any{"ids": b, "load": loadID}); err != nil {
+				params, err := s.outcomeParams(ctx, tx, b)
+				if err != nil {
+					return err
+				}
+				params["load"] = loadID
+				if _, err := run(ctx, tx, stagedOutcomesCypher, params); err != nil {
 					return err
 				}
 			}

@@ -9,6 +9,8 @@ import (
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j/config"
 	"github.com/sony/gobreaker/v2"
+
+	"github.com/skingraph/skingraph/graph"
 )
 
 // Config says how to reach Neo4j.
@@ -25,6 +27,9 @@ type Config struct {
 	Breaker BreakerConfig
 	// OnBreakerChange, when set, is told each change of the circuit's state (for logs).
 	OnBreakerChange func(from, to BreakerState)
+	// ExplorerConcurrency bounds the analyst queries (Explore) running at once; default
+	// DefaultExplorerConcurrency.
+	ExplorerConcurrency int
 }
 
 // Store reads and writes the skingraph model in Neo4j. It is safe for concurrent use.
@@ -32,7 +37,9 @@ type Store struct {
 	driver   neo4j.DriverWithContext
 	database string
 	migrated atomic.Bool
-	breaker  *gobreaker.CircuitBreaker[struct{}]
+	// vault seals and opens personal data (privacy.go); nil until SetVault.
+	vault   *graph.Vault
+	breaker *gobreaker.CircuitBreaker[struct{}]
 	// stagedThreshold: loads of more products and reviews are staged (staged.go); 0 means
 	// StagedThreshold.
 	stagedThreshold int
@@ -44,6 +51,10 @@ type Store struct {
 	// records held in memory at once and how many there were (tests).
 	spillAfter int
 	spillStats func(peakHeld, changed int)
+	// explorerSlots holds one token per analyst query running (Explore); exploreHome is the
+	// database the explorer reads, once known.
+	explorerSlots chan struct{}
+	exploreHome   atomic.Pointer[string]
 }
 
 // Open connects to Neo4j and waits (bounded by ConnectTimeout) until it answers.
@@ -70,7 +81,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cypher: open %s: %w", cfg.URI, translate(err))
 	}
-	s := &Store{driver: driver, database: cfg.Database, breaker: newBreaker(cfg.Breaker, cfg.OnBreakerChange)}
+	if cfg.ExplorerConcurrency <= 0 {
+		cfg.ExplorerConcurrency = DefaultExplorerConcurrency
+	}
+	s := &Store{driver: driver, database: cfg.Database, breaker: newBreaker(cfg.Breaker, cfg.OnBreakerChange),
+		explorerSlots: make(chan struct{}, cfg.ExplorerConcurrency)}
 	deadline := time.Now().Add(cfg.ConnectTimeout)
 	for {
 		err = driver.VerifyConnectivity(ctx)

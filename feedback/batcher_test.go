@@ -26,10 +26,25 @@ func (w *countingWriter) WriteEvents(ctx context.Context, groups [][]graph.Event
 	return w.Store.WriteEvents(ctx, groups)
 }
 
-// catalogue stores two products.
+// testVault is a vault with a fixed pseudonym key and one data key.
+func testVault(t testing.TB) *graph.Vault {
+	t.Helper()
+	pseudo, err := graph.NewPseudonymizer([]byte("a test key of at least 32 characters"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ring, err := graph.NewKeyRing([]graph.DataKey{{ID: "t1", Secret: []byte("0123456789abcdef0123456789abcdef")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &graph.Vault{Tags: pseudo, Keys: ring}
+}
+
+// catalogue stores two products, with a vault for personal data.
 func catalogue(t testing.TB) *cypher.Store {
 	t.Helper()
 	store := neo4jtest.Store(t)
+	store.SetVault(testVault(t))
 	_, err := store.WriteLoad(context.Background(), graph.Load{ID: "l1", Source: "test", Kind: "test",
 		Products: []graph.Product{{ID: "p1", Name: "One", Category: "serum"}, {ID: "p2", Name: "Two", Category: "toner"}}})
 	if err != nil {
@@ -128,23 +143,24 @@ func TestBatcherCloseFlushes(t *testing.T) {
 func TestServiceKeepsOnlyPseudonyms(t *testing.T) {
 	store := catalogue(t)
 	ctx := context.Background()
-	pseudo, _ := graph.NewPseudonymizer([]byte("a test key of at least 32 characters"))
+	pseudo := store.Vault().Tags
 	b := feedback.NewBatcher(ctx, store, feedback.BatcherConfig{})
 	defer b.Close(ctx)
 	svc := feedback.NewService(b, store, pseudo, nil)
 	const client = "client-bob-1234"
+	me := graph.Caller{Tenant: "shop", Key: "k1"}
 
-	if _, _, err := svc.PutProfile(ctx, client, false, graph.SkinProfile{SkinType: "dry"}); !errors.Is(err, graph.ErrInvalid) {
+	if _, _, err := svc.PutProfile(ctx, me, client, false, graph.SkinProfile{SkinType: "dry"}); !errors.Is(err, graph.ErrInvalid) {
 		t.Fatalf("PutProfile without consent: %v, want ErrInvalid", err)
 	}
-	if _, err := svc.ExportProfile(ctx, client); !errors.Is(err, graph.ErrNotFound) {
+	if _, err := svc.ExportProfile(ctx, me, client); !errors.Is(err, graph.ErrNotFound) {
 		t.Fatalf("nothing may be stored without consent: export = %v", err)
 	}
-	stored, created, err := svc.PutProfile(ctx, client, true, graph.SkinProfile{SkinType: "Dry", Concerns: []string{"wrinkles"}})
-	if err != nil || !created || stored.ID != pseudo.Pseudonym("profile", client) || stored.Profile.SkinType != "dry" {
+	stored, created, err := svc.PutProfile(ctx, me, client, true, graph.SkinProfile{SkinType: "Dry", Concerns: []string{"wrinkles"}})
+	if err != nil || !created || stored.ID != pseudo.TenantPseudonym("profile", "shop", client) || stored.Profile.SkinType != "dry" {
 		t.Fatalf("PutProfile = %+v, %v, %v", stored, created, err)
 	}
-	res, err := svc.RecordEvents(ctx, []graph.Event{{ID: "s1", Type: "rating", ProductID: "p2", ProfileID: client, Rating: 4}})
+	res, err := svc.RecordEvents(ctx, me, []graph.Event{{ID: "s1", Type: "rating", ProductID: "p2", ProfileID: client, Rating: 4}})
 	if err != nil || res.Created != 1 {
 		t.Fatalf("RecordEvents = %+v, %v", res, err)
 	}
@@ -166,14 +182,14 @@ func TestServiceKeepsOnlyPseudonyms(t *testing.T) {
 	if n := holding(stored.ID); n != 1 {
 		t.Errorf("%d nodes hold the pseudonym, want the profile's", n)
 	}
-	exp, err := svc.ExportProfile(ctx, client)
+	exp, err := svc.ExportProfile(ctx, me, client)
 	if err != nil || len(exp.Events) != 1 || exp.Events[0].SkinType != "dry" || exp.Events[0].Concerns[0] != "aging" {
 		t.Errorf("export = %+v, %v", exp, err)
 	}
-	if err := svc.EraseProfile(ctx, client); err != nil {
+	if err := svc.EraseProfile(ctx, me, client); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.ExportProfile(ctx, client); !errors.Is(err, graph.ErrNotFound) {
+	if _, err := svc.ExportProfile(ctx, me, client); !errors.Is(err, graph.ErrNotFound) {
 		t.Errorf("export after erase = %v", err)
 	}
 }
@@ -195,7 +211,7 @@ func BenchmarkRecordEvents(b *testing.B) {
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
-					if _, err := svc.RecordEvents(ctx, views(fmt.Sprintf("b%d", seq.Add(1)), 10)); err != nil {
+					if _, err := svc.RecordEvents(ctx, graph.Caller{}, views(fmt.Sprintf("b%d", seq.Add(1)), 10)); err != nil {
 						b.Error(err)
 						return
 					}

@@ -41,17 +41,20 @@ func NewService(b *Batcher, store ProfileStore, pseudo *graph.Pseudonymizer, now
 // ProfilesEnabled reports whether a pseudonym key is configured.
 func (s *Service) ProfilesEnabled() bool { return s.pseudo != nil }
 
-// RecordEvents validates a batch of events, replaces client profile ids by their pseudonyms
-// and records the batch, all or nothing. Errors: *graph.ValidationError naming each bad
-// event by index and field (also for unknown products and profiles without consent),
-// *graph.ConflictError for ids recorded before with other content, graph.ErrUnavailable.
-func (s *Service) RecordEvents(ctx context.Context, events []graph.Event) (graph.EventResult, error) {
+// RecordEvents validates a batch of events of the caller's tenant, replaces client profile ids
+// by their pseudonyms within the tenant and records the batch, all or nothing. Errors:
+// *graph.ValidationError naming each bad event by index and field (also for unknown products
+// and profiles without consent: another tenant's profile is unknown), *graph.ConflictError
+// for ids the tenant recorded before with other content, graph.ErrUnavailable.
+func (s *Service) RecordEvents(ctx context.Context, caller graph.Caller, events []graph.Event) (graph.EventResult, error) {
 	events, err := graph.ValidateEvents(events, s.now())
 	if err != nil {
 		return graph.EventResult{}, err
 	}
+	tenant := caller.TenantOrLocal()
 	verr := &graph.ValidationError{}
 	for i := range events {
+		events[i].Tenant, events[i].Source = tenant, caller.Key
 		if events[i].ProfileID == "" {
 			continue
 		}
@@ -59,7 +62,7 @@ func (s *Service) RecordEvents(ctx context.Context, events []graph.Event) (graph
 			verr.Add(0, fmt.Sprintf("events[%d].profile_id", i), "profiles are not enabled on this server (no pseudonym key configured)")
 			continue
 		}
-		events[i].ProfileID = s.pseudo.Pseudonym(profileNamespace, events[i].ProfileID)
+		events[i].ProfileID = s.pseudo.TenantPseudonym(profileNamespace, tenant, events[i].ProfileID)
 	}
 	if err := verr.Err(); err != nil {
 		return graph.EventResult{}, err
@@ -71,11 +74,11 @@ func (s *Service) RecordEvents(ctx context.Context, events []graph.Event) (graph
 	return res, nil
 }
 
-// PutProfile stores a profile under the pseudonym of clientID, only with consent. It returns
-// the stored profile and whether it was created. Without consent nothing is stored and the
-// error (graph.ErrInvalid) names the field "consent".
-func (s *Service) PutProfile(ctx context.Context, clientID string, consent bool, p graph.SkinProfile) (graph.StoredProfile, bool, error) {
-	id, err := s.pseudonym(clientID)
+// PutProfile stores a profile under the pseudonym of clientID within the caller's tenant,
+// only with consent. It returns the stored profile and whether it was created. Without
+// consent nothing is stored and the error (graph.ErrInvalid) names the field "consent".
+func (s *Service) PutProfile(ctx context.Context, caller graph.Caller, clientID string, consent bool, p graph.SkinProfile) (graph.StoredProfile, bool, error) {
+	id, err := s.pseudonym(caller, clientID)
 	if err != nil {
 		return graph.StoredProfile{}, false, err
 	}
@@ -97,9 +100,10 @@ func (s *Service) PutProfile(ctx context.Context, clientID string, consent bool,
 	return stored, created, nil
 }
 
-// ExportProfile returns everything stored for clientID; graph.ErrNotFound when nothing is.
-func (s *Service) ExportProfile(ctx context.Context, clientID string) (graph.ProfileExport, error) {
-	id, err := s.pseudonym(clientID)
+// ExportProfile returns everything stored for clientID in the caller's tenant;
+// graph.ErrNotFound when nothing is (also when another tenant has a profile of that id).
+func (s *Service) ExportProfile(ctx context.Context, caller graph.Caller, clientID string) (graph.ProfileExport, error) {
+	id, err := s.pseudonym(caller, clientID)
 	if err != nil {
 		return graph.ProfileExport{}, err
 	}
@@ -110,28 +114,33 @@ func (s *Service) ExportProfile(ctx context.Context, clientID string) (graph.Pro
 	return exp, nil
 }
 
-// EraseProfile erases the profile of clientID, its events and their contribution to the
-// outcome aggregates. Erasing an unknown id succeeds (it is idempotent).
-func (s *Service) EraseProfile(ctx context.Context, clientID string) error {
-	id, err := s.pseudonym(clientID)
+// EraseProfile erases the profile of clientID in the caller's tenant, its events and their
+// contribution to the outcome aggregates. graph.ErrNotFound when the tenant has no such
+// profile, so that erasing answers like the other profile routes.
+func (s *Service) EraseProfile(ctx context.Context, caller graph.Caller, clientID string) error {
+	id, err := s.pseudonym(caller, clientID)
 	if err != nil {
 		return err
 	}
-	if _, err := s.store.EraseProfile(ctx, id); err != nil {
+	erased, err := s.store.EraseProfile(ctx, id)
+	if err != nil {
 		return fmt.Errorf("feedback: erase profile: %w", err)
+	}
+	if !erased {
+		return fmt.Errorf("feedback: erase profile: %w", graph.ErrNotFound)
 	}
 	return nil
 }
 
-// pseudonym validates a client id and returns its pseudonym.
-func (s *Service) pseudonym(clientID string) (string, error) {
+// pseudonym validates a client id and returns its pseudonym within the caller's tenant.
+func (s *Service) pseudonym(caller graph.Caller, clientID string) (string, error) {
 	if s.pseudo == nil {
 		return "", ErrProfilesDisabled
 	}
 	if err := graph.ValidateClientID(clientID); err != nil {
 		return "", err
 	}
-	return s.pseudo.Pseudonym(profileNamespace, clientID), nil
+	return s.pseudo.TenantPseudonym(profileNamespace, caller.TenantOrLocal(), clientID), nil
 }
 
 // ErrProfilesDisabled is returned by profile calls when no pseudonym key is configured.

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -22,6 +23,11 @@ var (
 	// ErrTimeout means an operation was stopped at its time limit; it is reported together
 	// with ErrUnavailable.
 	ErrTimeout = errors.New("timed out")
+	// ErrLimit means the request went past a bound the service sets on one request (such as
+	// the memory one analyst query may use); the same request will fail again.
+	ErrLimit = errors.New("limit exceeded")
+	// ErrBusy means too many requests of this kind run at once; retrying shortly may succeed.
+	ErrBusy = errors.New("busy")
 )
 
 // FieldError names one bad value in an input: where it is (row, when the input has rows, and
@@ -85,4 +91,23 @@ func (e *ValidationError) Err() error {
 		return nil
 	}
 	return e
+}
+
+// Reason is a refusal whose text is written for the client: why the request was refused, in
+// words safe to send (no error chain, no internal names), such as why the Cypher explorer will
+// not run an analyst's query. It unwraps to Kind, one of the sentinel errors above, which sets
+// the status; the API sends Text as the detail.
+type Reason struct {
+	Kind error
+	Text string
+}
+
+func (r *Reason) Error() string { return r.Kind.Error() + ": " + r.Text }
+
+// Unwrap returns the sentinel the reason is of.
+func (r *Reason) Unwrap() error { return r.Kind }
+
+// Refuse returns a *Reason of kind with its text formatted as fmt.Sprintf does.
+func Refuse(kind error, format string, args ...any) error {
+	return &Reason{Kind: kind, Text: fmt.Sprintf(format, args...)}
 }

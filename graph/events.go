@@ -46,6 +46,19 @@ type Event struct {
 	SkinType string
 	SkinTone string
 	Concerns []string
+	// Tenant is the tenant of the API key that sent the event: event ids and profiles are
+	// scoped to it. Source is the id of that key ("" without keys): evidence is capped per
+	// source (EvidenceCaps).
+	Tenant string
+	Source string
+}
+
+// RecordedEvent is an event as the store keeps it: with the time the server recorded it and
+// its content hash (Event.ContentHash at the time).
+type RecordedEvent struct {
+	Event
+	ReceivedAt time.Time
+	Hash       string
 }
 
 // Outcome reports whether the event changes outcome aggregates (ratings and effects).

@@ -108,3 +108,22 @@ func ValidateClientID(id string) error {
 	}
 	return nil
 }
+
+// LocalTenant is the one tenant of a server without API keys.
+const LocalTenant = "local"
+
+// Caller is who asks for personal data: the tenant of its API key, which scopes profiles and
+// event ids, and the key's id, per which evidence is capped (EvidenceCaps). A zero Caller is
+// the LocalTenant's.
+type Caller struct {
+	Tenant string
+	Key    string
+}
+
+// TenantOrLocal is the caller's tenant, LocalTenant when none is named.
+func (c Caller) TenantOrLocal() string {
+	if c.Tenant == "" {
+		return LocalTenant
+	}
+	return c.Tenant
+}

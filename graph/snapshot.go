@@ -73,13 +73,10 @@ type SnapshotClaim struct {
 	Hash   string
 }
 
-// SnapshotEvent is a feedback event as stored: ProfileID is the pseudonym, ReceivedAt the
-// time the server recorded it, Hash its content hash (Event.ContentHash at the time).
-type SnapshotEvent struct {
-	Event
-	ReceivedAt time.Time
-	Hash       string
-}
+// SnapshotEvent is a feedback event as stored: ProfileID is the pseudonym, Tenant and ID the
+// tenant and the client's id (the stored id is a tag of both), ReceivedAt the time the server
+// recorded it, Hash its content hash (Event.ContentHash at the time).
+type SnapshotEvent = RecordedEvent
 
 // Source is the provenance record of one committed load.
 type Source struct {

@@ -48,6 +48,9 @@ func (v *Vocabulary) Canonical(term string) (string, bool) {
 // Suggest returns the known name closest to term (by edit distance), for "did you mean" hints,
 // or "" when nothing is close.
 func (v *Vocabulary) Suggest(term string) string {
+	if len(term) > maxSuggestLen {
+		return "" // no entry is near; and the edit distance would cost len(term) per alias
+	}
 	t := foldTerm(term)
 	best, bestD := "", 1<<30
 	for alias, name := range v.aliases {
@@ -70,6 +73,9 @@ func (v *Vocabulary) index(name string) (int8, bool) {
 	}
 	return int8(i), true
 }
+
+// maxSuggestLen is the longest term Suggest considers; vocabulary entries are a few words.
+const maxSuggestLen = 64
 
 // foldTerm lower-cases a term and drops spaces, hyphens, underscores and slashes so that
 // "Dark Circles", "dark-circles" and "dark_circles" compare equal.

@@ -81,6 +81,9 @@ func (v *productValidator) add(line int, rec *productRecord) {
 			}
 			return // the same record again
 		}
+		if err := graph.CheckProductID(rec.ID); err != nil && rec.ID != "" {
+			verr.Add(line, "id", err.Error())
+		}
 		if rec.Name == "" {
 			verr.Add(line, "name", "required")
 		}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/skingraph/skingraph/graph"
 )
@@ -98,13 +99,27 @@ func jsonKind(goKind string) string {
 func checkVocab(verr *graph.ValidationError, line int, field string, v *graph.Vocabulary, term string) string {
 	name, ok := v.Canonical(term)
 	if !ok {
-		msg := fmt.Sprintf("unknown %s %q", v.Kind(), term)
+		msg := fmt.Sprintf("unknown %s %q", v.Kind(), clip(term))
 		if s := v.Suggest(term); s != "" {
 			msg += fmt.Sprintf(" (did you mean %q?)", s)
 		}
 		verr.Add(line, field, msg)
 	}
 	return name
+}
+
+// clip shortens a value quoted in an error message to its first 64 bytes (whole runes), so
+// that an answer naming bad rows stays small whatever the rows held.
+func clip(s string) string {
+	const n = 64
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "..."
 }
 
 // checkUnit records an error unless x is in [0,1].

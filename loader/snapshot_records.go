@@ -131,6 +131,8 @@ type snapProfile struct {
 
 type snapEvent struct {
 	ID         string    `json:"id"`
+	Tenant     string    `json:"tenant,omitempty"`
+	Source     string    `json:"source,omitempty"`
 	Type       string    `json:"type"`
 	ProductID  string    `json:"product_id"`
 	ProfileID  string    `json:"profile_id,omitempty"`
@@ -231,7 +233,7 @@ func snapshotRecords(s graph.Snapshot) map[string][]any {
 				Sensitivities: nonNilStrings(p.Profile.Sensitivities), AvoidIngredients: nonNilStrings(p.Profile.AvoidIngredients)}})
 	}
 	for _, e := range s.Events {
-		add("events.jsonl", snapEvent{ID: e.ID, Type: e.Type, ProductID: e.ProductID, ProfileID: e.ProfileID, Rating: e.Rating,
+		add("events.jsonl", snapEvent{ID: e.ID, Tenant: e.Tenant, Source: e.Source, Type: e.Type, ProductID: e.ProductID, ProfileID: e.ProfileID, Rating: e.Rating,
 			Effect: e.Effect, At: e.At.UTC(), AtGiven: e.AtGiven, ReceivedAt: e.ReceivedAt.UTC(), SkinType: e.SkinType,
 			SkinTone: e.SkinTone, Concerns: e.Concerns, Hash: e.Hash})
 	}
@@ -373,12 +375,16 @@ func readSnapshotFile(name string, data []byte, snap *graph.Snapshot, verr *grap
 	case "events.jsonl":
 		err = decodeJSONL(r, verr, func(line int, rec *snapEvent) {
 			n++
-			keys.claim(verr, line, "id", rec.ID)
+			key := "" // event ids are unique per tenant
+			if rec.ID != "" {
+				key = rec.Tenant + "\x00" + rec.ID
+			}
+			keys.claim(verr, line, "id", key)
 			vocab(line, "effect", graph.Effects, rec.Effect)
 			vocab(line, "skin_type", graph.SkinTypes, rec.SkinType)
 			vocab(line, "skin_tone", graph.SkinTones, rec.SkinTone)
 			vocabs(line, "concerns", graph.Concerns, rec.Concerns)
-			snap.Events = append(snap.Events, graph.SnapshotEvent{Event: graph.Event{ID: rec.ID, Type: rec.Type, ProductID: rec.ProductID,
+			snap.Events = append(snap.Events, graph.SnapshotEvent{Event: graph.Event{ID: rec.ID, Tenant: rec.Tenant, Source: rec.Source, Type: rec.Type, ProductID: rec.ProductID,
 				ProfileID: rec.ProfileID, Rating: rec.Rating, Effect: rec.Effect, At: rec.At.UTC(), AtGiven: rec.AtGiven,
 				SkinType: rec.SkinType, SkinTone: rec.SkinTone, Concerns: rec.Concerns}, ReceivedAt: rec.ReceivedAt.UTC(), Hash: rec.Hash})
 		})

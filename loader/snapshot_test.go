@@ -44,7 +44,8 @@ func sampleSnapshot() graph.Snapshot {
 		Profiles: []graph.StoredProfile{{ID: "profile-9f", Profile: graph.SkinProfile{SkinType: "dry", Concerns: []string{}, Sensitivities: []string{"fragrance"},
 			AvoidIngredients: []string{}}, ConsentedAt: at, UpdatedAt: at.Add(time.Second)}},
 		Events: []graph.SnapshotEvent{{Event: graph.Event{ID: "e1", Type: graph.EventRating, ProductID: "p1", ProfileID: "profile-9f", Rating: 2, At: at,
-			AtGiven: true, SkinType: "dry", Concerns: []string{"acne"}}, ReceivedAt: at.Add(time.Millisecond), Hash: "h5"}},
+			AtGiven: true, SkinType: "dry", Concerns: []string{"acne"}, Tenant: "shop", Source: "k1"}, ReceivedAt: at.Add(time.Millisecond), Hash: "h5"},
+			{Event: graph.Event{ID: "e1", Type: graph.EventView, ProductID: "p1", At: at, Tenant: "other"}, ReceivedAt: at, Hash: "h6"}}, // ids are per tenant
 		Sources:       []graph.Source{{ID: "demo-1", Kind: "demo", Citation: "demo", LoadedAt: at, Counts: `{"products":{"Created":1}}`}},
 		PseudonymKeys: []graph.PseudonymKey{{Namespace: "profile", Fingerprint: "abcd", At: at}},
 		Outcomes:      []graph.Outcome{{ProductID: "p1", Kind: graph.KindSkinType, Attribute: "oily", Count: 3, MeanRating: 10.0 / 3, RecommendRate: 0.5, Effects: map[string]int{"improved": 1}}},

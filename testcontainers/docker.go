@@ -7,6 +7,8 @@ import (
 
 	tc "github.com/testcontainers/testcontainers-go"
 	"github.com/testcontainers/testcontainers-go/wait"
+
+	"github.com/skingraph/skingraph/testcontainers/launcher"
 )
 
 // dockerAvailable reports whether a Docker engine answers within a few seconds.
@@ -31,6 +33,10 @@ func startDocker(ctx context.Context, opts Options) (*Neo4j, error) {
 	if pageCache == "" {
 		pageCache = "512m"
 	}
+	txMemory := opts.TxMemory
+	if txMemory == "" {
+		txMemory = launcher.DefaultTxMemory
+	}
 	req := tc.ContainerRequest{
 		Image:        Image,
 		ExposedPorts: []string{"7687/tcp"},
@@ -38,6 +44,11 @@ func startDocker(ctx context.Context, opts Options) (*Neo4j, error) {
 			"NEO4J_AUTH":                         "neo4j/" + opts.Password,
 			"NEO4J_server_memory_heap_max__size": fmt.Sprintf("%dm", heap),
 			"NEO4J_server_memory_pagecache_size": pageCache,
+			// As the launcher and docker-compose.yaml: no file URLs for LOAD CSV, an empty
+			// import root, and a per-transaction memory limit (docs/SECURITY.md).
+			"NEO4J_dbms_security_allow__csv__import__from__file__urls": "false",
+			"NEO4J_server_directories_import":                          "/var/lib/neo4j/import",
+			"NEO4J_db_memory_transaction_max":                          txMemory,
 		},
 		WaitingFor: wait.ForAll(
 			wait.ForLog("Bolt enabled on"),

@@ -7,7 +7,8 @@
 // Where a Docker engine answers it runs the official neo4j:5.26 image through testcontainers-go
 // (provider "docker"); otherwise it runs Neo4j Community from Maven Central as a local Java
 // process (provider "local", see package launcher). SKINGRAPH_NEO4J_PROVIDER=auto|docker|local
-// forces one; SKINGRAPH_NEO4J_URI (with SKINGRAPH_NEO4J_USER and SKINGRAPH_NEO4J_PASSWORD) uses
+// forces one; SKINGRAPH_NEO4J_TX_MEMORY sets Neo4j's per-transaction memory limit when
+// Options.TxMemory is empty; SKINGRAPH_NEO4J_URI (with SKINGRAPH_NEO4J_USER and SKINGRAPH_NEO4J_PASSWORD) uses
 // an existing server instead and Stop leaves it running.
 package testcontainers
 
@@ -45,6 +46,7 @@ type Options struct {
 	Password  string    // "" = a random password
 	HeapMB    int       // JVM heap; default 1024
 	PageCache string    // page cache; default "512m"
+	TxMemory  string    // heap one transaction may use (db.memory.transaction.max); default launcher.DefaultTxMemory
 	Port      int       // local provider: the Bolt port; 0 picks a free one (a fixed port lets a test restart Neo4j where clients expect it)
 	Log       io.Writer // receives the server's own output; default discarded
 	// Getenv reads the environment; default os.Getenv (tests inject their own).
@@ -108,6 +110,9 @@ func Start(ctx context.Context, opts Options) (*Neo4j, error) {
 	if opts.Password == "" {
 		opts.Password = randomPassword()
 	}
+	if opts.TxMemory == "" {
+		opts.TxMemory = getenv("SKINGRAPH_NEO4J_TX_MEMORY")
+	}
 	if opts.Log == nil {
 		opts.Log = io.Discard
 	}
@@ -140,6 +145,7 @@ func startLocal(ctx context.Context, opts Options) (*Neo4j, error) {
 		Password:  opts.Password,
 		HeapMB:    opts.HeapMB,
 		PageCache: opts.PageCache,
+		TxMemory:  opts.TxMemory,
 		Port:      opts.Port,
 		Log:       opts.Log,
 	})

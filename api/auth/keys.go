@@ -8,7 +8,13 @@
 //	3f9a1c2e  app           5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8  shop-web  50      100
 //
 // Lines starting with # and blank lines are ignored; rate and burst are optional (the role's
-// defaults apply).
+// defaults apply). A last field tenant=NAME names the key's tenant: profiles and event ids
+// are scoped to it, so keys of one tenant share them and keys of two tenants see nothing of
+// each other's. A line without it is its own tenant, named by the key id (so old lines keep
+// working and no two such keys share personal data):
+//
+//	3f9a1c2e  app  5e88...42d8  shop-web  50  100  tenant=shop
+//	7b1d22aa  app  9f86...0f00  shop-ios  tenant=shop
 package auth
 
 import (
@@ -61,13 +67,23 @@ var defaultRates = map[Role][2]float64{
 
 // Key is one stored key: never the secret, only its hash.
 type Key struct {
-	ID     string
-	Role   Role
-	Hash   [sha256.Size]byte
-	Name   string
-	Rate   float64 // requests per second
-	Burst  int
+	ID    string
+	Role  Role
+	Hash  [sha256.Size]byte
+	Name  string
+	Rate  float64 // requests per second
+	Burst int
+	// Tenant is the tenant the line names ("" when it names none: see TenantOrID).
+	Tenant string
 	lineNo int
+}
+
+// TenantOrID is the key's tenant: the one its line names, or else its own id.
+func (k Key) TenantOrID() string {
+	if k.Tenant == "" {
+		return k.ID
+	}
+	return k.Tenant
 }
 
 // Ring is the set of keys the server accepts. The zero Ring accepts none.
@@ -165,10 +181,19 @@ func Parse(r io.Reader) (*Ring, error) {
 
 func parseLine(line string) (Key, error) {
 	f := strings.Fields(line)
-	if len(f) != 4 && len(f) != 6 {
-		return Key{}, fmt.Errorf("want 'id role sha256 name [rate burst]', got %d fields", len(f))
+	tenant := ""
+	if n := len(f); n > 0 {
+		if t, ok := strings.CutPrefix(f[n-1], "tenant="); ok {
+			if !validTenant(t) {
+				return Key{}, fmt.Errorf("tenant %q: want 1 to 64 letters, digits, '.', '_' or '-'", t)
+			}
+			tenant, f = t, f[:n-1]
+		}
 	}
-	k := Key{ID: f[0], Name: f[3]}
+	if len(f) != 4 && len(f) != 6 {
+		return Key{}, fmt.Errorf("want 'id role sha256 name [rate burst] [tenant=NAME]', got %d fields", len(f))
+	}
+	k := Key{ID: f[0], Name: f[3], Tenant: tenant}
 	if !validID(k.ID) {
 		return Key{}, fmt.Errorf("id %q: want 4 to 32 letters or digits", k.ID)
 	}
@@ -208,6 +233,31 @@ func validID(id string) bool {
 		}
 	}
 	return true
+}
+
+func validTenant(t string) bool {
+	if t == "" || len(t) > 64 {
+		return false
+	}
+	for _, c := range t {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// NewInTenant is New with a tenant=NAME field on the line ("" names none: the key is its own
+// tenant).
+func NewInTenant(role Role, name, tenant string) (token, line string, err error) {
+	if tenant != "" && !validTenant(tenant) {
+		return "", "", fmt.Errorf("tenant %q: want 1 to 64 letters, digits, '.', '_' or '-'", tenant)
+	}
+	token, line, err = New(role, name)
+	if err == nil && tenant != "" {
+		line += " tenant=" + tenant
+	}
+	return token, line, err
 }
 
 // New makes a key for role: the token to give the client (shown once) and the line to add

@@ -112,3 +112,40 @@ func flip(c byte) string {
 	}
 	return "Q"
 }
+
+// TestTenantField: a last field tenant=NAME names the key's tenant, with or without rate and
+// burst; a line without it is its own tenant (its id); a bad tenant names the line.
+func TestTenantField(t *testing.T) {
+	const h = "5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8"
+	ring, err := Parse(strings.NewReader(strings.Join([]string{
+		"aaaa1111 app " + h + " web 50 100 tenant=shop",
+		"bbbb2222 app " + h + " ios tenant=shop",
+		"cccc3333 app " + h + " old 50 100",
+		"dddd4444 admin " + h + " ops",
+	}, "\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, k := range ring.Keys() {
+		got[k.ID] = k.TenantOrID()
+	}
+	want := map[string]string{"aaaa1111": "shop", "bbbb2222": "shop", "cccc3333": "cccc3333", "dddd4444": "dddd4444"}
+	for id, tenant := range want {
+		if got[id] != tenant {
+			t.Errorf("key %s: tenant %q, want %q", id, got[id], tenant)
+		}
+	}
+	_, err = Parse(strings.NewReader("aaaa1111 app " + h + " web tenant=a/b"))
+	var le *LineError
+	if !errors.As(err, &le) || le.Line != 1 || !strings.Contains(le.Reason, "tenant") {
+		t.Errorf("bad tenant: %v", err)
+	}
+	_, line, err := NewInTenant(RoleApp, "shop-web", "shop")
+	if err != nil || !strings.HasSuffix(line, " tenant=shop") {
+		t.Errorf("NewInTenant line %q, %v", line, err)
+	}
+	if r, err := Parse(strings.NewReader(line)); err != nil || r.Keys()[0].TenantOrID() != "shop" {
+		t.Errorf("NewInTenant's line parses to %v, %v", r, err)
+	}
+}

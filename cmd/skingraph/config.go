@@ -5,10 +5,14 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/skingraph/skingraph/cypher"
+	"github.com/skingraph/skingraph/testcontainers/launcher"
 )
 
 // Config is the whole configuration: defaults, then SKINGRAPH_* environment variables, then
@@ -22,6 +26,7 @@ type Config struct {
 	DataDir         string        // SKINGRAPH_DATA_DIR: the local Neo4j's data folder
 	Neo4jHeapMB     int           // SKINGRAPH_NEO4J_HEAP_MB
 	Neo4jPageCache  string        // SKINGRAPH_NEO4J_PAGECACHE
+	Neo4jTxMemory   string        // SKINGRAPH_NEO4J_TX_MEMORY: heap one transaction of the local Neo4j may use (db.memory.transaction.max)
 	LogLevel        string        // SKINGRAPH_LOG_LEVEL: debug, info, warn, error
 	LogFormat       string        // SKINGRAPH_LOG_FORMAT: json or console
 	ShutdownTimeout time.Duration // SKINGRAPH_SHUTDOWN_TIMEOUT
@@ -33,11 +38,20 @@ type Config struct {
 	TLSKey          string        // SKINGRAPH_TLS_KEY: its PEM private key
 	PprofAddr       string        // SKINGRAPH_PPROF_ADDR: a loopback address for net/http/pprof ("" = off)
 	StagedWatch     time.Duration // SKINGRAPH_STAGED_WATCH: how often the server rolls back staged loads whose writer died
+	// ExplorerConcurrency bounds the analyst queries (POST /v1/cypher) running at once; beyond
+	// it 429 + Retry-After (SKINGRAPH_EXPLORER_CONCURRENCY).
+	ExplorerConcurrency int
+	Limits          Limits        // admission bounds (security_config.go)
 	// Feedback events and profiles (pseudonym.go, feedback.go).
 	PseudonymKey           string        // SKINGRAPH_PSEUDONYM_KEY: keys profile and reviewer pseudonyms (secret)
 	OutcomeRefreshInterval time.Duration // SKINGRAPH_OUTCOME_REFRESH_INTERVAL: at most one outcome refresh (and version bump) per interval
 	EventsFlushInterval    time.Duration // SKINGRAPH_EVENTS_FLUSH_INTERVAL: how long a flush of events waits for more requests
 	EventsFlushEvents      int           // SKINGRAPH_EVENTS_FLUSH_EVENTS: flush at once when this many events wait
+	// Personal data (pseudonym.go, docs/PRIVACY.md).
+	KeyDir         string        // SKINGRAPH_KEY_DIR: where a local deployment keeps its generated keys; default <data dir>-keys
+	DataKeys       string        // SKINGRAPH_DATA_KEYS: "id:hex64,id:hex64" keys sealing profiles and events, the last seals (secret)
+	EvidencePeriod time.Duration // SKINGRAPH_EVIDENCE_PERIOD: the window of the per-key evidence cap
+	EvidencePerKey int           // SKINGRAPH_EVIDENCE_PER_KEY: profiles per key, product and period whose reports count
 }
 
 // defaultMaxInFlight is 4 requests per core: the overload runs of docs/RELIABILITY.md showed
@@ -53,6 +67,7 @@ func defaultConfig() Config {
 		DataDir:         "var/neo4j",
 		Neo4jHeapMB:     1024,
 		Neo4jPageCache:  "512m",
+		Neo4jTxMemory:   launcher.DefaultTxMemory,
 		LogLevel:        "info",
 		LogFormat:       "json",
 		ShutdownTimeout: 20 * time.Second,
@@ -60,6 +75,9 @@ func defaultConfig() Config {
 		MaxInFlight:     defaultMaxInFlight(),
 		QueueWait:       50 * time.Millisecond,
 		StagedWatch:     time.Minute,
+		Limits:          defaultLimits(),
+
+		ExplorerConcurrency: cypher.DefaultExplorerConcurrency,
 
 		OutcomeRefreshInterval: 5 * time.Second,
 		EventsFlushInterval:    2 * time.Millisecond,
@@ -85,6 +103,7 @@ func loadConfig(getenv func(string) string, fs *flag.FlagSet) (*Config, error) {
 	str(&c.Neo4jDatabase, "NEO4J_DATABASE")
 	str(&c.DataDir, "DATA_DIR")
 	str(&c.Neo4jPageCache, "NEO4J_PAGECACHE")
+	str(&c.Neo4jTxMemory, "NEO4J_TX_MEMORY")
 	str(&c.LogLevel, "LOG_LEVEL")
 	str(&c.LogFormat, "LOG_FORMAT")
 	str(&c.APIKeysFile, "API_KEYS_FILE")
@@ -96,6 +115,13 @@ func loadConfig(getenv func(string) string, fs *flag.FlagSet) (*Config, error) {
 			errs = append(errs, fmt.Errorf("SKINGRAPH_MAX_INFLIGHT: %q is not a whole number", v))
 		}
 		c.MaxInFlight = n
+	}
+	if v := getenv("SKINGRAPH_EXPLORER_CONCURRENCY"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("SKINGRAPH_EXPLORER_CONCURRENCY: %q is not a whole number", v))
+		}
+		c.ExplorerConcurrency = n
 	}
 	if v := getenv("SKINGRAPH_QUEUE_WAIT"); v != "" {
 		d, err := time.ParseDuration(v)
@@ -133,6 +159,7 @@ func loadConfig(getenv func(string) string, fs *flag.FlagSet) (*Config, error) {
 		c.StagedWatch = d
 	}
 	str(&c.PseudonymKey, "PSEUDONYM_KEY")
+	errs = append(errs, securityEnv(getenv, &c.Limits)...)
 	errs = append(errs, feedbackEnv(getenv, &c)...)
 	fs.StringVar(&c.HTTPAddr, "http-addr", c.HTTPAddr, "HTTP listen address (SKINGRAPH_HTTP_ADDR)")
 	fs.StringVar(&c.Neo4jURI, "neo4j-uri", c.Neo4jURI, "Bolt URI of an existing Neo4j; empty starts a local one (SKINGRAPH_NEO4J_URI)")
@@ -178,6 +205,12 @@ func (c *Config) validate() error {
 	if c.MaxInFlight < 0 {
 		errs = append(errs, errors.New("max in-flight requests must be 0 (no bound) or more"))
 	}
+	if c.ExplorerConcurrency < 1 {
+		errs = append(errs, fmt.Errorf("explorer concurrency %d: want at least 1", c.ExplorerConcurrency))
+	}
+	if !memorySize.MatchString(c.Neo4jTxMemory) {
+		errs = append(errs, fmt.Errorf("neo4j transaction memory %q: want a size such as 256m or 1g (0 = no limit)", c.Neo4jTxMemory))
+	}
 	if c.QueueWait < 0 {
 		errs = append(errs, errors.New("queue wait must not be negative"))
 	}
@@ -185,6 +218,7 @@ func (c *Config) validate() error {
 		errs = append(errs, errors.New("shutdown timeout must be positive"))
 	}
 	errs = append(errs, c.validateFeedback()...)
+	errs = append(errs, c.Limits.validate()...)
 	return errors.Join(errs...)
 }
 
@@ -200,9 +234,12 @@ func (c Config) String() string {
 	}
 	return strings.Join([]string{
 		"http_addr=" + c.HTTPAddr, "neo4j_uri=" + uri, "neo4j_user=" + c.Neo4jUser,
-		"neo4j_password=" + pw, "log_level=" + c.LogLevel, "api_keys_file=" + c.APIKeysFile, "pseudonym_key=" + mask(c.PseudonymKey),
+		"neo4j_password=" + pw, "log_level=" + c.LogLevel, "api_keys_file=" + c.APIKeysFile, "pseudonym_key=" + mask(c.PseudonymKey), "data_keys=" + mask(c.DataKeys),
 	}, " ")
 }
+
+// memorySize is a Neo4j memory setting: a whole number of bytes, or of k, m or g.
+var memorySize = regexp.MustCompile(`^[0-9]+[kKmMgG]?$`)
 
 func isLoopback(host string) bool {
 	if host == "localhost" {

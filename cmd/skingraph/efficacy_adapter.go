@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"time"
@@ -22,7 +23,14 @@ type efficacyAdapter struct{ store *cypher.Store }
 
 func (a efficacyAdapter) LoadEfficacy(ctx context.Context, body io.Reader, format string, dryRun bool) (graph.LoadResult, error) {
 	at := time.Now().UTC()
-	claims, err := loader.ReadEfficacy(ctx, body, "", format, a.store)
+	data, err := io.ReadAll(body)
+	if err != nil {
+		return graph.LoadResult{}, err
+	}
+	if err := loader.CheckUpload(data, "", format, loader.DefaultUploadLimits); err != nil {
+		return graph.LoadResult{}, err
+	}
+	claims, err := loader.ReadEfficacy(ctx, bytes.NewReader(data), "", format, a.store)
 	if err != nil {
 		return graph.LoadResult{}, err
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/rs/zerolog"
 
+	"github.com/skingraph/skingraph/graph"
 	"github.com/skingraph/skingraph/testcontainers/neo4jtest"
 )
 
@@ -129,8 +131,8 @@ func TestEventsAndProfilesEndToEnd(t *testing.T) {
 	if status, body := send(t, "DELETE", base+"/v1/profiles/"+client, ""); status != 204 {
 		t.Fatalf("erase = %d %s", status, body)
 	}
-	if status, body := send(t, "DELETE", base+"/v1/profiles/"+client, ""); status != 204 {
-		t.Fatalf("second erase = %d %s", status, body)
+	if status, body := send(t, "DELETE", base+"/v1/profiles/"+client, ""); status != 404 {
+		t.Fatalf("second erase = %d %s, want 404 (nothing of the tenant's left to erase)", status, body)
 	}
 	if status, _ := send(t, "GET", base+"/v1/profiles/"+client+"/export", ""); status != 404 {
 		t.Errorf("export after erase = %d, want 404", status)
@@ -169,7 +171,7 @@ func TestPseudonymKeyResolution(t *testing.T) {
 	}{
 		{"configured key", Config{PseudonymKey: strings.Repeat("k", 32), Neo4jURI: "bolt://x"}, true},
 		{"existing neo4j without key: disabled", Config{Neo4jURI: "bolt://x", DataDir: dir}, false},
-		{"local neo4j: generated in the data dir", Config{DataDir: filepath.Join(dir, "local")}, true},
+		{"local neo4j: generated in the key dir", Config{DataDir: filepath.Join(dir, "local")}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -186,9 +188,77 @@ func TestPseudonymKeyResolution(t *testing.T) {
 	if err != nil || first.Pseudonym("profile", "a") != second.Pseudonym("profile", "a") {
 		t.Errorf("the generated key changed between starts (%v)", err)
 	}
-	fi, err := os.Stat(filepath.Join(dir, "local", pseudonymKeyFile))
+	// It sits beside the Neo4j data folder, not in it.
+	fi, err := os.Stat(filepath.Join(dir, "local-keys", pseudonymKeyFile))
 	if err != nil || fi.Mode().Perm() != 0o600 {
-		t.Errorf("key file: %v, mode %v; want 0600", err, fi.Mode().Perm())
+		t.Fatalf("key file: %v; want mode 0600", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "local", pseudonymKeyFile)); err == nil {
+		t.Error("a key file in the Neo4j data folder")
+	}
+
+	// A key an older build left in the data folder is moved to the key dir, unchanged.
+	legacy := Config{DataDir: filepath.Join(dir, "legacy")}
+	os.MkdirAll(legacy.DataDir, 0o755)
+	os.WriteFile(filepath.Join(legacy.DataDir, pseudonymKeyFile), []byte(strings.Repeat("l", 40)+"\n"), 0o600)
+	moved, err := pseudonymizer(&legacy, zerolog.Nop())
+	want, _ := graph.NewPseudonymizer([]byte(strings.Repeat("l", 40)))
+	if err != nil || moved.Fingerprint() != want.Fingerprint() {
+		t.Errorf("legacy key: %v, %v", moved, err)
+	}
+	if _, err := os.Stat(filepath.Join(legacy.DataDir, pseudonymKeyFile)); err == nil {
+		t.Error("the legacy key is still in the Neo4j data folder")
+	}
+}
+
+// TestDataKeyRing: the key derived from the pseudonym key is the oldest of every ring; keys
+// from SKINGRAPH_DATA_KEYS or, locally, from a generated file (0600, beside the data folder)
+// come after it, and the last seals; bad keys are refused without showing them.
+func TestDataKeyRing(t *testing.T) {
+	dir := t.TempDir()
+	pseudo, _ := graph.NewPseudonymizer([]byte(strings.Repeat("k", 32)))
+	k2, k3 := strings.Repeat("ab", 32), strings.Repeat("cd", 32)
+	tests := []struct {
+		name    string
+		cfg     Config
+		wantIDs []string
+	}{
+		{"existing neo4j, no data keys: derived", Config{Neo4jURI: "bolt://x"}, []string{"p0"}},
+		{"configured", Config{Neo4jURI: "bolt://x", DataKeys: "k2:" + k2 + ",k3:" + k3}, []string{"p0", "k2", "k3"}},
+		{"local: generated", Config{DataDir: filepath.Join(dir, "local")}, []string{"p0", "k1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := dataKeyRing(&tt.cfg, pseudo, zerolog.Nop())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.wantIDs, r.IDs()); diff != "" || r.Current() != tt.wantIDs[len(tt.wantIDs)-1] {
+				t.Errorf("ids (-want +got):\n%s (current %s)", diff, r.Current())
+			}
+		})
+	}
+	fi, err := os.Stat(filepath.Join(dir, "local-keys", dataKeysFile))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("data keys file: %v; want mode 0600", err)
+	}
+	// Rotation: append a key to the file; the ring seals with it and still opens with k1.
+	cfg := Config{DataDir: filepath.Join(dir, "local")}
+	before, _ := dataKeyRing(&cfg, pseudo, zerolog.Nop())
+	sealed, _ := before.Seal([]byte("x"), nil)
+	f, _ := os.OpenFile(filepath.Join(dir, "local-keys", dataKeysFile), os.O_APPEND|os.O_WRONLY, 0)
+	fmt.Fprintf(f, "k2 %s\n", k2)
+	f.Close()
+	after, err := dataKeyRing(&cfg, pseudo, zerolog.Nop())
+	if err != nil || after.Current() != "k2" {
+		t.Fatalf("after appending k2: %v, %v", after, err)
+	}
+	if got, err := after.Open(sealed, nil); err != nil || string(got) != "x" {
+		t.Errorf("k1's record under the rotated ring: %q, %v", got, err)
+	}
+	bad := Config{Neo4jURI: "bolt://x", DataKeys: "k2:" + k2[:10]}
+	if errs := fmt.Sprint(bad.validateFeedback()); !strings.Contains(errs, "SKINGRAPH_DATA_KEYS: key 1") || strings.Contains(errs, k2[:10]) {
+		t.Errorf("a short data key: %v", errs)
 	}
 }
 

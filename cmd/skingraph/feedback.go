@@ -8,6 +8,7 @@ import (
 	"github.com/skingraph/skingraph/api"
 	"github.com/skingraph/skingraph/cypher"
 	"github.com/skingraph/skingraph/feedback"
+	"github.com/skingraph/skingraph/graph"
 )
 
 var (
@@ -22,20 +23,24 @@ var (
 // batcher and the outcome refresher, stopped in order by stop.
 type feedbackParts struct {
 	svc      *feedback.Service
-	profiles api.Profiles // nil when profiles are disabled (no pseudonym key)
+	profiles api.Profiles      // nil when profiles are disabled (no pseudonym key)
+	events   api.EventRecorder // nil when events are disabled (no pseudonym key)
 	stop     func(ctx context.Context) error
 }
 
 // startFeedback starts the event batcher and the outcome refresher over store.
 func startFeedback(ctx context.Context, cfg *Config, log zerolog.Logger, store *cypher.Store) (*feedbackParts, error) {
-	pseudo, err := pseudonymizer(cfg, log)
-	if err != nil {
-		return nil, err
-	}
-	if pseudo != nil {
+	// useVault (pseudonym.go) gave the store its keys when a pseudonym key is configured;
+	// without them profiles and events are disabled (they could not be sealed).
+	var pseudo *graph.Pseudonymizer
+	if v := store.Vault(); v != nil {
+		pseudo = v.Tags
 		if err := store.UsePseudonymKey(ctx, "profile", pseudo.Fingerprint(), ""); err != nil {
 			return nil, err
 		}
+		go resealInBackground(ctx, store, log)
+	} else {
+		log.Warn().Msg("no pseudonym key: profiles and events are disabled")
 	}
 	batcher := feedback.NewBatcher(ctx, store, feedback.BatcherConfig{MaxWait: cfg.EventsFlushInterval, MaxEvents: cfg.EventsFlushEvents})
 	svc := feedback.NewService(batcher, store, pseudo, nil)
@@ -52,7 +57,7 @@ func startFeedback(ctx context.Context, cfg *Config, log zerolog.Logger, store *
 		return err
 	}}
 	if pseudo != nil {
-		parts.profiles = svc
+		parts.profiles, parts.events = svc, svc
 	}
 	return parts, nil
 }

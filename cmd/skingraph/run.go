@@ -9,12 +9,14 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"path/filepath"
 	"sort"
 	"time"
 
 	"github.com/rs/zerolog"
 
 	"github.com/skingraph/skingraph/api"
+	"github.com/skingraph/skingraph/api/auth"
 	"github.com/skingraph/skingraph/cypher"
 	"github.com/skingraph/skingraph/datasets"
 	"github.com/skingraph/skingraph/graph"
@@ -34,6 +36,9 @@ type Env struct {
 	Stdout io.Writer
 	Stderr io.Writer
 	Ready  func(httpAddr string)
+	// Reload, when it receives, makes a serving process read its keys file again (main sends
+	// on SIGHUP).
+	Reload <-chan struct{}
 }
 
 const usage = `usage: skingraph <command> [flags]
@@ -153,7 +158,7 @@ func run(ctx context.Context, args []string, env Env) error {
 				return err
 			}
 			defer cleanup()
-			cfg.DataDir = dir
+			cfg.DataDir, cfg.KeyDir = dir, filepath.Join(dir, "keys")
 		}
 		return withStore(ctx, cfg, log, env, func(store *cypher.Store) error {
 			return evalCommand(ctx, store, &evalOpts, fs.Args(), log, env.Stdout)
@@ -282,6 +287,7 @@ func withStore(ctx context.Context, cfg *Config, log zerolog.Logger, env Env, fn
 	}()
 	store, err := cypher.Open(ctx, cypher.Config{
 		URI: db.URI, Username: db.Username, Password: db.Password, Database: cfg.Neo4jDatabase,
+		ExplorerConcurrency: cfg.ExplorerConcurrency,
 		OnBreakerChange: func(from, to cypher.BreakerState) {
 			ev := log.Warn()
 			if to == "closed" {
@@ -299,6 +305,9 @@ func withStore(ctx context.Context, cfg *Config, log zerolog.Logger, env Env, fn
 		return err
 	}
 	log.Info().Dur("duration", time.Since(start)).Msg("schema migrated")
+	if err := useVault(ctx, cfg, log, store); err != nil { // keys of personal data (pseudonym.go)
+		return err
+	}
 	return fn(store)
 }
 
@@ -312,7 +321,7 @@ func obtainNeo4j(ctx context.Context, cfg *Config, log zerolog.Logger, env Env) 
 	log.Info().Str("data_dir", cfg.DataDir).Msg("starting local neo4j (the first run downloads Neo4j from Maven Central)")
 	db, err := testcontainers.Start(ctx, testcontainers.Options{
 		Provider: testcontainers.ProviderLocal, DataDir: cfg.DataDir, Password: cfg.Neo4jPassword,
-		HeapMB: cfg.Neo4jHeapMB, PageCache: cfg.Neo4jPageCache,
+		HeapMB: cfg.Neo4jHeapMB, PageCache: cfg.Neo4jPageCache, TxMemory: cfg.Neo4jTxMemory,
 		Getenv: func(string) string { return "" }, // the config already read the environment
 	})
 	if err != nil {
@@ -358,15 +367,38 @@ func serve(ctx context.Context, cfg *Config, log zerolog.Logger, env Env, store 
 		return err
 	}
 	streamsDone := make(chan struct{})
+	var keySource func() *auth.Ring
+	if keys != nil {
+		live := newLiveKeys(cfg.APIKeysFile, keys)
+		keySource = live.Current
+		go live.watch(ctx, cfg.Limits.KeysWatch, env.Reload, log)
+	} else if env.Reload != nil {
+		go func() { // no keys file to read again: say so rather than stop
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-env.Reload:
+					log.Warn().Msg("reload asked, but no keys file is configured (SKINGRAPH_API_KEYS_FILE)")
+				}
+			}
+		}()
+	}
+	lim := cfg.Limits
 	handler := api.New(api.Deps{Updates: engine, Stop: streamsDone, Catalogue: store, Health: store, Recommender: engine, Explorer: explorer{store},
 		EfficacyLoader: efficacyAdapter{store}, ProductLoader: products, Log: log, Version: version, Keys: keys, Metrics: metrics,
-		Events: fb.svc, Profiles: fb.profiles,
-		Shedding: api.Shedding{MaxInFlight: cfg.MaxInFlight, QueueWait: cfg.QueueWait}})
+		KeySource: keySource, LocalOnly: keys == nil,
+		Events: fb.events, Profiles: fb.profiles,
+		Shedding: api.Shedding{MaxInFlight: cfg.MaxInFlight, QueueWait: cfg.QueueWait, KeyShare: lim.KeyShare},
+		Bodies:   api.Bodies{Timeout: lim.BodyTimeout, PerKey: lim.BodiesPerKey, Memory: int64(lim.BodyMemoryMB) << 20},
+		Streams:  api.Streams{PerKey: lim.StreamsPerKey, Total: lim.MaxStreams}})
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
+	conns := api.NewConnLimit(lim.MaxConns)
 	srv := &http.Server{
+		ConnState:         conns.ConnState,
 		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
@@ -385,6 +417,7 @@ func serve(ctx context.Context, cfg *Config, log zerolog.Logger, env Env, store 
 		ln = tls.NewListener(ln, srv.TLSConfig)
 		scheme = "https"
 	}
+	ln = conns.Listener(ln) // after TLS: the server reports the TLS connections to ConnState
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	addr = ln.Addr().String()

@@ -20,14 +20,24 @@ import (
 // readyPrefix starts the line the Java launcher prints once Bolt answers.
 const readyPrefix = "SKINGRAPH_NEO4J_READY "
 
+// DefaultTxMemory is the default per-transaction heap limit: with the default 1 GiB heap the
+// transaction pool holds about 700 MiB (70%), so one query at the limit leaves more than half
+// of it to the others. The project's own writes are chunked well below it (docs/SECURITY.md).
+const DefaultTxMemory = "256m"
+
 // Options configure a local Neo4j server.
 type Options struct {
-	DataDir      string        // where Neo4j keeps its data; required
-	Address      string        // loopback address to listen on; default 127.0.0.1
-	Port         int           // Bolt port; 0 picks a free one
-	Password     string        // password of the neo4j user, at least 8 characters; required
-	HeapMB       int           // JVM heap in MiB; default 1024
-	PageCache    string        // Neo4j page cache size; default "512m"
+	DataDir   string // where Neo4j keeps its data; required
+	Address   string // loopback address to listen on; default 127.0.0.1
+	Port      int    // Bolt port; 0 picks a free one
+	Password  string // password of the neo4j user, at least 8 characters; required
+	HeapMB    int    // JVM heap in MiB; default 1024
+	PageCache string // Neo4j page cache size; default "512m"
+	// TxMemory bounds the heap one transaction may use (db.memory.transaction.max), such as
+	// "256m"; default DefaultTxMemory. A query past it fails alone (Neo4j's
+	// Neo.TransientError.General.TransactionMemoryLimit) instead of exhausting the pool that
+	// every transaction shares.
+	TxMemory     string
 	CacheDir     string        // where the compiled launcher is kept; default <user cache>/skingraph
 	StartTimeout time.Duration // how long to wait for Bolt; default 3 minutes (includes a first Maven download)
 	Log          io.Writer     // receives the JVM's own output; default discarded
@@ -51,6 +61,9 @@ func (o *Options) defaults() error {
 	}
 	if o.PageCache == "" {
 		o.PageCache = "512m"
+	}
+	if o.TxMemory == "" {
+		o.TxMemory = DefaultTxMemory
 	}
 	if o.CacheDir == "" {
 		base, err := os.UserCacheDir()
@@ -134,6 +147,7 @@ func start(ctx context.Context, b build, opts Options, port int) (*Server, error
 		"--address", opts.Address,
 		"--port", strconv.Itoa(port),
 		"--pagecache", opts.PageCache,
+		"--tx-memory", opts.TxMemory,
 		"--exit-on-stdin-eof",
 	}
 	cmd := exec.Command("java", args...)

@@ -17,11 +17,19 @@ import org.neo4j.graphdb.GraphDatabaseService;
  * Launcher runs Neo4j Community (embedded) with Bolt enabled on a loopback address.
  *
  * <p>Usage: {@code java -cp ... org.skingraph.launcher.Launcher --data DIR --address 127.0.0.1
- * --port 7687 [--pagecache 512m] [--exit-on-stdin-eof]}. The password of the {@code neo4j} user
+ * --port 7687 [--pagecache 512m] [--tx-memory 256m] [--exit-on-stdin-eof]}. The password of the {@code neo4j} user
  * is read from the environment variable {@code SKINGRAPH_NEO4J_PASSWORD} (never from the command
  * line, which other users can read). When Bolt answers, one line {@code SKINGRAPH_NEO4J_READY
  * bolt://ADDRESS:PORT} is printed on standard output. SIGTERM (or, with --exit-on-stdin-eof, the
  * parent closing our standard input) shuts the database down cleanly.
+ *
+ * <p>Cypher gets no file or network access beyond the graph: {@code LOAD CSV} may not read file
+ * URLs ({@code dbms.security.allow_csv_import_from_file_urls=false}) and its import root is the
+ * empty folder {@code DATA/import} ({@code server.directories.import}), so that even a setting
+ * changed by mistake exposes no file. Every transaction may use at most {@code --tx-memory} of
+ * heap ({@code db.memory.transaction.max}): one runaway query fails alone instead of taking the
+ * whole transaction pool ({@code dbms.memory.transaction.total.max}, 70% of the heap) from
+ * everyone else.
  */
 public final class Launcher {
   private Launcher() {}
@@ -32,6 +40,7 @@ public final class Launcher {
     String address = opts.getOrDefault("address", "127.0.0.1");
     String port = required(opts, "port");
     String pagecache = opts.getOrDefault("pagecache", "512m");
+    String txMemory = opts.getOrDefault("tx-memory", "256m");
     String password = System.getenv("SKINGRAPH_NEO4J_PASSWORD");
     if (password == null || password.length() < 8) {
       fail("SKINGRAPH_NEO4J_PASSWORD must be set to at least 8 characters");
@@ -41,6 +50,8 @@ public final class Launcher {
     }
 
     Files.createDirectories(data);
+    Path imports = data.resolve("import");
+    Files.createDirectories(imports);
     Path conf = data.resolve("skingraph-neo4j.conf");
     Map<String, String> settings = new LinkedHashMap<>();
     settings.put("server.bolt.enabled", "true");
@@ -53,6 +64,9 @@ public final class Launcher {
     settings.put("dbms.security.auth_enabled", "true");
     settings.put("dbms.usage_report.enabled", "false");
     settings.put("db.tx_log.rotation.retention_policy", "2 files");
+    settings.put("dbms.security.allow_csv_import_from_file_urls", "false");
+    settings.put("server.directories.import", imports.toString());
+    settings.put("db.memory.transaction.max", txMemory);
     StringBuilder sb = new StringBuilder("# written by the skingraph launcher at every start\n");
     settings.forEach((k, v) -> sb.append(k).append('=').append(v).append('\n'));
     Files.writeString(conf, sb.toString(), StandardCharsets.UTF_8);
