@@ -58,11 +58,11 @@ var projectionQueries = []struct {
 	{"suits", `MATCH (p:Product)-[r:SUITS]->(t:SkinType) WHERE ` + notStaged("p") + ` AND ` + edgeCountedBy("r", "coalesce($staged, [])", "") + ` RETURN p.id, t.name`,
 		func(b *graph.ProjectionBuilder, r *neo4j.Record) { b.AddSuits(str(r.Values[0]), str(r.Values[1])) }},
 	// Every review, for the co-review lists and the recent review volume of the prior.
-	{"reviews", `MATCH (u:Reviewer)-[r:REVIEWED]->(p:Product) WHERE ` + edgeCountedBy("r", "coalesce($staged, [])", "") + ` AND ` + notStaged("p") + ` RETURN u.id, p.id, r.rating, r.at`,
+	{"reviews", `MATCH (u:Reviewer)-[r:REVIEWED]->(p:Product) WHERE ` + edgeCountedBy("r", "coalesce($staged, [])", "") + ` AND ` + notStaged("p") + ` RETURN u.id, p.id, r.rating, r.at, coalesce(r.skin_type, '')`,
 		func(b *graph.ProjectionBuilder, r *neo4j.Record) {
 			v := r.Values
 			at, _ := v[3].(time.Time)
-			b.AddReview(str(v[0]), str(v[1]), int(i64(v[2])), at)
+			b.AddTypedReview(str(v[0]), str(v[1]), int(i64(v[2])), at, str(v[4]))
 		}},
 	{"outcomes", `MATCH (p:Product)-[:HAS_OUTCOME]->(o:Outcome) WHERE ` + notStaged("p") + ` RETURN o {.*}`,
 		func(b *graph.ProjectionBuilder, r *neo4j.Record) {
