@@ -138,3 +138,42 @@ func TestRecentScalesValidate(t *testing.T) {
 		t.Fatalf("Validate() = %v, want the negative peer_recent_scales[2] named", err)
 	}
 }
+
+// TestScoresMatchRank: Scores gives every ranked product the score Rank gives it, and NaN to
+// the products the request leaves out.
+func TestScoresMatchRank(t *testing.T) {
+	p := typedFixture(t)
+	params := DefaultParams()
+	params.Weights.RecentScales = [NumRecentScales]float64{1, 0, 0.5, 0, 0.2}
+	params.Weights.PeerRecentScales = [NumRecentScales]float64{0, 1, 0, 0, 0.3}
+	r, err := New(params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := Request{Profile: Profile{SkinType: "oily", DislikedProducts: []string{"p02"}}, Limit: MaxLimit}
+	res, err := r.Rank(context.Background(), p, nil, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scores, err := r.Scores(context.Background(), p, nil, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, it := range res.Items {
+		x := slices.IndexFunc(p.Products, func(q graph.ProjectedProduct) bool { return q.ID == it.Product.ID })
+		if scores[x] != it.Score {
+			t.Errorf("%s: Scores %v, Rank %v", it.Product.ID, scores[x], it.Score)
+		}
+		seen++
+	}
+	nan := 0
+	for _, s := range scores {
+		if math.IsNaN(s) {
+			nan++
+		}
+	}
+	if seen+nan != len(p.Products) || nan == 0 {
+		t.Errorf("%d ranked + %d left out, want %d products with p02 left out", seen, nan, len(p.Products))
+	}
+}
