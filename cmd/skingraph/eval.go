@@ -364,6 +364,13 @@ func writeWindow(stdout io.Writer, products int, r windowResult) error {
 		for _, s := range tuning.Steps {
 			fmt.Fprintf(stdout, "  %s %g -> %g (%.4f)\n", s.Param, s.From, s.To, s.Objective)
 		}
+		if len(tuning.Learned) > 0 {
+			fmt.Fprintf(stdout, "Pairwise logistic fits of the weights on the same validation queries (eval.LearnAndRefine), objective of each:\n")
+			for _, t := range tuning.Learned {
+				fmt.Fprintf(stdout, "  %s lambda %g, %d pairs, loss %.4f: objective %.4f%s %s\n", t.Task, t.Learned.Lambda, t.Learned.Pairs, t.Learned.Loss, t.Objective,
+					map[bool]string{true: " (kept)", false: ""}[t.Kept], formatLearned(t.Learned.Weights))
+			}
+		}
 		fmt.Fprintf(stdout, "To make the tuned weights the default, set in ranker/params.go:\n\n%s", eval.GoDefaults(tuning.Params))
 	}
 	fmt.Fprintln(stdout)
@@ -478,6 +485,16 @@ func evalTune(ctx context.Context, in eval.Input, tuned map[string][]eval.TunedB
 		}
 	}
 	res.Evaluations = evaluations
+	learned, trials, err := eval.LearnAndRefine(ctx, in, res, tuned)
+	if err != nil {
+		return eval.TuneResult{}, err
+	}
+	for _, t := range trials {
+		log.Info().Str("task", t.Task).Float64("lambda", t.Learned.Lambda).Int("pairs", t.Learned.Pairs).Float64("loss", t.Learned.Loss).
+			Float64("objective", t.Objective).Bool("kept", t.Kept).Msg("eval: pairwise fit of the weights")
+	}
+	log.Info().Float64("objective_before", res.Best).Float64("objective_after", learned.Best).Msg("eval: learned and refined")
+	res = learned
 	log.Info().Int("evaluations", res.Evaluations).Float64("ndcg_before", res.Start).Float64("ndcg_after", res.Best).
 		Dur("duration", time.Since(start)).Msg("eval: tuned")
 	return res, nil
@@ -523,4 +540,15 @@ func evalNeo4jDir() (string, func(), error) {
 		return "", nil, fmt.Errorf("eval: neo4j data folder: %w", err)
 	}
 	return dir, func() { _ = os.RemoveAll(dir) }, nil
+}
+
+// formatLearned writes fitted weights by name, sorted, the zero ones left out.
+func formatLearned(w map[string]float64) string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(w)) {
+		if w[k] != 0 {
+			parts = append(parts, fmt.Sprintf("%s=%g", k, w[k]))
+		}
+	}
+	return strings.Join(parts, " ")
 }
