@@ -470,7 +470,7 @@ func evalTune(ctx context.Context, in eval.Input, tuned map[string][]eval.TunedB
 	evaluations := 0
 	starts := eval.TuneStarts(ranker.DefaultParams())
 	if h, hh, pos, ok := recencyHalfLives(tuned); ok {
-		starts = append(starts, eval.RecencyStart(ranker.DefaultParams(), h, hh, pos))
+		starts = append(starts, eval.RecencyStart(ranker.DefaultParams(), h, hh, pos), eval.ScalesStart(ranker.DefaultParams(), h, hh))
 	}
 	for i, st := range starts {
 		r, err := eval.TuneWith(ctx, in, st.Params, 3, tuned)
@@ -485,7 +485,7 @@ func evalTune(ctx context.Context, in eval.Input, tuned map[string][]eval.TunedB
 		}
 	}
 	res.Evaluations = evaluations
-	learned, trials, err := eval.LearnAndRefine(ctx, in, res, tuned)
+	learned, trials, err := eval.LearnAndRefine(ctx, in, res, tuned, 2)
 	if err != nil {
 		return eval.TuneResult{}, err
 	}

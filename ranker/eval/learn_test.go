@@ -83,11 +83,31 @@ func TestLearnWeights(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, trials, err := LearnAndRefine(context.Background(), in, start, nil)
+	got, trials, err := LearnAndRefine(context.Background(), in, start, nil, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got.Best < start.Best || len(trials) != 2*len(LearnLambdas) {
 		t.Errorf("objective %.4f -> %.4f with %d trials, want no worse and %d trials", start.Best, got.Best, len(trials), 2*len(LearnLambdas))
+	}
+}
+
+func TestScalesStart(t *testing.T) {
+	for _, tt := range []struct {
+		h    float64
+		want int
+	}{{0.5, 0}, {1, 0}, {2, 1}, {5, 2}, {10, 3}, {14, 3}, {21, 4}, {30, 4}, {60, 4}, {0, 4}} {
+		if got := nearestScale(tt.h); got != tt.want {
+			t.Errorf("nearestScale(%g) = %d, want %d", tt.h, got, tt.want)
+		}
+	}
+	st := ScalesStart(ranker.DefaultParams(), 14, 1)
+	want := ranker.Weights{ConcernFit: 1, Claim: 0.15}
+	want.RecentScales[3] = 1
+	if diff := cmp.Diff(want, st.Params.Weights); diff != "" {
+		t.Errorf("cold-start weights (-want +got):\n%s", diff)
+	}
+	if st.Params.HistoryWeights.RecentScales[0] != 1 || st.Params.HistoryWeights.CoReview != 1 || !usesScales(st.Params) {
+		t.Errorf("history weights %+v: want co-review and the 1-day scale", st.Params.HistoryWeights)
 	}
 }

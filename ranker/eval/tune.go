@@ -3,7 +3,7 @@ package eval
 import (
 	"context"
 	"fmt"
-	"slices"
+	"math"
 	"strings"
 
 	"github.com/skingraph/skingraph/ranker"
@@ -79,6 +79,42 @@ func RecencyStart(base ranker.Params, halfLife, historyHalfLife float64, positiv
 		Name   string
 		Params ranker.Params
 	}{"recency", p}
+}
+
+// ScalesStart is RecencyStart with the multi-scale recent volumes in place of the single one:
+// each weight set starts from the multi-scale weight of the half-life (ranker.RecentScaleDays)
+// nearest the one the recent_popularity baseline chose on validation (1), so that the search,
+// which moves the multi-scale weights only from a start that uses them, can blend half-lives
+// and add peer recency.
+func ScalesStart(base ranker.Params, halfLife, historyHalfLife float64) struct {
+	Name   string
+	Params ranker.Params
+} {
+	p := base
+	p.Weights = ranker.Weights{ConcernFit: base.Weights.ConcernFit, Claim: base.Weights.Claim}
+	p.HistoryWeights = ranker.Weights{ConcernFit: base.HistoryWeights.ConcernFit, Claim: base.HistoryWeights.Claim,
+		CoReview: base.HistoryWeights.CoReview}
+	p.Weights.RecentScales[nearestScale(halfLife)] = 1
+	p.HistoryWeights.RecentScales[nearestScale(historyHalfLife)] = 1
+	return struct {
+		Name   string
+		Params ranker.Params
+	}{"scales", p}
+}
+
+// nearestScale is the index of the half-life of ranker.RecentScaleDays nearest h on a log
+// scale (0, no decay, is the longest).
+func nearestScale(h float64) int {
+	best := len(ranker.RecentScaleDays) - 1
+	if h <= 0 {
+		return best
+	}
+	for k, d := range ranker.RecentScaleDays {
+		if math.Abs(math.Log(d/h)) < math.Abs(math.Log(ranker.RecentScaleDays[best]/h)) {
+			best = k
+		}
+	}
+	return best
 }
 
 // ShortfallPenalty is how many points of the tuning objective a point of NDCG@10 or Recall@10
@@ -362,36 +398,47 @@ type LearnTrial struct {
 
 // LearnAndRefine fits the family weights of both weight sets with the pairwise learner
 // (LearnWeights) from best's parameters on the same validation split, keeps for each set the
-// fit (one per LearnLambdas) whose validation objective is highest, when it beats best's,
-// then runs one pass of the coordinate search from there (with the multi-scale weights among
-// the coordinates). It returns the better of best and the result, and every trial.
-func LearnAndRefine(ctx context.Context, in Input, best TuneResult, tuned map[string][]TunedBaseline) (TuneResult, []LearnTrial, error) {
+// fit (one per LearnLambdas) with the highest validation objective, then runs the coordinate
+// search (passes passes, the multi-scale weights among the coordinates) from there: a fit of
+// the pairwise loss is a start, not an end, as the loss is not the objective. It returns the
+// better of best and the result (ties keep best), and every trial.
+func LearnAndRefine(ctx context.Context, in Input, best TuneResult, tuned map[string][]TunedBaseline, passes int) (TuneResult, []LearnTrial, error) {
 	cur := best.Params
-	curObj := best.Best
 	var trials []LearnTrial
 	evaluations := 0
 	for _, task := range []string{TaskProfile, TaskHistory} {
-		ps, ls, err := LearnWeights(ctx, in, cur, task, LearnLambdas)
+		ps, ls, err := LearnWeights(ctx, in, best.Params, task, LearnLambdas)
 		if err != nil {
 			return best, trials, err
 		}
-		keep := -1
+		keep, keepObj := -1, 0.0
 		for i, p := range ps {
+			// the fitted set of this task with the other set as it stands
+			if task == TaskProfile {
+				p.HistoryWeights = cur.HistoryWeights
+			} else {
+				p.Weights = cur.Weights
+			}
 			r, err := TuneWith(ctx, in, p, 0, tuned)
 			if err != nil {
 				return best, trials, err
 			}
 			evaluations += r.Evaluations
 			trials = append(trials, LearnTrial{Task: task, Learned: ls[i], Objective: r.Best})
-			if r.Best > curObj+1e-9 {
-				cur, curObj, keep = p, r.Best, len(trials)-1
+			if keep < 0 || r.Best > keepObj+1e-9 {
+				keep, keepObj = len(trials)-1, r.Best
+				if task == TaskProfile {
+					cur.Weights = p.Weights
+				} else {
+					cur.HistoryWeights = p.HistoryWeights
+				}
 			}
 		}
 		if keep >= 0 {
 			trials[keep].Kept = true
 		}
 	}
-	r, err := TuneWith(ctx, in, cur, 1, tuned)
+	r, err := TuneWith(ctx, in, cur, passes, tuned)
 	if err != nil {
 		return best, trials, err
 	}
@@ -402,7 +449,5 @@ func LearnAndRefine(ctx context.Context, in Input, best TuneResult, tuned map[st
 	}
 	r.Learned = trials
 	r.StartName = best.StartName + " + learned"
-	r.Steps = append(slices.Clone(best.Steps), r.Steps...)
-	r.Start = best.Start
 	return r, trials, nil
 }
