@@ -105,7 +105,7 @@ func (pl *plan) computeRecencyScales(rs *recencyScales) []float64 {
 // non-zero weight and a non-zero volume: overall (kind prior), then among the profile's skin
 // type (kind peer).
 func (pl *plan) recencyWhys(x int32, productNode NodeRef, add func(Why)) {
-	if pl.priors == nil {
+	if pl.priors == nil || (!anyNonZero(pl.params.Weights.RecentScales) && (pl.skinType == nil || pl.priors.recency.peer == nil)) {
 		return
 	}
 	p, w, rs := pl.proj, pl.params.Weights, &pl.priors.recency
