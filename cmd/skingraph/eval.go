@@ -31,7 +31,8 @@ queries derived from the test reviews (profile and history tasks), with every ba
 every ablation on the same queries. Prints a Markdown table; --json writes the figures.
 With --reviews and --split-date, reviews submitted before the date are train, the others test.
 --tune first tunes the ranker weights on the last --validation-days of the train period
-(never on test) and evaluates with the tuned weights.`
+(never on test) and evaluates with the tuned weights; --learn adds the pairwise learner's fit
+(eval.LearnAndRefine) and a coordinate search from it.`
 
 // evalOptions are the flags of skingraph eval.
 type evalOptions struct {
@@ -40,6 +41,7 @@ type evalOptions struct {
 	reviews        stringsFlag
 	splitDate      string
 	tune           bool
+	learn          bool
 	ablate         bool
 	jsonOut        string
 	validationDays int
@@ -53,6 +55,7 @@ func (o *evalOptions) bind(fs *flag.FlagSet) {
 	fs.Var(&o.reviews, "reviews", "a Sephora reviews `file` to split by --split-date (repeat for several)")
 	fs.StringVar(&o.splitDate, "split-date", "", "with --reviews: the first `day` (YYYY-MM-DD, UTC) of the test period; several, comma-separated, make rolling windows")
 	fs.BoolVar(&o.tune, "tune", false, "tune the ranker weights on the end of the train period first")
+	fs.BoolVar(&o.learn, "learn", false, "with --tune, also fit the family weights with the pairwise learner and refine from its fit (eval.LearnAndRefine; about a minute more per window)")
 	fs.BoolVar(&o.ablate, "ablate", true, "also evaluate the engine with each scoring family switched off")
 	fs.StringVar(&o.jsonOut, "json", "", "write the figures as JSON to `file`")
 	fs.IntVar(&o.validationDays, "validation-days", 7, "the last `days` of each train period used for validation (baselines always, the engine with --tune)")
@@ -270,7 +273,7 @@ func evalCommand(ctx context.Context, store *cypher.Store, o *evalOptions, args 
 			if tuned, err = eval.TuneBaselinesOn(ctx, vin); err != nil {
 				return err
 			}
-			res, err := evalTune(ctx, vin, tuned, log)
+			res, err := evalTune(ctx, vin, tuned, o.learn, log)
 			if err != nil {
 				return err
 			}
@@ -464,7 +467,7 @@ func recencyHalfLives(tuned map[string][]eval.TunedBaseline) (profile, history f
 
 // evalTune tunes the engine's weights on a validation split (in: the projection of the train
 // reviews before the split, the split's reviews as test), from each start of eval.TuneStarts.
-func evalTune(ctx context.Context, in eval.Input, tuned map[string][]eval.TunedBaseline, log zerolog.Logger) (eval.TuneResult, error) {
+func evalTune(ctx context.Context, in eval.Input, tuned map[string][]eval.TunedBaseline, learn bool, log zerolog.Logger) (eval.TuneResult, error) {
 	start := time.Now()
 	var res eval.TuneResult
 	evaluations := 0
@@ -485,16 +488,18 @@ func evalTune(ctx context.Context, in eval.Input, tuned map[string][]eval.TunedB
 		}
 	}
 	res.Evaluations = evaluations
-	learned, trials, err := eval.LearnAndRefine(ctx, in, res, tuned, 2)
-	if err != nil {
-		return eval.TuneResult{}, err
+	if learn {
+		learned, trials, err := eval.LearnAndRefine(ctx, in, res, tuned, 2)
+		if err != nil {
+			return eval.TuneResult{}, err
+		}
+		for _, t := range trials {
+			log.Info().Str("task", t.Task).Float64("lambda", t.Learned.Lambda).Int("pairs", t.Learned.Pairs).Float64("loss", t.Learned.Loss).
+				Float64("objective", t.Objective).Bool("kept", t.Kept).Msg("eval: pairwise fit of the weights")
+		}
+		log.Info().Float64("objective_before", res.Best).Float64("objective_after", learned.Best).Msg("eval: learned and refined")
+		res = learned
 	}
-	for _, t := range trials {
-		log.Info().Str("task", t.Task).Float64("lambda", t.Learned.Lambda).Int("pairs", t.Learned.Pairs).Float64("loss", t.Learned.Loss).
-			Float64("objective", t.Objective).Bool("kept", t.Kept).Msg("eval: pairwise fit of the weights")
-	}
-	log.Info().Float64("objective_before", res.Best).Float64("objective_after", learned.Best).Msg("eval: learned and refined")
-	res = learned
 	log.Info().Int("evaluations", res.Evaluations).Float64("ndcg_before", res.Start).Float64("ndcg_after", res.Best).
 		Dur("duration", time.Since(start)).Msg("eval: tuned")
 	return res, nil
