@@ -53,6 +53,11 @@ func TestEveryWhyCypherReturnsItsPath(t *testing.T) {
 	params := ranker.DefaultParams()
 	params.Weights.Affinity = 0.5 // off by default; its reasons must be faithful all the same
 	params.HistoryWeights.Affinity = 0.5
+	// the multi-scale recent volumes are off by default; their reasons must be faithful too
+	params.Weights.RecentScales = [ranker.NumRecentScales]float64{0.5, 0.5, 0.5, 0.5, 0.5}
+	params.Weights.PeerRecentScales = [ranker.NumRecentScales]float64{0.5, 0.5, 0.5, 0.5, 0.5}
+	params.HistoryWeights.RecentScales = params.Weights.RecentScales
+	params.HistoryWeights.PeerRecentScales = params.Weights.PeerRecentScales
 	r, err := ranker.New(params)
 	if err != nil {
 		t.Fatal(err)

@@ -60,11 +60,11 @@ var projectionQueries = []struct {
 	{"rules", `MATCH (r:Rule) RETURN r {.*}`,
 		func(b *graph.ProjectionBuilder, r *neo4j.Record) { b.AddRule(toRule(r.Values[0])) }},
 	// Every review, for the co-review lists and the recent review volume of the prior.
-	{"reviews", stagedIDsParam + ` MATCH (u:Reviewer)-[r:REVIEWED]->(p:Product) WHERE ` + visibleR + ` AND ` + visibleProduct + ` RETURN u.id, p.id, r.rating, r.at`,
+	{"reviews", stagedIDsParam + ` MATCH (u:Reviewer)-[r:REVIEWED]->(p:Product) WHERE ` + visibleR + ` AND ` + visibleProduct + ` RETURN u.id, p.id, r.rating, r.at, coalesce(r.skin_type, '')`,
 		func(b *graph.ProjectionBuilder, r *neo4j.Record) {
 			v := r.Values
 			at, _ := v[3].(time.Time)
-			b.AddReview(str(v[0]), str(v[1]), int(i64(v[2])), at)
+			b.AddTypedReview(str(v[0]), str(v[1]), int(i64(v[2])), at, str(v[4]))
 		}},
 	{"outcomes", stagedIDsParam + ` MATCH (p:Product)-[:HAS_OUTCOME]->(o:Outcome) WHERE ` + visibleProduct + ` RETURN o {.*}`,
 		func(b *graph.ProjectionBuilder, r *neo4j.Record) {

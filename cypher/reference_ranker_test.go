@@ -53,6 +53,8 @@ const ReferenceRankCypher = `
 //                      counts half in the recent volume (0: every review counts 1), for
 //                      cold-start requests; $history_recent_half_life_days for the others
 //   $recent_min_rating  only reviews rated at least this count in the recent volume (0: all)
+//   $recent_scale_days the half-lives (days) of the multi-scale recent volumes (ranker.RecentScaleDays);
+//                      $weights.recent_scales and .peer_recent_scales weigh them, element by element
 //   $adverse_smoothing the pseudo-reviews the adverse-effect rates are shrunk with
 //   $liked_population_scale  how much the peer and prior families count when the profile
 //                      lists a known liked product (1 otherwise)
@@ -132,6 +134,24 @@ CALL (latest, h) {
             ELSE reduce(s = 0.0, a IN ages | s + 2.0 ^ (-toFloat(a) / 86400 / h)) END AS volume
   RETURN coalesce(max(volume), 0.0) AS max_recent
 }
+// The largest multi-scale recent volumes (step 8b), one per half-life of $recent_scale_days
+// (days): over each product's positive reviews (rated $co_review_min_rating or more), each
+// counting 2^(-a / 86400 / d), all of them (max_scales) and those whose reviewer stated the
+// profile's skin type on the review (max_peer_scales; 0 without a skin type).
+CALL (latest) {
+  MATCH (p:Product)
+  OPTIONAL MATCH (:Reviewer)-[r:REVIEWED]->(p) WHERE r.rating >= $co_review_min_rating
+  WITH p, latest.epochSeconds - r.at.epochSeconds AS age, r.skin_type AS skin
+  ORDER BY p.id, age
+  WITH p, collect(age) AS ages,
+       collect(CASE WHEN $profile.skin_type <> '' AND skin = $profile.skin_type THEN age END) AS peer_ages
+  UNWIND range(0, size($recent_scale_days) - 1) AS k
+  WITH k, reduce(s = 0.0, a IN ages | s + 2.0 ^ (-toFloat(a) / 86400 / $recent_scale_days[k])) AS v,
+       reduce(s = 0.0, a IN peer_ages | s + 2.0 ^ (-toFloat(a) / 86400 / $recent_scale_days[k])) AS pv
+  WITH k, max(v) AS mv, max(pv) AS mpv
+  ORDER BY k
+  RETURN collect(mv) AS max_scales, collect(mpv) AS max_peer_scales
+}
 
 // Co-review (step 7b): for each liked product l (in the profile's order, its slot), the
 // products y that people who rated l $co_review_min_rating (4) or more also rated so,
@@ -182,10 +202,10 @@ CALL () {
 // ---------------------------------------------------------------------------------------------
 //    population: $liked_population_scale when the profile lists a liked product the graph
 //              knows, else 1; it scales the peer (step 6) and prior (step 8) families.
-WITH w, h, mu, gamma, beta, max_reviews, ruled_out, latest, max_recent, co_terms,
+WITH w, h, mu, gamma, beta, max_reviews, ruled_out, latest, max_recent, max_scales, max_peer_scales, co_terms,
      reduce(seen = [], c IN $profile.concerns | CASE WHEN c IN seen THEN seen ELSE seen + c END) AS concerns,
      CASE WHEN history THEN $liked_population_scale ELSE 1.0 END AS population
-WITH w, h, mu, gamma, beta, max_reviews, ruled_out, latest, max_recent, co_terms, concerns, population,
+WITH w, h, mu, gamma, beta, max_reviews, ruled_out, latest, max_recent, max_scales, max_peer_scales, co_terms, concerns, population,
      [a IN [{kind: 'skin_type', name: $profile.skin_type, weight: $attr_weight.skin_type},
             {kind: 'skin_tone', name: $profile.skin_tone, weight: $attr_weight.skin_tone}] WHERE a.name <> '']
      + [c IN concerns | {kind: 'concern', name: c, weight: $attr_weight.concern}] AS peers
@@ -310,13 +330,13 @@ CALL (x, beta, w) {
               ELSE -w.peer_adverse * log(peer_rate / beta) END AS adverse
 }
 WITH w, h, x, concern_fit, claim, population * peer AS peer, ingredient_safety + adverse AS safety, mu, max_reviews, latest,
-     max_recent, co_terms, population
+     max_recent, max_scales, max_peer_scales, co_terms, population
 
 // ---------------------------------------------------------------------------------------------
 // 7b. Co-review: the terms of x computed once above (co_terms), in the order of the liked
 //     products.
 // ---------------------------------------------------------------------------------------------
-WITH w, h, x, concern_fit, claim, peer, safety, mu, max_reviews, latest, max_recent, population,
+WITH w, h, x, concern_fit, claim, peer, safety, mu, max_reviews, latest, max_recent, max_scales, max_peer_scales, population,
      reduce(s = 0.0, t IN [t IN co_terms WHERE t.id = x.id] | s + w.co_review * t.cosine) AS co_review
 
 // Recent volume of x (see the top): its reviews, ages ascending.
@@ -329,6 +349,30 @@ CALL (x, latest, h) {
               ELSE reduce(s = 0.0, a IN ages | s + 2.0 ^ (-toFloat(a) / 86400 / h)) END AS recent_volume
 }
 
+// Multi-scale recent volumes of x (step 8b): its positive reviews, ages ascending, per
+// half-life of $recent_scale_days, all of them and those by reviewers of the profile's skin type.
+CALL (x, latest) {
+  OPTIONAL MATCH (:Reviewer)-[r:REVIEWED]->(x) WHERE r.rating >= $co_review_min_rating
+  WITH latest.epochSeconds - r.at.epochSeconds AS age, r.skin_type AS skin
+  ORDER BY age
+  WITH collect(age) AS ages,
+       collect(CASE WHEN $profile.skin_type <> '' AND skin = $profile.skin_type THEN age END) AS peer_ages
+  RETURN [k IN range(0, size($recent_scale_days) - 1) |
+           reduce(s = 0.0, a IN ages | s + 2.0 ^ (-toFloat(a) / 86400 / $recent_scale_days[k]))] AS scale_volumes,
+         [k IN range(0, size($recent_scale_days) - 1) |
+           reduce(s = 0.0, a IN peer_ages | s + 2.0 ^ (-toFloat(a) / 86400 / $recent_scale_days[k]))] AS peer_scale_volumes
+}
+// 8b. Multi-scale recency, linear, each half-life k a term (0 when its weight or maximum is 0):
+//      scales      = Σ_k w.recent_scales[k] · scale_volumes[k] / max_scales[k]           (prior)
+//      peer_scales = Σ_k w.peer_recent_scales[k] · peer_scale_volumes[k] / max_peer_scales[k]  (peer)
+WITH w, x, concern_fit, claim, safety, co_review, mu, max_reviews, max_recent, recent_volume, population,
+     peer + population * reduce(s = 0.0, k IN range(0, size($recent_scale_days) - 1) |
+       s + CASE WHEN w.peer_recent_scales[k] = 0 OR max_peer_scales[k] = 0 THEN 0.0
+                ELSE w.peer_recent_scales[k] * peer_scale_volumes[k] / max_peer_scales[k] END) AS peer,
+     reduce(s = 0.0, k IN range(0, size($recent_scale_days) - 1) |
+       s + CASE WHEN w.recent_scales[k] = 0 OR max_scales[k] = 0 THEN 0.0
+                ELSE w.recent_scales[k] * scale_volumes[k] / max_scales[k] END) AS scales
+
 // ---------------------------------------------------------------------------------------------
 // 8. Prior: quality and popularity of x over all reviews, for cold start and tie-breaks.
 //    With n = x.review_count and r = x.rating (mu when n = 0):
@@ -340,11 +384,11 @@ CALL (x, latest, h) {
 //      prior      = population · (w.prior · ((shrunk - mu) / 4 + popularity_share · popularity)
 //                                  + w.recent · recent + w.recent_linear · recent_volume / max_recent)
 // ---------------------------------------------------------------------------------------------
-WITH w, x, concern_fit, claim, peer, safety, co_review, mu, max_reviews, max_recent, recent_volume, population,
+WITH w, x, concern_fit, claim, peer, safety, co_review, mu, max_reviews, max_recent, scales, recent_volume, population,
      toFloat(coalesce(x.review_count, 0)) AS n, toFloat(coalesce(x.rating, 0.0)) AS rating
-WITH w, x, concern_fit, claim, peer, safety, co_review, mu, max_reviews, max_recent, recent_volume, population, n,
+WITH w, x, concern_fit, claim, peer, safety, co_review, mu, max_reviews, max_recent, scales, recent_volume, population, n,
      CASE WHEN n = 0 THEN mu ELSE rating END AS r
-WITH w, x, concern_fit, claim, peer, safety, co_review, mu, max_recent, recent_volume, population,
+WITH w, x, concern_fit, claim, peer, safety, co_review, mu, max_recent, scales, recent_volume, population,
      CASE WHEN n + $smoothing > 0 THEN (n * r + $smoothing * mu) / (n + $smoothing) ELSE mu END AS shrunk,
      CASE WHEN max_reviews > 0 THEN log(1.0 + n) / log(1.0 + toFloat(max_reviews)) ELSE 0.0 END AS popularity
 WITH x, concern_fit, claim, peer, safety, co_review,
@@ -353,7 +397,8 @@ WITH x, concern_fit, claim, peer, safety, co_review,
                    + CASE WHEN w.recent = 0 OR max_recent = 0 THEN 0.0
                           ELSE w.recent * log(1.0 + recent_volume) / log(1.0 + max_recent) END
                    + CASE WHEN w.recent_linear = 0 OR max_recent = 0 THEN 0.0
-                          ELSE w.recent_linear * recent_volume / max_recent END) AS prior
+                          ELSE w.recent_linear * recent_volume / max_recent END
+                   + scales) AS prior
 
 // ---------------------------------------------------------------------------------------------
 // 9. The score is the sum of the families. Best first; equal scores by product id ascending.
@@ -408,6 +453,7 @@ func referenceParams(params ranker.Params, req ranker.Request) map[string]any {
 		"recent_half_life_days":         params.RecentHalfLifeDays,
 		"history_recent_half_life_days": params.HistoryRecentHalfLifeDays,
 		"recent_min_rating":             params.RecentMinRating,
+		"recent_scale_days":             ranker.RecentScaleDays[:],
 		"adverse_smoothing":             params.AdverseSmoothing,
 		"liked_population_scale":        params.LikedPopulationScale,
 		"co_review_min_rating":          int64(graph.CoReviewMinRating),
@@ -444,6 +490,6 @@ func weightsParam(w ranker.Weights) map[string]any {
 		"concern_fit": w.ConcernFit, "claim": w.Claim, "peer_rating": w.PeerRating,
 		"peer_effects": w.PeerEffects, "peer_volume": w.PeerVolume, "safety": w.Safety, "prior": w.Prior,
 		"peer_adverse": w.PeerAdverse, "co_review": w.CoReview, "recent": w.Recent,
-		"recent_linear": w.RecentLinear,
+		"recent_linear": w.RecentLinear, "recent_scales": w.RecentScales[:], "peer_recent_scales": w.PeerRecentScales[:],
 	}
 }

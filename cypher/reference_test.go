@@ -68,6 +68,11 @@ func TestReferenceRankMatchesRanker(t *testing.T) {
 	nonDefault.RecentMinRating = 4 // positive reviews only in the recent volume
 	nonDefault.AdverseSmoothing = 7
 	nonDefault.LikedPopulationScale = 0.4
+	// the multi-scale recent volumes, overall and among the profile's skin type (ranker.RecentScaleDays)
+	nonDefault.Weights.RecentScales = [ranker.NumRecentScales]float64{0.6, 0, 1.2, 0.3, 0.9}
+	nonDefault.Weights.PeerRecentScales = [ranker.NumRecentScales]float64{0.5, 1.4, 0, 0.25, 0.8}
+	nonDefault.HistoryWeights.RecentScales = [ranker.NumRecentScales]float64{0, 0.7, 0.2, 0, 1.1}
+	nonDefault.HistoryWeights.PeerRecentScales = [ranker.NumRecentScales]float64{1.3, 0, 0.4, 0.6, 0}
 
 	noDecay := ranker.DefaultParams()
 	noDecay.RecentHalfLifeDays, noDecay.HistoryRecentHalfLifeDays = 0, 0 // every review counts 1 in the recent volume

@@ -35,11 +35,18 @@ type rawReview struct {
 	reviewer, product string
 	rating            int
 	at                time.Time
+	skinType          string
 }
 
 // AddReview adds a REVIEWED edge: who reviewed which product, with what rating, when.
 func (b *ProjectionBuilder) AddReview(reviewer, productID string, rating int, at time.Time) {
-	b.reviews = append(b.reviews, rawReview{reviewer, productID, rating, at})
+	b.AddTypedReview(reviewer, productID, rating, at, "")
+}
+
+// AddTypedReview is AddReview with the skin type the reviewer stated on the review ("" or a
+// name outside graph.SkinTypes: none), kept for the positive reviews (PositiveReviewSkinTypes).
+func (b *ProjectionBuilder) AddTypedReview(reviewer, productID string, rating int, at time.Time, skinType string) {
+	b.reviews = append(b.reviews, rawReview{reviewer, productID, rating, at, skinType})
 }
 
 // reviewIndex is the review-level part of a projection: every review's age per product, the
@@ -52,6 +59,7 @@ type reviewIndex struct {
 	ages         []int32 // seconds before lastReviewAt
 	posAgeOff    []int32 // the same for the reviews rated CoReviewMinRating or more
 	posAges      []int32
+	posSkin      []int8 // parallel to posAges: the reviewer's skin type id on the review, -1 for none
 
 	reviewerIDs []string // sorted; index = reviewer id
 	fanout      []int32  // per reviewer, the number of products they reviewed (CoReviewMinRating)
@@ -81,6 +89,15 @@ func (p *Projection) PositiveReviewAges(x int32) []int32 {
 		return nil
 	}
 	return p.posAges[p.posAgeOff[x]:p.posAgeOff[x+1]]
+}
+
+// PositiveReviewSkinTypes returns, parallel to PositiveReviewAges(x), the skin type id
+// (graph.SkinTypes, as Attr.ID) the reviewer stated on each review, -1 when none.
+func (p *Projection) PositiveReviewSkinTypes(x int32) []int8 {
+	if p.posAgeOff == nil {
+		return nil
+	}
+	return p.posSkin[p.posAgeOff[x]:p.posAgeOff[x+1]]
 }
 
 // CoReviewers returns the distinct reviewers (indices for ReviewerID, ascending) who reviewed
@@ -145,6 +162,7 @@ func (p *Projection) buildReviews(raw []rawReview, skipped *int) {
 		reviewer string
 		rating   int
 		at       time.Time
+		skin     int8
 	}
 	revs := make([]rev, 0, len(raw))
 	for _, r := range raw {
@@ -153,7 +171,13 @@ func (p *Projection) buildReviews(raw []rawReview, skipped *int) {
 			*skipped++
 			continue
 		}
-		revs = append(revs, rev{x, r.reviewer, r.rating, r.at})
+		skin := int8(-1)
+		if r.skinType != "" {
+			if id, ok := SkinTypes.index(r.skinType); ok {
+				skin = id
+			}
+		}
+		revs = append(revs, rev{x, r.reviewer, r.rating, r.at, skin})
 		if r.at.After(p.lastReviewAt) {
 			p.lastReviewAt = r.at
 		}
@@ -182,17 +206,28 @@ func (p *Projection) buildReviews(raw []rawReview, skipped *int) {
 		}
 	}
 	p.posAgeOff = prefix(posAgeCount)
-	p.posAges = make([]int32, p.posAgeOff[nP])
+	type agedSkin struct {
+		age  int32
+		skin int8
+	}
+	pos := make([]agedSkin, p.posAgeOff[nP])
 	posFill := append([]int32(nil), p.posAgeOff[:nP]...)
 	for _, r := range revs {
 		if r.rating >= CoReviewMinRating {
 			age := p.lastReviewAt.Sub(r.at) / time.Second
-			p.posAges[posFill[r.x]] = int32(min(age, math.MaxInt32))
+			pos[posFill[r.x]] = agedSkin{int32(min(age, math.MaxInt32)), r.skin}
 			posFill[r.x]++
 		}
 	}
+	p.posAges, p.posSkin = make([]int32, len(pos)), make([]int8, len(pos))
 	for x := range nP {
-		slices.Sort(p.posAges[p.posAgeOff[x]:p.posAgeOff[x+1]])
+		part := pos[p.posAgeOff[x]:p.posAgeOff[x+1]]
+		// ascending age, then skin type id: a fixed order, so that sums over a skin type's
+		// reviews add in the same order as the Cypher reference's (ORDER BY age)
+		slices.SortFunc(part, func(a, b agedSkin) int { return cmp.Or(cmp.Compare(a.age, b.age), cmp.Compare(a.skin, b.skin)) })
+	}
+	for k, a := range pos {
+		p.posAges[k], p.posSkin[k] = a.age, a.skin
 	}
 
 	// (reviewer, product) pairs rated CoReviewMinRating or more, distinct; reviewers indexed in

@@ -44,6 +44,13 @@
 //	             latest review of the graph, h = Params.RecentHalfLifeDays (h = 0: v = count);
 //	             only reviews rated Params.RecentMinRating or more count (0: every review, 4:
 //	             positive reviews)
+//	             + Σ_k Weights.RecentScales[k] · v_k / max v_k   (multi-scale recency, linear)
+//	             v_k: x's positive reviews (graph.CoReviewMinRating) each counted 2^(−age/h_k),
+//	             h_k = RecentScaleDays[k] ∈ {1, 3, 7, 14, 30} days; one reason per half-life
+//	peer recency (kind peer), when p declares a skin type t:
+//	               Σ_k Weights.PeerRecentScales[k] · v_k,t / max v_k,t
+//	             v_k,t the same over the positive reviews whose reviewer stated skin type t on
+//	             the review, max over every product for t (also × LikedPopulationScale)
 //
 // When the profile lists a liked product the projection knows, the peer and prior families are
 // also multiplied by Params.LikedPopulationScale (1 by default; HistoryWeights subsumes it, it

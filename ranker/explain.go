@@ -173,6 +173,7 @@ func (pl *plan) explain(x int32, full bool) []Why {
 	if (pl.params.Weights.Recent != 0 || pl.params.Weights.RecentLinear != 0) && pl.priors != nil && len(pl.recentAges(x)) > 0 {
 		add(pl.recentWhy(x, productNode))
 	}
+	pl.recencyWhys(x, productNode, add)
 	return whys
 }
 

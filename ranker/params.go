@@ -32,6 +32,14 @@ type Weights struct {
 	// rate among reviewers sharing the profile's skin type (shrunk twice, Params.AdverseSmoothing)
 	// to the catalogue's rate.
 	PeerAdverse float64 `json:"peer_adverse"`
+	// RecentScales scale the multi-scale recent volume, linear: element k counts the product's
+	// positive reviews (graph.CoReviewMinRating) each 2^(−age/RecentScaleDays[k]), over the
+	// largest such volume of any product. Explained with kind prior.
+	RecentScales [NumRecentScales]float64 `json:"recent_scales"`
+	// PeerRecentScales are RecentScales over the positive reviews by reviewers who stated the
+	// profile's skin type on the review (peer recency), over the largest such volume of any
+	// product for that skin type. Explained with kind peer; nothing without a skin type.
+	PeerRecentScales [NumRecentScales]float64 `json:"peer_recent_scales"`
 }
 
 // Params is every tunable number of the ranking model, in one value.
@@ -142,6 +150,10 @@ func (p Params) Validate() error {
 			{"peer_effects", w.PeerEffects}, {"peer_volume", w.PeerVolume}, {"safety", w.Safety}, {"affinity", w.Affinity}, {"prior", w.Prior},
 			{"co_review", w.CoReview}, {"recent", w.Recent}, {"recent_linear", w.RecentLinear}, {"peer_adverse", w.PeerAdverse}} {
 			check(set.prefix+"."+f.name, f.v, 0, 100)
+		}
+		for k, h := range RecentScaleDays {
+			check(fmt.Sprintf("%s.recent_scales[%d] (half-life %g d)", set.prefix, k, h), w.RecentScales[k], 0, 100)
+			check(fmt.Sprintf("%s.peer_recent_scales[%d] (half-life %g d)", set.prefix, k, h), w.PeerRecentScales[k], 0, 100)
 		}
 		if w.PeerAdverse != 0 && p.AdverseSmoothing == 0 {
 			errs = append(errs, fmt.Errorf("adverse_smoothing = 0 with %s.peer_adverse = %g: the adverse rate needs pseudo-reviews (a rate of 0 has no logarithm)", set.prefix, w.PeerAdverse))

@@ -73,6 +73,10 @@ func (r *Ranker) Rank(ctx context.Context, proj *graph.Projection, vecs Vectors,
 	if pl.skinType != nil && pri.adverse != nil {
 		adverse = pri.adverse[pl.skinType.ID]
 	}
+	var peerRecent []float64
+	if pl.skinType != nil && pri.recency.peer != nil {
+		peerRecent = pri.recency.peer[pl.skinType.ID]
+	}
 	withAffinity := len(pl.liked) > 0 && vecs != nil && pl.params.Weights.Affinity != 0
 
 	// Selection: one pass over the products, split in shards that run concurrently, each in
@@ -90,7 +94,7 @@ func (r *Ranker) Rank(ctx context.Context, proj *graph.Projection, vecs Vectors,
 	var wg conc.WaitGroup
 	for s := range shards {
 		wg.Go(func() {
-			parts[s] = r.selectRange(ctx, pl, buf, prior, adverse, withAffinity, shards[s][0], shards[s][1], k, deadline)
+			parts[s] = r.selectRange(ctx, pl, buf, prior, adverse, peerRecent, withAffinity, shards[s][0], shards[s][1], k, deadline)
 		})
 	}
 	wg.Wait()
@@ -228,7 +232,7 @@ func selectShards(n int32) [][2]int32 {
 }
 
 // selectRange scores the eligible products of [lo, hi) and keeps the best k.
-func (r *Ranker) selectRange(ctx context.Context, pl *plan, buf *buffers, prior, adverse []float64, withAffinity bool, lo, hi int32, k int, deadline time.Time) selection {
+func (r *Ranker) selectRange(ctx context.Context, pl *plan, buf *buffers, prior, adverse, peerRecent []float64, withAffinity bool, lo, hi int32, k int, deadline time.Time) selection {
 	sel := selection{top: &topK{k: k}}
 	for start := lo; start < hi; start += chunkSize {
 		if err := ctx.Err(); err != nil {
@@ -253,6 +257,9 @@ func (r *Ranker) selectRange(ctx context.Context, pl *plan, buf *buffers, prior,
 			s := buf.fit[x] + buf.peer[x] + prior[x]
 			if adverse != nil {
 				s += adverse[x]
+			}
+			if peerRecent != nil {
+				s += pl.population * peerRecent[x]
 			}
 			if withAffinity {
 				s += pl.affinity(x)

@@ -162,6 +162,7 @@ type priors struct {
 	values    []float64   // the prior family, by product
 	maxRecent float64     // the largest recent volume of any product
 	adverse   [][]float64 // by skin type id, by product; nil when Weights.PeerAdverse is 0
+	recency   recencyScales
 }
 
 // priorsFor returns the per-product terms, computing them once per projection.
@@ -184,10 +185,14 @@ func (r *Ranker) priorsFor(pl *plan) *priors {
 			c.maxRecent = max(c.maxRecent, recent[x])
 		}
 	}
+	scales := pl.computeRecencyScales(&c.recency)
 	for x := range c.values {
 		c.values[x] = pl.prior(int32(x))
 		if recent != nil {
 			c.values[x] += pl.recentTerm(recent[x], c.maxRecent)
+		}
+		if scales != nil {
+			c.values[x] += scales[x]
 		}
 	}
 	if pl.params.Weights.PeerAdverse != 0 && pl.proj.MeanBad != 0 {

@@ -31,7 +31,8 @@ queries derived from the test reviews (profile and history tasks), with every ba
 every ablation on the same queries. Prints a Markdown table; --json writes the figures.
 With --reviews and --split-date, reviews submitted before the date are train, the others test.
 --tune first tunes the ranker weights on the last --validation-days of the train period
-(never on test) and evaluates with the tuned weights.`
+(never on test) and evaluates with the tuned weights; --learn adds the pairwise learner's fit
+(eval.LearnAndRefine) and a coordinate search from it.`
 
 // evalOptions are the flags of skingraph eval.
 type evalOptions struct {
@@ -40,6 +41,7 @@ type evalOptions struct {
 	reviews        stringsFlag
 	splitDate      string
 	tune           bool
+	learn          bool
 	ablate         bool
 	jsonOut        string
 	validationDays int
@@ -53,6 +55,7 @@ func (o *evalOptions) bind(fs *flag.FlagSet) {
 	fs.Var(&o.reviews, "reviews", "a Sephora reviews `file` to split by --split-date (repeat for several)")
 	fs.StringVar(&o.splitDate, "split-date", "", "with --reviews: the first `day` (YYYY-MM-DD, UTC) of the test period; several, comma-separated, make rolling windows")
 	fs.BoolVar(&o.tune, "tune", false, "tune the ranker weights on the end of the train period first")
+	fs.BoolVar(&o.learn, "learn", false, "with --tune, also fit the family weights with the pairwise learner and refine from its fit (eval.LearnAndRefine; about a minute more per window)")
 	fs.BoolVar(&o.ablate, "ablate", true, "also evaluate the engine with each scoring family switched off")
 	fs.StringVar(&o.jsonOut, "json", "", "write the figures as JSON to `file`")
 	fs.IntVar(&o.validationDays, "validation-days", 7, "the last `days` of each train period used for validation (baselines always, the engine with --tune)")
@@ -271,7 +274,7 @@ func evalCommand(ctx context.Context, store *cypher.Store, o *evalOptions, args 
 			if tuned, err = eval.TuneBaselinesOn(ctx, vin); err != nil {
 				return err
 			}
-			res, err := evalTune(ctx, vin, tuned, log)
+			res, err := evalTune(ctx, vin, tuned, o.learn, log)
 			if err != nil {
 				return err
 			}
@@ -364,6 +367,13 @@ func writeWindow(stdout io.Writer, products int, r windowResult) error {
 			tuning.StartName, vp.NDCG, vp.Recall, vp.Harm, vh.NDCG, vh.Recall, vh.Harm)
 		for _, s := range tuning.Steps {
 			fmt.Fprintf(stdout, "  %s %g -> %g (%.4f)\n", s.Param, s.From, s.To, s.Objective)
+		}
+		if len(tuning.Learned) > 0 {
+			fmt.Fprintf(stdout, "Pairwise logistic fits of the weights on the same validation queries (eval.LearnAndRefine), objective of each:\n")
+			for _, t := range tuning.Learned {
+				fmt.Fprintf(stdout, "  %s lambda %g, %d pairs, loss %.4f: objective %.4f%s %s\n", t.Task, t.Learned.Lambda, t.Learned.Pairs, t.Learned.Loss, t.Objective,
+					map[bool]string{true: " (kept)", false: ""}[t.Kept], formatLearned(t.Learned.Weights))
+			}
 		}
 		fmt.Fprintf(stdout, "To make the tuned weights the default, set in ranker/params.go:\n\n%s", eval.GoDefaults(tuning.Params))
 	}
@@ -458,13 +468,13 @@ func recencyHalfLives(tuned map[string][]eval.TunedBaseline) (profile, history f
 
 // evalTune tunes the engine's weights on a validation split (in: the projection of the train
 // reviews before the split, the split's reviews as test), from each start of eval.TuneStarts.
-func evalTune(ctx context.Context, in eval.Input, tuned map[string][]eval.TunedBaseline, log zerolog.Logger) (eval.TuneResult, error) {
+func evalTune(ctx context.Context, in eval.Input, tuned map[string][]eval.TunedBaseline, learn bool, log zerolog.Logger) (eval.TuneResult, error) {
 	start := time.Now()
 	var res eval.TuneResult
 	evaluations := 0
 	starts := eval.TuneStarts(ranker.DefaultParams())
 	if h, hh, pos, ok := recencyHalfLives(tuned); ok {
-		starts = append(starts, eval.RecencyStart(ranker.DefaultParams(), h, hh, pos))
+		starts = append(starts, eval.RecencyStart(ranker.DefaultParams(), h, hh, pos), eval.ScalesStart(ranker.DefaultParams(), h, hh))
 	}
 	for i, st := range starts {
 		r, err := eval.TuneWith(ctx, in, st.Params, 3, tuned)
@@ -479,6 +489,18 @@ func evalTune(ctx context.Context, in eval.Input, tuned map[string][]eval.TunedB
 		}
 	}
 	res.Evaluations = evaluations
+	if learn {
+		learned, trials, err := eval.LearnAndRefine(ctx, in, res, tuned, 2)
+		if err != nil {
+			return eval.TuneResult{}, err
+		}
+		for _, t := range trials {
+			log.Info().Str("task", t.Task).Float64("lambda", t.Learned.Lambda).Int("pairs", t.Learned.Pairs).Float64("loss", t.Learned.Loss).
+				Float64("objective", t.Objective).Bool("kept", t.Kept).Msg("eval: pairwise fit of the weights")
+		}
+		log.Info().Float64("objective_before", res.Best).Float64("objective_after", learned.Best).Msg("eval: learned and refined")
+		res = learned
+	}
 	log.Info().Int("evaluations", res.Evaluations).Float64("ndcg_before", res.Start).Float64("ndcg_after", res.Best).
 		Dur("duration", time.Since(start)).Msg("eval: tuned")
 	return res, nil
@@ -526,4 +548,15 @@ func evalNeo4jDir() (string, func(), error) {
 		return "", nil, fmt.Errorf("eval: neo4j data folder: %w", err)
 	}
 	return dir, func() { _ = os.RemoveAll(dir) }, nil
+}
+
+// formatLearned writes fitted weights by name, sorted, the zero ones left out.
+func formatLearned(w map[string]float64) string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(w)) {
+		if w[k] != 0 {
+			parts = append(parts, fmt.Sprintf("%s=%g", k, w[k]))
+		}
+	}
+	return strings.Join(parts, " ")
 }

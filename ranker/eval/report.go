@@ -167,7 +167,8 @@ func FormatWeights(p ranker.Params) string {
 	set := func(prefix string, w ranker.Weights) string {
 		return fmt.Sprintf("%sconcern_fit=%g %sclaim=%g %speer_rating=%g %speer_effects=%g %speer_volume=%g %ssafety=%g %saffinity=%g %sprior=%g %sco_review=%g %srecent=%g %srecent_linear=%g %speer_adverse=%g",
 			prefix, w.ConcernFit, prefix, w.Claim, prefix, w.PeerRating, prefix, w.PeerEffects, prefix, w.PeerVolume, prefix, w.Safety,
-			prefix, w.Affinity, prefix, w.Prior, prefix, w.CoReview, prefix, w.Recent, prefix, w.RecentLinear, prefix, w.PeerAdverse)
+			prefix, w.Affinity, prefix, w.Prior, prefix, w.CoReview, prefix, w.Recent, prefix, w.RecentLinear, prefix, w.PeerAdverse) +
+			fmt.Sprintf(" %srecent_scales=%v %speer_recent_scales=%v", prefix, w.RecentScales, prefix, w.PeerRecentScales)
 	}
 	return fmt.Sprintf("%s recent_half_life_days=%g; with history: %s h.recent_half_life_days=%g; recent_min_rating=%g popularity_share=%g smoothing=%g adverse_smoothing=%g liked_population_scale=%g attr_weight.skin_type=%g attr_weight.skin_tone=%g attr_weight.concern=%g",
 		set("", p.Weights), p.RecentHalfLifeDays, set("h.", p.HistoryWeights), p.HistoryRecentHalfLifeDays,
@@ -181,8 +182,10 @@ func GoDefaults(p ranker.Params) string {
 	ConcernFit: %g, Claim: %g, PeerRating: %g, PeerEffects: %g, PeerVolume: %g,
 	Safety: %g, Affinity: %g, Prior: %g,
 	CoReview: %g, Recent: %g, RecentLinear: %g, PeerAdverse: %g,
+	RecentScales: %s, PeerRecentScales: %s,
 },
-`, name, w.ConcernFit, w.Claim, w.PeerRating, w.PeerEffects, w.PeerVolume, w.Safety, w.Affinity, w.Prior, w.CoReview, w.Recent, w.RecentLinear, w.PeerAdverse)
+`, name, w.ConcernFit, w.Claim, w.PeerRating, w.PeerEffects, w.PeerVolume, w.Safety, w.Affinity, w.Prior, w.CoReview, w.Recent, w.RecentLinear, w.PeerAdverse,
+			goScales(w.RecentScales), goScales(w.PeerRecentScales))
 	}
 	return "// ranker/params.go, DefaultParams:\n" + set("Weights", p.Weights) + set("HistoryWeights", p.HistoryWeights) + fmt.Sprintf(`Smoothing: %g,
 PopularityShare: %g,
@@ -251,4 +254,13 @@ func validationMaps(by map[string]Metrics) map[string]map[string]float64 {
 		out[task] = m.MetricMap()
 	}
 	return out
+}
+
+// goScales writes a multi-scale weight array as a Go literal.
+func goScales(v [ranker.NumRecentScales]float64) string {
+	parts := make([]string, len(v))
+	for i, x := range v {
+		parts[i] = fmt.Sprintf("%g", x)
+	}
+	return "[ranker.NumRecentScales]float64{" + strings.Join(parts, ", ") + "}"
 }

@@ -71,6 +71,8 @@ var Ablations = []Ablation{
 	{"recent", func(w *ranker.Weights) { w.Recent = 0 }},
 	{"recent_linear", func(w *ranker.Weights) { w.RecentLinear = 0 }},
 	{"peer_adverse", func(w *ranker.Weights) { w.PeerAdverse = 0 }},
+	{"recent_scales", func(w *ranker.Weights) { w.RecentScales = [ranker.NumRecentScales]float64{} }},
+	{"peer_recent_scales", func(w *ranker.Weights) { w.PeerRecentScales = [ranker.NumRecentScales]float64{} }},
 }
 
 // ParamAblations switch off a part of the ranking that is not one family weight.

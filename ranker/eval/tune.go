@@ -3,6 +3,8 @@ package eval
 import (
 	"context"
 	"fmt"
+	"math"
+	"strings"
 
 	"github.com/skingraph/skingraph/ranker"
 )
@@ -32,6 +34,9 @@ type TuneResult struct {
 	Validation         map[string]Metrics
 	ValidationFromDate string // the first day of the validation period
 	StartName          string // which start the search began from (TuneStarts)
+	// Learned are the pairwise learner's fits (LearnAndRefine) and their validation
+	// objectives; empty when the learner did not run.
+	Learned []LearnTrial
 }
 
 // TuneStarts are the points the search starts from, by name: the given parameters, and the
@@ -74,6 +79,42 @@ func RecencyStart(base ranker.Params, halfLife, historyHalfLife float64, positiv
 		Name   string
 		Params ranker.Params
 	}{"recency", p}
+}
+
+// ScalesStart is RecencyStart with the multi-scale recent volumes in place of the single one:
+// each weight set starts from the multi-scale weight of the half-life (ranker.RecentScaleDays)
+// nearest the one the recent_popularity baseline chose on validation (1), so that the search,
+// which moves the multi-scale weights only from a start that uses them, can blend half-lives
+// and add peer recency.
+func ScalesStart(base ranker.Params, halfLife, historyHalfLife float64) struct {
+	Name   string
+	Params ranker.Params
+} {
+	p := base
+	p.Weights = ranker.Weights{ConcernFit: base.Weights.ConcernFit, Claim: base.Weights.Claim}
+	p.HistoryWeights = ranker.Weights{ConcernFit: base.HistoryWeights.ConcernFit, Claim: base.HistoryWeights.Claim,
+		CoReview: base.HistoryWeights.CoReview}
+	p.Weights.RecentScales[nearestScale(halfLife)] = 1
+	p.HistoryWeights.RecentScales[nearestScale(historyHalfLife)] = 1
+	return struct {
+		Name   string
+		Params ranker.Params
+	}{"scales", p}
+}
+
+// nearestScale is the index of the half-life of ranker.RecentScaleDays nearest h on a log
+// scale (0, no decay, is the longest).
+func nearestScale(h float64) int {
+	best := len(ranker.RecentScaleDays) - 1
+	if h <= 0 {
+		return best
+	}
+	for k, d := range ranker.RecentScaleDays {
+		if math.Abs(math.Log(d/h)) < math.Abs(math.Log(ranker.RecentScaleDays[best]/h)) {
+			best = k
+		}
+	}
+	return best
 }
 
 // ShortfallPenalty is how many points of the tuning objective a point of NDCG@10 or Recall@10
@@ -142,6 +183,20 @@ var tunables = func() []tunable {
 			out = append(out, tunable{set.prefix + "." + w.name, func(p *ranker.Params) *float64 { return w.field(set.weights(p)) }, w.values, set.task})
 		}
 	}
+	// the multi-scale recent volumes (searched only from a start that uses them: scaleTunable)
+	for _, set := range []struct {
+		prefix, task string
+		weights      func(*ranker.Params) *ranker.Weights
+	}{
+		{"weights", TaskProfile, func(p *ranker.Params) *ranker.Weights { return &p.Weights }},
+		{"history_weights", TaskHistory, func(p *ranker.Params) *ranker.Weights { return &p.HistoryWeights }},
+	} {
+		for k, h := range ranker.RecentScaleDays {
+			out = append(out,
+				tunable{fmt.Sprintf("%s.recent_scales[%g d]", set.prefix, h), func(p *ranker.Params) *float64 { return &set.weights(p).RecentScales[k] }, scaled, set.task},
+				tunable{fmt.Sprintf("%s.peer_recent_scales[%g d]", set.prefix, h), func(p *ranker.Params) *float64 { return &set.weights(p).PeerRecentScales[k] }, scaled, set.task})
+		}
+	}
 	return append(out,
 		tunable{"popularity_share", func(p *ranker.Params) *float64 { return &p.PopularityShare }, fixed(0, 0.25, 0.5, 0.75, 1), ""},
 		tunable{"smoothing", func(p *ranker.Params) *float64 { return &p.Smoothing }, fixed(1, 3, 10, 30, 100), ""},
@@ -157,6 +212,25 @@ var tunables = func() []tunable {
 		tunable{"attr_weight.concern", func(p *ranker.Params) *float64 { return &p.AttrWeight.Concern }, fixed(0, 0.3, 0.6, 1, 2), TaskConcern},
 	)
 }()
+
+// scaleTunable says whether a tunable is a multi-scale recent volume weight: the search moves
+// those only from parameters that use some (LearnAndRefine's fitted weights). From zero, one
+// coordinate move at a time rarely finds a blend of half-lives, and the 20 more coordinates
+// would double the time of make eval.
+func scaleTunable(name string) bool {
+	return strings.Contains(name, "recent_scales[")
+}
+
+func usesScales(p ranker.Params) bool {
+	for _, w := range []ranker.Weights{p.Weights, p.HistoryWeights} {
+		for k := range ranker.RecentScaleDays {
+			if w.RecentScales[k] != 0 || w.PeerRecentScales[k] != 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // affects says whether a parameter of task only ("" for every task) can change the ranking
 // of task's queries: the cold-start weights (TaskProfile) rank the concern task's queries
@@ -266,9 +340,13 @@ func TuneWith(ctx context.Context, in Input, base ranker.Params, passes int, tun
 		return TuneResult{}, fmt.Errorf("eval: tune: %w", err)
 	}
 	res.Start = bestObj
+	withScales := usesScales(base)
 	for range passes {
 		moved := false
 		for _, t := range tunables {
+			if scaleTunable(t.name) && !withScales {
+				continue
+			}
 			cur := *t.ptr(&best)
 			for _, v := range t.values(cur) {
 				if v == cur {
@@ -308,4 +386,68 @@ func TuneWith(ctx context.Context, in Input, base ranker.Params, passes int, tun
 		res.Validation[tq.task] = r.Overall
 	}
 	return res, nil
+}
+
+// LearnTrial is one weight set the learner proposed and its validation objective.
+type LearnTrial struct {
+	Task      string
+	Learned   Learned
+	Objective float64
+	Kept      bool
+}
+
+// LearnAndRefine fits the family weights of both weight sets with the pairwise learner
+// (LearnWeights) from best's parameters on the same validation split, keeps for each set the
+// fit (one per LearnLambdas) with the highest validation objective, then runs the coordinate
+// search (passes passes, the multi-scale weights among the coordinates) from there: a fit of
+// the pairwise loss is a start, not an end, as the loss is not the objective. It returns the
+// better of best and the result (ties keep best), and every trial.
+func LearnAndRefine(ctx context.Context, in Input, best TuneResult, tuned map[string][]TunedBaseline, passes int) (TuneResult, []LearnTrial, error) {
+	cur := best.Params
+	var trials []LearnTrial
+	evaluations := 0
+	for _, task := range []string{TaskProfile, TaskHistory} {
+		ps, ls, err := LearnWeights(ctx, in, best.Params, task, LearnLambdas)
+		if err != nil {
+			return best, trials, err
+		}
+		keep, keepObj := -1, 0.0
+		for i, p := range ps {
+			// the fitted set of this task with the other set as it stands
+			if task == TaskProfile {
+				p.HistoryWeights = cur.HistoryWeights
+			} else {
+				p.Weights = cur.Weights
+			}
+			r, err := TuneWith(ctx, in, p, 0, tuned)
+			if err != nil {
+				return best, trials, err
+			}
+			evaluations += r.Evaluations
+			trials = append(trials, LearnTrial{Task: task, Learned: ls[i], Objective: r.Best})
+			if keep < 0 || r.Best > keepObj+1e-9 {
+				keep, keepObj = len(trials)-1, r.Best
+				if task == TaskProfile {
+					cur.Weights = p.Weights
+				} else {
+					cur.HistoryWeights = p.HistoryWeights
+				}
+			}
+		}
+		if keep >= 0 {
+			trials[keep].Kept = true
+		}
+	}
+	r, err := TuneWith(ctx, in, cur, passes, tuned)
+	if err != nil {
+		return best, trials, err
+	}
+	r.Evaluations += evaluations + best.Evaluations
+	if r.Best <= best.Best+1e-9 {
+		best.Evaluations, best.Learned = r.Evaluations, trials
+		return best, trials, nil
+	}
+	r.Learned = trials
+	r.StartName = best.StartName + " + learned"
+	return r, trials, nil
 }
