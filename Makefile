@@ -79,10 +79,8 @@ SEPHORA    ?= ../shared/datasets/sephora
 # single January -> February split; EVAL_FLAGS= (empty) ranks with the default weights.
 EVAL_SPLITS ?= 2023-02-01,2023-02-15
 EVAL_FLAGS ?= --tune
-# The eval's loads need more than the local Neo4j's default 256 MiB per transaction.
-EVAL_TX_MEMORY ?= 2g
 eval: prereqs build
-	SKINGRAPH_NEO4J_TX_MEMORY=$${SKINGRAPH_NEO4J_TX_MEMORY:-$(EVAL_TX_MEMORY)} ./$(BIN) eval --products $(SEPHORA)/product_info.csv \
+	./$(BIN) eval --products $(SEPHORA)/product_info.csv \
 		--reviews $(SEPHORA)/reviews_skincare_2023-01_2023-02.csv --split-date $(EVAL_SPLITS) \
 		--json eval.json $(EVAL_FLAGS)
 

@@ -80,6 +80,15 @@ const (
 	// (db.memory.transaction.max, 256m by default; docs/SECURITY.md) with room for products
 	// with longer INCI lists.
 	stagedProductChunk = 2_500
+	// stagedProductCost bounds one staged products transaction by its loadCost too: Sephora's
+	// products, with 30 to 60 ingredients each, hold about 105 KiB of transaction memory
+	// apiece (a chunk of its 2,420 skincare products ran into the 256 MiB limit), about
+	// 2.6 KiB per CONTAINS edge; 20,000 cost units are about 55 MiB.
+	stagedProductCost = 20_000
+	// stagedCostThreshold: a load whose loadCost is above it is staged even when it has fewer
+	// rows than the row threshold (default options only), so that no single transaction of
+	// ours nears Neo4j's per-transaction limit whatever the products' INCI lists.
+	stagedCostThreshold = 25_000
 	// stagedBatch is how many rows one UNWIND statement of a staged chunk carries: larger
 	// than batchSize, as a staged transaction holds its chunk anyway.
 	stagedBatch = 5000
@@ -113,7 +122,11 @@ func (s *Store) lease() time.Duration {
 // WriteLoadProgress is WriteLoad that reports the rows written so far (products and
 // reviews) to progress, when it is not nil, after each chunk.
 func (s *Store) WriteLoadProgress(ctx context.Context, load graph.Load, progress func(done int)) (graph.LoadResult, error) {
-	if len(load.Products)+len(load.Reviews) <= s.StagedThreshold() {
+	small := len(load.Products)+len(load.Reviews) <= s.StagedThreshold()
+	if s.staging.Threshold <= 0 && loadCost(load.Products, len(load.Reviews)) > stagedCostThreshold {
+		small = false // few rows, but long INCI lists: one transaction would hold too much
+	}
+	if small {
 		res, err := s.WriteLoad(ctx, load)
 		if err == nil && progress != nil {
 			progress(len(load.Products) + len(load.Reviews))
@@ -132,7 +145,7 @@ func (s *Store) writeStaged(ctx context.Context, load graph.Load, progress func(
 	}
 	st.progress = progress
 	// Parameters are built a chunk at a time, to hold one copy of a large load only.
-	for _, part := range chunks(products, stagedProductChunk) {
+	for _, part := range productChunks(products) {
 		if err := st.WriteProducts(ctx, part); err != nil {
 			return graph.LoadResult{}, errors.Join(err, st.Abort(ctx))
 		}
@@ -328,6 +341,36 @@ func sortedKeys(m map[string]bool) []string {
 		out = append(out, k)
 	}
 	sort.Strings(out)
+	return out
+}
+
+// loadCost is the size of products and reviews as a transaction's memory sees it: a product
+// counts once plus once per ingredient on its label (its CONTAINS edges are most of what it
+// holds), a review once.
+func loadCost(products []graph.Product, reviews int) int {
+	cost := reviews
+	for _, p := range products {
+		cost += 1 + len(p.Ingredients)
+	}
+	return cost
+}
+
+// productChunks splits products into chunks of at most stagedProductChunk products and at
+// most stagedProductCost cost units (a product costlier alone is a chunk of its own).
+func productChunks(products []graph.Product) [][]graph.Product {
+	var out [][]graph.Product
+	start, cost := 0, 0
+	for i, p := range products {
+		c := 1 + len(p.Ingredients)
+		if i > start && (i-start == stagedProductChunk || cost+c > stagedProductCost) {
+			out = append(out, products[start:i])
+			start, cost = i, 0
+		}
+		cost += c
+	}
+	if start < len(products) {
+		out = append(out, products[start:])
+	}
 	return out
 }
 

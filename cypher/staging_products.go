@@ -13,12 +13,12 @@ import (
 // and the new edges of the changed ones, hidden until the commit.
 
 // WriteProducts writes the new products of one chunk in one transaction (step 2); chunks
-// larger than stagedProductChunk are split.
+// larger than stagedProductChunk products or stagedProductCost cost units are split.
 func (st *stagedLoad) WriteProducts(ctx context.Context, products []graph.Product) error {
 	if st.finished {
 		return fmt.Errorf("cypher: staged load %s: %w: already finished", st.load.ID, graph.ErrInvalid)
 	}
-	for _, part := range chunks(products, stagedProductChunk) {
+	for _, part := range productChunks(products) {
 		if err := st.writeProducts(ctx, part); err != nil {
 			return fmt.Errorf("cypher: staged load %s: products: %w", st.load.ID, err)
 		}

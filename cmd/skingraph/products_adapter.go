@@ -43,8 +43,14 @@ func (a productsAdapter) LoadProducts(ctx context.Context, body io.Reader, forma
 	if err != nil {
 		return graph.LoadResult{}, err
 	}
-	return a.store.WriteLoad(ctx, graph.Load{
+	load := graph.Load{
 		ID: "products-" + at.Format("20060102T150405.000000000Z"), Source: "POST /v1/products", Kind: "products",
 		At: at, Products: products, DryRun: dryRun,
-	})
+	}
+	if dryRun {
+		return a.store.WriteLoad(ctx, load) // counted in one transaction rolled back
+	}
+	// A large upload is staged like a load from the command line, so that no transaction
+	// nears Neo4j's per-transaction memory limit.
+	return a.store.WriteLoadProgress(ctx, load, nil)
 }
