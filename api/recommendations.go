@@ -57,7 +57,7 @@ type recommendationRequest struct {
 	} `json:"filters"`
 	Limit   int      `json:"limit"`
 	Cursor  string   `json:"cursor"`
-	Explain string   `json:"explain"`
+	Explain string   `json:"explain" api:"nonempty"`
 	Fields  []string `json:"fields"`
 }
 
@@ -272,6 +272,9 @@ func (h *handlers) recommendGET(c *gin.Context) error {
 		in.Limit = n
 	}
 	in.Cursor, in.Explain, in.Fields = q.Get("cursor"), q.Get("explain"), list("fields")
+	if _, given := q["explain"]; given && in.Explain == "" {
+		verr.Add(0, "explain", "must be none, summary or full; leave it out for summary")
+	}
 	if err := verr.Err(); err != nil {
 		return err
 	}
