@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -15,11 +16,11 @@ import (
 func (h *handlers) search(c *gin.Context) error {
 	q := strings.TrimSpace(c.Query("q"))
 	verr := &graph.ValidationError{}
-	if q == "" || len(q) > 200 {
+	if q == "" || utf8.RuneCountInString(q) > 200 {
 		verr.Add(0, "q", "must be 1 to 200 characters")
 	}
 	limit := 10
-	if v := c.Query("limit"); v != "" {
+	if v, given := c.GetQuery("limit"); given {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 50 {
 			verr.Add(0, "limit", "must be a whole number from 1 to 50")

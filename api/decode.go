@@ -43,6 +43,9 @@ func decodeJSON(c *gin.Context, v any) error {
 	}
 	// Unknown fields are rejected by their full path ("profile.skin_typ"), all at once, and so
 	// are nulls, missing required fields and empty strings where the document forbids them.
+	if raw == nil {
+		return &Problem{Status: http.StatusBadRequest, Title: "Malformed JSON", Detail: "the body must be a JSON object, not null"}
+	}
 	verr := &graph.ValidationError{}
 	unknownFields(raw, reflect.TypeOf(v), "", verr)
 	if err := verr.Err(); err != nil {
@@ -114,7 +117,7 @@ func unknownFields(raw any, t reflect.Type, path string, verr *graph.ValidationE
 			return
 		}
 		fields := map[string]reflect.Type{}
-		nonEmpty := map[string]bool{}
+		nonEmpty, nonZero := map[string]bool{}, map[string]bool{}
 		for i := range t.NumField() {
 			f := t.Field(i)
 			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
@@ -131,6 +134,8 @@ func unknownFields(raw any, t reflect.Type, path string, verr *graph.ValidationE
 					}
 				case "nonempty":
 					nonEmpty[name] = true
+				case "nonzero":
+					nonZero[name] = true
 				}
 			}
 		}
@@ -155,6 +160,9 @@ func unknownFields(raw any, t reflect.Type, path string, verr *graph.ValidationE
 			case nonEmpty[k] && v[k] == "":
 				verr.Add(0, p, "must not be empty; leave the field out instead")
 				continue
+			case nonZero[k] && isZeroNumber(v[k]):
+				verr.Add(0, p, "must not be 0; leave the field out for the default")
+				continue
 			}
 			unknownFields(v[k], ft, p, verr)
 		}
@@ -163,6 +171,10 @@ func unknownFields(raw any, t reflect.Type, path string, verr *graph.ValidationE
 			return
 		}
 		for i, e := range v {
+			if e == nil {
+				verr.Add(0, fmt.Sprintf("%s[%d]", path, i), "must not be null")
+				continue
+			}
 			unknownFields(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i), verr)
 		}
 	}
@@ -204,4 +216,13 @@ func joinPath(path, name string) string {
 		return name
 	}
 	return path + "." + name
+}
+
+func isZeroNumber(v any) bool {
+	n, ok := v.(json.Number)
+	if !ok {
+		return false
+	}
+	f, err := n.Float64()
+	return err == nil && f == 0
 }

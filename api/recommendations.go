@@ -55,7 +55,7 @@ type recommendationRequest struct {
 		MaxPrice   float64  `json:"max_price"`
 		Brands     []string `json:"brands"`
 	} `json:"filters"`
-	Limit   int      `json:"limit"`
+	Limit   int      `json:"limit" api:"nonzero"`
 	Cursor  string   `json:"cursor"`
 	Explain string   `json:"explain" api:"nonempty"`
 	Fields  []string `json:"fields"`
@@ -254,7 +254,8 @@ func (h *handlers) recommendGET(c *gin.Context) error {
 	in.Profile.AvoidIngredients = list("avoid_ingredients")
 	in.Profile.LikedProducts, in.Profile.DislikedProducts = list("liked_products"), list("disliked_products")
 	in.Filters.Categories, in.Filters.Brands = list("categories"), list("brands")
-	if v := q.Get("max_price"); v != "" {
+	if _, given := q["max_price"]; given {
+		v := q.Get("max_price")
 		f, err := strconv.ParseFloat(v, 64)
 		switch {
 		case err != nil:
@@ -264,10 +265,14 @@ func (h *handlers) recommendGET(c *gin.Context) error {
 		}
 		in.Filters.MaxPrice = f
 	}
-	if v := q.Get("limit"); v != "" {
+	if _, given := q["limit"]; given {
+		v := q.Get("limit")
 		n, err := strconv.Atoi(v)
-		if err != nil {
+		switch {
+		case err != nil:
 			verr.Add(0, "limit", "must be a whole number")
+		case n == 0:
+			verr.Add(0, "limit", fmt.Sprintf("must be 1 to %d; leave it out for 10", ranker.MaxLimit))
 		}
 		in.Limit = n
 	}
