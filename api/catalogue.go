@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
@@ -30,9 +31,14 @@ func (h *handlers) search(c *gin.Context) error {
 	if err := verr.Err(); err != nil {
 		return err
 	}
-	hits, err := h.d.Catalogue.Search(c.Request.Context(), q, limit)
-	if err != nil {
-		return err
+	var hits []graph.SearchHit
+	// A query without a letter or digit has no word to look for: no hits (the document
+	// allows any text of 1 to 200 characters; JSON Schema's regexes cannot say "a letter").
+	if strings.IndexFunc(q, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0 {
+		var err error
+		if hits, err = h.d.Catalogue.Search(c.Request.Context(), q, limit); err != nil {
+			return err
+		}
 	}
 	out := make([]gin.H, 0, len(hits))
 	for _, hit := range hits {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # contract.sh: schemathesis against the full server (skingraph up: a local Neo4j in a fresh
-# folder, the demo data, keyless mode) on a free loopback port, with the server's own
+# folder, the demo data, one admin key) on a free loopback port, with the server's own
 # /openapi.json, with an admin API key. All checks, the stateful phase included, a fixed seed, a bounded number of
 # examples; exits non-zero on any failure. Used by 'make contract' (and so 'make test').
 #
