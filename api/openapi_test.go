@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/skingraph/skingraph/graph"
+	"github.com/skingraph/skingraph/ranker"
 )
 
 // The served document takes the vocabularies' names and the admission layer's answers from
@@ -74,6 +75,39 @@ func TestServedOpenAPIHasVocabulariesAndAdmissionAnswers(t *testing.T) {
 			if _, ok := responses[s]; ok {
 				t.Errorf("%s %s documents %s, which it cannot answer", tt.method, tt.path, s)
 			}
+		}
+	}
+}
+
+// warnings=page gives each routine conflict once, and the two items refer to it.
+func TestPageConflictsGiveEachConflictOnce(t *testing.T) {
+	w := func(with, mine, theirs, text string) ranker.Warning {
+		return ranker.Warning{Kind: "routine_conflict", With: with, Ingredients: [2]string{mine, theirs}, Severity: 0.8, Text: text}
+	}
+	items := []ranker.Item{
+		{Product: graph.ProjectedProduct{ID: "a"}, Warnings: []ranker.Warning{w("b", "retinol", "glycolic acid", "a text"), w("c", "retinol", "salicylic acid", "a-c text")}},
+		{Product: graph.ProjectedProduct{ID: "b"}, Warnings: []ranker.Warning{w("a", "glycolic acid", "retinol", "b text")}},
+		{Product: graph.ProjectedProduct{ID: "c"}, Warnings: []ranker.Warning{w("a", "salicylic acid", "retinol", "c text")}},
+		{Product: graph.ProjectedProduct{ID: "d"}},
+	}
+	out := toItemsJSON(items, nil, ranker.ExplainFull)
+	got := pageConflicts(items, out)
+	want := []conflictJSON{
+		{ID: "c1", Products: [2]string{"a", "b"}, Ingredients: [2]string{"retinol", "glycolic acid"}, Severity: 0.8, Text: "a text"},
+		{ID: "c2", Products: [2]string{"a", "c"}, Ingredients: [2]string{"retinol", "salicylic acid"}, Severity: 0.8, Text: "a-c text"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("conflicts (-want +got):\n%s", diff)
+	}
+	wantRefs := [][]warningRefJSON{
+		{{"routine_conflict", "c1", "b"}, {"routine_conflict", "c2", "c"}},
+		{{"routine_conflict", "c1", "a"}},
+		{{"routine_conflict", "c2", "a"}},
+		{},
+	}
+	for i, o := range out {
+		if diff := cmp.Diff(wantRefs[i], *o.Warnings.(*[]warningRefJSON)); diff != "" {
+			t.Errorf("item %d warnings (-want +got):\n%s", i, diff)
 		}
 	}
 }

@@ -55,10 +55,14 @@ type recommendationRequest struct {
 		MaxPrice   float64  `json:"max_price"`
 		Brands     []string `json:"brands"`
 	} `json:"filters"`
-	Limit   int      `json:"limit" api:"nonzero"`
-	Cursor  string   `json:"cursor"`
-	Explain string   `json:"explain" api:"nonempty"`
-	Fields  []string `json:"fields"`
+	Limit   int    `json:"limit" api:"nonzero"`
+	Cursor  string `json:"cursor"`
+	Explain string `json:"explain" api:"nonempty"`
+	// Warnings is where routine-conflict warnings go: "item" (each item carries its own, the
+	// v1 shape and the default) or "page" (v1.1: the page lists each conflict once in
+	// conflicts, and items refer to it).
+	Warnings string   `json:"warnings" api:"nonempty"`
+	Fields   []string `json:"fields"`
 }
 
 // productFields are the product fields a response can carry; fields= picks among them.
@@ -214,6 +218,10 @@ func toRankerRequest(in recommendationRequest) (ranker.Request, []string, *curso
 	return ranker.Canonical(r), in.Fields, cur, nil
 }
 
+// pageWarningsKey is added to the explain number in page-cache keys and ETags of
+// warnings=page answers.
+const pageWarningsKey = 16
+
 // recommend answers POST /v1/recommendations.
 func (h *handlers) recommend(c *gin.Context) error {
 	var in recommendationRequest
@@ -230,7 +238,7 @@ func (h *handlers) recommendGET(c *gin.Context) error {
 	q := c.Request.URL.Query()
 	known := map[string]bool{}
 	for _, k := range []string{"skin_type", "skin_tone", "concerns", "sensitivities", "avoid_ingredients", "liked_products",
-		"disliked_products", "categories", "max_price", "brands", "limit", "cursor", "explain", "fields"} {
+		"disliked_products", "categories", "max_price", "brands", "limit", "cursor", "explain", "fields", "warnings"} {
 		known[k] = true
 	}
 	for k := range q {
@@ -277,6 +285,10 @@ func (h *handlers) recommendGET(c *gin.Context) error {
 		in.Limit = n
 	}
 	in.Cursor, in.Explain, in.Fields = q.Get("cursor"), q.Get("explain"), list("fields")
+	in.Warnings = q.Get("warnings")
+	if _, given := q["warnings"]; given && in.Warnings == "" {
+		verr.Add(0, "warnings", "must be item or page; leave it out for item")
+	}
 	if _, given := q["explain"]; given && in.Explain == "" {
 		verr.Add(0, "explain", "must be none, summary or full; leave it out for summary")
 	}
@@ -290,6 +302,19 @@ func (h *handlers) answerRecommendations(c *gin.Context, in recommendationReques
 	req, fields, cur, err := toRankerRequest(in)
 	if err != nil {
 		return err
+	}
+	pageWarnings := false
+	switch in.Warnings {
+	case "", "item":
+	case "page":
+		pageWarnings = true
+	default:
+		return &graph.FieldError{Field: "warnings", Message: fmt.Sprintf("must be item or page, got %q", in.Warnings)}
+	}
+	// The page cache and the ETag tell the two shapes apart by the explain number.
+	explainKey := int(req.Explain)
+	if pageWarnings {
+		explainKey += pageWarningsKey
 	}
 	key := ranker.Key(req)
 	version, degraded := h.d.Recommender.Current()
@@ -305,7 +330,7 @@ func (h *handlers) answerRecommendations(c *gin.Context, in recommendationReques
 		req.Offset = cur.Offset
 	}
 	if cacheable {
-		etag := fmt.Sprintf(`"v%d-%s-%d-%d-%s"`, version.N, key, req.Offset, req.Explain, strings.Join(fields, "."))
+		etag := fmt.Sprintf(`"v%d-%s-%d-%d-%s"`, version.N, key, req.Offset, explainKey, strings.Join(fields, "."))
 		c.Header("ETag", etag)
 		privateCache(c, 30, "must-revalidate")
 		if match := c.GetHeader("If-None-Match"); match != "" && etagMatches(match, etag) {
@@ -319,7 +344,7 @@ func (h *handlers) answerRecommendations(c *gin.Context, in recommendationReques
 	start := time.Now()
 	// An encoded page answers the request without the engine: the page is a pure function of
 	// its key, and the engine only hears of the ask (for warming).
-	pg, ok := h.pages.get(pageKey(version.N, key, req.Offset, int(req.Explain), fields, degraded))
+	pg, ok := h.pages.get(pageKey(version.N, key, req.Offset, explainKey, fields, degraded))
 	if ok {
 		h.d.Recommender.Asked(req, key)
 		AddTiming(ctx, "cache", time.Since(start))
@@ -336,13 +361,13 @@ func (h *handlers) answerRecommendations(c *gin.Context, in recommendationReques
 			describeTiming(ctx, "cache", "miss")
 			AddTiming(ctx, "rank", time.Since(start))
 		}
-		body, err := encodePage(res, req, key, fields, degraded)
+		body, err := encodePage(res, req, key, fields, degraded, pageWarnings)
 		if err != nil {
 			return err
 		}
 		pg = newPage(body)
 		if !res.Partial {
-			h.pages.set(pageKey(res.Version.N, key, req.Offset, int(req.Explain), fields, degraded), pg)
+			h.pages.set(pageKey(res.Version.N, key, req.Offset, explainKey, fields, degraded), pg)
 		}
 	}
 	writePage(c, pg, ok)
@@ -396,9 +421,13 @@ func writePage(c *gin.Context, pg *page, hit bool) {
 }
 
 // encodePage encodes a recommendation page without its generated_at.
-func encodePage(res ranker.Result, req ranker.Request, key string, fields []string, degraded bool) ([]byte, error) {
+func encodePage(res ranker.Result, req ranker.Request, key string, fields []string, degraded, pageWarnings bool) ([]byte, error) {
 	out := pageJSON{Items: toItemsJSON(res.Items, fields, req.Explain), DataVersion: res.Version.N, Degraded: degraded,
 		Partial: res.Partial, Total: res.Total, Excluded: toExcludedJSON(res)}
+	if pageWarnings && req.Explain != ranker.ExplainNone {
+		conflicts := pageConflicts(res.Items, out.Items)
+		out.Conflicts = &conflicts
+	}
 	if next := req.Offset + len(res.Items); len(res.Items) == req.Limit && next < res.Total {
 		c := encodeCursor(cursor{Version: res.Version.N, Key: key, Offset: next})
 		out.NextCursor = &c
