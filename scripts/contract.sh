@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # contract.sh: schemathesis against the full server (skingraph up: a local Neo4j in a fresh
 # folder, the demo data, one admin key) on a free loopback port, with the server's own
-# /openapi.json, with an admin API key. All checks, the stateful phase included, a fixed seed, a bounded number of
+# /openapi.json. All checks, the stateful phase included, a fixed seed, a bounded number of
 # examples; exits non-zero on any failure. Used by 'make contract' (and so 'make test').
 #
 #   scripts/contract.sh [extra schemathesis flags]
@@ -32,7 +32,7 @@ stop() {
 trap stop EXIT
 
 base="http://127.0.0.1:$port"
-for _ in $(seq 1 240); do
+for _ in $(seq 1 600); do
 	if curl -fsS "$base/readyz" >/dev/null 2>&1; then break; fi
 	if ! kill -0 "$pid" 2>/dev/null; then
 		echo "contract: the server stopped before it was ready:" >&2
@@ -41,7 +41,7 @@ for _ in $(seq 1 240); do
 	fi
 	sleep 0.5
 done
-curl -fsS "$base/readyz" >/dev/null || { echo "contract: server not ready after 120 s" >&2; tail -n 40 "$log" >&2; exit 1; }
+curl -fsS "$base/readyz" >/dev/null || { echo "contract: server not ready after 300 s" >&2; tail -n 40 "$log" >&2; exit 1; }
 echo "contract: server ready on $base (pid $pid)"
 
 # The key is given as a header; schemathesis does not generate keys of its own (it would send
