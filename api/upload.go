@@ -50,7 +50,7 @@ func uploadHandler(what, kind string, load loadFunc) func(c *gin.Context) error 
 			format = f
 		}
 		dryRun := false
-		if v := c.Query("dry_run"); v != "" {
+		if v, given := c.GetQuery("dry_run"); given {
 			b, err := strconv.ParseBool(v)
 			if err != nil {
 				return &Problem{Status: http.StatusBadRequest, Title: "Invalid dry_run",
