@@ -10,7 +10,7 @@ WEB      := api/web
 NPM      ?= npm
 CHROMIUM ?= $(or $(SKINGRAPH_CHROMIUM),/usr/bin/chromium)
 
-.PHONY: run test test-fast check-size build prereqs vet neo4j eval clean web web-deps chromium bench fuzz
+.PHONY: run test test-fast check-size build prereqs vet neo4j eval clean web web-deps chromium bench fuzz contract contract-deps
 
 ## run: start a local Neo4j (data in var/neo4j), load the demo data on first run, serve on 127.0.0.1:8080
 run: prereqs build
@@ -28,6 +28,36 @@ test: prereqs web-deps chromium check-size
 	cd $(WEB) && $(NPM) run --silent check
 	SKINGRAPH_CHROMIUM=$(CHROMIUM) $(GO) test -count=1 -p $(TEST_P) -timeout 20m ./...
 	$(MAKE) --no-print-directory fuzz FUZZTIME=10000x
+	$(MAKE) --no-print-directory contract
+
+## contract: schemathesis (pinned in api/contract/requirements.txt) against the full server
+## (skingraph up on a free loopback port, its own Neo4j in a temporary folder, the demo data):
+## all checks, stateful phase included, seed CONTRACT_SEED, CONTRACT_EXAMPLES examples per
+## operation; zero failures or it fails. More: make contract CONTRACT_EXAMPLES=200 CONTRACT_SEED=7
+CONTRACT_VENV     := var/contract-venv
+CONTRACT_SEED     ?= 20261207
+CONTRACT_EXAMPLES ?= 25
+contract: prereqs contract-deps
+	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/skingraph
+	SCHEMATHESIS=$(CONTRACT_VENV)/bin/schemathesis BIN=$(BIN) CONTRACT_SEED=$(CONTRACT_SEED) \
+		CONTRACT_EXAMPLES=$(CONTRACT_EXAMPLES) ./scripts/contract.sh
+
+## contract-deps: a Python venv with the pinned schemathesis (Debian's python3-venv when root and missing)
+contract-deps: $(CONTRACT_VENV)/.installed
+
+$(CONTRACT_VENV)/.installed: api/contract/requirements.txt
+	@if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing python3-venv from Debian"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null; \
+		else \
+			echo "the contract test needs python3 with venv; install it, e.g. 'sudo apt-get install python3-venv'" >&2; \
+			exit 1; \
+		fi; \
+	fi
+	python3 -m venv $(CONTRACT_VENV)
+	$(CONTRACT_VENV)/bin/pip install --quiet --disable-pip-version-check -r api/contract/requirements.txt
+	@touch $@
 
 ## test-fast: the inner loop, under a minute: vet and the tests of every package whose tests
 ## need no Neo4j (neither testcontainers nor neo4jtest), fuzz seeds included, and the

@@ -208,7 +208,8 @@ func (t *loginThrottle) fail(addr string) {
 }
 
 func presentedKey(r *http.Request) string {
-	if h := r.Header.Get("Authorization"); h != "" {
+	if _, given := r.Header["Authorization"]; given { // given but empty or not Bearer: no key (401), not the X-API-Key
+		h := r.Header.Get("Authorization")
 		if tok, ok := strings.CutPrefix(h, "Bearer "); ok {
 			return strings.TrimSpace(tok)
 		}

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -15,11 +17,11 @@ import (
 func (h *handlers) search(c *gin.Context) error {
 	q := strings.TrimSpace(c.Query("q"))
 	verr := &graph.ValidationError{}
-	if q == "" || len(q) > 200 {
+	if q == "" || utf8.RuneCountInString(q) > 200 {
 		verr.Add(0, "q", "must be 1 to 200 characters")
 	}
 	limit := 10
-	if v := c.Query("limit"); v != "" {
+	if v, given := c.GetQuery("limit"); given {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 50 {
 			verr.Add(0, "limit", "must be a whole number from 1 to 50")
@@ -29,9 +31,14 @@ func (h *handlers) search(c *gin.Context) error {
 	if err := verr.Err(); err != nil {
 		return err
 	}
-	hits, err := h.d.Catalogue.Search(c.Request.Context(), q, limit)
-	if err != nil {
-		return err
+	var hits []graph.SearchHit
+	// A query without a letter or digit has no word to look for: no hits (the document
+	// allows any text of 1 to 200 characters; JSON Schema's regexes cannot say "a letter").
+	if strings.IndexFunc(q, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0 {
+		var err error
+		if hits, err = h.d.Catalogue.Search(c.Request.Context(), q, limit); err != nil {
+			return err
+		}
 	}
 	out := make([]gin.H, 0, len(hits))
 	for _, hit := range hits {

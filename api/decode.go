@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -31,22 +33,77 @@ func decodeJSON(c *gin.Context, v any) error {
 		return jsonProblem(err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(v); err != nil {
+	dec.UseNumber()
+	var raw any
+	if err := dec.Decode(&raw); err != nil {
 		return jsonProblem(err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return &Problem{Status: http.StatusBadRequest, Title: "Malformed JSON", Detail: "the body holds more than one JSON value"}
 	}
-	// Unknown fields are rejected by their full path ("profile.skin_typ"), all at once.
-	var raw any
-	if err := json.Unmarshal(data, &raw); err == nil {
-		verr := &graph.ValidationError{}
-		unknownFields(raw, reflect.TypeOf(v), "", verr)
-		if err := verr.Err(); err != nil {
-			return err
+	// Unknown fields are rejected by their full path ("profile.skin_typ"), all at once, and so
+	// are nulls, missing required fields and empty strings where the document forbids them.
+	if raw == nil {
+		return &Problem{Status: http.StatusBadRequest, Title: "Malformed JSON", Detail: "the body must be a JSON object, not null"}
+	}
+	verr := &graph.ValidationError{}
+	unknownFields(raw, reflect.TypeOf(v), "", verr)
+	if err := verr.Err(); err != nil {
+		return err
+	}
+	// A whole number written with a fraction or exponent (63.0, 1e2) is a JSON Schema
+	// integer: it is decoded into Go ints as the number it is.
+	if integralNumbers(raw) {
+		if data, err = json.Marshal(raw); err != nil {
+			return jsonProblem(err)
 		}
 	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return jsonProblem(err)
+	}
 	return nil
+}
+
+// integralNumbers rewrites, in place, every number of raw that is a whole number written with
+// a fraction or an exponent as a plain integer, and says whether it changed anything.
+func integralNumbers(raw any) bool {
+	changed := false
+	switch v := raw.(type) {
+	case map[string]any:
+		for k, e := range v {
+			if n, ok := e.(json.Number); ok {
+				if w, ok := wholeNumber(n); ok {
+					v[k], changed = w, true
+				}
+			} else if integralNumbers(e) {
+				changed = true
+			}
+		}
+	case []any:
+		for i, e := range v {
+			if n, ok := e.(json.Number); ok {
+				if w, ok := wholeNumber(n); ok {
+					v[i], changed = w, true
+				}
+			} else if integralNumbers(e) {
+				changed = true
+			}
+		}
+	}
+	return changed
+}
+
+// wholeNumber returns n as a plain integer when it is one written otherwise (63.0, 6.3e1) and
+// within the range where float64 is exact.
+func wholeNumber(n json.Number) (json.Number, bool) {
+	if !strings.ContainsAny(string(n), ".eE") {
+		return n, false
+	}
+	f, err := n.Float64()
+	if err != nil || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+		return n, false
+	}
+	return json.Number(strconv.FormatFloat(f, 'f', -1, 64)), true
 }
 
 // unknownFields records every key of the JSON value raw that the Go type t has no field for.
@@ -60,6 +117,7 @@ func unknownFields(raw any, t reflect.Type, path string, verr *graph.ValidationE
 			return
 		}
 		fields := map[string]reflect.Type{}
+		nonEmpty, nonZero := map[string]bool{}, map[string]bool{}
 		for i := range t.NumField() {
 			f := t.Field(i)
 			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
@@ -67,6 +125,19 @@ func unknownFields(raw any, t reflect.Type, path string, verr *graph.ValidationE
 				name = f.Name
 			}
 			fields[name] = f.Type
+			// api:"required": the key must be there; api:"nonempty": a string, when given, is not "".
+			for _, rule := range strings.Split(f.Tag.Get("api"), ",") {
+				switch rule {
+				case "required":
+					if _, ok := v[name]; !ok {
+						verr.Add(0, joinPath(path, name), "required")
+					}
+				case "nonempty":
+					nonEmpty[name] = true
+				case "nonzero":
+					nonZero[name] = true
+				}
+			}
 		}
 		keys := make([]string, 0, len(v))
 		for k := range v {
@@ -79,8 +150,18 @@ func unknownFields(raw any, t reflect.Type, path string, verr *graph.ValidationE
 				p = path + "." + k
 			}
 			ft, ok := fields[k]
-			if !ok {
+			switch {
+			case !ok:
 				verr.Add(0, p, "unknown field")
+				continue
+			case v[k] == nil:
+				verr.Add(0, p, "must not be null; leave the field out instead")
+				continue
+			case nonEmpty[k] && v[k] == "":
+				verr.Add(0, p, "must not be empty; leave the field out instead")
+				continue
+			case nonZero[k] && isZeroNumber(v[k]):
+				verr.Add(0, p, "must not be 0; leave the field out for the default")
 				continue
 			}
 			unknownFields(v[k], ft, p, verr)
@@ -90,6 +171,10 @@ func unknownFields(raw any, t reflect.Type, path string, verr *graph.ValidationE
 			return
 		}
 		for i, e := range v {
+			if e == nil {
+				verr.Add(0, fmt.Sprintf("%s[%d]", path, i), "must not be null")
+				continue
+			}
 			unknownFields(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i), verr)
 		}
 	}
@@ -124,4 +209,20 @@ func jsonType(kind string) string {
 		return "boolean"
 	}
 	return "number"
+}
+
+func joinPath(path, name string) string {
+	if path == "" {
+		return name
+	}
+	return path + "." + name
+}
+
+func isZeroNumber(v any) bool {
+	n, ok := v.(json.Number)
+	if !ok {
+		return false
+	}
+	f, err := n.Float64()
+	return err == nil && f == 0
 }

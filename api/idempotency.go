@@ -113,13 +113,14 @@ func (w *captureWriter) WriteString(s string) (int, error) {
 func idempotency(store *idempotencyStore) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		key := c.GetHeader("Idempotency-Key")
-		if key == "" || !idempotent[c.Request.Method+" "+c.FullPath()] {
+		_, given := c.Request.Header["Idempotency-Key"]
+		if !given || !idempotent[c.Request.Method+" "+c.FullPath()] {
 			c.Next()
 			return
 		}
-		if len(key) > 255 || !validRequestID(key) {
+		if !validRequestID(key) {
 			writeProblem(c, zlogNop, &Problem{Status: http.StatusBadRequest, Title: "Invalid Idempotency-Key",
-				Errors: []FieldIssue{{Field: "Idempotency-Key", Message: "must be 1 to 255 visible ASCII characters"}}})
+				Errors: []FieldIssue{{Field: "Idempotency-Key", Message: `must be 1 to 128 visible ASCII characters other than " and \`}}})
 			return
 		}
 		body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxUploadBody))

@@ -11,13 +11,20 @@ import (
 	"sync"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/skingraph/skingraph/graph"
 )
 
-// openAPISpec is the hand-written OpenAPI 3.1 description of every route;
-// TestOpenAPICoversRoutes keeps it in step with the router.
+// openAPISource is the hand-written OpenAPI 3.1 description of every route;
+// TestOpenAPICoversRoutes keeps it in step with the router. What is served (openAPISpec) is
+// it completed by completeSpec: the vocabularies' names and the admission layer's answers come
+// from the code that applies them, so the document cannot disagree with the server there.
 //
 //go:embed openapi.json
-var openAPISpec []byte
+var openAPISource []byte
+
+// openAPISpec is the document served at /openapi.json.
+var openAPISpec = mustCompleteSpec(openAPISource)
 
 // openAPIHandler serves the spec.
 func openAPIHandler(c *gin.Context) {
@@ -198,3 +205,112 @@ nav a{display:block;font-family:monospace}
 {{end}}
 </body></html>
 `))
+
+// vocabularies are the closed lists a schema names with "x-vocabulary": completeSpec writes
+// their canonical names as the schema's enum.
+var vocabularies = map[string]*graph.Vocabulary{
+	"skin-type": graph.SkinTypes, "skin-tone": graph.SkinTones, "concern": graph.Concerns,
+	"sensitivity": graph.Sensitivities, "category": graph.Categories, "effect": graph.Effects,
+	"evidence": graph.Evidence,
+}
+
+// admissionAnswers are the statuses the admission layer (server.go: local-only guard, keys,
+// body reader, shedding) can give any operation before its handler runs; the names say when
+// each applies: "secured" operations need a key, "body" operations take a request body.
+var admissionAnswers = []struct {
+	status, when, description string
+}{
+	{"401", "secured", "No key, or a key the server does not know"},
+	{"403", "secured", "The key's role may not call this operation; or (keyless mode) a write from a page of another site"},
+	{"408", "body", "The body did not arrive within SKINGRAPH_BODY_TIMEOUT"},
+	{"413", "body", "Body too large (1 MiB for JSON, 16 MiB for uploads)"},
+	{"415", "body", "Unsupported media type (keyless mode: a write must declare application/json, text/csv or application/x-ndjson)"},
+	{"421", "all", "Keyless mode: the Host is not a loopback name"},
+	{"429", "all", "Rate limited, or the key's share of slots, bodies or streams is in use; see Retry-After"},
+	{"503", "all", "A dependency is unavailable, or the server sheds load; see Retry-After"},
+}
+
+func mustCompleteSpec(src []byte) []byte {
+	out, err := completeSpec(src)
+	if err != nil {
+		panic(err) // the document is embedded: TestOpenAPICoversRoutes fails first
+	}
+	return out
+}
+
+// completeSpec fills what the code owns into the hand-written document: the enums of
+// vocabulary fields ("x-vocabulary": kind) and the admission layer's problem answers on every
+// operation that does not describe them itself.
+func completeSpec(src []byte) ([]byte, error) {
+	var doc map[string]any
+	if err := json.Unmarshal(src, &doc); err != nil {
+		return nil, fmt.Errorf("api: parse openapi.json: %w", err)
+	}
+	if err := fillVocabularies(doc); err != nil {
+		return nil, err
+	}
+	paths, _ := doc["paths"].(map[string]any)
+	for _, item := range paths {
+		ops, _ := item.(map[string]any)
+		for _, m := range []string{"get", "put", "post", "delete", "patch"} {
+			op, ok := ops[m].(map[string]any)
+			if !ok {
+				continue
+			}
+			responses, _ := op["responses"].(map[string]any)
+			if responses == nil {
+				responses = map[string]any{}
+				op["responses"] = responses
+			}
+			sec, hasSec := op["security"].([]any)
+			secured := !hasSec || len(sec) > 0
+			_, hasBody := op["requestBody"]
+			for _, a := range admissionAnswers {
+				if _, ok := responses[a.status]; ok || (a.when == "secured" && !secured) || (a.when == "body" && !hasBody) {
+					continue
+				}
+				responses[a.status] = map[string]any{
+					"description": a.description,
+					"content": map[string]any{"application/problem+json": map[string]any{
+						"schema": map[string]any{"$ref": "#/components/schemas/Problem"}}},
+				}
+			}
+		}
+	}
+	out, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("api: encode openapi.json: %w", err)
+	}
+	return out, nil
+}
+
+// fillVocabularies walks the document and sets enum on every schema naming a vocabulary.
+func fillVocabularies(v any) error {
+	switch v := v.(type) {
+	case map[string]any:
+		if kind, ok := v["x-vocabulary"].(string); ok {
+			voc := vocabularies[kind]
+			if voc == nil {
+				return fmt.Errorf("api: openapi.json names unknown x-vocabulary %q", kind)
+			}
+			names := voc.Names()
+			enum := make([]any, len(names))
+			for i, n := range names {
+				enum[i] = n
+			}
+			v["enum"] = enum
+		}
+		for _, c := range v {
+			if err := fillVocabularies(c); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for _, c := range v {
+			if err := fillVocabularies(c); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

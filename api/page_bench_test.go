@@ -41,7 +41,7 @@ func BenchmarkEncodePage(b *testing.B) {
 	req := ranker.Request{Limit: 10, Explain: ranker.ExplainFull}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := encodePage(res, req, "k", nil, false); err != nil {
+		if _, err := encodePage(res, req, "k", nil, false, false); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -54,7 +54,7 @@ func TestEncodePageMatchesEncodingJSON(t *testing.T) {
 		{Limit: 10, Explain: ranker.ExplainSummary},
 		{Limit: 3, Explain: ranker.ExplainNone, Offset: 2},
 	} {
-		got, err := encodePage(res, req, "k", nil, true)
+		got, err := encodePage(res, req, "k", nil, true, false)
 		if err != nil {
 			t.Fatal(err)
 		}

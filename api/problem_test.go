@@ -148,6 +148,12 @@ func TestDecodeJSONNamesProblems(t *testing.T) {
 		{"empty", ``, "application/json", 400, "the body is empty"},
 		{"not json", `limit=3`, "application/x-www-form-urlencoded", 415, "send application/json"},
 		{"too large", `{"profile":{"concerns":["` + strings.Repeat("a", maxBody) + `"]}}`, "application/json", 413, "at most"},
+		{"null body", `null`, "application/json", 400, "not null"},
+		{"null field", `{"fields":null}`, "application/json", 422, `"field":"fields","message":"must not be null`},
+		{"null item", `{"profile":{"liked_products":[null]}}`, "application/json", 422, `"field":"profile.liked_products[0]"`},
+		{"empty explain", `{"explain":""}`, "application/json", 422, `"field":"explain","message":"must not be empty`},
+		{"limit 0", `{"limit":0}`, "application/json", 422, `"field":"limit","message":"must not be 0`},
+		{"limit 1.5", `{"limit":1.5}`, "application/json", 422, `"field":"limit","message":"must be a JSON number"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -156,5 +162,30 @@ func TestDecodeJSONNamesProblems(t *testing.T) {
 				t.Errorf("got %d %s; want %d containing %q", resp.StatusCode, body, tt.wantStatus, tt.wantInBody)
 			}
 		})
+	}
+}
+
+func TestDecodeJSONReadsWholeNumbersAsIntegers(t *testing.T) {
+	tests := []struct {
+		in   string
+		want string
+	}{
+		{`{"limit":63.0}`, `{"limit":63}`},
+		{`{"limit":6.3e1,"a":[1.0,2.5,{"b":-0.0}]}`, `{"a":[1,2.5,{"b":-0}],"limit":63}`},
+		{`{"limit":63}`, `{"limit":63}`},
+		{`{"big":1e300}`, `{"big":1e300}`},
+	}
+	for _, tt := range tests {
+		dec := json.NewDecoder(strings.NewReader(tt.in))
+		dec.UseNumber()
+		var raw any
+		if err := dec.Decode(&raw); err != nil {
+			t.Fatal(err)
+		}
+		integralNumbers(raw)
+		got, _ := json.Marshal(raw)
+		if diff := cmp.Diff(tt.want, string(got)); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tt.in, diff)
+		}
 	}
 }

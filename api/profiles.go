@@ -56,8 +56,8 @@ type skinProfileJSON struct {
 }
 
 type putProfileRequest struct {
-	Consent bool            `json:"consent"`
-	Profile skinProfileJSON `json:"profile"`
+	Consent bool            `json:"consent" api:"required"`
+	Profile skinProfileJSON `json:"profile" api:"required"`
 }
 
 type storedProfileJSON struct {

@@ -55,13 +55,17 @@ type recommendationRequest struct {
 		MaxPrice   float64  `json:"max_price"`
 		Brands     []string `json:"brands"`
 	} `json:"filters"`
-	Limit int `json:"limit"`
+	Limit int `json:"limit" api:"nonzero"`
 	// MaxPerBrand caps the products of one brand in a page; absent = the server's default
 	// (Deps.MaxPerBrand), 0 = no cap.
-	MaxPerBrand *int     `json:"max_per_brand"`
-	Cursor      string   `json:"cursor"`
-	Explain     string   `json:"explain"`
-	Fields      []string `json:"fields"`
+	MaxPerBrand *int   `json:"max_per_brand"`
+	Cursor      string `json:"cursor"`
+	Explain     string `json:"explain" api:"nonempty"`
+	// Warnings is where routine-conflict warnings go: "item" (each item carries its own, the
+	// v1 shape and the default) or "page" (v1.1: the page lists each conflict once in
+	// conflicts, and items refer to it).
+	Warnings string   `json:"warnings" api:"nonempty"`
+	Fields   []string `json:"fields"`
 }
 
 // productFields are the product fields a response can carry; fields= picks among them.
@@ -223,6 +227,10 @@ func toRankerRequest(in recommendationRequest) (ranker.Request, []string, *curso
 	return ranker.Canonical(r), in.Fields, cur, nil
 }
 
+// pageWarningsKey is added to the explain number in page-cache keys and ETags of
+// warnings=page answers.
+const pageWarningsKey = 16
+
 // recommend answers POST /v1/recommendations.
 func (h *handlers) recommend(c *gin.Context) error {
 	var in recommendationRequest
@@ -239,7 +247,7 @@ func (h *handlers) recommendGET(c *gin.Context) error {
 	q := c.Request.URL.Query()
 	known := map[string]bool{}
 	for _, k := range []string{"skin_type", "skin_tone", "concerns", "sensitivities", "avoid_ingredients", "liked_products",
-		"disliked_products", "categories", "max_price", "brands", "limit", "max_per_brand", "cursor", "explain", "fields"} {
+		"disliked_products", "categories", "max_price", "brands", "limit", "max_per_brand", "cursor", "explain", "fields", "warnings"} {
 		known[k] = true
 	}
 	for k := range q {
@@ -263,7 +271,8 @@ func (h *handlers) recommendGET(c *gin.Context) error {
 	in.Profile.AvoidIngredients = list("avoid_ingredients")
 	in.Profile.LikedProducts, in.Profile.DislikedProducts = list("liked_products"), list("disliked_products")
 	in.Filters.Categories, in.Filters.Brands = list("categories"), list("brands")
-	if v := q.Get("max_price"); v != "" {
+	if _, given := q["max_price"]; given {
+		v := q.Get("max_price")
 		f, err := strconv.ParseFloat(v, 64)
 		switch {
 		case err != nil:
@@ -273,10 +282,14 @@ func (h *handlers) recommendGET(c *gin.Context) error {
 		}
 		in.Filters.MaxPrice = f
 	}
-	if v := q.Get("limit"); v != "" {
+	if _, given := q["limit"]; given {
+		v := q.Get("limit")
 		n, err := strconv.Atoi(v)
-		if err != nil {
+		switch {
+		case err != nil:
 			verr.Add(0, "limit", "must be a whole number")
+		case n == 0:
+			verr.Add(0, "limit", fmt.Sprintf("must be 1 to %d; leave it out for 10", ranker.MaxLimit))
 		}
 		in.Limit = n
 	}
@@ -288,6 +301,13 @@ func (h *handlers) recommendGET(c *gin.Context) error {
 		in.MaxPerBrand = &n
 	}
 	in.Cursor, in.Explain, in.Fields = q.Get("cursor"), q.Get("explain"), list("fields")
+	in.Warnings = q.Get("warnings")
+	if _, given := q["warnings"]; given && in.Warnings == "" {
+		verr.Add(0, "warnings", "must be item or page; leave it out for item")
+	}
+	if _, given := q["explain"]; given && in.Explain == "" {
+		verr.Add(0, "explain", "must be none, summary or full; leave it out for summary")
+	}
 	if err := verr.Err(); err != nil {
 		return err
 	}
@@ -301,6 +321,19 @@ func (h *handlers) answerRecommendations(c *gin.Context, in recommendationReques
 	}
 	if in.MaxPerBrand == nil {
 		req.MaxPerBrand = h.d.MaxPerBrand
+	}
+	pageWarnings := false
+	switch in.Warnings {
+	case "", "item":
+	case "page":
+		pageWarnings = true
+	default:
+		return &graph.FieldError{Field: "warnings", Message: fmt.Sprintf("must be item or page, got %q", in.Warnings)}
+	}
+	// The page cache and the ETag tell the two shapes apart by the explain number.
+	explainKey := int(req.Explain)
+	if pageWarnings {
+		explainKey += pageWarningsKey
 	}
 	key := ranker.Key(req)
 	// cacheKey adds the merchandising rules' epoch (how many rule period boundaries have
@@ -323,7 +356,7 @@ func (h *handlers) answerRecommendations(c *gin.Context, in recommendationReques
 		req.Offset = cur.Offset
 	}
 	if cacheable {
-		etag := fmt.Sprintf(`"v%d-%s-%d-%d-%s"`, version.N, cacheKey, req.Offset, req.Explain, strings.Join(fields, "."))
+		etag := fmt.Sprintf(`"v%d-%s-%d-%d-%s"`, version.N, cacheKey, req.Offset, explainKey, strings.Join(fields, "."))
 		c.Header("ETag", etag)
 		privateCache(c, 30, "must-revalidate")
 		if match := c.GetHeader("If-None-Match"); match != "" && etagMatches(match, etag) {
@@ -337,7 +370,7 @@ func (h *handlers) answerRecommendations(c *gin.Context, in recommendationReques
 	start := time.Now()
 	// An encoded page answers the request without the engine: the page is a pure function of
 	// its key, and the engine only hears of the ask (for warming).
-	pg, ok := h.pages.get(pageKey(version.N, cacheKey, req.Offset, int(req.Explain), fields, degraded))
+	pg, ok := h.pages.get(pageKey(version.N, cacheKey, req.Offset, explainKey, fields, degraded))
 	if ok {
 		h.d.Recommender.Asked(req, cacheKey)
 		AddTiming(ctx, "cache", time.Since(start))
@@ -354,13 +387,13 @@ func (h *handlers) answerRecommendations(c *gin.Context, in recommendationReques
 			describeTiming(ctx, "cache", "miss")
 			AddTiming(ctx, "rank", time.Since(start))
 		}
-		body, err := encodePage(res, req, key, fields, degraded)
+		body, err := encodePage(res, req, key, fields, degraded, pageWarnings)
 		if err != nil {
 			return err
 		}
 		pg = newPage(body)
 		if !res.Partial {
-			h.pages.set(pageKey(res.Version.N, cacheKey, req.Offset, int(req.Explain), fields, degraded), pg)
+			h.pages.set(pageKey(res.Version.N, cacheKey, req.Offset, explainKey, fields, degraded), pg)
 		}
 	}
 	writePage(c, pg, ok)
@@ -414,9 +447,13 @@ func writePage(c *gin.Context, pg *page, hit bool) {
 }
 
 // encodePage encodes a recommendation page without its generated_at.
-func encodePage(res ranker.Result, req ranker.Request, key string, fields []string, degraded bool) ([]byte, error) {
+func encodePage(res ranker.Result, req ranker.Request, key string, fields []string, degraded, pageWarnings bool) ([]byte, error) {
 	out := pageJSON{Items: toItemsJSON(res.Items, fields, req.Explain), DataVersion: res.Version.N, Degraded: degraded,
 		Partial: res.Partial, Total: res.Total, Excluded: toExcludedJSON(res)}
+	if pageWarnings && req.Explain != ranker.ExplainNone {
+		conflicts := pageConflicts(res.Items, out.Items)
+		out.Conflicts = &conflicts
+	}
 	if next := req.Offset + len(res.Items); len(res.Items) == req.Limit && next < res.Total {
 		c := encodeCursor(cursor{Version: res.Version.N, Key: key, Offset: next})
 		out.NextCursor = &c

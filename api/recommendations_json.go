@@ -1,6 +1,8 @@
 package api
 
 import (
+	"strconv"
+
 	"github.com/gin-gonic/gin"
 
 	"github.com/skingraph/skingraph/graph"
@@ -45,11 +47,58 @@ type warningJSON struct {
 
 // itemJSON is one recommended product. why and warnings are pointers so that explain=none
 // leaves them out while an explained item with no warnings still says "warnings": [].
+// With warnings=page, Warnings holds *[]warningRefJSON and the page's conflicts hold the texts.
 type itemJSON struct {
-	Product  any            `json:"product"`
-	Score    float64        `json:"score"`
-	Why      *[]whyJSON     `json:"why,omitempty"`
-	Warnings *[]warningJSON `json:"warnings,omitempty"`
+	Product  any        `json:"product"`
+	Score    float64    `json:"score"`
+	Why      *[]whyJSON `json:"why,omitempty"`
+	Warnings any        `json:"warnings,omitempty"`
+}
+
+// conflictJSON is one routine conflict of a page (warnings=page): two products of the page
+// whose ingredients should not be used in the same routine, given once however many items
+// name it.
+type conflictJSON struct {
+	ID          string    `json:"id"`
+	Products    [2]string `json:"products"`
+	Ingredients [2]string `json:"ingredients"` // the first product's ingredient, the second's
+	Severity    float64   `json:"severity"`
+	Text        string    `json:"text"`
+}
+
+// warningRefJSON is an item's warning that points to a conflict of the page.
+type warningRefJSON struct {
+	Kind     string `json:"kind"`
+	Conflict string `json:"conflict"`
+	With     string `json:"with"`
+}
+
+// pageConflicts moves the items' routine-conflict warnings to the page: each conflict once
+// (the two products carry it in mirror image), and each item a reference to it.
+func pageConflicts(items []ranker.Item, out []itemJSON) []conflictJSON {
+	type end struct{ product, ingredient string }
+	type pair struct{ a, b end }
+	ids := map[pair]string{}
+	conflicts := []conflictJSON{}
+	for i, it := range items {
+		if out[i].Warnings == nil {
+			continue
+		}
+		refs := make([]warningRefJSON, 0, len(it.Warnings))
+		for _, w := range it.Warnings {
+			self, other := end{it.Product.ID, w.Ingredients[0]}, end{w.With, w.Ingredients[1]}
+			id, ok := ids[pair{other, self}]
+			if !ok {
+				id = "c" + strconv.Itoa(len(conflicts)+1)
+				ids[pair{self, other}] = id
+				conflicts = append(conflicts, conflictJSON{ID: id, Products: [2]string{self.product, other.product},
+					Ingredients: [2]string{self.ingredient, other.ingredient}, Severity: w.Severity, Text: w.Text})
+			}
+			refs = append(refs, warningRefJSON{Kind: w.Kind, Conflict: id, With: w.With})
+		}
+		out[i].Warnings = &refs
+	}
+	return conflicts
 }
 
 // productSummaryJSON is a product with every field (no fields= selection).
@@ -176,11 +225,12 @@ func toExcludedJSON(res ranker.Result) excludedJSON {
 
 // pageJSON is a page of recommendations without generated_at (added per answer).
 type pageJSON struct {
-	DataVersion int64        `json:"data_version"`
-	Degraded    bool         `json:"degraded"`
-	Excluded    excludedJSON `json:"excluded"`
-	Items       []itemJSON   `json:"items"`
-	NextCursor  *string      `json:"next_cursor"`
-	Partial     bool         `json:"partial"`
-	Total       int          `json:"total"`
+	DataVersion int64           `json:"data_version"`
+	Degraded    bool            `json:"degraded"`
+	Excluded    excludedJSON    `json:"excluded"`
+	Items       []itemJSON      `json:"items"`
+	NextCursor  *string         `json:"next_cursor"`
+	Conflicts   *[]conflictJSON `json:"conflicts,omitempty"` // warnings=page only
+	Partial     bool            `json:"partial"`
+	Total       int             `json:"total"`
 }

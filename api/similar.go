@@ -16,7 +16,7 @@ import (
 // similar answers GET /v1/products/{id}/similar?limit=N.
 func (h *handlers) similar(c *gin.Context) error {
 	limit := 10
-	if v := c.Query("limit"); v != "" {
+	if v, given := c.GetQuery("limit"); given {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > ranker.MaxLimit {
 			return &Problem{Status: http.StatusBadRequest, Title: "Invalid limit",

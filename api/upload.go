@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -49,7 +50,7 @@ func uploadHandler(what, kind string, load loadFunc) func(c *gin.Context) error 
 			format = f
 		}
 		dryRun := false
-		if v := c.Query("dry_run"); v != "" {
+		if v, given := c.GetQuery("dry_run"); given {
 			b, err := strconv.ParseBool(v)
 			if err != nil {
 				return &Problem{Status: http.StatusBadRequest, Title: "Invalid dry_run",
@@ -57,7 +58,11 @@ func uploadHandler(what, kind string, load loadFunc) func(c *gin.Context) error 
 			}
 			dryRun = b
 		}
-		body := http.MaxBytesReader(c.Writer, c.Request.Body, maxUploadBody)
+		body := bufio.NewReader(http.MaxBytesReader(c.Writer, c.Request.Body, maxUploadBody))
+		if _, err := body.Peek(1); errors.Is(err, io.EOF) {
+			return &Problem{Status: http.StatusBadRequest, Title: "Empty body",
+				Detail: fmt.Sprintf("send the %s file as the body (text/csv, application/json or application/x-ndjson)", what)}
+		}
 		res, err := load(c.Request.Context(), body, format, dryRun)
 		var mErr *http.MaxBytesError
 		if errors.As(err, &mErr) {

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Event types: what a person did with a product or reported about it.
@@ -118,8 +119,8 @@ func ValidateEvents(events []Event, now time.Time) ([]Event, error) {
 		}
 		if e.ProductID == "" {
 			verr.Add(0, f("product_id"), "required")
-		} else if len(e.ProductID) > maxEventID {
-			verr.Add(0, f("product_id"), fmt.Sprintf("may be at most %d bytes long", maxEventID))
+		} else if utf8.RuneCountInString(e.ProductID) > maxEventID {
+			verr.Add(0, f("product_id"), fmt.Sprintf("may be at most %d characters long", maxEventID))
 		}
 		if e.ProfileID != "" {
 			if msg := checkID(e.ProfileID); msg != "" {
@@ -166,8 +167,8 @@ func checkID(id string) string {
 	switch {
 	case id == "":
 		return "required"
-	case len(id) > maxEventID:
-		return fmt.Sprintf("may be at most %d bytes long", maxEventID)
+	case utf8.RuneCountInString(id) > maxEventID:
+		return fmt.Sprintf("may be at most %d characters long", maxEventID)
 	}
 	for _, r := range id {
 		if r < ' ' || r == 0x7f {

@@ -83,8 +83,8 @@ func TestValidateEvents(t *testing.T) {
 			"events[3].rating: a rating event needs a rating from 1 to 5, got 0",
 		}, nil},
 		{"long ids", []graph.Event{{ID: strings.Repeat("i", 129), Type: "view", ProductID: strings.Repeat("p", 129)}}, []string{
-			"events[0].id: may be at most 128 bytes long",
-			"events[0].product_id: may be at most 128 bytes long",
+			"events[0].id: may be at most 128 characters long",
+			"events[0].product_id: may be at most 128 characters long",
 		}, nil},
 	}
 	for _, tt := range tests {

@@ -6,18 +6,18 @@ import (
 	"unicode/utf8"
 )
 
-// MaxProductIDLen bounds a product id, in bytes.
+// MaxProductIDLen bounds a product id, in characters (as JSON Schema's maxLength counts).
 const MaxProductIDLen = 128
 
 // CheckProductID says what is wrong with a product id, or returns nil: an id is 1 to
-// MaxProductIDLen bytes of UTF-8 text, without control characters (NUL, newline, ...) and
+// MaxProductIDLen characters of UTF-8 text, without control characters (NUL, newline, ...) and
 // without '/' (ids are path segments of the API and of the Cypher in why[].cypher).
 func CheckProductID(id string) error {
 	switch {
 	case id == "":
 		return fmt.Errorf("required")
-	case len(id) > MaxProductIDLen:
-		return fmt.Errorf("must hold at most %d bytes, got %d", MaxProductIDLen, len(id))
+	case utf8.RuneCountInString(id) > MaxProductIDLen:
+		return fmt.Errorf("must hold at most %d characters, got %d", MaxProductIDLen, utf8.RuneCountInString(id))
 	case !utf8.ValidString(id):
 		return fmt.Errorf("must be UTF-8 text")
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // maxProfileList bounds the lists of a stored profile (concerns, sensitivities, avoided
@@ -64,8 +65,8 @@ func ValidateProfile(p SkinProfile) (SkinProfile, error) {
 		switch {
 		case name == "":
 			verr.Add(0, fmt.Sprintf("profile.avoid_ingredients[%d]", i), "is empty")
-		case len(name) > 200:
-			verr.Add(0, fmt.Sprintf("profile.avoid_ingredients[%d]", i), "may be at most 200 bytes long")
+		case utf8.RuneCountInString(name) > 200:
+			verr.Add(0, fmt.Sprintf("profile.avoid_ingredients[%d]", i), "may be at most 200 characters long")
 		case !seen[strings.ToLower(name)]:
 			seen[strings.ToLower(name)] = true
 			out.AvoidIngredients = append(out.AvoidIngredients, name)
