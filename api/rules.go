@@ -128,9 +128,9 @@ func (h ruleHandlers) enabled() error {
 // ruleETag is the ETag of a rule's revision.
 func ruleETag(rev int64) string { return `"` + strconv.FormatInt(rev, 10) + `"` }
 
-// ifMatch reads the revision an If-Match names: 428 without the header, 412 when it names no
-// revision (a rule's ETag is its revision, quoted; "*" is not accepted: a write must say which
-// revision it changes).
+// ifMatch reads the revision an If-Match names: 428 without the header, 400 when it is not a
+// rule's ETag (its revision, quoted; "*" is not accepted: a write must say which revision it
+// changes). A well-formed ETag of another revision is 412, from the store.
 func ifMatch(c *gin.Context) (int64, error) {
 	v := strings.TrimSpace(c.GetHeader("If-Match"))
 	if v == "" {
@@ -139,8 +139,9 @@ func ifMatch(c *gin.Context) (int64, error) {
 	}
 	rev, err := strconv.ParseInt(strings.Trim(strings.TrimPrefix(v, "W/"), `"`), 10, 64)
 	if err != nil || rev < 1 {
-		return 0, &Problem{Status: http.StatusPreconditionFailed, Title: "Precondition failed",
-			Detail: "If-Match " + strconv.Quote(v) + " is not an ETag of this rule"}
+		return 0, &Problem{Status: http.StatusBadRequest, Title: "Bad If-Match",
+			Detail: "If-Match is not a rule's ETag",
+			Errors: []FieldIssue{{Field: "If-Match", Message: `must be the rule's ETag as GET returns it, a quoted revision such as "3"`}}}
 	}
 	return rev, nil
 }

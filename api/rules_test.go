@@ -57,7 +57,7 @@ func TestRuleValidationNamesEveryField(t *testing.T) {
 	if w := do(http.MethodPut, "/v1/rules/r1", valid, nil); w.Code != http.StatusPreconditionRequired {
 		t.Errorf("PUT without If-Match: %d, want 428", w.Code)
 	}
-	if w := do(http.MethodPut, "/v1/rules/r1", valid, map[string]string{"If-Match": "*"}); w.Code != http.StatusPreconditionFailed {
-		t.Errorf("PUT with If-Match *: %d, want 412", w.Code)
+	if w := do(http.MethodPut, "/v1/rules/r1", valid, map[string]string{"If-Match": "*"}); w.Code != http.StatusBadRequest {
+		t.Errorf("PUT with If-Match *: %d, want 400 (not a rule's ETag)", w.Code)
 	}
 }
