@@ -54,6 +54,7 @@ func TestDependenciesPointInward(t *testing.T) {
 		{mod + "cypher", []string{gin, mod + "ranker", mod + "api", mod + "loader", mod + "feedback"}, false, "cypher is the Neo4j adapter of graph; the reference ranker that checks ranker against it is test code"},
 		{mod + "api", []string{driver, mod + "cypher", mod + "loader", mod + "testcontainers"}, false, "api depends on interfaces"},
 		{mod + "testcontainers", []string{gin, mod + "api"}, false, "testcontainers only starts servers"},
+		{mod + "loader/reviewtext", []string{driver, gin, mod + "cypher", mod + "api", mod + "ranker", mod + "feedback", mod + "testcontainers", "encoding/csv", "os"}, false, "the review-text models read text, not files or graphs"},
 	}
 	for _, p := range pkgs {
 		for _, r := range rules {
