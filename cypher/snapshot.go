@@ -131,7 +131,7 @@ func (r snapshotReader) census() error {
 	}); err != nil {
 		return err
 	}
-	if err := r.each(`MATCH ()-[x]->() WHERE x._superseded IS NULL RETURN type(x), count(*)`, func(v []any) {
+	if err := r.each(`MATCH ()-[r]->() WHERE `+settledR+` RETURN type(r), count(*)`, func(v []any) {
 		r.snap.RelCounts[str(v[0])] = i64(v[1])
 	}); err != nil {
 		return err
@@ -237,7 +237,7 @@ func (r snapshotReader) products() error {
 	}
 	if err := r.each(`MATCH (p:Product) WITH p ORDER BY p.id
 		CALL (p) {
-			MATCH (p)-[c:CONTAINS]->(i:Ingredient) WHERE c._superseded IS NULL
+			MATCH (p)-[c:CONTAINS]->(i:Ingredient) WHERE `+settledC+`
 			WITH c, i ORDER BY coalesce(c.list, ''), c.position, i.inci
 			RETURN i.inci AS inci, c {.label, .position, .concentration, .may_contain, .list} AS c
 		}
@@ -249,13 +249,13 @@ func (r snapshotReader) products() error {
 	}); err != nil {
 		return err
 	}
-	if err := r.each(`MATCH (p:Product)-[r:CLAIMS]->(c:Concern) WHERE r._superseded IS NULL RETURN p.id, c.name ORDER BY p.id, c.name`, func(v []any) {
+	if err := r.each(`MATCH (p:Product)-[r:CLAIMS]->(c:Concern) WHERE `+settledR+` RETURN p.id, c.name ORDER BY p.id, c.name`, func(v []any) {
 		p := &r.snap.Products[idx[str(v[0])]]
 		p.Claims = append(p.Claims, str(v[1]))
 	}); err != nil {
 		return err
 	}
-	return r.each(`MATCH (p:Product)-[r:SUITS]->(t:SkinType) WHERE r._superseded IS NULL RETURN p.id, t.name ORDER BY p.id, t.name`, func(v []any) {
+	return r.each(`MATCH (p:Product)-[r:SUITS]->(t:SkinType) WHERE `+settledR+` RETURN p.id, t.name ORDER BY p.id, t.name`, func(v []any) {
 		p := &r.snap.Products[idx[str(v[0])]]
 		p.Suits = append(p.Suits, str(v[1]))
 	})
@@ -285,8 +285,8 @@ func (r snapshotReader) reviews() error {
 	}); err != nil {
 		return err
 	}
-	return r.each(`MATCH (u:Reviewer)-[x:REVIEWED]->(p:Product) WHERE x._superseded IS NULL
-		RETURN u.id, p.id, x {.id, .rating, .recommended, .at, .skin_type, .skin_tone, .concerns, .effects, .hash} ORDER BY x.id`, func(v []any) {
+	return r.each(`MATCH (u:Reviewer)-[r:REVIEWED]->(p:Product) WHERE `+settledR+`
+		RETURN u.id, p.id, r {.id, .rating, .recommended, .at, .skin_type, .skin_tone, .concerns, .effects, .hash} ORDER BY r.id`, func(v []any) {
 		m := asMap(v[2])
 		r.snap.Reviews = append(r.snap.Reviews, graph.SnapshotReview{
 			Review: graph.Review{ID: str(m["id"]), Reviewer: str(v[0]), ProductID: str(v[1]), Rating: int(i64(m["rating"])),
