@@ -300,48 +300,17 @@ func (r snapshotReader) reviews() error {
 // profiles and events open the sealed records (privacy.go): a snapshot holds them as the
 // domain has them, and a restore seals them again under the current key.
 func (r snapshotReader) profiles() error {
-	var rows []sealedRow
-	if err := r.each(`MATCH (pr:Profile) RETURN pr.id, pr.sealed ORDER BY pr.id`, func(v []any) {
-		rows = append(rows, sealedRow{ID: str(v[0]), Sealed: str(v[1])})
-	}); err != nil {
-		return err
-	}
-	if len(rows) == 0 {
-		return nil
-	}
-	if r.vault == nil {
-		return errNoVault
-	}
-	for _, row := range rows {
-		p, err := openProfile(r.vault, row.ID, row.Sealed)
-		if err != nil {
-			return err
-		}
-		r.snap.Profiles = append(r.snap.Profiles, p)
-	}
-	return nil
+	profiles, err := readSealed(r, `MATCH (pr:Profile) RETURN pr.id, pr.sealed ORDER BY pr.id`, openProfile)
+	r.snap.Profiles = append(r.snap.Profiles, profiles...)
+	return err
 }
 
 func (r snapshotReader) events() error {
-	var rows []sealedRow
-	if err := r.each(`MATCH (e:Event) RETURN e.id, e.sealed ORDER BY e.id`, func(v []any) {
-		rows = append(rows, sealedRow{ID: str(v[0]), Sealed: str(v[1])})
-	}); err != nil {
+	events, err := readSealed(r, `MATCH (e:Event) RETURN e.id, e.sealed ORDER BY e.id`, openEvent)
+	if err != nil {
 		return err
 	}
-	if len(rows) == 0 {
-		return nil
-	}
-	if r.vault == nil {
-		return errNoVault
-	}
-	for _, row := range rows {
-		e, err := openEvent(r.vault, row.ID, row.Sealed)
-		if err != nil {
-			return err
-		}
-		r.snap.Events = append(r.snap.Events, e)
-	}
+	r.snap.Events = append(r.snap.Events, events...)
 	sort.Slice(r.snap.Events, func(i, j int) bool {
 		a, b := r.snap.Events[i], r.snap.Events[j]
 		if a.Tenant != b.Tenant {
@@ -376,3 +345,29 @@ func (r snapshotReader) outcomes() error {
 }
 
 func outcomeKey(o graph.Outcome) string { return o.ProductID + "|" + o.Kind + ":" + o.Attribute }
+
+// readSealed reads the sealed records query returns (id, sealed) and opens each with the
+// vault; a graph that holds some needs a vault.
+func readSealed[T any](r snapshotReader, query string, open func(*graph.Vault, string, string) (T, error)) ([]T, error) {
+	var rows []sealedRow
+	if err := r.each(query, func(v []any) {
+		rows = append(rows, sealedRow{ID: str(v[0]), Sealed: str(v[1])})
+	}); err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	if r.vault == nil {
+		return nil, errNoVault
+	}
+	out := make([]T, 0, len(rows))
+	for _, row := range rows {
+		x, err := open(r.vault, row.ID, row.Sealed)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, x)
+	}
+	return out, nil
+}
