@@ -258,14 +258,22 @@ func (h *handlers) recommendGET(c *gin.Context) error {
 			verr.Add(0, k, "unknown query parameter")
 		}
 	}
+	// A list is comma-separated; the document's items have at least one character, so an
+	// empty entry ("concerns=", "a,,b") is refused rather than dropped.
 	list := func(k string) []string {
 		var out []string
+		empty := false
 		for _, v := range q[k] {
 			for _, s := range strings.Split(v, ",") {
 				if s = strings.TrimSpace(s); s != "" {
 					out = append(out, s)
+				} else {
+					empty = true
 				}
 			}
+		}
+		if empty {
+			verr.Add(0, k, "holds an empty entry: name each entry, or leave the parameter out")
 		}
 		return out
 	}
