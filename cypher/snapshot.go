@@ -19,6 +19,7 @@ var (
 		"Product": true, "Ingredient": true, "SkinType": true, "SkinTone": true, "Concern": true,
 		"Sensitivity": true, "Reviewer": true, "Source": true, "Outcome": true, "DataVersion": true,
 		"SchemaMigration": true, "Event": true, "Profile": true, "PseudonymKey": true, outcomesStaleLabel: true,
+		"Rule": true,
 	}
 	snapshotRelTypes = map[string]bool{
 		"CONTAINS": true, "TREATS": true, "AGGRAVATES": true, "CONFLICTS_WITH": true, "CLAIMS": true,
@@ -74,7 +75,7 @@ func (s *Store) readSnapshotOnce(ctx context.Context) (graph.Snapshot, bool, err
 			}{
 				{"census", r.census}, {"data version", r.version}, {"ingredients", r.ingredients},
 				{"products", r.products}, {"efficacy", r.efficacy}, {"reviews", r.reviews},
-				{"profiles", r.profiles}, {"events", r.events}, {"sources", r.sources}, {"outcomes", r.outcomes},
+				{"profiles", r.profiles}, {"events", r.events}, {"sources", r.sources}, {"rules", r.rules}, {"outcomes", r.outcomes},
 			} {
 				if err := step.fn(); err != nil {
 					return nil, fmt.Errorf("%s: %w", step.name, err)
@@ -331,6 +332,12 @@ func (r snapshotReader) sources() error {
 	}
 	return r.each(`MATCH (k:PseudonymKey) RETURN k.id, k.fingerprint, k.at ORDER BY k.id`, func(v []any) {
 		r.snap.PseudonymKeys = append(r.snap.PseudonymKeys, graph.PseudonymKey{Namespace: str(v[0]), Fingerprint: str(v[1]), At: toTime(v[2])})
+	})
+}
+
+func (r snapshotReader) rules() error {
+	return r.each(`MATCH (r:Rule) RETURN r {.*} ORDER BY r.id`, func(v []any) {
+		r.snap.Rules = append(r.snap.Rules, toRule(v[0]))
 	})
 }
 
