@@ -177,7 +177,7 @@ product,demo-0001,dryness,,0.3,12,expert-consensus,Brand panel 12,2024-06-07
 		t.Fatalf("second export: %v", err)
 	}
 	for _, f := range []string{"ingredients.jsonl", "products.jsonl", "reviewers.jsonl", "reviews.jsonl", "efficacy.jsonl",
-		"profiles.jsonl", "events.jsonl", "sources.jsonl", "pseudonym_keys.jsonl", "outcomes.jsonl"} {
+		"profiles.jsonl", "events.jsonl", "sources.jsonl", "pseudonym_keys.jsonl", "rules.jsonl", "outcomes.jsonl"} {
 		a, errA := os.ReadFile(filepath.Join(dir, f))
 		b, errB := os.ReadFile(filepath.Join(again, f))
 		if errA != nil || errB != nil || !bytes.Equal(a, b) {
