@@ -3,6 +3,7 @@ package graph
 import (
 	"errors"
 	"fmt"
+	"math"
 	"testing"
 	"time"
 
@@ -99,3 +100,23 @@ func TestRecommendationIDsNameTheirVariant(t *testing.T) {
 }
 
 func at(day int) time.Time { return time.Date(2026, 12, day, 0, 0, 0, 0, time.UTC) }
+
+// TestWilsonAndZTest checks the interval and the test against values computed independently
+// (with Python's math.erfc).
+func TestWilsonAndZTest(t *testing.T) {
+	near := func(a, b float64) bool { return math.Abs(a-b) < 1e-4 }
+	w := Wilson(10, 100)
+	if !near(w.Rate, 0.1) || !near(w.Low, 0.05523) || !near(w.High, 0.17437) {
+		t.Errorf("Wilson(10, 100) = %+v, want 0.1 in [0.05523, 0.17437]", w)
+	}
+	if w := Wilson(0, 0); w.Low != 0 || w.High != 1 || w.Rate != 0 {
+		t.Errorf("Wilson(0, 0) = %+v", w)
+	}
+	c := CompareProportions(Wilson(100, 1000), Wilson(130, 1000))
+	if !near(c.Diff, 0.03) || !near(c.Z, 2.10274) || !near(c.P, 0.03549) {
+		t.Errorf("z-test 100/1000 vs 130/1000 = %+v, want diff 0.03, z 2.10274, p 0.03549", c)
+	}
+	if c := CompareProportions(Wilson(0, 10), Wilson(0, 10)); c.P != 1 {
+		t.Errorf("no variance: p %v, want 1", c.P)
+	}
+}
