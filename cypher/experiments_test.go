@@ -83,7 +83,7 @@ func TestExperimentsStoredAndCounted(t *testing.T) {
 		attributed("a1", graph.EventView, "p1", ctl, day1),
 		attributed("a2", graph.EventView, "p2", ctl, day1),
 		attributed("a3", graph.EventClick, "p1", ctl, day1),
-		attributed("a4", graph.EventClick, "p1", ctl, day1), // a second click of the same item
+		attributed("a4", graph.EventClick, "p1", ctl, day1),   // a second click of the same item
 		attributed("b1", graph.EventClick, "p1", peers, day1), // a click without a view: an impression
 		attributed("x1", graph.EventView, "p1", graph.RecommendationID([12]byte{3}, "exp_00000000000000ff", "control"), day1),
 	)
