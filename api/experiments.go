@@ -122,7 +122,6 @@ func readExperiment(c *gin.Context) (graph.Experiment, error) {
 		return graph.Experiment{}, err
 	}
 	e := in.experiment()
-	e.Normalize()
 	if err := e.Validate(); err != nil {
 		return graph.Experiment{}, err
 	}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Experiment is an A/B test of the ranking (an (:Experiment) node): while it is in force
@@ -126,8 +127,8 @@ func ActiveExperiment(list []Experiment, t time.Time) *Experiment {
 
 // CheckAssignmentID says what is wrong with a client's assignment id, or returns "".
 func CheckAssignmentID(id string) string {
-	if len(id) > MaxAssignmentIDLen {
-		return fmt.Sprintf("must hold at most %d bytes", MaxAssignmentIDLen)
+	if utf8.RuneCountInString(id) > MaxAssignmentIDLen {
+		return fmt.Sprintf("must hold at most %d characters", MaxAssignmentIDLen)
 	}
 	for _, r := range id {
 		if r < ' ' || r == 0x7f {
@@ -137,20 +138,13 @@ func CheckAssignmentID(id string) string {
 	return ""
 }
 
-// Normalize trims the names of an experiment in place.
-func (e *Experiment) Normalize() {
-	e.Name = strings.TrimSpace(e.Name)
-	for i := range e.Variants {
-		e.Variants[i].Name = strings.ToLower(strings.TrimSpace(e.Variants[i].Name))
-	}
-}
-
-// Validate checks an experiment as written by a merchandiser; every bad field is named (JSON
-// paths of the API's experiment document) in a *ValidationError. Whether the rules a variant
+// Validate checks an experiment as written by a merchandiser (names are taken as given, not
+// canonicalised); every bad field is named (JSON paths of the API's experiment document) in a
+// *ValidationError. Whether the rules a variant
 // names exist is the store's check.
 func (e *Experiment) Validate() error {
 	verr := &ValidationError{}
-	if e.Name == "" {
+	if strings.TrimSpace(e.Name) == "" {
 		verr.Add(0, "name", "required")
 	} else if len([]rune(e.Name)) > MaxExperimentName {
 		verr.Add(0, "name", fmt.Sprintf("at most %d characters", MaxExperimentName))

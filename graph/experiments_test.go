@@ -51,12 +51,11 @@ func TestExperimentValidationNamesEveryField(t *testing.T) {
 		{"good", Experiment{Name: "x", Variants: []Variant{{Name: "control", Share: 50}, {Name: "b", Share: 50, Weights: map[string]float64{"safety": 2}}}}, nil},
 		{"empty", Experiment{}, []string{"name", "variants"}},
 		{"bad variants", Experiment{Name: "x", From: at, Until: at, Variants: []Variant{
-			{Name: "Control!", Share: 0}, {Name: "b", Share: 60, Weights: map[string]float64{"safety": 0.5, "colour": 1}, RuleIDs: []string{" "}}, {Name: "b", Share: 30}}},
+			{Name: "Control", Share: 0}, {Name: "b", Share: 60, Weights: map[string]float64{"safety": 0.5, "colour": 1}, RuleIDs: []string{" "}}, {Name: "b", Share: 30}}},
 			[]string{"until", "variants[0].name", "variants[0].share", "variants[1].weights.colour", "variants[1].weights.safety", "variants[1].rule_ids[0]", "variants[2].name", "variants"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tt.e.Normalize()
 			err := tt.e.Validate()
 			var got []string
 			var verr *ValidationError
