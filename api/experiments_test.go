@@ -8,6 +8,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/rs/zerolog"
+
+	"github.com/skingraph/skingraph/ranker"
 )
 
 // TestExperimentValidationNamesEveryField checks the 422s of experiment writes, of
@@ -64,5 +66,16 @@ func TestExperimentValidationNamesEveryField(t *testing.T) {
 	}
 	if w := do(http.MethodGet, "/v1/recommendations?skin_type=oily&assignment_id=", "", nil); w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "assignment_id") {
 		t.Errorf("GET with an empty assignment_id: %d %s, want 422 naming it", w.Code, w.Body)
+	}
+}
+
+// BenchmarkAppendAttribution is what every recommendations answer pays for its
+// recommendation_id, experiment and variant (docs/PERFORMANCE.md).
+func BenchmarkAppendAttribution(b *testing.B) {
+	asg := ranker.Assignment{Experiment: "exp_0123456789abcdef", Variant: "boosted", Key: "exp_0123456789abcdef/boosted"}
+	buf := make([]byte, 0, 192)
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = appendAttribution(buf[:0], asg)
 	}
 }
