@@ -1,9 +1,12 @@
 package graph
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -117,5 +120,45 @@ func TestWilsonAndZTest(t *testing.T) {
 	}
 	if c := CompareProportions(Wilson(0, 10), Wilson(0, 10)); c.P != 1 {
 		t.Errorf("no variance: p %v, want 1", c.P)
+	}
+}
+
+// TestAttributedEvents: a recommendation id names its experiment and variant; only the four
+// actions carry one; a position needs one and is bounded; an unattributed event keeps the
+// content hash it had before attribution existed.
+func TestAttributedEvents(t *testing.T) {
+	now := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	rec := RecommendationID([12]byte{7}, "exp_0123456789abcdef", "boosted")
+	ok, err := ValidateEvents([]Event{{ID: "a", Type: EventClick, ProductID: "p1", RecommendationID: rec, Position: 3}}, now)
+	if err != nil || ok[0].Experiment != "exp_0123456789abcdef" || ok[0].Variant != "boosted" {
+		t.Fatalf("valid attributed click: %+v, %v", ok, err)
+	}
+	_, err = ValidateEvents([]Event{
+		{ID: "b", Type: EventClick, ProductID: "p1", RecommendationID: "rec.nope"},
+		{ID: "c", Type: EventRating, ProductID: "p1", Rating: 5, RecommendationID: rec},
+		{ID: "d", Type: EventView, ProductID: "p1", Position: 2},
+		{ID: "e", Type: EventView, ProductID: "p1", RecommendationID: rec, Position: MaxEventPosition + 1},
+	}, now)
+	var verr *ValidationError
+	var got []string
+	if errors.As(err, &verr) {
+		for _, f := range verr.Fields {
+			got = append(got, f.Field)
+		}
+	}
+	want := []string{"events[0].recommendation_id", "events[1].recommendation_id", "events[2].position", "events[3].position"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("fields (-want +got):\n%s", diff)
+	}
+	plain := Event{Type: EventView, ProductID: "p1"}
+	// The hash as it was computed before attribution: stored events keep matching their ids.
+	before := sha256.Sum256([]byte(strings.Join([]string{EventView, "p1", "", "0", "", ""}, "\x00")))
+	if h := plain.ContentHash(); h != hex.EncodeToString(before[:16]) {
+		t.Errorf("an unattributed event's hash changed: %s", h)
+	}
+	attributed := plain
+	attributed.RecommendationID = rec
+	if plain.ContentHash() == attributed.ContentHash() {
+		t.Errorf("the recommendation id is not part of the content")
 	}
 }
