@@ -94,14 +94,18 @@ func attribute(ctx context.Context, tx neo4j.ManagedTransaction, events []graph.
 	return nil
 }
 
-// attributeCypher counts pairs (each key once per statement) into their ExperimentDay.
+// attributeCypher counts pairs (each key once per statement) into their ExperimentDay. Each
+// node is write-locked (SET _lock) before its flags or counts are read, so that two
+// transactions counting the same pair or day (two replicas' event flushes) do not both read
+// the old value: the second waits for the first and reads what it committed.
 const attributeCypher = `
 	UNWIND $rows AS row
 	MERGE (a:Attribution {key: row.key})
 	  ON CREATE SET a.experiment = row.experiment, a.variant = row.variant, a.day = row.day, a._new = true
 	WITH a, row, a._new IS NOT NULL AS fresh
-	REMOVE a._new
-	WITH a, fresh,
+	SET a._lock = true
+	REMOVE a._new, a._lock
+	WITH a, row, fresh,
 	     row.view AND a.view IS NULL AS nv, row.click AND a.click IS NULL AS nc,
 	     row.add_to_cart AND a.add_to_cart IS NULL AS na, row.purchase AND a.purchase IS NULL AS np
 	SET a.view = CASE WHEN nv THEN true ELSE a.view END,
@@ -112,6 +116,8 @@ const attributeCypher = `
 	MERGE (d:ExperimentDay {id: a.experiment + '|' + a.variant + '|' + a.day})
 	  ON CREATE SET d.experiment = a.experiment, d.variant = a.variant, d.day = a.day,
 	                d.impressions = 0, d.views = 0, d.clicks = 0, d.add_to_carts = 0, d.purchases = 0
+	SET d._lock = true
+	REMOVE d._lock
 	SET d.impressions = d.impressions + CASE WHEN fresh THEN 1 ELSE 0 END,
 	    d.views = d.views + CASE WHEN nv THEN 1 ELSE 0 END,
 	    d.clicks = d.clicks + CASE WHEN nc THEN 1 ELSE 0 END,

@@ -3,6 +3,8 @@ package cypher_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -112,5 +114,56 @@ func TestExperimentsStoredAndCounted(t *testing.T) {
 	}
 	if days, _ := store.ExperimentDays(ctx, e.ID); len(days) != 0 {
 		t.Errorf("after the delete: %+v", days)
+	}
+}
+
+// TestAttributionCountsConcurrentWriters: two writers (two replicas' event flushes) counting
+// into the same experiment day, and both reporting the same item, lose no count and count no
+// action twice.
+func TestAttributionCountsConcurrentWriters(t *testing.T) {
+	ctx := context.Background()
+	store := vaultStore(t)
+	if _, err := store.WriteLoad(ctx, fixtureLoad("load-1")); err != nil {
+		t.Fatalf("WriteLoad: %v", err)
+	}
+	at := time.Date(2026, 12, 7, 6, 0, 0, 0, time.UTC)
+	e, _, err := store.CreateExperiment(ctx, graph.Experiment{Name: "c", Variants: []graph.Variant{{Name: "control", Share: 50}, {Name: "b", Share: 50}}}, "", at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shared := graph.RecommendationID([12]byte{0xff}, e.ID, "b")
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for w := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 10 {
+				rec := graph.RecommendationID([12]byte{byte(w), byte(i)}, e.ID, "b")
+				batch := []graph.Event{
+					{ID: fmt.Sprintf("w%d-%d-v", w, i), Type: graph.EventView, ProductID: "p1", RecommendationID: rec, Experiment: e.ID, Variant: "b", At: at, AtGiven: true},
+					{ID: fmt.Sprintf("w%d-%d-c", w, i), Type: graph.EventClick, ProductID: "p1", RecommendationID: shared, Experiment: e.ID, Variant: "b", At: at, AtGiven: true},
+				}
+				if _, gerrs, err := store.WriteEvents(ctx, [][]graph.Event{batch}); err != nil || gerrs[0] != nil {
+					errs[w] = fmt.Errorf("%v %v", err, gerrs)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	days, err := store.ExperimentDays(ctx, e.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []graph.VariantDay{{Variant: "b", Day: time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC),
+		AttributionCounts: graph.AttributionCounts{Impressions: 21, Views: 20, Clicks: 1}}}
+	if diff := cmp.Diff(want, days); diff != "" {
+		t.Errorf("counts (-want +got):\n%s", diff)
 	}
 }
