@@ -219,6 +219,31 @@ func restoreSteps(v *graph.Vault, snap graph.Snapshot) ([]restoreStep, error) {
 		props["created_at"], props["updated_at"] = r.CreatedAt.UTC(), r.UpdatedAt.UTC()
 		rules = append(rules, map[string]any{"id": r.ID, "props": props})
 	}
+	var experiments, experimentDays, attributions []map[string]any
+	for _, e := range snap.Experiments {
+		props, err := experimentProps(e)
+		if err != nil {
+			return nil, fmt.Errorf("experiment %s: %w", e.ID, err)
+		}
+		props["revision"], props["created_by"], props["updated_by"] = e.Revision, e.CreatedBy, e.UpdatedBy
+		props["created_at"], props["updated_at"] = e.CreatedAt.UTC(), e.UpdatedAt.UTC()
+		experiments = append(experiments, map[string]any{"id": e.ID, "props": props})
+	}
+	for _, d := range snap.ExperimentDays {
+		day := d.Day.UTC().Format(time.DateOnly)
+		experimentDays = append(experimentDays, map[string]any{"id": d.Experiment + "|" + d.Variant + "|" + day, "props": map[string]any{
+			"experiment": d.Experiment, "variant": d.Variant, "day": day, "impressions": d.Impressions, "views": d.Views,
+			"clicks": d.Clicks, "add_to_carts": d.AddToCarts, "purchases": d.Purchases}})
+	}
+	for _, a := range snap.Attributions {
+		props := map[string]any{"experiment": a.Experiment, "variant": a.Variant, "day": a.Day}
+		for k, seen := range map[string]bool{"view": a.View, "click": a.Click, "add_to_cart": a.AddToCart, "purchase": a.Purchase} {
+			if seen {
+				props[k] = true // an action not seen is absent, as the counting statement leaves it
+			}
+		}
+		attributions = append(attributions, map[string]any{"key": a.Key, "props": props})
+	}
 	var staleOutcomes []map[string]any
 	stale := map[string]bool{}
 	for _, p := range snap.Products {
@@ -264,6 +289,9 @@ func restoreSteps(v *graph.Vault, snap graph.Snapshot) ([]restoreStep, error) {
 		{"sources", `UNWIND $rows AS row CREATE (s:Source {id: row.id}) SET s += row.props`, sources},
 		{"pseudonym keys", `UNWIND $rows AS row CREATE (:PseudonymKey {id: row.id, fingerprint: row.fingerprint, at: row.at})`, keys},
 		{"rules", `UNWIND $rows AS row CREATE (r:Rule {id: row.id}) SET r += row.props`, rules},
+		{"experiments", `UNWIND $rows AS row CREATE (e:Experiment {id: row.id}) SET e += row.props`, experiments},
+		{"experiment figures", `UNWIND $rows AS row CREATE (d:ExperimentDay {id: row.id}) SET d += row.props`, experimentDays},
+		{"attributions", `UNWIND $rows AS row CREATE (a:Attribution {key: row.key}) SET a += row.props`, attributions},
 		{"outcomes awaiting a refresh", `UNWIND $rows AS row MATCH (p:Product {id: row.product_id})
 			OPTIONAL MATCH (st:SkinType {name: row.attribute}) WHERE row.kind = 'skin_type'
 			OPTIONAL MATCH (tn:SkinTone {name: row.attribute}) WHERE row.kind = 'skin_tone'

@@ -19,7 +19,7 @@ var (
 		"Product": true, "Ingredient": true, "SkinType": true, "SkinTone": true, "Concern": true,
 		"Sensitivity": true, "Reviewer": true, "Source": true, "Outcome": true, "DataVersion": true,
 		"SchemaMigration": true, "Event": true, "Profile": true, "PseudonymKey": true, outcomesStaleLabel: true,
-		"Rule": true,
+		"Rule": true, "Experiment": true, "ExperimentDay": true, "Attribution": true,
 	}
 	snapshotRelTypes = map[string]bool{
 		"CONTAINS": true, "TREATS": true, "AGGRAVATES": true, "CONFLICTS_WITH": true, "CLAIMS": true,
@@ -75,7 +75,7 @@ func (s *Store) readSnapshotOnce(ctx context.Context) (graph.Snapshot, bool, err
 			}{
 				{"census", r.census}, {"data version", r.version}, {"ingredients", r.ingredients},
 				{"products", r.products}, {"efficacy", r.efficacy}, {"reviews", r.reviews},
-				{"profiles", r.profiles}, {"events", r.events}, {"sources", r.sources}, {"rules", r.rules}, {"outcomes", r.outcomes},
+				{"profiles", r.profiles}, {"events", r.events}, {"sources", r.sources}, {"rules", r.rules}, {"experiments", r.experiments}, {"outcomes", r.outcomes},
 			} {
 				if err := step.fn(); err != nil {
 					return nil, fmt.Errorf("%s: %w", step.name, err)
@@ -338,6 +338,27 @@ func (r snapshotReader) sources() error {
 func (r snapshotReader) rules() error {
 	return r.each(`MATCH (r:Rule) RETURN r {.*} ORDER BY r.id`, func(v []any) {
 		r.snap.Rules = append(r.snap.Rules, toRule(v[0]))
+	})
+}
+
+// experiments reads the experiments, their figures and the attributed pairs they count.
+func (r snapshotReader) experiments() error {
+	if err := r.each(`MATCH (e:Experiment) RETURN e {.*} ORDER BY e.id`, func(v []any) {
+		r.snap.Experiments = append(r.snap.Experiments, toExperiment(v[0]))
+	}); err != nil {
+		return err
+	}
+	if err := r.each(`MATCH (d:ExperimentDay) RETURN d.experiment, d {.*} ORDER BY d.id`, func(v []any) {
+		r.snap.ExperimentDays = append(r.snap.ExperimentDays, graph.SnapshotExperimentDay{Experiment: str(v[0]),
+			VariantDay: toExperimentDayRow(asMap(v[1])).variantDay()})
+	}); err != nil {
+		return err
+	}
+	return r.each(`MATCH (a:Attribution) RETURN a {.*} ORDER BY a.key`, func(v []any) {
+		m := asMap(v[0])
+		r.snap.Attributions = append(r.snap.Attributions, graph.SnapshotAttribution{Key: str(m["key"]), Experiment: str(m["experiment"]),
+			Variant: str(m["variant"]), Day: str(m["day"]), View: m["view"] == true, Click: m["click"] == true,
+			AddToCart: m["add_to_cart"] == true, Purchase: m["purchase"] == true})
 	})
 }
 

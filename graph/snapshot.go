@@ -25,8 +25,13 @@ type Snapshot struct {
 	Events        []SnapshotEvent
 	Sources       []Source
 	PseudonymKeys []PseudonymKey
-	Rules         []Rule    // merchandising rules with their revision and audit fields (format 2)
-	Outcomes      []Outcome // derived; checked on restore
+	Rules         []Rule // merchandising rules with their revision and audit fields (format 2)
+	// Experiments, their figures per (experiment, variant, day) and the attributed
+	// (recommendation, product) pairs the figures count (format 2).
+	Experiments    []Experiment
+	ExperimentDays []SnapshotExperimentDay
+	Attributions   []SnapshotAttribution
+	Outcomes       []Outcome // derived; checked on restore
 	// NodeCounts and RelCounts count the graph's nodes by label and relationships by type
 	// when the snapshot was taken; a restore checks that it made the same counts.
 	NodeCounts map[string]int64
@@ -97,4 +102,18 @@ type PseudonymKey struct {
 	Namespace   string
 	Fingerprint string
 	At          time.Time
+}
+
+// SnapshotExperimentDay is the counts of one variant of an experiment on one day.
+type SnapshotExperimentDay struct {
+	Experiment string
+	VariantDay
+}
+
+// SnapshotAttribution is one (recommendation, product) pair an experiment's figures count:
+// its key (a hash of tenant, recommendation id and product; the id itself is not kept), the
+// variant, the day of its first event and the actions seen for it.
+type SnapshotAttribution struct {
+	Key, Experiment, Variant, Day    string
+	View, Click, AddToCart, Purchase bool
 }

@@ -51,12 +51,13 @@ const manifestFormat = "skingraph-snapshot"
 // snapshotFiles are the files of a snapshot, in the order they are written and read.
 var snapshotFiles = []string{
 	"ingredients.jsonl", "products.jsonl", "reviewers.jsonl", "reviews.jsonl", "efficacy.jsonl",
-	"profiles.jsonl", "events.jsonl", "sources.jsonl", "pseudonym_keys.jsonl", "rules.jsonl", "outcomes.jsonl",
+	"profiles.jsonl", "events.jsonl", "sources.jsonl", "pseudonym_keys.jsonl", "rules.jsonl", "experiments.jsonl", "experiment_days.jsonl",
+	"attributions.jsonl", "outcomes.jsonl",
 }
 
 // fileSince is the snapshot format that added a file (absent: format 1). A snapshot of an
 // earlier format has no such file and restores without its records.
-var fileSince = map[string]int{"rules.jsonl": 2}
+var fileSince = map[string]int{"rules.jsonl": 2, "experiments.jsonl": 2, "experiment_days.jsonl": 2, "attributions.jsonl": 2}
 
 // filesOf are the files a snapshot of format version has.
 func filesOf(version int) []string {

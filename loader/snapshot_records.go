@@ -207,6 +207,51 @@ type snapRuleMatch struct {
 	ProductIDs  []string `json:"product_ids"`
 }
 
+// snapExperiment is an experiment as stored (format 2).
+type snapExperiment struct {
+	ID        string        `json:"id"`
+	Name      string        `json:"name"`
+	From      *time.Time    `json:"from,omitempty"`
+	Until     *time.Time    `json:"until,omitempty"`
+	Variants  []snapVariant `json:"variants"`
+	Revision  int64         `json:"revision"`
+	CreatedBy string        `json:"created_by"`
+	UpdatedBy string        `json:"updated_by"`
+	CreatedAt time.Time     `json:"created_at"`
+	UpdatedAt time.Time     `json:"updated_at"`
+}
+
+type snapVariant struct {
+	Name    string             `json:"name"`
+	Share   int                `json:"share"`
+	Weights map[string]float64 `json:"weights,omitempty"`
+	RuleIDs []string           `json:"rule_ids,omitempty"`
+}
+
+// snapExperimentDay is the counts of one variant on one day.
+type snapExperimentDay struct {
+	Experiment  string `json:"experiment"`
+	Variant     string `json:"variant"`
+	Day         string `json:"day"` // YYYY-MM-DD
+	Impressions int64  `json:"impressions"`
+	Views       int64  `json:"views"`
+	Clicks      int64  `json:"clicks"`
+	AddToCarts  int64  `json:"add_to_carts"`
+	Purchases   int64  `json:"purchases"`
+}
+
+// snapAttribution is one counted (recommendation, product) pair.
+type snapAttribution struct {
+	Key        string `json:"key"`
+	Experiment string `json:"experiment"`
+	Variant    string `json:"variant"`
+	Day        string `json:"day"`
+	View       bool   `json:"view,omitempty"`
+	Click      bool   `json:"click,omitempty"`
+	AddToCart  bool   `json:"add_to_cart,omitempty"`
+	Purchase   bool   `json:"purchase,omitempty"`
+}
+
 func optionalTime(t time.Time) *time.Time {
 	if t.IsZero() {
 		return nil
@@ -295,6 +340,21 @@ func snapshotRecords(s graph.Snapshot) map[string][]any {
 				Ingredients: nonNilStrings(r.Match.Ingredients), Claims: nonNilStrings(r.Match.Claims), ProductIDs: nonNilStrings(r.Match.ProductIDs)},
 			Amount: r.Amount, ProductID: r.ProductID, Position: r.Position, From: optionalTime(r.From), Until: optionalTime(r.Until),
 			Revision: r.Revision, CreatedBy: r.CreatedBy, UpdatedBy: r.UpdatedBy, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()})
+	}
+	for _, e := range s.Experiments {
+		r := snapExperiment{ID: e.ID, Name: e.Name, From: optionalTime(e.From), Until: optionalTime(e.Until), Variants: []snapVariant{},
+			Revision: e.Revision, CreatedBy: e.CreatedBy, UpdatedBy: e.UpdatedBy, CreatedAt: e.CreatedAt.UTC(), UpdatedAt: e.UpdatedAt.UTC()}
+		for _, v := range e.Variants {
+			r.Variants = append(r.Variants, snapVariant{Name: v.Name, Share: v.Share, Weights: v.Weights, RuleIDs: v.RuleIDs})
+		}
+		add("experiments.jsonl", r)
+	}
+	for _, d := range s.ExperimentDays {
+		add("experiment_days.jsonl", snapExperimentDay{Experiment: d.Experiment, Variant: d.Variant, Day: d.Day.UTC().Format(time.DateOnly),
+			Impressions: d.Impressions, Views: d.Views, Clicks: d.Clicks, AddToCarts: d.AddToCarts, Purchases: d.Purchases})
+	}
+	for _, a := range s.Attributions {
+		add("attributions.jsonl", snapAttribution(a))
 	}
 	for _, o := range s.Outcomes {
 		effects := o.Effects
@@ -476,20 +536,76 @@ func readSnapshotFile(name string, data []byte, snap *graph.Snapshot, verr *grap
 			if rec.Revision < 1 {
 				verr.Add(line, "revision", "must be 1 or more")
 			}
-			if err := rule.Validate(); err != nil {
-				var fields *graph.ValidationError
-				if errors.As(err, &fields) {
-					for _, f := range fields.Fields {
-						verr.Add(line, f.Field, f.Message)
-					}
-				} else {
-					verr.Add(line, "", err.Error())
+			addFieldErrors(verr, line, rule.Validate())
+			snap.Rules = append(snap.Rules, rule)
+		})
+	case "experiments.jsonl":
+		err = decodeJSONL(r, verr, func(line int, rec *snapExperiment) {
+			n++
+			keys.claim(verr, line, "id", rec.ID)
+			e := graph.Experiment{ID: rec.ID, Name: rec.Name, Revision: rec.Revision, CreatedBy: rec.CreatedBy, UpdatedBy: rec.UpdatedBy,
+				CreatedAt: rec.CreatedAt.UTC(), UpdatedAt: rec.UpdatedAt.UTC()}
+			if rec.From != nil {
+				e.From = rec.From.UTC()
+			}
+			if rec.Until != nil {
+				e.Until = rec.Until.UTC()
+			}
+			for _, v := range rec.Variants {
+				e.Variants = append(e.Variants, graph.Variant{Name: v.Name, Share: v.Share, Weights: v.Weights, RuleIDs: v.RuleIDs})
+			}
+			if rec.Revision < 1 {
+				verr.Add(line, "revision", "must be 1 or more")
+			}
+			addFieldErrors(verr, line, e.Validate())
+			snap.Experiments = append(snap.Experiments, e)
+		})
+	case "experiment_days.jsonl":
+		err = decodeJSONL(r, verr, func(line int, rec *snapExperimentDay) {
+			n++
+			keys.claim(verr, line, "day", rec.Experiment+"|"+rec.Variant+"|"+rec.Day)
+			day, perr := time.Parse(time.DateOnly, rec.Day)
+			if perr != nil {
+				verr.Add(line, "day", "want a date YYYY-MM-DD")
+			}
+			for _, c := range []struct {
+				field string
+				n     int64
+			}{{"impressions", rec.Impressions}, {"views", rec.Views}, {"clicks", rec.Clicks}, {"add_to_carts", rec.AddToCarts}, {"purchases", rec.Purchases}} {
+				if c.n < 0 || c.n > rec.Impressions {
+					verr.Add(line, c.field, fmt.Sprintf("must be between 0 and impressions (%d)", rec.Impressions))
 				}
 			}
-			snap.Rules = append(snap.Rules, rule)
+			snap.ExperimentDays = append(snap.ExperimentDays, graph.SnapshotExperimentDay{Experiment: rec.Experiment,
+				VariantDay: graph.VariantDay{Variant: rec.Variant, Day: day, AttributionCounts: graph.AttributionCounts{
+					Impressions: rec.Impressions, Views: rec.Views, Clicks: rec.Clicks, AddToCarts: rec.AddToCarts, Purchases: rec.Purchases}}})
+		})
+	case "attributions.jsonl":
+		err = decodeJSONL(r, verr, func(line int, rec *snapAttribution) {
+			n++
+			keys.claim(verr, line, "key", rec.Key)
+			if _, perr := time.Parse(time.DateOnly, rec.Day); perr != nil {
+				verr.Add(line, "day", "want a date YYYY-MM-DD")
+			}
+			snap.Attributions = append(snap.Attributions, graph.SnapshotAttribution(*rec))
 		})
 	default:
 		return 0, fmt.Errorf("unknown snapshot file %q", name)
 	}
 	return n, err
+}
+
+// addFieldErrors adds the fields of a validation error (or the error itself) to verr at line.
+func addFieldErrors(verr *graph.ValidationError, line int, err error) {
+	if err == nil {
+		return
+	}
+	var fields *graph.ValidationError
+	if errors.As(err, &fields) {
+		for _, f := range fields.Fields {
+			verr.Add(line, f.Field, f.Message)
+		}
+		return
+	}
+	verr.Add(line, "", err.Error())
 }

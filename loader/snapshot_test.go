@@ -52,9 +52,9 @@ func sampleSnapshot() graph.Snapshot {
 		Rules: []graph.Rule{{ID: "rule_00aa", Name: "Spring serums", Kind: graph.RuleBoost, Amount: 0.3,
 			Condition: graph.RuleCondition{SkinTypes: []string{"oily"}}, Match: graph.RuleMatch{Categories: []string{"serum"}, Brands: []string{"Acme"}},
 			From: at, Revision: 3, CreatedBy: "k1", UpdatedBy: "k2", CreatedAt: at, UpdatedAt: at.Add(time.Hour)}},
-		Outcomes:      []graph.Outcome{{ProductID: "p1", Kind: graph.KindSkinType, Attribute: "oily", Count: 3, MeanRating: 10.0 / 3, RecommendRate: 0.5, Effects: map[string]int{"improved": 1}}},
-		NodeCounts:    map[string]int64{"Product": 1},
-		RelCounts:     map[string]int64{"CONTAINS": 2},
+		Outcomes:   []graph.Outcome{{ProductID: "p1", Kind: graph.KindSkinType, Attribute: "oily", Count: 3, MeanRating: 10.0 / 3, RecommendRate: 0.5, Effects: map[string]int{"improved": 1}}},
+		NodeCounts: map[string]int64{"Product": 1},
+		RelCounts:  map[string]int64{"CONTAINS": 2},
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -59,6 +60,7 @@ func answers(t *testing.T, base string) map[string]any {
 			t.Fatalf("%s: %v", r.name, err)
 		}
 		delete(v, "generated_at")
+		delete(v, "recommendation_id") // fresh for every answer
 		out[r.name] = v
 	}
 	return out
@@ -106,6 +108,31 @@ product,demo-0001,dryness,,0.3,12,expert-consensus,Brand panel 12,2024-06-07
 			t.Fatalf("%s %s = %d %s", st.method, st.path, status, body)
 		}
 	}
+	// An experiment with an attributed click: its figures are part of the backup.
+	if status, body := send(t, "POST", base+"/v1/experiments",
+		`{"name":"Backup experiment","variants":[{"name":"control","share":50},{"name":"other","share":50}]}`); status != http.StatusCreated {
+		t.Fatalf("POST /v1/experiments = %d %s", status, body)
+	}
+	var shown struct {
+		RecommendationID string  `json:"recommendation_id"`
+		Experiment       *string `json:"experiment"`
+		Items            []struct {
+			Product struct {
+				ID string `json:"id"`
+			} `json:"product"`
+		} `json:"items"`
+	}
+	waitFor(t, "an answer in the new experiment", time.Minute, func() bool {
+		resp, page := post(t, base+"/v1/recommendations", map[string]any{"profile": map[string]any{"skin_type": "dry"}, "limit": 2, "assignment_id": "backup-unit"})
+		if err := json.Unmarshal(page, &shown); err != nil || resp.StatusCode != http.StatusOK || len(shown.Items) == 0 {
+			t.Fatalf("recommendation: %d %s", resp.StatusCode, page)
+		}
+		return shown.Experiment != nil
+	})
+	if status, body := send(t, "POST", base+"/v1/events", fmt.Sprintf(`{"events":[{"id":"bk-6","type":"click","product_id":%q,"recommendation_id":%q,"position":1}]}`,
+		shown.Items[0].Product.ID, shown.RecommendationID)); status >= 300 {
+		t.Fatalf("attributed event: %d %s", status, body)
+	}
 	// Wait for the outcome refresh and for the served projection to catch up with it.
 	waitFor(t, "the outcome refresh after rating events", time.Minute, func() bool {
 		v, err := store.DataVersion(ctx)
@@ -124,8 +151,12 @@ product,demo-0001,dryness,,0.3,12,expert-consensus,Brand panel 12,2024-06-07
 	if err != nil {
 		t.Fatalf("read the export: %v", err)
 	}
-	if len(first.Profiles) != 2 || len(first.Events) != 5 || len(first.Claims) != 3 || len(first.Sources) < 2 || len(first.PseudonymKeys) == 0 || len(first.Rules) != 1 {
-		t.Errorf("snapshot holds %d profiles, %d events, %d claims, %d sources, %d pseudonym keys, %d rules; want 2, 5, 3, >= 2, >= 1, 1",
+	if len(first.Experiments) != 1 || len(first.ExperimentDays) != 1 || len(first.Attributions) != 1 || !first.Attributions[0].Click {
+		t.Errorf("snapshot holds %d experiments, %d experiment days, %d attributions (%+v); want 1, 1, 1 with a click",
+			len(first.Experiments), len(first.ExperimentDays), len(first.Attributions), first.Attributions)
+	}
+	if len(first.Profiles) != 2 || len(first.Events) != 6 || len(first.Claims) != 3 || len(first.Sources) < 2 || len(first.PseudonymKeys) == 0 || len(first.Rules) != 1 {
+		t.Errorf("snapshot holds %d profiles, %d events, %d claims, %d sources, %d pseudonym keys, %d rules; want 2, 6, 3, >= 2, >= 1, 1",
 			len(first.Profiles), len(first.Events), len(first.Claims), len(first.Sources), len(first.PseudonymKeys), len(first.Rules))
 	}
 
@@ -177,7 +208,7 @@ product,demo-0001,dryness,,0.3,12,expert-consensus,Brand panel 12,2024-06-07
 		t.Fatalf("second export: %v", err)
 	}
 	for _, f := range []string{"ingredients.jsonl", "products.jsonl", "reviewers.jsonl", "reviews.jsonl", "efficacy.jsonl",
-		"profiles.jsonl", "events.jsonl", "sources.jsonl", "pseudonym_keys.jsonl", "rules.jsonl", "outcomes.jsonl"} {
+		"profiles.jsonl", "events.jsonl", "sources.jsonl", "pseudonym_keys.jsonl", "rules.jsonl", "experiments.jsonl", "experiment_days.jsonl", "attributions.jsonl", "outcomes.jsonl"} {
 		a, errA := os.ReadFile(filepath.Join(dir, f))
 		b, errB := os.ReadFile(filepath.Join(again, f))
 		if errA != nil || errB != nil || !bytes.Equal(a, b) {
