@@ -158,6 +158,7 @@ func (pl *plan) explain(x int32, full bool) []Why {
 	if pl.params.Weights.CoReview != 0 {
 		pl.coReviewWhys(x, productNode, add)
 	}
+	pl.itemItemWhys(x, productNode, add)
 
 	if pl.params.Weights.Prior != 0 {
 		shrunk, pop := pl.priorParts(x)

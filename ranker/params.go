@@ -40,6 +40,11 @@ type Weights struct {
 	// profile's skin type on the review (peer recency), over the largest such volume of any
 	// product for that skin type. Explained with kind peer; nothing without a skin type.
 	PeerRecentScales [NumRecentScales]float64 `json:"peer_recent_scales"`
+	// ItemItem scales the item-item family: for each liked product l, the products people who
+	// liked l went on to like, weighted by EASE^R's B[l, x] fitted on every positive review
+	// (Params.ItemItemLambda; ranker/itemitem.go). Explained with kind co_review; it needs
+	// liked products, so only HistoryWeights use it.
+	ItemItem float64 `json:"item_item"`
 }
 
 // Params is every tunable number of the ranking model, in one value.
@@ -89,6 +94,9 @@ type Params struct {
 	// the profile lists liked products the graph knows: with personal evidence (co-review,
 	// affinity), what people in general think counts this much; 1 changes nothing.
 	LikedPopulationScale float64 `json:"liked_population_scale"`
+	// ItemItemLambda is the L2 regularisation λ of the item-item family's EASE^R fit
+	// (Weights.ItemItem): larger values shrink the learned weights towards co-occurrence.
+	ItemItemLambda float64 `json:"item_item_lambda"`
 }
 
 // DefaultParams returns the documented defaults.
@@ -125,6 +133,7 @@ func DefaultParams() Params {
 		HistoryRecentHalfLifeDays: 3,
 		AdverseSmoothing:          50,
 		LikedPopulationScale:      1,
+		ItemItemLambda:            10,
 	}
 	p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern = 0.5, 0, 0.6
 	return p
@@ -148,7 +157,8 @@ func (p Params) Validate() error {
 			v    float64
 		}{{"concern_fit", w.ConcernFit}, {"claim", w.Claim}, {"peer_rating", w.PeerRating},
 			{"peer_effects", w.PeerEffects}, {"peer_volume", w.PeerVolume}, {"safety", w.Safety}, {"affinity", w.Affinity}, {"prior", w.Prior},
-			{"co_review", w.CoReview}, {"recent", w.Recent}, {"recent_linear", w.RecentLinear}, {"peer_adverse", w.PeerAdverse}} {
+			{"co_review", w.CoReview}, {"recent", w.Recent}, {"recent_linear", w.RecentLinear}, {"peer_adverse", w.PeerAdverse},
+			{"item_item", w.ItemItem}} {
 			check(set.prefix+"."+f.name, f.v, 0, 100)
 		}
 		for k, h := range RecentScaleDays {
@@ -171,6 +181,10 @@ func (p Params) Validate() error {
 		errs = append(errs, fmt.Errorf("recent_min_rating = %g, want 0 (every review) or %d (positive reviews)", p.RecentMinRating, graph.CoReviewMinRating))
 	}
 	check("liked_population_scale", p.LikedPopulationScale, 0, 1)
+	check("item_item_lambda", p.ItemItemLambda, 0, 1e6)
+	if (p.Weights.ItemItem != 0 || p.HistoryWeights.ItemItem != 0) && !(p.ItemItemLambda >= 0.01) {
+		errs = append(errs, fmt.Errorf("item_item_lambda = %g with an item_item weight: the fit needs λ >= 0.01 (XᵀX alone may be singular)", p.ItemItemLambda))
+	}
 	for _, level := range []string{"clinical", "in-vitro", "expert-consensus"} {
 		v, ok := p.Evidence[level]
 		if !ok {

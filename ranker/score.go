@@ -111,6 +111,7 @@ func (pl *plan) addConcernFit(ctx context.Context, out []float64) error {
 		}
 	}
 	pl.addCoReview(out)
+	pl.addItemItem(out)
 	return ctx.Err()
 }
 
