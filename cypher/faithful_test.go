@@ -59,6 +59,7 @@ func TestEveryWhyCypherReturnsItsPath(t *testing.T) {
 	params.HistoryWeights.RecentScales = params.Weights.RecentScales
 	params.HistoryWeights.PeerRecentScales = params.Weights.PeerRecentScales
 	params.HistoryWeights.ItemItem = 1 // the item-item family is off by default; its reasons too
+	params.Weights.AdverseExcess = 0.5 // and the harm demotion
 	r, err := ranker.New(params)
 	if err != nil {
 		t.Fatal(err)

@@ -39,7 +39,7 @@ const ReferenceRankCypher = `
 //
 // Parameters (all numbers are floats unless said otherwise):
 //   $weights           {concern_fit, claim, peer_rating, peer_effects, peer_volume, safety,
-//                       peer_adverse, co_review, item_item, prior, recent}
+//                       peer_adverse, adverse_excess, co_review, item_item, prior, recent}
 //                      the weight of each family for cold-start requests; 0 switches a family off
 //   $history_weights   the same for requests with history (a liked product the graph knows)
 //   $smoothing         m: the pseudo-reviews at the catalogue mean every rating and effect
@@ -338,6 +338,7 @@ CALL (x, concerns, w) {
 //      product_rate = (B + m · beta)         / (N + m)   x's rate, shrunk towards the catalogue's
 //      peer_rate    = (b + m · product_rate) / (n + m)   the skin type's, shrunk towards x's
 //      adverse      = - w.peer_adverse · ln(peer_rate / beta)
+//                     - w.adverse_excess · max(0, peer_rate - beta) / beta   (the harm demotion)
 // ---------------------------------------------------------------------------------------------
 CALL (x, beta, w) {
   OPTIONAL MATCH (x)-[:HAS_OUTCOME]->(o:Outcome {kind: 'skin_type'})
@@ -347,8 +348,11 @@ CALL (x, beta, w) {
        toFloat(coalesce(sum(CASE WHEN o.attribute = $profile.skin_type THEN coalesce(o.breakout, 0) + coalesce(o.irritation, 0) ELSE 0 END), 0)) AS b_type
   WITH w, n_type, b_type, (b_all + $adverse_smoothing * beta) / (n_all + $adverse_smoothing) AS product_rate
   WITH w, (b_type + $adverse_smoothing * product_rate) / (n_type + $adverse_smoothing) AS peer_rate
-  RETURN CASE WHEN w.peer_adverse = 0 OR beta = 0 OR $profile.skin_type = '' THEN 0.0
-              ELSE -w.peer_adverse * log(peer_rate / beta) END AS adverse
+  RETURN CASE WHEN beta = 0 OR $profile.skin_type = '' THEN 0.0
+              ELSE CASE WHEN w.peer_adverse = 0 THEN 0.0 ELSE -w.peer_adverse * log(peer_rate / beta) END
+                   - CASE WHEN w.adverse_excess = 0 THEN 0.0
+                          ELSE w.adverse_excess * CASE WHEN peer_rate > beta THEN peer_rate - beta ELSE 0.0 END / beta END
+         END AS adverse
 }
 WITH w, h, x, concern_fit, claim, population * peer AS peer, ingredient_safety + adverse AS safety, mu, max_reviews, latest,
      max_recent, max_scales, max_peer_scales, co_terms, item_terms, population
@@ -546,7 +550,7 @@ func weightsParam(w ranker.Weights) map[string]any {
 	return map[string]any{
 		"concern_fit": w.ConcernFit, "claim": w.Claim, "peer_rating": w.PeerRating,
 		"peer_effects": w.PeerEffects, "peer_volume": w.PeerVolume, "safety": w.Safety, "prior": w.Prior,
-		"peer_adverse": w.PeerAdverse, "co_review": w.CoReview, "item_item": w.ItemItem, "recent": w.Recent,
+		"peer_adverse": w.PeerAdverse, "co_review": w.CoReview, "item_item": w.ItemItem, "adverse_excess": w.AdverseExcess, "recent": w.Recent,
 		"recent_linear": w.RecentLinear, "recent_scales": w.RecentScales[:], "peer_recent_scales": w.PeerRecentScales[:],
 	}
 }

@@ -55,7 +55,7 @@ func TestReferenceRankMatchesRanker(t *testing.T) {
 
 	nonDefault := ranker.DefaultParams()
 	nonDefault.Weights = ranker.Weights{ConcernFit: 0.7, Claim: 0.4, PeerRating: 1.6, PeerEffects: 0.45, PeerVolume: 0.07,
-		Safety: 2.5, Affinity: 0, Prior: 0.85, CoReview: 0.6, Recent: 0.45, RecentLinear: 0.8, PeerAdverse: 0.35}
+		Safety: 2.5, Affinity: 0, Prior: 0.85, CoReview: 0.6, Recent: 0.45, RecentLinear: 0.8, PeerAdverse: 0.35, AdverseExcess: 0.9}
 	// Requests with history get a weight set of their own (ranker.Params.HistoryWeights).
 	nonDefault.HistoryWeights = ranker.Weights{ConcernFit: 0.3, Claim: 0.9, PeerRating: 0.2, PeerEffects: 1.1, PeerVolume: 0.02,
 		Safety: 0.6, Affinity: 0, Prior: 0.25, CoReview: 2.2, Recent: 1.3, RecentLinear: 0.5, PeerAdverse: 0.15, ItemItem: 1.7}

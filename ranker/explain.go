@@ -143,7 +143,7 @@ func (pl *plan) explain(x int32, full bool) []Why {
 		}
 	}
 
-	if pl.skinType != nil && pl.params.Weights.PeerAdverse != 0 && p.MeanBad != 0 {
+	if pl.skinType != nil && pl.adverseOn() {
 		if a := pl.adverseRates(x, *pl.skinType); pl.adverseTerm(a) != 0 {
 			add(pl.adverseWhy(x, *pl.skinType, a, productNode))
 		}

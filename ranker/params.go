@@ -45,6 +45,12 @@ type Weights struct {
 	// (Params.ItemItemLambda; ranker/itemitem.go). Explained with kind co_review; it needs
 	// liked products, so only HistoryWeights use it.
 	ItemItem float64 `json:"item_item"`
+	// AdverseExcess scales the harm demotion (kind safety, with PeerAdverse's reason): the
+	// relative excess of the breakout and irritation rate among reviewers sharing the
+	// profile's skin type over the catalogue's, counted only when above it,
+	// max(0, rate − catalogue rate) / catalogue rate (the same shrunk rates as PeerAdverse).
+	// Unlike PeerAdverse it never lifts a product, so popularity can still rank the rest.
+	AdverseExcess float64 `json:"adverse_excess"`
 }
 
 // Params is every tunable number of the ranking model, in one value.
@@ -158,7 +164,7 @@ func (p Params) Validate() error {
 		}{{"concern_fit", w.ConcernFit}, {"claim", w.Claim}, {"peer_rating", w.PeerRating},
 			{"peer_effects", w.PeerEffects}, {"peer_volume", w.PeerVolume}, {"safety", w.Safety}, {"affinity", w.Affinity}, {"prior", w.Prior},
 			{"co_review", w.CoReview}, {"recent", w.Recent}, {"recent_linear", w.RecentLinear}, {"peer_adverse", w.PeerAdverse},
-			{"item_item", w.ItemItem}} {
+			{"item_item", w.ItemItem}, {"adverse_excess", w.AdverseExcess}} {
 			check(set.prefix+"."+f.name, f.v, 0, 100)
 		}
 		for k, h := range RecentScaleDays {
@@ -167,6 +173,9 @@ func (p Params) Validate() error {
 		}
 		if w.PeerAdverse != 0 && p.AdverseSmoothing == 0 {
 			errs = append(errs, fmt.Errorf("adverse_smoothing = 0 with %s.peer_adverse = %g: the adverse rate needs pseudo-reviews (a rate of 0 has no logarithm)", set.prefix, w.PeerAdverse))
+		}
+		if w.AdverseExcess != 0 && p.AdverseSmoothing == 0 {
+			errs = append(errs, fmt.Errorf("adverse_smoothing = 0 with %s.adverse_excess = %g: the adverse rate needs pseudo-reviews (a product nobody reviewed has no rate)", set.prefix, w.AdverseExcess))
 		}
 	}
 	check("smoothing", p.Smoothing, 0, 1e6)

@@ -74,6 +74,7 @@ var Ablations = []Ablation{
 	{"recent_scales", func(w *ranker.Weights) { w.RecentScales = [ranker.NumRecentScales]float64{} }},
 	{"peer_recent_scales", func(w *ranker.Weights) { w.PeerRecentScales = [ranker.NumRecentScales]float64{} }},
 	{"item_item", func(w *ranker.Weights) { w.ItemItem = 0 }},
+	{"adverse_excess", func(w *ranker.Weights) { w.AdverseExcess = 0 }},
 }
 
 // ParamAblations switch off a part of the ranking that is not one family weight.

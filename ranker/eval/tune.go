@@ -166,6 +166,7 @@ var weightTunables = []struct {
 	{"recent_linear", func(w *ranker.Weights) *float64 { return &w.RecentLinear }, scaled, false},
 	{"peer_adverse", func(w *ranker.Weights) *float64 { return &w.PeerAdverse }, fixed(0, 0.05, 0.1, 0.2, 0.4, 0.8), false},
 	{"item_item", func(w *ranker.Weights) *float64 { return &w.ItemItem }, scaled, true},
+	{"adverse_excess", func(w *ranker.Weights) *float64 { return &w.AdverseExcess }, fixed(0, 0.02, 0.05, 0.1, 0.2, 0.5), false},
 }
 
 // tunables are the parameters the search moves: each weight set's family weights, then the
