@@ -2,7 +2,10 @@ package ranker
 
 import (
 	"context"
+	"fmt"
 	"math"
+	"math/rand/v2"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -117,4 +120,48 @@ func TestItemItemNeighboursAndValidate(t *testing.T) {
 	if err := params.Validate(); err == nil || !strings.Contains(err.Error(), "item_item_lambda = 0") {
 		t.Errorf("Validate() = %v, want item_item_lambda = 0 named", err)
 	}
+}
+
+// BenchmarkItemItemFit times the item-item family's EASE^R fit, once per projection and λ:
+// SKINGRAPH_BENCH_ITEMS products:reviews (default 2420:15000, the Sephora skincare catalogue
+// and about its two months of reviews), reviews Zipf-skewed over products, 1-10 per reviewer,
+// ratings 1-5 (the positive ones count). The fit covers at most MaxItemItemProducts products.
+func BenchmarkItemItemFit(b *testing.B) {
+	nP, nR := 2420, 15000
+	if s := os.Getenv("SKINGRAPH_BENCH_ITEMS"); s != "" {
+		if _, err := fmt.Sscanf(s, "%d:%d", &nP, &nR); err != nil {
+			b.Fatalf("SKINGRAPH_BENCH_ITEMS=%q: want products:reviews", s)
+		}
+	}
+	r := rand.New(rand.NewPCG(3, 5))
+	zipf := rand.NewZipf(r, 1.1, 4, uint64(nP-1))
+	var bld graph.ProjectionBuilder
+	for x := range nP {
+		bld.AddProduct(graph.ProjectedProduct{ID: fmt.Sprintf("p%06d", x)})
+	}
+	at := time.Date(2023, 2, 28, 0, 0, 0, 0, time.UTC)
+	for u, n := 0, 0; n < nR; u++ {
+		for range 1 + r.IntN(10) {
+			bld.AddReview(fmt.Sprintf("u%d", u), fmt.Sprintf("p%06d", zipf.Uint64()), 1+r.IntN(5), at)
+			n++
+		}
+	}
+	p, err := bld.Build(graph.DataVersion{N: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	rows := 0
+	for b.Loop() {
+		m := fitItemItem(p, 10)
+		if m.err != nil {
+			b.Fatal(m.err)
+		}
+		rows = 0
+		for _, row := range m.rows {
+			if len(row) > 0 {
+				rows++
+			}
+		}
+	}
+	b.ReportMetric(float64(rows), "rows")
 }
