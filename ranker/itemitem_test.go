@@ -165,3 +165,35 @@ func BenchmarkItemItemFit(b *testing.B) {
 	}
 	b.ReportMetric(float64(rows), "rows")
 }
+
+// fixedSource serves one projection.
+type fixedSource struct{ p *graph.Projection }
+
+func (s fixedSource) DataVersion(context.Context) (graph.DataVersion, error) { return s.p.Version, nil }
+func (s fixedSource) Project(context.Context) (*graph.Projection, error)     { return s.p, nil }
+
+// TestEngineFitsItemItemBeforeServing: with the item-item family on, a refresh fits the model
+// before the projection is swapped in, so the first request does not pay for it.
+func TestEngineFitsItemItemBeforeServing(t *testing.T) {
+	p := itemItemFixture(t)
+	params := DefaultParams()
+	params.HistoryWeights.ItemItem, params.ItemItemLambda = 1, 1.5 // a λ no other test fits
+	r, err := New(params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := NewEngine(fixedSource{p}, r, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	if _, err := e.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	itemItemMu.Lock()
+	entry, ok := itemItemModels.Peek(itemItemKey{p, 1.5})
+	itemItemMu.Unlock()
+	if !ok || entry.model == nil || entry.model.err != nil {
+		t.Fatalf("after Refresh the item-item model of the projection is %+v (cached %v), want it fitted", entry, ok)
+	}
+}
