@@ -39,7 +39,7 @@ const ReferenceRankCypher = `
 //
 // Parameters (all numbers are floats unless said otherwise):
 //   $weights           {concern_fit, claim, peer_rating, peer_effects, peer_volume, safety,
-//                       peer_adverse, co_review, prior, recent}
+//                       peer_adverse, adverse_excess, co_review, item_item, prior, recent}
 //                      the weight of each family for cold-start requests; 0 switches a family off
 //   $history_weights   the same for requests with history (a liked product the graph knows)
 //   $smoothing         m: the pseudo-reviews at the catalogue mean every rating and effect
@@ -58,6 +58,7 @@ const ReferenceRankCypher = `
 //   $adverse_smoothing the pseudo-reviews the adverse-effect rates are shrunk with
 //   $liked_population_scale  how much the peer and prior families count when the profile
 //                      lists a known liked product (1 otherwise)
+//   $item_item_terms   the item-item family's learned weights of the liked products (step 7b)
 //   $co_review_min_rating, $co_review_neighbours, $max_reviewer_fanout (integers): the co-review
 //                      lists' constants (graph.CoReviewMinRating, CoReviewNeighbours, MaxReviewerFanout)
 //   $profile           the person:
@@ -184,6 +185,26 @@ CALL () {
   RETURN collect({id: nb.id, cosine: nb.cosine}) AS co_terms
 }
 
+// Item-item (step 7b too): for each liked product l (its slot), the products y that people
+// who liked l went on to like, with EASE^R's learned weight B[l, y] (ranker/itemitem.go):
+// $item_item_terms [{slot, rank, liked, id, weight}], in slot order then largest weight first.
+// The weights come in as a parameter (fitting them inverts a matrix, which Cypher does not
+// do); each counts only when its path exists: a reviewer of at most $max_reviewer_fanout
+// positive reviews rated both l and y $co_review_min_rating or more. Each adds
+//      w.item_item · weight   (multiplied in at 7b)
+CALL () {
+  UNWIND $item_item_terms AS t
+  MATCH (l:Product {id: t.liked}), (y:Product {id: t.id})
+  WHERE $profile.liked_products[t.slot] = t.liked
+    AND EXISTS {
+      MATCH (l)<-[r1:REVIEWED]-(u:Reviewer)-[r2:REVIEWED]->(y)
+      WHERE r1.rating >= $co_review_min_rating AND r2.rating >= $co_review_min_rating
+        AND COUNT { MATCH (u)-[q:REVIEWED]->(z:Product) WHERE q.rating >= $co_review_min_rating RETURN DISTINCT z } <= $max_reviewer_fanout
+    }
+  WITH t ORDER BY t.slot, t.rank
+  RETURN collect({id: t.id, weight: t.weight}) AS item_terms
+}
+
 // The ingredients the profile rules out: the avoided ones, and those that AGGRAVATE a declared
 // Sensitivity. A product that contains any of them (on its label or as "may contain") is
 // excluded whatever its score would be (step 3).
@@ -202,10 +223,10 @@ CALL () {
 // ---------------------------------------------------------------------------------------------
 //    population: $liked_population_scale when the profile lists a liked product the graph
 //              knows, else 1; it scales the peer (step 6) and prior (step 8) families.
-WITH w, h, mu, gamma, beta, max_reviews, ruled_out, latest, max_recent, max_scales, max_peer_scales, co_terms,
+WITH w, h, mu, gamma, beta, max_reviews, ruled_out, latest, max_recent, max_scales, max_peer_scales, co_terms, item_terms,
      reduce(seen = [], c IN $profile.concerns | CASE WHEN c IN seen THEN seen ELSE seen + c END) AS concerns,
      CASE WHEN history THEN $liked_population_scale ELSE 1.0 END AS population
-WITH w, h, mu, gamma, beta, max_reviews, ruled_out, latest, max_recent, max_scales, max_peer_scales, co_terms, concerns, population,
+WITH w, h, mu, gamma, beta, max_reviews, ruled_out, latest, max_recent, max_scales, max_peer_scales, co_terms, item_terms, concerns, population,
      [a IN [{kind: 'skin_type', name: $profile.skin_type, weight: $attr_weight.skin_type},
             {kind: 'skin_tone', name: $profile.skin_tone, weight: $attr_weight.skin_tone}] WHERE a.name <> '']
      + [c IN concerns | {kind: 'concern', name: c, weight: $attr_weight.concern}] AS peers
@@ -317,6 +338,7 @@ CALL (x, concerns, w) {
 //      product_rate = (B + m · beta)         / (N + m)   x's rate, shrunk towards the catalogue's
 //      peer_rate    = (b + m · product_rate) / (n + m)   the skin type's, shrunk towards x's
 //      adverse      = - w.peer_adverse · ln(peer_rate / beta)
+//                     - w.adverse_excess · max(0, peer_rate - beta) / beta   (the harm demotion)
 // ---------------------------------------------------------------------------------------------
 CALL (x, beta, w) {
   OPTIONAL MATCH (x)-[:HAS_OUTCOME]->(o:Outcome {kind: 'skin_type'})
@@ -326,18 +348,22 @@ CALL (x, beta, w) {
        toFloat(coalesce(sum(CASE WHEN o.attribute = $profile.skin_type THEN coalesce(o.breakout, 0) + coalesce(o.irritation, 0) ELSE 0 END), 0)) AS b_type
   WITH w, n_type, b_type, (b_all + $adverse_smoothing * beta) / (n_all + $adverse_smoothing) AS product_rate
   WITH w, (b_type + $adverse_smoothing * product_rate) / (n_type + $adverse_smoothing) AS peer_rate
-  RETURN CASE WHEN w.peer_adverse = 0 OR beta = 0 OR $profile.skin_type = '' THEN 0.0
-              ELSE -w.peer_adverse * log(peer_rate / beta) END AS adverse
+  RETURN CASE WHEN beta = 0 OR $profile.skin_type = '' THEN 0.0
+              ELSE CASE WHEN w.peer_adverse = 0 THEN 0.0 ELSE -w.peer_adverse * log(peer_rate / beta) END
+                   - CASE WHEN w.adverse_excess = 0 THEN 0.0
+                          ELSE w.adverse_excess * CASE WHEN peer_rate > beta THEN peer_rate - beta ELSE 0.0 END / beta END
+         END AS adverse
 }
 WITH w, h, x, concern_fit, claim, population * peer AS peer, ingredient_safety + adverse AS safety, mu, max_reviews, latest,
-     max_recent, max_scales, max_peer_scales, co_terms, population
+     max_recent, max_scales, max_peer_scales, co_terms, item_terms, population
 
 // ---------------------------------------------------------------------------------------------
-// 7b. Co-review: the terms of x computed once above (co_terms), in the order of the liked
-//     products.
+// 7b. Co-review: the terms of x computed once above (co_terms, then item_terms), in the order
+//     of the liked products.
 // ---------------------------------------------------------------------------------------------
 WITH w, h, x, concern_fit, claim, peer, safety, mu, max_reviews, latest, max_recent, max_scales, max_peer_scales, population,
-     reduce(s = 0.0, t IN [t IN co_terms WHERE t.id = x.id] | s + w.co_review * t.cosine) AS co_review
+     reduce(s = reduce(s = 0.0, t IN [t IN co_terms WHERE t.id = x.id] | s + w.co_review * t.cosine),
+            t IN [t IN item_terms WHERE t.id = x.id] | s + w.item_item * t.weight) AS co_review
 
 // Recent volume of x (see the top): its reviews, ages ascending.
 CALL (x, latest, h) {
@@ -422,7 +448,13 @@ func (s *Store) ReferenceRank(ctx context.Context, params ranker.Params, req ran
 	if err := req.Validate(); err != nil {
 		return nil, fmt.Errorf("cypher: reference rank: %w", err)
 	}
-	recs, err := s.read(ctx, ReferenceRankCypher, referenceParams(params, req))
+	args := referenceParams(params, req)
+	terms, err := s.itemItemTerms(ctx, params, req)
+	if err != nil {
+		return nil, fmt.Errorf("cypher: reference rank: %w", err)
+	}
+	args["item_item_terms"] = terms
+	recs, err := s.read(ctx, ReferenceRankCypher, args)
 	if err != nil {
 		return nil, fmt.Errorf("cypher: reference rank: %w", err)
 	}
@@ -437,6 +469,35 @@ func (s *Store) ReferenceRank(ctx context.Context, params ranker.Params, req ran
 		items = append(items, item)
 	}
 	return items, nil
+}
+
+// itemItemTerms are the item-item family's learned weights of the request's liked products
+// (ranker.ItemItemNeighbours on a projection of the graph), as $item_item_terms: none when
+// no weight set uses the family.
+func (s *Store) itemItemTerms(ctx context.Context, params ranker.Params, req ranker.Request) ([]any, error) {
+	terms := []any{}
+	if params.Weights.ItemItem == 0 && params.HistoryWeights.ItemItem == 0 {
+		return terms, nil
+	}
+	proj, err := s.Project(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for slot, id := range req.Profile.LikedProducts {
+		x, ok := proj.ProductIndex(id)
+		if !ok {
+			continue
+		}
+		nbs, err := ranker.ItemItemNeighbours(proj, params.ItemItemLambda, x)
+		if err != nil {
+			return nil, err
+		}
+		for rank, nb := range nbs {
+			terms = append(terms, map[string]any{"slot": int64(slot), "rank": int64(rank), "liked": id,
+				"id": proj.Products[nb.Product].ID, "weight": nb.Weight})
+		}
+	}
+	return terms, nil
 }
 
 // referenceParams turns the parameters and the request into the query's $parameters.
@@ -489,7 +550,7 @@ func weightsParam(w ranker.Weights) map[string]any {
 	return map[string]any{
 		"concern_fit": w.ConcernFit, "claim": w.Claim, "peer_rating": w.PeerRating,
 		"peer_effects": w.PeerEffects, "peer_volume": w.PeerVolume, "safety": w.Safety, "prior": w.Prior,
-		"peer_adverse": w.PeerAdverse, "co_review": w.CoReview, "recent": w.Recent,
+		"peer_adverse": w.PeerAdverse, "co_review": w.CoReview, "item_item": w.ItemItem, "adverse_excess": w.AdverseExcess, "recent": w.Recent,
 		"recent_linear": w.RecentLinear, "recent_scales": w.RecentScales[:], "peer_recent_scales": w.PeerRecentScales[:],
 	}
 }

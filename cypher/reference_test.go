@@ -55,10 +55,11 @@ func TestReferenceRankMatchesRanker(t *testing.T) {
 
 	nonDefault := ranker.DefaultParams()
 	nonDefault.Weights = ranker.Weights{ConcernFit: 0.7, Claim: 0.4, PeerRating: 1.6, PeerEffects: 0.45, PeerVolume: 0.07,
-		Safety: 2.5, Affinity: 0, Prior: 0.85, CoReview: 0.6, Recent: 0.45, RecentLinear: 0.8, PeerAdverse: 0.35}
+		Safety: 2.5, Affinity: 0, Prior: 0.85, CoReview: 0.6, Recent: 0.45, RecentLinear: 0.8, PeerAdverse: 0.35, AdverseExcess: 0.9}
 	// Requests with history get a weight set of their own (ranker.Params.HistoryWeights).
 	nonDefault.HistoryWeights = ranker.Weights{ConcernFit: 0.3, Claim: 0.9, PeerRating: 0.2, PeerEffects: 1.1, PeerVolume: 0.02,
-		Safety: 0.6, Affinity: 0, Prior: 0.25, CoReview: 2.2, Recent: 1.3, RecentLinear: 0.5, PeerAdverse: 0.15}
+		Safety: 0.6, Affinity: 0, Prior: 0.25, CoReview: 2.2, Recent: 1.3, RecentLinear: 0.5, PeerAdverse: 0.15, ItemItem: 1.7}
+	nonDefault.ItemItemLambda = 3 // the item-item family's EASE^R fit (ranker/itemitem.go)
 	nonDefault.Smoothing = 3.5
 	nonDefault.AttrWeight.SkinType, nonDefault.AttrWeight.SkinTone, nonDefault.AttrWeight.Concern = 0.8, 0.55, 0.25
 	nonDefault.Evidence = map[string]float64{"clinical": 0.9, "in-vitro": 0.35, "expert-consensus": 0.7}
@@ -113,6 +114,9 @@ func TestReferenceRankMatchesRanker(t *testing.T) {
 			}
 			t.Logf("%d profiles, %d items compared; max |score difference| %.3g; %d of %d scores bit-identical",
 				tc.profiles, cov.items, cov.maxDiff, cov.identical, cov.items)
+			if tc.name == "non-default-params" && cov.itemItem == 0 {
+				t.Errorf("no compared item has an item-item reason: the profiles do not exercise the family")
+			}
 			if tc.name == "default-params" {
 				// The random profiles must exercise every family and the exclusions, or the
 				// comparison proves little.
@@ -134,6 +138,7 @@ type referenceCoverage struct {
 	items, identical, excluded int
 	maxDiff                    float64
 	nonZero                    map[string]int
+	itemItem                   int // items with an item-item reason (the EASE^R part of co_review)
 }
 
 // compareWithReference ranks req with both rankers and reports any difference with the per-family
@@ -170,6 +175,9 @@ func compareWithReference(t *testing.T, store *cypher.Store, proj *graph.Project
 			mismatch = true
 		}
 		gf := rankerFamilies(g)
+		if slices.ContainsFunc(g.Why, func(w ranker.Why) bool { return w.Evidence["model"] == "EASE^R" }) {
+			cov.itemItem++
+		}
 		for _, k := range referenceKinds {
 			if gf[k] != 0 {
 				cov.nonZero[k]++

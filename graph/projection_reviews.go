@@ -112,6 +112,13 @@ func (p *Projection) CoReviewers(x int32) []int32 {
 // ReviewerID returns the pseudonymous id of reviewer u.
 func (p *Projection) ReviewerID(u int32) string { return p.reviewerIDs[u] }
 
+// NumReviewers is the number of reviewers of the projection (indices 0..NumReviewers()-1).
+func (p *Projection) NumReviewers() int { return len(p.reviewerIDs) }
+
+// ReviewerFanout returns the number of products reviewer u reviewed with a rating of
+// CoReviewMinRating or more; reviewers above MaxReviewerFanout count in no co-review list.
+func (p *Projection) ReviewerFanout(u int32) int32 { return p.fanout[u] }
+
 // CoReviewed returns product x's co-review neighbours: the at most CoReviewNeighbours products
 // with the highest CoReviewSimilarity to x, most similar first, ties by product id.
 func (p *Projection) CoReviewed(x int32) []CoNeighbour {

@@ -148,12 +148,27 @@ func (pl *plan) adverseRates(x int32, st graph.Attr) adverse {
 
 // adverseTerm is −Weights.PeerAdverse · ln(peer rate / catalogue rate): a penalty when people
 // of the profile's skin type report more breakouts and irritation than the catalogue average,
-// a bonus when fewer. 0 when the catalogue has no adverse report.
+// a bonus when fewer; plus the harm demotion −Weights.AdverseExcess · max(0, peer rate −
+// catalogue rate) / catalogue rate, a penalty only. 0 when the catalogue has no adverse report.
 func (pl *plan) adverseTerm(a adverse) float64 {
-	if pl.params.Weights.PeerAdverse == 0 || pl.proj.MeanBad == 0 {
+	w, beta := pl.params.Weights, pl.proj.MeanBad
+	if !pl.adverseOn() {
 		return 0
 	}
-	return -pl.params.Weights.PeerAdverse * math.Log(a.peer/pl.proj.MeanBad)
+	s := 0.0
+	if w.PeerAdverse != 0 {
+		s -= w.PeerAdverse * math.Log(a.peer/beta)
+	}
+	if w.AdverseExcess != 0 {
+		s -= w.AdverseExcess * max(0, a.peer-beta) / beta
+	}
+	return s
+}
+
+// adverseOn says whether the adverse-effect terms (PeerAdverse, AdverseExcess) can score.
+func (pl *plan) adverseOn() bool {
+	w := pl.params.Weights
+	return (w.PeerAdverse != 0 || w.AdverseExcess != 0) && pl.proj.MeanBad != 0
 }
 
 // adverseWhy explains x's adverse-effect term for skin type st, a = adverseRates(x, st).

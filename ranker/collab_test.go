@@ -387,3 +387,47 @@ func TestHalfLifeByRequestKind(t *testing.T) {
 		})
 	}
 }
+
+// TestAdverseExcess: the harm demotion penalises only the product whose dry-skin adverse rate
+// is above the catalogue's, by its relative excess. The fixture's skin-type outcomes hold 160
+// reviews and 19 adverse reports (p01 1 of 50, p04 12 of 40, p05 0 of 30, p06 6 of 20, p07 0
+// of 20): β = 19/160. With 10 pseudo-reviews p06's rate is (6 + 10β)/30 overall and
+// (6 + 10·that)/30 among dry skin, so its term is −2 · (rate − β)/β; p07's and p01's rates are
+// below β: 0, not a bonus.
+func TestAdverseExcess(t *testing.T) {
+	p := reviewedFixture(t)
+	params := DefaultParams()
+	params.Weights = Weights{AdverseExcess: 2}
+	params.AdverseSmoothing = 10
+	r, err := New(params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := Request{Profile: Profile{SkinType: "dry"}, Limit: 10, Explain: ExplainFull}
+	req.Filters.Categories = []string{"serum"}
+	res, err := r.Rank(context.Background(), p, nil, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, it := range res.Items {
+		got[it.Product.ID] = it.Score
+		sum := 0.0
+		for _, w := range it.Why {
+			sum += w.Contribution
+		}
+		if math.Abs(sum-it.Score) > 1e-12 {
+			t.Errorf("%s: score %v != sum of its reasons %v", it.Product.ID, it.Score, sum)
+		}
+	}
+	beta := 19.0 / 160
+	rate := (6 + 10*(6+10*beta)/30) / 30
+	want := map[string]float64{"p01": 0, "p02": 0, "p07": 0, "p06": -2 * (rate - beta) / beta}
+	if diff := cmp.Diff(want, got, cmp.Comparer(func(a, b float64) bool { return math.Abs(a-b) < 1e-12 })); diff != "" {
+		t.Errorf("scores (-want +got):\n%s", diff)
+	}
+	params.AdverseSmoothing = 0
+	if err := params.Validate(); err == nil || !strings.Contains(err.Error(), "weights.adverse_excess = 2") {
+		t.Errorf("Validate() without smoothing = %v, want weights.adverse_excess named", err)
+	}
+}

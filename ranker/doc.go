@@ -22,13 +22,14 @@
 //	safety       for each ingredient i of x with i -AGGRAVATES-> a, a the skin type or a concern of p:
 //	               −Weights.Safety · severity · position(i in x)
 //	             and, when p declares a skin type t (peer adverse effects):
-//	               −Weights.PeerAdverse · ln(b̃_t / β)
+//	               −Weights.PeerAdverse · ln(b̃_t / β) − Weights.AdverseExcess · max(0, b̃_t − β) / β
 //	             where, with m = Params.AdverseSmoothing, N and B x's reviews and breakout or
 //	             irritation reports over every skin type, n and b those of skin type t:
 //	               b̂ = (B + m·β) / (N + m)     x's adverse rate, shrunk towards the catalogue's β
 //	               b̃_t = (b + m·b̂) / (n + m)   the rate among t, shrunk towards x's
 //	             (a penalty when people with p's skin report more harm from x than average,
-//	             a bonus when fewer; 0 without adverse reports in the catalogue)
+//	             a bonus when fewer; the AdverseExcess part, the harm demotion, only penalises;
+//	             0 without adverse reports in the catalogue)
 //	affinity     for each liked product l:  Weights.Affinity · cosine(embedding(x), embedding(l)) / |liked|
 //	co-review    for each liked product l with x among l's graph.CoReviewNeighbours most similar
 //	             co-reviewed products:  Weights.CoReview · co(l, x) / sqrt(n_l · n_x)
@@ -36,6 +37,14 @@
 //	             graph.CoReviewMinRating (4) or more and co(l, x) the number who rated both so
 //	             (reviewers of more than graph.MaxReviewerFanout such products left out):
 //	             item-item cosine over positive reviews
+//	item-item    (kind co_review) for each liked product l and each of l's learned neighbours x:
+//	               Weights.ItemItem · B[l, x]
+//	             B = EASE^R (Steck 2019) fitted on the same positive reviews, X the reviewer ×
+//	             product matrix (the MaxItemItemProducts products with most reviewers):
+//	               P = (XᵀX + λI)⁻¹, B[l, x] = −P[l, x] / P[x, x], λ = Params.ItemItemLambda
+//	             keeping, per l, the graph.CoReviewNeighbours largest positive B[l, x] among the
+//	             products that share a positive reviewer with l (each weight has its path
+//	             l <-REVIEWED- reviewer -REVIEWED-> x); fitted once per projection and λ
 //	prior        Weights.Prior · ((r̂ − μ)/4 + Params.PopularityShare · log1p(n)/log1p(max n))
 //	               + Weights.Recent · log1p(v)/log1p(max v) + Weights.RecentLinear · v/max v,
 //	             r̂ the product's rating shrunk towards μ with Params.Smoothing pseudo-reviews, n

@@ -194,6 +194,9 @@ func (e *Engine) Refresh(ctx context.Context) (bool, error) {
 		}
 		s.EmbedTime = time.Since(start)
 	}
+	if err := e.ranker.prepare(proj); err != nil {
+		return false, e.fail(fmt.Errorf("ranker: refresh: %w", err))
+	}
 	e.snap.Store(s)
 	e.clearError()
 	e.warm(ctx, s)

@@ -143,7 +143,7 @@ func (pl *plan) explain(x int32, full bool) []Why {
 		}
 	}
 
-	if pl.skinType != nil && pl.params.Weights.PeerAdverse != 0 && p.MeanBad != 0 {
+	if pl.skinType != nil && pl.adverseOn() {
 		if a := pl.adverseRates(x, *pl.skinType); pl.adverseTerm(a) != 0 {
 			add(pl.adverseWhy(x, *pl.skinType, a, productNode))
 		}
@@ -158,6 +158,7 @@ func (pl *plan) explain(x int32, full bool) []Why {
 	if pl.params.Weights.CoReview != 0 {
 		pl.coReviewWhys(x, productNode, add)
 	}
+	pl.itemItemWhys(x, productNode, add)
 
 	if pl.params.Weights.Prior != 0 {
 		shrunk, pop := pl.priorParts(x)

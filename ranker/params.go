@@ -40,6 +40,17 @@ type Weights struct {
 	// profile's skin type on the review (peer recency), over the largest such volume of any
 	// product for that skin type. Explained with kind peer; nothing without a skin type.
 	PeerRecentScales [NumRecentScales]float64 `json:"peer_recent_scales"`
+	// ItemItem scales the item-item family: for each liked product l, the products people who
+	// liked l went on to like, weighted by EASE^R's B[l, x] fitted on every positive review
+	// (Params.ItemItemLambda; ranker/itemitem.go). Explained with kind co_review; it needs
+	// liked products, so only HistoryWeights use it.
+	ItemItem float64 `json:"item_item"`
+	// AdverseExcess scales the harm demotion (kind safety, with PeerAdverse's reason): the
+	// relative excess of the breakout and irritation rate among reviewers sharing the
+	// profile's skin type over the catalogue's, counted only when above it,
+	// max(0, rate − catalogue rate) / catalogue rate (the same shrunk rates as PeerAdverse).
+	// Unlike PeerAdverse it never lifts a product, so popularity can still rank the rest.
+	AdverseExcess float64 `json:"adverse_excess"`
 }
 
 // Params is every tunable number of the ranking model, in one value.
@@ -89,6 +100,9 @@ type Params struct {
 	// the profile lists liked products the graph knows: with personal evidence (co-review,
 	// affinity), what people in general think counts this much; 1 changes nothing.
 	LikedPopulationScale float64 `json:"liked_population_scale"`
+	// ItemItemLambda is the L2 regularisation λ of the item-item family's EASE^R fit
+	// (Weights.ItemItem): larger values shrink the learned weights towards co-occurrence.
+	ItemItemLambda float64 `json:"item_item_lambda"`
 }
 
 // DefaultParams returns the documented defaults.
@@ -125,6 +139,7 @@ func DefaultParams() Params {
 		HistoryRecentHalfLifeDays: 3,
 		AdverseSmoothing:          50,
 		LikedPopulationScale:      1,
+		ItemItemLambda:            10,
 	}
 	p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern = 0.5, 0, 0.6
 	return p
@@ -148,7 +163,8 @@ func (p Params) Validate() error {
 			v    float64
 		}{{"concern_fit", w.ConcernFit}, {"claim", w.Claim}, {"peer_rating", w.PeerRating},
 			{"peer_effects", w.PeerEffects}, {"peer_volume", w.PeerVolume}, {"safety", w.Safety}, {"affinity", w.Affinity}, {"prior", w.Prior},
-			{"co_review", w.CoReview}, {"recent", w.Recent}, {"recent_linear", w.RecentLinear}, {"peer_adverse", w.PeerAdverse}} {
+			{"co_review", w.CoReview}, {"recent", w.Recent}, {"recent_linear", w.RecentLinear}, {"peer_adverse", w.PeerAdverse},
+			{"item_item", w.ItemItem}, {"adverse_excess", w.AdverseExcess}} {
 			check(set.prefix+"."+f.name, f.v, 0, 100)
 		}
 		for k, h := range RecentScaleDays {
@@ -157,6 +173,9 @@ func (p Params) Validate() error {
 		}
 		if w.PeerAdverse != 0 && p.AdverseSmoothing == 0 {
 			errs = append(errs, fmt.Errorf("adverse_smoothing = 0 with %s.peer_adverse = %g: the adverse rate needs pseudo-reviews (a rate of 0 has no logarithm)", set.prefix, w.PeerAdverse))
+		}
+		if w.AdverseExcess != 0 && p.AdverseSmoothing == 0 {
+			errs = append(errs, fmt.Errorf("adverse_smoothing = 0 with %s.adverse_excess = %g: the adverse rate needs pseudo-reviews (a product nobody reviewed has no rate)", set.prefix, w.AdverseExcess))
 		}
 	}
 	check("smoothing", p.Smoothing, 0, 1e6)
@@ -171,6 +190,10 @@ func (p Params) Validate() error {
 		errs = append(errs, fmt.Errorf("recent_min_rating = %g, want 0 (every review) or %d (positive reviews)", p.RecentMinRating, graph.CoReviewMinRating))
 	}
 	check("liked_population_scale", p.LikedPopulationScale, 0, 1)
+	check("item_item_lambda", p.ItemItemLambda, 0, 1e6)
+	if (p.Weights.ItemItem != 0 || p.HistoryWeights.ItemItem != 0) && !(p.ItemItemLambda >= 0.01) {
+		errs = append(errs, fmt.Errorf("item_item_lambda = %g with an item_item weight: the fit needs λ >= 0.01 (XᵀX alone may be singular)", p.ItemItemLambda))
+	}
 	for _, level := range []string{"clinical", "in-vitro", "expert-consensus"} {
 		v, ok := p.Evidence[level]
 		if !ok {

@@ -111,6 +111,7 @@ func (pl *plan) addConcernFit(ctx context.Context, out []float64) error {
 		}
 	}
 	pl.addCoReview(out)
+	pl.addItemItem(out)
 	return ctx.Err()
 }
 
@@ -161,7 +162,7 @@ type priors struct {
 	proj      *graph.Projection
 	values    []float64   // the prior family, by product
 	maxRecent float64     // the largest recent volume of any product
-	adverse   [][]float64 // by skin type id, by product; nil when Weights.PeerAdverse is 0
+	adverse   [][]float64 // by skin type id, by product; nil when Weights.PeerAdverse and AdverseExcess are 0
 	recency   recencyScales
 }
 
@@ -195,7 +196,7 @@ func (r *Ranker) priorsFor(pl *plan) *priors {
 			c.values[x] += scales[x]
 		}
 	}
-	if pl.params.Weights.PeerAdverse != 0 && pl.proj.MeanBad != 0 {
+	if pl.adverseOn() {
 		c.adverse = make([][]float64, len(graph.SkinTypes.Names()))
 		for id := range c.adverse {
 			st := graph.Attr{Kind: graph.AttrSkinType, ID: int8(id)}

@@ -2,6 +2,7 @@ package eval
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"slices"
 	"testing"
@@ -441,5 +442,40 @@ func TestTuneStarts(t *testing.T) {
 				t.Errorf("start does not validate: %v", err)
 			}
 		})
+	}
+}
+
+// oneAtATime hides the engine's type from Evaluate, which then ranks one query at a time.
+type oneAtATime struct{ *Engine }
+
+// TestEvaluateEngineConcurrently: the engine ranks queries on several goroutines; the figures
+// are those of ranking them one at a time, to the bit.
+func TestEvaluateEngineConcurrently(t *testing.T) {
+	proj := fixture(t)
+	skins := []string{"dry", "oily", "", "combination"}
+	var qs []Query
+	for i := range 300 { // several chunks of 64
+		id := proj.Products[i%len(proj.Products)].ID
+		qs = append(qs, Query{Author: fmt.Sprint("a", i), SkinType: skins[i%len(skins)], Relevant: map[string]bool{id: true},
+			Liked: []string{proj.Products[(i+1)%len(proj.Products)].ID}[:i%2]})
+	}
+	harm := NewHarmIndex([]graph.Review{rv("x", "p4", 5, "dry", "irritation")})
+	eng, err := NewEngine("engine", ranker.DefaultParams(), proj, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Evaluate(context.Background(), eng, qs, harm, len(proj.Products))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := Evaluate(context.Background(), oneAtATime{eng}, qs, harm, len(proj.Products))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("concurrent Evaluate (-one at a time +concurrent):\n%s", diff)
+	}
+	if got.Overall.Queries != 300 || got.Overall.NDCG == 0 {
+		t.Errorf("overall %+v: want 300 queries and some hits", got.Overall)
 	}
 }

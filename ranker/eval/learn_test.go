@@ -111,3 +111,37 @@ func TestScalesStart(t *testing.T) {
 		t.Errorf("history weights %+v: want co-review and the 1-day scale", st.Params.HistoryWeights)
 	}
 }
+
+func TestItemItemStartAndCombine(t *testing.T) {
+	tuned := map[string][]TunedBaseline{
+		TaskProfile: {{Name: "recent_popularity", Setting: Setting{HalfLife: 14, Positive: true}}},
+		TaskHistory: {
+			{Name: "recent_popularity", Setting: Setting{HalfLife: 3}, Validation: Metrics{NDCG: 0.20}},
+			{Name: "recent_popularity_skin_type", Setting: Setting{HalfLife: 1, Positive: true}, Validation: Metrics{NDCG: 0.25}},
+			{Name: "ease", Setting: Setting{Lambda: 30, Positive: true}, Validation: Metrics{NDCG: 0.30}},
+		},
+	}
+	st, ok := ItemItemStart(ranker.DefaultParams(), tuned)
+	if !ok {
+		t.Fatal("ItemItemStart: not ok with every baseline tuned")
+	}
+	want := ranker.Weights{ConcernFit: 1, Claim: 0.15, ItemItem: 1}
+	want.PeerRecentScales[0] = 1 // recent_popularity_skin_type was the better recency baseline, 1 d
+	if diff := cmp.Diff(want, st.Params.HistoryWeights); diff != "" {
+		t.Errorf("history weights (-want +got):\n%s", diff)
+	}
+	if st.Params.ItemItemLambda != 30 || st.Params.Weights.RecentScales[3] != 1 || st.Name != "item_item" {
+		t.Errorf("start %q: λ %g, cold-start scales %v; want item_item, ease's λ 30 and the 14-day scale", st.Name, st.Params.ItemItemLambda, st.Params.Weights.RecentScales)
+	}
+	if _, ok := ItemItemStart(ranker.DefaultParams(), map[string][]TunedBaseline{TaskProfile: tuned[TaskProfile]}); ok {
+		t.Error("ItemItemStart without history baselines: ok, want false")
+	}
+
+	cold := ranker.DefaultParams()
+	cold.Smoothing = 77
+	got := Combine(cold, st.Params)
+	if got.Smoothing != 77 || got.Weights != cold.Weights || got.HistoryWeights != st.Params.HistoryWeights || got.ItemItemLambda != 30 ||
+		got.HistoryRecentHalfLifeDays != st.Params.HistoryRecentHalfLifeDays {
+		t.Errorf("Combine = %+v: want cold's shared numbers and weights, the other's history weights, half-life and λ", got)
+	}
+}

@@ -168,11 +168,11 @@ func FormatWeights(p ranker.Params) string {
 		return fmt.Sprintf("%sconcern_fit=%g %sclaim=%g %speer_rating=%g %speer_effects=%g %speer_volume=%g %ssafety=%g %saffinity=%g %sprior=%g %sco_review=%g %srecent=%g %srecent_linear=%g %speer_adverse=%g",
 			prefix, w.ConcernFit, prefix, w.Claim, prefix, w.PeerRating, prefix, w.PeerEffects, prefix, w.PeerVolume, prefix, w.Safety,
 			prefix, w.Affinity, prefix, w.Prior, prefix, w.CoReview, prefix, w.Recent, prefix, w.RecentLinear, prefix, w.PeerAdverse) +
-			fmt.Sprintf(" %srecent_scales=%v %speer_recent_scales=%v", prefix, w.RecentScales, prefix, w.PeerRecentScales)
+			fmt.Sprintf(" %srecent_scales=%v %speer_recent_scales=%v %sitem_item=%g %sadverse_excess=%g", prefix, w.RecentScales, prefix, w.PeerRecentScales, prefix, w.ItemItem, prefix, w.AdverseExcess)
 	}
-	return fmt.Sprintf("%s recent_half_life_days=%g; with history: %s h.recent_half_life_days=%g; recent_min_rating=%g popularity_share=%g smoothing=%g adverse_smoothing=%g liked_population_scale=%g attr_weight.skin_type=%g attr_weight.skin_tone=%g attr_weight.concern=%g",
+	return fmt.Sprintf("%s recent_half_life_days=%g; with history: %s h.recent_half_life_days=%g; recent_min_rating=%g popularity_share=%g smoothing=%g adverse_smoothing=%g liked_population_scale=%g attr_weight.skin_type=%g attr_weight.skin_tone=%g attr_weight.concern=%g item_item_lambda=%g",
 		set("", p.Weights), p.RecentHalfLifeDays, set("h.", p.HistoryWeights), p.HistoryRecentHalfLifeDays,
-		p.RecentMinRating, p.PopularityShare, p.Smoothing, p.AdverseSmoothing, p.LikedPopulationScale, p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern)
+		p.RecentMinRating, p.PopularityShare, p.Smoothing, p.AdverseSmoothing, p.LikedPopulationScale, p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern, p.ItemItemLambda)
 }
 
 // GoDefaults writes the Go statements that make p the default of ranker.DefaultParams.
@@ -183,9 +183,10 @@ func GoDefaults(p ranker.Params) string {
 	Safety: %g, Affinity: %g, Prior: %g,
 	CoReview: %g, Recent: %g, RecentLinear: %g, PeerAdverse: %g,
 	RecentScales: %s, PeerRecentScales: %s,
+	ItemItem: %g, AdverseExcess: %g,
 },
 `, name, w.ConcernFit, w.Claim, w.PeerRating, w.PeerEffects, w.PeerVolume, w.Safety, w.Affinity, w.Prior, w.CoReview, w.Recent, w.RecentLinear, w.PeerAdverse,
-			goScales(w.RecentScales), goScales(w.PeerRecentScales))
+			goScales(w.RecentScales), goScales(w.PeerRecentScales), w.ItemItem, w.AdverseExcess)
 	}
 	return "// ranker/params.go, DefaultParams:\n" + set("Weights", p.Weights) + set("HistoryWeights", p.HistoryWeights) + fmt.Sprintf(`Smoothing: %g,
 PopularityShare: %g,
@@ -194,8 +195,9 @@ HistoryRecentHalfLifeDays: %g,
 RecentMinRating: %g,
 AdverseSmoothing: %g,
 LikedPopulationScale: %g,
+ItemItemLambda: %g,
 p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern = %g, %g, %g
-`, p.Smoothing, p.PopularityShare, p.RecentHalfLifeDays, p.HistoryRecentHalfLifeDays, p.RecentMinRating, p.AdverseSmoothing, p.LikedPopulationScale, p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern)
+`, p.Smoothing, p.PopularityShare, p.RecentHalfLifeDays, p.HistoryRecentHalfLifeDays, p.RecentMinRating, p.AdverseSmoothing, p.LikedPopulationScale, p.ItemItemLambda, p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern)
 }
 
 // Label is the system's name with its tuned setting, if any, for tables.

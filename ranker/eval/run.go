@@ -3,6 +3,9 @@ package eval
 import (
 	"context"
 	"fmt"
+	"runtime"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // Recommender ranks products for a query. Recommend returns up to k product ids, best first,
@@ -17,19 +20,14 @@ type Recommender interface {
 // denominator). Excluded or liked products that a recommender returns anyway are dropped
 // before scoring, so that no recommender gains from them.
 func Evaluate(ctx context.Context, rec Recommender, queries []Query, harm HarmIndex, catalogue int) (SystemResult, error) {
+	lists, err := recommendAll(ctx, rec, queries)
+	if err != nil {
+		return SystemResult{}, err
+	}
 	var all accumulator
 	groups := map[string]*accumulator{}
 	for i, q := range queries {
-		if i%256 == 0 {
-			if err := ctx.Err(); err != nil {
-				return SystemResult{}, err
-			}
-		}
-		ranked, err := rec.Recommend(ctx, q, K)
-		if err != nil {
-			return SystemResult{}, fmt.Errorf("eval: %s: query %d (%s %s): %w", rec.Name(), i, q.Task, q.Author, err)
-		}
-		ranked = clean(q, ranked)
+		ranked := clean(q, lists[i])
 		s := ScoreQuery(q, ranked, harm)
 		all.add(s, ranked)
 		g := groups[q.Group()]
@@ -44,6 +42,42 @@ func Evaluate(ctx context.Context, rec Recommender, queries []Query, harm HarmIn
 		res.BySkinType[name] = g.metrics(catalogue)
 	}
 	return res, nil
+}
+
+// recommendAll returns rec's list for every query, in the queries' order. The engine (safe for
+// concurrent requests, as the API uses it) ranks on up to GOMAXPROCS goroutines, each query's
+// list kept in its slot, so the figures are the same as one at a time (Evaluate sums them in
+// query order); the baselines rank one query at a time.
+func recommendAll(ctx context.Context, rec Recommender, queries []Query) ([][]string, error) {
+	out := make([][]string, len(queries))
+	workers := 1
+	if _, ok := rec.(*Engine); ok {
+		workers = min(runtime.GOMAXPROCS(0), 8)
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(workers)
+	const chunk = 64
+	for lo := 0; lo < len(queries); lo += chunk {
+		hi := min(lo+chunk, len(queries))
+		g.Go(func() error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			for i := lo; i < hi; i++ {
+				q := queries[i]
+				ranked, err := rec.Recommend(ctx, q, K)
+				if err != nil {
+					return fmt.Errorf("eval: %s: query %d (%s %s): %w", rec.Name(), i, q.Task, q.Author, err)
+				}
+				out[i] = ranked
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // clean drops excluded and liked products and duplicates, and cuts the list at K.

@@ -73,6 +73,8 @@ var Ablations = []Ablation{
 	{"peer_adverse", func(w *ranker.Weights) { w.PeerAdverse = 0 }},
 	{"recent_scales", func(w *ranker.Weights) { w.RecentScales = [ranker.NumRecentScales]float64{} }},
 	{"peer_recent_scales", func(w *ranker.Weights) { w.PeerRecentScales = [ranker.NumRecentScales]float64{} }},
+	{"item_item", func(w *ranker.Weights) { w.ItemItem = 0 }},
+	{"adverse_excess", func(w *ranker.Weights) { w.AdverseExcess = 0 }},
 }
 
 // ParamAblations switch off a part of the ranking that is not one family weight.

@@ -34,6 +34,8 @@ type TuneResult struct {
 	Validation         map[string]Metrics
 	ValidationFromDate string // the first day of the validation period
 	StartName          string // which start the search began from (TuneStarts)
+	// Parts holds, by task, the task's part of the objective at Params (Best is their mean).
+	Parts map[string]float64
 	// Learned are the pairwise learner's fits (LearnAndRefine) and their validation
 	// objectives; empty when the learner did not run.
 	Learned []LearnTrial
@@ -163,6 +165,8 @@ var weightTunables = []struct {
 	{"recent", func(w *ranker.Weights) *float64 { return &w.Recent }, scaled, false},
 	{"recent_linear", func(w *ranker.Weights) *float64 { return &w.RecentLinear }, scaled, false},
 	{"peer_adverse", func(w *ranker.Weights) *float64 { return &w.PeerAdverse }, fixed(0, 0.05, 0.1, 0.2, 0.4, 0.8), false},
+	{"item_item", func(w *ranker.Weights) *float64 { return &w.ItemItem }, scaled, true},
+	{"adverse_excess", func(w *ranker.Weights) *float64 { return &w.AdverseExcess }, fixed(0, 0.02, 0.05, 0.1, 0.2, 0.5), false},
 }
 
 // tunables are the parameters the search moves: each weight set's family weights, then the
@@ -206,6 +210,8 @@ var tunables = func() []tunable {
 		tunable{"history_recent_half_life_days", func(p *ranker.Params) *float64 { return &p.HistoryRecentHalfLifeDays }, fixed(0, 1, 3, 7, 14, 30), TaskHistory},
 		tunable{"recent_min_rating", func(p *ranker.Params) *float64 { return &p.RecentMinRating }, fixed(0, 4), ""},
 		tunable{"adverse_smoothing", func(p *ranker.Params) *float64 { return &p.AdverseSmoothing }, fixed(5, 10, 20, 50, 100), ""},
+		// moved only while the item-item family is on (a new λ is a new fit)
+		tunable{"item_item_lambda", func(p *ranker.Params) *float64 { return &p.ItemItemLambda }, fixed(1, 3, 10, 30, 100, 300), TaskHistory},
 		// only profiles with concerns read these: the concern task's queries
 		tunable{"weights.concern_fit", func(p *ranker.Params) *float64 { return &p.Weights.ConcernFit }, scaled, TaskConcern},
 		tunable{"weights.claim", func(p *ranker.Params) *float64 { return &p.Weights.Claim }, scaled, TaskConcern},
@@ -347,6 +353,9 @@ func TuneWith(ctx context.Context, in Input, base ranker.Params, passes int, tun
 			if scaleTunable(t.name) && !withScales {
 				continue
 			}
+			if t.name == "item_item_lambda" && best.Weights.ItemItem == 0 && best.HistoryWeights.ItemItem == 0 {
+				continue
+			}
 			cur := *t.ptr(&best)
 			for _, v := range t.values(cur) {
 				if v == cur {
@@ -373,6 +382,10 @@ func TuneWith(ctx context.Context, in Input, base ranker.Params, passes int, tun
 		}
 	}
 	res.Params, res.Best = best, bestObj
+	res.Parts = map[string]float64{}
+	for i, tq := range queries {
+		res.Parts[tq.task] = bestParts[i]
+	}
 	res.Validation = map[string]Metrics{}
 	eng, err := NewEngine("engine", best, in.Proj, in.Vecs)
 	if err != nil {
@@ -450,4 +463,58 @@ func LearnAndRefine(ctx context.Context, in Input, best TuneResult, tuned map[st
 	r.Learned = trials
 	r.StartName = best.StartName + " + learned"
 	return r, trials, nil
+}
+
+// Start is a named point the coordinate search starts from.
+type Start struct {
+	Name   string
+	Params ranker.Params
+}
+
+// ItemItemStart is a start for the item-item family: the cold-start weights of ScalesStart,
+// and the history weights reduced to the item-item family (Weights.ItemItem 1) at the λ the
+// ease baseline chose on the history task's validation queries, plus the multi-scale recent
+// volume (ranker.RecentScaleDays) nearest the half-life of the better recency baseline there
+// (among the profile's skin type, PeerRecentScales, when recent_popularity_skin_type was the
+// better one): EASE^R plus recency, the blend the issue saw beat the engine. ok is false when
+// the tuned baselines lack one of them.
+func ItemItemStart(base ranker.Params, tuned map[string][]TunedBaseline) (Start, bool) {
+	var profile, ease, rec *TunedBaseline
+	for i, t := range tuned[TaskProfile] {
+		if t.Name == "recent_popularity" {
+			profile = &tuned[TaskProfile][i]
+		}
+	}
+	for i, t := range tuned[TaskHistory] {
+		switch t.Name {
+		case "ease":
+			ease = &tuned[TaskHistory][i]
+		case "recent_popularity", "recent_popularity_skin_type":
+			if rec == nil || t.Validation.NDCG > rec.Validation.NDCG {
+				rec = &tuned[TaskHistory][i]
+			}
+		}
+	}
+	if profile == nil || ease == nil || rec == nil {
+		return Start{}, false
+	}
+	s := ScalesStart(base, profile.Setting.HalfLife, rec.Setting.HalfLife)
+	w := ranker.Weights{ConcernFit: base.HistoryWeights.ConcernFit, Claim: base.HistoryWeights.Claim, ItemItem: 1}
+	if rec.Name == "recent_popularity_skin_type" {
+		w.PeerRecentScales[nearestScale(rec.Setting.HalfLife)] = 1
+	} else {
+		w.RecentScales[nearestScale(rec.Setting.HalfLife)] = 1
+	}
+	s.Params.HistoryWeights, s.Params.ItemItemLambda = w, ease.Setting.Lambda
+	return Start{Name: "item_item", Params: s.Params}, true
+}
+
+// Combine returns cold's parameters with hist's history weights, history half-life and
+// item-item λ: the weight sets are tuned on different tasks' queries (Weights on the profile
+// and concern tasks, HistoryWeights on the history task), so the best of each may come from
+// different starts. The shared numbers are cold's; a short search from the result settles them.
+func Combine(cold, hist ranker.Params) ranker.Params {
+	p := cold
+	p.HistoryWeights, p.HistoryRecentHalfLifeDays, p.ItemItemLambda = hist.HistoryWeights, hist.HistoryRecentHalfLifeDays, hist.ItemItemLambda
+	return p
 }
