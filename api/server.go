@@ -73,6 +73,11 @@ type Deps struct {
 	// MaxPerBrand is the brand cap of a recommendation page when the request sets none
 	// (0 = no cap; SKINGRAPH_MAX_PER_BRAND).
 	MaxPerBrand int
+	// Idempotency keeps the answers to Idempotency-Key retries; Limiter meters the keys'
+	// request rates and failed logins. Replicas share them (Neo4j or Redis); nil keeps them
+	// in this process's memory.
+	Idempotency graph.IdempotencyStore
+	Limiter     graph.RateLimiter
 }
 
 // New returns the HTTP handler of the API: the routes, gzip-compressed when the client asks
@@ -97,6 +102,10 @@ func newRouter(d Deps) *gin.Engine {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	keyed := d.Keys != nil
+	var idem graph.IdempotencyStore = d.Idempotency
+	if idem == nil {
+		idem = newIdempotencyStore()
+	}
 	// Admission, in order: the key (and, keyless, the local-only checks), the body read in
 	// full within its deadline, then an in-flight slot within the key's share.
 	guard := func(c *gin.Context) { c.Next() }
@@ -104,7 +113,7 @@ func newRouter(d Deps) *gin.Engine {
 		guard = localOnly()
 	}
 	r.Use(requestID(), observe(d.Metrics), accessLog(d.Log), recoverer(d.Log), securityHeaders(keyed), guard,
-		authenticate(d.Keys, d.KeySource), readBodies(d.Bodies, keyed), shed(d.Shedding, keyed), idempotency(newIdempotencyStore()))
+		authenticate(d.Keys, d.KeySource, d.Limiter, d.Log), readBodies(d.Bodies, keyed), shed(d.Shedding, keyed), idempotency(idem, d.Log))
 	r.NoRoute(handle(d.Log, func(c *gin.Context) error {
 		return notFound("no route for " + c.Request.Method + " " + c.Request.URL.Path)
 	}))
