@@ -385,10 +385,16 @@ func serve(ctx context.Context, cfg *Config, log zerolog.Logger, env Env, store 
 			}
 		}()
 	}
+	shared, err := openSharedState(ctx, cfg, store, log)
+	if err != nil {
+		return err
+	}
+	defer shared.close()
 	lim := cfg.Limits
 	handler := api.New(api.Deps{Updates: engine, Stop: streamsDone, Catalogue: store, Health: store, Recommender: engine, Explorer: explorer{store},
 		EfficacyLoader: efficacyAdapter{store}, ProductLoader: products, Log: log, Version: version, Keys: keys, Metrics: metrics,
 		KeySource: keySource, LocalOnly: keys == nil,
+		Idempotency: shared.idempotency, Limiter: shared.limiter, // shared by replicas when configured
 		Events: fb.events, Profiles: fb.profiles, Rules: store, MaxPerBrand: cfg.MaxPerBrand,
 		Shedding: api.Shedding{MaxInFlight: cfg.MaxInFlight, QueueWait: cfg.QueueWait, KeyShare: lim.KeyShare},
 		Bodies:   api.Bodies{Timeout: lim.BodyTimeout, PerKey: lim.BodiesPerKey, Memory: int64(lim.BodyMemoryMB) << 20},

@@ -1,0 +1,242 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/skingraph/skingraph/api/auth"
+	"github.com/skingraph/skingraph/testcontainers"
+	"github.com/skingraph/skingraph/testcontainers/neo4jtest"
+)
+
+// replicaKeys writes a keys file of a merchandiser, an app and a "limited" app key allowed a
+// burst of limitedBurst and then one request every 100 s.
+const limitedBurst = 6
+
+func replicaKeys(t *testing.T) (string, map[string]string) {
+	t.Helper()
+	tokens := map[string]string{}
+	var lines []string
+	for _, k := range []struct {
+		role  auth.Role
+		name  string
+		extra string
+	}{{auth.RoleMerchandiser, "merch", ""}, {auth.RoleApp, "app", ""}, {auth.RoleApp, "limited", " 0.01 " + strconv.Itoa(limitedBurst)}} {
+		tok, line, err := auth.New(k.role, k.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tokens[k.name] = tok
+		lines = append(lines, line+k.extra)
+	}
+	path := filepath.Join(t.TempDir(), "api-keys")
+	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path, tokens
+}
+
+// call sends one request with a key and returns the status, the headers and the body.
+func call(t *testing.T, method, url, token, contentType, body string, header ...string) (int, http.Header, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := (&http.Client{Timeout: time.Minute}).Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, string(b)
+}
+
+// TestReplicasBehindHAProxy runs two `skingraph serve` over one Neo4j behind HAProxy (from
+// Debian, started by the test: round robin, health check on /readyz), once with the shared
+// state in Neo4j and once in Redis (a redis-server of the test's own), and checks what a
+// client of the load balancer relies on:
+//   - a product upload through replica A is ranked in recommendations on replica B within
+//     the refresh bound;
+//   - SSE /v1/updates on B announces the data version of that write;
+//   - the same Idempotency-Key replayed on B gets A's answer (and with another body, 422);
+//   - a key's rate limit holds across the replicas: burst N through the load balancer, which
+//     sends requests to both, gives N answers and then 429s.
+func TestReplicasBehindHAProxy(t *testing.T) {
+	neo4jtest.Demo(t)
+	keys, tok := replicaKeys(t)
+	for _, kind := range []string{sharedNeo4j, sharedRedis} {
+		t.Run(kind, func(t *testing.T) {
+			ctx := context.Background()
+			env := existingNeo4j(t)
+			env["SKINGRAPH_API_KEYS_FILE"] = keys
+			env["SKINGRAPH_REFRESH_INTERVAL"] = "200ms"
+			env["SKINGRAPH_SHARED_STATE"] = kind
+			if kind == sharedRedis {
+				rd, err := testcontainers.StartRedis(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { rd.Stop() })
+				env["SKINGRAPH_REDIS_URL"] = "redis://" + rd.Addr + "/0"
+			}
+			a := start(t, env, "serve", "--http-addr", "127.0.0.1:0")
+			b := start(t, env, "serve", "--http-addr", "127.0.0.1:0")
+			lb, err := testcontainers.StartHAProxy(ctx, func(bind string) string {
+				return testcontainers.HAProxyConfig(bind, []string{a.addr, b.addr}, 200*time.Millisecond)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { lb.Stop() })
+			baseA, baseB, baseLB := "http://"+a.addr, "http://"+b.addr, "http://"+lb.Addr
+			for _, s := range []*started{a, b} {
+				if !strings.Contains(s.logs.String(), `"shared_state":"`+kind+`"`) {
+					t.Fatalf("a replica does not report its shared state %s:\n%s", kind, s.logs)
+				}
+			}
+			// Both replicas pass HAProxy's health check before the test goes on.
+			waitFor(t, "HAProxy to route to both replicas", 30*time.Second, func() bool {
+				return strings.Count(a.logs.String(), `"route":"/readyz"`) > 0 && strings.Count(b.logs.String(), `"route":"/readyz"`) > 0
+			})
+
+			// SSE on B, opened before the write.
+			sctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+			defer cancel()
+			req, _ := http.NewRequestWithContext(sctx, http.MethodGet, baseB+"/v1/updates", nil)
+			req.Header.Set("Authorization", "Bearer "+tok["app"])
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil || resp.StatusCode != http.StatusOK {
+				t.Fatalf("GET /v1/updates on B: %v %v", resp, err)
+			}
+			defer resp.Body.Close()
+			events := make(chan string, 16)
+			go func() {
+				sc := bufio.NewScanner(resp.Body)
+				for sc.Scan() {
+					if line := sc.Text(); strings.HasPrefix(line, "data: ") {
+						events <- strings.TrimPrefix(line, "data: ")
+					}
+				}
+				close(events)
+			}()
+
+			// A write through A, with an Idempotency-Key.
+			before := statusVersionAs(t, baseB, tok["app"])
+			brand := "Replica Lab " + kind
+			product := fmt.Sprintf(`[{"id":"replica-%s-1","name":"Replica Clear Gel","brand":%q,"category":"treatment","price":17,
+				"ingredients":"Water, Salicylic Acid 2%%, Zinc PCA","claims":["acne"],"suits":["oily"]}]`, kind, brand)
+			idem := "replicas-" + kind + "-" + strconv.FormatInt(time.Now().UnixNano(), 10)
+			status, h, first := call(t, "POST", baseA+"/v1/products", tok["merch"], "application/json", product, "Idempotency-Key", idem)
+			if status != http.StatusOK || h.Get("Idempotent-Replayed") != "" || !strings.Contains(first, `"created":1`) {
+				t.Fatalf("upload through A: %d %s (replayed %q); want 200 with one product created", status, first, h.Get("Idempotent-Replayed"))
+			}
+			written := time.Now()
+
+			// The same key on B: A's answer, not a second run (which would count the product
+			// unchanged under another load id).
+			status, h, replayed := call(t, "POST", baseB+"/v1/products", tok["merch"], "application/json", product, "Idempotency-Key", idem)
+			if status != http.StatusOK || h.Get("Idempotent-Replayed") != "true" || replayed != first {
+				t.Fatalf("replay on B: %d (replayed %q)\n%s\nwant A's answer\n%s", status, h.Get("Idempotent-Replayed"), replayed, first)
+			}
+			status, _, reused := call(t, "POST", baseB+"/v1/products", tok["merch"], "application/json", strings.Replace(product, "17", "18", 1), "Idempotency-Key", idem)
+			if status != http.StatusUnprocessableEntity || !strings.Contains(reused, "Idempotency-Key") {
+				t.Fatalf("the key with another body on B: %d %s; want 422 naming Idempotency-Key", status, reused)
+			}
+
+			// B ranks the new product once its projection has the new version.
+			ask := `{"profile":{"skin_type":"oily","concerns":["acne"]},"filters":{"brands":[` + strconv.Quote(brand) + `]},"limit":5}`
+			deadline := time.Now().Add(30 * time.Second)
+			for {
+				status, _, body := call(t, "POST", baseB+"/v1/recommendations", tok["app"], "application/json", ask)
+				if status == http.StatusOK && strings.Contains(body, "replica-"+kind+"-1") {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("B does not rank the product written through A after 30 s: %d %s", status, body)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			t.Logf("%s: a product written through A was ranked on B after %s (refresh interval 200ms)", kind, time.Since(written).Round(time.Millisecond))
+
+			// SSE on B: the version it had, then the one of A's write.
+			want := `"data_version":` + strconv.FormatInt(before+1, 10)
+			timeout := time.After(time.Minute)
+			for seen := []string{}; ; {
+				select {
+				case e, ok := <-events:
+					if !ok {
+						t.Fatalf("B's update stream ended; events %v", seen)
+					}
+					seen = append(seen, e)
+					if !strings.Contains(e, want) {
+						continue
+					}
+				case <-timeout:
+					t.Fatalf("B's update stream did not announce %s within a minute; events %v", want, seen)
+				}
+				break
+			}
+
+			// Rate limits across replicas, through the load balancer.
+			a0, b0 := strings.Count(a.logs.String(), `"route":"/v1/status"`), strings.Count(b.logs.String(), `"route":"/v1/status"`)
+			var codes []int
+			for range limitedBurst + 4 {
+				status, _, _ := call(t, "GET", baseLB+"/v1/status", tok["limited"], "", "")
+				codes = append(codes, status)
+			}
+			ok, refused := 0, 0
+			for i, c := range codes {
+				switch {
+				case c == http.StatusOK && i < limitedBurst:
+					ok++
+				case c == http.StatusTooManyRequests && i >= limitedBurst:
+					refused++
+				}
+			}
+			if ok != limitedBurst || refused != 4 {
+				t.Errorf("through HAProxy, a key of burst %d got %v; want %d answers, then 429s", limitedBurst, codes, limitedBurst)
+			}
+			aN, bN := strings.Count(a.logs.String(), `"route":"/v1/status"`)-a0, strings.Count(b.logs.String(), `"route":"/v1/status"`)-b0
+			if aN == 0 || bN == 0 || aN+bN != len(codes) {
+				t.Errorf("HAProxy sent %d requests to A and %d to B, want both replicas to serve some of %d", aN, bN, len(codes))
+			}
+			cancel()
+			for _, s := range []*started{a, b} {
+				if err := s.stop(t); err != nil {
+					t.Errorf("replica shutdown: %v", err)
+				}
+			}
+		})
+	}
+}
+
+// statusVersionAs is statusVersion with a key.
+func statusVersionAs(t *testing.T, base, token string) int64 {
+	t.Helper()
+	status, _, body := call(t, "GET", base+"/v1/status", token, "", "")
+	var st struct {
+		DataVersion int64 `json:"data_version"`
+	}
+	if err := json.Unmarshal([]byte(body), &st); status != http.StatusOK || err != nil {
+		t.Fatalf("GET /v1/status: %d %s (%v)", status, body, err)
+	}
+	return st.DataVersion
+}
