@@ -104,6 +104,7 @@ func openSharedState(ctx context.Context, cfg *Config, store *cypher.Store, log 
 		log.Info().Str("shared_state", kind).Str("redis", redactURL(cfg.RedisURL)).Msg("idempotency keys and rate limits are kept in Redis")
 		return sharedState{kind: kind, idempotency: rs, limiter: rs, close: func() { rs.Close() }}, nil
 	default:
+		log.Info().Str("shared_state", sharedMemory).Msg("idempotency keys and rate limits are kept in this process only (one replica)")
 		return sharedState{kind: sharedMemory, close: func() {}}, nil
 	}
 }
