@@ -10,7 +10,7 @@ WEB      := api/web
 NPM      ?= npm
 CHROMIUM ?= $(or $(SKINGRAPH_CHROMIUM),/usr/bin/chromium)
 
-.PHONY: run test test-fast check-size build prereqs vet neo4j eval clean web web-deps chromium bench fuzz contract contract-deps
+.PHONY: run test test-fast check-size build prereqs services vet neo4j eval clean web web-deps chromium bench fuzz contract contract-deps
 
 ## run: start a local Neo4j (data in var/neo4j), load the demo data on first run, serve on 127.0.0.1:8080
 run: prereqs build
@@ -117,8 +117,9 @@ eval: prereqs build
 vet:
 	$(GO) vet ./...
 
-## prereqs: Java 17+ and Maven (for Neo4j from Maven Central) and the Go modules
-prereqs:
+## prereqs: Java 17+ and Maven (for Neo4j from Maven Central), Redis and HAProxy (the replica
+## tests start their own; never the system services) and the Go modules
+prereqs: services
 	@if ! command -v java >/dev/null 2>&1 || ! command -v mvn >/dev/null 2>&1; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 			echo "installing default-jdk-headless and maven from Debian"; \
@@ -130,6 +131,19 @@ prereqs:
 	fi
 	@java -version 2>&1 | head -n1
 	$(GO) mod download
+
+## services: Debian's redis-server and haproxy, which the shared-state and replica tests run as
+## child processes on free loopback ports (the packages' own services are not used)
+services:
+	@if ! command -v redis-server >/dev/null 2>&1 || { ! command -v haproxy >/dev/null 2>&1 && [ ! -x /usr/sbin/haproxy ]; }; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing redis-server and haproxy from Debian"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server haproxy >/dev/null; \
+		else \
+			echo "the replica tests need redis-server and haproxy; install them, e.g. 'sudo apt-get install redis-server haproxy'" >&2; \
+			exit 1; \
+		fi; \
+	fi
 
 ## web: bundle the pages (api/web/src -> api/web/dist, embedded by the Go build)
 web: web-deps
