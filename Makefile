@@ -23,7 +23,7 @@ run: prereqs build
 ## one server per test binary, and a prepared graph is reused while nothing changed it
 ## (testcontainers/neo4jtest).
 TEST_P ?= 2
-test: prereqs web-deps chromium check-size
+test: prereqs services web-deps chromium check-size
 	$(GO) vet ./...
 	cd $(WEB) && $(NPM) run --silent check
 	SKINGRAPH_CHROMIUM=$(CHROMIUM) $(GO) test -count=1 -p $(TEST_P) -timeout 20m ./...
@@ -117,9 +117,8 @@ eval: prereqs build
 vet:
 	$(GO) vet ./...
 
-## prereqs: Java 17+ and Maven (for Neo4j from Maven Central), Redis and HAProxy (the replica
-## tests start their own; never the system services) and the Go modules
-prereqs: services
+## prereqs: Java 17+ and Maven (for Neo4j from Maven Central) and the Go modules
+prereqs:
 	@if ! command -v java >/dev/null 2>&1 || ! command -v mvn >/dev/null 2>&1; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 			echo "installing default-jdk-headless and maven from Debian"; \
