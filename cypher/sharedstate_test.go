@@ -67,3 +67,13 @@ func TestNeo4jSharedState(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkNeo4jSharedState: go test -run '^$' -bench Neo4jSharedState ./cypher
+func BenchmarkNeo4jSharedState(b *testing.B) {
+	store := neo4jtest.Open(b)
+	st, err := cypher.NewSharedState(context.Background(), store)
+	if err != nil {
+		b.Fatal(err)
+	}
+	sharedstatetest.Bench(b, st, st)
+}

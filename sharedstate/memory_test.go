@@ -15,3 +15,7 @@ func TestMemoryIdempotency(t *testing.T) {
 func TestMemoryLimiter(t *testing.T) {
 	sharedstatetest.RunLimiter(t, sharedstate.NewMemoryLimiter(1000))
 }
+
+func BenchmarkMemorySharedState(b *testing.B) {
+	sharedstatetest.Bench(b, sharedstate.NewMemoryIdempotency(1_000_000, 1<<30, time.Hour), sharedstate.NewMemoryLimiter(1000))
+}

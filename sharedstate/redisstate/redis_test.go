@@ -61,3 +61,19 @@ func TestRedisDownIsUnavailable(t *testing.T) {
 		t.Error("Open accepted an http:// URL")
 	}
 }
+
+// BenchmarkRedisSharedState: go test -run '^$' -bench RedisSharedState ./sharedstate/redisstate
+func BenchmarkRedisSharedState(b *testing.B) {
+	ctx := context.Background()
+	d, err := testcontainers.StartRedis(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer d.Stop()
+	s, err := redisstate.Open(ctx, "redis://"+d.Addr+"/0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	sharedstatetest.Bench(b, s, s)
+}
