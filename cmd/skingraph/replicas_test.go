@@ -20,10 +20,10 @@ import (
 )
 
 // replicaKeys writes a keys file of a merchandiser, an app and a "limited" app key allowed a
-// burst of limitedBurst and then one request every 100 s.
+// burst of limitedBurst and then one request every 100 s, and a "fast" app key (benchmarks).
 const limitedBurst = 6
 
-func replicaKeys(t *testing.T) (string, map[string]string) {
+func replicaKeys(t testing.TB) (string, map[string]string) {
 	t.Helper()
 	tokens := map[string]string{}
 	var lines []string
@@ -31,7 +31,7 @@ func replicaKeys(t *testing.T) (string, map[string]string) {
 		role  auth.Role
 		name  string
 		extra string
-	}{{auth.RoleMerchandiser, "merch", ""}, {auth.RoleApp, "app", ""}, {auth.RoleApp, "limited", " 0.01 " + strconv.Itoa(limitedBurst)}} {
+	}{{auth.RoleMerchandiser, "merch", ""}, {auth.RoleApp, "app", ""}, {auth.RoleApp, "limited", " 0.01 " + strconv.Itoa(limitedBurst)}, {auth.RoleApp, "fast", " 100000 100000"}} {
 		tok, line, err := auth.New(k.role, k.name)
 		if err != nil {
 			t.Fatal(err)
