@@ -1,6 +1,7 @@
 # skingraph: the two commands are `make run` and `make test`; both install what a fresh
 # machine lacks (a JDK and Maven from Debian when run as root, Go modules, the web pages' npm
-# packages, and for the browser tests Debian's chromium) first.
+# packages, and for the browser tests Debian's chromium, for the replica tests Debian's
+# redis-server and haproxy) first.
 
 GO       ?= go
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
