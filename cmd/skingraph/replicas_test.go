@@ -240,3 +240,50 @@ func statusVersionAs(t *testing.T, base, token string) int64 {
 	}
 	return st.DataVersion
 }
+
+// TestSharedStateOutage stops the Redis of a replica's shared state under it: a write that
+// carries an Idempotency-Key is refused with 503 and not run (the replica cannot tell whether
+// the key was used); the same write without the header runs; rate limits fall back to the
+// replica's own buckets (a key's burst still ends in 429), and the log says so.
+func TestSharedStateOutage(t *testing.T) {
+	neo4jtest.Demo(t)
+	keys, tok := replicaKeys(t)
+	rd, err := testcontainers.StartRedis(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rd.Stop() })
+	env := existingNeo4j(t)
+	env["SKINGRAPH_API_KEYS_FILE"] = keys
+	env["SKINGRAPH_REDIS_URL"] = "redis://" + rd.Addr + "/0"
+	s := start(t, env, "serve", "--http-addr", "127.0.0.1:0")
+	base := "http://" + s.addr
+	if err := rd.Stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	product := `[{"id":"outage-1","name":"Outage Gel","brand":"Outage Lab","category":"treatment","price":12,
+		"ingredients":"Water, Glycerin","claims":["dryness"],"suits":["dry"]}]`
+	status, h, body := call(t, "POST", base+"/v1/products", tok["merch"], "application/json", product, "Idempotency-Key", "outage-key")
+	if status != http.StatusServiceUnavailable || h.Get("Content-Type") != "application/problem+json" || h.Get("Retry-After") == "" ||
+		!strings.Contains(body, "Idempotency-Key") {
+		t.Fatalf("write with an Idempotency-Key, Redis down: %d %q %s; want 503 problem+json with Retry-After naming the key store", status, h.Get("Content-Type"), body)
+	}
+	if status, _, body := call(t, "GET", base+"/v1/products/outage-1", tok["app"], "", ""); status != http.StatusNotFound {
+		t.Fatalf("the refused write ran: GET the product answers %d %s", status, body)
+	}
+	if status, _, body := call(t, "POST", base+"/v1/products", tok["merch"], "application/json", product); status != http.StatusOK {
+		t.Fatalf("write without an Idempotency-Key, Redis down: %d %s; want 200", status, body)
+	}
+	var codes []int
+	for range limitedBurst + 2 {
+		status, _, _ := call(t, "GET", base+"/v1/status", tok["limited"], "", "")
+		codes = append(codes, status)
+	}
+	if codes[limitedBurst-1] != http.StatusOK || codes[limitedBurst] != http.StatusTooManyRequests || codes[limitedBurst+1] != http.StatusTooManyRequests {
+		t.Errorf("a key of burst %d with Redis down got %v; want %d answers (this replica's buckets), then 429", limitedBurst, codes, limitedBurst)
+	}
+	if !strings.Contains(s.logs.String(), "shared rate limiter unavailable") || !strings.Contains(s.logs.String(), "idempotency store unavailable") {
+		t.Errorf("the log does not report the outage:\n%s", s.logs)
+	}
+}
