@@ -238,7 +238,7 @@ func (l *rateLimits) take(ctx context.Context, key string, limit graph.Limit, n 
 		return d
 	}
 	now := time.Now().UnixNano()
-	if last := l.lastWarn.Load(); now-last > int64(time.Second) && l.lastWarn.CompareAndSwap(last, now) {
+	if last := l.lastWarn.Load(); ctx.Err() == nil && now-last > int64(time.Second) && l.lastWarn.CompareAndSwap(last, now) {
 		l.log.Warn().Err(err).Msg("shared rate limiter unavailable: metering with this replica's own buckets")
 	}
 	d, _ = l.local.Take(ctx, key, limit, n)
