@@ -31,7 +31,7 @@ func replicaKeys(t testing.TB) (string, map[string]string) {
 		role  auth.Role
 		name  string
 		extra string
-	}{{auth.RoleMerchandiser, "merch", ""}, {auth.RoleApp, "app", ""}, {auth.RoleApp, "limited", " 0.01 " + strconv.Itoa(limitedBurst)}, {auth.RoleApp, "fast", " 100000 100000"}} {
+	}{{auth.RoleMerchandiser, "merch", ""}, {auth.RoleApp, "app", ""}, {auth.RoleApp, "limited", " 0.01 " + strconv.Itoa(limitedBurst)}, {auth.RoleApp, "fast", " 100000 100000"}, {auth.RoleAdmin, "ops", ""}} {
 		tok, line, err := auth.New(k.role, k.name)
 		if err != nil {
 			t.Fatal(err)
@@ -218,6 +218,14 @@ func TestReplicasBehindHAProxy(t *testing.T) {
 			if aN == 0 || bN == 0 || aN+bN != len(codes) {
 				t.Errorf("HAProxy sent %d requests to A and %d to B, want both replicas to serve some of %d", aN, bN, len(codes))
 			}
+			// Each replica times its shared store on /metrics.
+			for name, base := range map[string]string{"A": baseA, "B": baseB} {
+				status, _, metrics := call(t, "GET", base+"/metrics", tok["ops"], "", "")
+				series := `skingraph_shared_state_duration_seconds_count{operation="take",store="` + kind + `"}`
+				if status != http.StatusOK || !strings.Contains(metrics, series) {
+					t.Errorf("replica %s: /metrics (%d) has no %s", name, status, series)
+				}
+			}
 			cancel()
 			for _, s := range []*started{a, b} {
 				if err := s.stop(t); err != nil {
@@ -282,6 +290,12 @@ func TestSharedStateOutage(t *testing.T) {
 	}
 	if codes[limitedBurst-1] != http.StatusOK || codes[limitedBurst] != http.StatusTooManyRequests || codes[limitedBurst+1] != http.StatusTooManyRequests {
 		t.Errorf("a key of burst %d with Redis down got %v; want %d answers (this replica's buckets), then 429", limitedBurst, codes, limitedBurst)
+	}
+	status, _, metrics := call(t, "GET", base+"/metrics", tok["ops"], "", "")
+	for _, series := range []string{`skingraph_shared_state_errors_total{operation="claim",store="redis"}`, `skingraph_shared_state_errors_total{operation="take",store="redis"}`} {
+		if status != http.StatusOK || !strings.Contains(metrics, series) {
+			t.Errorf("/metrics (%d) does not count the outage: no %s", status, series)
+		}
 	}
 	if !strings.Contains(s.logs.String(), "shared rate limiter unavailable") || !strings.Contains(s.logs.String(), "idempotency store unavailable") {
 		t.Errorf("the log does not report the outage:\n%s", s.logs)

@@ -385,7 +385,7 @@ func serve(ctx context.Context, cfg *Config, log zerolog.Logger, env Env, store 
 			}
 		}()
 	}
-	shared, err := openSharedState(ctx, cfg, store, log)
+	shared, err := openSharedState(ctx, cfg, store, log, metrics)
 	if err != nil {
 		return err
 	}

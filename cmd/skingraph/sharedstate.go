@@ -7,8 +7,10 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
+	"github.com/skingraph/skingraph/api"
 	"github.com/skingraph/skingraph/cypher"
 	"github.com/skingraph/skingraph/graph"
 	"github.com/skingraph/skingraph/sharedstate/redisstate"
@@ -83,9 +85,23 @@ type sharedState struct {
 	close       func()
 }
 
-// openSharedState opens the configured store; with neo4j it prunes expired records until
-// ctx ends.
-func openSharedState(ctx context.Context, cfg *Config, store *cypher.Store, log zerolog.Logger) (sharedState, error) {
+// openSharedState opens the configured store, timed on metrics; with neo4j it prunes expired
+// records until ctx ends.
+func openSharedState(ctx context.Context, cfg *Config, store *cypher.Store, log zerolog.Logger, metrics *api.Metrics) (sharedState, error) {
+	s, err := openSharedStore(ctx, cfg, store, log)
+	if err != nil || s.kind == sharedMemory {
+		return s, err
+	}
+	t, err := newTimedShared(s.kind, s.idempotency, s.limiter, metrics)
+	if err != nil {
+		s.close()
+		return sharedState{}, err
+	}
+	s.idempotency, s.limiter = t, t
+	return s, nil
+}
+
+func openSharedStore(ctx context.Context, cfg *Config, store *cypher.Store, log zerolog.Logger) (sharedState, error) {
 	kind := cfg.sharedStateKind()
 	switch kind {
 	case sharedNeo4j:
@@ -136,4 +152,75 @@ func pruneSharedState(ctx context.Context, st *cypher.SharedState, log zerolog.L
 			}
 		}
 	}
+}
+
+// timedShared times every call to a shared store: a histogram and an error counter by store
+// and operation on the server's /metrics, and a "shared" entry in the response's
+// Server-Timing.
+type timedShared struct {
+	idem graph.IdempotencyStore
+	lim  graph.RateLimiter
+	kind string
+	dur  *prometheus.HistogramVec
+	errs *prometheus.CounterVec
+}
+
+func newTimedShared(kind string, idem graph.IdempotencyStore, lim graph.RateLimiter, m *api.Metrics) (*timedShared, error) {
+	t := &timedShared{idem: idem, lim: lim, kind: kind,
+		dur: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "skingraph_shared_state_duration_seconds", Help: "Latency of the shared state (idempotency keys, rate limits) by store and operation.",
+			Buckets: []float64{.00005, .0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		}, []string{"store", "operation"}),
+		errs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "skingraph_shared_state_errors_total", Help: "Shared-state calls that failed, by store and operation (rate limits then fall back to the replica's own buckets; idempotent writes are refused).",
+		}, []string{"store", "operation"}),
+	}
+	if err := m.Registry().Register(t.dur); err != nil {
+		return nil, fmt.Errorf("shared state metrics: %w", err)
+	}
+	if err := m.Registry().Register(t.errs); err != nil {
+		return nil, fmt.Errorf("shared state metrics: %w", err)
+	}
+	return t, nil
+}
+
+func (t *timedShared) observe(ctx context.Context, op string, start time.Time, err error) {
+	d := time.Since(start)
+	t.dur.WithLabelValues(t.kind, op).Observe(d.Seconds())
+	if err != nil && ctx.Err() == nil {
+		t.errs.WithLabelValues(t.kind, op).Inc()
+	}
+	api.AddTiming(ctx, "shared", d)
+}
+
+func (t *timedShared) Claim(ctx context.Context, key string, fp graph.Fingerprint, lease time.Duration) (graph.IdempotencyRecord, string, bool, error) {
+	start := time.Now()
+	rec, token, claimed, err := t.idem.Claim(ctx, key, fp, lease)
+	t.observe(ctx, "claim", start, err)
+	return rec, token, claimed, err
+}
+
+func (t *timedShared) Finish(ctx context.Context, key, token string, ans graph.IdempotentAnswer, ttl time.Duration) error {
+	start := time.Now()
+	err := t.idem.Finish(ctx, key, token, ans, ttl)
+	t.observe(ctx, "finish", start, err)
+	return err
+}
+
+func (t *timedShared) Release(ctx context.Context, key, token string) error {
+	start := time.Now()
+	err := t.idem.Release(ctx, key, token)
+	t.observe(ctx, "release", start, err)
+	return err
+}
+
+func (t *timedShared) Take(ctx context.Context, key string, l graph.Limit, n int) (graph.RateDecision, error) {
+	start := time.Now()
+	d, err := t.lim.Take(ctx, key, l, n)
+	op := "take"
+	if n == 0 {
+		op = "look"
+	}
+	t.observe(ctx, op, start, err)
+	return d, err
 }
