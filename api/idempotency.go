@@ -139,9 +139,18 @@ func idempotency(store graph.IdempotencyStore, log zerolog.Logger) gin.HandlerFu
 		}
 		cw := &captureWriter{ResponseWriter: c.Writer, limit: idempotencyMaxAnswer}
 		c.Writer = cw
-		c.Next()
 		// The answer is sent: keep it even when the client has gone.
 		ctx = context.WithoutCancel(ctx)
+		settled := false
+		defer func() {
+			if !settled { // the handler panicked (recoverer answers 500): a retry may run
+				if err := store.Release(ctx, id, token); err != nil {
+					log.Error().Err(err).Str("request_id", c.GetString(requestIDKey)).Msg("idempotency store: release a key")
+				}
+			}
+		}()
+		c.Next()
+		settled = true
 		status := cw.Status()
 		if status >= 500 || cw.over {
 			// A failure may be retried with the same key; an answer too long to keep is
