@@ -49,6 +49,34 @@ func NewSharedState(ctx context.Context, s *Store) (*SharedState, error) {
 	return &SharedState{s: s}, nil
 }
 
+// write runs one statement in a write transaction of its own, routed to the leader, outside
+// the Store's bookmarks: the shared state needs no causal order with the data, and a
+// bookmark per rate-limit take would make every later read of the Store (routed to a
+// secondary) wait until that secondary had replicated it.
+func (st *SharedState) write(ctx context.Context, query string, params map[string]any) ([]*neo4j.Record, error) {
+	return st.run(ctx, query, params, neo4j.ExecuteQueryWithWritersRouting())
+}
+
+// read is write for a read transaction (routable to a secondary; possibly a little stale,
+// which a look at a throttle allows).
+func (st *SharedState) read(ctx context.Context, query string, params map[string]any) ([]*neo4j.Record, error) {
+	return st.run(ctx, query, params, neo4j.ExecuteQueryWithReadersRouting())
+}
+
+func (st *SharedState) run(ctx context.Context, query string, params map[string]any, routing neo4j.ExecuteQueryConfigurationOption) ([]*neo4j.Record, error) {
+	var records []*neo4j.Record
+	err := st.s.guard(func() error {
+		res, err := neo4j.ExecuteQuery(ctx, st.s.driver, query, params, neo4j.EagerResultTransformer,
+			neo4j.ExecuteQueryWithDatabase(st.s.database), routing, neo4j.ExecuteQueryWithoutBookmarkManager())
+		if err != nil {
+			return translate(err)
+		}
+		records = res.Records
+		return nil
+	})
+	return records, err
+}
+
 func hashKey(key string) string {
 	h := sha256.Sum256([]byte(key))
 	return hex.EncodeToString(h[:])
@@ -87,7 +115,7 @@ func toIdempotencyRow(rec *neo4j.Record) (idempotencyRow, error) {
 // expired record is taken over.
 func (st *SharedState) Claim(ctx context.Context, key string, fp graph.Fingerprint, lease time.Duration) (graph.IdempotencyRecord, string, bool, error) {
 	token := rand.Text()
-	recs, err := st.s.write(ctx, `
+	recs, err := st.write(ctx, `
 		MERGE (k:IdempotencyKey {id: $id})
 		ON CREATE SET k:SharedState, k.token = $token, k.fp = $fp, k.done = false, k.expires_at = timestamp() + $lease
 		ON MATCH SET k += CASE WHEN k.expires_at <= timestamp()
@@ -123,7 +151,7 @@ func (st *SharedState) Finish(ctx context.Context, key, token string, ans graph.
 	if body == nil {
 		body = []byte{}
 	}
-	_, err := st.s.write(ctx, `
+	_, err := st.write(ctx, `
 		MATCH (k:IdempotencyKey {id: $id}) WHERE k.token = $token
 		SET k.done = true, k.status = $status, k.content_type = $content_type, k.body = $body,
 			k.expires_at = timestamp() + $ttl`,
@@ -137,7 +165,7 @@ func (st *SharedState) Finish(ctx context.Context, key, token string, ans graph.
 
 // Release implements graph.IdempotencyStore.
 func (st *SharedState) Release(ctx context.Context, key, token string) error {
-	_, err := st.s.write(ctx, `MATCH (k:IdempotencyKey {id: $id}) WHERE k.token = $token DELETE k`,
+	_, err := st.write(ctx, `MATCH (k:IdempotencyKey {id: $id}) WHERE k.token = $token DELETE k`,
 		map[string]any{"id": hashKey(key), "token": token})
 	if err != nil {
 		return fmt.Errorf("cypher: release an idempotency key: %w", err)
@@ -196,9 +224,9 @@ func (st *SharedState) Take(ctx context.Context, key string, l graph.Limit, n in
 	var recs []*neo4j.Record
 	var err error
 	if n == 0 {
-		recs, err = st.s.read(ctx, peekStatement, params)
+		recs, err = st.read(ctx, peekStatement, params)
 	} else {
-		recs, err = st.s.write(ctx, takeStatement, params)
+		recs, err = st.write(ctx, takeStatement, params)
 	}
 	if err != nil {
 		return graph.RateDecision{}, fmt.Errorf("cypher: rate limit: %w", err)
@@ -220,7 +248,7 @@ func (st *SharedState) Take(ctx context.Context, key string, l graph.Limit, n in
 // Prune deletes the shared-state records past their expiry, at most batch at a time, and
 // returns how many it deleted.
 func (st *SharedState) Prune(ctx context.Context, batch int) (int, error) {
-	recs, err := st.s.write(ctx, `
+	recs, err := st.write(ctx, `
 		MATCH (n:SharedState) WHERE n.expires_at < timestamp()
 		WITH n LIMIT $batch
 		DETACH DELETE n

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/skingraph/skingraph/cypher"
 	"github.com/skingraph/skingraph/graph"
 	"github.com/skingraph/skingraph/sharedstate/sharedstatetest"
@@ -53,6 +55,27 @@ func TestNeo4jSharedState(t *testing.T) {
 		}
 		if n := countOf("MATCH (n:SharedState) WHERE n.expires_at <= timestamp() RETURN count(n)"); n != 0 {
 			t.Errorf("%d expired records left after prune", n)
+		}
+	})
+	t.Run("outside the store's bookmarks", func(t *testing.T) {
+		// A take per request must not make the Store's next reads wait for its replication.
+		before, err := cypher.Bookmarks(ctx, store)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var fp graph.Fingerprint
+		if _, err := st.Take(ctx, "bookmarks", graph.Limit{Rate: 1, Burst: 5}, 1); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, _, err := st.Claim(ctx, "bookmarks", fp, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		after, err := cypher.Bookmarks(ctx, store)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(before, after); diff != "" {
+			t.Errorf("shared-state writes moved the Store's bookmarks (-before +after):\n%s", diff)
 		}
 	})
 	t.Run("not exported", func(t *testing.T) {
