@@ -173,6 +173,8 @@ defaults
     timeout server 2m
     timeout tunnel 10m
     option http-server-close
+    retries 2
+    option redispatch
 
 frontend api
     bind %s

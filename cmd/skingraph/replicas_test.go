@@ -78,7 +78,8 @@ func call(t *testing.T, method, url, token, contentType, body string, header ...
 //   - SSE /v1/updates on B announces the data version of that write;
 //   - the same Idempotency-Key replayed on B gets A's answer (and with another body, 422);
 //   - a key's rate limit holds across the replicas: burst N through the load balancer, which
-//     sends requests to both, gives N answers and then 429s.
+//     sends requests to both, gives N answers and then 429s;
+//   - with A stopped, the load balancer answers from B.
 func TestReplicasBehindHAProxy(t *testing.T) {
 	neo4jtest.Demo(t)
 	keys, tok := replicaKeys(t)
@@ -227,10 +228,23 @@ func TestReplicasBehindHAProxy(t *testing.T) {
 				}
 			}
 			cancel()
-			for _, s := range []*started{a, b} {
-				if err := s.stop(t); err != nil {
-					t.Errorf("replica shutdown: %v", err)
+
+			// A replica that stops leaves the rotation: HAProxy's /readyz check takes it out
+			// and the other answers every request.
+			if err := a.stop(t); err != nil {
+				t.Errorf("replica A shutdown: %v", err)
+			}
+			served := 0
+			waitFor(t, "HAProxy to answer 10 requests in a row with A stopped", 30*time.Second, func() bool {
+				if status, _, _ := call(t, "GET", baseLB+"/v1/status", tok["app"], "", ""); status == http.StatusOK {
+					served++
+				} else {
+					served = 0
 				}
+				return served >= 10
+			})
+			if err := b.stop(t); err != nil {
+				t.Errorf("replica B shutdown: %v", err)
 			}
 		})
 	}
