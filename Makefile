@@ -11,7 +11,7 @@ WEB      := api/web
 NPM      ?= npm
 CHROMIUM ?= $(or $(SKINGRAPH_CHROMIUM),/usr/bin/chromium)
 
-.PHONY: run test test-fast check-size build prereqs services vet neo4j eval clean web web-deps chromium bench fuzz contract contract-deps
+.PHONY: run test go-test test-fast check-size build prereqs services vet neo4j eval clean web web-deps chromium bench fuzz contract contract-deps
 
 ## run: start a local Neo4j (data in var/neo4j), load the demo data on first run, serve on 127.0.0.1:8080
 run: prereqs build
@@ -24,12 +24,16 @@ run: prereqs build
 ## one server per test binary, and a prepared graph is reused while nothing changed it
 ## (testcontainers/neo4jtest).
 TEST_P ?= 2
-test: prereqs services web-deps chromium check-size
+## The Go tests and the contract test run side by side (make -j2, each one's output kept
+## together): the contract is mostly Python and one server, so the two cores stay busy.
+test: prereqs services web-deps chromium check-size contract-deps
 	$(GO) vet ./...
 	cd $(WEB) && $(NPM) run --silent check
-	SKINGRAPH_CHROMIUM=$(CHROMIUM) $(GO) test -count=1 -p $(TEST_P) -timeout 20m ./...
+	$(MAKE) --no-print-directory -j2 --output-sync=target go-test contract
 	$(MAKE) --no-print-directory fuzz FUZZTIME=10000x
-	$(MAKE) --no-print-directory contract
+
+go-test:
+	SKINGRAPH_CHROMIUM=$(CHROMIUM) $(GO) test -count=1 -p $(TEST_P) -timeout 20m ./...
 
 ## contract: schemathesis (pinned in api/contract/requirements.txt) against the full server
 ## (skingraph up on a free loopback port, its own Neo4j in a temporary folder, the demo data):

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/gin-gonic/gin"
 	gojson "github.com/goccy/go-json"
@@ -168,8 +169,10 @@ func toRankerRequest(in recommendationRequest) (ranker.Request, []string, *curso
 	norm := inci.Default()
 	for i, a := range p.AvoidIngredients {
 		k := norm.Key(a)
-		if k == "" {
-			verr.Add(0, fmt.Sprintf("profile.avoid_ingredients[%d]", i), "not an ingredient name")
+		if k == "" || !hasASCIIAlnum(a) {
+			// The document's pattern is "[0-9A-Za-z]": INCI names are written in Latin
+			// letters, and JSON Schema engines disagree on Unicode classes.
+			verr.Add(0, fmt.Sprintf("profile.avoid_ingredients[%d]", i), "not an ingredient name: it needs a letter or digit A-Z, a-z or 0-9")
 		}
 		r.Profile.AvoidIngredients = append(r.Profile.AvoidIngredients, k)
 	}
@@ -255,18 +258,31 @@ func (h *handlers) recommendGET(c *gin.Context) error {
 			verr.Add(0, k, "unknown query parameter")
 		}
 	}
+	// A list is comma-separated; the document's items have at least one character, so an
+	// empty entry ("concerns=", "a,,b") is refused rather than dropped.
 	list := func(k string) []string {
 		var out []string
+		empty := false
 		for _, v := range q[k] {
 			for _, s := range strings.Split(v, ",") {
 				if s = strings.TrimSpace(s); s != "" {
 					out = append(out, s)
+				} else {
+					empty = true
 				}
 			}
+		}
+		if empty {
+			verr.Add(0, k, "holds an empty entry: name each entry, or leave the parameter out")
 		}
 		return out
 	}
 	in.Profile.SkinType, in.Profile.SkinTone = q.Get("skin_type"), q.Get("skin_tone")
+	for _, k := range []string{"skin_type", "skin_tone"} {
+		if _, given := q[k]; given && strings.TrimSpace(q.Get(k)) == "" {
+			verr.Add(0, k, "is empty: name one or leave the parameter out")
+		}
+	}
 	in.Profile.Concerns, in.Profile.Sensitivities = list("concerns"), list("sensitivities")
 	in.Profile.AvoidIngredients = list("avoid_ingredients")
 	in.Profile.LikedProducts, in.Profile.DislikedProducts = list("liked_products"), list("disliked_products")
@@ -488,4 +504,11 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// hasASCIIAlnum reports whether s holds an ASCII letter or digit.
+func hasASCIIAlnum(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool {
+		return r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r))
+	}) >= 0
 }

@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 )
@@ -183,15 +182,6 @@ func (c *Client) Recommend(ctx context.Context, req RecommendationRequest) (*Rec
 	return &page, nil
 }
 
-// Product gets GET /v1/products/{id} (schema ProductDetail, kept as JSON fields).
-func (c *Client) Product(ctx context.Context, id string) (map[string]any, error) {
-	var p map[string]any
-	if err := c.Do(ctx, http.MethodGet, "/v1/products/"+url.PathEscape(id), nil, &p); err != nil {
-		return nil, err
-	}
-	return p, nil
-}
-
 // Status is GET /v1/status.
 type Status struct {
 	DataVersion  int64  `json:"data_version"`
@@ -215,20 +205,29 @@ func (c *Client) Status(ctx context.Context) (*Status, error) {
 // Do sends body (JSON, when not nil) to path and decodes a 2xx answer into out (when not
 // nil); any other answer is a *Problem.
 func (c *Client) Do(ctx context.Context, method, path string, body, out any) error {
+	_, err := c.do(ctx, method, path, nil, body, out)
+	return err
+}
+
+// do is Do with request headers, returning the answer's headers.
+func (c *Client) do(ctx context.Context, method, path string, headers map[string]string, body, out any) (http.Header, error) {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
-			return fmt.Errorf("skingraph: encode request: %w", err)
+			return nil, fmt.Errorf("skingraph: encode request: %w", err)
 		}
 		rd = bytes.NewReader(b)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
 	if err != nil {
-		return fmt.Errorf("skingraph: %w", err)
+		return nil, fmt.Errorf("skingraph: %w", err)
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
 	}
 	req.Header.Set("Accept", "application/json")
 	if c.key != "" {
@@ -236,27 +235,27 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) err
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return fmt.Errorf("skingraph: %s %s: %w", method, path, err)
+		return nil, fmt.Errorf("skingraph: %s %s: %w", method, path, err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
-		return fmt.Errorf("skingraph: %s %s: read answer: %w", method, path, err)
+		return resp.Header, fmt.Errorf("skingraph: %s %s: read answer: %w", method, path, err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		p := &Problem{Status: resp.StatusCode, Title: http.StatusText(resp.StatusCode)}
 		if err := json.Unmarshal(data, p); err != nil {
 			p.Detail = strings.TrimSpace(string(data))
 		}
-		return p
+		return resp.Header, p
 	}
 	if out == nil || len(data) == 0 {
-		return nil
+		return resp.Header, nil
 	}
 	if err := json.Unmarshal(data, out); err != nil {
-		return fmt.Errorf("skingraph: %s %s: decode answer: %w", method, path, err)
+		return resp.Header, fmt.Errorf("skingraph: %s %s: decode answer: %w", method, path, err)
 	}
-	return nil
+	return resp.Header, nil
 }
 
 // IsProblem reports whether err is a Problem with the given status.

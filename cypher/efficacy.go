@@ -155,8 +155,8 @@ var (
 // graph.SubjectIngredient, product ids when it is graph.SubjectProduct.
 func (s *Store) Known(ctx context.Context, subjectType string, subjects []string) (map[string]bool, error) {
 	query, err := subjectQuery(subjectType,
-		`UNWIND $keys AS k MATCH (n:Ingredient {inci: k}) RETURN n.inci AS k`,
-		`UNWIND $keys AS k MATCH (n:Product {id: k}) RETURN n.id AS k`)
+		`UNWIND $keys AS k MATCH (i:Ingredient {inci: k}) WHERE `+committedIngredient+` RETURN i.inci AS k`,
+		`UNWIND $keys AS k MATCH (p:Product {id: k}) WHERE `+committedProduct+` RETURN p.id AS k`)
 	if err != nil {
 		return nil, err
 	}
@@ -183,8 +183,8 @@ const maxSuggestCandidates = 20000
 // in length.
 func (s *Store) SuggestSubjects(ctx context.Context, subjectType string, unknown []string) (map[string]string, error) {
 	query, err := subjectQuery(subjectType,
-		`MATCH (n:Ingredient) RETURN n.inci LIMIT $limit`,
-		`MATCH (n:Product) WHERE n.id STARTS WITH $prefix AND abs(size(n.id) - $size) <= $slack RETURN n.id LIMIT $limit`)
+		`MATCH (i:Ingredient) WHERE `+committedIngredient+` RETURN i.inci LIMIT $limit`,
+		`MATCH (p:Product) WHERE p.id STARTS WITH $prefix AND abs(size(p.id) - $size) <= $slack AND `+committedProduct+` RETURN p.id LIMIT $limit`)
 	if err != nil {
 		return nil, err
 	}

@@ -102,7 +102,7 @@ func (s *Store) WriteLoad(ctx context.Context, load graph.Load) (graph.LoadResul
 func upsertBatches(ctx context.Context, tx neo4j.ManagedTransaction, query string, rows []map[string]any) (graph.Counts, error) {
 	var c graph.Counts
 	for _, b := range batches(rows) {
-		recs, err := run(ctx, tx, query, map[string]any{"rows": b})
+		recs, err := run(ctx, tx, query, map[string]any{"rows": b, "load": nil})
 		if err != nil {
 			return c, err
 		}
@@ -187,11 +187,15 @@ const createSourceCypher = `
 	MERGE (s:Source {id: $id})
 	SET s.kind = $kind, s.citation = $citation, s.loaded_at = $at, s.counts = $counts`
 
-// The status of a row: created (new key), unchanged (same content hash) or updated.
+// upsertIngredientsCypher writes knowledge-base ingredients with their TREATS, AGGRAVATES
+// and CONFLICTS_WITH edges, in a one-transaction load ($load null) and in the final
+// transaction of a staged load ($load its id). The status of a row: created (new key, or a
+// label-only node the staged load's own products created), unchanged (same content hash) or
+// updated.
 const upsertIngredientsCypher = `
 	UNWIND $rows AS row
 	OPTIONAL MATCH (old:Ingredient {inci: row.inci})
-	WITH row, CASE WHEN old IS NULL THEN 'created' WHEN old.hash = row.hash THEN 'unchanged' ELSE 'updated' END AS status
+	WITH row, CASE WHEN old IS NULL OR (old._load = $load AND old.hash IS NULL) THEN 'created' WHEN old.hash = row.hash THEN 'unchanged' ELSE 'updated' END AS status
 	CALL (row, status) {
 		WITH row WHERE status <> 'unchanged'
 		MERGE (i:Ingredient {inci: row.inci})

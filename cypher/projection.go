@@ -100,7 +100,7 @@ func (s *Store) projectOnce(ctx context.Context) (*graph.Projection, bool, error
 	err = s.guard(func() error {
 		_, err := sess.ExecuteRead(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
 			b = graph.ProjectionBuilder{} // the driver may retry
-			recs, err := run(ctx, tx, `MATCH (s:StagedLoad) RETURN collect(s.id) AS ids`, nil)
+			recs, err := run(ctx, tx, stagedLoadIDs, nil)
 			if err != nil {
 				return nil, fmt.Errorf("staged loads: %w", err)
 			}

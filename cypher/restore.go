@@ -212,6 +212,13 @@ func restoreSteps(v *graph.Vault, snap graph.Snapshot) ([]restoreStep, error) {
 	for _, k := range snap.PseudonymKeys {
 		keys = append(keys, map[string]any{"id": k.Namespace, "fingerprint": k.Fingerprint, "at": k.At.UTC()})
 	}
+	var rules []map[string]any
+	for _, r := range snap.Rules {
+		props := ruleProps(r)
+		props["revision"], props["created_by"], props["updated_by"] = r.Revision, r.CreatedBy, r.UpdatedBy
+		props["created_at"], props["updated_at"] = r.CreatedAt.UTC(), r.UpdatedAt.UTC()
+		rules = append(rules, map[string]any{"id": r.ID, "props": props})
+	}
 	var staleOutcomes []map[string]any
 	stale := map[string]bool{}
 	for _, p := range snap.Products {
@@ -256,6 +263,7 @@ func restoreSteps(v *graph.Vault, snap graph.Snapshot) ([]restoreStep, error) {
 			SET e.sealed = row.sealed, e.key = row.key, e.rev = row.rev, e.owner = row.owner, e.subject = row.subject`, events},
 		{"sources", `UNWIND $rows AS row CREATE (s:Source {id: row.id}) SET s += row.props`, sources},
 		{"pseudonym keys", `UNWIND $rows AS row CREATE (:PseudonymKey {id: row.id, fingerprint: row.fingerprint, at: row.at})`, keys},
+		{"rules", `UNWIND $rows AS row CREATE (r:Rule {id: row.id}) SET r += row.props`, rules},
 		{"outcomes awaiting a refresh", `UNWIND $rows AS row MATCH (p:Product {id: row.product_id})
 			OPTIONAL MATCH (st:SkinType {name: row.attribute}) WHERE row.kind = 'skin_type'
 			OPTIONAL MATCH (tn:SkinTone {name: row.attribute}) WHERE row.kind = 'skin_tone'

@@ -19,6 +19,7 @@ var (
 		"Product": true, "Ingredient": true, "SkinType": true, "SkinTone": true, "Concern": true,
 		"Sensitivity": true, "Reviewer": true, "Source": true, "Outcome": true, "DataVersion": true,
 		"SchemaMigration": true, "Event": true, "Profile": true, "PseudonymKey": true, outcomesStaleLabel: true,
+		"Rule": true,
 	}
 	snapshotRelTypes = map[string]bool{
 		"CONTAINS": true, "TREATS": true, "AGGRAVATES": true, "CONFLICTS_WITH": true, "CLAIMS": true,
@@ -74,7 +75,7 @@ func (s *Store) readSnapshotOnce(ctx context.Context) (graph.Snapshot, bool, err
 			}{
 				{"census", r.census}, {"data version", r.version}, {"ingredients", r.ingredients},
 				{"products", r.products}, {"efficacy", r.efficacy}, {"reviews", r.reviews},
-				{"profiles", r.profiles}, {"events", r.events}, {"sources", r.sources}, {"outcomes", r.outcomes},
+				{"profiles", r.profiles}, {"events", r.events}, {"sources", r.sources}, {"rules", r.rules}, {"outcomes", r.outcomes},
 			} {
 				if err := step.fn(); err != nil {
 					return nil, fmt.Errorf("%s: %w", step.name, err)
@@ -132,7 +133,7 @@ func (r snapshotReader) census() error {
 	}); err != nil {
 		return err
 	}
-	if err := r.each(`MATCH ()-[x]->() WHERE x._superseded IS NULL RETURN type(x), count(*)`, func(v []any) {
+	if err := r.each(`MATCH ()-[r]->() WHERE `+settledR+` RETURN type(r), count(*)`, func(v []any) {
 		r.snap.RelCounts[str(v[0])] = i64(v[1])
 	}); err != nil {
 		return err
@@ -238,7 +239,7 @@ func (r snapshotReader) products() error {
 	}
 	if err := r.each(`MATCH (p:Product) WITH p ORDER BY p.id
 		CALL (p) {
-			MATCH (p)-[c:CONTAINS]->(i:Ingredient) WHERE c._superseded IS NULL
+			MATCH (p)-[c:CONTAINS]->(i:Ingredient) WHERE `+settledC+`
 			WITH c, i ORDER BY coalesce(c.list, ''), c.position, i.inci
 			RETURN i.inci AS inci, c {.label, .position, .concentration, .may_contain, .list} AS c
 		}
@@ -250,13 +251,13 @@ func (r snapshotReader) products() error {
 	}); err != nil {
 		return err
 	}
-	if err := r.each(`MATCH (p:Product)-[r:CLAIMS]->(c:Concern) WHERE r._superseded IS NULL RETURN p.id, c.name ORDER BY p.id, c.name`, func(v []any) {
+	if err := r.each(`MATCH (p:Product)-[r:CLAIMS]->(c:Concern) WHERE `+settledR+` RETURN p.id, c.name ORDER BY p.id, c.name`, func(v []any) {
 		p := &r.snap.Products[idx[str(v[0])]]
 		p.Claims = append(p.Claims, str(v[1]))
 	}); err != nil {
 		return err
 	}
-	return r.each(`MATCH (p:Product)-[r:SUITS]->(t:SkinType) WHERE r._superseded IS NULL RETURN p.id, t.name ORDER BY p.id, t.name`, func(v []any) {
+	return r.each(`MATCH (p:Product)-[r:SUITS]->(t:SkinType) WHERE `+settledR+` RETURN p.id, t.name ORDER BY p.id, t.name`, func(v []any) {
 		p := &r.snap.Products[idx[str(v[0])]]
 		p.Suits = append(p.Suits, str(v[1]))
 	})
@@ -286,8 +287,8 @@ func (r snapshotReader) reviews() error {
 	}); err != nil {
 		return err
 	}
-	return r.each(`MATCH (u:Reviewer)-[x:REVIEWED]->(p:Product) WHERE x._superseded IS NULL
-		RETURN u.id, p.id, x {.id, .rating, .recommended, .at, .skin_type, .skin_tone, .concerns, .effects, .hash} ORDER BY x.id`, func(v []any) {
+	return r.each(`MATCH (u:Reviewer)-[r:REVIEWED]->(p:Product) WHERE `+settledR+`
+		RETURN u.id, p.id, r {.id, .rating, .recommended, .at, .skin_type, .skin_tone, .concerns, .effects, .hash} ORDER BY r.id`, func(v []any) {
 		m := asMap(v[2])
 		r.snap.Reviews = append(r.snap.Reviews, graph.SnapshotReview{
 			Review: graph.Review{ID: str(m["id"]), Reviewer: str(v[0]), ProductID: str(v[1]), Rating: int(i64(m["rating"])),
@@ -301,48 +302,17 @@ func (r snapshotReader) reviews() error {
 // profiles and events open the sealed records (privacy.go): a snapshot holds them as the
 // domain has them, and a restore seals them again under the current key.
 func (r snapshotReader) profiles() error {
-	var rows []sealedRow
-	if err := r.each(`MATCH (pr:Profile) RETURN pr.id, pr.sealed ORDER BY pr.id`, func(v []any) {
-		rows = append(rows, sealedRow{ID: str(v[0]), Sealed: str(v[1])})
-	}); err != nil {
-		return err
-	}
-	if len(rows) == 0 {
-		return nil
-	}
-	if r.vault == nil {
-		return errNoVault
-	}
-	for _, row := range rows {
-		p, err := openProfile(r.vault, row.ID, row.Sealed)
-		if err != nil {
-			return err
-		}
-		r.snap.Profiles = append(r.snap.Profiles, p)
-	}
-	return nil
+	profiles, err := readSealed(r, `MATCH (pr:Profile) RETURN pr.id, pr.sealed ORDER BY pr.id`, openProfile)
+	r.snap.Profiles = append(r.snap.Profiles, profiles...)
+	return err
 }
 
 func (r snapshotReader) events() error {
-	var rows []sealedRow
-	if err := r.each(`MATCH (e:Event) RETURN e.id, e.sealed ORDER BY e.id`, func(v []any) {
-		rows = append(rows, sealedRow{ID: str(v[0]), Sealed: str(v[1])})
-	}); err != nil {
+	events, err := readSealed(r, `MATCH (e:Event) RETURN e.id, e.sealed ORDER BY e.id`, openEvent)
+	if err != nil {
 		return err
 	}
-	if len(rows) == 0 {
-		return nil
-	}
-	if r.vault == nil {
-		return errNoVault
-	}
-	for _, row := range rows {
-		e, err := openEvent(r.vault, row.ID, row.Sealed)
-		if err != nil {
-			return err
-		}
-		r.snap.Events = append(r.snap.Events, e)
-	}
+	r.snap.Events = append(r.snap.Events, events...)
 	sort.Slice(r.snap.Events, func(i, j int) bool {
 		a, b := r.snap.Events[i], r.snap.Events[j]
 		if a.Tenant != b.Tenant {
@@ -366,6 +336,12 @@ func (r snapshotReader) sources() error {
 	})
 }
 
+func (r snapshotReader) rules() error {
+	return r.each(`MATCH (r:Rule) RETURN r {.*} ORDER BY r.id`, func(v []any) {
+		r.snap.Rules = append(r.snap.Rules, toRule(v[0]))
+	})
+}
+
 func (r snapshotReader) outcomes() error {
 	if err := r.each(`MATCH (o:Outcome) RETURN o {.*} ORDER BY o.key`, func(v []any) {
 		r.snap.Outcomes = append(r.snap.Outcomes, toOutcome(asMap(v[0])))
@@ -377,3 +353,29 @@ func (r snapshotReader) outcomes() error {
 }
 
 func outcomeKey(o graph.Outcome) string { return o.ProductID + "|" + o.Kind + ":" + o.Attribute }
+
+// readSealed reads the sealed records query returns (id, sealed) and opens each with the
+// vault; a graph that holds some needs a vault.
+func readSealed[T any](r snapshotReader, query string, open func(*graph.Vault, string, string) (T, error)) ([]T, error) {
+	var rows []sealedRow
+	if err := r.each(query, func(v []any) {
+		rows = append(rows, sealedRow{ID: str(v[0]), Sealed: str(v[1])})
+	}); err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	if r.vault == nil {
+		return nil, errNoVault
+	}
+	out := make([]T, 0, len(rows))
+	for _, row := range rows {
+		x, err := open(r.vault, row.ID, row.Sealed)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, x)
+	}
+	return out, nil
+}

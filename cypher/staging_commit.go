@@ -59,7 +59,7 @@ func (st *stagedLoad) commit(ctx context.Context) (graph.LoadResult, error) {
 		counts := map[string]graph.Counts{"products": products, "reviews": reviews}
 		var ing graph.Counts
 		for _, b := range batches(ingredientRows) {
-			recs, err := run(ctx, tx, stagedIngredientsCypher, st.params(b))
+			recs, err := run(ctx, tx, upsertIngredientsCypher, st.params(b))
 			if err != nil {
 				return fmt.Errorf("ingredients: %w", err)
 			}
@@ -144,41 +144,6 @@ func (s *Store) refreshOutcomes(ctx context.Context, ids []string, loadID string
 // transaction ends, and not the edges the load replaces (those of other staged loads under
 // way are left out, as everywhere).
 var stagedOutcomesCypher = stagedIDsAsLoad + outcomesFromStagedIDs
-
-// stagedIngredientsCypher writes the knowledge-base ingredients in the final transaction, as
-// upsertIngredientsCypher does in one-transaction loads, but counts as created the label-only
-// ingredient nodes this load's products created.
-const stagedIngredientsCypher = `
-	UNWIND $rows AS row
-	OPTIONAL MATCH (old:Ingredient {inci: row.inci})
-	WITH row, CASE WHEN old IS NULL OR (old._load = $load AND old.hash IS NULL) THEN 'created' WHEN old.hash = row.hash THEN 'unchanged' ELSE 'updated' END AS status
-	CALL (row, status) {
-		WITH row WHERE status <> 'unchanged'
-		MERGE (i:Ingredient {inci: row.inci})
-		SET i += row.props, i.hash = row.hash
-		WITH i, row
-		CALL (i) {
-			OPTIONAL MATCH (i)-[r:TREATS|AGGRAVATES|CONFLICTS_WITH]-()
-			DELETE r
-		}
-		CALL (i, row) {
-			UNWIND row.treats AS t
-			MATCH (c:Concern {name: t.concern})
-			MERGE (i)-[x:TREATS]->(c)
-			SET x.efficacy = t.efficacy, x.evidence = t.evidence, x.source = t.source
-		}
-		CALL (i, row) {
-			UNWIND row.aggravates AS a
-			OPTIONAL MATCH (st:SkinType {name: a.target}) WHERE a.kind = 'skin_type'
-			OPTIONAL MATCH (c:Concern {name: a.target}) WHERE a.kind = 'concern'
-			OPTIONAL MATCH (se:Sensitivity {name: a.target}) WHERE a.kind = 'sensitivity'
-			WITH i, a, coalesce(st, c, se) AS target
-			WHERE target IS NOT NULL
-			MERGE (i)-[x:AGGRAVATES]->(target)
-			SET x.severity = a.severity, x.reason = a.reason, x.source = a.source
-		}
-	}
-	RETURN status, count(*) AS n`
 
 // stagedSetProductsCypher sets the properties of changed products (Commit): their edges were
 // written by the chunks.

@@ -12,15 +12,18 @@ type Stats struct {
 	Products, Ingredients, Reviewers, Reviews, Outcomes int64
 }
 
-// Stats counts what the graph holds.
+// statsCypher counts what readers see: a staged load under way is not counted.
+const statsCypher = stagedIDs + `
+	CALL (staged_ids) { MATCH (p:Product) WHERE ` + visibleProduct + ` RETURN count(p) AS products }
+	CALL (staged_ids) { MATCH (i:Ingredient) WHERE ` + visibleIngredient + ` RETURN count(i) AS ingredients }
+	CALL (staged_ids) { MATCH (node:Reviewer) WHERE ` + visibleNode + ` RETURN count(node) AS reviewers }
+	CALL (staged_ids) { MATCH ()-[r:REVIEWED]->(p:Product) WHERE ` + visibleR + ` AND ` + visibleProduct + ` RETURN count(r) AS reviews }
+	CALL () { MATCH (n:Outcome) RETURN count(n) AS outcomes }
+	RETURN products, ingredients, reviewers, reviews, outcomes`
+
+// Stats counts what the graph holds, as readers see it.
 func (s *Store) Stats(ctx context.Context) (Stats, error) {
-	recs, err := s.read(ctx, `
-		CALL () { MATCH (n:Product) RETURN count(n) AS products }
-		CALL () { MATCH (n:Ingredient) RETURN count(n) AS ingredients }
-		CALL () { MATCH (n:Reviewer) RETURN count(n) AS reviewers }
-		CALL () { MATCH ()-[r:REVIEWED]->() RETURN count(r) AS reviews }
-		CALL () { MATCH (n:Outcome) RETURN count(n) AS outcomes }
-		RETURN products, ingredients, reviewers, reviews, outcomes`, nil)
+	recs, err := s.read(ctx, statsCypher, nil)
 	if err != nil {
 		return Stats{}, fmt.Errorf("cypher: stats: %w", err)
 	}

@@ -160,27 +160,21 @@ func (s *Store) session(ctx context.Context, mode neo4j.AccessMode, fetchSize in
 
 // read runs one query in a read transaction and returns its records.
 func (s *Store) read(ctx context.Context, query string, params map[string]any) ([]*neo4j.Record, error) {
-	var records []*neo4j.Record
-	err := s.guard(func() error {
-		res, err := neo4j.ExecuteQuery(ctx, s.driver, query, params, neo4j.EagerResultTransformer,
-			neo4j.ExecuteQueryWithDatabase(s.database), neo4j.ExecuteQueryWithReadersRouting(),
-			neo4j.ExecuteQueryWithBookmarkManager(s.bookmarks))
-		if err != nil {
-			return translate(err)
-		}
-		records = res.Records
-		return nil
-	})
-	return records, err
+	return s.execute(ctx, neo4j.ExecuteQueryWithReadersRouting(), query, params)
 }
 
 // write runs one query in a write transaction of its own.
 func (s *Store) write(ctx context.Context, query string, params map[string]any) ([]*neo4j.Record, error) {
+	return s.execute(ctx, neo4j.ExecuteQueryWithWritersRouting(), query, params)
+}
+
+// execute runs one query in a transaction of its own, routed to readers or writers, behind
+// the breaker and with the store's bookmarks.
+func (s *Store) execute(ctx context.Context, routing neo4j.ExecuteQueryConfigurationOption, query string, params map[string]any) ([]*neo4j.Record, error) {
 	var records []*neo4j.Record
 	err := s.guard(func() error {
 		res, err := neo4j.ExecuteQuery(ctx, s.driver, query, params, neo4j.EagerResultTransformer,
-			neo4j.ExecuteQueryWithDatabase(s.database), neo4j.ExecuteQueryWithWritersRouting(),
-			neo4j.ExecuteQueryWithBookmarkManager(s.bookmarks))
+			neo4j.ExecuteQueryWithDatabase(s.database), routing, neo4j.ExecuteQueryWithBookmarkManager(s.bookmarks))
 		if err != nil {
 			return translate(err)
 		}

@@ -16,7 +16,8 @@ package cypher
 // of the stagedIDs fragments at its start, and filters with the visible* fragments below.
 // Cypher has no parameters for variable names, so the fragments name their variable: p is a
 // Product, i an Ingredient, node any node, c a CONTAINS edge and r any other edge. committedProduct checks the
-// marker per row instead, for statements that look at a few products and bind no staged_ids.
+// marker per row instead, for statements that look at a few products and bind no staged_ids
+// (committedIngredient likewise for i).
 const (
 	// stagedIDs binds staged_ids: the ids of the staged loads under way or being rolled back.
 	stagedIDs = `CALL () { MATCH (s:StagedLoad) RETURN collect(s.id) AS staged_ids }`
@@ -38,7 +39,19 @@ const (
 	// visibleR: the edge r is visible.
 	visibleR = `((r._load IS NULL OR NOT r._load IN staged_ids) AND (r._superseded IS NULL OR r._superseded IN staged_ids))`
 
+	// settledC and settledR: the CONTAINS edge c and the edge r are visible, for readers that
+	// run only while no load is staged (the snapshot refuses to start during one): then the
+	// only hidden edges are those a committed load superseded and the cleanup has yet to delete.
+	settledC = `(c._superseded IS NULL)`
+	settledR = `(r._superseded IS NULL)`
+
+	// stagedLoadIDs reads the ids of the staged loads under way, for a read transaction that
+	// passes them to its statements as $staged (stagedIDsParam).
+	stagedLoadIDs = `MATCH (s:StagedLoad) RETURN collect(s.id) AS ids`
+
 	// committedProduct: the Product p is visible, checked against the markers row by row
 	// (needs no staged_ids).
 	committedProduct = `(p._load IS NULL OR NOT EXISTS { MATCH (staged:StagedLoad) WHERE staged.id = p._load })`
+	// committedIngredient: the Ingredient i is visible, checked row by row.
+	committedIngredient = `(i._load IS NULL OR NOT EXISTS { MATCH (staged:StagedLoad) WHERE staged.id = i._load })`
 )

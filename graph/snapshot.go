@@ -2,9 +2,13 @@ package graph
 
 import "time"
 
-// SnapshotFormat is the version of the snapshot layout (files, fields) this build writes and
-// reads. A snapshot of another format version is refused.
-const SnapshotFormat = 1
+// SnapshotFormat is the version of the snapshot layout (files, fields) this build writes.
+// It reads this one and the earlier ones it names in SnapshotFormatsRead (format 1 had no
+// rules file: it restores with no rules); a snapshot of another format version is refused.
+const SnapshotFormat = 2
+
+// SnapshotFormatsRead are the snapshot formats this build reads.
+var SnapshotFormatsRead = []int{1, 2}
 
 // Snapshot is the whole graph at one data version, as `skingraph export` writes it and
 // `skingraph import` restores it. It holds every stored fact verbatim (keys, pseudonyms,
@@ -21,6 +25,7 @@ type Snapshot struct {
 	Events        []SnapshotEvent
 	Sources       []Source
 	PseudonymKeys []PseudonymKey
+	Rules         []Rule    // merchandising rules with their revision and audit fields (format 2)
 	Outcomes      []Outcome // derived; checked on restore
 	// NodeCounts and RelCounts count the graph's nodes by label and relationships by type
 	// when the snapshot was taken; a restore checks that it made the same counts.

@@ -16,6 +16,7 @@ import (
 	"github.com/skingraph/skingraph/datasets"
 	"github.com/skingraph/skingraph/graph"
 	"github.com/skingraph/skingraph/graph/inci"
+	"github.com/skingraph/skingraph/loader/reviewtext"
 )
 
 // The Sephora importer reads the public Sephora data set (Kaggle "Sephora Products and
@@ -580,7 +581,7 @@ func addUnique(list []string, s string) []string {
 //   - skin_type and skin_tone go through graph.SkinTypes and graph.SkinTones (Sephora writes
 //     "lightMedium", "fairLight", "mediumTan"); empty, "notSureST" and any other value outside
 //     the vocabularies read as "" (not stated).
-//   - Effects are ExtractEffects of the title and the text, Concerns ExtractConcerns of them
+//   - Effects are reviewtext.Effects of the title and the text, Concerns reviewtext.Concerns of them
 //     (the reviewer's concerns, stored as HAS edges: outcomes per concern come from them).
 //     The text itself is not kept.
 //
@@ -669,8 +670,8 @@ func scanSephoraReviews(r io.Reader, file string, pseudo *graph.Pseudonymizer, r
 		rv.SkinType, _ = graph.SkinTypes.Canonical(row.get("skin_type"))
 		rv.SkinTone, _ = graph.SkinTones.Canonical(row.get("skin_tone"))
 		title, text := row.get("review_title"), row.get("review_text")
-		rv.Effects = ExtractEffects(title + ".\n" + text)
-		rv.Concerns = ExtractConcerns(title + ".\n" + text) // the file states none; the text does
+		rv.Effects = reviewtext.Effects(title + ".\n" + text)
+		rv.Concerns = reviewtext.Concerns(title + ".\n" + text) // the file states none; the text does
 		if rv.Reviewer == "" || rv.ProductID == "" || rv.At.IsZero() {
 			return // no id without its parts; the row is reported already
 		}

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/skingraph/skingraph/graph"
@@ -50,7 +51,22 @@ const manifestFormat = "skingraph-snapshot"
 // snapshotFiles are the files of a snapshot, in the order they are written and read.
 var snapshotFiles = []string{
 	"ingredients.jsonl", "products.jsonl", "reviewers.jsonl", "reviews.jsonl", "efficacy.jsonl",
-	"profiles.jsonl", "events.jsonl", "sources.jsonl", "pseudonym_keys.jsonl", "outcomes.jsonl",
+	"profiles.jsonl", "events.jsonl", "sources.jsonl", "pseudonym_keys.jsonl", "rules.jsonl", "outcomes.jsonl",
+}
+
+// fileSince is the snapshot format that added a file (absent: format 1). A snapshot of an
+// earlier format has no such file and restores without its records.
+var fileSince = map[string]int{"rules.jsonl": 2}
+
+// filesOf are the files a snapshot of format version has.
+func filesOf(version int) []string {
+	var out []string
+	for _, f := range snapshotFiles {
+		if fileSince[f] <= version {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // WriteSnapshot writes snap into dir, which must not exist or be empty: every file is written
@@ -132,8 +148,8 @@ func ReadSnapshot(dir string) (graph.Snapshot, Manifest, error) {
 	switch {
 	case m.Format != manifestFormat:
 		verr.Add(0, "format", fmt.Sprintf("want %q, got %q", manifestFormat, m.Format))
-	case m.FormatVersion != graph.SnapshotFormat:
-		verr.Add(0, "format_version", fmt.Sprintf("this build reads snapshot format %d, got %d", graph.SnapshotFormat, m.FormatVersion))
+	case !slices.Contains(graph.SnapshotFormatsRead, m.FormatVersion):
+		verr.Add(0, "format_version", fmt.Sprintf("this build reads snapshot formats %v, got %d", graph.SnapshotFormatsRead, m.FormatVersion))
 	}
 	if err := verr.Err(); err != nil {
 		return graph.Snapshot{}, m, err
@@ -143,7 +159,7 @@ func ReadSnapshot(dir string) (graph.Snapshot, Manifest, error) {
 		listed[f.Name] = f
 	}
 	data := map[string][]byte{}
-	for _, name := range snapshotFiles {
+	for _, name := range filesOf(m.FormatVersion) {
 		fverr := &graph.ValidationError{File: name}
 		entry, ok := listed[name]
 		if !ok {
@@ -167,7 +183,7 @@ func ReadSnapshot(dir string) (graph.Snapshot, Manifest, error) {
 		NodeCounts: m.Nodes, RelCounts: m.Relationships,
 	}
 	all := &graph.ValidationError{}
-	for _, name := range snapshotFiles {
+	for _, name := range filesOf(m.FormatVersion) {
 		fverr := &graph.ValidationError{File: name}
 		n, err := readSnapshotFile(name, data[name], &snap, fverr)
 		if err != nil {

@@ -2,6 +2,7 @@ package loader
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"time"
 
@@ -172,6 +173,48 @@ type snapOutcome struct {
 	Effects       map[string]int `json:"effects"`
 }
 
+// snapRule is a merchandising rule as stored (format 2): the API's fields plus its revision
+// and audit fields.
+type snapRule struct {
+	ID        string            `json:"id"`
+	Name      string            `json:"name"`
+	Kind      string            `json:"kind"`
+	Condition snapRuleCondition `json:"condition"`
+	Match     snapRuleMatch     `json:"match"`
+	Amount    float64           `json:"amount,omitempty"`
+	ProductID string            `json:"product_id,omitempty"`
+	Position  int               `json:"position,omitempty"`
+	From      *time.Time        `json:"from,omitempty"`
+	Until     *time.Time        `json:"until,omitempty"`
+	Revision  int64             `json:"revision"`
+	CreatedBy string            `json:"created_by"`
+	UpdatedBy string            `json:"updated_by"`
+	CreatedAt time.Time         `json:"created_at"`
+	UpdatedAt time.Time         `json:"updated_at"`
+}
+
+type snapRuleCondition struct {
+	SkinTypes  []string `json:"skin_types"`
+	Concerns   []string `json:"concerns"`
+	Categories []string `json:"categories"`
+}
+
+type snapRuleMatch struct {
+	Brands      []string `json:"brands"`
+	Categories  []string `json:"categories"`
+	Ingredients []string `json:"ingredients"`
+	Claims      []string `json:"claims"`
+	ProductIDs  []string `json:"product_ids"`
+}
+
+func optionalTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	t = t.UTC()
+	return &t
+}
+
 func nonNilStrings(s []string) []string {
 	if s == nil {
 		return []string{}
@@ -243,6 +286,15 @@ func snapshotRecords(s graph.Snapshot) map[string][]any {
 	}
 	for _, k := range s.PseudonymKeys {
 		add("pseudonym_keys.jsonl", snapKey{Namespace: k.Namespace, Fingerprint: k.Fingerprint, At: k.At.UTC()})
+	}
+	for _, r := range s.Rules {
+		add("rules.jsonl", snapRule{ID: r.ID, Name: r.Name, Kind: r.Kind,
+			Condition: snapRuleCondition{SkinTypes: nonNilStrings(r.Condition.SkinTypes), Concerns: nonNilStrings(r.Condition.Concerns),
+				Categories: nonNilStrings(r.Condition.Categories)},
+			Match: snapRuleMatch{Brands: nonNilStrings(r.Match.Brands), Categories: nonNilStrings(r.Match.Categories),
+				Ingredients: nonNilStrings(r.Match.Ingredients), Claims: nonNilStrings(r.Match.Claims), ProductIDs: nonNilStrings(r.Match.ProductIDs)},
+			Amount: r.Amount, ProductID: r.ProductID, Position: r.Position, From: optionalTime(r.From), Until: optionalTime(r.Until),
+			Revision: r.Revision, CreatedBy: r.CreatedBy, UpdatedBy: r.UpdatedBy, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()})
 	}
 	for _, o := range s.Outcomes {
 		effects := o.Effects
@@ -406,6 +458,35 @@ func readSnapshotFile(name string, data []byte, snap *graph.Snapshot, verr *grap
 			n++
 			snap.Outcomes = append(snap.Outcomes, graph.Outcome{ProductID: rec.ProductID, Kind: rec.Kind, Attribute: rec.Attribute,
 				Count: rec.Count, MeanRating: rec.MeanRating, RecommendRate: rec.RecommendRate, Effects: rec.Effects})
+		})
+	case "rules.jsonl":
+		err = decodeJSONL(r, verr, func(line int, rec *snapRule) {
+			n++
+			keys.claim(verr, line, "id", rec.ID)
+			rule := graph.Rule{ID: rec.ID, Name: rec.Name, Kind: rec.Kind,
+				Condition: graph.RuleCondition(rec.Condition), Match: graph.RuleMatch(rec.Match),
+				Amount: rec.Amount, ProductID: rec.ProductID, Position: rec.Position,
+				Revision: rec.Revision, CreatedBy: rec.CreatedBy, UpdatedBy: rec.UpdatedBy, CreatedAt: rec.CreatedAt.UTC(), UpdatedAt: rec.UpdatedAt.UTC()}
+			if rec.From != nil {
+				rule.From = rec.From.UTC()
+			}
+			if rec.Until != nil {
+				rule.Until = rec.Until.UTC()
+			}
+			if rec.Revision < 1 {
+				verr.Add(line, "revision", "must be 1 or more")
+			}
+			if err := rule.Validate(); err != nil {
+				var fields *graph.ValidationError
+				if errors.As(err, &fields) {
+					for _, f := range fields.Fields {
+						verr.Add(line, f.Field, f.Message)
+					}
+				} else {
+					verr.Add(line, "", err.Error())
+				}
+			}
+			snap.Rules = append(snap.Rules, rule)
 		})
 	default:
 		return 0, fmt.Errorf("unknown snapshot file %q", name)

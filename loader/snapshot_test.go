@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -48,6 +49,9 @@ func sampleSnapshot() graph.Snapshot {
 			{Event: graph.Event{ID: "e1", Type: graph.EventView, ProductID: "p1", At: at, Tenant: "other"}, ReceivedAt: at, Hash: "h6"}}, // ids are per tenant
 		Sources:       []graph.Source{{ID: "demo-1", Kind: "demo", Citation: "demo", LoadedAt: at, Counts: `{"products":{"Created":1}}`}},
 		PseudonymKeys: []graph.PseudonymKey{{Namespace: "profile", Fingerprint: "abcd", At: at}},
+		Rules: []graph.Rule{{ID: "rule_00aa", Name: "Spring serums", Kind: graph.RuleBoost, Amount: 0.3,
+			Condition: graph.RuleCondition{SkinTypes: []string{"oily"}}, Match: graph.RuleMatch{Categories: []string{"serum"}, Brands: []string{"Acme"}},
+			From: at, Revision: 3, CreatedBy: "k1", UpdatedBy: "k2", CreatedAt: at, UpdatedAt: at.Add(time.Hour)}},
 		Outcomes:      []graph.Outcome{{ProductID: "p1", Kind: graph.KindSkinType, Attribute: "oily", Count: 3, MeanRating: 10.0 / 3, RecommendRate: 0.5, Effects: map[string]int{"improved": 1}}},
 		NodeCounts:    map[string]int64{"Product": 1},
 		RelCounts:     map[string]int64{"CONTAINS": 2},
@@ -114,7 +118,11 @@ func TestReadSnapshotRefusesBadFolders(t *testing.T) {
 		{"tampered file", edit("reviews.jsonl", `"rating":4`, `"rating":5`), "reviews.jsonl, sha256: the file's SHA-256 is"},
 		{"missing file", func(t *testing.T, dir string) { os.Remove(filepath.Join(dir, "events.jsonl")) }, "events.jsonl: cannot read"},
 		{"no manifest", func(t *testing.T, dir string) { os.Remove(filepath.Join(dir, manifestFile)) }, "manifest.json: no such file"},
-		{"other format version", edit(manifestFile, `"format_version": 1`, `"format_version": 2`), "manifest.json, format_version: this build reads snapshot format 1, got 2"},
+		{"other format version", edit(manifestFile, `"format_version": 2`, `"format_version": 3`), "manifest.json, format_version: this build reads snapshot formats [1 2], got 3"},
+		{"unknown rule kind, rehashed", func(t *testing.T, dir string) {
+			edit("rules.jsonl", `"kind":"boost"`, `"kind":"hide"`)(t, dir)
+			rehash(t, dir, "rules.jsonl")
+		}, "rules.jsonl, row 1, kind"},
 		{"unknown field, rehashed", func(t *testing.T, dir string) {
 			edit("products.jsonl", `"hash":"h2"`, `"hash":"h2","colour":"red"`)(t, dir)
 			rehash(t, dir, "products.jsonl")
@@ -144,5 +152,34 @@ func TestReadSnapshotRefusesBadFolders(t *testing.T) {
 				t.Errorf("a validation error that is not ErrInvalid: %v", err)
 			}
 		})
+	}
+}
+
+// TestReadSnapshotOfFormat1 reads a snapshot written before rules were kept (format 1: no
+// rules.jsonl): it restores everything else, with no rules.
+func TestReadSnapshotOfFormat1(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "snap")
+	want := sampleSnapshot()
+	if _, err := WriteSnapshot(dir, want, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, manifestFile))
+	var m Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	m.FormatVersion = 1
+	m.Files = slices.DeleteFunc(m.Files, func(e ManifestEntry) bool { return e.Name == "rules.jsonl" })
+	b, _ = json.Marshal(m)
+	os.WriteFile(filepath.Join(dir, manifestFile), b, 0o644)
+	os.Remove(filepath.Join(dir, "rules.jsonl"))
+
+	got, _, err := ReadSnapshot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want.Rules = nil
+	if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("format 1 snapshot (-want +got):\n%s", diff)
 	}
 }

@@ -25,6 +25,11 @@ func dockerAvailable(ctx context.Context) bool {
 // startDocker runs the official image as a generic container (the testcontainers-go neo4j
 // module is not on our module proxy) and waits for Bolt.
 func startDocker(ctx context.Context, opts Options) (*Neo4j, error) {
+	return startDockerRequest(ctx, opts, dockerNeo4jRequest(opts))
+}
+
+// dockerNeo4jRequest is the container request of the official image with the options.
+func dockerNeo4jRequest(opts Options) tc.GenericContainerRequest {
 	heap := opts.HeapMB
 	if heap <= 0 {
 		heap = 1024
@@ -55,7 +60,13 @@ func startDocker(ctx context.Context, opts Options) (*Neo4j, error) {
 			wait.ForListeningPort("7687/tcp"),
 		).WithDeadline(3 * time.Minute),
 	}
-	ctr, err := tc.GenericContainer(ctx, tc.GenericContainerRequest{ContainerRequest: req, Started: true})
+	return tc.GenericContainerRequest{ContainerRequest: req, Started: true}
+}
+
+// startDockerRequest starts a Neo4j container of req (dockerNeo4jRequest, perhaps on a
+// network) and returns how to reach it from this host.
+func startDockerRequest(ctx context.Context, opts Options, greq tc.GenericContainerRequest) (*Neo4j, error) {
+	ctr, err := tc.GenericContainer(ctx, greq)
 	if err != nil {
 		if ctr != nil {
 			_ = tc.TerminateContainer(ctr)

@@ -74,3 +74,42 @@ func TestLocalProviderStartsAndStopsCleanly(t *testing.T) {
 		t.Errorf("temporary data folder %s survives Stop (%v)", db.DataDir, err)
 	}
 }
+
+func TestStartServiceRefusesBadOptionsBeforeStartingAnything(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		opts ServiceOptions
+		want string
+	}{
+		{"missing folder", ServiceOptions{Dir: dir + "/none"}, `Dir "` + dir + `/none": not a folder`},
+		{"efficacy is a folder", ServiceOptions{Efficacy: []string{dir}}, `Efficacy[0] "` + dir + `": not a file`},
+		{"key without a name", ServiceOptions{Keys: []KeySpec{{Role: "app"}}}, `Keys[0].Name "": want one word`},
+		{"key named twice", ServiceOptions{Keys: []KeySpec{{Name: "a", Role: "app"}, {Name: "a", Role: "admin"}}}, `Keys[1].Name "a": given twice`},
+		{"unknown role", ServiceOptions{Keys: []KeySpec{{Name: "a", Role: "root"}}}, `Keys[0].Role "root": want app, merchandiser, analyst or admin`},
+		{"not a setting", ServiceOptions{Env: map[string]string{"PATH": "/"}}, `Env["PATH"]: only SKINGRAPH_* settings`},
+		{"unknown provider", ServiceOptions{Provider: "cloud"}, `provider "cloud": want auto, docker or local`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			svc, err := StartService(context.Background(), tc.opts)
+			if err == nil {
+				svc.Stop(context.Background())
+				t.Fatal("started")
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q, want it to say %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestParseNewKeyReadsTheProgramsOutput(t *testing.T) {
+	out := "key (give it to the client; it is not stored anywhere):\n  sk_abc\nline for the keys file (SKINGRAPH_API_KEYS_FILE):\n  app shop sha256:00\n"
+	key, line, err := parseNewKey([]byte(out))
+	if err != nil || key != "sk_abc" || line != "app shop sha256:00" {
+		t.Errorf("parseNewKey = %q, %q, %v", key, line, err)
+	}
+	if _, _, err := parseNewKey([]byte("usage: ...\n")); err == nil {
+		t.Error("parseNewKey of a usage line: no error")
+	}
+}

@@ -56,6 +56,7 @@ func TestDependenciesPointInward(t *testing.T) {
 		{mod + "api", []string{driver, mod + "cypher", mod + "loader", mod + "testcontainers", redis}, false, "api depends on interfaces"},
 		{mod + "sharedstate", []string{driver, gin, mod + "cypher", mod + "api", mod + "loader", mod + "ranker", mod + "testcontainers"}, false, "sharedstate implements graph's shared-state interfaces (in memory and in Redis)"},
 		{mod + "testcontainers", []string{gin, mod + "api"}, false, "testcontainers only starts servers"},
+		{mod + "loader/reviewtext", []string{driver, gin, mod + "cypher", mod + "api", mod + "ranker", mod + "feedback", mod + "testcontainers", "encoding/csv", "os"}, false, "the review-text models read text, not files or graphs"},
 	}
 	for _, p := range pkgs {
 		for _, r := range rules {

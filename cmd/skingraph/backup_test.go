@@ -100,6 +100,7 @@ product,demo-0001,dryness,,0.3,12,expert-consensus,Brand panel 12,2024-06-07
 			{"id":"bk-3","type":"effect","product_id":"demo-0002","profile_id":"backup-alice","effect":"breakout"},
 			{"id":"bk-4","type":"purchase","product_id":"demo-0003","profile_id":"backup-bob"},
 			{"id":"bk-5","type":"rating","product_id":"demo-0003","profile_id":"backup-bob","rating":5}]}`},
+		{"POST", "/v1/rules", `{"name":"Backup boost","kind":"boost","amount":2,"condition":{"skin_types":["oily"]},"match":{"product_ids":["demo-0004"]}}`},
 	} {
 		if status, body := send(t, st.method, base+st.path, st.body); status >= 300 {
 			t.Fatalf("%s %s = %d %s", st.method, st.path, status, body)
@@ -123,9 +124,9 @@ product,demo-0001,dryness,,0.3,12,expert-consensus,Brand panel 12,2024-06-07
 	if err != nil {
 		t.Fatalf("read the export: %v", err)
 	}
-	if len(first.Profiles) != 2 || len(first.Events) != 5 || len(first.Claims) != 3 || len(first.Sources) < 2 || len(first.PseudonymKeys) == 0 {
-		t.Errorf("snapshot holds %d profiles, %d events, %d claims, %d sources, %d pseudonym keys; want 2, 5, 3, >= 2, >= 1",
-			len(first.Profiles), len(first.Events), len(first.Claims), len(first.Sources), len(first.PseudonymKeys))
+	if len(first.Profiles) != 2 || len(first.Events) != 5 || len(first.Claims) != 3 || len(first.Sources) < 2 || len(first.PseudonymKeys) == 0 || len(first.Rules) != 1 {
+		t.Errorf("snapshot holds %d profiles, %d events, %d claims, %d sources, %d pseudonym keys, %d rules; want 2, 5, 3, >= 2, >= 1, 1",
+			len(first.Profiles), len(first.Events), len(first.Claims), len(first.Sources), len(first.PseudonymKeys), len(first.Rules))
 	}
 
 	if err := store.Wipe(ctx); err != nil {
@@ -176,7 +177,7 @@ product,demo-0001,dryness,,0.3,12,expert-consensus,Brand panel 12,2024-06-07
 		t.Fatalf("second export: %v", err)
 	}
 	for _, f := range []string{"ingredients.jsonl", "products.jsonl", "reviewers.jsonl", "reviews.jsonl", "efficacy.jsonl",
-		"profiles.jsonl", "events.jsonl", "sources.jsonl", "pseudonym_keys.jsonl", "outcomes.jsonl"} {
+		"profiles.jsonl", "events.jsonl", "sources.jsonl", "pseudonym_keys.jsonl", "rules.jsonl", "outcomes.jsonl"} {
 		a, errA := os.ReadFile(filepath.Join(dir, f))
 		b, errB := os.ReadFile(filepath.Join(again, f))
 		if errA != nil || errB != nil || !bytes.Equal(a, b) {

@@ -12,7 +12,7 @@ const (
 	TaskProfile = "profile"
 	TaskHistory = "history"
 	// TaskConcern is the profile task restricted to authors whose test reviews state skin
-	// concerns (loader.ExtractConcerns), with those concerns in the profile.
+	// concerns (reviewtext.Concerns), with those concerns in the profile.
 	TaskConcern = "concern"
 )
 

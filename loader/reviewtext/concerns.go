@@ -1,17 +1,17 @@
-package loader
+package reviewtext
 
 import (
 	"slices"
 	"strings"
 )
 
-// ExtractConcerns reads the skin concerns a reviewer says they have, or had, from free text
+// Concerns reads the skin concerns a reviewer says they have, or had, from free text
 // (a review's title and body) and returns their canonical graph.Concerns names, sorted and
 // unique; nil when none is found. Sephora reviews state a skin type and tone but no
 // concerns; their texts do ("my acne", "my dark spots", "fine lines", "my redness").
 //
 // The model is a phrase table plus three readings of the clause around a match, in the
-// tokens of ExtractEffects (lower-cased words; punctuation, "but", "however", ... and "and"
+// tokens of Effects (lower-cased words; punctuation, "but", "however", ... and "and"
 // before a subject end a clause):
 //
 //  1. concernPhrases are looked for at word boundaries ("dark spots", "fine lines",
@@ -22,17 +22,17 @@ import (
 //     "prone" ("acne-prone"). "Great for acne" or "if you have dark spots" state no concern of
 //     the reviewer's; a clause with "you" or "if" before the match is never read as personal.
 //  3. A negator ("not", "no", "dont", "never", "without", ...) among the three words before
-//     the match, fillers skipped (the negators of ExtractEffects), denies the concern ("I dont
+//     the match, fillers skipped (the negators of Effects), denies the concern ("I dont
 //     have acne", "not acne prone", "no redness"), except "no more", "no longer" and a match
 //     followed by "anymore", which say the reviewer had it ("no more breakouts", "my skin is
 //     not dull anymore"). A cause verb before the match ("caused", "gave me", "made",
 //     "left") makes it an outcome of the product, not a concern the reviewer came with
-//     ("it caused redness", "gave me dry patches"): those are effects (ExtractEffects).
+//     ("it caused redness", "gave me dry patches"): those are effects (Effects).
 //
-// Measured on loader/testdata/concerns.tsv (hand-written, TestExtractConcernsFixture). It reads
+// Measured on loader/testdata/concerns.tsv (hand-written, TestConcernsFixture). It reads
 // English only, has no cue for sarcasm, and takes "my" literally ("my mom's wrinkles" is
 // aging).
-func ExtractConcerns(text string) []string {
+func Concerns(text string) []string {
 	if text == "" {
 		return nil
 	}
@@ -63,7 +63,7 @@ func ExtractConcerns(text string) []string {
 	return out
 }
 
-// concernPhrases map phrases (ExtractEffects' phrase syntax: "a|b" alternatives, "x*" a
+// concernPhrases map phrases (Effects' phrase syntax: "a|b" alternatives, "x*" a
 // word's beginning) to graph.Concerns names.
 var concernPhrases = []struct{ phrase, concern string }{
 	{"acne", "acne"}, {"breakouts", "acne"}, {"blemish*", "acne"}, {"pimple*", "acne"},

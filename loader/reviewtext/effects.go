@@ -1,4 +1,4 @@
-package loader
+package reviewtext
 
 import (
 	"slices"
@@ -6,7 +6,7 @@ import (
 	"unicode"
 )
 
-// ExtractEffects reads the effects a reviewer reports in free text (a review's title and body)
+// Effects reads the effects a reviewer reports in free text (a review's title and body)
 // and returns their canonical graph.Effects names, sorted and unique; nil when none is found.
 //
 // The phrase model is deliberately simple, so that every decision can be read off a table:
@@ -55,7 +55,7 @@ import (
 // with acids) or dryness (the vocabulary has no drying effect) as irritation, nor the bare
 // words "acne", "clear", "glow" (concerns, textures and brand names more often than outcomes),
 // nor the nouns "moisturizer" and "hydrator".
-func ExtractEffects(text string) []string {
+func Effects(text string) []string {
 	if text == "" {
 		return nil
 	}
@@ -167,7 +167,7 @@ var effectPhrases = []struct {
 	}},
 }
 
-// Cue words of the context rules; see ExtractEffects.
+// Cue words of the context rules; see Effects.
 var (
 	negators = wordSet(`not no never nor without zero non none neither barely hardly rarely
 		seldom cannot doesnot didnot isnot
@@ -292,7 +292,7 @@ func (c carry) listed(toks []string, start int) bool {
 	return true
 }
 
-// judge decides what the match toks[start:end] reports, by the rules of ExtractEffects, and
+// judge decides what the match toks[start:end] reports, by the rules of Effects, and
 // how its context reads it.
 func (r phraseRule) judge(toks []string, start, end int, last carry) (effect, bool, mode) {
 	adverse := r.class == classAdverse

@@ -1,4 +1,4 @@
-package loader
+package reviewtext
 
 import (
 	"bufio"
@@ -12,7 +12,7 @@ import (
 	"github.com/skingraph/skingraph/graph"
 )
 
-func TestExtractConcerns(t *testing.T) {
+func TestConcerns(t *testing.T) {
 	tests := []struct {
 		text string
 		want []string
@@ -29,16 +29,16 @@ func TestExtractConcerns(t *testing.T) {
 		{"", nil},
 	}
 	for _, tt := range tests {
-		if diff := cmp.Diff(tt.want, ExtractConcerns(tt.text)); diff != "" {
-			t.Errorf("ExtractConcerns(%q) (-want +got):\n%s", tt.text, diff)
+		if diff := cmp.Diff(tt.want, Concerns(tt.text)); diff != "" {
+			t.Errorf("Concerns(%q) (-want +got):\n%s", tt.text, diff)
 		}
 	}
 }
 
-// TestExtractConcernsFixture measures the concern model on the hand-labelled fixture:
+// TestConcernsFixture measures the concern model on the hand-labelled fixture:
 // micro-averaged precision and recall over (text, concern) pairs must stay at or above the
 // figures recorded in docs/EVALUATION.md.
-func TestExtractConcernsFixture(t *testing.T) {
+func TestConcernsFixture(t *testing.T) {
 	f, err := os.Open("testdata/concerns.tsv")
 	if err != nil {
 		t.Fatal(err)
@@ -65,7 +65,7 @@ func TestExtractConcernsFixture(t *testing.T) {
 			}
 		}
 		texts++
-		got := ExtractConcerns(text)
+		got := Concerns(text)
 		for _, c := range got {
 			if slices.Contains(want, c) {
 				tp++
