@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"net/netip"
 
 	"github.com/gin-gonic/gin"
 	"github.com/rs/zerolog"
@@ -78,6 +79,9 @@ type Deps struct {
 	// in this process's memory.
 	Idempotency graph.IdempotencyStore
 	Limiter     graph.RateLimiter
+	// TrustedProxies are the load balancers whose X-Forwarded-For names the client (see
+	// realClient); none: the peer's address is the client's.
+	TrustedProxies []netip.Prefix
 }
 
 // New returns the HTTP handler of the API: the routes, gzip-compressed when the client asks
@@ -112,7 +116,7 @@ func newRouter(d Deps) *gin.Engine {
 	if !keyed && d.LocalOnly {
 		guard = localOnly()
 	}
-	r.Use(requestID(), observe(d.Metrics), accessLog(d.Log), recoverer(d.Log), securityHeaders(keyed), guard,
+	r.Use(requestID(), realClient(d.TrustedProxies), observe(d.Metrics), accessLog(d.Log), recoverer(d.Log), securityHeaders(keyed), guard,
 		authenticate(d.Keys, d.KeySource, d.Limiter, d.Log), readBodies(d.Bodies, keyed), shed(d.Shedding, keyed), idempotency(idem, d.Log))
 	r.NoRoute(handle(d.Log, func(c *gin.Context) error {
 		return notFound("no route for " + c.Request.Method + " " + c.Request.URL.Path)

@@ -175,6 +175,7 @@ defaults
     option http-server-close
     retries 2
     option redispatch
+    option forwardfor
 
 frontend api
     bind %s

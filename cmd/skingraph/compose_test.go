@@ -162,7 +162,7 @@ func TestComposeRunsReplicasBehindHAProxy(t *testing.T) {
 	if err != nil {
 		t.Fatalf("haproxy configuration: %v", err)
 	}
-	for _, want := range []string{"balance roundrobin", "option httpchk GET /readyz", "server api api:8080 check", "api-replica:8080 check"} {
+	for _, want := range []string{"balance roundrobin", "option httpchk GET /readyz", "option forwardfor", "server api api:8080 check", "api-replica:8080 check"} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("%s lacks %q", cfgFile, want)
 		}

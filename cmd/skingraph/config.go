@@ -59,6 +59,9 @@ type Config struct {
 	// State shared by replicas (sharedstate.go, docs/SCALING.md).
 	SharedState string // SKINGRAPH_SHARED_STATE: memory, neo4j or redis; default redis when RedisURL is set, else memory
 	RedisURL    string // SKINGRAPH_REDIS_URL: redis://[user:password@]host:port[/db] (secret when it holds a password)
+	// TrustedProxies (SKINGRAPH_TRUSTED_PROXIES): load balancers whose X-Forwarded-For names
+	// the client, comma-separated addresses or CIDR prefixes; empty = none (proxies.go).
+	TrustedProxies string
 }
 
 // defaultMaxInFlight is 4 requests per core: the overload runs of docs/RELIABILITY.md showed
@@ -120,6 +123,7 @@ func loadConfig(getenv func(string) string, fs *flag.FlagSet) (*Config, error) {
 	str(&c.TLSCert, "TLS_CERT")
 	str(&c.TLSKey, "TLS_KEY")
 	c.loadSharedState(getenv)
+	str(&c.TrustedProxies, "TRUSTED_PROXIES")
 	if v := getenv("SKINGRAPH_MAX_INFLIGHT"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
@@ -245,6 +249,9 @@ func (c *Config) validate() error {
 	}
 	errs = append(errs, c.validateFeedback()...)
 	errs = append(errs, c.validateSharedState()...)
+	if _, err := c.trustedProxies(); err != nil {
+		errs = append(errs, err)
+	}
 	errs = append(errs, c.Limits.validate()...)
 	return errors.Join(errs...)
 }

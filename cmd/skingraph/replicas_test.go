@@ -23,6 +23,9 @@ import (
 // burst of limitedBurst and then one request every 100 s, and a "fast" app key (benchmarks).
 const limitedBurst = 6
 
+// loginFailuresForTest is the burst of failed logins an address gets (api's loginFailures).
+const loginFailuresForTest = 30
+
 func replicaKeys(t testing.TB) (string, map[string]string) {
 	t.Helper()
 	tokens := map[string]string{}
@@ -90,6 +93,7 @@ func TestReplicasBehindHAProxy(t *testing.T) {
 			env["SKINGRAPH_API_KEYS_FILE"] = keys
 			env["SKINGRAPH_REFRESH_INTERVAL"] = "200ms"
 			env["SKINGRAPH_SHARED_STATE"] = kind
+			env["SKINGRAPH_TRUSTED_PROXIES"] = "127.0.0.1" // HAProxy
 			if kind == sharedRedis {
 				rd, err := testcontainers.StartRedis(ctx)
 				if err != nil {
@@ -219,6 +223,24 @@ func TestReplicasBehindHAProxy(t *testing.T) {
 			if aN == 0 || bN == 0 || aN+bN != len(codes) {
 				t.Errorf("HAProxy sent %d requests to A and %d to B, want both replicas to serve some of %d", aN, bN, len(codes))
 			}
+			// Failed logins count per client behind the proxy (X-Forwarded-For, which HAProxy
+			// extends and the replicas trust from it) and across the replicas: one client's
+			// bad keys lock out that client, not the others the proxy forwards.
+			var logins []int
+			for i := range loginFailuresForTest + 2 {
+				status, _, _ := call(t, "GET", baseLB+"/v1/status", fmt.Sprintf("sg_abcd1234_%032d", i), "", "", "X-Forwarded-For", "192.0.2.9")
+				logins = append(logins, status)
+			}
+			if logins[0] != http.StatusUnauthorized || logins[len(logins)-1] != http.StatusTooManyRequests {
+				t.Errorf("%d bad keys from one client through HAProxy: %v; want 401s, then 429", len(logins), logins)
+			}
+			if status, _, _ := call(t, "GET", baseLB+"/v1/status", tok["app"], "", "", "X-Forwarded-For", "192.0.2.9"); status != http.StatusTooManyRequests {
+				t.Errorf("a good key from the guessing client: %d, want 429", status)
+			}
+			if status, _, _ := call(t, "GET", baseLB+"/v1/status", tok["app"], "", "", "X-Forwarded-For", "192.0.2.10"); status != http.StatusOK {
+				t.Errorf("a good key from another client behind HAProxy: %d, want 200", status)
+			}
+
 			// Each replica times its shared store on /metrics.
 			for name, base := range map[string]string{"A": baseA, "B": baseB} {
 				status, _, metrics := call(t, "GET", base+"/metrics", tok["ops"], "", "")

@@ -59,3 +59,30 @@ func errText(err error) string {
 	}
 	return err.Error()
 }
+
+func TestTrustedProxiesSetting(t *testing.T) {
+	for _, tt := range []struct {
+		value string
+		want  int // prefixes; -1 = refused
+	}{{"", 0}, {"127.0.0.1", 1}, {"10.0.0.0/8, 172.16.0.0/12,::1", 3}, {"haproxy", -1}, {"10.0.0.0/40", -1}} {
+		fs := flag.NewFlagSet("test", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		cfg, err := loadConfig(func(k string) string {
+			if k == "SKINGRAPH_TRUSTED_PROXIES" {
+				return tt.value
+			}
+			return ""
+		}, fs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, perr := cfg.trustedProxies()
+		verr := cfg.validate()
+		switch {
+		case tt.want < 0 && (perr == nil || verr == nil || !strings.Contains(verr.Error(), "SKINGRAPH_TRUSTED_PROXIES")):
+			t.Errorf("%q: accepted (%v, %v); want an error naming SKINGRAPH_TRUSTED_PROXIES", tt.value, perr, verr)
+		case tt.want >= 0 && (perr != nil || verr != nil || len(p) != tt.want):
+			t.Errorf("%q: %d prefixes, errors %v, %v; want %d", tt.value, len(p), perr, verr, tt.want)
+		}
+	}
+}
