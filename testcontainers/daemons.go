@@ -15,7 +15,7 @@ import (
 	"time"
 )
 
-// Redis and HAProxy from Debian (`apt-get install redis-server haproxy`; `make prereqs`
+// Redis and HAProxy from Debian (`apt-get install redis-server haproxy`; `make services`,
 // installs them) are started by the tests that need them as child processes in a temporary
 // folder, on a free loopback port: never a system service.
 
@@ -76,7 +76,7 @@ func startDaemon(ctx context.Context, name, install string, args func(dir string
 			}
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s is not installed (%s, or make prereqs): %w", name, install, err)
+			return nil, fmt.Errorf("%s is not installed (%s, or make services): %w", name, install, err)
 		}
 	}
 	dir, err := os.MkdirTemp("", "skingraph-"+name+"-")
