@@ -15,8 +15,8 @@ import (
 	"time"
 )
 
-// Redis and HAProxy from Debian (`apt-get install redis-server haproxy`; `make services`,
-// installs them) are started by the tests that need them as child processes in a temporary
+// Redis and HAProxy from Debian (`apt-get install redis-server haproxy`; `make services`
+// installs them, and make test runs it) are started by the tests that need them as child processes in a temporary
 // folder, on a free loopback port: never a system service.
 
 // Daemon is a server started as a child process.
