@@ -111,8 +111,10 @@ func authenticate(ring *auth.Ring, source func() *auth.Ring, limiter graph.RateL
 	if source == nil {
 		source = func() *auth.Ring { return ring }
 	}
-	limits := newRateLimits(limiter, log)
-	failures := &loginThrottle{limits: limits}
+	// Keys and client addresses have buckets of their own in memory, so that a flood of
+	// addresses cannot evict the keys' buckets.
+	limits := newRateLimits(limiter, log, keyBuckets)
+	failures := &loginThrottle{limits: newRateLimits(limiter, log, loginAddrs)}
 	return func(c *gin.Context) {
 		need := accessOf(c)
 		if need == public {
@@ -180,7 +182,8 @@ type loginThrottle struct {
 const (
 	loginFailures  = 30
 	loginFailEvery = 2 * time.Second
-	loginAddrs     = 10_000 // addresses (and keys) an in-memory limiter remembers
+	loginAddrs     = 10_000 // addresses remembered in memory (least recently failed forgotten first)
+	keyBuckets     = 100_000
 )
 
 var loginLimit = graph.Limit{Rate: float64(time.Second) / float64(loginFailEvery), Burst: loginFailures}
@@ -221,8 +224,8 @@ type rateLimits struct {
 	lastWarn atomic.Int64 // unix nanoseconds of the last logged failure
 }
 
-func newRateLimits(limiter graph.RateLimiter, log zerolog.Logger) *rateLimits {
-	l := &rateLimits{local: sharedstate.NewMemoryLimiter(loginAddrs), log: log}
+func newRateLimits(limiter graph.RateLimiter, log zerolog.Logger, buckets int) *rateLimits {
+	l := &rateLimits{local: sharedstate.NewMemoryLimiter(buckets), log: log}
 	l.shared = limiter
 	if l.shared == nil {
 		l.shared = l.local
