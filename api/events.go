@@ -35,6 +35,10 @@ type eventJSON struct {
 	Rating    int    `json:"rating,omitempty"`
 	Effect    string `json:"effect,omitempty"`
 	At        string `json:"at,omitempty"` // RFC 3339
+	// RecommendationID and Position attribute a view, click, add_to_cart or purchase to the
+	// recommendation answer that showed the product, and its 1-based position there.
+	RecommendationID string `json:"recommendation_id,omitempty"`
+	Position         *int   `json:"position,omitempty"`
 }
 
 // eventsHandler answers POST /v1/events: 200 {received, created, duplicates} once the
@@ -52,7 +56,14 @@ func eventsHandler(rec EventRecorder) func(c *gin.Context) error {
 		events := make([]graph.Event, len(req.Events))
 		verr := &graph.ValidationError{}
 		for i, e := range req.Events {
-			events[i] = graph.Event{ID: e.ID, Type: e.Type, ProductID: e.ProductID, ProfileID: e.ProfileID, Rating: e.Rating, Effect: e.Effect}
+			events[i] = graph.Event{ID: e.ID, Type: e.Type, ProductID: e.ProductID, ProfileID: e.ProfileID, Rating: e.Rating, Effect: e.Effect,
+				RecommendationID: e.RecommendationID}
+			if e.Position != nil {
+				if *e.Position < 1 || *e.Position > graph.MaxEventPosition {
+					verr.Add(0, fmt.Sprintf("events[%d].position", i), fmt.Sprintf("must be 1 to %d", graph.MaxEventPosition))
+				}
+				events[i].Position = *e.Position
+			}
 			if e.At != "" {
 				at, err := time.Parse(time.RFC3339Nano, e.At)
 				if err != nil {

@@ -46,6 +46,7 @@ func TestRecommendationPagesInBothCodings(t *testing.T) {
 	h := New(rankingDeps(t))
 	const path = "/v1/recommendations?skin_type=oily&concerns=acne&limit=5&explain=full"
 	var pages []map[string]any
+	ids := map[string]bool{}
 	for _, accept := range []string{"", "gzip", "gzip", "", "br;q=1, gzip;q=0.5"} {
 		resp, body := serveOnce(t, h, "GET", path, "", map[string]string{"Accept-Encoding": accept})
 		if resp.StatusCode != 200 {
@@ -84,6 +85,16 @@ func TestRecommendationPagesInBothCodings(t *testing.T) {
 			t.Fatalf("Accept-Encoding %q: no generated_at", accept)
 		}
 		delete(page, "generated_at")
+		// Every answer, cached or not, has an id of its own, and no experiment is in force.
+		id, _ := page["recommendation_id"].(string)
+		if id == "" || ids[id] {
+			t.Errorf("Accept-Encoding %q: recommendation_id %q: want a fresh one", accept, id)
+		}
+		ids[id] = true
+		if v, ok := page["variant"]; !ok || v != nil || page["experiment"] != nil {
+			t.Errorf("Accept-Encoding %q: experiment %v, variant %v: want both null", accept, page["experiment"], v)
+		}
+		delete(page, "recommendation_id")
 		if items, _ := page["items"].([]any); len(items) == 0 {
 			t.Fatalf("Accept-Encoding %q: no items", accept)
 		}

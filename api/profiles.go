@@ -78,6 +78,9 @@ type exportedEventJSON struct {
 	SkinType  string    `json:"skin_type,omitempty"`
 	SkinTone  string    `json:"skin_tone,omitempty"`
 	Concerns  []string  `json:"concerns,omitempty"`
+	// RecommendationID and Position: the answer the event was attributed to.
+	RecommendationID string `json:"recommendation_id,omitempty"`
+	Position         int    `json:"position,omitempty"`
 }
 
 type profileExportJSON struct {
@@ -129,7 +132,8 @@ func (h profileHandlers) export(c *gin.Context) error {
 	out := profileExportJSON{storedProfileJSON: toStoredProfileJSON(exp.Profile), Events: make([]exportedEventJSON, 0, len(exp.Events))}
 	for _, e := range exp.Events {
 		out.Events = append(out.Events, exportedEventJSON{ID: e.ID, Type: e.Type, ProductID: e.ProductID, Rating: e.Rating,
-			Effect: e.Effect, At: e.At, AtGiven: e.AtGiven, SkinType: e.SkinType, SkinTone: e.SkinTone, Concerns: e.Concerns})
+			Effect: e.Effect, At: e.At, AtGiven: e.AtGiven, SkinType: e.SkinType, SkinTone: e.SkinTone, Concerns: e.Concerns,
+			RecommendationID: e.RecommendationID, Position: e.Position})
 	}
 	c.Header("Cache-Control", "no-store")
 	c.JSON(http.StatusOK, out)

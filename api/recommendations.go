@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -67,6 +68,9 @@ type recommendationRequest struct {
 	// conflicts, and items refer to it).
 	Warnings string   `json:"warnings" api:"nonempty"`
 	Fields   []string `json:"fields"`
+	// AssignmentID is the unit an experiment in force assigns to a variant (a pseudonymous
+	// profile id or a session id); without it the request gets the control.
+	AssignmentID string `json:"assignment_id" api:"nonempty"`
 }
 
 // productFields are the product fields a response can carry; fields= picks among them.
@@ -215,6 +219,9 @@ func toRankerRequest(in recommendationRequest) (ranker.Request, []string, *curso
 			verr.Add(0, fmt.Sprintf("fields[%d]", i), fmt.Sprintf("unknown product field %q; known: %s", f, strings.Join(productFields, ", ")))
 		}
 	}
+	if msg := graph.CheckAssignmentID(in.AssignmentID); msg != "" {
+		verr.Add(0, "assignment_id", msg)
+	}
 	var cur *cursor
 	if in.Cursor != "" {
 		c, err := decodeCursor(in.Cursor)
@@ -250,7 +257,8 @@ func (h *handlers) recommendGET(c *gin.Context) error {
 	q := c.Request.URL.Query()
 	known := map[string]bool{}
 	for _, k := range []string{"skin_type", "skin_tone", "concerns", "sensitivities", "avoid_ingredients", "liked_products",
-		"disliked_products", "categories", "max_price", "brands", "limit", "max_per_brand", "cursor", "explain", "fields", "warnings"} {
+		"disliked_products", "categories", "max_price", "brands", "limit", "max_per_brand", "cursor", "explain", "fields", "warnings",
+		"assignment_id"} {
 		known[k] = true
 	}
 	for k := range q {
@@ -318,6 +326,10 @@ func (h *handlers) recommendGET(c *gin.Context) error {
 	}
 	in.Cursor, in.Explain, in.Fields = q.Get("cursor"), q.Get("explain"), list("fields")
 	in.Warnings = q.Get("warnings")
+	in.AssignmentID = q.Get("assignment_id")
+	if _, given := q["assignment_id"]; given && in.AssignmentID == "" {
+		verr.Add(0, "assignment_id", "must not be empty; leave it out for the control")
+	}
 	if _, given := q["warnings"]; given && in.Warnings == "" {
 		verr.Add(0, "warnings", "must be item or page; leave it out for item")
 	}
@@ -350,6 +362,15 @@ func (h *handlers) answerRecommendations(c *gin.Context, in recommendationReques
 	explainKey := int(req.Explain)
 	if pageWarnings {
 		explainKey += pageWarningsKey
+	}
+	// The experiment in force assigns the request to a variant; the variant's effect on the
+	// ranking is part of the request, hence of its key.
+	var asg ranker.Assignment
+	if a, ok := h.d.Recommender.(interface {
+		Assign(unit string, t time.Time) ranker.Assignment
+	}); ok {
+		asg = a.Assign(in.AssignmentID, time.Now())
+		req.Variant = asg.Key
 	}
 	key := ranker.Key(req)
 	// cacheKey adds the merchandising rules' epoch (how many rule period boundaries have
@@ -412,22 +433,26 @@ func (h *handlers) answerRecommendations(c *gin.Context, in recommendationReques
 			h.pages.set(pageKey(res.Version.N, cacheKey, req.Offset, explainKey, fields, degraded), pg)
 		}
 	}
-	writePage(c, pg, ok)
+	writePage(c, pg, ok, asg)
 	return nil
 }
 
-// writePage answers with pg and its generated_at; gzipped (from the page's cached gzip form)
-// when the client accepts it. hit says pg came from the page cache.
-func writePage(c *gin.Context, pg *page, hit bool) {
+// writePage answers with pg and the fields made per answer: generated_at, a fresh
+// recommendation_id (so that a page from the cache still gets an id of its own) and the
+// experiment and variant of asg (null outside an experiment); gzipped (from the page's cached
+// gzip form) when the client accepts it. hit says pg came from the page cache.
+func writePage(c *gin.Context, pg *page, hit bool, asg ranker.Assignment) {
 	now := time.Now().UTC()
 	h := c.Writer.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	gzipped := len(pg.body) >= compressMinSize && c.Request.Method != http.MethodHead && acceptsGzip(c.GetHeader("Accept-Encoding"))
 	if !gzipped {
-		head := make([]byte, 0, 64)
+		head := make([]byte, 0, 192)
 		head = append(head, `{"generated_at":"`...)
 		head = now.AppendFormat(head, time.RFC3339Nano)
 		head = append(head, `",`...)
+		head = appendAttribution(head, asg)
+		head = append(head, ',')
 		rest := pg.body[1:]
 		h.Set("Content-Length", strconv.Itoa(len(head)+len(rest)))
 		c.Status(http.StatusOK)
@@ -437,10 +462,12 @@ func writePage(c *gin.Context, pg *page, hit bool) {
 		_, _ = c.Writer.Write(rest)
 		return
 	}
-	tail := make([]byte, 0, 64)
+	tail := make([]byte, 0, 192)
 	tail = append(tail, `,"generated_at":"`...)
 	tail = now.AppendFormat(tail, time.RFC3339Nano)
-	tail = append(tail, `"}`...)
+	tail = append(tail, `",`...)
+	tail = appendAttribution(tail, asg)
+	tail = append(tail, '}')
 	form := pg.gzipped()
 	if hit {
 		pg.improve()
@@ -460,6 +487,26 @@ func writePage(c *gin.Context, pg *page, hit bool) {
 		return
 	}
 	_, _ = c.Writer.Write(end)
+}
+
+// appendAttribution appends the recommendation_id, experiment and variant fields of one
+// answer (without braces or commas around them). The id is 12 random bytes and the
+// assignment (graph.RecommendationID): events that carry it are attributed to the variant
+// without any per-answer write.
+func appendAttribution(b []byte, asg ranker.Assignment) []byte {
+	var nonce [12]byte
+	_, _ = rand.Read(nonce[:]) // crypto/rand.Read never fails (Go 1.24)
+	b = append(b, `"recommendation_id":"`...)
+	b = append(b, graph.RecommendationID(nonce, asg.Experiment, asg.Variant)...)
+	if asg.Experiment == "" {
+		return append(b, `","experiment":null,"variant":null`...)
+	}
+	// Experiment ids and variant names are validated to need no JSON escaping.
+	b = append(b, `","experiment":"`...)
+	b = append(b, asg.Experiment...)
+	b = append(b, `","variant":"`...)
+	b = append(b, asg.Variant...)
+	return append(b, '"')
 }
 
 // encodePage encodes a recommendation page without its generated_at.

@@ -131,17 +131,20 @@ func ruleETag(rev int64) string { return `"` + strconv.FormatInt(rev, 10) + `"` 
 // ifMatch reads the revision an If-Match names: 428 without the header, 400 when it is not a
 // rule's ETag (its revision, quoted; "*" is not accepted: a write must say which revision it
 // changes). A well-formed ETag of another revision is 412, from the store.
-func ifMatch(c *gin.Context) (int64, error) {
+func ifMatch(c *gin.Context) (int64, error) { return ifMatchOf(c, "rule") }
+
+// ifMatchOf is ifMatch for a resource of kind what ("rule", "experiment").
+func ifMatchOf(c *gin.Context, what string) (int64, error) {
 	v := strings.TrimSpace(c.GetHeader("If-Match"))
 	if v == "" {
 		return 0, &Problem{Status: http.StatusPreconditionRequired, Title: "Precondition required",
-			Detail: "send If-Match with the rule's ETag (from GET /v1/rules/{id}) so that a concurrent change is not overwritten"}
+			Detail: "send If-Match with the " + what + "'s ETag (from GET /v1/" + what + "s/{id}) so that a concurrent change is not overwritten"}
 	}
 	rev, err := strconv.ParseInt(strings.Trim(strings.TrimPrefix(v, "W/"), `"`), 10, 64)
 	if err != nil || rev < 1 {
 		return 0, &Problem{Status: http.StatusBadRequest, Title: "Bad If-Match",
-			Detail: "If-Match is not a rule's ETag",
-			Errors: []FieldIssue{{Field: "If-Match", Message: `must be the rule's ETag as GET returns it, a quoted revision such as "3"`}}}
+			Detail: "If-Match is not a " + what + "'s ETag",
+			Errors: []FieldIssue{{Field: "If-Match", Message: `must be the ` + what + `'s ETag as GET returns it, a quoted revision such as "3"`}}}
 	}
 	return rev, nil
 }

@@ -71,6 +71,8 @@ type Deps struct {
 	Profiles Profiles
 	// Rules keeps merchandising rules (nil answers 501).
 	Rules RuleStore
+	// Experiments keeps experiments and their figures (nil answers 501).
+	Experiments ExperimentStore
 	// MaxPerBrand is the brand cap of a recommendation page when the request sets none
 	// (0 = no cap; SKINGRAPH_MAX_PER_BRAND).
 	MaxPerBrand int
@@ -148,6 +150,7 @@ func newRouter(d Deps) *gin.Engine {
 	v1.POST("/events", handle(d.Log, eventsHandler(d.Events)))
 	registerProfiles(v1, d.Log, d.Profiles)
 	registerRules(v1, d.Log, d.Rules)
+	registerExperiments(v1, d.Log, d.Experiments)
 	mountPages(r, d.Log)
 	return r
 }

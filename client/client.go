@@ -102,6 +102,9 @@ type RecommendationRequest struct {
 	Explain  string   `json:"explain,omitempty"`  // none, summary (default) or full
 	Warnings string   `json:"warnings,omitempty"` // item (default) or page (API v1.1)
 	Fields   []string `json:"fields,omitempty"`
+	// AssignmentID assigns the request to a variant of the experiment in force (a
+	// pseudonymous profile id or a session id); without it the request gets the control.
+	AssignmentID string `json:"assignment_id,omitempty"`
 }
 
 // ProductSummary is a product of a page.
@@ -155,15 +158,21 @@ type Item struct {
 
 // RecommendationPage is a page of recommendations.
 type RecommendationPage struct {
-	Items       []Item     `json:"items"`
-	NextCursor  *string    `json:"next_cursor"`
-	DataVersion int64      `json:"data_version"`
-	GeneratedAt time.Time  `json:"generated_at"`
-	Degraded    bool       `json:"degraded"`
-	Partial     bool       `json:"partial,omitempty"`
-	Total       int        `json:"total,omitempty"`
-	Conflicts   []Conflict `json:"conflicts,omitempty"`
-	Excluded    struct {
+	Items       []Item    `json:"items"`
+	NextCursor  *string   `json:"next_cursor"`
+	DataVersion int64     `json:"data_version"`
+	GeneratedAt time.Time `json:"generated_at"`
+	// RecommendationID is unique per answer: send it with the view, click, add_to_cart and
+	// purchase events of this page's products. Experiment and Variant are nil outside an
+	// experiment.
+	RecommendationID string     `json:"recommendation_id"`
+	Experiment       *string    `json:"experiment"`
+	Variant          *string    `json:"variant"`
+	Degraded         bool       `json:"degraded"`
+	Partial          bool       `json:"partial,omitempty"`
+	Total            int        `json:"total,omitempty"`
+	Conflicts        []Conflict `json:"conflicts,omitempty"`
+	Excluded         struct {
 		Count    int `json:"count"`
 		Products []struct {
 			ProductID  string `json:"product_id"`

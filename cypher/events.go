@@ -99,9 +99,11 @@ func (s *Store) WriteEvents(ctx context.Context, groups [][]graph.Event) (result
 		// Decide group by group, in order: an id earlier in this flush counts as recorded.
 		written := map[string]string{} // tag -> hash of events this flush writes
 		var create []map[string]any
+		var attributed []graph.Event // created events that carry a recommendation id
 		counters := map[string]map[string]int64{}
 		for g, events := range groups {
 			var mine []eventNode
+			var mineAttributed []graph.Event
 			seen := map[string]string{}
 			res := graph.EventResult{}
 			for i, e := range events {
@@ -133,6 +135,9 @@ func (s *Store) WriteEvents(ctx context.Context, groups [][]graph.Event) (result
 					return fmt.Errorf("seal event: %w", err)
 				}
 				mine = append(mine, node)
+				if e.RecommendationID != "" {
+					mineAttributed = append(mineAttributed, e)
+				}
 			}
 			if err := verrs[g].Err(); err != nil {
 				errs[g] = err
@@ -149,6 +154,7 @@ func (s *Store) WriteEvents(ctx context.Context, groups [][]graph.Event) (result
 				create = append(create, n.params())
 				addCounter(counters, n.ProductID, n.Type, 1)
 			}
+			attributed = append(attributed, mineAttributed...)
 			res.Created = len(mine)
 			results[g] = res
 		}
@@ -160,7 +166,7 @@ func (s *Store) WriteEvents(ctx context.Context, groups [][]graph.Event) (result
 		if err := bumpCounters(ctx, tx, counters, true); err != nil {
 			return err
 		}
-		return nil
+		return attribute(ctx, tx, attributed)
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("cypher: write events: %w", err)

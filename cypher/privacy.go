@@ -63,6 +63,9 @@ type eventPayload struct {
 	SkinTone   string    `json:"skin_tone,omitempty"`
 	Concerns   []string  `json:"concerns,omitempty"`
 	Hash       string    `json:"hash"`
+	// RecommendationID and Position attribute the event to a recommendation answer.
+	RecommendationID string `json:"recommendation_id,omitempty"`
+	Position         int    `json:"position,omitempty"`
 }
 
 // profilePayload is what a Profile node seals.
@@ -100,7 +103,8 @@ func sealEvent(v *graph.Vault, e graph.RecordedEvent) (eventNode, error) {
 	tag := eventTag(v, e.Tenant, e.ID)
 	b, err := json.Marshal(eventPayload{ID: e.ID, Tenant: e.Tenant, Source: e.Source, Type: e.Type, ProductID: e.ProductID,
 		ProfileID: e.ProfileID, Rating: e.Rating, Effect: e.Effect, At: e.At.UTC(), AtGiven: e.AtGiven,
-		ReceivedAt: e.ReceivedAt.UTC(), SkinType: e.SkinType, SkinTone: e.SkinTone, Concerns: e.Concerns, Hash: e.Hash})
+		ReceivedAt: e.ReceivedAt.UTC(), SkinType: e.SkinType, SkinTone: e.SkinTone, Concerns: e.Concerns, Hash: e.Hash,
+		RecommendationID: e.RecommendationID, Position: e.Position})
 	if err != nil {
 		return eventNode{}, err
 	}
@@ -130,7 +134,8 @@ func openEvent(v *graph.Vault, tag, sealed string) (graph.RecordedEvent, error) 
 	}
 	return graph.RecordedEvent{Event: graph.Event{ID: p.ID, Tenant: p.Tenant, Source: p.Source, Type: p.Type, ProductID: p.ProductID,
 		ProfileID: p.ProfileID, Rating: p.Rating, Effect: p.Effect, At: p.At.UTC(), AtGiven: p.AtGiven,
-		SkinType: p.SkinType, SkinTone: p.SkinTone, Concerns: p.Concerns}, ReceivedAt: p.ReceivedAt.UTC(), Hash: p.Hash}, nil
+		SkinType: p.SkinType, SkinTone: p.SkinTone, Concerns: p.Concerns, RecommendationID: p.RecommendationID, Position: p.Position},
+		ReceivedAt: p.ReceivedAt.UTC(), Hash: p.Hash}, nil
 }
 
 // sealProfile seals a stored profile.

@@ -59,6 +59,8 @@ var projectionQueries = []struct {
 		func(b *graph.ProjectionBuilder, r *neo4j.Record) { b.AddSuits(str(r.Values[0]), str(r.Values[1])) }},
 	{"rules", `MATCH (r:Rule) RETURN r {.*}`,
 		func(b *graph.ProjectionBuilder, r *neo4j.Record) { b.AddRule(toRule(r.Values[0])) }},
+	{"experiments", `MATCH (e:Experiment) RETURN e {.*}`,
+		func(b *graph.ProjectionBuilder, r *neo4j.Record) { b.AddExperiment(toExperiment(r.Values[0])) }},
 	// Every review, for the co-review lists and the recent review volume of the prior.
 	{"reviews", stagedIDsParam + ` MATCH (u:Reviewer)-[r:REVIEWED]->(p:Product) WHERE ` + visibleR + ` AND ` + visibleProduct + ` RETURN u.id, p.id, r.rating, r.at, coalesce(r.skin_type, '')`,
 		func(b *graph.ProjectionBuilder, r *neo4j.Record) {

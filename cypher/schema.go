@@ -26,6 +26,12 @@ var schemaStatements = []string{
 	"CREATE CONSTRAINT event_id IF NOT EXISTS FOR (n:Event) REQUIRE n.id IS UNIQUE",
 	"CREATE CONSTRAINT profile_id IF NOT EXISTS FOR (n:Profile) REQUIRE n.id IS UNIQUE",
 	"CREATE CONSTRAINT pseudonym_key_id IF NOT EXISTS FOR (n:PseudonymKey) REQUIRE n.id IS UNIQUE",
+	// Experiments and their figures (experiments.go, attribution.go).
+	"CREATE CONSTRAINT experiment_id IF NOT EXISTS FOR (n:Experiment) REQUIRE n.id IS UNIQUE",
+	"CREATE CONSTRAINT attribution_key IF NOT EXISTS FOR (n:Attribution) REQUIRE n.key IS UNIQUE",
+	"CREATE CONSTRAINT experiment_day_id IF NOT EXISTS FOR (n:ExperimentDay) REQUIRE n.id IS UNIQUE",
+	"CREATE INDEX experiment_day_experiment IF NOT EXISTS FOR (n:ExperimentDay) ON (n.experiment)",
+	"CREATE INDEX attribution_experiment IF NOT EXISTS FOR (n:Attribution) ON (n.experiment)",
 	"CREATE INDEX product_category IF NOT EXISTS FOR (n:Product) ON (n.category)",
 	"CREATE INDEX product_price IF NOT EXISTS FOR (n:Product) ON (n.price)",
 	"CREATE INDEX product_brand IF NOT EXISTS FOR (n:Product) ON (n.brand)",

@@ -26,6 +26,9 @@ var EventTypes = []string{EventView, EventClick, EventAddToCart, EventPurchase, 
 // MaxEventBatch bounds how many events one request may carry.
 const MaxEventBatch = 500
 
+// MaxEventPosition bounds the position of an attributed event (the deepest a ranking goes).
+const MaxEventPosition = 10_100
+
 // maxEventID bounds event ids and client profile ids.
 const maxEventID = 128
 
@@ -42,6 +45,13 @@ type Event struct {
 	Effect    string    // canonical name of Effects, effect events only
 	At        time.Time // when it happened; the receive time when the client did not say
 	AtGiven   bool      // whether the client gave At (only then is it part of the content)
+	// RecommendationID is the recommendation answer that showed the product (view, click,
+	// add_to_cart and purchase events only; "" = not attributed), and Position the product's
+	// 1-based position in that answer's ranking (0 = not given). ValidateEvents sets
+	// Experiment and Variant from the id ("" outside an experiment).
+	RecommendationID    string
+	Position            int
+	Experiment, Variant string
 	// The profile's skin attributes when the event was recorded: rating and effect events
 	// of a profile count towards the outcomes of these attributes.
 	SkinType string
@@ -72,9 +82,11 @@ func (e Event) ContentHash() string {
 	if e.AtGiven {
 		at = e.At.UTC().Format(time.RFC3339Nano)
 	}
-	sum := sha256.Sum256([]byte(strings.Join([]string{
-		e.Type, e.ProductID, e.ProfileID, strconv.Itoa(e.Rating), e.Effect, at,
-	}, "\x00")))
+	parts := []string{e.Type, e.ProductID, e.ProfileID, strconv.Itoa(e.Rating), e.Effect, at}
+	if e.RecommendationID != "" || e.Position != 0 { // so that unattributed events keep their hashes
+		parts = append(parts, e.RecommendationID, strconv.Itoa(e.Position))
+	}
+	sum := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
 	return hex.EncodeToString(sum[:16])
 }
 
@@ -144,6 +156,25 @@ func ValidateEvents(events []Event, now time.Time) ([]Event, error) {
 			e.Effect = name
 		case e.Effect != "":
 			verr.Add(0, f("effect"), "only effect events carry an effect")
+		}
+		attributable := e.Type == EventView || e.Type == EventClick || e.Type == EventAddToCart || e.Type == EventPurchase
+		switch {
+		case e.RecommendationID == "":
+		case !attributable:
+			verr.Add(0, f("recommendation_id"), "only view, click, add_to_cart and purchase events are attributed to a recommendation")
+		default:
+			exp, variant, ok := ParseRecommendationID(e.RecommendationID)
+			if !ok {
+				verr.Add(0, f("recommendation_id"), "not a recommendation_id this API issued")
+			}
+			e.Experiment, e.Variant = exp, variant
+		}
+		switch {
+		case e.Position == 0:
+		case e.RecommendationID == "":
+			verr.Add(0, f("position"), "a position needs the recommendation_id of the answer it is a position in")
+		case e.Position < 1 || e.Position > MaxEventPosition:
+			verr.Add(0, f("position"), fmt.Sprintf("must be 1 to %d", MaxEventPosition))
 		}
 		if e.At.IsZero() {
 			e.At, e.AtGiven = now.UTC(), false

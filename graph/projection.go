@@ -16,7 +16,10 @@ type Projection struct {
 	Products []ProjectedProduct // sorted by ID; index = product id
 	// Rules are the merchandising rules of this data version, sorted by ID (in force or
 	// not: the ranker checks each rule's period and condition per request).
-	Rules       []Rule
+	Rules []Rule
+	// Experiments are the experiments of this data version, sorted by ID (periods do not
+	// overlap: at most one is in force at a time).
+	Experiments []Experiment
 	Ingredients []ProjectedIngredient // sorted by INCI; index = ingredient id
 
 	productByID      map[string]int32

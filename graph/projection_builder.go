@@ -22,6 +22,7 @@ type ProjectionBuilder struct {
 	suits       []rawAttrEdge
 	reviews     []rawReview
 	rules       []Rule
+	experiments []Experiment
 
 	// Skipped counts edges left out because an end was unknown.
 	Skipped int
@@ -55,6 +56,9 @@ type rawAttrEdge struct {
 
 // AddRule adds a merchandising rule (the projection carries the rules of its data version).
 func (b *ProjectionBuilder) AddRule(r Rule) { b.rules = append(b.rules, r) }
+
+// AddExperiment adds an experiment (the projection carries the experiments of its data version).
+func (b *ProjectionBuilder) AddExperiment(e Experiment) { b.experiments = append(b.experiments, e) }
 
 // AddProduct adds a product node.
 func (b *ProjectionBuilder) AddProduct(p ProjectedProduct) { b.products = append(b.products, p) }
@@ -149,6 +153,8 @@ func (b *ProjectionBuilder) Build(v DataVersion) (*Projection, error) {
 	p.Products, p.Ingredients = b.products, b.ingredients
 	slices.SortFunc(b.rules, func(x, y Rule) int { return cmp.Compare(x.ID, y.ID) })
 	p.Rules = b.rules
+	slices.SortFunc(b.experiments, func(x, y Experiment) int { return cmp.Compare(x.ID, y.ID) })
+	p.Experiments = b.experiments
 	p.productByID = make(map[string]int32, len(p.Products))
 	for i, x := range p.Products {
 		if _, dup := p.productByID[x.ID]; dup {

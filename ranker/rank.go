@@ -18,6 +18,7 @@ type Ranker struct {
 	now        func() time.Time
 	priorCache [2]atomic.Pointer[priors] // cold start, history (their weights differ)
 	ruleCache  atomic.Pointer[ruleSet]   // the merchandising rules of the last projection (rules.go)
+	base       *Ranker                   // the ranker an experiment variant's ranker derives from
 }
 
 // New returns a Ranker; the parameters must be valid.
@@ -45,6 +46,9 @@ func (r *Ranker) Rank(ctx context.Context, proj *graph.Projection, vecs Vectors,
 	}
 	if err := req.Validate(); err != nil {
 		return Result{}, fmt.Errorf("ranker: %w", err)
+	}
+	if v := r.variantRanker(proj, req); v != r {
+		return v.Rank(ctx, proj, vecs, req)
 	}
 	var deadline time.Time
 	if req.Budget > 0 {

@@ -46,6 +46,10 @@ type Request struct {
 	// MaxPerBrand caps how many products of one brand a page shows (0 = no cap); see
 	// diversify in diversity.go.
 	MaxPerBrand int
+	// Variant is the experiment variant the request was assigned to, by its effect on the
+	// ranking (graph.Experiment.VariantKey): "" ranks outside any experiment; otherwise the
+	// variant's weight multipliers and rules apply (experiments.go). Part of Key.
+	Variant string
 	// Budget bounds the scoring time; when it runs out the best result so far is returned,
 	// marked Partial. 0 = no budget (ctx still cancels).
 	Budget time.Duration

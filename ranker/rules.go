@@ -37,20 +37,27 @@ type compiledRule struct {
 	delta    float64 // boost: +Amount, bury: −Amount
 	// condition masks (bit per vocabulary id); 0 = no condition on that attribute
 	skinTypes, concerns, categories uint32
+	// experimental: an experiment names the rule, so it applies only to its variants
+	experimental bool
 }
 
 // ruleSet is a projection's rules, compiled.
 type ruleSet struct {
-	proj  *graph.Projection
-	rules []compiledRule // by rule id
+	proj     *graph.Projection
+	rules    []compiledRule         // by rule id
+	variants map[string]*variantSet // by Request.Variant (experiments.go)
 }
 
 // rulesFor returns the compiled rules of p, compiling them on the first request of p.
 func (r *Ranker) rulesFor(p *graph.Projection) *ruleSet {
+	if r.base != nil {
+		return r.base.rulesFor(p) // a variant's ranker shares its base's
+	}
 	if rs := r.ruleCache.Load(); rs != nil && rs.proj == p {
 		return rs
 	}
 	rs := compileRules(p)
+	r.compileVariants(rs)
 	r.ruleCache.Store(rs)
 	return rs
 }
@@ -188,9 +195,16 @@ func (rs *ruleSet) activate(pl *plan, now time.Time) *activeRules {
 		return nil
 	}
 	var a activeRules
+	var variant *variantSet
+	if pl.req.Variant != "" {
+		variant = rs.variants[pl.req.Variant]
+	}
 	for i := range rs.rules {
 		cr := &rs.rules[i]
 		if !cr.rule.ActiveAt(now) || !cr.appliesTo(pl) {
+			continue
+		}
+		if cr.experimental && (variant == nil || !variant.rules[cr.rule.ID]) {
 			continue
 		}
 		switch cr.rule.Kind {

@@ -399,7 +399,7 @@ func serve(ctx context.Context, cfg *Config, log zerolog.Logger, env Env, store 
 		EfficacyLoader: efficacyAdapter{store}, ProductLoader: products, Log: log, Version: version, Keys: keys, Metrics: metrics,
 		KeySource: keySource, LocalOnly: keys == nil,
 		Idempotency: shared.idempotency, Limiter: shared.limiter, TrustedProxies: proxies, // replicas behind a load balancer
-		Events: fb.events, Profiles: fb.profiles, Rules: store, MaxPerBrand: cfg.MaxPerBrand,
+		Events: fb.events, Profiles: fb.profiles, Rules: store, Experiments: store, MaxPerBrand: cfg.MaxPerBrand,
 		Shedding: api.Shedding{MaxInFlight: cfg.MaxInFlight, QueueWait: cfg.QueueWait, KeyShare: lim.KeyShare},
 		Bodies:   api.Bodies{Timeout: lim.BodyTimeout, PerKey: lim.BodiesPerKey, Memory: int64(lim.BodyMemoryMB) << 20},
 		Streams:  api.Streams{PerKey: lim.StreamsPerKey, Total: lim.MaxStreams}})

@@ -45,7 +45,10 @@ func TestWebPagesInBrowser(t *testing.T) {
 	}
 
 	neo4jtest.Demo(t) // the demo data, at data version 1, as up leaves an empty graph
-	s := start(t, existingNeo4j(t), "up", "--http-addr", "127.0.0.1:0")
+	env := existingNeo4j(t)
+	env["SKINGRAPH_PSEUDONYM_KEY"] = "a-browser-test-key-of-at-least-32-characters" // events (the dashboard's)
+	env["SKINGRAPH_REFRESH_INTERVAL"] = "100ms"                                     // rules and experiments served soon
+	s := start(t, env, "up", "--http-addr", "127.0.0.1:0")
 	base := "http://" + s.addr
 	getJSON(t, base+"/readyz", http.StatusOK, nil)
 
@@ -60,7 +63,8 @@ func TestWebPagesInBrowser(t *testing.T) {
 	}
 	t.Logf("browser tests:\n%s", out)
 	for _, name := range []string{"find-desktop", "find-phone", "product-desktop", "product-phone", "merchandiser-errors-desktop",
-		"merchandiser-phone", "explorer-desktop", "explorer-refused-desktop", "explorer-phone"} {
+		"merchandiser-phone", "explorer-desktop", "explorer-refused-desktop", "explorer-phone", "rules-desktop", "rules-conflict-desktop",
+		"rules-phone", "dashboard-desktop", "dashboard-phone"} {
 		if st, err := os.Stat(filepath.Join(artifacts, name+".png")); err != nil || st.Size() < 1000 {
 			t.Errorf("screenshot %s.png missing or empty: %v", name, err)
 		}

@@ -338,8 +338,138 @@ describe("explorer page", () => {
   });
 });
 
+/** api calls the JSON API as an app or a merchandiser would (outside the page). */
+async function api(method, path, body, headers = {}) {
+  const r = await fetch(`${base}${path}`, { method, headers: { "Content-Type": "application/json", ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await r.text();
+  return { status: r.status, body: text ? JSON.parse(text) : null };
+}
+
+/** waitVersion waits until the server ranks from data version v (rules and experiments are
+ * carried by the projection, refreshed in the background). */
+async function waitVersion(v) {
+  for (let i = 0; i < 300; i++) {
+    if ((await api("GET", "/v1/status")).body.data_version >= v) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the server did not reach data version ${v}`);
+}
+
+describe("rules page", () => {
+  test("create, refuse bad input naming fields, edit with If-Match (a concurrent change is 412), delete", async () => {
+    const page = await open();
+    await page.goto(`${base}/#/rules`);
+    await page.getByText("No rules yet.").waitFor();
+    const form = page.locator("form.rule-form");
+    // Bad input: every field named, nothing written.
+    await form.getByLabel("Kind").selectOption("boost");
+    await form.getByRole("button", { name: "Create rule" }).click();
+    const alert = page.getByRole("alert");
+    await alert.waitFor();
+    const text = await alert.innerText();
+    for (const f of ["name", "amount", "match"]) assert.match(text, new RegExp(`\\b${f}: `), `the error names ${f}: ${text}`);
+    await shot(page, "rules-errors-desktop", "section[aria-label=Result]");
+    // Create.
+    await form.getByLabel("Name").fill("Web boost");
+    await form.getByLabel("Amount (boost, bury)").fill("2");
+    await form.getByLabel("Brands").fill("Greywillow, Dewline");
+    await form.getByLabel("Skin types").fill("oily");
+    await form.getByRole("button", { name: "Create rule" }).click();
+    await page.getByRole("status").filter({ hasText: "Saved." }).waitFor();
+    const row = page.locator("tr", { hasText: "Web boost" });
+    await row.waitFor();
+    assert.match(await row.innerText(), /in force[\s\S]*boost[\s\S]*\+2 to brand Greywillow or Dewline[\s\S]*skin oily/);
+    const id = await row.getAttribute("data-rule-id");
+    // Edit; meanwhile another merchandiser changes the rule: saving is refused with 412.
+    await page.getByRole("button", { name: "Edit Web boost" }).click();
+    assert.equal(await form.getByLabel("Name").inputValue(), "Web boost");
+    await form.getByLabel("Amount (boost, bury)").fill("3");
+    const other = await api("PUT", `/v1/rules/${id}`, { name: "Web boost", kind: "boost", amount: 4, match: { brands: ["Greywillow"] } }, { "If-Match": '"1"' });
+    assert.equal(other.status, 200);
+    await form.getByRole("button", { name: "Save changes" }).click();
+    await page.getByRole("alert").filter({ hasText: "Someone else changed this rule (412)" }).waitFor();
+    await shot(page, "rules-conflict-desktop", "section[aria-label=Result]");
+    await page.locator("tr", { hasText: "+4 to brand Greywillow" }).waitFor(); // the list shows the other change
+    // Open it again (revision 2) and save: now it applies.
+    await page.getByRole("button", { name: "Edit Web boost" }).click();
+    await form.getByLabel("Amount (boost, bury)").fill("3");
+    await form.getByRole("button", { name: "Save changes" }).click();
+    await page.getByRole("status").filter({ hasText: "revision 3" }).waitFor();
+    await page.locator("tr", { hasText: "+3 to brand Greywillow" }).waitFor(); // the list reloads after the save
+    const stored = await api("GET", `/v1/rules/${id}`);
+    assert.equal(stored.body.amount, 3);
+    assert.equal(stored.body.revision, 3);
+    await shot(page, "rules-desktop");
+    // Delete.
+    await page.getByRole("button", { name: "Delete Web boost" }).click();
+    await page.getByText("No rules yet.").waitFor();
+    assert.equal((await api("GET", `/v1/rules/${id}`)).status, 404);
+    await close(page);
+  });
+});
+
+describe("dashboard", () => {
+  test("per-variant figures as a table and charts over the days, with the rules and experiments in force", async () => {
+    const profile = { skin_type: "oily", concerns: ["acne"] };
+    const first = await api("POST", "/v1/recommendations", { profile, limit: 5 });
+    const target = first.body.items[4].product.id;
+    const rule = await api("POST", "/v1/rules", { name: "Tried boost", kind: "boost", amount: 5, match: { product_ids: [target] } });
+    assert.equal(rule.status, 201);
+    const exp = await api("POST", "/v1/experiments", { name: "Boost or not", variants: [{ name: "control", share: 50 }, { name: "boosted", share: 50, rule_ids: [rule.body.id] }] });
+    assert.equal(exp.status, 201, JSON.stringify(exp.body));
+    await waitVersion(exp.body.data_version);
+    // The app: one answer per variant, and what it reports of them (two days).
+    const answers = {};
+    for (let i = 0; Object.keys(answers).length < 2 && i < 64; i++) {
+      const a = await api("POST", "/v1/recommendations", { profile, limit: 5, assignment_id: `web-user-${i}` });
+      answers[a.body.variant] ??= a.body;
+    }
+    assert.deepEqual(Object.keys(answers).sort(), ["boosted", "control"]);
+    assert.equal(answers.boosted.items[0].product.id, target, "the tried rule lifts its product in its variant");
+    const yesterday = new Date(Date.now() - 24 * 3600 * 1000).toISOString();
+    const events = [];
+    const report = (ans, pos, types, at) => {
+      for (const type of types) events.push({ id: `web-${ans.variant}-${pos}-${type}-${events.length}`, type, product_id: ans.items[pos - 1].product.id, recommendation_id: ans.recommendation_id, position: pos, ...(at ? { at } : {}) });
+    };
+    report(answers.control, 1, ["view", "click"], yesterday);
+    report(answers.control, 2, ["view"], yesterday);
+    report(answers.control, 3, ["view"]);
+    report(answers.boosted, 1, ["view", "click", "add_to_cart", "purchase"], yesterday);
+    report(answers.boosted, 2, ["view", "click"]);
+    const sent = await api("POST", "/v1/events", { events });
+    assert.equal(sent.status, 200, JSON.stringify(sent.body));
+
+    for (const [vp, name] of [[desktop, "desktop"], [phone, "phone"]]) {
+      const page = await open(vp, { bypassCSP: name === "desktop" });
+      await page.goto(`${base}/#/dashboard`);
+      const table = page.getByRole("region", { name: "Totals per variant" });
+      await table.waitFor();
+      const control = await table.locator("tr[data-variant=control]").innerText();
+      assert.match(control, /control \(control\)\s+3\s+1\s+33\.3% \(\d+\.\d%–\d+\.\d%\)/, control);
+      const boosted = await table.locator("tr[data-variant=boosted]").innerText();
+      assert.match(boosted, /boosted\s+2\s+2\s+100\.0%/, boosted);
+      // Three charts, each with a series per variant; two days on the axis.
+      const charts = page.locator("svg.rate-chart");
+      assert.equal(await charts.count(), 3);
+      assert.equal(await charts.first().locator("g.series").count(), 2);
+      assert.equal(await charts.first().locator("g.series[data-variant=control] circle").count(), 2, "a point per day");
+      assert.equal(await charts.first().locator("g.series polyline").count(), 2, "a line per variant");
+      assert.match(await charts.first().getAttribute("aria-label"), /control: 33\.3%/);
+      const force = page.locator("section[aria-labelledby=force-title]");
+      assert.match(await force.innerText(), /Boost or not[\s\S]*boosted 50% \(rule “Tried boost”\)[\s\S]*Tried boost \(boost\)[\s\S]*experiment variants only/);
+      await noSideScroll(page);
+      await shot(page, `dashboard-${name}`);
+      if (name === "desktop") await axe(page, "dashboard with figures");
+      await close(page);
+    }
+    // Clean up for the other tests.
+    assert.equal((await api("DELETE", `/v1/experiments/${exp.body.id}`, undefined, { "If-Match": '"1"' })).status, 204);
+    assert.equal((await api("DELETE", `/v1/rules/${rule.body.id}`, undefined, { "If-Match": '"1"' })).status, 204);
+  });
+});
+
 describe("every page at phone width", () => {
-  for (const [name, hash] of [["find", "#/find?skin_type=oily&concerns=acne"], ["merchandiser", "#/merchandiser"], ["explorer", "#/explorer"]]) {
+  for (const [name, hash] of [["find", "#/find?skin_type=oily&concerns=acne"], ["merchandiser", "#/merchandiser"], ["rules", "#/rules"], ["explorer", "#/explorer"]]) {
     test(`${name} fits a 390px screen`, async () => {
       const page = await open(phone);
       await page.goto(`${base}/${hash}`);
@@ -379,6 +509,10 @@ describe("accessibility (axe-core, WCAG 2.1 A/AA)", () => {
       await page.getByRole("button", { name: "Run query" }).click();
       await page.getByRole("region", { name: "Query results" }).waitFor();
       await axe(page, "explorer with results");
+
+      await page.goto(`${base}/#/rules`);
+      await page.locator("form.rule-form").waitFor();
+      await axe(page, "rules");
       await close(page);
     });
   }

@@ -1,13 +1,15 @@
 // main.ts: the router of the skingraph pages. Routes live in the URL hash so every page (and a
 // profile's results) can be shared and reloaded: #/find?..., #/product/ID, #/merchandiser,
-// #/explorer?q=...&p=...
+// #/rules, #/dashboard?experiment=ID, #/explorer?q=...&p=...
 
 import { apiKey, Config, getJSON, setApiKey } from "./api";
+import { dashboardPage } from "./dashboard";
 import { announce, h } from "./dom";
 import { explorerPage } from "./explorer";
 import { findPage } from "./find";
 import { merchandiserPage } from "./merchandiser";
 import { productPage } from "./product";
+import { rulesPage } from "./rules";
 import { errorBox } from "./widgets";
 
 interface Route {
@@ -26,7 +28,7 @@ export function parseRoute(hash: string): Route {
   return { page: page || "find", arg: decodeURIComponent(rest.join("/")), params };
 }
 
-const titles: Record<string, string> = { find: "Find my products", product: "Product", merchandiser: "Merchandiser", explorer: "Explorer" };
+const titles: Record<string, string> = { find: "Find my products", product: "Product", merchandiser: "Merchandiser", rules: "Rules", dashboard: "Dashboard", explorer: "Explorer" };
 
 let config: Config | null = null;
 let first = true;
@@ -56,6 +58,12 @@ async function render(): Promise<void> {
       break;
     case "merchandiser":
       merchandiserPage(main, config);
+      break;
+    case "rules":
+      rulesPage(main, config);
+      break;
+    case "dashboard":
+      void dashboardPage(main, r.params);
       break;
     case "explorer":
       explorerPage(main, config, r.params);
