@@ -1,6 +1,7 @@
 # skingraph: the two commands are `make run` and `make test`; both install what a fresh
 # machine lacks (a JDK and Maven from Debian when run as root, Go modules, the web pages' npm
-# packages, and for the browser tests Debian's chromium) first.
+# packages, and for the browser tests Debian's chromium, for the replica tests Debian's
+# redis-server and haproxy) first.
 
 GO       ?= go
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -10,7 +11,7 @@ WEB      := api/web
 NPM      ?= npm
 CHROMIUM ?= $(or $(SKINGRAPH_CHROMIUM),/usr/bin/chromium)
 
-.PHONY: run test go-test test-fast check-size build prereqs vet neo4j eval clean web web-deps chromium bench fuzz contract contract-deps
+.PHONY: run test go-test test-fast check-size build prereqs services vet neo4j eval clean web web-deps chromium bench fuzz contract contract-deps
 
 ## run: start a local Neo4j (data in var/neo4j), load the demo data on first run, serve on 127.0.0.1:8080
 run: prereqs build
@@ -25,7 +26,7 @@ run: prereqs build
 TEST_P ?= 2
 ## The Go tests and the contract test run side by side (make -j2, each one's output kept
 ## together): the contract is mostly Python and one server, so the two cores stay busy.
-test: prereqs web-deps chromium check-size contract-deps
+test: prereqs services web-deps chromium check-size contract-deps
 	$(GO) vet ./...
 	cd $(WEB) && $(NPM) run --silent check
 	$(MAKE) --no-print-directory -j2 --output-sync=target go-test contract
@@ -134,6 +135,19 @@ prereqs:
 	fi
 	@java -version 2>&1 | head -n1
 	$(GO) mod download
+
+## services: Debian's redis-server and haproxy, which the shared-state and replica tests run as
+## child processes on free loopback ports (the packages' own services are not used)
+services:
+	@if ! command -v redis-server >/dev/null 2>&1 || { ! command -v haproxy >/dev/null 2>&1 && [ ! -x /usr/sbin/haproxy ]; }; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing redis-server and haproxy from Debian"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server haproxy >/dev/null; \
+		else \
+			echo "the replica tests need redis-server and haproxy; install them, e.g. 'sudo apt-get install redis-server haproxy'" >&2; \
+			exit 1; \
+		fi; \
+	fi
 
 ## web: bundle the pages (api/web/src -> api/web/dist, embedded by the Go build)
 web: web-deps

@@ -1,21 +1,22 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"net"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
-	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/rs/zerolog"
-	"golang.org/x/time/rate"
 
 	"github.com/skingraph/skingraph/api/auth"
+	"github.com/skingraph/skingraph/graph"
+	"github.com/skingraph/skingraph/sharedstate"
 )
 
 // access is who may call a route.
@@ -105,19 +106,21 @@ var zlogNop = zerolog.Nop()
 
 // authenticate checks the caller's key (Authorization: Bearer sg_..., or X-API-Key) against
 // the ring in force (source, when set, gives it per request, so that a reloaded keys file
-// applies at once), the key's role against the route, and the key's request rate. Failed
-// logins are throttled per client address. A nil ring means no keys are configured: the
-// server then listens on loopback only and lets every local caller through (localOnly keeps
-// browsers' pages of other sites out).
-func authenticate(ring *auth.Ring, source func() *auth.Ring) gin.HandlerFunc {
+// applies at once), the key's role against the route, and the key's request rate (metered by
+// limiter, shared by the replicas when it is). Failed logins are throttled per client
+// address. A nil ring means no keys are configured: the server then listens on loopback only
+// and lets every local caller through (localOnly keeps browsers' pages of other sites out).
+func authenticate(ring *auth.Ring, source func() *auth.Ring, limiter graph.RateLimiter, log zerolog.Logger) gin.HandlerFunc {
 	if ring == nil {
 		return func(c *gin.Context) { c.Next() }
 	}
 	if source == nil {
 		source = func() *auth.Ring { return ring }
 	}
-	limits := newRateLimits()
-	failures := newLoginThrottle()
+	// Keys and client addresses have buckets of their own in memory, so that a flood of
+	// addresses cannot evict the keys' buckets.
+	limits := newRateLimits(limiter, log, keyBuckets)
+	failures := &loginThrottle{limits: newRateLimits(limiter, log, loginAddrs)}
 	return func(c *gin.Context) {
 		need := accessOf(c)
 		if need == public {
@@ -132,7 +135,7 @@ func authenticate(ring *auth.Ring, source func() *auth.Ring) gin.HandlerFunc {
 			return
 		}
 		addr := clientAddr(c.Request)
-		if wait, blocked := failures.blocked(addr); blocked {
+		if wait, blocked := failures.blocked(c.Request.Context(), addr); blocked {
 			c.Header("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
 			writeProblem(c, zlogNop, &Problem{Status: http.StatusTooManyRequests, Title: "Too many failed logins",
 				Detail: "too many invalid API keys were sent from this address; retry later"})
@@ -140,7 +143,7 @@ func authenticate(ring *auth.Ring, source func() *auth.Ring) gin.HandlerFunc {
 		}
 		key, err := source().Verify(token)
 		if err != nil {
-			failures.fail(addr)
+			failures.fail(c.Request.Context(), addr)
 			c.Header("WWW-Authenticate", `Bearer realm="skingraph", error="invalid_token"`)
 			writeProblem(c, zlogNop, &Problem{Status: http.StatusUnauthorized, Title: "Unauthorized",
 				Detail: "the API key is not valid"})
@@ -151,7 +154,7 @@ func authenticate(ring *auth.Ring, source func() *auth.Ring) gin.HandlerFunc {
 				Detail: fmt.Sprintf("a %s key may not call %s %s; it needs %s", key.Role, c.Request.Method, c.FullPath(), need)})
 			return
 		}
-		if wait, ok := limits.allow(key); !ok {
+		if wait, ok := limits.allow(c.Request.Context(), key); !ok {
 			secs := int(math.Ceil(wait.Seconds()))
 			if secs < 1 {
 				secs = 1
@@ -179,38 +182,28 @@ func clientAddr(r *http.Request) string {
 // loginThrottle counts failed logins per client address: loginFailures in a burst, then one
 // more every loginFailEvery; beyond, keys from that address are not even checked (429).
 type loginThrottle struct {
-	addrs *lru.Cache[string, *rate.Limiter]
+	limits *rateLimits
 }
 
 const (
 	loginFailures  = 30
 	loginFailEvery = 2 * time.Second
-	loginAddrs     = 10_000 // addresses remembered (least recently failed forgotten first)
+	loginAddrs     = 10_000 // addresses remembered in memory (least recently failed forgotten first)
+	keyBuckets     = 100_000
 )
 
-func newLoginThrottle() *loginThrottle {
-	c, _ := lru.New[string, *rate.Limiter](loginAddrs)
-	return &loginThrottle{addrs: c}
-}
+var loginLimit = graph.Limit{Rate: float64(time.Second) / float64(loginFailEvery), Burst: loginFailures}
 
-func (t *loginThrottle) blocked(addr string) (time.Duration, bool) {
-	lim, ok := t.addrs.Peek(addr)
-	if !ok || lim.Tokens() >= 1 {
+func (t *loginThrottle) blocked(ctx context.Context, addr string) (time.Duration, bool) {
+	d := t.limits.take(ctx, "login:"+addr, loginLimit, 0)
+	if d.Remaining >= 1 {
 		return 0, false
 	}
-	r := lim.Reserve()
-	d := r.Delay()
-	r.Cancel()
-	return d, true
+	return d.RetryAfter, true
 }
 
-func (t *loginThrottle) fail(addr string) {
-	lim, ok := t.addrs.Get(addr)
-	if !ok {
-		lim = rate.NewLimiter(rate.Every(loginFailEvery), loginFailures)
-		t.addrs.Add(addr, lim)
-	}
-	lim.Allow()
+func (t *loginThrottle) fail(ctx context.Context, addr string) {
+	t.limits.take(ctx, "login:"+addr, loginLimit, 1)
 }
 
 func presentedKey(r *http.Request) string {
@@ -224,36 +217,45 @@ func presentedKey(r *http.Request) string {
 	return strings.TrimSpace(r.Header.Get("X-API-Key"))
 }
 
-// rateLimits holds one token bucket per key, made at the key's first request (keys may be
-// added by a reload) and made again when a reload changes the key's rate.
+// rateLimits meters the keys' requests and the failed logins through a graph.RateLimiter:
+// this process's memory by default, or a store the replicas share. When a shared store
+// fails, the request is metered by this process's own buckets instead (fail open to the
+// per-replica limit, the behaviour of a single process): an outage of Redis or Neo4j then
+// loosens the limits by the number of replicas rather than refusing every request or
+// lifting the limits altogether. The failures are logged at most once a second.
 type rateLimits struct {
-	mu  sync.Mutex
-	per map[string]*keyLimiter
+	shared   graph.RateLimiter
+	local    *sharedstate.MemoryLimiter
+	log      zerolog.Logger
+	lastWarn atomic.Int64 // unix nanoseconds of the last logged failure
 }
 
-type keyLimiter struct {
-	rate  float64
-	burst int
-	lim   *rate.Limiter
+func newRateLimits(limiter graph.RateLimiter, log zerolog.Logger, buckets int) *rateLimits {
+	l := &rateLimits{local: sharedstate.NewMemoryLimiter(buckets), log: log}
+	l.shared = limiter
+	if l.shared == nil {
+		l.shared = l.local
+	}
+	return l
 }
 
-func newRateLimits() *rateLimits {
-	return &rateLimits{per: map[string]*keyLimiter{}}
+// take takes n tokens for key (n = 0 only looks), falling back to the local buckets when the
+// shared store fails.
+func (l *rateLimits) take(ctx context.Context, key string, limit graph.Limit, n int) graph.RateDecision {
+	d, err := l.shared.Take(ctx, key, limit, n)
+	if err == nil {
+		return d
+	}
+	now := time.Now().UnixNano()
+	if last := l.lastWarn.Load(); ctx.Err() == nil && now-last > int64(time.Second) && l.lastWarn.CompareAndSwap(last, now) {
+		l.log.Warn().Err(err).Msg("shared rate limiter unavailable: metering with this replica's own buckets")
+	}
+	d, _ = l.local.Take(ctx, key, limit, n)
+	return d
 }
 
 // allow takes a token for key, or says how long until one is free.
-func (l *rateLimits) allow(key auth.Key) (time.Duration, bool) {
-	l.mu.Lock()
-	kl := l.per[key.ID]
-	if kl == nil || kl.rate != key.Rate || kl.burst != key.Burst {
-		kl = &keyLimiter{rate: key.Rate, burst: key.Burst, lim: rate.NewLimiter(rate.Limit(key.Rate), key.Burst)}
-		l.per[key.ID] = kl
-	}
-	l.mu.Unlock()
-	r := kl.lim.Reserve()
-	if d := r.Delay(); d > 0 {
-		r.Cancel()
-		return d, false
-	}
-	return 0, true
+func (l *rateLimits) allow(ctx context.Context, key auth.Key) (time.Duration, bool) {
+	d := l.take(ctx, "key:"+key.ID, graph.Limit{Rate: key.Rate, Burst: key.Burst}, 1)
+	return d.RetryAfter, d.Allowed
 }

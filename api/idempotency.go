@@ -2,31 +2,38 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/hashicorp/golang-lru/v2/expirable"
+	"github.com/rs/zerolog"
 
 	"github.com/skingraph/skingraph/api/auth"
+	"github.com/skingraph/skingraph/graph"
+	"github.com/skingraph/skingraph/sharedstate"
 )
 
 // Idempotency-Key (draft-ietf-httpapi-idempotency-key-header): a client that retries a write
 // with the same key gets the first answer again instead of a second write. Keys are scoped by
-// API key and route, kept in memory for idempotencyTTL (lost on restart: the writes
-// themselves are idempotent by content, so a retry after a restart changes nothing either).
+// API key and route and kept for idempotencyTTL in a graph.IdempotencyStore: this process's
+// memory by default (lost on restart: the writes themselves are idempotent by content, so a
+// retry after a restart changes nothing either), Neo4j or Redis when replicas share them
+// (docs/SCALING.md). A request claims its key for idempotencyLease, longer than any request
+// may run (the server's write timeout), so that a replica that dies mid-request does not
+// block the key for a day.
 //
-// The store is bounded in entries and in bytes: an answer over idempotencyMaxAnswer is not
-// kept (a retry runs again, which the content-idempotent writes allow), and when the kept
-// answers pass idempotencyBytes in all, the oldest are dropped.
+// An answer over idempotencyMaxAnswer is not kept (a retry runs again, which the
+// content-idempotent writes allow); the memory store is also bounded in entries and bytes.
+// When the store cannot be reached the request is refused (503) rather than run unguarded:
+// the server cannot tell whether the key was used.
 const (
 	idempotencyTTL       = 24 * time.Hour
+	idempotencyLease     = 5 * time.Minute
 	idempotencyEntries   = 10_000
 	idempotencyMaxAnswer = 64 << 10
 	idempotencyBytes     = 32 << 20
@@ -39,41 +46,10 @@ var idempotent = map[string]bool{
 	"POST /v1/events":   true,
 }
 
-// savedResponse is the first answer to one Idempotency-Key; done is closed once it is known.
-type savedResponse struct {
-	fingerprint [sha256.Size]byte
-	done        chan struct{}
-	status      int
-	contentType string
-	body        []byte
-	size        int64 // bytes counted against the store's bound
+// newIdempotencyStore is the default store: this process's memory.
+func newIdempotencyStore() *sharedstate.Memory {
+	return sharedstate.NewMemoryIdempotency(idempotencyEntries, idempotencyBytes, idempotencyTTL)
 }
-
-type idempotencyStore struct {
-	mu       sync.Mutex
-	entries  *expirable.LRU[string, *savedResponse]
-	bytes    atomic.Int64 // bytes of the kept answers (bodies and the keys)
-	maxBytes int64
-	maxEntry int
-}
-
-func newIdempotencyStore() *idempotencyStore {
-	return newIdempotencyStoreSized(idempotencyEntries, idempotencyBytes, idempotencyMaxAnswer)
-}
-
-func newIdempotencyStoreSized(entries int, maxBytes int64, maxAnswer int) *idempotencyStore {
-	s := &idempotencyStore{maxBytes: maxBytes, maxEntry: maxAnswer}
-	s.entries = expirable.NewLRU[string, *savedResponse](entries, func(k string, v *savedResponse) {
-		s.bytes.Add(-v.size)
-	}, idempotencyTTL)
-	return s
-}
-
-// Bytes is the size of the answers the store keeps.
-func (s *idempotencyStore) Bytes() int64 { return s.bytes.Load() }
-
-// Len is the number of answers (and requests in progress) the store keeps.
-func (s *idempotencyStore) Len() int { return s.entries.Len() }
 
 // captureWriter keeps a copy of what the handler writes, up to limit bytes; over is set
 // when the answer was longer (it is then not kept).
@@ -110,7 +86,12 @@ func (w *captureWriter) WriteString(s string) (int, error) {
 	return w.ResponseWriter.WriteString(s)
 }
 
-func idempotency(store *idempotencyStore) gin.HandlerFunc {
+func idempotency(store graph.IdempotencyStore, log zerolog.Logger) gin.HandlerFunc {
+	unavailable := func(c *gin.Context, op string, err error) {
+		log.Error().Err(err).Str("request_id", c.GetString(requestIDKey)).Str("op", op).Msg("idempotency store unavailable")
+		writeProblem(c, zlogNop, &Problem{Status: http.StatusServiceUnavailable, Title: "Service unavailable",
+			Detail: "the store of Idempotency-Keys cannot be reached, so the request was not run; retry later"})
+	}
 	return func(c *gin.Context) {
 		key := c.GetHeader("Idempotency-Key")
 		_, given := c.Request.Header["Idempotency-Key"]
@@ -138,7 +119,7 @@ func idempotency(store *idempotencyStore) gin.HandlerFunc {
 		h := sha256.New()
 		fmt.Fprintf(h, "%s\n%s\n%s\n", c.Request.URL.RawQuery, c.ContentType(), c.GetHeader("Accept"))
 		h.Write(body)
-		var fp [sha256.Size]byte
+		var fp graph.Fingerprint
 		copy(fp[:], h.Sum(nil))
 		scope := ""
 		if k, ok := c.Get(apiKeyName); ok {
@@ -146,61 +127,61 @@ func idempotency(store *idempotencyStore) gin.HandlerFunc {
 		}
 		id := scope + "\x00" + c.Request.Method + " " + c.FullPath() + "\x00" + key
 
-		mine := &savedResponse{fingerprint: fp, done: make(chan struct{})}
-		store.mu.Lock()
-		prev, found := store.entries.Get(id)
-		if !found {
-			store.entries.Add(id, mine)
+		ctx := c.Request.Context()
+		prev, token, claimed, err := store.Claim(ctx, id, fp, idempotencyLease)
+		if err != nil {
+			unavailable(c, "claim", err)
+			return
 		}
-		store.mu.Unlock()
-		if found {
+		if !claimed {
 			replay(c, prev, fp)
 			return
 		}
-		cw := &captureWriter{ResponseWriter: c.Writer, limit: store.maxEntry}
+		cw := &captureWriter{ResponseWriter: c.Writer, limit: idempotencyMaxAnswer}
 		c.Writer = cw
+		// The answer is sent: keep it even when the client has gone.
+		ctx = context.WithoutCancel(ctx)
+		settled := false
+		defer func() {
+			if !settled { // the handler panicked (recoverer answers 500): a retry may run
+				if err := store.Release(ctx, id, token); err != nil {
+					log.Error().Err(err).Str("request_id", c.GetString(requestIDKey)).Msg("idempotency store: release a key")
+				}
+			}
+		}()
 		c.Next()
-		mine.status, mine.contentType, mine.body = cw.Status(), cw.Header().Get("Content-Type"), bytes.Clone(cw.buf.Bytes())
-		close(mine.done)
-		store.mu.Lock()
-		defer store.mu.Unlock()
-		if mine.status >= 500 || cw.over {
+		settled = true
+		status := cw.Status()
+		if status >= 500 || cw.over {
 			// A failure may be retried with the same key; an answer too long to keep is
 			// produced again by a retry (the writes are idempotent by content).
-			store.entries.Remove(id)
+			if err := store.Release(ctx, id, token); err != nil {
+				log.Error().Err(err).Str("request_id", c.GetString(requestIDKey)).Msg("idempotency store: release a key")
+			}
 			return
 		}
-		size := int64(len(mine.body) + len(id) + len(mine.contentType) + 128)
-		if cur, ok := store.entries.Peek(id); !ok || cur != mine {
-			return // expired or evicted while it ran
-		}
-		mine.size = size
-		store.bytes.Add(size)
-		for store.bytes.Load() > store.maxBytes && store.entries.Len() > 1 {
-			if _, _, ok := store.entries.RemoveOldest(); !ok {
-				break
-			}
+		ans := graph.IdempotentAnswer{Status: status, ContentType: cw.Header().Get("Content-Type"), Body: bytes.Clone(cw.buf.Bytes())}
+		if err := store.Finish(ctx, id, token, ans, idempotencyTTL); err != nil {
+			log.Error().Err(err).Str("request_id", c.GetString(requestIDKey)).Msg("idempotency store: keep an answer")
 		}
 	}
 }
 
 // replay answers a repeated Idempotency-Key: the first answer when the request is the same,
 // 409 while the first is still running, 422 when the key is reused for another request.
-func replay(c *gin.Context, prev *savedResponse, fp [sha256.Size]byte) {
-	if prev.fingerprint != fp {
+func replay(c *gin.Context, prev graph.IdempotencyRecord, fp graph.Fingerprint) {
+	if prev.Fingerprint != fp {
 		writeProblem(c, zlogNop, &Problem{Status: http.StatusUnprocessableEntity, Title: "Idempotency-Key reused",
 			Detail: "this Idempotency-Key was used for a different request; use a new key for a new request",
 			Errors: []FieldIssue{{Field: "Idempotency-Key", Message: "already used with another body or query"}}})
 		return
 	}
-	select {
-	case <-prev.done:
-	default:
+	if !prev.Done {
 		writeProblem(c, zlogNop, &Problem{Status: http.StatusConflict, Title: "Request in progress",
 			Detail: "a request with this Idempotency-Key is still being processed; retry shortly"})
 		return
 	}
 	c.Header("Idempotent-Replayed", "true")
-	c.Data(prev.status, prev.contentType, prev.body)
+	c.Data(prev.Answer.Status, prev.Answer.ContentType, prev.Answer.Body)
 	c.Abort()
 }

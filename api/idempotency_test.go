@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/gin-gonic/gin"
 	"github.com/rs/zerolog"
 
 	"github.com/skingraph/skingraph/graph"
@@ -84,5 +85,37 @@ func TestIdempotencyKeyLetsAFailedWriteBeRetried(t *testing.T) {
 		if w.Code != http.StatusServiceUnavailable || loader.loads.Load() != int64(i) {
 			t.Fatalf("attempt %d: status %d, %d loads; want 503 and the write tried again", i, w.Code, loader.loads.Load())
 		}
+	}
+}
+
+// TestIdempotencyKeyIsReleasedWhenTheHandlerPanics: the recoverer answers 500 and the key is
+// free again, so that the retry runs instead of getting 409 for a day.
+func TestIdempotencyKeyIsReleasedWhenTheHandlerPanics(t *testing.T) {
+	store := newIdempotencyStore()
+	r := gin.New()
+	r.Use(recoverer(zerolog.Nop()), idempotency(store, zerolog.Nop()))
+	calls := 0
+	r.POST("/v1/products", func(c *gin.Context) {
+		calls++
+		if calls == 1 {
+			panic("boom")
+		}
+		c.String(http.StatusOK, "ok")
+	})
+	post := func() *httptest.ResponseRecorder {
+		w := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodPost, "/v1/products", strings.NewReader("id,name\n"))
+		req.Header.Set("Idempotency-Key", "panics")
+		r.ServeHTTP(w, req)
+		return w
+	}
+	if w := post(); w.Code != http.StatusInternalServerError {
+		t.Fatalf("first request: %d, want 500 from the recoverer", w.Code)
+	}
+	if w := post(); w.Code != http.StatusOK || w.Header().Get("Idempotent-Replayed") != "" || calls != 2 {
+		t.Fatalf("retry: %d (replayed %q), %d calls; want the retry to run", w.Code, w.Header().Get("Idempotent-Replayed"), calls)
+	}
+	if store.Len() != 1 {
+		t.Fatalf("store keeps %d records, want the retry's answer", store.Len())
 	}
 }

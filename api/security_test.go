@@ -24,6 +24,7 @@ import (
 
 	"github.com/skingraph/skingraph/api/auth"
 	"github.com/skingraph/skingraph/graph"
+	"github.com/skingraph/skingraph/sharedstate"
 )
 
 // secKeys are the credentials of the review: two app keys A and B, a merchandiser, an
@@ -270,12 +271,12 @@ func TestSecurityUnknownConcernFloodIsCheap(t *testing.T) {
 // Finding 3: many writes, each with a new Idempotency-Key and a large answer. Answers over
 // the bound are not kept; the kept ones stay within the byte budget, the oldest going first.
 func TestSecurityIdempotencyStoreIsBoundedInBytes(t *testing.T) {
-	const budget, maxAnswer = 1 << 20, 64 << 10
-	store := newIdempotencyStoreSized(10_000, budget, maxAnswer)
+	const budget = 1 << 20 // answers over idempotencyMaxAnswer (64 KiB) are never kept
+	store := sharedstate.NewMemoryIdempotency(10_000, budget, idempotencyTTL)
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	size := 0
-	r.Use(idempotency(store))
+	r.Use(idempotency(store, zerolog.Nop()))
 	r.POST("/v1/products", func(c *gin.Context) {
 		c.Data(http.StatusUnprocessableEntity, "application/problem+json", []byte(strings.Repeat("x", size)))
 	})

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"net/netip"
 
 	"github.com/gin-gonic/gin"
 	"github.com/rs/zerolog"
@@ -75,6 +76,14 @@ type Deps struct {
 	// MaxPerBrand is the brand cap of a recommendation page when the request sets none
 	// (0 = no cap; SKINGRAPH_MAX_PER_BRAND).
 	MaxPerBrand int
+	// Idempotency keeps the answers to Idempotency-Key retries; Limiter meters the keys'
+	// request rates and failed logins. Replicas share them (Neo4j or Redis); nil keeps them
+	// in this process's memory.
+	Idempotency graph.IdempotencyStore
+	Limiter     graph.RateLimiter
+	// TrustedProxies are the load balancers whose X-Forwarded-For names the client (see
+	// realClient); none: the peer's address is the client's.
+	TrustedProxies []netip.Prefix
 }
 
 // New returns the HTTP handler of the API: the routes, gzip-compressed when the client asks
@@ -99,14 +108,18 @@ func newRouter(d Deps) *gin.Engine {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	keyed := d.Keys != nil
+	var idem graph.IdempotencyStore = d.Idempotency
+	if idem == nil {
+		idem = newIdempotencyStore()
+	}
 	// Admission, in order: the key (and, keyless, the local-only checks), the body read in
 	// full within its deadline, then an in-flight slot within the key's share.
 	guard := func(c *gin.Context) { c.Next() }
 	if !keyed && d.LocalOnly {
 		guard = localOnly()
 	}
-	r.Use(requestID(), observe(d.Metrics), accessLog(d.Log), recoverer(d.Log), securityHeaders(keyed), guard,
-		authenticate(d.Keys, d.KeySource), readBodies(d.Bodies, keyed), shed(d.Shedding, keyed), idempotency(newIdempotencyStore()))
+	r.Use(requestID(), realClient(d.TrustedProxies), observe(d.Metrics), accessLog(d.Log), recoverer(d.Log), securityHeaders(keyed), guard,
+		authenticate(d.Keys, d.KeySource, d.Limiter, d.Log), readBodies(d.Bodies, keyed), shed(d.Shedding, keyed), idempotency(idem, d.Log))
 	r.NoRoute(handle(d.Log, func(c *gin.Context) error {
 		return notFound("no route for " + c.Request.Method + " " + c.Request.URL.Path)
 	}))

@@ -127,7 +127,8 @@ func (r snapshotReader) each(query string, fn func(v []any)) error {
 
 func (r snapshotReader) census() error {
 	r.snap.NodeCounts, r.snap.RelCounts = map[string]int64{}, map[string]int64{}
-	if err := r.each(`MATCH (n) UNWIND labels(n) AS l RETURN l, count(*)`, func(v []any) {
+	// The replicas' shared state (sharedstate.go) is transient, not data: never exported.
+	if err := r.each(`MATCH (n) WHERE NOT n:SharedState UNWIND labels(n) AS l RETURN l, count(*)`, func(v []any) {
 		r.snap.NodeCounts[str(v[0])] = i64(v[1])
 	}); err != nil {
 		return err

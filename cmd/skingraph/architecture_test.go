@@ -40,6 +40,7 @@ func TestDependenciesPointInward(t *testing.T) {
 	const (
 		driver = "github.com/neo4j/neo4j-go-driver"
 		gin    = "github.com/gin-gonic/gin"
+		redis  = "github.com/redis/go-redis"
 	)
 	rules := []struct {
 		pkgPrefix string
@@ -52,7 +53,8 @@ func TestDependenciesPointInward(t *testing.T) {
 		{mod + "loader", []string{driver, gin, mod + "cypher", mod + "api"}, false, "loader hands loads to a Writer interface"},
 		{mod + "feedback", []string{driver, gin, mod + "cypher", mod + "api", mod + "loader", mod + "ranker"}, false, "feedback depends on graph and its own interfaces"},
 		{mod + "cypher", []string{gin, mod + "ranker", mod + "api", mod + "loader", mod + "feedback"}, false, "cypher is the Neo4j adapter of graph; the reference ranker that checks ranker against it is test code"},
-		{mod + "api", []string{driver, mod + "cypher", mod + "loader", mod + "testcontainers"}, false, "api depends on interfaces"},
+		{mod + "api", []string{driver, mod + "cypher", mod + "loader", mod + "testcontainers", redis}, false, "api depends on interfaces"},
+		{mod + "sharedstate", []string{driver, gin, mod + "cypher", mod + "api", mod + "loader", mod + "ranker", mod + "testcontainers"}, false, "sharedstate implements graph's shared-state interfaces (in memory and in Redis)"},
 		{mod + "testcontainers", []string{gin, mod + "api"}, false, "testcontainers only starts servers"},
 		{mod + "loader/reviewtext", []string{driver, gin, mod + "cypher", mod + "api", mod + "ranker", mod + "feedback", mod + "testcontainers", "encoding/csv", "os"}, false, "the review-text models read text, not files or graphs"},
 	}

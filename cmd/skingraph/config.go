@@ -56,6 +56,12 @@ type Config struct {
 	DataKeys       string        // SKINGRAPH_DATA_KEYS: "id:hex64,id:hex64" keys sealing profiles and events, the last seals (secret)
 	EvidencePeriod time.Duration // SKINGRAPH_EVIDENCE_PERIOD: the window of the per-key evidence cap
 	EvidencePerKey int           // SKINGRAPH_EVIDENCE_PER_KEY: profiles per key, product and period whose reports count
+	// State shared by replicas (sharedstate.go, docs/SCALING.md).
+	SharedState string // SKINGRAPH_SHARED_STATE: memory, neo4j or redis; default redis when RedisURL is set, else memory
+	RedisURL    string // SKINGRAPH_REDIS_URL: redis://[user:password@]host:port[/db] (secret when it holds a password)
+	// TrustedProxies (SKINGRAPH_TRUSTED_PROXIES): load balancers whose X-Forwarded-For names
+	// the client, comma-separated addresses or CIDR prefixes; empty = none (proxies.go).
+	TrustedProxies string
 }
 
 // defaultMaxInFlight is 4 requests per core: the overload runs of docs/RELIABILITY.md showed
@@ -116,6 +122,8 @@ func loadConfig(getenv func(string) string, fs *flag.FlagSet) (*Config, error) {
 	str(&c.APIKeysFile, "API_KEYS_FILE")
 	str(&c.TLSCert, "TLS_CERT")
 	str(&c.TLSKey, "TLS_KEY")
+	c.loadSharedState(getenv)
+	str(&c.TrustedProxies, "TRUSTED_PROXIES")
 	if v := getenv("SKINGRAPH_MAX_INFLIGHT"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
@@ -240,6 +248,10 @@ func (c *Config) validate() error {
 		errs = append(errs, errors.New("shutdown timeout must be positive"))
 	}
 	errs = append(errs, c.validateFeedback()...)
+	errs = append(errs, c.validateSharedState()...)
+	if _, err := c.trustedProxies(); err != nil {
+		errs = append(errs, err)
+	}
 	errs = append(errs, c.Limits.validate()...)
 	return errors.Join(errs...)
 }
@@ -257,6 +269,7 @@ func (c Config) String() string {
 	return strings.Join([]string{
 		"http_addr=" + c.HTTPAddr, "neo4j_uri=" + uri, "neo4j_user=" + c.Neo4jUser,
 		"neo4j_password=" + pw, "log_level=" + c.LogLevel, "api_keys_file=" + c.APIKeysFile, "pseudonym_key=" + mask(c.PseudonymKey), "data_keys=" + mask(c.DataKeys),
+		"shared_state=" + c.sharedStateKind(), "redis_url=" + redactURL(c.RedisURL),
 	}, " ")
 }
 

@@ -385,10 +385,20 @@ func serve(ctx context.Context, cfg *Config, log zerolog.Logger, env Env, store 
 			}
 		}()
 	}
+	shared, err := openSharedState(ctx, cfg, store, log, metrics)
+	if err != nil {
+		return err
+	}
+	defer shared.close()
+	proxies, err := cfg.trustedProxies()
+	if err != nil {
+		return err
+	}
 	lim := cfg.Limits
 	handler := api.New(api.Deps{Updates: engine, Stop: streamsDone, Catalogue: store, Health: store, Recommender: engine, Explorer: explorer{store},
 		EfficacyLoader: efficacyAdapter{store}, ProductLoader: products, Log: log, Version: version, Keys: keys, Metrics: metrics,
 		KeySource: keySource, LocalOnly: keys == nil,
+		Idempotency: shared.idempotency, Limiter: shared.limiter, TrustedProxies: proxies, // replicas behind a load balancer
 		Events: fb.events, Profiles: fb.profiles, Rules: store, Experiments: store, MaxPerBrand: cfg.MaxPerBrand,
 		Shedding: api.Shedding{MaxInFlight: cfg.MaxInFlight, QueueWait: cfg.QueueWait, KeyShare: lim.KeyShare},
 		Bodies:   api.Bodies{Timeout: lim.BodyTimeout, PerKey: lim.BodiesPerKey, Memory: int64(lim.BodyMemoryMB) << 20},

@@ -56,7 +56,7 @@ func (s *started) stop(t *testing.T) error {
 }
 
 // start runs the program with args and env until it serves HTTP.
-func start(t *testing.T, env map[string]string, args ...string) *started {
+func start(t testing.TB, env map[string]string, args ...string) *started {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &started{logs: &syncBuffer{}, stdout: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
@@ -82,7 +82,7 @@ func start(t *testing.T, env map[string]string, args ...string) *started {
 }
 
 // existingNeo4j is the environment that points the program at the shared test server.
-func existingNeo4j(t *testing.T) map[string]string {
+func existingNeo4j(t testing.TB) map[string]string {
 	db := neo4jtest.Server(t)
 	return map[string]string{
 		"SKINGRAPH_NEO4J_URI": db.URI, "SKINGRAPH_NEO4J_USER": db.Username, "SKINGRAPH_NEO4J_PASSWORD": db.Password,
