@@ -17,15 +17,17 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
 
 // Client calls one skingraph server. It is safe for concurrent use.
 type Client struct {
-	base string
-	key  string
-	http *http.Client
+	base   string
+	key    string
+	http   *http.Client
+	header http.Header
 }
 
 // Option configures a Client.
@@ -36,6 +38,17 @@ func WithAPIKey(key string) Option { return func(c *Client) { c.key = key } }
 
 // WithHTTPClient uses hc instead of a client with a 30 s timeout.
 func WithHTTPClient(hc *http.Client) Option { return func(c *Client) { c.http = hc } }
+
+// WithHeader sends the header on every request, e.g. Accept-Encoding: gzip to measure
+// compressed answers (with an http.Client whose transport does not decompress them).
+func WithHeader(key, value string) Option {
+	return func(c *Client) {
+		if c.header == nil {
+			c.header = http.Header{}
+		}
+		c.header.Add(key, value)
+	}
+}
 
 // New returns a client of the server at base, e.g. "http://127.0.0.1:8080".
 func New(base string, opts ...Option) *Client {
@@ -234,11 +247,20 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) err
 	if c.key != "" {
 		req.Header.Set("X-API-Key", c.key)
 	}
+	for k, v := range c.header {
+		req.Header[k] = v
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return fmt.Errorf("skingraph: %s %s: %w", method, path, err)
 	}
 	defer resp.Body.Close()
+	if _, ok := out.(discard); ok && resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+		if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+			return fmt.Errorf("skingraph: %s %s: read answer: %w", method, path, err)
+		}
+		return nil
+	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
 		return fmt.Errorf("skingraph: %s %s: read answer: %w", method, path, err)
@@ -257,6 +279,114 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) err
 		return fmt.Errorf("skingraph: %s %s: decode answer: %w", method, path, err)
 	}
 	return nil
+}
+
+// discard is the type of Discard.
+type discard struct{}
+
+// Discard, as the out argument of Do or Recommend*To, reads a 2xx answer to its end and
+// decodes nothing: load generators measure the server, not the client's JSON decoding.
+var Discard any = discard{}
+
+// RecommendTo asks POST /v1/recommendations and decodes the page into out (Discard: read and
+// drop it).
+func (c *Client) RecommendTo(ctx context.Context, req RecommendationRequest, out any) error {
+	return c.Do(ctx, http.MethodPost, "/v1/recommendations", req, out)
+}
+
+// RecommendationQuery is a GET /v1/recommendations request: the simple, cacheable form
+// (ETag, Cache-Control) of a recommendation request.
+type RecommendationQuery struct {
+	SkinType      string
+	SkinTone      string
+	Concerns      []string
+	Sensitivities []string
+	Categories    []string
+	MaxPrice      float64
+	Limit         int
+	Explain       string
+}
+
+// Encode is the query string of q (without "?"), its parameters in a fixed order.
+func (q RecommendationQuery) Encode() string {
+	v := url.Values{}
+	set := func(k, s string) {
+		if s != "" {
+			v.Set(k, s)
+		}
+	}
+	set("skin_type", q.SkinType)
+	set("skin_tone", q.SkinTone)
+	set("concerns", strings.Join(q.Concerns, ","))
+	set("sensitivities", strings.Join(q.Sensitivities, ","))
+	set("categories", strings.Join(q.Categories, ","))
+	if q.MaxPrice > 0 {
+		v.Set("max_price", strconv.FormatFloat(q.MaxPrice, 'f', -1, 64))
+	}
+	if q.Limit > 0 {
+		v.Set("limit", strconv.Itoa(q.Limit))
+	}
+	set("explain", q.Explain)
+	return v.Encode()
+}
+
+// RecommendQuery asks GET /v1/recommendations.
+func (c *Client) RecommendQuery(ctx context.Context, q RecommendationQuery) (*RecommendationPage, error) {
+	var page RecommendationPage
+	if err := c.RecommendQueryTo(ctx, q, &page); err != nil {
+		return nil, err
+	}
+	return &page, nil
+}
+
+// RecommendQueryTo asks GET /v1/recommendations and decodes the page into out (Discard: read
+// and drop it).
+func (c *Client) RecommendQueryTo(ctx context.Context, q RecommendationQuery, out any) error {
+	return c.Do(ctx, http.MethodGet, "/v1/recommendations?"+q.Encode(), nil, out)
+}
+
+// Event is a feedback event of POST /v1/events (schema Event).
+type Event struct {
+	ID        string     `json:"id"`
+	Type      string     `json:"type"` // view, click, add_to_cart, purchase, rating, effect
+	ProductID string     `json:"product_id"`
+	ProfileID string     `json:"profile_id,omitempty"`
+	Rating    int        `json:"rating,omitempty"`
+	Effect    string     `json:"effect,omitempty"`
+	At        *time.Time `json:"at,omitempty"`
+}
+
+// EventResult is the answer of POST /v1/events.
+type EventResult struct {
+	Received   int `json:"received"`
+	Created    int `json:"created"`
+	Duplicates int `json:"duplicates"`
+}
+
+// RecordEvents posts events (POST /v1/events); it returns once they are committed.
+func (c *Client) RecordEvents(ctx context.Context, events []Event) (*EventResult, error) {
+	var res EventResult
+	if err := c.Do(ctx, http.MethodPost, "/v1/events", map[string][]Event{"events": events}, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+// StoredProfile is a profile kept with consent (schema StoredProfile), as JSON fields.
+type StoredProfile map[string]any
+
+// PutProfile stores a skin profile under the caller's id with consent (PUT
+// /v1/profiles/{id}): events that name the id then count for its skin attributes.
+func (c *Client) PutProfile(ctx context.Context, id string, p Profile) (StoredProfile, error) {
+	var out StoredProfile
+	body := struct {
+		Consent bool    `json:"consent"`
+		Profile Profile `json:"profile"`
+	}{true, p}
+	if err := c.Do(ctx, http.MethodPut, "/v1/profiles/"+url.PathEscape(id), body, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // IsProblem reports whether err is a Problem with the given status.
