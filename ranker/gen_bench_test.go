@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/skingraph/skingraph/client"
+	"github.com/skingraph/skingraph/datasets"
 	"github.com/skingraph/skingraph/graph"
 	"github.com/skingraph/skingraph/loader"
 	"github.com/skingraph/skingraph/loader/gen"
@@ -61,7 +62,12 @@ func BenchmarkRankGen(b *testing.B) {
 func genProjection(b *testing.B, products, reviews int) *graph.Projection {
 	b.Helper()
 	ctx := context.Background()
-	kb, err := loader.ReadIngredients(mustOpen(b, "../datasets/"+loader.IngredientsFile), loader.IngredientsFile)
+	f, err := datasets.FS.Open(loader.IngredientsFile)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	kb, err := loader.ReadIngredients(f, loader.IngredientsFile)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -88,15 +94,6 @@ func genProjection(b *testing.B, products, reviews int) *graph.Projection {
 	b.Logf("gen projection: %d products, %d reviews, %d nodes, %d relationships; generated and read in %s, built in %s, %d MiB live heap",
 		products, reviews, nodes, edges, read.Round(time.Millisecond), built.Round(time.Millisecond), (int64(after.HeapAlloc)-int64(before.HeapAlloc))>>20)
 	return p
-}
-
-func mustOpen(b *testing.B, path string) *os.File {
-	f, err := os.Open(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { f.Close() })
-	return f
 }
 
 // projectLoad builds the projection of a load into an empty graph: what cypher.Store.Project

@@ -55,7 +55,7 @@ PPROF_PORT=$((PORT + 1))
 
 export SKINGRAPH_NEO4J_HEAP_MB=${NEO4J_HEAP_MB:-2048} SKINGRAPH_NEO4J_PAGECACHE=${NEO4J_PAGECACHE:-1g}
 export SKINGRAPH_NEO4J_TX_MEMORY=${NEO4J_TX_MEMORY:-2g} SKINGRAPH_LOG_LEVEL=${SKINGRAPH_LOG_LEVEL:-info}
-export SKINGRAPH_NEO4J_PASSWORD=bench-scale
+export SKINGRAPH_NEO4J_PASSWORD=${SKINGRAPH_NEO4J_PASSWORD:-bench-scale}
 # Reviewer and profile pseudonyms need a key that stays with the data folders.
 [ -s "$SCALE_DIR/pseudonym.key" ] || { umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$SCALE_DIR/pseudonym.key"; }
 export SKINGRAPH_PSEUDONYM_KEY="$(cat "$SCALE_DIR/pseudonym.key")"
