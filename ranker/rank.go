@@ -56,12 +56,12 @@ func (r *Ranker) Rank(ctx context.Context, proj *graph.Projection, vecs Vectors,
 	pl.rules = r.rulesFor(proj).activate(pl, start)
 	res := Result{Version: proj.Version}
 
+	pri := r.priorsFor(pl) // before scoring: the peer family reads its precomputed terms
+	pl.priors = pri
 	if err := pl.scoreFamilies(ctx, buf); err != nil {
 		return Result{}, fmt.Errorf("ranker: %w: %w", graph.ErrUnavailable, err)
 	}
 	pl.rules.addBoosts(buf.fit) // sparse: only the matching products
-	pri := r.priorsFor(pl)
-	pl.priors = pri
 	prior := pri.values
 	if pl.population != 1 {
 		prior = make([]float64, len(pri.values))

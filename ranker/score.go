@@ -119,6 +119,19 @@ func (pl *plan) addPeerAndSafety(ctx context.Context, out []float64) error {
 	p, w := pl.proj, pl.params.Weights
 	if w.PeerRating != 0 || w.PeerEffects != 0 || w.PeerVolume != 0 {
 		for _, pa := range pl.peers {
+			if l := pl.priors.peerList(pa.attr); l != nil {
+				// The outcome terms precomputed for this projection, scaled: sequential
+				// reads instead of a pointer chase and a logarithm per outcome, the same
+				// value as peerTerm's to the bit.
+				scale := pl.population * pa.weight
+				for k, x := range l.products {
+					out[x] += scale * l.base[k]
+				}
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				continue
+			}
 			refs := p.OutcomesFor(pa.attr)
 			for k, ref := range refs {
 				out[ref.Product] += pl.peerTerm(*ref.Stats, pa.weight).total
@@ -163,6 +176,49 @@ type priors struct {
 	maxRecent float64     // the largest recent volume of any product
 	adverse   [][]float64 // by skin type id, by product; nil when Weights.PeerAdverse is 0
 	recency   recencyScales
+	// peers holds, for each skin attribute with outcomes, its products and their peer term at
+	// attribute weight 1 and population 1 (peerBase); nil when the peer weights are all 0.
+	peers map[graph.Attr]*peerList
+}
+
+// peerList is one attribute's outcomes flattened: products ascending, and their peerBase.
+type peerList struct {
+	products []int32
+	base     []float64
+}
+
+// peerList returns attribute a's precomputed outcome terms; nil when there are none (or no
+// priors yet: then addPeerAndSafety computes the terms itself).
+func (c *priors) peerList(a graph.Attr) *peerList {
+	if c == nil {
+		return nil
+	}
+	return c.peers[a]
+}
+
+// computePeerLists flattens the outcomes of every skin type, skin tone and concern of the
+// projection with their peer terms: O(outcomes), once per projection.
+func (pl *plan) computePeerLists() map[graph.Attr]*peerList {
+	out := map[graph.Attr]*peerList{}
+	for _, kind := range []graph.AttrKind{graph.AttrSkinType, graph.AttrSkinTone, graph.AttrConcern} {
+		for _, name := range kind.Vocabulary().Names() {
+			a, ok := graph.AttrOf(kind, name)
+			if !ok {
+				continue
+			}
+			refs := pl.proj.OutcomesFor(a)
+			if len(refs) == 0 {
+				continue
+			}
+			l := &peerList{products: make([]int32, len(refs)), base: make([]float64, len(refs))}
+			for k, ref := range refs {
+				l.products[k] = ref.Product
+				l.base[k] = pl.peerBase(pl.peerSmoothed(*ref.Stats))
+			}
+			out[a] = l
+		}
+	}
+	return out
 }
 
 // priorsFor returns the per-product terms, computing them once per projection.
@@ -204,6 +260,9 @@ func (r *Ranker) priorsFor(pl *plan) *priors {
 				c.adverse[id][x] = pl.adverseTerm(pl.adverseRates(int32(x), st))
 			}
 		}
+	}
+	if w := pl.params.Weights; w.PeerRating != 0 || w.PeerEffects != 0 || w.PeerVolume != 0 {
+		c.peers = pl.computePeerLists()
 	}
 	cache.Store(c)
 	return c
