@@ -304,6 +304,12 @@ func ScaleTable(w io.Writer, reports []ScaleReport) {
 			}
 			return 0, false
 		})
+		row(name+" requests", "", func(r ScaleReport) (float64, bool) {
+			if x := get(r); x != nil && x.Requests > 0 {
+				return float64(x.Requests), true
+			}
+			return 0, false
+		})
 		row(name+" errors", "", func(r ScaleReport) (float64, bool) {
 			if x := get(r); x != nil && x.Requests > 0 {
 				return float64(x.Errors), true
@@ -338,9 +344,11 @@ func ScaleTable(w io.Writer, reports []ScaleReport) {
 	fmt.Fprintln(w, line)
 }
 
-// num formats v with about three significant digits.
+// num formats v with about three significant digits (whole numbers as such).
 func num(v float64) string {
 	switch {
+	case v == float64(int64(v)):
+		return strconv.FormatInt(int64(v), 10)
 	case v >= 1000:
 		return strconv.FormatFloat(v, 'f', 0, 64)
 	case v >= 100:
