@@ -227,10 +227,22 @@ func containsAttr(as []graph.Attr, a graph.Attr) bool {
 	return false
 }
 
-// positionWeight is the weight of the k-th ingredient of a label: 1/sqrt(k).
+// positionWeight is the weight of the k-th ingredient of a label: 1/sqrt(k), from a table
+// for the positions labels have (the concern-fit and safety walks take one per edge).
 func positionWeight(pos int16) float64 {
 	if pos < 1 {
 		pos = 1
 	}
+	if int(pos) < len(positionWeights) {
+		return positionWeights[pos]
+	}
 	return 1 / math.Sqrt(float64(pos))
 }
+
+// positionWeights[k] is 1/sqrt(k), the same value positionWeight computes past the table.
+var positionWeights = func() (t [256]float64) {
+	for k := 1; k < len(t); k++ {
+		t[k] = 1 / math.Sqrt(float64(k))
+	}
+	return t
+}()

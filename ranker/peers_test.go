@@ -1,6 +1,7 @@
 package ranker
 
 import (
+	"math"
 	"testing"
 
 	"github.com/skingraph/skingraph/graph"
@@ -50,5 +51,15 @@ func TestPeerListsMatchPeerTerms(t *testing.T) {
 	}
 	if _, ok := graph.AttrOf(graph.AttrSkinTone, "medium"); !ok {
 		t.Fatal("the test's skin tone is not in the vocabulary")
+	}
+}
+
+// TestPositionWeightTable: the table gives what the formula gives, to the bit.
+func TestPositionWeightTable(t *testing.T) {
+	for pos := int16(-3); pos < 400; pos++ {
+		want := 1 / math.Sqrt(float64(max(pos, 1)))
+		if got := positionWeight(pos); got != want {
+			t.Fatalf("positionWeight(%d) = %v, want %v", pos, got, want)
+		}
 	}
 }
