@@ -1,8 +1,11 @@
 package ranker
 
 import (
+	"context"
 	"math"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/skingraph/skingraph/graph"
 )
@@ -20,7 +23,7 @@ func TestPeerListsMatchPeerTerms(t *testing.T) {
 	for _, liked := range [][]string{nil, {"prod-0000007"}} {
 		req := Request{Profile: Profile{SkinType: "oily", SkinTone: "medium", Concerns: []string{"acne", "aging"}, LikedProducts: liked}, Limit: 10}
 		buf := getBuffers(len(p.Products), len(p.Ingredients))
-		pl := compile(p, nil, r.params, req, buf)
+		pl := compile(p, nil, r.params, req, buf, r.ingredientsFor(p))
 		pl.priors = r.priorsFor(pl)
 		checked := 0
 		for _, pa := range pl.peers {
@@ -60,6 +63,54 @@ func TestPositionWeightTable(t *testing.T) {
 		want := 1 / math.Sqrt(float64(max(pos, 1)))
 		if got := positionWeight(pos); got != want {
 			t.Fatalf("positionWeight(%d) = %v, want %v", pos, got, want)
+		}
+	}
+}
+
+// TestIngredientBuffersStayClean: pooled ingredient arrays are zero again after every request
+// (compile writes only the entries of ingredients with edges, putBuffers clears those), and
+// ranking with the per-projection ingredient index gives what a scan of every ingredient
+// gives.
+func TestIngredientBuffersStayClean(t *testing.T) {
+	p := syntheticProjection(t, 2000, 9)
+	r, err := New(DefaultParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqs := []Request{
+		{Profile: Profile{SkinType: "dry", Concerns: []string{"aging", "dryness"}, Sensitivities: []string{"fragrance"}}, Limit: 20, Explain: ExplainFull},
+		{Profile: Profile{SkinType: "oily", Concerns: []string{"acne"}}, Limit: 20, Explain: ExplainSummary},
+	}
+	for _, req := range reqs {
+		if err := req.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		for _, idx := range []*ingIndex{r.ingredientsFor(p), nil} {
+			buf := getBuffers(len(p.Products), len(p.Ingredients))
+			pl := compile(p, nil, r.params, req, buf, idx)
+			if len(pl.treating) == 0 || len(pl.aggravating) == 0 {
+				t.Fatalf("request %+v: nothing treats or aggravates", req.Profile)
+			}
+			putBuffers(buf)
+			for i := range buf.ingFit[:cap(buf.ingFit)] {
+				if buf.ingFit[:cap(buf.ingFit)][i] != 0 || buf.ingHarm[:cap(buf.ingHarm)][i] != 0 {
+					t.Fatalf("ingredient %d left dirty (index %v)", i, idx != nil)
+				}
+			}
+		}
+		got, err := r.Rank(context.Background(), p, nil, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r2, _ := New(DefaultParams())
+		r2.ingCache.Store(&ingIndex{proj: nil}) // never p's: compile scans every ingredient
+		want, err := r2.Rank(context.Background(), p, nil, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got.Elapsed, want.Elapsed = 0, 0
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("ranking with the index differs (-scan +index):\n%s", d)
 		}
 	}
 }

@@ -18,6 +18,7 @@ type Ranker struct {
 	now        func() time.Time
 	priorCache [2]atomic.Pointer[priors] // cold start, history (their weights differ)
 	ruleCache  atomic.Pointer[ruleSet]   // the merchandising rules of the last projection (rules.go)
+	ingCache   atomic.Pointer[ingIndex]  // the ingredients with edges of the last projection (score.go)
 }
 
 // New returns a Ranker; the parameters must be valid.
@@ -52,7 +53,7 @@ func (r *Ranker) Rank(ctx context.Context, proj *graph.Projection, vecs Vectors,
 	}
 	buf := getBuffers(len(proj.Products), len(proj.Ingredients))
 	defer putBuffers(buf)
-	pl := compile(proj, vecs, r.params, req, buf)
+	pl := compile(proj, vecs, r.params, req, buf, r.ingredientsFor(proj))
 	pl.rules = r.rulesFor(proj).activate(pl, start)
 	res := Result{Version: proj.Version}
 

@@ -28,12 +28,20 @@ type buffers struct {
 	excluded []bool
 	ingFit   []float64 // by ingredient: what it brings to the asked concerns
 	ingHarm  []float64 // by ingredient: how much it aggravates the profile
+	// ingDirty[0] and [1] list the entries of ingFit and ingHarm compile may have written
+	// (the projection's ingredients with TREATS, with AGGRAVATES edges); ingAllDirty says
+	// any may have been. putBuffers clears them: pooled buffers hold zeros over their whole
+	// capacity, so a request does not clear arrays as long as the ingredient vocabulary
+	// (hundreds of thousands of names in a large catalogue's long tail).
+	ingDirty    [2][]int32
+	ingAllDirty bool
 }
 
 var bufferPool sync.Pool
 
-// getBuffers returns buffers for n products and nI ingredients; excluded and the ingredient
-// arrays are cleared, the score arrays are cleared by the goroutines that fill them.
+// getBuffers returns buffers for n products and nI ingredients; excluded is cleared, the
+// ingredient arrays are zero (putBuffers keeps them so), the score arrays are cleared by the
+// goroutines that fill them.
 func getBuffers(n, nI int) *buffers {
 	b, _ := bufferPool.Get().(*buffers)
 	if b == nil {
@@ -48,12 +56,51 @@ func getBuffers(n, nI int) *buffers {
 	b.fit, b.peer, b.excluded = b.fit[:n], b.peer[:n], b.excluded[:n]
 	b.ingFit, b.ingHarm = b.ingFit[:nI], b.ingHarm[:nI]
 	clear(b.excluded)
-	clear(b.ingFit)
-	clear(b.ingHarm)
 	return b
 }
 
-func putBuffers(b *buffers) { bufferPool.Put(b) }
+// putBuffers clears the ingredient entries the request may have written and pools b.
+func putBuffers(b *buffers) {
+	if b.ingAllDirty {
+		clear(b.ingFit[:cap(b.ingFit)])
+		clear(b.ingHarm[:cap(b.ingHarm)])
+	} else {
+		for _, i := range b.ingDirty[0] {
+			b.ingFit[i] = 0
+		}
+		for _, i := range b.ingDirty[1] {
+			b.ingHarm[i] = 0
+		}
+	}
+	b.ingDirty, b.ingAllDirty = [2][]int32{}, false
+	bufferPool.Put(b)
+}
+
+// ingIndex lists, for one projection, the ingredients with TREATS edges and those with
+// AGGRAVATES edges, ascending: compile visits only them (the knowledge base's few hundred)
+// instead of every ingredient of the catalogue.
+type ingIndex struct {
+	proj               *graph.Projection
+	treats, aggravates []int32
+}
+
+// ingredientsFor returns p's ingIndex, computing it once per projection.
+func (r *Ranker) ingredientsFor(p *graph.Projection) *ingIndex {
+	if c := r.ingCache.Load(); c != nil && c.proj == p {
+		return c
+	}
+	c := &ingIndex{proj: p}
+	for i := range p.Ingredients {
+		if len(p.Treats(int32(i))) > 0 {
+			c.treats = append(c.treats, int32(i))
+		}
+		if len(p.Aggravations(int32(i))) > 0 {
+			c.aggravates = append(c.aggravates, int32(i))
+		}
+	}
+	r.ingCache.Store(c)
+	return c
+}
 
 // scoreFamilies fills buf with every family's contribution except prior and affinity, which
 // the selection pass adds per candidate.

@@ -21,7 +21,7 @@ func (r *Ranker) Scores(ctx context.Context, proj *graph.Projection, vecs Vector
 	}
 	buf := getBuffers(len(proj.Products), len(proj.Ingredients))
 	defer putBuffers(buf)
-	pl := compile(proj, vecs, r.params, req, buf)
+	pl := compile(proj, vecs, r.params, req, buf, r.ingredientsFor(proj))
 	pri := r.priorsFor(pl)
 	pl.priors = pri
 	if err := pl.scoreFamilies(ctx, buf); err != nil {
