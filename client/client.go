@@ -28,6 +28,7 @@ type Client struct {
 	key    string
 	http   *http.Client
 	header http.Header
+	onResp func(*http.Response)
 }
 
 // Option configures a Client.
@@ -49,6 +50,10 @@ func WithHeader(key, value string) Option {
 		c.header.Add(key, value)
 	}
 }
+
+// WithResponseHook calls f with every response (status and headers; before its body is
+// read), e.g. to read Server-Timing. f may be called concurrently.
+func WithResponseHook(f func(*http.Response)) Option { return func(c *Client) { c.onResp = f } }
 
 // New returns a client of the server at base, e.g. "http://127.0.0.1:8080".
 func New(base string, opts ...Option) *Client {
@@ -255,6 +260,9 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) err
 		return fmt.Errorf("skingraph: %s %s: %w", method, path, err)
 	}
 	defer resp.Body.Close()
+	if c.onResp != nil {
+		c.onResp(resp)
+	}
 	if _, ok := out.(discard); ok && resp.StatusCode >= 200 && resp.StatusCode <= 299 {
 		if _, err := io.Copy(io.Discard, resp.Body); err != nil {
 			return fmt.Errorf("skingraph: %s %s: read answer: %w", method, path, err)

@@ -64,6 +64,12 @@ type Report struct {
 	P999       float64          `json:"p999_ms"`
 	Max        float64          `json:"max_ms"`
 	Mean       float64          `json:"mean_ms"`
+	// ServerP50 and ServerP99 are the quantiles of the server's own time (its Server-Timing
+	// "total": from the first middleware to the response headers, queue wait included) of
+	// the answers that carried it; the rest of a latency is the network, the generator and
+	// waiting for a CPU.
+	ServerP50 float64 `json:"server_p50_ms,omitempty"`
+	ServerP99 float64 `json:"server_p99_ms,omitempty"`
 }
 
 // String is the report for people.
@@ -76,6 +82,9 @@ func (r Report) String() string {
 	}
 	s += fmt.Sprintf(", %.1f s\n  requests %d, errors %d, throughput %.0f req/s\n  latency ms: p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f  mean %.3f",
 		r.Seconds, r.Requests, r.Errors, r.Throughput, r.P50, r.P90, r.P99, r.P999, r.Max, r.Mean)
+	if r.ServerP99 > 0 {
+		s += fmt.Sprintf("\n  in the server (Server-Timing total) ms: p50 %.3f  p99 %.3f", r.ServerP50, r.ServerP99)
+	}
 	for k, v := range r.ErrorKinds {
 		s += fmt.Sprintf("\n  error %s: %d", k, v)
 	}
@@ -125,7 +134,8 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		},
 	}
 	defer hc.CloseIdleConnections()
-	opts := []client.Option{client.WithHTTPClient(hc)}
+	srv := &serverTimes{hist: newHist()}
+	opts := []client.Option{client.WithHTTPClient(hc), client.WithResponseHook(srv.observe)}
 	if cfg.Gzip {
 		opts = append(opts, client.WithHeader("Accept-Encoding", "gzip"))
 	}
@@ -141,7 +151,46 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 			return Report{}, err
 		}
 	}
-	return phase(ctx, cfg, c, cfg.Duration, true)
+	srv.reset()
+	rep, err := phase(ctx, cfg, c, cfg.Duration, true)
+	srv.fill(&rep)
+	return rep, err
+}
+
+// serverTimes collects the Server-Timing totals of the answers (a client hook, so shared by
+// the workers: one lock per answer).
+type serverTimes struct {
+	mu   sync.Mutex
+	hist *hdrhistogram.Histogram
+}
+
+func newHist() *hdrhistogram.Histogram {
+	return hdrhistogram.New(1, int64(60*time.Second/time.Microsecond), 3)
+}
+
+func (s *serverTimes) observe(resp *http.Response) {
+	d := timingEntry(resp.Header.Get("Server-Timing"), "total")
+	if d < 0 {
+		return
+	}
+	s.mu.Lock()
+	_ = s.hist.RecordValue(d.Microseconds())
+	s.mu.Unlock()
+}
+
+func (s *serverTimes) reset() {
+	s.mu.Lock()
+	s.hist.Reset()
+	s.mu.Unlock()
+}
+
+func (s *serverTimes) fill(r *Report) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.hist.TotalCount() == 0 {
+		return
+	}
+	r.ServerP50, r.ServerP99 = float64(s.hist.ValueAtQuantile(50))/1000, float64(s.hist.ValueAtQuantile(99))/1000
 }
 
 // probe checks that the server answers before load is sent.

@@ -304,6 +304,12 @@ func ScaleTable(w io.Writer, reports []ScaleReport) {
 			}
 			return 0, false
 		})
+		row(name+" p99 in the server (Server-Timing)", " ms", func(r ScaleReport) (float64, bool) {
+			if x := get(r); x != nil && x.ServerP99 > 0 {
+				return x.ServerP99, true
+			}
+			return 0, false
+		})
 		row(name+" requests", "", func(r ScaleReport) (float64, bool) {
 			if x := get(r); x != nil && x.Requests > 0 {
 				return float64(x.Requests), true

@@ -52,7 +52,7 @@ func TestBenchScaleAgainstTheProgram(t *testing.T) {
 		t.Errorf("server figures missing: %+v", r)
 	}
 	for name, rep := range map[string]*loadgen.Report{"uncached none": r.UncachedNone, "uncached full": &r.UncachedFull, "cached": &r.Cached} {
-		if rep == nil || rep.Requests == 0 || rep.Errors != 0 || rep.P50 <= 0 || rep.P99 < rep.P50 {
+		if rep == nil || rep.Requests == 0 || rep.Errors != 0 || rep.P50 <= 0 || rep.P99 < rep.P50 || rep.ServerP99 <= 0 || rep.ServerP50 > rep.P50 {
 			t.Errorf("%s: %+v", name, rep)
 		}
 	}
@@ -72,7 +72,7 @@ func TestBenchScaleAgainstTheProgram(t *testing.T) {
 		t.Fatal(err)
 	}
 	table := stdout.String()
-	for _, want := range []string{"| | demo | demo | last / first |", "| uncached, explain full p99 |", "| change to visible (one rating) |", " 1.00x |"} {
+	for _, want := range []string{"| | demo | demo | last / first |", "| uncached, explain full p99 |", "| uncached, explain full p99 in the server (Server-Timing) |", "| change to visible (one rating) |", " 1.00x |"} {
 		if !strings.Contains(table, want) {
 			t.Errorf("report lacks %q:\n%s", want, table)
 		}
