@@ -221,6 +221,7 @@ type priors struct {
 	proj      *graph.Projection
 	values    []float64   // the prior family, by product
 	maxRecent float64     // the largest recent volume of any product
+	recent    []float64   // the recent volume by product (recentVolume); nil when its weights are 0
 	adverse   [][]float64 // by skin type id, by product; nil when Weights.PeerAdverse is 0
 	recency   recencyScales
 	// peers holds, for each skin attribute with outcomes, its products and their peer term at
@@ -288,6 +289,7 @@ func (r *Ranker) priorsFor(pl *plan) *priors {
 			c.maxRecent = max(c.maxRecent, recent[x])
 		}
 	}
+	c.recent = recent // the explanations read it rather than sum a product's reviews again
 	scales := pl.computeRecencyScales(&c.recency)
 	for x := range c.values {
 		c.values[x] = pl.prior(int32(x))
