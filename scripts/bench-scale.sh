@@ -19,6 +19,8 @@
 #   RATE (100), DURATION (30s), WARMUP (3s), FRESH (1: measure the change-to-visible time)
 #   OUT         the report's base name (default $SCALE_DIR/bench-scale-<scale>): .md and .json
 #   NEO4J_HEAP_MB (2048), NEO4J_PAGECACHE (1g), NEO4J_TX_MEMORY (2g): the local Neo4j
+#   The server's log is kept next to the report ($OUT.serve-<catalogue>.log); Go runtime
+#   settings pass through (GOGC=400, GODEBUG=gctrace=1 ...).
 # The body is one function, read whole before it runs.
 main() {
 set -euo pipefail
@@ -113,6 +115,7 @@ column() {
 		--load-seconds "${secs:-0}" --load-rows "${rows:-0}" "${fresh[@]}" --json "$WORK/$name.json" >&2
 	grep -E '"message":"(projection ready|outcomes refreshed from events)"' "$WORK/serve-$name.log" >&2 || true
 	stop
+	cp "$WORK/serve-$name.log" "$OUT.serve-$name.log" # e.g. GODEBUG=gctrace=1 output
 	unset SKINGRAPH_NEO4J_URI
 }
 
