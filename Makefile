@@ -11,7 +11,7 @@ WEB      := api/web
 NPM      ?= npm
 CHROMIUM ?= $(or $(SKINGRAPH_CHROMIUM),/usr/bin/chromium)
 
-.PHONY: run test go-test test-fast check-size build prereqs services vet neo4j eval clean web web-deps chromium bench fuzz contract contract-deps
+.PHONY: run test go-test test-fast check-size build prereqs services vet neo4j eval clean web web-deps chromium bench bench-scale fuzz contract contract-deps
 
 ## run: start a local Neo4j (data in var/neo4j), load the demo data on first run, serve on 127.0.0.1:8080
 run: prereqs build
@@ -98,6 +98,14 @@ fuzz:
 ## bench: regenerate docs/PERFORMANCE.md (ranker, Sephora projection and Cypher reference, load, HTTP); ~10-20 min, not part of test
 bench: prereqs
 	./scripts/bench.sh
+
+## bench-scale: the realistic-scale benchmark (docs/SCALING.md): a `skingraph gen` catalogue
+## (SCALE=100k: 100k products / 1M reviews, the default; SCALE=1m: 1M / 5M) and, when the
+## files are there, the Sephora graph side by side: load, projection build and heap, RSS,
+## uncached HTTP p50/p99 at 100 req/s (explain none and full), cached throughput, change to
+## visible. Data is kept in SCALE_DIR (var/scale) and loaded once; not part of test
+bench-scale: prereqs
+	./scripts/bench-scale.sh
 
 build: web
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/skingraph

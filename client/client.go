@@ -16,15 +16,19 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
 
 // Client calls one skingraph server. It is safe for concurrent use.
 type Client struct {
-	base string
-	key  string
-	http *http.Client
+	base   string
+	key    string
+	http   *http.Client
+	header http.Header
+	onResp func(*http.Response)
 }
 
 // Option configures a Client.
@@ -35,6 +39,21 @@ func WithAPIKey(key string) Option { return func(c *Client) { c.key = key } }
 
 // WithHTTPClient uses hc instead of a client with a 30 s timeout.
 func WithHTTPClient(hc *http.Client) Option { return func(c *Client) { c.http = hc } }
+
+// WithHeader sends the header on every request, e.g. Accept-Encoding: gzip to measure
+// compressed answers (with an http.Client whose transport does not decompress them).
+func WithHeader(key, value string) Option {
+	return func(c *Client) {
+		if c.header == nil {
+			c.header = http.Header{}
+		}
+		c.header.Add(key, value)
+	}
+}
+
+// WithResponseHook calls f with every response (status and headers; before its body is
+// read), e.g. to read Server-Timing. f may be called concurrently.
+func WithResponseHook(f func(*http.Response)) Option { return func(c *Client) { c.onResp = f } }
 
 // New returns a client of the server at base, e.g. "http://127.0.0.1:8080".
 func New(base string, opts ...Option) *Client {
@@ -242,11 +261,23 @@ func (c *Client) do(ctx context.Context, method, path string, headers map[string
 	if c.key != "" {
 		req.Header.Set("X-API-Key", c.key)
 	}
+	for k, v := range c.header {
+		req.Header[k] = v
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("skingraph: %s %s: %w", method, path, err)
 	}
 	defer resp.Body.Close()
+	if c.onResp != nil {
+		c.onResp(resp)
+	}
+	if _, ok := out.(discard); ok && resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+		if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+			return resp.Header, fmt.Errorf("skingraph: %s %s: read answer: %w", method, path, err)
+		}
+		return resp.Header, nil
+	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
 		return resp.Header, fmt.Errorf("skingraph: %s %s: read answer: %w", method, path, err)
@@ -265,6 +296,70 @@ func (c *Client) do(ctx context.Context, method, path string, headers map[string
 		return resp.Header, fmt.Errorf("skingraph: %s %s: decode answer: %w", method, path, err)
 	}
 	return resp.Header, nil
+}
+
+// discard is the type of Discard.
+type discard struct{}
+
+// Discard, as the out argument of Do or Recommend*To, reads a 2xx answer to its end and
+// decodes nothing: load generators measure the server, not the client's JSON decoding.
+var Discard any = discard{}
+
+// RecommendTo asks POST /v1/recommendations and decodes the page into out (Discard: read and
+// drop it).
+func (c *Client) RecommendTo(ctx context.Context, req RecommendationRequest, out any) error {
+	return c.Do(ctx, http.MethodPost, "/v1/recommendations", req, out)
+}
+
+// RecommendationQuery is a GET /v1/recommendations request: the simple, cacheable form
+// (ETag, Cache-Control) of a recommendation request.
+type RecommendationQuery struct {
+	SkinType      string
+	SkinTone      string
+	Concerns      []string
+	Sensitivities []string
+	Categories    []string
+	MaxPrice      float64
+	Limit         int
+	Explain       string
+}
+
+// Encode is the query string of q (without "?"), its parameters in a fixed order.
+func (q RecommendationQuery) Encode() string {
+	v := url.Values{}
+	set := func(k, s string) {
+		if s != "" {
+			v.Set(k, s)
+		}
+	}
+	set("skin_type", q.SkinType)
+	set("skin_tone", q.SkinTone)
+	set("concerns", strings.Join(q.Concerns, ","))
+	set("sensitivities", strings.Join(q.Sensitivities, ","))
+	set("categories", strings.Join(q.Categories, ","))
+	if q.MaxPrice > 0 {
+		v.Set("max_price", strconv.FormatFloat(q.MaxPrice, 'f', -1, 64))
+	}
+	if q.Limit > 0 {
+		v.Set("limit", strconv.Itoa(q.Limit))
+	}
+	set("explain", q.Explain)
+	return v.Encode()
+}
+
+// RecommendQuery asks GET /v1/recommendations.
+func (c *Client) RecommendQuery(ctx context.Context, q RecommendationQuery) (*RecommendationPage, error) {
+	var page RecommendationPage
+	if err := c.RecommendQueryTo(ctx, q, &page); err != nil {
+		return nil, err
+	}
+	return &page, nil
+}
+
+// RecommendQueryTo asks GET /v1/recommendations and decodes the page into out (Discard: read
+// and drop it).
+func (c *Client) RecommendQueryTo(ctx context.Context, q RecommendationQuery, out any) error {
+	return c.Do(ctx, http.MethodGet, "/v1/recommendations?"+q.Encode(), nil, out)
 }
 
 // IsProblem reports whether err is a Problem with the given status.

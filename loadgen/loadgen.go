@@ -8,7 +8,6 @@
 package loadgen
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -25,6 +24,7 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 
+	"github.com/skingraph/skingraph/client"
 	"github.com/skingraph/skingraph/graph"
 )
 
@@ -45,6 +45,7 @@ type Config struct {
 	Explain  string        // none, summary or full (uncached requests)
 	Gzip     bool          // send Accept-Encoding: gzip
 	Seed     uint64        // for the random profiles
+	APIKey   string        // sent as X-API-Key when set
 }
 
 // Report is the outcome of a run; latencies are in milliseconds.
@@ -63,6 +64,12 @@ type Report struct {
 	P999       float64          `json:"p999_ms"`
 	Max        float64          `json:"max_ms"`
 	Mean       float64          `json:"mean_ms"`
+	// ServerP50 and ServerP99 are the quantiles of the server's own time (its Server-Timing
+	// "total": from the first middleware to the response headers, queue wait included) of
+	// the answers that carried it; the rest of a latency is the network, the generator and
+	// waiting for a CPU.
+	ServerP50 float64 `json:"server_p50_ms,omitempty"`
+	ServerP99 float64 `json:"server_p99_ms,omitempty"`
 }
 
 // String is the report for people.
@@ -75,6 +82,9 @@ func (r Report) String() string {
 	}
 	s += fmt.Sprintf(", %.1f s\n  requests %d, errors %d, throughput %.0f req/s\n  latency ms: p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f  mean %.3f",
 		r.Seconds, r.Requests, r.Errors, r.Throughput, r.P50, r.P90, r.P99, r.P999, r.Max, r.Mean)
+	if r.ServerP99 > 0 {
+		s += fmt.Sprintf("\n  in the server (Server-Timing total) ms: p50 %.3f  p99 %.3f", r.ServerP50, r.ServerP99)
+	}
 	for k, v := range r.ErrorKinds {
 		s += fmt.Sprintf("\n  error %s: %d", k, v)
 	}
@@ -108,29 +118,79 @@ func (c *Config) validate() error {
 	return errors.Join(errs...)
 }
 
-// Run drives the API as configured until the duration has passed or ctx ends.
+// Run drives the API as configured until the duration has passed or ctx ends. Requests go
+// through the typed client (package client); answers are read to their end and not decoded
+// (client.Discard), so the figures are the server's and the transport's, not JSON decoding's.
 func Run(ctx context.Context, cfg Config) (Report, error) {
 	if err := cfg.validate(); err != nil {
 		return Report{}, fmt.Errorf("loadgen: %w", err)
 	}
 	base := strings.TrimRight(cfg.URL, "/")
-	client := &http.Client{
+	hc := &http.Client{
 		Timeout: 30 * time.Second,
 		Transport: &http.Transport{
 			MaxIdleConns: cfg.Workers * 2, MaxIdleConnsPerHost: cfg.Workers * 2, MaxConnsPerHost: cfg.Workers,
 			IdleConnTimeout: 90 * time.Second, DisableCompression: true,
 		},
 	}
-	defer client.CloseIdleConnections()
-	if err := probe(ctx, client, base); err != nil {
+	defer hc.CloseIdleConnections()
+	srv := &serverTimes{hist: newHist()}
+	opts := []client.Option{client.WithHTTPClient(hc), client.WithResponseHook(srv.observe)}
+	if cfg.Gzip {
+		opts = append(opts, client.WithHeader("Accept-Encoding", "gzip"))
+	}
+	if cfg.APIKey != "" {
+		opts = append(opts, client.WithAPIKey(cfg.APIKey))
+	}
+	c := client.New(base, opts...)
+	if err := probe(ctx, hc, base); err != nil {
 		return Report{}, err
 	}
 	if cfg.Warmup > 0 {
-		if _, err := phase(ctx, cfg, client, base, cfg.Warmup, false); err != nil {
+		if _, err := phase(ctx, cfg, c, cfg.Warmup, false); err != nil {
 			return Report{}, err
 		}
 	}
-	return phase(ctx, cfg, client, base, cfg.Duration, true)
+	srv.reset()
+	rep, err := phase(ctx, cfg, c, cfg.Duration, true)
+	srv.fill(&rep)
+	return rep, err
+}
+
+// serverTimes collects the Server-Timing totals of the answers (a client hook, so shared by
+// the workers: one lock per answer).
+type serverTimes struct {
+	mu   sync.Mutex
+	hist *hdrhistogram.Histogram
+}
+
+func newHist() *hdrhistogram.Histogram {
+	return hdrhistogram.New(1, int64(60*time.Second/time.Microsecond), 3)
+}
+
+func (s *serverTimes) observe(resp *http.Response) {
+	d := timingEntry(resp.Header.Get("Server-Timing"), "total")
+	if d < 0 {
+		return
+	}
+	s.mu.Lock()
+	_ = s.hist.RecordValue(d.Microseconds())
+	s.mu.Unlock()
+}
+
+func (s *serverTimes) reset() {
+	s.mu.Lock()
+	s.hist.Reset()
+	s.mu.Unlock()
+}
+
+func (s *serverTimes) fill(r *Report) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.hist.TotalCount() == 0 {
+		return
+	}
+	r.ServerP50, r.ServerP99 = float64(s.hist.ValueAtQuantile(50))/1000, float64(s.hist.ValueAtQuantile(99))/1000
 }
 
 // probe checks that the server answers before load is sent.
@@ -158,7 +218,7 @@ type workerResult struct {
 }
 
 // phase runs the workers for d; record=false is the warm-up.
-func phase(ctx context.Context, cfg Config, client *http.Client, base string, d time.Duration, record bool) (Report, error) {
+func phase(ctx context.Context, cfg Config, c *client.Client, d time.Duration, record bool) (Report, error) {
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	var due chan time.Time // open loop: when each request is due
@@ -173,7 +233,7 @@ func phase(ctx context.Context, cfg Config, client *http.Client, base string, d 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			gen := newGenerator(cfg, base, uint64(w))
+			gen := newGenerator(cfg, uint64(w))
 			res := workerResult{hist: hdrhistogram.New(1, int64(60*time.Second/time.Microsecond), 3), errors: map[string]int64{}}
 			for {
 				begin := time.Now()
@@ -188,7 +248,7 @@ func phase(ctx context.Context, cfg Config, client *http.Client, base string, d 
 					results[w] = res
 					return
 				}
-				kind := do(ctx, client, gen.next(), cfg.Gzip)
+				kind := do(ctx, c, gen.next())
 				if ctx.Err() != nil && kind != "" {
 					continue // stopped at the end of the phase, not an error of the server
 				}
@@ -235,80 +295,69 @@ func schedule(ctx context.Context, rate float64, due chan<- time.Time) {
 	_ = scheduleCounting(ctx, rate, due, &lost)
 }
 
-// request is one prepared HTTP request.
+// request is one recommendation request: a GET query (cached mode) or a POST body.
 type request struct {
-	method, url string
-	body        []byte
+	query *client.RecommendationQuery
+	body  *client.RecommendationRequest
 }
 
-// do sends one request and reads the answer; it returns "" or the kind of error.
-func do(ctx context.Context, client *http.Client, r request, gzip bool) string {
-	var body io.Reader
-	if r.body != nil {
-		body = bytes.NewReader(r.body)
+// raw is r as an HTTP method, URL and JSON body (the overload mode reads answers' headers).
+func (r request) raw(base string) (method, u string, body []byte) {
+	if r.query != nil {
+		return http.MethodGet, base + "/v1/recommendations?" + r.query.Encode(), nil
 	}
-	req, err := http.NewRequestWithContext(ctx, r.method, r.url, body)
-	if err != nil {
-		return "request"
+	body, _ = json.Marshal(r.body)
+	return http.MethodPost, base + "/v1/recommendations", body
+}
+
+// do sends one request through the client and reads the answer; it returns "" or the kind
+// of error: the status of a problem answer, or "transport".
+func do(ctx context.Context, c *client.Client, r request) string {
+	var err error
+	if r.query != nil {
+		err = c.RecommendQueryTo(ctx, *r.query, client.Discard)
+	} else {
+		err = c.RecommendTo(ctx, *r.body, client.Discard)
 	}
-	if r.body != nil {
-		req.Header.Set("Content-Type", "application/json")
+	if err == nil {
+		return ""
 	}
-	if gzip {
-		req.Header.Set("Accept-Encoding", "gzip")
+	var p *client.Problem
+	if errors.As(err, &p) {
+		return strconv.Itoa(p.Status)
 	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return "transport"
-	}
-	_, err = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		return "read"
-	}
-	if resp.StatusCode != http.StatusOK {
-		return strconv.Itoa(resp.StatusCode)
-	}
-	return ""
+	return "transport"
 }
 
 // generator makes a worker's requests.
 type generator struct {
 	mode  string
-	base  string
 	rng   *rand.Rand
 	fixed []request
 	i     int
 	expl  string
-	tones []string
-	types []string
-	conc  []string
-	sens  []string
-	cats  []string
 }
 
-func newGenerator(cfg Config, base string, worker uint64) *generator {
-	g := &generator{mode: cfg.Mode, base: base, rng: rand.New(rand.NewPCG(cfg.Seed, worker)), expl: cfg.Explain,
-		types: graph.SkinTypes.Names(), tones: graph.SkinTones.Names(), conc: graph.Concerns.Names(),
-		sens: graph.Sensitivities.Names(), cats: graph.Categories.Names()}
+func newGenerator(cfg Config, worker uint64) *generator {
+	g := &generator{mode: cfg.Mode, rng: rand.New(rand.NewPCG(cfg.Seed, worker)), expl: cfg.Explain}
 	if cfg.Mode == Cached {
-		g.fixed = cachedRequests(base)
+		g.fixed = cachedRequests()
 		g.i = int(worker) % len(g.fixed)
 	}
 	return g
 }
 
 // cachedRequests are the few GET requests the cached mode repeats.
-func cachedRequests(base string) []request {
-	qs := []string{
-		"skin_type=oily&concerns=acne,pores&sensitivities=fragrance&limit=10",
-		"skin_type=dry&concerns=aging,dryness,redness&limit=10",
-		"skin_type=combination&concerns=hyperpigmentation&categories=serum&max_price=60&limit=10",
-		"skin_type=normal&skin_tone=deep&concerns=dullness,texture&limit=10",
+func cachedRequests() []request {
+	qs := []client.RecommendationQuery{
+		{SkinType: "oily", Concerns: []string{"acne", "pores"}, Sensitivities: []string{"fragrance"}, Limit: 10},
+		{SkinType: "dry", Concerns: []string{"aging", "dryness", "redness"}, Limit: 10},
+		{SkinType: "combination", Concerns: []string{"hyperpigmentation"}, Categories: []string{"serum"}, MaxPrice: 60, Limit: 10},
+		{SkinType: "normal", SkinTone: "deep", Concerns: []string{"dullness", "texture"}, Limit: 10},
 	}
 	out := make([]request, len(qs))
-	for i, q := range qs {
-		out[i] = request{method: http.MethodGet, url: base + "/v1/recommendations?" + q}
+	for i := range qs {
+		out[i] = request{query: &qs[i]}
 	}
 	return out
 }
@@ -319,30 +368,40 @@ func (g *generator) next() request {
 		g.i = (g.i + 1) % len(g.fixed)
 		return r
 	}
-	body, _ := json.Marshal(g.profile())
-	return request{method: http.MethodPost, url: g.base + "/v1/recommendations", body: body}
+	req := g.request()
+	return request{body: &req}
 }
 
-// profile draws a random request: a skin type, sometimes a tone, one to three concerns,
+// request draws a random request: a skin type, sometimes a tone, one to three concerns,
 // sometimes sensitivities and a category, and a price cap, so that requests rarely repeat.
-func (g *generator) profile() map[string]any {
+// It is the request mix of the uncached mode (and of ranker.BenchmarkRankGen, in process).
+func (g *generator) request() client.RecommendationRequest {
+	return RandomRequest(g.rng, g.expl)
+}
+
+// RandomRequest draws one request of the uncached mix from rng: a skin type, sometimes a
+// tone, one to three concerns, sometimes sensitivities and a category, and a price cap, so
+// that requests rarely repeat; limit 10, the given explain level.
+func RandomRequest(rng *rand.Rand, explain string) client.RecommendationRequest {
+	types, tones, conc := graph.SkinTypes.Names(), graph.SkinTones.Names(), graph.Concerns.Names()
+	sens, cats := graph.Sensitivities.Names(), graph.Categories.Names()
 	pick := func(list []string, n int) []string {
 		out := make([]string, 0, n)
-		for _, i := range g.rng.Perm(len(list))[:n] {
+		for _, i := range rng.Perm(len(list))[:n] {
 			out = append(out, list[i])
 		}
 		return out
 	}
-	p := map[string]any{"skin_type": g.types[g.rng.IntN(len(g.types))], "concerns": pick(g.conc, 1+g.rng.IntN(3))}
-	if g.rng.IntN(2) == 0 {
-		p["skin_tone"] = g.tones[g.rng.IntN(len(g.tones))]
+	p := client.Profile{SkinType: types[rng.IntN(len(types))], Concerns: pick(conc, 1+rng.IntN(3))}
+	if rng.IntN(2) == 0 {
+		p.SkinTone = tones[rng.IntN(len(tones))]
 	}
-	if n := g.rng.IntN(3); n > 0 {
-		p["sensitivities"] = pick(g.sens, n)
+	if n := rng.IntN(3); n > 0 {
+		p.Sensitivities = pick(sens, n)
 	}
-	f := map[string]any{"max_price": float64(20 + g.rng.IntN(200))}
-	if g.rng.IntN(3) == 0 {
-		f["categories"] = pick(g.cats, 1)
+	f := client.Filters{MaxPrice: float64(20 + rng.IntN(200))}
+	if rng.IntN(3) == 0 {
+		f.Categories = pick(cats, 1)
 	}
-	return map[string]any{"profile": p, "filters": f, "limit": 10, "explain": g.expl}
+	return client.RecommendationRequest{Profile: p, Filters: f, Limit: 10, Explain: explain}
 }

@@ -2,7 +2,6 @@ package loadgen
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -46,31 +45,17 @@ func TestConfigValidation(t *testing.T) {
 // TestUncachedProfilesAreValidAndVaried: the uncached mode's bodies use only vocabulary
 // terms and rarely repeat, so they miss the result cache.
 func TestUncachedProfilesAreValidAndVaried(t *testing.T) {
-	g := newGenerator(Config{Mode: Uncached, Explain: "full", Seed: 7}, "http://x", 0)
+	g := newGenerator(Config{Mode: Uncached, Explain: "full", Seed: 7}, 0)
 	seen := map[string]bool{}
 	const n = 500
 	for range n {
 		r := g.next()
-		if r.method != http.MethodPost || r.url != "http://x/v1/recommendations" {
-			t.Fatalf("request %s %s", r.method, r.url)
+		method, u, raw := r.raw("http://x")
+		if method != http.MethodPost || u != "http://x/v1/recommendations" || r.body == nil {
+			t.Fatalf("request %s %s", method, u)
 		}
-		seen[string(r.body)] = true
-		var body struct {
-			Profile struct {
-				SkinType      string   `json:"skin_type"`
-				SkinTone      string   `json:"skin_tone"`
-				Concerns      []string `json:"concerns"`
-				Sensitivities []string `json:"sensitivities"`
-			} `json:"profile"`
-			Filters struct {
-				Categories []string `json:"categories"`
-				MaxPrice   float64  `json:"max_price"`
-			} `json:"filters"`
-			Explain string `json:"explain"`
-		}
-		if err := json.Unmarshal(r.body, &body); err != nil {
-			t.Fatal(err)
-		}
+		seen[string(raw)] = true
+		body := *r.body
 		check := func(v *graph.Vocabulary, terms ...string) {
 			for _, term := range terms {
 				if _, ok := v.Canonical(term); !ok {
@@ -86,7 +71,7 @@ func TestUncachedProfilesAreValidAndVaried(t *testing.T) {
 		check(graph.Sensitivities, body.Profile.Sensitivities...)
 		check(graph.Categories, body.Filters.Categories...)
 		if len(body.Profile.Concerns) < 1 || len(body.Profile.Concerns) > 3 || body.Filters.MaxPrice < 20 || body.Explain != "full" {
-			t.Errorf("body %s", r.body)
+			t.Errorf("body %s", raw)
 		}
 	}
 	if len(seen) < n*9/10 {

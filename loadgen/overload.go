@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+
+	skclient "github.com/skingraph/skingraph/client"
 )
 
 // OverloadConfig is an overload run: find the capacity, then drive Factor times it.
@@ -170,14 +172,15 @@ func Overload(ctx context.Context, cfg OverloadConfig) (OverloadReport, error) {
 
 	closed := Config{URL: cfg.URL, Mode: Uncached, Explain: cfg.Explain, Seed: cfg.Seed, Duration: cfg.Step}
 	closed.Workers = 2
+	typed := skclient.New(base, skclient.WithHTTPClient(client))
 	if cfg.Capacity <= 0 {
-		if _, err := phase(ctx, closed, client, base, time.Second, false); err != nil { // warm-up
+		if _, err := phase(ctx, closed, typed, time.Second, false); err != nil { // warm-up
 			return rep, err
 		}
 	}
 	for w := 1; w <= cfg.MaxWorkers && cfg.Capacity <= 0; w *= 2 {
 		closed.Workers = w
-		r, err := phase(ctx, closed, client, base, cfg.Step, true)
+		r, err := phase(ctx, closed, typed, cfg.Step, true)
 		if err != nil {
 			return rep, err
 		}
@@ -238,7 +241,7 @@ func openLoop(ctx context.Context, cfg OverloadConfig, client *http.Client, base
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			gen := newGenerator(gcfg, base, uint64(1000+w))
+			gen := newGenerator(gcfg, uint64(1000+w))
 			for {
 				var at time.Time
 				select {
@@ -246,7 +249,7 @@ func openLoop(ctx context.Context, cfg OverloadConfig, client *http.Client, base
 					return
 				case at = <-due:
 				}
-				a := send(ctx, client, gen.next())
+				a := send(ctx, client, base, gen.next())
 				if ctx.Err() != nil && a.kind != "" {
 					return // cut at the end of the run, not an answer of the server
 				}
@@ -343,8 +346,9 @@ type answer struct {
 	total      time.Duration // the Server-Timing total; -1 when absent
 }
 
-func send(ctx context.Context, client *http.Client, r request) answer {
-	req, err := http.NewRequestWithContext(ctx, r.method, r.url, bytes.NewReader(r.body))
+func send(ctx context.Context, client *http.Client, base string, r request) answer {
+	method, u, body := r.raw(base)
+	req, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
 	if err != nil {
 		return answer{kind: "request"}
 	}

@@ -209,7 +209,13 @@ func (pl *plan) adverseWhy(x int32, st graph.Attr, a adverse, productNode NodeRe
 // recentWhy explains the recent-volume part of x's prior.
 func (pl *plan) recentWhy(x int32, productNode NodeRef) Why {
 	p := pl.proj
-	v, maxV := pl.recentVolume(x), pl.priors.maxRecent
+	var v float64
+	if pl.priors.recent != nil {
+		v = pl.priors.recent[x]
+	} else {
+		v = pl.recentVolume(x)
+	}
+	maxV := pl.priors.maxRecent
 	n := len(pl.recentAges(x))
 	latest := p.LastReviewAt().UTC()
 	h := pl.params.RecentHalfLifeDays

@@ -51,8 +51,9 @@ type plan struct {
 }
 
 // compile plans req on p; the plan's per-ingredient and exclusion arrays are buf's, so the plan
-// must not outlive buf.
-func compile(p *graph.Projection, vecs Vectors, params Params, req Request, buf *buffers) *plan {
+// must not outlive buf. idx (p's ingIndex; nil: every ingredient) says which ingredients
+// have the edges the plan reads.
+func compile(p *graph.Projection, vecs Vectors, params Params, req Request, buf *buffers, idx *ingIndex) *plan {
 	pl := &plan{proj: p, vecs: vecs, params: params, req: req, disliked: map[int32]bool{}}
 	prof := req.Profile
 	if a, ok := graph.AttrOf(graph.AttrSkinType, prof.SkinType); ok {
@@ -76,30 +77,43 @@ func compile(p *graph.Projection, vecs Vectors, params Params, req Request, buf 
 		pl.claimMask |= 1 << uint(a.ID)
 	}
 
-	nI := len(p.Ingredients)
+	// The ingredients with TREATS and with AGGRAVATES edges, ascending (as a scan of every
+	// ingredient visits them); buf is told which entries may be written before any is.
+	var treats, aggravates []int32
+	if idx != nil && idx.proj == p {
+		treats, aggravates = idx.treats, idx.aggravates
+		buf.ingDirty = [2][]int32{treats, aggravates}
+	} else {
+		all := make([]int32, len(p.Ingredients))
+		for i := range all {
+			all[i] = int32(i)
+		}
+		treats, aggravates = all, all
+		buf.ingAllDirty = true
+	}
 	if len(pl.concerns) > 0 {
 		pl.concernIng = buf.ingFit
-		for i := range nI {
-			for _, t := range p.Treats(int32(i)) {
+		for _, i := range treats {
+			for _, t := range p.Treats(i) {
 				if pl.claimMask&(1<<uint(t.Concern)) != 0 {
 					pl.concernIng[i] += t.Efficacy * params.Evidence[graph.EvidenceName(t.Evidence)]
 				}
 			}
 			if pl.concernIng[i] != 0 {
-				pl.treating = append(pl.treating, int32(i))
+				pl.treating = append(pl.treating, i)
 			}
 		}
 	}
 	if len(pl.harmTargets) > 0 {
 		pl.safetyIng = buf.ingHarm
-		for i := range nI {
-			for _, a := range p.Aggravations(int32(i)) {
+		for _, i := range aggravates {
+			for _, a := range p.Aggravations(i) {
 				if containsAttr(pl.harmTargets, a.Attr) {
 					pl.safetyIng[i] += a.Severity
 				}
 			}
 			if pl.safetyIng[i] != 0 {
-				pl.aggravating = append(pl.aggravating, int32(i))
+				pl.aggravating = append(pl.aggravating, i)
 			}
 		}
 	}
@@ -128,10 +142,10 @@ func compile(p *graph.Projection, vecs Vectors, params Params, req Request, buf 
 				sens = append(sens, a)
 			}
 		}
-		for i := range nI {
-			for _, a := range p.Aggravations(int32(i)) {
+		for _, i := range aggravates {
+			for _, a := range p.Aggravations(i) {
 				if containsAttr(sens, a.Attr) {
-					exclude(int32(i), "aggravates sensitivity: "+a.Attr.Name())
+					exclude(i, "aggravates sensitivity: "+a.Attr.Name())
 					break
 				}
 			}
@@ -227,10 +241,22 @@ func containsAttr(as []graph.Attr, a graph.Attr) bool {
 	return false
 }
 
-// positionWeight is the weight of the k-th ingredient of a label: 1/sqrt(k).
+// positionWeight is the weight of the k-th ingredient of a label: 1/sqrt(k), from a table
+// for the positions labels have (the concern-fit and safety walks take one per edge).
 func positionWeight(pos int16) float64 {
 	if pos < 1 {
 		pos = 1
 	}
+	if int(pos) < len(positionWeights) {
+		return positionWeights[pos]
+	}
 	return 1 / math.Sqrt(float64(pos))
 }
+
+// positionWeights[k] is 1/sqrt(k), the same value positionWeight computes past the table.
+var positionWeights = func() (t [256]float64) {
+	for k := 1; k < len(t); k++ {
+		t[k] = 1 / math.Sqrt(float64(k))
+	}
+	return t
+}()

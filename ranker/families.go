@@ -40,6 +40,13 @@ var (
 )
 
 func (pl *plan) peerTerm(o graph.OutcomeStats, attrWeight float64) peerStats {
+	st := pl.peerSmoothed(o)
+	st.total = pl.population * attrWeight * pl.peerBase(st)
+	return st
+}
+
+// peerSmoothed is the smoothed view of one outcome, without its contribution.
+func (pl *plan) peerSmoothed(o graph.OutcomeStats) peerStats {
 	p, m := pl.proj, pl.params.Smoothing
 	n := float64(o.Count)
 	good := float64(o.Effects[effImproved] + o.Effects[effHydration])
@@ -50,10 +57,15 @@ func (pl *plan) peerTerm(o graph.OutcomeStats, attrWeight float64) peerStats {
 		bad:    (bad + m*p.MeanBad) / (n + m),
 	}
 	st.volume = math.Log1p(n)
-	w := pl.params.Weights
-	st.total = pl.population * attrWeight * (w.PeerRating*(st.rating-p.MeanRating)/4 + w.PeerEffects*((st.good-p.MeanGood)-2*(st.bad-p.MeanBad)) +
-		w.PeerVolume*st.volume)
 	return st
+}
+
+// peerBase is an outcome's peer contribution at attribute weight 1 and population 1: the
+// request only scales it (peerTerm), so it is computed once per projection (peerLists).
+func (pl *plan) peerBase(st peerStats) float64 {
+	p, w := pl.proj, pl.params.Weights
+	return w.PeerRating*(st.rating-p.MeanRating)/4 + w.PeerEffects*((st.good-p.MeanGood)-2*(st.bad-p.MeanBad)) +
+		w.PeerVolume*st.volume
 }
 
 func (pl *plan) safetyTerm(a graph.Aggravates, pos int16) float64 {

@@ -19,6 +19,7 @@ type Ranker struct {
 	priorCache [2]atomic.Pointer[priors] // cold start, history (their weights differ)
 	ruleCache  atomic.Pointer[ruleSet]   // the merchandising rules of the last projection (rules.go)
 	base       *Ranker                   // the ranker an experiment variant's ranker derives from
+	ingCache   atomic.Pointer[ingIndex]  // the ingredients with edges of the last projection (score.go)
 }
 
 // New returns a Ranker; the parameters must be valid.
@@ -56,16 +57,16 @@ func (r *Ranker) Rank(ctx context.Context, proj *graph.Projection, vecs Vectors,
 	}
 	buf := getBuffers(len(proj.Products), len(proj.Ingredients))
 	defer putBuffers(buf)
-	pl := compile(proj, vecs, r.params, req, buf)
+	pl := compile(proj, vecs, r.params, req, buf, r.ingredientsFor(proj))
 	pl.rules = r.rulesFor(proj).activate(pl, start)
 	res := Result{Version: proj.Version}
 
+	pri := r.priorsFor(pl) // before scoring: the peer family reads its precomputed terms
+	pl.priors = pri
 	if err := pl.scoreFamilies(ctx, buf); err != nil {
 		return Result{}, fmt.Errorf("ranker: %w: %w", graph.ErrUnavailable, err)
 	}
 	pl.rules.addBoosts(buf.fit) // sparse: only the matching products
-	pri := r.priorsFor(pl)
-	pl.priors = pri
 	prior := pri.values
 	if pl.population != 1 {
 		prior = make([]float64, len(pri.values))

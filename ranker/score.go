@@ -28,12 +28,20 @@ type buffers struct {
 	excluded []bool
 	ingFit   []float64 // by ingredient: what it brings to the asked concerns
 	ingHarm  []float64 // by ingredient: how much it aggravates the profile
+	// ingDirty[0] and [1] list the entries of ingFit and ingHarm compile may have written
+	// (the projection's ingredients with TREATS, with AGGRAVATES edges); ingAllDirty says
+	// any may have been. putBuffers clears them: pooled buffers hold zeros over their whole
+	// capacity, so a request does not clear arrays as long as the ingredient vocabulary
+	// (hundreds of thousands of names in a large catalogue's long tail).
+	ingDirty    [2][]int32
+	ingAllDirty bool
 }
 
 var bufferPool sync.Pool
 
-// getBuffers returns buffers for n products and nI ingredients; excluded and the ingredient
-// arrays are cleared, the score arrays are cleared by the goroutines that fill them.
+// getBuffers returns buffers for n products and nI ingredients; excluded is cleared, the
+// ingredient arrays are zero (putBuffers keeps them so), the score arrays are cleared by the
+// goroutines that fill them.
 func getBuffers(n, nI int) *buffers {
 	b, _ := bufferPool.Get().(*buffers)
 	if b == nil {
@@ -48,12 +56,51 @@ func getBuffers(n, nI int) *buffers {
 	b.fit, b.peer, b.excluded = b.fit[:n], b.peer[:n], b.excluded[:n]
 	b.ingFit, b.ingHarm = b.ingFit[:nI], b.ingHarm[:nI]
 	clear(b.excluded)
-	clear(b.ingFit)
-	clear(b.ingHarm)
 	return b
 }
 
-func putBuffers(b *buffers) { bufferPool.Put(b) }
+// putBuffers clears the ingredient entries the request may have written and pools b.
+func putBuffers(b *buffers) {
+	if b.ingAllDirty {
+		clear(b.ingFit[:cap(b.ingFit)])
+		clear(b.ingHarm[:cap(b.ingHarm)])
+	} else {
+		for _, i := range b.ingDirty[0] {
+			b.ingFit[i] = 0
+		}
+		for _, i := range b.ingDirty[1] {
+			b.ingHarm[i] = 0
+		}
+	}
+	b.ingDirty, b.ingAllDirty = [2][]int32{}, false
+	bufferPool.Put(b)
+}
+
+// ingIndex lists, for one projection, the ingredients with TREATS edges and those with
+// AGGRAVATES edges, ascending: compile visits only them (the knowledge base's few hundred)
+// instead of every ingredient of the catalogue.
+type ingIndex struct {
+	proj               *graph.Projection
+	treats, aggravates []int32
+}
+
+// ingredientsFor returns p's ingIndex, computing it once per projection.
+func (r *Ranker) ingredientsFor(p *graph.Projection) *ingIndex {
+	if c := r.ingCache.Load(); c != nil && c.proj == p {
+		return c
+	}
+	c := &ingIndex{proj: p}
+	for i := range p.Ingredients {
+		if len(p.Treats(int32(i))) > 0 {
+			c.treats = append(c.treats, int32(i))
+		}
+		if len(p.Aggravations(int32(i))) > 0 {
+			c.aggravates = append(c.aggravates, int32(i))
+		}
+	}
+	r.ingCache.Store(c)
+	return c
+}
 
 // scoreFamilies fills buf with every family's contribution except prior and affinity, which
 // the selection pass adds per candidate.
@@ -120,6 +167,19 @@ func (pl *plan) addPeerAndSafety(ctx context.Context, out []float64) error {
 	p, w := pl.proj, pl.params.Weights
 	if w.PeerRating != 0 || w.PeerEffects != 0 || w.PeerVolume != 0 {
 		for _, pa := range pl.peers {
+			if l := pl.priors.peerList(pa.attr); l != nil {
+				// The outcome terms precomputed for this projection, scaled: sequential
+				// reads instead of a pointer chase and a logarithm per outcome, the same
+				// value as peerTerm's to the bit.
+				scale := pl.population * pa.weight
+				for k, x := range l.products {
+					out[x] += scale * l.base[k]
+				}
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				continue
+			}
 			refs := p.OutcomesFor(pa.attr)
 			for k, ref := range refs {
 				out[ref.Product] += pl.peerTerm(*ref.Stats, pa.weight).total
@@ -162,8 +222,52 @@ type priors struct {
 	proj      *graph.Projection
 	values    []float64   // the prior family, by product
 	maxRecent float64     // the largest recent volume of any product
+	recent    []float64   // the recent volume by product (recentVolume); nil when its weights are 0
 	adverse   [][]float64 // by skin type id, by product; nil when Weights.PeerAdverse and AdverseExcess are 0
 	recency   recencyScales
+	// peers holds, for each skin attribute with outcomes, its products and their peer term at
+	// attribute weight 1 and population 1 (peerBase); nil when the peer weights are all 0.
+	peers map[graph.Attr]*peerList
+}
+
+// peerList is one attribute's outcomes flattened: products ascending, and their peerBase.
+type peerList struct {
+	products []int32
+	base     []float64
+}
+
+// peerList returns attribute a's precomputed outcome terms; nil when there are none (or no
+// priors yet: then addPeerAndSafety computes the terms itself).
+func (c *priors) peerList(a graph.Attr) *peerList {
+	if c == nil {
+		return nil
+	}
+	return c.peers[a]
+}
+
+// computePeerLists flattens the outcomes of every skin type, skin tone and concern of the
+// projection with their peer terms: O(outcomes), once per projection.
+func (pl *plan) computePeerLists() map[graph.Attr]*peerList {
+	out := map[graph.Attr]*peerList{}
+	for _, kind := range []graph.AttrKind{graph.AttrSkinType, graph.AttrSkinTone, graph.AttrConcern} {
+		for _, name := range kind.Vocabulary().Names() {
+			a, ok := graph.AttrOf(kind, name)
+			if !ok {
+				continue
+			}
+			refs := pl.proj.OutcomesFor(a)
+			if len(refs) == 0 {
+				continue
+			}
+			l := &peerList{products: make([]int32, len(refs)), base: make([]float64, len(refs))}
+			for k, ref := range refs {
+				l.products[k] = ref.Product
+				l.base[k] = pl.peerBase(pl.peerSmoothed(*ref.Stats))
+			}
+			out[a] = l
+		}
+	}
+	return out
 }
 
 // priorsFor returns the per-product terms, computing them once per projection.
@@ -186,6 +290,7 @@ func (r *Ranker) priorsFor(pl *plan) *priors {
 			c.maxRecent = max(c.maxRecent, recent[x])
 		}
 	}
+	c.recent = recent // the explanations read it rather than sum a product's reviews again
 	scales := pl.computeRecencyScales(&c.recency)
 	for x := range c.values {
 		c.values[x] = pl.prior(int32(x))
@@ -205,6 +310,9 @@ func (r *Ranker) priorsFor(pl *plan) *priors {
 				c.adverse[id][x] = pl.adverseTerm(pl.adverseRates(int32(x), st))
 			}
 		}
+	}
+	if w := pl.params.Weights; w.PeerRating != 0 || w.PeerEffects != 0 || w.PeerVolume != 0 {
+		c.peers = pl.computePeerLists()
 	}
 	cache.Store(c)
 	return c

@@ -21,12 +21,12 @@ func (r *Ranker) Scores(ctx context.Context, proj *graph.Projection, vecs Vector
 	}
 	buf := getBuffers(len(proj.Products), len(proj.Ingredients))
 	defer putBuffers(buf)
-	pl := compile(proj, vecs, r.params, req, buf)
+	pl := compile(proj, vecs, r.params, req, buf, r.ingredientsFor(proj))
+	pri := r.priorsFor(pl)
+	pl.priors = pri
 	if err := pl.scoreFamilies(ctx, buf); err != nil {
 		return nil, fmt.Errorf("ranker: %w: %w", graph.ErrUnavailable, err)
 	}
-	pri := r.priorsFor(pl)
-	pl.priors = pri
 	var adverse, peerRecent []float64
 	if pl.skinType != nil && pri.adverse != nil {
 		adverse = pri.adverse[pl.skinType.ID]

@@ -16,6 +16,11 @@ import (
 
 const benchUsage = `usage: skingraph bench [--url URL] [--mode cached|uncached] [--workers N] [--duration D]
                        [--warmup D] [--rate R] [--explain none|summary|full] [--gzip] [--json FILE|-]
+       skingraph bench --mode freshness [--url URL] [--fresh-timeout 10m] [--json FILE|-]
+       skingraph bench --mode scale [--url URL] [--label L] [--rate 100] [--duration 30s]
+                       [--pprof-url http://127.0.0.1:6060] [--load-seconds S --load-rows N]
+                       [--fresh] [--json FILE|-]
+       skingraph bench --report A.json [B.json ...]
        skingraph bench --overload 2x [--url URL] [--budget 250ms] [--step 3s] [--max-workers 64]
                        [--duration D] [--connections 512] [--json FILE|-]
 
@@ -33,7 +38,19 @@ Then it sends F times that rate open loop for --duration over up to --connection
 connections and reports the share of 200 and 503, 503s without Retry-After, the p50/p99/p99.9
 of the admitted (200) requests, their server-side queue wait (Server-Timing queue) and the
 server's goroutines and RSS before and after (its /metrics, which needs no key when the
-server runs without API keys).`
+server runs without API keys).
+
+--mode freshness measures the change-to-visible time: it stores a profile (oily skin, acne)
+with consent, posts one rating of its top recommendation and polls that recommendation until
+the product's score changed in a newer data version (it writes to the graph).
+
+--mode scale is one column of 'make bench-scale' (scripts/bench-scale.sh): the projection's
+size, build time and the server's Go heap (after a collection, through --pprof-url) and RSS
+from /metrics; uncached open loop at --rate with explain none and full; cached closed loop
+(4 workers); with --fresh the freshness measurement last. --report prints reports written
+with --json side by side as a Markdown table.
+
+Requests go through the typed client (package client); answers are read, not decoded.`
 
 // benchCommand runs `skingraph bench`.
 func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -52,6 +69,14 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	seed := fs.Uint64("seed", 1, "seed of the random profiles")
 	jsonOut := fs.String("json", "", "also write the report as JSON to this file (- for stdout)")
 	overload := fs.String("overload", "", "overload mode: Fx, e.g. 2x, times the measured capacity")
+	scfg := loadgen.ScaleConfig{}
+	fs.StringVar(&scfg.Label, "label", "", "scale: what is served (the report's column)")
+	fs.StringVar(&scfg.PprofURL, "pprof-url", "", "scale: the server's pprof address, to read the heap after a collection")
+	fs.Float64Var(&scfg.LoadSeconds, "load-seconds", 0, "scale: the load's time, for the report")
+	fs.Int64Var(&scfg.LoadRows, "load-rows", 0, "scale: the load's rows, for the report")
+	fs.BoolVar(&scfg.Freshness, "fresh", false, "scale: also measure the change-to-visible time (writes an event)")
+	freshTimeout := fs.Duration("fresh-timeout", 10*time.Minute, "freshness: how long to wait for the change")
+	report := fs.Bool("report", false, "print the scale reports (JSON files given as arguments) side by side")
 	ocfg := loadgen.OverloadConfig{}
 	fs.DurationVar(&ocfg.Budget, "budget", 250*time.Millisecond, "overload: p99 budget of the capacity search")
 	fs.DurationVar(&ocfg.Step, "step", 3*time.Second, "overload: duration of each capacity step")
@@ -60,20 +85,47 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if *report {
+		reps, err := loadgen.ReadScaleReports(fs.Args()...)
+		if err != nil {
+			return fmt.Errorf("bench: %w", err)
+		}
+		loadgen.ScaleTable(stdout, reps)
+		return nil
+	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("bench: unexpected arguments %q", fs.Args())
 	}
 	cfg.Seed = *seed
 	var rep interface{ String() string }
 	var err error
-	if *overload != "" {
+	switch {
+	case cfg.Mode == "scale":
+		scfg.URL, scfg.Seed, scfg.FreshTimeout = cfg.URL, cfg.Seed, *freshTimeout
+		if explicit(fs, "rate") {
+			scfg.Rate = cfg.Rate
+		}
+		if explicit(fs, "duration") {
+			scfg.Duration = cfg.Duration
+		}
+		if explicit(fs, "warmup") {
+			scfg.Warmup = cfg.Warmup
+		}
+		var r loadgen.ScaleReport
+		r, err = loadgen.Scale(ctx, scfg)
+		rep = scaleText{r}
+	case cfg.Mode == "freshness":
+		var r loadgen.FreshnessReport
+		r, err = loadgen.Freshness(ctx, loadgen.FreshnessConfig{URL: cfg.URL, Timeout: *freshTimeout})
+		rep = r
+	case *overload != "":
 		f, perr := strconv.ParseFloat(strings.TrimSuffix(*overload, "x"), 64)
 		if perr != nil || f <= 0 {
 			return fmt.Errorf("bench: --overload: want a factor such as 2x, got %q", *overload)
 		}
 		ocfg.URL, ocfg.Factor, ocfg.Duration, ocfg.Explain, ocfg.Seed = cfg.URL, f, cfg.Duration, cfg.Explain, cfg.Seed
 		rep, err = loadgen.Overload(ctx, ocfg)
-	} else {
+	default:
 		rep, err = loadgen.Run(ctx, cfg)
 	}
 	if err != nil {
@@ -91,3 +143,24 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	return nil
 }
+
+// explicit reports whether the flag was given on the command line.
+func explicit(fs *flag.FlagSet, name string) bool {
+	found := false
+	fs.Visit(func(f *flag.Flag) { found = found || f.Name == name })
+	return found
+}
+
+// scaleText prints a scale report as a one-column table (JSON keeps the report's fields).
+type scaleText struct{ loadgen.ScaleReport }
+
+func (s scaleText) String() string {
+	var b strings.Builder
+	loadgen.ScaleTable(&b, []loadgen.ScaleReport{s.ScaleReport})
+	if s.FreshnessFailure != "" {
+		b.WriteString("freshness: " + s.FreshnessFailure + "\n")
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+func (s scaleText) MarshalJSON() ([]byte, error) { return json.Marshal(s.ScaleReport) }
