@@ -8,7 +8,7 @@ import (
 )
 
 // schemaVersion is recorded in the graph once Migrate has applied every statement below.
-const schemaVersion = 3
+const schemaVersion = 4
 
 // schemaStatements are idempotent: constraints and indexes use IF NOT EXISTS.
 var schemaStatements = []string{
@@ -26,6 +26,8 @@ var schemaStatements = []string{
 	"CREATE CONSTRAINT event_id IF NOT EXISTS FOR (n:Event) REQUIRE n.id IS UNIQUE",
 	"CREATE CONSTRAINT profile_id IF NOT EXISTS FOR (n:Profile) REQUIRE n.id IS UNIQUE",
 	"CREATE CONSTRAINT pseudonym_key_id IF NOT EXISTS FOR (n:PseudonymKey) REQUIRE n.id IS UNIQUE",
+	"CREATE CONSTRAINT change_n IF NOT EXISTS FOR (n:Change) REQUIRE n.n IS UNIQUE",
+	"CREATE INDEX change_at IF NOT EXISTS FOR (n:Change) ON (n.at)",
 	"CREATE INDEX product_category IF NOT EXISTS FOR (n:Product) ON (n.category)",
 	"CREATE INDEX product_price IF NOT EXISTS FOR (n:Product) ON (n.price)",
 	"CREATE INDEX product_brand IF NOT EXISTS FOR (n:Product) ON (n.brand)",

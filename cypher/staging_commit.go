@@ -98,7 +98,7 @@ func (st *stagedLoad) commit(ctx context.Context) (graph.LoadResult, error) {
 		}); err != nil {
 			return fmt.Errorf("source: %w", err)
 		}
-		if res.Version, err = bumpVersion(ctx, tx); err != nil {
+		if res.Version, err = bumpVersion(ctx, tx, graph.FullChange()); err != nil {
 			return fmt.Errorf("data version: %w", err)
 		}
 		return nil

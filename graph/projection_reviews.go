@@ -60,6 +60,11 @@ type reviewIndex struct {
 	posAgeOff    []int32 // the same for the reviews rated CoReviewMinRating or more
 	posAges      []int32
 	posSkin      []int8 // parallel to posAges: the reviewer's skin type id on the review, -1 for none
+	// reviewAt and posAt keep when each review was written (Unix nanoseconds), parallel to
+	// ages and posAges: Apply (projection_apply.go) recomputes ages from them when the most
+	// recent review changes, without reading the reviews again.
+	reviewAt []int64
+	posAt    []int64
 
 	reviewerIDs []string // sorted; index = reviewer id
 	fanout      []int32  // per reviewer, the number of products they reviewed (CoReviewMinRating)
@@ -189,15 +194,23 @@ func (p *Projection) buildReviews(raw []rawReview, skipped *int) {
 		ageCount[r.x+1]++
 	}
 	p.ageOff = prefix(ageCount)
-	p.ages = make([]int32, len(revs))
+	type agedAt struct {
+		age int32
+		at  int64
+	}
+	all := make([]agedAt, len(revs))
 	fill := append([]int32(nil), p.ageOff[:nP]...)
 	for _, r := range revs {
-		age := p.lastReviewAt.Sub(r.at) / time.Second
-		p.ages[fill[r.x]] = int32(min(age, math.MaxInt32))
+		all[fill[r.x]] = agedAt{reviewAge(p.lastReviewAt, r.at), atNanos(r.at)}
 		fill[r.x]++
 	}
+	p.ages, p.reviewAt = make([]int32, len(all)), make([]int64, len(all))
 	for x := range nP {
-		slices.Sort(p.ages[p.ageOff[x]:p.ageOff[x+1]])
+		part := all[p.ageOff[x]:p.ageOff[x+1]]
+		slices.SortFunc(part, func(a, b agedAt) int { return cmp.Or(cmp.Compare(a.age, b.age), cmp.Compare(b.at, a.at)) })
+	}
+	for k, a := range all {
+		p.ages[k], p.reviewAt[k] = a.age, a.at
 	}
 	posAgeCount := make([]int32, nP+1)
 	for _, r := range revs {
@@ -209,13 +222,13 @@ func (p *Projection) buildReviews(raw []rawReview, skipped *int) {
 	type agedSkin struct {
 		age  int32
 		skin int8
+		at   int64
 	}
 	pos := make([]agedSkin, p.posAgeOff[nP])
 	posFill := append([]int32(nil), p.posAgeOff[:nP]...)
 	for _, r := range revs {
 		if r.rating >= CoReviewMinRating {
-			age := p.lastReviewAt.Sub(r.at) / time.Second
-			pos[posFill[r.x]] = agedSkin{int32(min(age, math.MaxInt32)), r.skin}
+			pos[posFill[r.x]] = agedSkin{reviewAge(p.lastReviewAt, r.at), r.skin, atNanos(r.at)}
 			posFill[r.x]++
 		}
 	}
@@ -224,10 +237,13 @@ func (p *Projection) buildReviews(raw []rawReview, skipped *int) {
 		part := pos[p.posAgeOff[x]:p.posAgeOff[x+1]]
 		// ascending age, then skin type id: a fixed order, so that sums over a skin type's
 		// reviews add in the same order as the Cypher reference's (ORDER BY age)
-		slices.SortFunc(part, func(a, b agedSkin) int { return cmp.Or(cmp.Compare(a.age, b.age), cmp.Compare(a.skin, b.skin)) })
+		slices.SortFunc(part, func(a, b agedSkin) int {
+			return cmp.Or(cmp.Compare(a.age, b.age), cmp.Compare(a.skin, b.skin), cmp.Compare(b.at, a.at))
+		})
 	}
+	p.posAt = make([]int64, len(pos))
 	for k, a := range pos {
-		p.posAges[k], p.posSkin[k] = a.age, a.skin
+		p.posAges[k], p.posSkin[k], p.posAt[k] = a.age, a.skin, a.at
 	}
 
 	// (reviewer, product) pairs rated CoReviewMinRating or more, distinct; reviewers indexed in
@@ -320,4 +336,27 @@ func (p *Projection) buildCoReviews(byOff, byProducts []int32) {
 		p.coOff[x+1] = int32(len(p.co))
 	}
 	p.co = slices.Clip(p.co)
+}
+
+// reviewAge is a review's age in whole seconds before last, at most math.MaxInt32.
+func reviewAge(last, at time.Time) int32 {
+	return int32(min(last.Sub(at)/time.Second, math.MaxInt32))
+}
+
+// noTime stands for a review without a time in reviewAt and posAt.
+const noTime = math.MinInt64
+
+// atNanos encodes a review time for reviewAt and posAt; timeOf decodes it.
+func atNanos(t time.Time) int64 {
+	if t.IsZero() {
+		return noTime
+	}
+	return t.UnixNano()
+}
+
+func timeOf(n int64) time.Time {
+	if n == noTime {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
 }

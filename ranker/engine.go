@@ -24,6 +24,16 @@ type Source interface {
 	Project(ctx context.Context) (*graph.Projection, error)
 }
 
+// DeltaSource is a Source that also reads what changed since a version (cypher.Store): the
+// engine then applies changes as deltas and rebuilds in full only at start, when the delta
+// fails (the feed pruned the changes it needs: graph.ErrGone) or a change asks for it.
+type DeltaSource interface {
+	Source
+	// ProjectDelta returns the rows touched by the changes after from, as of the current
+	// version; an error wrapping graph.ErrGone when the feed no longer holds them.
+	ProjectDelta(ctx context.Context, from graph.DataVersion) (*graph.Delta, error)
+}
+
 // EmbedFunc computes product embeddings for a projection.
 type EmbedFunc func(ctx context.Context, p *graph.Projection) (Vectors, error)
 
@@ -50,6 +60,12 @@ type EngineStats struct {
 	CacheMisses   uint64
 	CacheHitRatio float64
 	LastWarm      WarmStats // the last warm-up after a swap (zero before the first)
+	// Deltas and Rebuilds count the snapshots made by applying changes and by full builds;
+	// LastDelta is how long the last delta took (read and apply); LastRebuildReason says why
+	// the last full build after start-up was needed ("" when none was).
+	Deltas, Rebuilds  uint64
+	LastDelta         time.Duration
+	LastRebuildReason string
 }
 
 // Engine serves rankings from the current snapshot, refreshes the snapshot in the background
@@ -74,6 +90,10 @@ type Engine struct {
 
 	subsMu sync.Mutex
 	subs   map[chan graph.DataVersion]struct{}
+
+	deltas, rebuilds atomic.Uint64
+	lastDelta        atomic.Int64 // nanoseconds
+	rebuildReason    atomic.Pointer[string]
 }
 
 // popularRequest is one canonical request page and how often it was asked since the last
@@ -165,8 +185,11 @@ func (e *Engine) Snapshot() *Snapshot { return e.snap.Load() }
 // than holding the refresh loop in the driver's retries.
 const versionTimeout = 2 * time.Second
 
-// Refresh rebuilds the snapshot when the source's data version differs from the current one
-// (or there is none yet) and swaps it in. It reports whether it swapped.
+// Refresh brings the snapshot to the source's data version (building it in full when there
+// is none yet) and swaps it in. It reports whether it swapped. With a DeltaSource the changes
+// since the snapshot's version are applied as a delta (Projection.Apply); a delta that cannot
+// be read or applied (pruned changes, a change marked full, any error) falls back to a full
+// build, and the reason is kept in Stats.
 func (e *Engine) Refresh(ctx context.Context) (bool, error) {
 	e.refreshMu.Lock()
 	defer e.refreshMu.Unlock()
@@ -176,29 +199,186 @@ func (e *Engine) Refresh(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, e.fail(fmt.Errorf("ranker: refresh: %w", err))
 	}
-	if cur := e.snap.Load(); cur != nil && cur.Projection.Version.N == v.N {
+	cur := e.snap.Load()
+	if cur != nil && cur.Projection.Version.N == v.N {
 		e.clearError()
 		return false, nil
 	}
+	if ds, ok := e.src.(DeltaSource); ok && cur != nil && cur.Projection.Version.N < v.N {
+		s, err := e.applyDelta(ctx, ds, cur)
+		if err == nil {
+			e.swap(ctx, s)
+			return true, nil
+		}
+		if ctx.Err() != nil {
+			return false, e.fail(fmt.Errorf("ranker: refresh: %w", err))
+		}
+		reason := err.Error()
+		e.rebuildReason.Store(&reason)
+	}
+	s, err := e.build(ctx)
+	if err != nil {
+		return false, e.fail(fmt.Errorf("ranker: refresh: %w", err))
+	}
+	if cur != nil {
+		e.rebuilds.Add(1)
+	}
+	e.swap(ctx, s)
+	return true, nil
+}
+
+// build makes a snapshot from a full projection of the source.
+func (e *Engine) build(ctx context.Context) (*Snapshot, error) {
 	start := time.Now()
 	proj, err := e.src.Project(ctx)
 	if err != nil {
-		return false, e.fail(fmt.Errorf("ranker: refresh: %w", err))
+		return nil, err
 	}
 	s := &Snapshot{Projection: proj, BuildTime: time.Since(start)}
 	s.nodes, s.edges = proj.Size()
 	if e.embed != nil {
 		start = time.Now()
 		if s.Vectors, err = e.embed(ctx, proj); err != nil {
-			return false, e.fail(fmt.Errorf("ranker: refresh: embeddings: %w", err))
+			return nil, fmt.Errorf("embeddings: %w", err)
 		}
 		s.EmbedTime = time.Since(start)
 	}
+	return s, nil
+}
+
+// applyDelta makes a snapshot from cur and the changes since its version. Embeddings are
+// not recomputed: untouched products keep their vectors (following their new dense ids),
+// touched ones keep their old vector and new products have none until the next full build
+// (the periodic verification, Verify, makes one); the affinity family weighs 0 by default.
+func (e *Engine) applyDelta(ctx context.Context, ds DeltaSource, cur *Snapshot) (*Snapshot, error) {
+	start := time.Now()
+	d, err := ds.ProjectDelta(ctx, cur.Projection.Version)
+	if err != nil {
+		return nil, fmt.Errorf("delta: %w", err)
+	}
+	if d.Full {
+		return nil, fmt.Errorf("delta: %w", graph.ErrFullChange)
+	}
+	proj, err := cur.Projection.Apply(d)
+	if err != nil {
+		return nil, fmt.Errorf("delta: %w", err)
+	}
+	took := time.Since(start)
+	s := &Snapshot{Projection: proj, BuildTime: took, EmbedTime: cur.EmbedTime}
+	s.nodes, s.edges = proj.Size()
+	if cur.Vectors != nil {
+		s.Vectors = carryVectors(cur.Vectors, cur.Projection, proj)
+	}
+	e.deltas.Add(1)
+	e.lastDelta.Store(int64(took))
+	return s, nil
+}
+
+// swap publishes s: readers see it at once; the cache is warmed and subscribers told.
+func (e *Engine) swap(ctx context.Context, s *Snapshot) {
 	e.snap.Store(s)
 	e.clearError()
 	e.warm(ctx, s)
-	e.publish(proj.Version)
-	return true, nil
+	e.publish(s.Projection.Version)
+}
+
+// carryVectors returns the old vectors indexed by the new projection's product ids: the same
+// vectors when no product id changed, else a remapping view (nil for new products).
+func carryVectors(v Vectors, old, cur *graph.Projection) Vectors {
+	if len(old.Products) == len(cur.Products) {
+		same := true
+		for x := range cur.Products { // ids are sorted: equal sets compare equal index by index
+			if cur.Products[x].ID != old.Products[x].ID {
+				same = false
+				break
+			}
+		}
+		if same {
+			return v
+		}
+	}
+	if r, ok := v.(remappedVectors); ok { // do not stack views
+		v = r.base
+		old = r.baseProj
+	}
+	idx := make([]int32, len(cur.Products))
+	for x, p := range cur.Products {
+		idx[x] = -1
+		if o, ok := old.ProductIndex(p.ID); ok {
+			idx[x] = o
+		}
+	}
+	return remappedVectors{base: v, baseProj: old, idx: idx}
+}
+
+// remappedVectors views the vectors of an older projection through the current dense ids.
+type remappedVectors struct {
+	base     Vectors
+	baseProj *graph.Projection
+	idx      []int32
+}
+
+func (r remappedVectors) Product(x int32) []float32 {
+	if x < 0 || int(x) >= len(r.idx) || r.idx[x] < 0 {
+		return nil
+	}
+	return r.base.Product(r.idx[x])
+}
+
+// VerifyResult is the outcome of one Verify.
+type VerifyResult struct {
+	Version     graph.DataVersion
+	Compared    bool   // false when the version moved during the check (nothing compared)
+	Drift       bool   // the incremental snapshot differed from the full build (which replaced it)
+	Incremental string // digests (graph.Projection.Digest)
+	Full        string
+	Took        time.Duration
+}
+
+// Verify builds a full projection, compares its digest with the serving snapshot's and swaps
+// the full one in (with fresh embeddings): on drift it replaces the wrong snapshot, and in
+// any case it renews the embeddings that deltas leave stale. The build runs without holding
+// up deltas; when the version moved meanwhile, the full projection first catches up by
+// applying the changes since its version, and the snapshot too, before comparing.
+func (e *Engine) Verify(ctx context.Context) (VerifyResult, error) {
+	start := time.Now()
+	full, err := e.build(ctx)
+	if err != nil {
+		return VerifyResult{}, fmt.Errorf("ranker: verify: %w", err)
+	}
+	e.refreshMu.Lock()
+	defer e.refreshMu.Unlock()
+	cur := e.snap.Load()
+	if cur == nil {
+		return VerifyResult{}, fmt.Errorf("ranker: verify: %w: no snapshot yet", graph.ErrUnavailable)
+	}
+	ds, isDelta := e.src.(DeltaSource)
+	if n := full.Projection.Version.N; n != cur.Projection.Version.N {
+		if !isDelta || n > cur.Projection.Version.N {
+			return VerifyResult{Version: cur.Projection.Version, Took: time.Since(start)}, nil
+		}
+		caught, err := e.applyDelta(ctx, ds, full)
+		if err != nil {
+			return VerifyResult{}, fmt.Errorf("ranker: verify: catch up: %w", err)
+		}
+		caught.EmbedTime = full.EmbedTime // its vectors are the full build's (carried to its ids)
+		if caught.Projection.Version.N > cur.Projection.Version.N {
+			if cur, err = e.applyDelta(ctx, ds, cur); err != nil {
+				return VerifyResult{}, fmt.Errorf("ranker: verify: catch up: %w", err)
+			}
+		}
+		full = caught
+	}
+	res := VerifyResult{Version: full.Projection.Version, Took: time.Since(start)}
+	if full.Projection.Version.N != cur.Projection.Version.N {
+		return res, nil
+	}
+	res.Compared = true
+	res.Incremental, res.Full = cur.Projection.Digest(), full.Projection.Digest()
+	res.Drift = res.Incremental != res.Full
+	e.swap(ctx, full)
+	res.Took = time.Since(start)
+	return res, nil
 }
 
 // warm ranks the most asked request pages on the new snapshot into the cache, so the first
@@ -314,6 +494,10 @@ func (e *Engine) Stats() EngineStats {
 	e.errMu.Unlock()
 	if w := e.warmed.Load(); w != nil {
 		st.LastWarm = *w
+	}
+	st.Deltas, st.Rebuilds, st.LastDelta = e.deltas.Load(), e.rebuilds.Load(), time.Duration(e.lastDelta.Load())
+	if r := e.rebuildReason.Load(); r != nil {
+		st.LastRebuildReason = *r
 	}
 	if m := e.cache.Metrics; m != nil {
 		st.CacheHits, st.CacheMisses, st.CacheHitRatio = m.Hits(), m.Misses(), m.Ratio()

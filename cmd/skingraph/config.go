@@ -56,6 +56,9 @@ type Config struct {
 	DataKeys       string        // SKINGRAPH_DATA_KEYS: "id:hex64,id:hex64" keys sealing profiles and events, the last seals (secret)
 	EvidencePeriod time.Duration // SKINGRAPH_EVIDENCE_PERIOD: the window of the per-key evidence cap
 	EvidencePerKey int           // SKINGRAPH_EVIDENCE_PER_KEY: profiles per key, product and period whose reports count
+	// The change feed (feed.go, docs/SCALING.md).
+	ChangeRetention time.Duration // SKINGRAPH_CHANGE_RETENTION: how long the feed keeps a change
+	VerifyEvery     time.Duration // SKINGRAPH_VERIFY_EVERY: how often the projection is checked against a full build (0 = off)
 }
 
 // defaultMaxInFlight is 4 requests per core: the overload runs of docs/RELIABILITY.md showed
@@ -86,6 +89,9 @@ func defaultConfig() Config {
 		OutcomeRefreshInterval: 5 * time.Second,
 		EventsFlushInterval:    2 * time.Millisecond,
 		EventsFlushEvents:      1000,
+
+		ChangeRetention: cypher.DefaultChangeRetention,
+		VerifyEvery:     DefaultVerifyEvery,
 	}
 }
 
@@ -175,6 +181,7 @@ func loadConfig(getenv func(string) string, fs *flag.FlagSet) (*Config, error) {
 	str(&c.PseudonymKey, "PSEUDONYM_KEY")
 	errs = append(errs, securityEnv(getenv, &c.Limits)...)
 	errs = append(errs, feedbackEnv(getenv, &c)...)
+	errs = append(errs, feedEnv(getenv, &c)...)
 	fs.StringVar(&c.HTTPAddr, "http-addr", c.HTTPAddr, "HTTP listen address (SKINGRAPH_HTTP_ADDR)")
 	fs.StringVar(&c.Neo4jURI, "neo4j-uri", c.Neo4jURI, "URI of an existing Neo4j: bolt://host:7687, or neo4j://, neo4j+s:// to route reads to a cluster's secondaries; empty starts a local one (SKINGRAPH_NEO4J_URI)")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "data folder of the local Neo4j (SKINGRAPH_DATA_DIR)")
@@ -236,6 +243,7 @@ func (c *Config) validate() error {
 	if c.QueueWait < 0 {
 		errs = append(errs, errors.New("queue wait must not be negative"))
 	}
+	errs = append(errs, c.validateFeed()...)
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, errors.New("shutdown timeout must be positive"))
 	}
