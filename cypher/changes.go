@@ -59,7 +59,7 @@ func (r changeRow) change() graph.Change {
 // recordStringList reads a list-of-strings column; null reads as nil.
 func recordStringList(rec *neo4j.Record, key string) ([]string, error) {
 	raw, isNil, err := neo4j.GetRecordValue[[]any](rec, key)
-	if err != nil || isNil {
+	if err != nil || isNil || len(raw) == 0 {
 		return nil, err
 	}
 	out := make([]string, len(raw))
