@@ -174,9 +174,3 @@ func (p *Projection) appendReviews(out []rawReview, x int32) []rawReview {
 	return out
 }
 
-// applyInPlace applies d by patching copies of the arrays it changes and sharing the others
-// (projection_patch.go); ok is false when d adds or removes a product, an ingredient, or
-// otherwise needs rebuild.
-func (p *Projection) applyInPlace(d *Delta) (*Projection, bool) {
-	return nil, false
-}

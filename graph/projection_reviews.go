@@ -295,47 +295,64 @@ func (p *Projection) buildReviews(raw []rawReview, skipped *int) {
 // number of (product, reviewer, other product) triples and the memory one array per product.
 func (p *Projection) buildCoReviews(byOff, byProducts []int32) {
 	nP := len(p.Products)
-	counts := make([]int32, nP)
-	var touched []int32
-	type cand struct {
-		n   CoNeighbour
-		sim float64
-	}
-	var cands []cand
+	c := newCoCounter(nP)
 	p.coOff = make([]int32, nP+1)
 	p.co = nil
 	for x := range int32(nP) {
-		touched = touched[:0]
-		for _, u := range p.CoReviewers(x) {
-			others := byProducts[byOff[u]:byOff[u+1]]
-			if len(others) > MaxReviewerFanout {
-				continue
-			}
-			for _, y := range others {
-				if y == x {
-					continue
-				}
-				if counts[y] == 0 {
-					touched = append(touched, y)
-				}
-				counts[y]++
-			}
-		}
-		cands = cands[:0]
-		for _, y := range touched {
-			c := CoNeighbour{Product: y, Co: counts[y]}
-			cands = append(cands, cand{c, p.CoReviewSimilarity(x, y, c.Co)})
-			counts[y] = 0
-		}
-		slices.SortFunc(cands, func(a, b cand) int {
-			return cmp.Or(cmp.Compare(b.sim, a.sim), cmp.Compare(a.n.Product, b.n.Product))
-		})
-		for _, c := range cands[:min(len(cands), CoReviewNeighbours)] {
-			p.co = append(p.co, c.n)
-		}
+		p.co = append(p.co, p.coReviewList(x, byOff, byProducts, c)...)
 		p.coOff[x+1] = int32(len(p.co))
 	}
 	p.co = slices.Clip(p.co)
+}
+
+// coCounter is the scratch space of coReviewList.
+type coCounter struct {
+	counts  []int32
+	touched []int32
+	cands   []coCand
+	out     []CoNeighbour
+}
+
+type coCand struct {
+	n   CoNeighbour
+	sim float64
+}
+
+func newCoCounter(nP int) *coCounter { return &coCounter{counts: make([]int32, nP)} }
+
+// coReviewList returns product x's co-review neighbours (in c's scratch: copy before the next
+// call), given every reviewer's products (byProducts[byOff[u]:byOff[u+1]], ascending).
+func (p *Projection) coReviewList(x int32, byOff, byProducts []int32, c *coCounter) []CoNeighbour {
+	c.touched = c.touched[:0]
+	for _, u := range p.CoReviewers(x) {
+		others := byProducts[byOff[u]:byOff[u+1]]
+		if len(others) > MaxReviewerFanout {
+			continue
+		}
+		for _, y := range others {
+			if y == x {
+				continue
+			}
+			if c.counts[y] == 0 {
+				c.touched = append(c.touched, y)
+			}
+			c.counts[y]++
+		}
+	}
+	c.cands = c.cands[:0]
+	for _, y := range c.touched {
+		n := CoNeighbour{Product: y, Co: c.counts[y]}
+		c.cands = append(c.cands, coCand{n, p.CoReviewSimilarity(x, y, n.Co)})
+		c.counts[y] = 0
+	}
+	slices.SortFunc(c.cands, func(a, b coCand) int {
+		return cmp.Or(cmp.Compare(b.sim, a.sim), cmp.Compare(a.n.Product, b.n.Product))
+	})
+	c.out = c.out[:0]
+	for _, cd := range c.cands[:min(len(c.cands), CoReviewNeighbours)] {
+		c.out = append(c.out, cd.n)
+	}
+	return c.out
 }
 
 // reviewAge is a review's age in whole seconds before last, at most math.MaxInt32.
