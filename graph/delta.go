@@ -173,4 +173,3 @@ func (p *Projection) appendReviews(out []rawReview, x int32) []rawReview {
 	}
 	return out
 }
-
