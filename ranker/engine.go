@@ -45,6 +45,10 @@ type Snapshot struct {
 	EmbedTime  time.Duration
 
 	nodes, edges int // Projection.Size, counted once (Stats is on the request path)
+	// staleVectors says Vectors were computed for an earlier projection (a delta swapped this
+	// one in before its embeddings were ready, refresh.go): requests that use embeddings are
+	// answered from the engine's last consistent snapshot until they are.
+	staleVectors bool
 }
 
 // EngineStats describes the engine for health and metrics.
@@ -77,12 +81,16 @@ type Engine struct {
 	embed  EmbedFunc
 	cache  *ristretto.Cache[string, Result]
 
-	snap      atomic.Pointer[Snapshot]
-	refreshMu sync.Mutex // one rebuild at a time
-	errMu     sync.Mutex
-	lastErr   error
-	lastErrAt time.Time
-	failing   atomic.Bool // lastErr != nil, readable on the hot path without errMu
+	snap atomic.Pointer[Snapshot]
+	// consistent is the newest snapshot whose vectors were computed for its own projection
+	// (snap itself, except while embeddings are computed in the background after a delta).
+	consistent atomic.Pointer[Snapshot]
+	embedding  atomic.Bool // a background embedding runs
+	refreshMu  sync.Mutex  // one rebuild at a time
+	errMu      sync.Mutex
+	lastErr    error
+	lastErrAt  time.Time
+	failing    atomic.Bool // lastErr != nil, readable on the hot path without errMu
 
 	popular *lru.Cache[string, *popularRequest] // what is asked most, to warm after a swap
 	warmTop int
@@ -246,10 +254,16 @@ func (e *Engine) build(ctx context.Context) (*Snapshot, error) {
 	return s, nil
 }
 
-// applyDelta makes a snapshot from cur and the changes since its version. Embeddings are
-// not recomputed: untouched products keep their vectors (following their new dense ids),
-// touched ones keep their old vector and new products have none until the next full build
-// (the periodic verification, Verify, makes one); the affinity family weighs 0 by default.
+// syncEmbedBelow: when the last embedding took less, a delta's snapshot gets its embeddings
+// before it is swapped in (one swap, always consistent); else it is swapped in at once with
+// the previous vectors (following the product ids) and the embeddings are computed in the
+// background (embedLatest).
+const syncEmbedBelow = 250 * time.Millisecond
+
+// applyDelta makes a snapshot from cur and the changes since its version. Embeddings depend
+// on the whole graph (random projection over neighbours) and are computed again, as after a
+// full build, so that a data version answers alike on every replica whatever path its
+// projection took: before the swap when that is quick (syncEmbedBelow), else after it.
 func (e *Engine) applyDelta(ctx context.Context, ds DeltaSource, cur *Snapshot) (*Snapshot, error) {
 	start := time.Now()
 	d, err := ds.ProjectDelta(ctx, cur.Projection.Version)
@@ -263,28 +277,60 @@ func (e *Engine) applyDelta(ctx context.Context, ds DeltaSource, cur *Snapshot) 
 	if err != nil {
 		return nil, fmt.Errorf("delta: %w", err)
 	}
-	took := time.Since(start)
-	s := &Snapshot{Projection: proj, BuildTime: took, EmbedTime: cur.EmbedTime}
+	s := &Snapshot{Projection: proj, BuildTime: time.Since(start), EmbedTime: cur.EmbedTime}
 	s.nodes, s.edges = proj.Size()
-	if cur.Vectors != nil {
-		s.Vectors = carryVectors(cur.Vectors, cur.Projection, proj)
+	if e.embed != nil {
+		if cur.EmbedTime < syncEmbedBelow {
+			es := time.Now()
+			if s.Vectors, err = e.embed(ctx, proj); err != nil {
+				return nil, fmt.Errorf("delta: embeddings: %w", err)
+			}
+			s.EmbedTime = time.Since(es)
+		} else {
+			s.Vectors, s.staleVectors = carryVectors(cur.Vectors, cur.Projection, proj), true
+		}
 	}
 	e.deltas.Add(1)
-	e.lastDelta.Store(int64(took))
+	e.lastDelta.Store(int64(time.Since(start)))
 	return s, nil
 }
 
-// swap publishes s: readers see it at once; the cache is warmed and subscribers told.
-func (e *Engine) swap(ctx context.Context, s *Snapshot) {
-	e.snap.Store(s)
-	e.clearError()
-	e.warm(ctx, s)
-	e.publish(s.Projection.Version)
+// embedLatest computes the embeddings of the newest snapshot while it has stale vectors,
+// and swaps in the same snapshot with them; one runs at a time, and it moves on to the newest
+// snapshot when deltas arrive meanwhile.
+func (e *Engine) embedLatest(ctx context.Context) {
+	if !e.embedding.CompareAndSwap(false, true) {
+		return
+	}
+	defer e.embedding.Store(false)
+	for ctx.Err() == nil {
+		s := e.snap.Load()
+		if s == nil || !s.staleVectors {
+			return
+		}
+		start := time.Now()
+		v, err := e.embed(ctx, s.Projection)
+		if err != nil {
+			e.fail(fmt.Errorf("ranker: embeddings after a delta: %w", err))
+			return
+		}
+		e.refreshMu.Lock()
+		if e.snap.Load() == s {
+			fresh := *s
+			fresh.Vectors, fresh.staleVectors, fresh.EmbedTime = v, false, time.Since(start)
+			e.snap.Store(&fresh)
+			e.consistent.Store(&fresh)
+		}
+		e.refreshMu.Unlock()
+	}
 }
 
 // carryVectors returns the old vectors indexed by the new projection's product ids: the same
 // vectors when no product id changed, else a remapping view (nil for new products).
 func carryVectors(v Vectors, old, cur *graph.Projection) Vectors {
+	if v == nil {
+		return nil
+	}
 	if len(old.Products) == len(cur.Products) {
 		same := true
 		for x := range cur.Products { // ids are sorted: equal sets compare equal index by index
@@ -297,9 +343,8 @@ func carryVectors(v Vectors, old, cur *graph.Projection) Vectors {
 			return v
 		}
 	}
-	if r, ok := v.(remappedVectors); ok { // do not stack views
-		v = r.base
-		old = r.baseProj
+	if r, ok := v.(remappedVectors); ok { // view the base, not a view
+		v, old = r.base, r.baseProj
 	}
 	idx := make([]int32, len(cur.Products))
 	for x, p := range cur.Products {
@@ -325,6 +370,31 @@ func (r remappedVectors) Product(x int32) []float32 {
 	return r.base.Product(r.idx[x])
 }
 
+// forRequest returns the snapshot to answer req from: s, unless s's vectors are stale and req
+// uses them (liked products: the affinity family), then the last consistent snapshot.
+func (e *Engine) forRequest(s *Snapshot, req Request) *Snapshot {
+	if s.staleVectors && len(req.Profile.LikedProducts) > 0 {
+		if c := e.consistent.Load(); c != nil {
+			return c
+		}
+	}
+	return s
+}
+
+// swap publishes s: readers see it at once; the cache is warmed and subscribers told.
+func (e *Engine) swap(ctx context.Context, s *Snapshot) {
+	e.snap.Store(s)
+	if !s.staleVectors {
+		e.consistent.Store(s)
+	}
+	e.clearError()
+	e.warm(ctx, s)
+	e.publish(s.Projection.Version)
+	if s.staleVectors {
+		go e.embedLatest(ctx)
+	}
+}
+
 // VerifyResult is the outcome of one Verify.
 type VerifyResult struct {
 	Version     graph.DataVersion
@@ -336,8 +406,7 @@ type VerifyResult struct {
 }
 
 // Verify builds a full projection, compares its digest with the serving snapshot's and swaps
-// the full one in (with fresh embeddings): on drift it replaces the wrong snapshot, and in
-// any case it renews the embeddings that deltas leave stale. The build runs without holding
+// the full one in: on drift it replaces the wrong snapshot. The build runs without holding
 // up deltas; when the version moved meanwhile, the full projection first catches up by
 // applying the changes since its version, and the snapshot too, before comparing.
 func (e *Engine) Verify(ctx context.Context) (VerifyResult, error) {
@@ -361,7 +430,6 @@ func (e *Engine) Verify(ctx context.Context) (VerifyResult, error) {
 		if err != nil {
 			return VerifyResult{}, fmt.Errorf("ranker: verify: catch up: %w", err)
 		}
-		caught.EmbedTime = full.EmbedTime // its vectors are the full build's (carried to its ids)
 		if caught.Projection.Version.N > cur.Projection.Version.N {
 			if cur, err = e.applyDelta(ctx, ds, cur); err != nil {
 				return VerifyResult{}, fmt.Errorf("ranker: verify: catch up: %w", err)
@@ -412,6 +480,10 @@ func (e *Engine) warm(ctx context.Context, s *Snapshot) {
 		if ctx.Err() != nil {
 			break
 		}
+		rs := e.forRequest(s, en.p.req)
+		if rs != s {
+			continue // answered from an older snapshot until the embeddings are ready
+		}
 		res, err := e.ranker.Rank(ctx, s.Projection, s.Vectors, en.p.req)
 		if err != nil || res.Partial {
 			continue
@@ -450,6 +522,7 @@ func (e *Engine) RecommendKeyed(ctx context.Context, req Request, key string) (r
 	}
 	page := key + ":" + strconv.Itoa(req.Offset)
 	e.countRequest(page, req)
+	s = e.forRequest(s, req)
 	key = strconv.FormatInt(s.Projection.Version.N, 10) + ":" + page
 	if r, ok := e.cache.Get(key); ok {
 		return r, true, nil
@@ -570,9 +643,10 @@ func resultCost(r Result) int64 {
 	return cost
 }
 
-// Similar returns the k products closest to product id on the current snapshot.
+// Similar returns the k products closest to product id on the newest snapshot whose
+// embeddings are ready (the current one but for the seconds after a delta at large scale).
 func (e *Engine) Similar(ctx context.Context, id string, k int) ([]SimilarItem, graph.DataVersion, error) {
-	s := e.snap.Load()
+	s := e.consistent.Load()
 	if s == nil {
 		return nil, graph.DataVersion{}, fmt.Errorf("ranker: %w: the projection is not built yet", graph.ErrUnavailable)
 	}
