@@ -248,20 +248,29 @@ func (p *Projection) buildReviews(raw []rawReview, skipped *int) {
 
 	// (reviewer, product) pairs rated CoReviewMinRating or more, distinct; reviewers indexed in
 	// id order.
-	ids := make([]string, 0)
+	// Distinct ids through a map, then sorted once: ids share long prefixes ("gen-u0001...")
+	// and comparing them dominated the build when every review searched the sorted list.
+	index := map[string]int32{}
+	positives := 0
 	for _, r := range revs {
 		if r.rating >= CoReviewMinRating {
-			ids = append(ids, r.reviewer)
+			index[r.reviewer] = 0
+			positives++
 		}
 	}
-	slices.Sort(ids)
-	p.reviewerIDs = slices.Compact(ids)
+	p.reviewerIDs = make([]string, 0, len(index))
+	for id := range index {
+		p.reviewerIDs = append(p.reviewerIDs, id)
+	}
+	slices.Sort(p.reviewerIDs)
+	for u, id := range p.reviewerIDs {
+		index[id] = int32(u)
+	}
 	type pair struct{ u, x int32 }
-	pairs := make([]pair, 0, len(ids))
+	pairs := make([]pair, 0, positives)
 	for _, r := range revs {
 		if r.rating >= CoReviewMinRating {
-			u, _ := slices.BinarySearch(p.reviewerIDs, r.reviewer)
-			pairs = append(pairs, pair{int32(u), r.x})
+			pairs = append(pairs, pair{index[r.reviewer], r.x})
 		}
 	}
 	slices.SortFunc(pairs, func(a, b pair) int { return cmp.Or(cmp.Compare(a.u, b.u), cmp.Compare(a.x, b.x)) })
