@@ -124,3 +124,25 @@ func (t timedSource) ProjectDelta(ctx context.Context, from graph.DataVersion) (
 	t.m.ObserveNeo4j(ctx, "project_delta", time.Since(start), err)
 	return d, err
 }
+
+// refreshProjection refreshes the engine every interval until ctx ends (ranker.Engine.Run),
+// and logs the full rebuilds that deltas could not avoid, with the reason (a pruned feed, a
+// staged load, an error while applying); failures stay in the engine's stats (/v1/status).
+func refreshProjection(ctx context.Context, engine *ranker.Engine, log zerolog.Logger, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		before := engine.Stats().Rebuilds
+		if swapped, err := engine.Refresh(ctx); err == nil && swapped {
+			if st := engine.Stats(); st.Rebuilds > before {
+				log.Info().Int64("data_version", st.Version.N).Dur("build", st.BuildTime).Str("reason", st.LastRebuildReason).
+					Msg("projection rebuilt in full: the changes could not be applied as a delta")
+			}
+		}
+	}
+}
