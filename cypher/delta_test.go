@@ -12,6 +12,7 @@ import (
 
 	"github.com/skingraph/skingraph/cypher"
 	"github.com/skingraph/skingraph/graph"
+	"github.com/skingraph/skingraph/testcontainers/neo4jtest"
 )
 
 // TestChangeFeedRecordsWhatChanged checks the feed: every version bump records one change
@@ -141,6 +142,7 @@ type randomWriter struct {
 	events   int
 	profiles []string
 	rules    []graph.Rule
+	staged   *cypher.Store // the same database, staging every load
 }
 
 var (
@@ -231,7 +233,23 @@ func (w *randomWriter) base() {
 func (w *randomWriter) step(i int) string {
 	t, ctx := w.t, context.Background()
 	t.Helper()
-	switch k := w.rng.IntN(8); k {
+	switch k := w.rng.IntN(9); k {
+	case 8:
+		// A staged load (chunks, then a commit): a new product, an update and reviews.
+		if w.staged == nil {
+			w.staged = neo4jtest.OpenStaging(t, cypher.StagingOptions{Threshold: 1})
+			w.staged.SetVault(testVault(t))
+		}
+		id := fmt.Sprintf("p%d", w.products)
+		w.products++
+		w.loads++
+		l := graph.Load{ID: fmt.Sprintf("staged-%d", w.loads), Source: "random", Kind: "test", At: eventAt,
+			Products: []graph.Product{w.product(id), w.product(fmt.Sprintf("p%d", w.rng.IntN(w.products-1)))},
+			Reviews:  w.reviews(3)}
+		if _, err := w.staged.WriteLoadProgress(ctx, l, nil); err != nil {
+			t.Fatalf("staged WriteLoadProgress: %v", err)
+		}
+		return "staged load with " + id
 	case 0:
 		w.load(graph.Load{Reviews: w.reviews(1 + w.rng.IntN(5))})
 		return "reviews"
