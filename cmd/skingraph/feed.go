@@ -127,7 +127,7 @@ func (t timedSource) ProjectDelta(ctx context.Context, from graph.DataVersion) (
 
 // refreshProjection refreshes the engine every interval until ctx ends (ranker.Engine.Run),
 // and logs the full rebuilds that deltas could not avoid, with the reason (a pruned feed, a
-// staged load, an error while applying); failures stay in the engine's stats (/v1/status).
+// change too large to list, an error while applying); failures stay in the engine's stats.
 func refreshProjection(ctx context.Context, engine *ranker.Engine, log zerolog.Logger, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
