@@ -22,16 +22,30 @@ import (
 func (p *Projection) applyInPlace(d *Delta) (*Projection, bool) {
 	r := &d.Rows
 	rows := map[string]*productRows{}
+	byID := map[string]ProjectedProduct{}
 	for _, x := range r.products {
 		rows[x.ID] = &productRows{node: x}
+		byID[x.ID] = x
+	}
+	// New products first join p without edges (their dense ids shift the others'); then all
+	// touched products are patched alike. A product that goes makes Apply rebuild.
+	var adds []ProjectedProduct
+	for _, id := range d.Products {
+		_, had := p.productByID[id]
+		n, has := byID[id]
+		switch {
+		case had && !has:
+			return nil, false
+		case has && !had:
+			adds = append(adds, n)
+		}
+	}
+	if len(adds) > 0 {
+		p = p.withProducts(adds)
 	}
 	var tp []int32
 	for _, id := range d.Products {
-		x, had := p.productByID[id]
-		if _, has := rows[id]; had != has {
-			return nil, false
-		}
-		if had {
+		if x, ok := p.productByID[id]; ok {
 			tp = append(tp, x)
 		}
 	}
@@ -672,4 +686,83 @@ func splice[E any](off []int32, data []E, repl map[int32][]E) ([]int32, []E) {
 		newOff[j] = off[j] + shift
 	}
 	return newOff, newData
+}
+
+// withProducts returns p with the products adds (not in p; sorted by ID) inserted without
+// edges, reviews or outcomes: what a build of p's rows and those nodes gives. The dense ids of
+// the products after each insertion shift, so the arrays that hold product ids are remapped
+// (CONTAINS' reverse, the claim index, the co-review lists) and the per-product offsets get
+// empty lists; the per-product data arrays are shared unchanged.
+func (p *Projection) withProducts(adds []ProjectedProduct) *Projection {
+	q := *p
+	n := len(p.Products) + len(adds)
+	q.Products = make([]ProjectedProduct, 0, n)
+	newIndex := make([]int32, len(p.Products))
+	isNew := make([]bool, n)
+	for i, j := 0, 0; i < len(p.Products) || j < len(adds); {
+		if j == len(adds) || (i < len(p.Products) && p.Products[i].ID < adds[j].ID) {
+			newIndex[i] = int32(len(q.Products))
+			q.Products = append(q.Products, p.Products[i])
+			i++
+			continue
+		}
+		a := adds[j]
+		a.Claims, a.Suits, a.CategoryID = nil, nil, -1
+		if c, ok := Categories.index(a.Category); ok {
+			a.CategoryID = c
+		}
+		isNew[len(q.Products)] = true
+		q.Products = append(q.Products, a)
+		q.MaxReviewCount = max(q.MaxReviewCount, a.ReviewCount)
+		j++
+	}
+	q.productByID = make(map[string]int32, n)
+	q.categoryIDs, q.prices, q.outOfStock = make([]int8, n), make([]float64, n), make([]bool, n)
+	for x, prod := range q.Products {
+		q.productByID[prod.ID] = int32(x)
+		q.categoryIDs[x], q.prices[x], q.outOfStock[x] = prod.CategoryID, prod.Price, prod.OutOfStock
+	}
+	widen := func(off []int32) []int32 {
+		if off == nil {
+			return nil
+		}
+		out := make([]int32, n+1)
+		old := 0
+		for x := range n {
+			out[x+1] = out[x]
+			if !isNew[x] {
+				out[x+1] += off[old+1] - off[old]
+				old++
+			}
+		}
+		return out
+	}
+	q.containsOff, q.outcomeOff = widen(p.containsOff), widen(p.outcomeOff)
+	q.ageOff, q.posAgeOff, q.posOff, q.coOff = widen(p.ageOff), widen(p.posAgeOff), widen(p.posOff), widen(p.coOff)
+	q.usedBy = make([]int32, len(p.usedBy))
+	for k, x := range p.usedBy {
+		q.usedBy[k] = newIndex[x]
+	}
+	q.co = make([]CoNeighbour, len(p.co))
+	for k, c := range p.co {
+		q.co[k] = CoNeighbour{Product: newIndex[c.Product], Co: c.Co}
+	}
+	q.claimedBy = make([][]int32, len(p.claimedBy))
+	for c, xs := range p.claimedBy {
+		if xs != nil {
+			q.claimedBy[c] = make([]int32, len(xs))
+			for k, x := range xs {
+				q.claimedBy[c][k] = newIndex[x]
+			}
+		}
+	}
+	q.outcomesFor = make(map[Attr][]OutcomeRef, len(p.outcomesFor))
+	for a, refs := range p.outcomesFor {
+		out := make([]OutcomeRef, len(refs))
+		for k, r := range refs {
+			out[k] = OutcomeRef{Product: newIndex[r.Product], Stats: r.Stats}
+		}
+		q.outcomesFor[a] = out
+	}
+	return &q
 }
