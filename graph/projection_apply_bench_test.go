@@ -176,7 +176,8 @@ func BenchmarkProjectionBuild(b *testing.B) {
 // BenchmarkApply applies one change to a projection of the catalogue: a rating event (one
 // product's outcome), a positive review by a reviewer of other products (reviews, reviewer
 // lists and co-review lists), a product update (price, CONTAINS), and a new product (ids
-// shift: Apply rebuilds from the projection's arrays).
+// shift: inserted in place), and a new product with an ingredient the graph did not hold
+// (Apply rebuilds from the projection's arrays).
 func BenchmarkApply(b *testing.B) {
 	c := catalogue(b)
 	p := c.build(b)
@@ -184,11 +185,12 @@ func BenchmarkApply(b *testing.B) {
 	other := c.load.Products[len(c.load.Products)/3]
 	reviewer := c.reviews[other.ID][0].Reviewer
 	cases := []struct {
-		name     string
-		products []string
-		rows     func(b *graph.ProjectionBuilder)
+		name        string
+		products    []string
+		ingredients []string
+		rows        func(b *graph.ProjectionBuilder)
 	}{
-		{"rating-event", []string{mid.ID}, func(pb *graph.ProjectionBuilder) {
+		{"rating-event", []string{mid.ID}, nil, func(pb *graph.ProjectionBuilder) {
 			outs := append([]graph.Outcome(nil), c.outcomes[mid.ID]...)
 			if len(outs) == 0 {
 				outs = []graph.Outcome{{ProductID: mid.ID, Kind: graph.KindSkinType, Attribute: "oily"}}
@@ -197,26 +199,33 @@ func BenchmarkApply(b *testing.B) {
 			outs[0].MeanRating = (outs[0].MeanRating*float64(outs[0].Count-1) + 5) / float64(outs[0].Count)
 			c.addProduct(pb, mid, outs, c.reviews[mid.ID])
 		}},
-		{"review", []string{mid.ID}, func(pb *graph.ProjectionBuilder) {
+		{"review", []string{mid.ID}, nil, func(pb *graph.ProjectionBuilder) {
 			revs := append([]graph.Review(nil), c.reviews[mid.ID]...)
 			revs = append(revs, graph.Review{Reviewer: reviewer, ProductID: mid.ID, Rating: 5, At: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), SkinType: "oily"})
 			c.addProduct(pb, mid, c.outcomes[mid.ID], revs)
 		}},
-		{"product-update", []string{mid.ID}, func(pb *graph.ProjectionBuilder) {
+		{"product-update", []string{mid.ID}, nil, func(pb *graph.ProjectionBuilder) {
 			up := mid
 			up.Price++
 			up.Ingredients = up.Ingredients[:len(up.Ingredients)-1]
 			c.addProduct(pb, up, c.outcomes[mid.ID], c.reviews[mid.ID])
 		}},
-		{"new-product", []string{"gen-p9999999"}, func(pb *graph.ProjectionBuilder) {
+		{"new-product", []string{"gen-p9999999"}, nil, func(pb *graph.ProjectionBuilder) {
 			np := mid
 			np.ID = "gen-p9999999"
 			c.addProduct(pb, np, nil, nil)
 		}},
+		{"new-product-new-ingredient", []string{"gen-p9999999"}, []string{"zz new extract"}, func(pb *graph.ProjectionBuilder) {
+			np := mid
+			np.ID = "gen-p9999999"
+			np.Ingredients = append([]graph.ProductIngredient{{INCI: "zz new extract", Name: "New Extract", Position: 1}}, np.Ingredients[1:]...)
+			c.addProduct(pb, np, nil, nil)
+			pb.AddIngredient(graph.ProjectedIngredient{INCI: "zz new extract", Name: "New Extract", Comedogenic: -1})
+		}},
 	}
 	for _, tc := range cases {
 		b.Run(tc.name, func(b *testing.B) {
-			d := &graph.Delta{From: p.Version, To: graph.DataVersion{N: 2}, Products: tc.products}
+			d := &graph.Delta{From: p.Version, To: graph.DataVersion{N: 2}, Products: tc.products, Ingredients: tc.ingredients}
 			tc.rows(&d.Rows)
 			q, err := p.Apply(d)
 			if err != nil {
