@@ -297,7 +297,7 @@ func (e *Engine) applyDelta(ctx context.Context, ds DeltaSource, cur *Snapshot) 
 
 // embedLatest computes the embeddings of the newest snapshot while it has stale vectors,
 // and swaps in the same snapshot with them; one runs at a time, and it moves on to the newest
-// snapshot when deltas arrive meanwhile.
+// snapshot when deltas arrive meanwhile, after a rest as long as the last embedding took.
 func (e *Engine) embedLatest(ctx context.Context) {
 	if !e.embedding.CompareAndSwap(false, true) {
 		return
@@ -314,14 +314,25 @@ func (e *Engine) embedLatest(ctx context.Context) {
 			e.fail(fmt.Errorf("ranker: embeddings after a delta: %w", err))
 			return
 		}
+		took := time.Since(start)
 		e.refreshMu.Lock()
-		if e.snap.Load() == s {
+		current := e.snap.Load() == s
+		if current {
 			fresh := *s
-			fresh.Vectors, fresh.staleVectors, fresh.EmbedTime = v, false, time.Since(start)
+			fresh.Vectors, fresh.staleVectors, fresh.EmbedTime = v, false, took
 			e.snap.Store(&fresh)
 			e.consistent.Store(&fresh)
 		}
 		e.refreshMu.Unlock()
+		if !current {
+			// Deltas came in meanwhile: rest as long as the embedding took before the next
+			// one, so that embeddings take at most half the CPU time they could and deltas
+			// are not starved (they answer from the last consistent snapshot meanwhile).
+			select {
+			case <-ctx.Done():
+			case <-time.After(min(took, 30*time.Second)):
+			}
+		}
 	}
 }
 
