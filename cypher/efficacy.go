@@ -65,7 +65,7 @@ func (s *Store) WriteEfficacy(ctx context.Context, loadID, source string, at tim
 		}); err != nil {
 			return fmt.Errorf("source: %w", err)
 		}
-		if res.Version, err = bumpVersion(ctx, tx); err != nil {
+		if res.Version, err = bumpVersion(ctx, tx, efficacyChange(treats)); err != nil {
 			return fmt.Errorf("data version: %w", err)
 		}
 		return nil

@@ -17,7 +17,7 @@ func translate(err error) error {
 	if err == nil {
 		return nil
 	}
-	for _, sentinel := range []error{graph.ErrNotFound, graph.ErrInvalid, graph.ErrConflict, graph.ErrStale, graph.ErrUnavailable, graph.ErrForbidden} {
+	for _, sentinel := range []error{graph.ErrNotFound, graph.ErrInvalid, graph.ErrConflict, graph.ErrStale, graph.ErrUnavailable, graph.ErrForbidden, graph.ErrGone} {
 		if errors.Is(err, sentinel) {
 			return err
 		}

@@ -240,7 +240,7 @@ func (s *Store) RefreshStaleOutcomes(ctx context.Context) (int, graph.DataVersio
 				return fmt.Errorf("outcomes: %w", err)
 			}
 		}
-		if v, err = bumpVersion(ctx, tx); err != nil {
+		if v, err = bumpVersion(ctx, tx, graph.ProductsChange(ids...)); err != nil {
 			return fmt.Errorf("data version: %w", err)
 		}
 		return nil

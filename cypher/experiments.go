@@ -157,7 +157,7 @@ func (s *Store) CreateExperiment(ctx context.Context, e graph.Experiment, key st
 	var v graph.DataVersion
 	err = s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
 		var err error
-		if v, err = bumpVersion(ctx, tx); err != nil {
+		if v, err = bumpVersion(ctx, tx, graph.RulesChange()); err != nil {
 			return err
 		}
 		if err := checkExperiment(ctx, tx, e); err != nil {
@@ -232,7 +232,7 @@ func (s *Store) UpdateExperiment(ctx context.Context, e graph.Experiment, rev in
 	var v graph.DataVersion
 	err = s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
 		var err error
-		if v, err = bumpVersion(ctx, tx); err != nil {
+		if v, err = bumpVersion(ctx, tx, graph.RulesChange()); err != nil {
 			return err
 		}
 		if err := lockExperiment(ctx, tx, e.ID, rev); err != nil {
@@ -263,7 +263,7 @@ func (s *Store) DeleteExperiment(ctx context.Context, id string, rev int64) (gra
 	var v graph.DataVersion
 	err := s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
 		var err error
-		if v, err = bumpVersion(ctx, tx); err != nil {
+		if v, err = bumpVersion(ctx, tx, graph.RulesChange()); err != nil {
 			return err
 		}
 		if err := lockExperiment(ctx, tx, id, rev); err != nil {

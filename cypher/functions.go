@@ -52,7 +52,7 @@ func (s *Store) WriteFunctions(ctx context.Context, load graph.FunctionsLoad) (g
 			return fmt.Errorf("source: %w", err)
 		}
 		var err error
-		if res.Version, err = bumpVersion(ctx, tx); err != nil {
+		if res.Version, err = bumpVersion(ctx, tx, graph.Change{}); err != nil {
 			return fmt.Errorf("data version: %w", err)
 		}
 		return nil

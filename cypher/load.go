@@ -81,7 +81,7 @@ func (s *Store) WriteLoad(ctx context.Context, load graph.Load) (graph.LoadResul
 		}); err != nil {
 			return fmt.Errorf("source: %w", err)
 		}
-		if res.Version, err = bumpVersion(ctx, tx); err != nil {
+		if res.Version, err = bumpVersion(ctx, tx, loadChange(load, touched)); err != nil {
 			return fmt.Errorf("data version: %w", err)
 		}
 		return nil

@@ -167,7 +167,7 @@ func (s *Store) EraseProfile(ctx context.Context, id string) (bool, error) {
 				return fmt.Errorf("outcomes: %w", err)
 			}
 		}
-		if _, err := bumpVersion(ctx, tx); err != nil {
+		if _, err := bumpVersion(ctx, tx, graph.ProductsChange(touched...)); err != nil {
 			return fmt.Errorf("data version: %w", err)
 		}
 		return nil

@@ -70,6 +70,10 @@ func (s *Store) RestoreSnapshot(ctx context.Context, snap graph.Snapshot) error 
 				return fmt.Errorf("outcomes: %w", err)
 			}
 		}
+		// The feed does not survive a restore: replicas find no changes and rebuild.
+		if _, err := run(ctx, tx, `MATCH (c:Change) DELETE c`, nil); err != nil {
+			return fmt.Errorf("change feed: %w", err)
+		}
 		if _, err := run(ctx, tx, `MATCH (v:DataVersion {id: 'current'}) SET v.n = $n, v.at = $at`,
 			map[string]any{"n": snap.Version.N, "at": snap.Version.At.UTC()}); err != nil {
 			return fmt.Errorf("data version: %w", err)
@@ -374,7 +378,7 @@ func checkCensus(ctx context.Context, tx neo4j.ManagedTransaction, snap graph.Sn
 		what, query string
 		want        map[string]int64
 	}{
-		{"nodes", `MATCH (n) WHERE NOT n:SharedState UNWIND labels(n) AS l RETURN l, count(*)`, snap.NodeCounts},
+		{"nodes", `MATCH (n) WHERE NOT n:SharedState AND NOT n:Change UNWIND labels(n) AS l RETURN l, count(*)`, snap.NodeCounts},
 		{"relationships", `MATCH ()-[x]->() RETURN type(x), count(*)`, snap.RelCounts},
 	} {
 		recs, err := run(ctx, tx, c.query, nil)

@@ -131,7 +131,7 @@ func (s *Store) CreateRule(ctx context.Context, r graph.Rule, key string, now ti
 			return err
 		}
 		out = toRule(recs[0].Values[0])
-		v, err = bumpVersion(ctx, tx)
+		v, err = bumpVersion(ctx, tx, graph.RulesChange())
 		return err
 	})
 	if err != nil {
@@ -201,7 +201,7 @@ func (s *Store) UpdateRule(ctx context.Context, r graph.Rule, rev int64, key str
 			return err
 		}
 		out = toRule(recs[0].Values[0])
-		v, err = bumpVersion(ctx, tx)
+		v, err = bumpVersion(ctx, tx, graph.RulesChange())
 		return err
 	})
 	if err != nil {
@@ -221,7 +221,7 @@ func (s *Store) DeleteRule(ctx context.Context, id string, rev int64) (graph.Dat
 			return err
 		}
 		var err error
-		v, err = bumpVersion(ctx, tx)
+		v, err = bumpVersion(ctx, tx, graph.RulesChange())
 		return err
 	})
 	if err != nil {

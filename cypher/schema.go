@@ -8,7 +8,7 @@ import (
 )
 
 // schemaVersion is recorded in the graph once Migrate has applied every statement below.
-const schemaVersion = 3
+const schemaVersion = 4
 
 // schemaStatements are idempotent: constraints and indexes use IF NOT EXISTS.
 var schemaStatements = []string{
@@ -32,6 +32,8 @@ var schemaStatements = []string{
 	"CREATE CONSTRAINT experiment_day_id IF NOT EXISTS FOR (n:ExperimentDay) REQUIRE n.id IS UNIQUE",
 	"CREATE INDEX experiment_day_experiment IF NOT EXISTS FOR (n:ExperimentDay) ON (n.experiment)",
 	"CREATE INDEX attribution_experiment IF NOT EXISTS FOR (n:Attribution) ON (n.experiment)",
+	"CREATE CONSTRAINT change_n IF NOT EXISTS FOR (n:Change) REQUIRE n.n IS UNIQUE",
+	"CREATE INDEX change_at IF NOT EXISTS FOR (n:Change) ON (n.at)",
 	"CREATE INDEX product_category IF NOT EXISTS FOR (n:Product) ON (n.category)",
 	"CREATE INDEX product_price IF NOT EXISTS FOR (n:Product) ON (n.price)",
 	"CREATE INDEX product_brand IF NOT EXISTS FOR (n:Product) ON (n.brand)",

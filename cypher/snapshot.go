@@ -125,10 +125,14 @@ func (r snapshotReader) each(query string, fn func(v []any)) error {
 	return res.Err()
 }
 
+// census counts nodes by label and relationships by type. The change feed's (:Change) nodes
+// are left out: a snapshot does not carry the feed (changes.go); after a restore, replicas
+// find no changes for their version and rebuild in full.
 func (r snapshotReader) census() error {
 	r.snap.NodeCounts, r.snap.RelCounts = map[string]int64{}, map[string]int64{}
-	// The replicas' shared state (sharedstate.go) is transient, not data: never exported.
-	if err := r.each(`MATCH (n) WHERE NOT n:SharedState UNWIND labels(n) AS l RETURN l, count(*)`, func(v []any) {
+	// The replicas' shared state (sharedstate.go) is transient, not data, and the change feed
+	// (feed.go) is the log of the data versions, not data either: neither is exported.
+	if err := r.each(`MATCH (n) WHERE NOT n:SharedState AND NOT n:Change UNWIND labels(n) AS l RETURN l, count(*)`, func(v []any) {
 		r.snap.NodeCounts[str(v[0])] = i64(v[1])
 	}); err != nil {
 		return err

@@ -98,7 +98,11 @@ func (st *stagedLoad) commit(ctx context.Context) (graph.LoadResult, error) {
 		}); err != nil {
 			return fmt.Errorf("source: %w", err)
 		}
-		if res.Version, err = bumpVersion(ctx, tx); err != nil {
+		ch, err := st.change(ctx, tx)
+		if err != nil {
+			return fmt.Errorf("change feed: %w", err)
+		}
+		if res.Version, err = bumpVersion(ctx, tx, ch); err != nil {
 			return fmt.Errorf("data version: %w", err)
 		}
 		return nil

@@ -22,12 +22,18 @@ func (s *Store) DataVersion(ctx context.Context) (graph.DataVersion, error) {
 	return toDataVersion(recs[0]), nil
 }
 
-// bumpVersion increments the data version inside tx and returns the new one.
-func bumpVersion(ctx context.Context, tx neo4j.ManagedTransaction) (graph.DataVersion, error) {
+// bumpVersion increments the data version inside tx, records what the transaction changed
+// as the (:Change) node of the new version (the change feed, changes.go) and returns the new
+// version. ch is normalised first (ids sorted and distinct; Full past graph.MaxChangeIDs).
+func bumpVersion(ctx context.Context, tx neo4j.ManagedTransaction, ch graph.Change) (graph.DataVersion, error) {
+	ch = ch.Normalized()
 	recs, err := run(ctx, tx, `
 		MATCH (v:DataVersion {id: 'current'})
 		SET v.n = v.n + 1, v.at = datetime()
-		RETURN v.n AS n, v.at AS at`, nil)
+		CREATE (c:Change {n: v.n, at: v.at, products: $products, ingredients: $ingredients, rules: $rules, full: $full})
+		RETURN v.n AS n, v.at AS at`, map[string]any{
+		"products": nonNil(ch.Products), "ingredients": nonNil(ch.Ingredients), "rules": ch.Rules, "full": ch.Full,
+	})
 	if err != nil {
 		return graph.DataVersion{}, err
 	}

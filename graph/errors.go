@@ -28,6 +28,10 @@ var (
 	ErrLimit = errors.New("limit exceeded")
 	// ErrBusy means too many requests of this kind run at once; retrying shortly may succeed.
 	ErrBusy = errors.New("busy")
+	// ErrGone means what was asked for existed but is no longer kept, such as the changes of
+	// a data version older than the change feed's retention (the reader rebuilds in full).
+	// It does not reach HTTP.
+	ErrGone = errors.New("gone")
 )
 
 // FieldError names one bad value in an input: where it is (row, when the input has rows, and

@@ -60,7 +60,13 @@ type Projection struct {
 	MaxReviewCount int
 
 	reviewIndex // the REVIEWED edges: ages, positive reviewers, co-review neighbours
+
+	inPlace bool // made by Apply patching its predecessor (not by a build)
 }
+
+// AppliedInPlace reports whether Apply made p by patching the previous projection's arrays
+// rather than building (for statistics and tests).
+func (p *Projection) AppliedInPlace() bool { return p.inPlace }
 
 // ProjectedProduct is a product's node in the projection.
 type ProjectedProduct struct {

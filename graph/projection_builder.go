@@ -231,7 +231,11 @@ func (b *ProjectionBuilder) Build(v DataVersion) (*Projection, error) {
 		return i, ok && ok2
 	}, func(r rawConflict) ConflictEdge {
 		return ConflictEdge{Other: p.ingredientByINCI[r.b], Severity: r.severity, Reason: r.reason}
-	}, func(a, c ConflictEdge) int { return cmp.Compare(a.Other, c.Other) }, &b.Skipped)
+	}, func(a, c ConflictEdge) int {
+		// the most severe edge of a pair first (dedupConflicts keeps it), whatever order the
+		// edges came in
+		return cmp.Or(cmp.Compare(a.Other, c.Other), cmp.Compare(c.Severity, a.Severity), cmp.Compare(a.Reason, c.Reason))
+	}, &b.Skipped)
 	p.conflictOff, p.conflicts = dedupConflicts(p.conflictOff, p.conflicts)
 
 	// Per-product outcomes, claims and suits.

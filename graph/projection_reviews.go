@@ -60,6 +60,11 @@ type reviewIndex struct {
 	posAgeOff    []int32 // the same for the reviews rated CoReviewMinRating or more
 	posAges      []int32
 	posSkin      []int8 // parallel to posAges: the reviewer's skin type id on the review, -1 for none
+	// reviewAt and posAt keep when each review was written (Unix nanoseconds), parallel to
+	// ages and posAges: Apply (projection_apply.go) recomputes ages from them when the most
+	// recent review changes, without reading the reviews again.
+	reviewAt []int64
+	posAt    []int64
 
 	reviewerIDs []string // sorted; index = reviewer id
 	fanout      []int32  // per reviewer, the number of products they reviewed (CoReviewMinRating)
@@ -196,15 +201,23 @@ func (p *Projection) buildReviews(raw []rawReview, skipped *int) {
 		ageCount[r.x+1]++
 	}
 	p.ageOff = prefix(ageCount)
-	p.ages = make([]int32, len(revs))
+	type agedAt struct {
+		age int32
+		at  int64
+	}
+	all := make([]agedAt, len(revs))
 	fill := append([]int32(nil), p.ageOff[:nP]...)
 	for _, r := range revs {
-		age := p.lastReviewAt.Sub(r.at) / time.Second
-		p.ages[fill[r.x]] = int32(min(age, math.MaxInt32))
+		all[fill[r.x]] = agedAt{reviewAge(p.lastReviewAt, r.at), atNanos(r.at)}
 		fill[r.x]++
 	}
+	p.ages, p.reviewAt = make([]int32, len(all)), make([]int64, len(all))
 	for x := range nP {
-		slices.Sort(p.ages[p.ageOff[x]:p.ageOff[x+1]])
+		part := all[p.ageOff[x]:p.ageOff[x+1]]
+		slices.SortFunc(part, func(a, b agedAt) int { return cmp.Or(cmp.Compare(a.age, b.age), cmp.Compare(b.at, a.at)) })
+	}
+	for k, a := range all {
+		p.ages[k], p.reviewAt[k] = a.age, a.at
 	}
 	posAgeCount := make([]int32, nP+1)
 	for _, r := range revs {
@@ -216,13 +229,13 @@ func (p *Projection) buildReviews(raw []rawReview, skipped *int) {
 	type agedSkin struct {
 		age  int32
 		skin int8
+		at   int64
 	}
 	pos := make([]agedSkin, p.posAgeOff[nP])
 	posFill := append([]int32(nil), p.posAgeOff[:nP]...)
 	for _, r := range revs {
 		if r.rating >= CoReviewMinRating {
-			age := p.lastReviewAt.Sub(r.at) / time.Second
-			pos[posFill[r.x]] = agedSkin{int32(min(age, math.MaxInt32)), r.skin}
+			pos[posFill[r.x]] = agedSkin{reviewAge(p.lastReviewAt, r.at), r.skin, atNanos(r.at)}
 			posFill[r.x]++
 		}
 	}
@@ -231,28 +244,40 @@ func (p *Projection) buildReviews(raw []rawReview, skipped *int) {
 		part := pos[p.posAgeOff[x]:p.posAgeOff[x+1]]
 		// ascending age, then skin type id: a fixed order, so that sums over a skin type's
 		// reviews add in the same order as the Cypher reference's (ORDER BY age)
-		slices.SortFunc(part, func(a, b agedSkin) int { return cmp.Or(cmp.Compare(a.age, b.age), cmp.Compare(a.skin, b.skin)) })
+		slices.SortFunc(part, func(a, b agedSkin) int {
+			return cmp.Or(cmp.Compare(a.age, b.age), cmp.Compare(a.skin, b.skin), cmp.Compare(b.at, a.at))
+		})
 	}
+	p.posAt = make([]int64, len(pos))
 	for k, a := range pos {
-		p.posAges[k], p.posSkin[k] = a.age, a.skin
+		p.posAges[k], p.posSkin[k], p.posAt[k] = a.age, a.skin, a.at
 	}
 
 	// (reviewer, product) pairs rated CoReviewMinRating or more, distinct; reviewers indexed in
 	// id order.
-	ids := make([]string, 0)
+	// Distinct ids through a map, then sorted once: ids share long prefixes ("gen-u0001...")
+	// and comparing them dominated the build when every review searched the sorted list.
+	index := map[string]int32{}
+	positives := 0
 	for _, r := range revs {
 		if r.rating >= CoReviewMinRating {
-			ids = append(ids, r.reviewer)
+			index[r.reviewer] = 0
+			positives++
 		}
 	}
-	slices.Sort(ids)
-	p.reviewerIDs = slices.Compact(ids)
+	p.reviewerIDs = make([]string, 0, len(index))
+	for id := range index {
+		p.reviewerIDs = append(p.reviewerIDs, id)
+	}
+	slices.Sort(p.reviewerIDs)
+	for u, id := range p.reviewerIDs {
+		index[id] = int32(u)
+	}
 	type pair struct{ u, x int32 }
-	pairs := make([]pair, 0, len(ids))
+	pairs := make([]pair, 0, positives)
 	for _, r := range revs {
 		if r.rating >= CoReviewMinRating {
-			u, _ := slices.BinarySearch(p.reviewerIDs, r.reviewer)
-			pairs = append(pairs, pair{int32(u), r.x})
+			pairs = append(pairs, pair{index[r.reviewer], r.x})
 		}
 	}
 	slices.SortFunc(pairs, func(a, b pair) int { return cmp.Or(cmp.Compare(a.u, b.u), cmp.Compare(a.x, b.x)) })
@@ -286,45 +311,85 @@ func (p *Projection) buildReviews(raw []rawReview, skipped *int) {
 // number of (product, reviewer, other product) triples and the memory one array per product.
 func (p *Projection) buildCoReviews(byOff, byProducts []int32) {
 	nP := len(p.Products)
-	counts := make([]int32, nP)
-	var touched []int32
-	type cand struct {
-		n   CoNeighbour
-		sim float64
-	}
-	var cands []cand
+	c := newCoCounter(nP)
 	p.coOff = make([]int32, nP+1)
 	p.co = nil
 	for x := range int32(nP) {
-		touched = touched[:0]
-		for _, u := range p.CoReviewers(x) {
-			others := byProducts[byOff[u]:byOff[u+1]]
-			if len(others) > MaxReviewerFanout {
-				continue
-			}
-			for _, y := range others {
-				if y == x {
-					continue
-				}
-				if counts[y] == 0 {
-					touched = append(touched, y)
-				}
-				counts[y]++
-			}
-		}
-		cands = cands[:0]
-		for _, y := range touched {
-			c := CoNeighbour{Product: y, Co: counts[y]}
-			cands = append(cands, cand{c, p.CoReviewSimilarity(x, y, c.Co)})
-			counts[y] = 0
-		}
-		slices.SortFunc(cands, func(a, b cand) int {
-			return cmp.Or(cmp.Compare(b.sim, a.sim), cmp.Compare(a.n.Product, b.n.Product))
-		})
-		for _, c := range cands[:min(len(cands), CoReviewNeighbours)] {
-			p.co = append(p.co, c.n)
-		}
+		p.co = append(p.co, p.coReviewList(x, byOff, byProducts, c)...)
 		p.coOff[x+1] = int32(len(p.co))
 	}
 	p.co = slices.Clip(p.co)
+}
+
+// coCounter is the scratch space of coReviewList.
+type coCounter struct {
+	counts  []int32
+	touched []int32
+	cands   []coCand
+	out     []CoNeighbour
+}
+
+type coCand struct {
+	n   CoNeighbour
+	sim float64
+}
+
+func newCoCounter(nP int) *coCounter { return &coCounter{counts: make([]int32, nP)} }
+
+// coReviewList returns product x's co-review neighbours (in c's scratch: copy before the next
+// call), given every reviewer's products (byProducts[byOff[u]:byOff[u+1]], ascending).
+func (p *Projection) coReviewList(x int32, byOff, byProducts []int32, c *coCounter) []CoNeighbour {
+	c.touched = c.touched[:0]
+	for _, u := range p.CoReviewers(x) {
+		others := byProducts[byOff[u]:byOff[u+1]]
+		if len(others) > MaxReviewerFanout {
+			continue
+		}
+		for _, y := range others {
+			if y == x {
+				continue
+			}
+			if c.counts[y] == 0 {
+				c.touched = append(c.touched, y)
+			}
+			c.counts[y]++
+		}
+	}
+	c.cands = c.cands[:0]
+	for _, y := range c.touched {
+		n := CoNeighbour{Product: y, Co: c.counts[y]}
+		c.cands = append(c.cands, coCand{n, p.CoReviewSimilarity(x, y, n.Co)})
+		c.counts[y] = 0
+	}
+	slices.SortFunc(c.cands, func(a, b coCand) int {
+		return cmp.Or(cmp.Compare(b.sim, a.sim), cmp.Compare(a.n.Product, b.n.Product))
+	})
+	c.out = c.out[:0]
+	for _, cd := range c.cands[:min(len(c.cands), CoReviewNeighbours)] {
+		c.out = append(c.out, cd.n)
+	}
+	return c.out
+}
+
+// reviewAge is a review's age in whole seconds before last, at most math.MaxInt32.
+func reviewAge(last, at time.Time) int32 {
+	return int32(min(last.Sub(at)/time.Second, math.MaxInt32))
+}
+
+// noTime stands for a review without a time in reviewAt and posAt.
+const noTime = math.MinInt64
+
+// atNanos encodes a review time for reviewAt and posAt; timeOf decodes it.
+func atNanos(t time.Time) int64 {
+	if t.IsZero() {
+		return noTime
+	}
+	return t.UnixNano()
+}
+
+func timeOf(n int64) time.Time {
+	if n == noTime {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
 }

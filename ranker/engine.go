@@ -24,6 +24,16 @@ type Source interface {
 	Project(ctx context.Context) (*graph.Projection, error)
 }
 
+// DeltaSource is a Source that also reads what changed since a version (cypher.Store): the
+// engine then applies changes as deltas and rebuilds in full only at start, when the delta
+// fails (the feed pruned the changes it needs: graph.ErrGone) or a change asks for it.
+type DeltaSource interface {
+	Source
+	// ProjectDelta returns the rows touched by the changes after from, as of the current
+	// version; an error wrapping graph.ErrGone when the feed no longer holds them.
+	ProjectDelta(ctx context.Context, from graph.DataVersion) (*graph.Delta, error)
+}
+
 // EmbedFunc computes product embeddings for a projection.
 type EmbedFunc func(ctx context.Context, p *graph.Projection) (Vectors, error)
 
@@ -35,6 +45,10 @@ type Snapshot struct {
 	EmbedTime  time.Duration
 
 	nodes, edges int // Projection.Size, counted once (Stats is on the request path)
+	// staleVectors says Vectors were computed for an earlier projection (a delta swapped this
+	// one in before its embeddings were ready, refresh.go): requests that use embeddings are
+	// answered from the engine's last consistent snapshot until they are.
+	staleVectors bool
 }
 
 // EngineStats describes the engine for health and metrics.
@@ -50,6 +64,12 @@ type EngineStats struct {
 	CacheMisses   uint64
 	CacheHitRatio float64
 	LastWarm      WarmStats // the last warm-up after a swap (zero before the first)
+	// Deltas and Rebuilds count the snapshots made by applying changes and by full builds;
+	// LastDelta is how long the last delta took (read and apply); LastRebuildReason says why
+	// the last full build after start-up was needed ("" when none was).
+	Deltas, Rebuilds  uint64
+	LastDelta         time.Duration
+	LastRebuildReason string
 }
 
 // Engine serves rankings from the current snapshot, refreshes the snapshot in the background
@@ -61,12 +81,16 @@ type Engine struct {
 	embed  EmbedFunc
 	cache  *ristretto.Cache[string, Result]
 
-	snap      atomic.Pointer[Snapshot]
-	refreshMu sync.Mutex // one rebuild at a time
-	errMu     sync.Mutex
-	lastErr   error
-	lastErrAt time.Time
-	failing   atomic.Bool // lastErr != nil, readable on the hot path without errMu
+	snap atomic.Pointer[Snapshot]
+	// consistent is the newest snapshot whose vectors were computed for its own projection
+	// (snap itself, except while embeddings are computed in the background after a delta).
+	consistent atomic.Pointer[Snapshot]
+	embedding  atomic.Bool // a background embedding runs
+	refreshMu  sync.Mutex  // one rebuild at a time
+	errMu      sync.Mutex
+	lastErr    error
+	lastErrAt  time.Time
+	failing    atomic.Bool // lastErr != nil, readable on the hot path without errMu
 
 	popular *lru.Cache[string, *popularRequest] // what is asked most, to warm after a swap
 	warmTop int
@@ -74,6 +98,10 @@ type Engine struct {
 
 	subsMu sync.Mutex
 	subs   map[chan graph.DataVersion]struct{}
+
+	deltas, rebuilds atomic.Uint64
+	lastDelta        atomic.Int64 // nanoseconds
+	rebuildReason    atomic.Pointer[string]
 }
 
 // popularRequest is one canonical request page and how often it was asked since the last
@@ -165,8 +193,11 @@ func (e *Engine) Snapshot() *Snapshot { return e.snap.Load() }
 // than holding the refresh loop in the driver's retries.
 const versionTimeout = 2 * time.Second
 
-// Refresh rebuilds the snapshot when the source's data version differs from the current one
-// (or there is none yet) and swaps it in. It reports whether it swapped.
+// Refresh brings the snapshot to the source's data version (building it in full when there
+// is none yet) and swaps it in. It reports whether it swapped. With a DeltaSource the changes
+// since the snapshot's version are applied as a delta (Projection.Apply); a delta that cannot
+// be read or applied (pruned changes, a change marked full, any error) falls back to a full
+// build, and the reason is kept in Stats.
 func (e *Engine) Refresh(ctx context.Context) (bool, error) {
 	e.refreshMu.Lock()
 	defer e.refreshMu.Unlock()
@@ -176,32 +207,264 @@ func (e *Engine) Refresh(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, e.fail(fmt.Errorf("ranker: refresh: %w", err))
 	}
-	if cur := e.snap.Load(); cur != nil && cur.Projection.Version.N == v.N {
+	cur := e.snap.Load()
+	if cur != nil && cur.Projection.Version.N == v.N {
 		e.clearError()
 		return false, nil
 	}
+	if ds, ok := e.src.(DeltaSource); ok && cur != nil && cur.Projection.Version.N < v.N {
+		s, err := e.applyDelta(ctx, ds, cur)
+		if err == nil {
+			e.swap(ctx, s)
+			return true, nil
+		}
+		if ctx.Err() != nil {
+			return false, e.fail(fmt.Errorf("ranker: refresh: %w", err))
+		}
+		reason := err.Error()
+		e.rebuildReason.Store(&reason)
+	}
+	s, err := e.build(ctx)
+	if err != nil {
+		return false, e.fail(fmt.Errorf("ranker: refresh: %w", err))
+	}
+	if cur != nil {
+		e.rebuilds.Add(1)
+	}
+	e.swap(ctx, s)
+	return true, nil
+}
+
+// build makes a snapshot from a full projection of the source.
+func (e *Engine) build(ctx context.Context) (*Snapshot, error) {
 	start := time.Now()
 	proj, err := e.src.Project(ctx)
 	if err != nil {
-		return false, e.fail(fmt.Errorf("ranker: refresh: %w", err))
+		return nil, err
 	}
 	s := &Snapshot{Projection: proj, BuildTime: time.Since(start)}
 	s.nodes, s.edges = proj.Size()
 	if e.embed != nil {
 		start = time.Now()
 		if s.Vectors, err = e.embed(ctx, proj); err != nil {
-			return false, e.fail(fmt.Errorf("ranker: refresh: embeddings: %w", err))
+			return nil, fmt.Errorf("embeddings: %w", err)
 		}
 		s.EmbedTime = time.Since(start)
 	}
+	// Fit what the weights need before the snapshot serves (the item-item model, itemitem.go).
 	if err := e.ranker.prepare(proj); err != nil {
-		return false, e.fail(fmt.Errorf("ranker: refresh: %w", err))
+		return nil, err
 	}
+	return s, nil
+}
+
+// syncEmbedBelow: when the last embedding took less, a delta's snapshot gets its embeddings
+// before it is swapped in (one swap, always consistent); else it is swapped in at once with
+// the previous vectors (following the product ids) and the embeddings are computed in the
+// background (embedLatest).
+const syncEmbedBelow = 250 * time.Millisecond
+
+// applyDelta makes a snapshot from cur and the changes since its version. Embeddings depend
+// on the whole graph (random projection over neighbours) and are computed again, as after a
+// full build, so that a data version answers alike on every replica whatever path its
+// projection took: before the swap when that is quick (syncEmbedBelow), else after it.
+func (e *Engine) applyDelta(ctx context.Context, ds DeltaSource, cur *Snapshot) (*Snapshot, error) {
+	start := time.Now()
+	d, err := ds.ProjectDelta(ctx, cur.Projection.Version)
+	if err != nil {
+		return nil, fmt.Errorf("delta: %w", err)
+	}
+	if d.Full {
+		return nil, fmt.Errorf("delta: %w", graph.ErrFullChange)
+	}
+	proj, err := cur.Projection.Apply(d)
+	if err != nil {
+		return nil, fmt.Errorf("delta: %w", err)
+	}
+	if err := e.ranker.prepare(proj); err != nil {
+		return nil, fmt.Errorf("delta: %w", err)
+	}
+	s := &Snapshot{Projection: proj, BuildTime: time.Since(start), EmbedTime: cur.EmbedTime}
+	s.nodes, s.edges = proj.Size()
+	if e.embed != nil {
+		if cur.EmbedTime < syncEmbedBelow {
+			es := time.Now()
+			if s.Vectors, err = e.embed(ctx, proj); err != nil {
+				return nil, fmt.Errorf("delta: embeddings: %w", err)
+			}
+			s.EmbedTime = time.Since(es)
+		} else {
+			s.Vectors, s.staleVectors = carryVectors(cur.Vectors, cur.Projection, proj), true
+		}
+	}
+	e.deltas.Add(1)
+	e.lastDelta.Store(int64(time.Since(start)))
+	return s, nil
+}
+
+// embedLatest computes the embeddings of the newest snapshot while it has stale vectors,
+// and swaps in the same snapshot with them; one runs at a time, and it moves on to the newest
+// snapshot when deltas arrive meanwhile, after a rest as long as the last embedding took.
+func (e *Engine) embedLatest(ctx context.Context) {
+	if !e.embedding.CompareAndSwap(false, true) {
+		return
+	}
+	defer e.embedding.Store(false)
+	for ctx.Err() == nil {
+		s := e.snap.Load()
+		if s == nil || !s.staleVectors {
+			return
+		}
+		start := time.Now()
+		v, err := e.embed(ctx, s.Projection)
+		if err != nil {
+			e.fail(fmt.Errorf("ranker: embeddings after a delta: %w", err))
+			return
+		}
+		took := time.Since(start)
+		e.refreshMu.Lock()
+		current := e.snap.Load() == s
+		if current {
+			fresh := *s
+			fresh.Vectors, fresh.staleVectors, fresh.EmbedTime = v, false, took
+			e.snap.Store(&fresh)
+			e.consistent.Store(&fresh)
+		}
+		e.refreshMu.Unlock()
+		if !current {
+			// Deltas came in meanwhile: rest as long as the embedding took before the next
+			// one, so that embeddings take at most half the CPU time they could and deltas
+			// are not starved (they answer from the last consistent snapshot meanwhile).
+			select {
+			case <-ctx.Done():
+			case <-time.After(min(took, 30*time.Second)):
+			}
+		}
+	}
+}
+
+// carryVectors returns the old vectors indexed by the new projection's product ids: the same
+// vectors when no product id changed, else a remapping view (nil for new products).
+func carryVectors(v Vectors, old, cur *graph.Projection) Vectors {
+	if v == nil {
+		return nil
+	}
+	if len(old.Products) == len(cur.Products) {
+		same := true
+		for x := range cur.Products { // ids are sorted: equal sets compare equal index by index
+			if cur.Products[x].ID != old.Products[x].ID {
+				same = false
+				break
+			}
+		}
+		if same {
+			return v
+		}
+	}
+	if r, ok := v.(remappedVectors); ok { // view the base, not a view
+		v, old = r.base, r.baseProj
+	}
+	idx := make([]int32, len(cur.Products))
+	for x, p := range cur.Products {
+		idx[x] = -1
+		if o, ok := old.ProductIndex(p.ID); ok {
+			idx[x] = o
+		}
+	}
+	return remappedVectors{base: v, baseProj: old, idx: idx}
+}
+
+// remappedVectors views the vectors of an older projection through the current dense ids.
+type remappedVectors struct {
+	base     Vectors
+	baseProj *graph.Projection
+	idx      []int32
+}
+
+func (r remappedVectors) Product(x int32) []float32 {
+	if x < 0 || int(x) >= len(r.idx) || r.idx[x] < 0 {
+		return nil
+	}
+	return r.base.Product(r.idx[x])
+}
+
+// forRequest returns the snapshot to answer req from: s, unless s's vectors are stale and req
+// uses them (liked products: the affinity family), then the last consistent snapshot.
+func (e *Engine) forRequest(s *Snapshot, req Request) *Snapshot {
+	if s.staleVectors && len(req.Profile.LikedProducts) > 0 {
+		if c := e.consistent.Load(); c != nil {
+			return c
+		}
+	}
+	return s
+}
+
+// swap publishes s: readers see it at once; the cache is warmed and subscribers told.
+func (e *Engine) swap(ctx context.Context, s *Snapshot) {
 	e.snap.Store(s)
+	if !s.staleVectors {
+		e.consistent.Store(s)
+	}
 	e.clearError()
 	e.warm(ctx, s)
-	e.publish(proj.Version)
-	return true, nil
+	e.publish(s.Projection.Version)
+	if s.staleVectors {
+		go e.embedLatest(ctx)
+	}
+}
+
+// VerifyResult is the outcome of one Verify.
+type VerifyResult struct {
+	Version     graph.DataVersion
+	Compared    bool   // false when the version moved during the check (nothing compared)
+	Drift       bool   // the incremental snapshot differed from the full build (which replaced it)
+	Incremental string // digests (graph.Projection.Digest)
+	Full        string
+	Took        time.Duration
+}
+
+// Verify builds a full projection, compares its digest with the serving snapshot's and swaps
+// the full one in: on drift it replaces the wrong snapshot. The build runs without holding
+// up deltas; when the version moved meanwhile, the full projection first catches up by
+// applying the changes since its version, and the snapshot too, before comparing.
+func (e *Engine) Verify(ctx context.Context) (VerifyResult, error) {
+	start := time.Now()
+	full, err := e.build(ctx)
+	if err != nil {
+		return VerifyResult{}, fmt.Errorf("ranker: verify: %w", err)
+	}
+	e.refreshMu.Lock()
+	defer e.refreshMu.Unlock()
+	cur := e.snap.Load()
+	if cur == nil {
+		return VerifyResult{}, fmt.Errorf("ranker: verify: %w: no snapshot yet", graph.ErrUnavailable)
+	}
+	ds, isDelta := e.src.(DeltaSource)
+	if n := full.Projection.Version.N; n != cur.Projection.Version.N {
+		if !isDelta || n > cur.Projection.Version.N {
+			return VerifyResult{Version: cur.Projection.Version, Took: time.Since(start)}, nil
+		}
+		caught, err := e.applyDelta(ctx, ds, full)
+		if err != nil {
+			return VerifyResult{}, fmt.Errorf("ranker: verify: catch up: %w", err)
+		}
+		if caught.Projection.Version.N > cur.Projection.Version.N {
+			if cur, err = e.applyDelta(ctx, ds, cur); err != nil {
+				return VerifyResult{}, fmt.Errorf("ranker: verify: catch up: %w", err)
+			}
+		}
+		full = caught
+	}
+	res := VerifyResult{Version: full.Projection.Version, Took: time.Since(start)}
+	if full.Projection.Version.N != cur.Projection.Version.N {
+		return res, nil
+	}
+	res.Compared = true
+	res.Incremental, res.Full = cur.Projection.Digest(), full.Projection.Digest()
+	res.Drift = res.Incremental != res.Full
+	e.swap(ctx, full)
+	res.Took = time.Since(start)
+	return res, nil
 }
 
 // warm ranks the most asked request pages on the new snapshot into the cache, so the first
@@ -234,6 +497,10 @@ func (e *Engine) warm(ctx context.Context, s *Snapshot) {
 	for _, en := range all {
 		if ctx.Err() != nil {
 			break
+		}
+		rs := e.forRequest(s, en.p.req)
+		if rs != s {
+			continue // answered from an older snapshot until the embeddings are ready
 		}
 		res, err := e.ranker.Rank(ctx, s.Projection, s.Vectors, en.p.req)
 		if err != nil || res.Partial {
@@ -273,6 +540,7 @@ func (e *Engine) RecommendKeyed(ctx context.Context, req Request, key string) (r
 	}
 	page := key + ":" + strconv.Itoa(req.Offset)
 	e.countRequest(page, req)
+	s = e.forRequest(s, req)
 	key = strconv.FormatInt(s.Projection.Version.N, 10) + ":" + page
 	if r, ok := e.cache.Get(key); ok {
 		return r, true, nil
@@ -317,6 +585,10 @@ func (e *Engine) Stats() EngineStats {
 	e.errMu.Unlock()
 	if w := e.warmed.Load(); w != nil {
 		st.LastWarm = *w
+	}
+	st.Deltas, st.Rebuilds, st.LastDelta = e.deltas.Load(), e.rebuilds.Load(), time.Duration(e.lastDelta.Load())
+	if r := e.rebuildReason.Load(); r != nil {
+		st.LastRebuildReason = *r
 	}
 	if m := e.cache.Metrics; m != nil {
 		st.CacheHits, st.CacheMisses, st.CacheHitRatio = m.Hits(), m.Misses(), m.Ratio()
@@ -389,9 +661,10 @@ func resultCost(r Result) int64 {
 	return cost
 }
 
-// Similar returns the k products closest to product id on the current snapshot.
+// Similar returns the k products closest to product id on the newest snapshot whose
+// embeddings are ready (the current one but for the seconds after a delta at large scale).
 func (e *Engine) Similar(ctx context.Context, id string, k int) ([]SimilarItem, graph.DataVersion, error) {
-	s := e.snap.Load()
+	s := e.consistent.Load()
 	if s == nil {
 		return nil, graph.DataVersion{}, fmt.Errorf("ranker: %w: the projection is not built yet", graph.ErrUnavailable)
 	}

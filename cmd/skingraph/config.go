@@ -62,6 +62,9 @@ type Config struct {
 	// TrustedProxies (SKINGRAPH_TRUSTED_PROXIES): load balancers whose X-Forwarded-For names
 	// the client, comma-separated addresses or CIDR prefixes; empty = none (proxies.go).
 	TrustedProxies string
+	// The change feed (feed.go, docs/SCALING.md).
+	ChangeRetention time.Duration // SKINGRAPH_CHANGE_RETENTION: how long the feed keeps a change
+	VerifyEvery     time.Duration // SKINGRAPH_VERIFY_EVERY: how often the projection is checked against a full build (0 = off)
 }
 
 // defaultMaxInFlight is 4 requests per core: the overload runs of docs/RELIABILITY.md showed
@@ -92,6 +95,9 @@ func defaultConfig() Config {
 		OutcomeRefreshInterval: 5 * time.Second,
 		EventsFlushInterval:    2 * time.Millisecond,
 		EventsFlushEvents:      1000,
+
+		ChangeRetention: cypher.DefaultChangeRetention,
+		VerifyEvery:     DefaultVerifyEvery,
 	}
 }
 
@@ -183,6 +189,7 @@ func loadConfig(getenv func(string) string, fs *flag.FlagSet) (*Config, error) {
 	str(&c.PseudonymKey, "PSEUDONYM_KEY")
 	errs = append(errs, securityEnv(getenv, &c.Limits)...)
 	errs = append(errs, feedbackEnv(getenv, &c)...)
+	errs = append(errs, feedEnv(getenv, &c)...)
 	fs.StringVar(&c.HTTPAddr, "http-addr", c.HTTPAddr, "HTTP listen address (SKINGRAPH_HTTP_ADDR)")
 	fs.StringVar(&c.Neo4jURI, "neo4j-uri", c.Neo4jURI, "URI of an existing Neo4j: bolt://host:7687, or neo4j://, neo4j+s:// to route reads to a cluster's secondaries; empty starts a local one (SKINGRAPH_NEO4J_URI)")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "data folder of the local Neo4j (SKINGRAPH_DATA_DIR)")
@@ -244,6 +251,7 @@ func (c *Config) validate() error {
 	if c.QueueWait < 0 {
 		errs = append(errs, errors.New("queue wait must not be negative"))
 	}
+	errs = append(errs, c.validateFeed()...)
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, errors.New("shutdown timeout must be positive"))
 	}

@@ -350,8 +350,10 @@ func serve(ctx context.Context, cfg *Config, log zerolog.Logger, env Env, store 
 	defer engine.Close()
 	ctx, cancelEngine := context.WithCancel(ctx)
 	defer cancelEngine()
-	go engine.Run(ctx, cfg.RefreshInterval)
+	go refreshProjection(ctx, engine, log, cfg.RefreshInterval)
 	go watchStaged(ctx, store, log, cfg.StagedWatch)
+	go pruneChanges(ctx, store, log, cfg.ChangeRetention)
+	go verifyProjection(ctx, engine, log, cfg.VerifyEvery)
 	if cfg.PprofAddr != "" {
 		if err := servePprof(ctx, cfg.PprofAddr, log); err != nil {
 			return fmt.Errorf("pprof on %s: %w", cfg.PprofAddr, err)
