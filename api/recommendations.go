@@ -266,22 +266,20 @@ func (h *handlers) recommendGET(c *gin.Context) error {
 			verr.Add(0, k, "unknown query parameter")
 		}
 	}
-	// A list is comma-separated; the document's items have at least one character, so an
-	// empty entry ("concerns=", "a,,b") is refused rather than dropped.
+	// A list is comma-separated and empty pieces are dropped ("a,,b" is a and b: a comma is
+	// also how an entry holding one arrives); a list given with no entry at all ("concerns=")
+	// is refused, as the document's minItems says: leave the parameter out for none.
 	list := func(k string) []string {
 		var out []string
-		empty := false
 		for _, v := range q[k] {
 			for _, s := range strings.Split(v, ",") {
 				if s = strings.TrimSpace(s); s != "" {
 					out = append(out, s)
-				} else {
-					empty = true
 				}
 			}
 		}
-		if empty {
-			verr.Add(0, k, "holds an empty entry: name each entry, or leave the parameter out")
+		if _, given := q[k]; given && len(out) == 0 {
+			verr.Add(0, k, "is empty: name at least one entry, or leave the parameter out")
 		}
 		return out
 	}
