@@ -74,7 +74,7 @@ func (s *Store) projectDeltaOnce(ctx context.Context, from graph.DataVersion) (*
 	stable := false
 	err := s.readTx(ctx, func(tx neo4j.ManagedTransaction) error {
 		d, stable = nil, false // the driver may retry
-		recs, err := run(ctx, tx, `MATCH (s:StagedLoad) RETURN collect(s.id) AS ids`, nil)
+		recs, err := run(ctx, tx, stagedLoadIDs, nil)
 		if err != nil {
 			return fmt.Errorf("staged loads: %w", err)
 		}

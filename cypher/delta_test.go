@@ -143,7 +143,7 @@ type randomWriter struct {
 	profiles []string
 	rules    []graph.Rule
 	exp      *graph.Experiment // the experiment in force, if any (one at a time)
-	staged   *cypher.Store // the same database, staging every load
+	staged   *cypher.Store     // the same database, staging every load
 }
 
 var (

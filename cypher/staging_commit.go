@@ -155,3 +155,42 @@ const stagedSetProductsCypher = `
 	UNWIND $rows AS row
 	MATCH (p:Product {id: row.id})
 	SET p += row.props, p.hash = row.hash`
+
+// stagedChangeCypher lists, capped, the products and ingredients a staged load created (its
+// rows keep their `_load` id after the commit).
+const stagedChangeCypher = `
+	CALL () { MATCH (p:Product) WHERE p._load = $load RETURN collect(p.id)[..$cap] AS products }
+	CALL () { MATCH (i:Ingredient) WHERE i._load = $load RETURN collect(i.inci)[..$cap] AS incis }
+	RETURN products, incis`
+
+// change is what a staged load changed, for its commit's Change: the products it created or
+// changed, those whose reviews it wrote or superseded, its ingredients (with the other ends
+// of their conflicts) and those it created. Past graph.MaxChangeIDs it is Full.
+func (st *stagedLoad) change(ctx context.Context, tx neo4j.ManagedTransaction) (graph.Change, error) {
+	c := loadChange(st.load, sortedKeys(st.touched))
+	recs, err := run(ctx, tx, stagedChangeCypher, map[string]any{"load": st.load.ID, "cap": graph.MaxChangeIDs + 1})
+	if err != nil {
+		return c, err
+	}
+	if len(recs) == 1 {
+		created, err := recordStringList(recs[0], "products")
+		if err != nil {
+			return c, err
+		}
+		incis, err := recordStringList(recs[0], "incis")
+		if err != nil {
+			return c, err
+		}
+		c.Products, c.Ingredients = append(c.Products, created...), append(c.Ingredients, incis...)
+	}
+	err = st.changedProducts.each(batchSize, func(b []graph.Product) error {
+		if len(c.Products) > graph.MaxChangeIDs {
+			return nil // Full anyway
+		}
+		for _, p := range b {
+			c.Products = append(c.Products, p.ID)
+		}
+		return nil
+	})
+	return c.Normalized(), err
+}
