@@ -11,7 +11,7 @@ WEB      := api/web
 NPM      ?= npm
 CHROMIUM ?= $(or $(SKINGRAPH_CHROMIUM),/usr/bin/chromium)
 
-.PHONY: run test go-test fuzz-quick test-fast check-size build prereqs services vet neo4j eval clean web web-deps chromium bench bench-scale fuzz contract contract-deps
+.PHONY: run test go-test test-fast check-size build prereqs services vet neo4j eval clean web web-deps chromium bench bench-scale fuzz contract contract-deps
 
 ## run: start a local Neo4j (data in var/neo4j), load the demo data on first run, serve on 127.0.0.1:8080
 run: prereqs build
@@ -24,15 +24,12 @@ run: prereqs build
 ## one server per test binary, and a prepared graph is reused while nothing changed it
 ## (testcontainers/neo4jtest).
 TEST_P ?= 2
-## The Go tests, the contract test and then the fuzz targets run two at a time (make -j2,
-## each one's output kept together): the contract is mostly Python and one server, and the
-## fuzz targets take its slot when it ends, so the two cores stay busy while the Go tests run.
+## The Go tests and the contract test run side by side (make -j2, each one's output kept
+## together): the contract is mostly Python and one server, so the two cores stay busy.
 test: prereqs services web-deps chromium check-size contract-deps
 	$(GO) vet ./...
 	cd $(WEB) && $(NPM) run --silent check
-	$(MAKE) --no-print-directory -j2 --output-sync=target go-test contract fuzz-quick
-
-fuzz-quick:
+	$(MAKE) --no-print-directory -j2 --output-sync=target go-test contract
 	$(MAKE) --no-print-directory fuzz FUZZTIME=10000x
 
 go-test:
