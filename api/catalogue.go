@@ -56,9 +56,11 @@ func (h *handlers) search(c *gin.Context) error {
 // ingredient answers GET /v1/ingredients/{inci}; any spelling of the name works
 // ("Aqua", "Niacinamide 10%").
 func (h *handlers) ingredient(c *gin.Context) error {
-	key := inci.Default().Key(c.Param("inci"))
-	if key == "" {
-		return &graph.FieldError{Field: "inci", Message: "not an ingredient name"}
+	raw := c.Param("inci")
+	key := inci.Default().Key(raw)
+	if key == "" || !strings.ContainsFunc(raw, isASCIILetter) {
+		// The document's pattern is "[A-Za-z]": INCI names are written in Latin letters.
+		return &graph.FieldError{Field: "inci", Message: "not an ingredient name: it needs a letter A-Z or a-z"}
 	}
 	d, err := h.d.Catalogue.Ingredient(c.Request.Context(), key)
 	if err != nil {
@@ -106,3 +108,6 @@ func (h *handlers) routineCheck(c *gin.Context) error {
 	c.JSON(http.StatusOK, gin.H{"conflicts": out, "ok": len(out) == 0})
 	return nil
 }
+
+// isASCIILetter reports whether r is a letter A-Z or a-z.
+func isASCIILetter(r rune) bool { return r < 128 && unicode.IsLetter(r) }

@@ -538,6 +538,7 @@ func TestSecurityHostileIDsAndNumbers(t *testing.T) {
 		{"/v1/recommendations?skin_type=oily&max_price=NaN", http.StatusUnprocessableEntity, "max_price"},
 		{"/v1/recommendations?skin_type=oily&max_price=Inf", http.StatusUnprocessableEntity, "max_price"},
 		{"/v1/recommendations?skin_type=oily&max_price=-Inf", http.StatusUnprocessableEntity, "max_price"},
+		{"/v1/ingredients/%C3%AF%C2%B9", http.StatusUnprocessableEntity, "inci"},
 		{"/v1/recommendations?skin_type=", http.StatusUnprocessableEntity, "skin_type"},
 		{"/v1/recommendations?skin_type=oily&avoid_ingredients=", http.StatusUnprocessableEntity, "avoid_ingredients"},
 		{"/v1/recommendations?skin_type=oily&concerns=,", http.StatusUnprocessableEntity, "concerns"},
