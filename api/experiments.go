@@ -86,14 +86,7 @@ func toExperimentJSON(e graph.Experiment, now time.Time) experimentJSON {
 	if len(e.Variants) > 0 {
 		out.Control = e.Variants[graph.ControlVariantIndex].Name
 	}
-	if !e.From.IsZero() {
-		f := e.From
-		out.From = &f
-	}
-	if !e.Until.IsZero() {
-		u := e.Until
-		out.Until = &u
-	}
+	out.From, out.Until = optionalTime(e.From), optionalTime(e.Until)
 	return out
 }
 

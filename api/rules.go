@@ -96,14 +96,7 @@ func toRuleJSON(r graph.Rule) ruleJSON {
 		Match: ruleMatchJSON{Brands: nonNil(r.Match.Brands), Categories: nonNil(r.Match.Categories), Ingredients: nonNil(r.Match.Ingredients),
 			Claims: nonNil(r.Match.Claims), ProductIDs: nonNil(r.Match.ProductIDs)},
 		Revision: r.Revision, CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, UpdatedBy: r.UpdatedBy, UpdatedAt: r.UpdatedAt}
-	if !r.From.IsZero() {
-		f := r.From
-		out.From = &f
-	}
-	if !r.Until.IsZero() {
-		u := r.Until
-		out.Until = &u
-	}
+	out.From, out.Until = optionalTime(r.From), optionalTime(r.Until)
 	return out
 }
 
@@ -287,4 +280,12 @@ func (h ruleHandlers) remove(c *gin.Context) error {
 	}
 	c.Status(http.StatusNoContent)
 	return nil
+}
+
+// optionalTime is t for a JSON field that is left out when t is zero (an unbounded period).
+func optionalTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
 }
