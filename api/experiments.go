@@ -73,9 +73,10 @@ func (in experimentInputJSON) experiment() graph.Experiment {
 	return e
 }
 
-func toExperimentJSON(e graph.Experiment, now time.Time) experimentJSON {
+func toExperimentJSON(e graph.Experiment, now time.Time, dataVersion int64) experimentJSON {
 	out := experimentJSON{ID: e.ID, Name: e.Name, Variants: make([]variantJSON, 0, len(e.Variants)), InForce: e.ActiveAt(now),
-		Revision: e.Revision, CreatedBy: e.CreatedBy, CreatedAt: e.CreatedAt, UpdatedBy: e.UpdatedBy, UpdatedAt: e.UpdatedAt}
+		Revision: e.Revision, CreatedBy: e.CreatedBy, CreatedAt: e.CreatedAt, UpdatedBy: e.UpdatedBy, UpdatedAt: e.UpdatedAt,
+		DataVersion: dataVersion}
 	for _, v := range e.Variants {
 		w := v.Weights
 		if w == nil {
@@ -90,23 +91,21 @@ func toExperimentJSON(e graph.Experiment, now time.Time) experimentJSON {
 	return out
 }
 
-type experimentHandlers struct{ s ExperimentStore }
+// experimentResults serves GET /v1/experiments/{id}/results; s nil answers 501.
+type experimentResults struct{ s ExperimentStore }
 
+// registerExperiments serves /v1/experiments (revisioned.go says how) and each experiment's
+// results; s nil answers 501.
 func registerExperiments(v1 *gin.RouterGroup, log zerolog.Logger, s ExperimentStore) {
-	h := experimentHandlers{s}
-	v1.POST("/experiments", handle(log, h.create))
-	v1.GET("/experiments", handle(log, h.list))
-	v1.GET("/experiments/:id", handle(log, h.get))
-	v1.PUT("/experiments/:id", handle(log, h.update))
-	v1.DELETE("/experiments/:id", handle(log, h.remove))
-	v1.GET("/experiments/:id/results", handle(log, h.results))
-}
-
-func (h experimentHandlers) enabled() error {
-	if h.s == nil {
-		return &Problem{Status: http.StatusNotImplemented, Title: "Not implemented", Detail: "experiments are not enabled on this server"}
+	h := revisioned[graph.Experiment, experimentJSON]{kind: "experiment", plural: "experiments", read: readExperiment, toJSON: toExperimentJSON,
+		identity: func(e graph.Experiment) (string, int64) { return e.ID, e.Revision },
+		setID:    func(e *graph.Experiment, id string) { e.ID = id }}
+	if s != nil {
+		h.store = &revisionedStore[graph.Experiment]{create: s.CreateExperiment, list: s.Experiments, get: s.Experiment,
+			update: s.UpdateExperiment, remove: s.DeleteExperiment}
 	}
-	return nil
+	h.register(v1, log)
+	v1.GET("/experiments/:id/results", handle(log, experimentResults{s}.results))
 }
 
 func readExperiment(c *gin.Context) (graph.Experiment, error) {
@@ -119,108 +118,6 @@ func readExperiment(c *gin.Context) (graph.Experiment, error) {
 		return graph.Experiment{}, err
 	}
 	return e, nil
-}
-
-// create answers POST /v1/experiments: 201 with the experiment, its Location and ETag.
-func (h experimentHandlers) create(c *gin.Context) error {
-	e, err := readExperiment(c)
-	if err != nil {
-		return err
-	}
-	if err := h.enabled(); err != nil {
-		return err
-	}
-	now := time.Now()
-	out, v, err := h.s.CreateExperiment(c.Request.Context(), e, keyID(c), now)
-	if err != nil {
-		return err
-	}
-	body := toExperimentJSON(out, now)
-	body.DataVersion = v.N
-	c.Header("Location", "/v1/experiments/"+out.ID)
-	c.Header("ETag", ruleETag(out.Revision))
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusCreated, body)
-	return nil
-}
-
-// list answers GET /v1/experiments with every experiment, by id.
-func (h experimentHandlers) list(c *gin.Context) error {
-	if err := h.enabled(); err != nil {
-		return err
-	}
-	list, err := h.s.Experiments(c.Request.Context())
-	if err != nil {
-		return err
-	}
-	now := time.Now()
-	out := make([]experimentJSON, 0, len(list))
-	for _, e := range list {
-		out = append(out, toExperimentJSON(e, now))
-	}
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, gin.H{"experiments": out})
-	return nil
-}
-
-// get answers GET /v1/experiments/{id} with the experiment and its ETag.
-func (h experimentHandlers) get(c *gin.Context) error {
-	if err := h.enabled(); err != nil {
-		return err
-	}
-	e, err := h.s.Experiment(c.Request.Context(), c.Param("id"))
-	if err != nil {
-		return err
-	}
-	c.Header("ETag", ruleETag(e.Revision))
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, toExperimentJSON(e, time.Now()))
-	return nil
-}
-
-// update answers PUT /v1/experiments/{id}: the experiment replaced if If-Match names its
-// revision.
-func (h experimentHandlers) update(c *gin.Context) error {
-	rev, err := ifMatchOf(c, "experiment")
-	if err != nil {
-		return err
-	}
-	e, err := readExperiment(c)
-	if err != nil {
-		return err
-	}
-	if err := h.enabled(); err != nil {
-		return err
-	}
-	e.ID = c.Param("id")
-	now := time.Now()
-	out, v, err := h.s.UpdateExperiment(c.Request.Context(), e, rev, keyID(c), now)
-	if err != nil {
-		return err
-	}
-	body := toExperimentJSON(out, now)
-	body.DataVersion = v.N
-	c.Header("ETag", ruleETag(out.Revision))
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, body)
-	return nil
-}
-
-// remove answers DELETE /v1/experiments/{id}: 204 if If-Match names its revision; its
-// figures go with it.
-func (h experimentHandlers) remove(c *gin.Context) error {
-	if err := h.enabled(); err != nil {
-		return err
-	}
-	rev, err := ifMatchOf(c, "experiment")
-	if err != nil {
-		return err
-	}
-	if _, err := h.s.DeleteExperiment(c.Request.Context(), c.Param("id"), rev); err != nil {
-		return err
-	}
-	c.Status(http.StatusNoContent)
-	return nil
 }
 
 type proportionJSON struct {
@@ -285,9 +182,9 @@ func toFigures(c graph.AttributionCounts) figuresJSON {
 // results answers GET /v1/experiments/{id}/results: per variant, the totals and the figures of
 // every day with counts (graph.AttributionCounts says what is counted), each rate with its
 // Wilson interval at 95 %, and each variant's two-proportion z-test against the control.
-func (h experimentHandlers) results(c *gin.Context) error {
-	if err := h.enabled(); err != nil {
-		return err
+func (h experimentResults) results(c *gin.Context) error {
+	if h.s == nil {
+		return &Problem{Status: http.StatusNotImplemented, Title: "Not implemented", Detail: "experiments are not enabled on this server"}
 	}
 	ctx := c.Request.Context()
 	e, err := h.s.Experiment(ctx, c.Param("id"))
