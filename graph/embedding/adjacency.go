@@ -14,6 +14,11 @@ import (
 // every floating-point sum is fixed.
 const blockWork = 1 << 16
 
+// hubDegree is the number of products from which an ingredient counts as a hub: Compute keeps
+// the neighbour sums of hubs (and of every attribute row) so that Update adjusts them by the
+// few neighbours that changed instead of summing over all of them again.
+const hubDegree = 256
+
 // adjacency is the weighted undirected graph of the package comment, read from the
 // projection's CSR arrays: product and ingredient rows list their edges directly, attribute
 // rows are reached backwards from them.
@@ -25,6 +30,10 @@ type adjacency struct {
 	usedOf []int32   // usedByOff
 	invDeg []float32 // 1 / weighted degree of each row, 0 for a row without edges
 	blocks []block
+	// hubSlot numbers the hub rows (every attribute row, and the ingredients used by at least
+	// hubDegree products) from 0 in row order; -1 for the other rows. hubs counts them.
+	hubSlot []int32
+	hubs    int
 }
 
 // block is a range of product and ingredient rows processed by one goroutine.
@@ -59,6 +68,14 @@ func newAdjacency(ctx context.Context, p *graph.Projection, w Weights) (*adjacen
 	}
 	if first > start {
 		g.blocks = append(g.blocks, block{start, first})
+	}
+	g.hubSlot = make([]int32, g.l.rows())
+	for r := range g.hubSlot {
+		g.hubSlot[r] = -1
+		if r >= first || (r >= g.l.products && len(p.UsedBy(int32(r-g.l.products))) >= hubDegree) {
+			g.hubSlot[r] = int32(g.hubs)
+			g.hubs++
+		}
 	}
 	g.invDeg = make([]float32, len(deg))
 	for r, d := range deg {
@@ -144,26 +161,31 @@ func (g *adjacency) productEdges(x int32, yield func(int, float32) bool) {
 
 // ingredientEdges yields the edges of ingredient i until yield returns false.
 func (g *adjacency) ingredientEdges(i int32, yield func(int, float32) bool) {
-	{
-		ws := g.usedBy[g.usedOf[i]:g.usedOf[i+1]]
-		for k, y := range g.p.UsedBy(i) {
-			if ws[k] > 0 && !yield(int(y), ws[k]) {
-				return
-			}
-		}
-		for _, t := range g.p.Treats(i) {
-			a := g.l.attr(graph.Attr{Kind: graph.AttrConcern, ID: t.Concern}, false)
-			if w := float32(g.w.Treats * t.Efficacy); a >= 0 && w > 0 && !yield(a, w) {
-				return
-			}
-		}
-		for _, ag := range g.p.Aggravations(i) {
-			a := g.l.attr(ag.Attr, true)
-			if w := float32(g.w.Aggravates * ag.Severity); a >= 0 && w > 0 && !yield(a, w) {
-				return
-			}
+	ws := g.usedBy[g.usedOf[i]:g.usedOf[i+1]]
+	for k, y := range g.p.UsedBy(i) {
+		if ws[k] > 0 && !yield(int(y), ws[k]) {
+			return
 		}
 	}
+	g.ingredientAttrEdges(i, yield)
+}
+
+// ingredientAttrEdges yields the TREATS and AGGRAVATES edges of ingredient i (to attribute
+// rows) until yield returns false; it reports whether yield always returned true.
+func (g *adjacency) ingredientAttrEdges(i int32, yield func(int, float32) bool) bool {
+	for _, t := range g.p.Treats(i) {
+		a := g.l.attr(graph.Attr{Kind: graph.AttrConcern, ID: t.Concern}, false)
+		if w := float32(g.w.Treats * t.Efficacy); a >= 0 && w > 0 && !yield(a, w) {
+			return false
+		}
+	}
+	for _, ag := range g.p.Aggravations(i) {
+		a := g.l.attr(ag.Attr, true)
+		if w := float32(g.w.Aggravates * ag.Severity); a >= 0 && w > 0 && !yield(a, w) {
+			return false
+		}
+	}
+	return true
 }
 
 // containsWeight weighs a CONTAINS edge by its label position.
