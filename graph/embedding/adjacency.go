@@ -130,33 +130,38 @@ func (g *adjacency) edges(r int) iter.Seq2[int, float32] {
 
 // productEdges yields the edges of product x until yield returns false.
 func (g *adjacency) productEdges(x int32, yield func(int, float32) bool) {
-	{
-		for _, u := range g.p.Uses(x) {
-			if w := g.containsWeight(u); w > 0 && !yield(g.l.ingredient(u.Ingredient), w) {
-				return
-			}
+	for _, u := range g.p.Uses(x) {
+		if w := g.containsWeight(u); w > 0 && !yield(g.l.ingredient(u.Ingredient), w) {
+			return
 		}
-		prod := &g.p.Products[x]
-		if w := float32(g.w.Claims); w > 0 {
-			for _, c := range prod.Claims {
-				if t := g.l.attr(graph.Attr{Kind: graph.AttrConcern, ID: c}, false); t >= 0 && !yield(t, w) {
-					return
-				}
-			}
-		}
-		if w := float32(g.w.Suits); w > 0 {
-			for _, s := range prod.Suits {
-				if t := g.l.attr(graph.Attr{Kind: graph.AttrSkinType, ID: s}, false); t >= 0 && !yield(t, w) {
-					return
-				}
-			}
-		}
-		for _, o := range g.p.Outcomes(x) {
-			if t, w := g.outcomeEdge(o); t >= 0 && w > 0 && !yield(t, w) {
-				return
+	}
+	g.productAttrEdges(x, yield)
+}
+
+// productAttrEdges yields the CLAIMS, SUITS and outcome edges of product x (to attribute rows)
+// until yield returns false; it reports whether yield always returned true.
+func (g *adjacency) productAttrEdges(x int32, yield func(int, float32) bool) bool {
+	prod := &g.p.Products[x]
+	if w := float32(g.w.Claims); w > 0 {
+		for _, c := range prod.Claims {
+			if t := g.l.attr(graph.Attr{Kind: graph.AttrConcern, ID: c}, false); t >= 0 && !yield(t, w) {
+				return false
 			}
 		}
 	}
+	if w := float32(g.w.Suits); w > 0 {
+		for _, s := range prod.Suits {
+			if t := g.l.attr(graph.Attr{Kind: graph.AttrSkinType, ID: s}, false); t >= 0 && !yield(t, w) {
+				return false
+			}
+		}
+	}
+	for _, o := range g.p.Outcomes(x) {
+		if t, w := g.outcomeEdge(o); t >= 0 && w > 0 && !yield(t, w) {
+			return false
+		}
+	}
+	return true
 }
 
 // ingredientEdges yields the edges of ingredient i until yield returns false.
@@ -195,6 +200,18 @@ func (g *adjacency) containsWeight(u graph.Use) float32 {
 		w = g.w.MayContain
 	}
 	return float32(w / math.Sqrt(float64(max(u.Position, 1))))
+}
+
+// positionWeight bounds the weight of a CONTAINS edge from its UsedByPositions entry
+// (negative for "may contain"; 0 could be either, so it takes the larger weight).
+func (g *adjacency) positionWeight(pos int16) float64 {
+	switch {
+	case pos < 0:
+		return g.w.MayContain / math.Sqrt(float64(-pos))
+	case pos == 0:
+		return max(g.w.Contains, g.w.MayContain)
+	}
+	return g.w.Contains / math.Sqrt(float64(pos))
 }
 
 // outcomeEdge returns the row and weight of an outcome aggregate's edge: to the favourable node

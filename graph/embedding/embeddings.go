@@ -17,12 +17,16 @@ type Embeddings struct {
 	data    *matrix   // E, rows × dim
 	norms   []float64 // L2 norm of each row, as Cosine computes it
 
-	// What Update starts from: the projection, the options, N₁ … N_{K−1} and the neighbour
-	// sums of the hub rows by row (K·dim each).
-	p     *graph.Projection
-	opts  Options
-	steps []*matrix
-	hubs  map[int][]float64
+	// What Update starts from: the projection, the options, N₁ … N_{K−1}, the neighbour
+	// sums of the hub rows by row (K·dim each), and for every step k and row r the norm of
+	// r's neighbour sum (sumNorm[k−1][r]) and the bound on how far r's row of Nₖ is from its
+	// neighbours' that Update has not applied yet (pending[k−1][r]; nil after Compute).
+	p       *graph.Projection
+	opts    Options
+	steps   []*matrix
+	hubs    map[int][]float64
+	sumNorm [][]float32
+	pending [][]float32
 }
 
 // Compute computes the embeddings of p. The same options (seed included) and projection give
@@ -43,7 +47,7 @@ func Compute(ctx context.Context, p *graph.Projection, opts Options) (*Embedding
 	}
 	rows := g.l.rows()
 	e := &Embeddings{version: p.Version, dim: opts.Dim, l: g.l, data: viewMatrix(pr.emb, rows, opts.Dim),
-		norms: make([]float64, rows), p: p, opts: opts, hubs: make(map[int][]float64, g.hubs)}
+		norms: make([]float64, rows), p: p, opts: opts, hubs: make(map[int][]float64, g.hubs), sumNorm: pr.sumNorm}
 	for _, m := range pr.kept {
 		e.steps = append(e.steps, viewMatrix(m, rows, opts.Dim))
 	}

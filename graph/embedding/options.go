@@ -30,7 +30,15 @@ type Options struct {
 	// Workers bounds the goroutines of the propagation; default runtime.GOMAXPROCS(0). The
 	// result does not depend on it.
 	Workers int
+	// Tolerance is how far (L2, between unit rows) a row of Nₖ must move for Update to pass
+	// the change on to its neighbours; smaller moves are dropped and the row keeps its value.
+	// Default DefaultTolerance. Compute does not use it.
+	Tolerance float64
 }
+
+// DefaultTolerance is Options.Tolerance when unset: about a thousandth of a unit vector, far
+// below what moves a cosine similarity in a ranking (see Update for the drift it leaves).
+const DefaultTolerance = 1e-3
 
 // Weights multiply the weights of the edges by relationship (see the package comment). A zero
 // Weights means DefaultWeights; once any field is set, a zero field leaves that relationship out.
@@ -77,6 +85,9 @@ func (o Options) withDefaults() Options {
 	if o.Workers <= 0 {
 		o.Workers = runtime.GOMAXPROCS(0)
 	}
+	if o.Tolerance == 0 {
+		o.Tolerance = DefaultTolerance
+	}
 	return o
 }
 
@@ -89,6 +100,8 @@ func (o Options) validate() error {
 		return invalid("no iteration weights")
 	case !(o.Sparsity >= 1) || math.IsInf(o.Sparsity, 0):
 		return invalid("sparsity %v is not a finite number >= 1", o.Sparsity)
+	case !finiteNonNegative(o.Tolerance):
+		return invalid("tolerance %v is not a finite number >= 0", o.Tolerance)
 	}
 	total := 0.0
 	for k, w := range o.Iterations {

@@ -22,6 +22,9 @@ type propagation struct {
 	// normalisation, K·dim per hub: the state Update starts from.
 	kept    [][]float32
 	hubSums [][]float64
+	// sumNorm[k−1][r] is the L2 norm of row r's neighbour sum at step k (before scaling):
+	// how much a neighbour's move turns row r (Update's push estimate).
+	sumNorm [][]float32
 }
 
 func newPropagation(g *adjacency, o Options) *propagation {
@@ -38,6 +41,9 @@ func newPropagation(g *adjacency, o Options) *propagation {
 	steps := len(o.Iterations) - 1
 	for h := range pr.hubSums {
 		pr.hubSums[h] = make([]float64, steps*o.Dim)
+	}
+	for range steps {
+		pr.sumNorm = append(pr.sumNorm, make([]float32, g.l.rows()))
 	}
 	return pr
 }
@@ -123,8 +129,10 @@ func (pr *propagation) step(ctx context.Context, k int, alpha float32) error {
 	return nil
 }
 
-// keepHubSum copies the neighbour sum of row r at step k when r is a hub.
+// keepHubSum notes the norm of row r's neighbour sum at step k, and copies the sum when r is
+// a hub.
 func (pr *propagation) keepHubSum(r, k int, sum []float32) {
+	pr.sumNorm[k-1][r] = blas32.Nrm2(vec(sum))
 	h := pr.g.hubSlot[r]
 	if h < 0 {
 		return
