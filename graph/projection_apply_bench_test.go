@@ -12,6 +12,7 @@ import (
 
 	"github.com/skingraph/skingraph/datasets"
 	"github.com/skingraph/skingraph/graph"
+	"github.com/skingraph/skingraph/graph/embedding"
 	"github.com/skingraph/skingraph/loader"
 	"github.com/skingraph/skingraph/loader/gen"
 )
@@ -173,23 +174,23 @@ func BenchmarkProjectionBuild(b *testing.B) {
 	}
 }
 
-// BenchmarkApply applies one change to a projection of the catalogue: a rating event (one
-// product's outcome), a positive review by a reviewer of other products (reviews, reviewer
-// lists and co-review lists), a product update (price, CONTAINS), and a new product (ids
-// shift: inserted in place), and a new product with an ingredient the graph did not hold
-// (Apply rebuilds from the projection's arrays).
-func BenchmarkApply(b *testing.B) {
-	c := catalogue(b)
-	p := c.build(b)
+// applyCase is one change of BenchmarkApply and BenchmarkApplyAndEmbed.
+type applyCase struct {
+	name        string
+	products    []string
+	ingredients []string
+	rows        func(b *graph.ProjectionBuilder)
+}
+
+// applyCases are a rating event (one product's outcome), a positive review by a reviewer of
+// other products (reviews, reviewer lists and co-review lists), a product update (price,
+// CONTAINS), and a new product (ids shift: inserted in place), and a new product with an
+// ingredient the graph did not hold (Apply rebuilds from the projection's arrays).
+func applyCases(c *benchCatalogue) []applyCase {
 	mid := c.load.Products[len(c.load.Products)/2]
 	other := c.load.Products[len(c.load.Products)/3]
 	reviewer := c.reviews[other.ID][0].Reviewer
-	cases := []struct {
-		name        string
-		products    []string
-		ingredients []string
-		rows        func(b *graph.ProjectionBuilder)
-	}{
+	return []applyCase{
 		{"rating-event", []string{mid.ID}, nil, func(pb *graph.ProjectionBuilder) {
 			outs := append([]graph.Outcome(nil), c.outcomes[mid.ID]...)
 			if len(outs) == 0 {
@@ -223,7 +224,13 @@ func BenchmarkApply(b *testing.B) {
 			pb.AddIngredient(graph.ProjectedIngredient{INCI: "zz new extract", Name: "New Extract", Comedogenic: -1})
 		}},
 	}
-	for _, tc := range cases {
+}
+
+// BenchmarkApply applies one change (applyCases) to a projection of the catalogue.
+func BenchmarkApply(b *testing.B) {
+	c := catalogue(b)
+	p := c.build(b)
+	for _, tc := range applyCases(c) {
 		b.Run(tc.name, func(b *testing.B) {
 			d := &graph.Delta{From: p.Version, To: graph.DataVersion{N: 2}, Products: tc.products, Ingredients: tc.ingredients}
 			tc.rows(&d.Rows)
@@ -239,6 +246,45 @@ func BenchmarkApply(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+		})
+	}
+}
+
+// BenchmarkApplyAndEmbed is what the engine does with a delta before the swap, in memory:
+// Apply, then the embeddings of the new projection derived from the old ones
+// (embedding.Embeddings.Update, the server's defaults). It logs the full embedding it
+// replaces once, and reports the rows of the embedding computed again.
+func BenchmarkApplyAndEmbed(b *testing.B) {
+	c := catalogue(b)
+	p := c.build(b)
+	opts := embedding.Options{Seed: 20261124}
+	start := time.Now()
+	e, err := embedding.Compute(context.Background(), p, opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("full embedding (Compute): %v", time.Since(start))
+	for _, tc := range applyCases(c) {
+		b.Run(tc.name, func(b *testing.B) {
+			d := &graph.Delta{From: p.Version, To: graph.DataVersion{N: 2}, Products: tc.products, Ingredients: tc.ingredients}
+			tc.rows(&d.Rows)
+			var st embedding.UpdateStats
+			b.ResetTimer()
+			for range b.N {
+				q, err := p.Apply(d)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, st, err = e.Update(context.Background(), q, d.Products, d.Ingredients); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			if st.Full {
+				b.Logf("embeddings computed in full: %s", st.Reason)
+			}
+			b.ReportMetric(float64(st.Vectors), "vectors")
+			b.ReportMetric(float64(st.Took.Microseconds())/1000, "embed-ms")
 		})
 	}
 }

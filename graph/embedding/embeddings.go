@@ -27,6 +27,9 @@ type Embeddings struct {
 	hubs    map[int][]float64
 	sumNorm [][]float32
 	pending [][]float32
+	// deferred[k−2][a] is how far attribute row a of Nₖ₋₁ moved since its neighbours were
+	// last told (k = 2 … K; nil after Compute).
+	deferred [][]float64
 }
 
 // Compute computes the embeddings of p. The same options (seed included) and projection give

@@ -26,27 +26,27 @@ type UpdateStats struct {
 	Took        time.Duration
 }
 
-// maxUpdateShare: when a step would compute more than this share of the rows again, Update
-// computes everything instead (a change that reaches that far costs about as much).
-const maxUpdateShare = 4
+// maxUpdateShare: when a step would compute more than 1/maxUpdateShare of the rows again,
+// Update computes everything instead (a change that reaches that far costs about as much).
+const maxUpdateShare = 2
 
 // Update returns the embeddings of q, a later version of the projection e was computed for
 // in which only the products and ingredients named (product ids, INCI names; as a
 // graph.Delta lists them) changed. e is not changed, and the result shares with it the
 // pages of rows the change does not reach.
 //
-// It propagates the change push-style from the edges that changed: at each step k it computes
-// again the rows of Nₖ whose edges changed or whose neighbours' Nₖ₋₁ moved; a hub row (an
-// attribute, or an ingredient of at least hubDegree products) is adjusted by the neighbours that
-// changed, from the neighbour sum that Compute kept, rather than summed again. A row of Nₖ
-// (k < K) that moves by less than Options.Tolerance keeps its value and is not passed on, so
-// the work is proportional to the reach of the change, not to the graph: a rating moves its
-// product's row and, by about 1/degree, its ingredients' and the skin attributes'. The result
-// is a deterministic function of e and q, but differs from Compute(q) by what the tolerance
-// dropped (TestUpdateMatchesCompute bounds it; Drift measures it). Update computes in full
-// when the steps are not normalised, when a skin attribute row moves by the tolerance or more
-// (its neighbours are a large share of the graph) or when a step would reach more than a
-// quarter of the rows. It returns ctx.Err() when ctx ends first.
+// It propagates the change push-style from the edges that changed (propagate has the
+// details): at each step k it computes again the rows of Nₖ whose edges changed, and the rows
+// whose neighbours' rows of Nₖ₋₁ moved enough (by the bounds it keeps per row) to turn them by
+// Options.Tolerance; a hub row (an attribute, or an ingredient of at least hubDegree products)
+// is adjusted exactly by the neighbours that changed, from the neighbour sum Compute kept,
+// rather than summed again. The work follows the reach of the change, not the size of the
+// graph: a rating moves its product's row and, by about 1/degree, its ingredients' and its
+// skin attributes'. The result is a deterministic function of e, q and the ids, and differs
+// from Compute(q) by what the tolerance leaves pending: TestUpdateMatchesCompute bounds it,
+// and BenchmarkUpdateSequence measures it. Update computes in full when the steps are not
+// normalised or when a step would reach more than half of the rows. It returns ctx.Err()
+// when ctx ends first.
 func (e *Embeddings) Update(ctx context.Context, q *graph.Projection, products, ingredients []string) (*Embeddings, UpdateStats, error) {
 	start := time.Now()
 	var u *updater
@@ -108,14 +108,17 @@ type updater struct {
 	diffs   []edgeDiff
 	touched []int // new rows whose edges changed, or that are new, ascending
 	isNew   map[int]bool
-	hubDiff map[int][]contrib // hub row → its changed edges
-	cloned  map[int]bool      // hubs whose sums next owns
-	stats   UpdateStats
+	hubDiff   map[int][]contrib // hub row → its changed edges
+	diffPairs map[[2]node]bool  // the ends of every changed edge, both ways
+	cloned    map[int]bool      // hubs whose sums next owns
+	// hubIngredients lists the hub rows that are ingredients, ascending.
+	hubIngredients []int
+	stats          UpdateStats
 }
 
 func newUpdater(e *Embeddings, q *graph.Projection, products, ingredients []string) *updater {
 	u := &updater{old: e, op: e.p, np: q, products: products, ingredients: ingredients,
-		isNew: map[int]bool{}, hubDiff: map[int][]contrib{}, cloned: map[int]bool{}}
+		isNew: map[int]bool{}, hubDiff: map[int][]contrib{}, diffPairs: map[[2]node]bool{}, cloned: map[int]bool{}}
 	u.og = &adjacency{p: e.p, l: e.l, w: e.opts.Weights}
 	u.ng = &adjacency{p: q, l: newLayout(q), w: e.opts.Weights}
 	if u.shifted() {
@@ -161,8 +164,19 @@ func newUpdater(e *Embeddings, q *graph.Projection, products, ingredients []stri
 	}
 	for r, s := range e.hubs {
 		if nr := u.toNew(r); nr >= 0 {
-			n.hubs[nr] = s // shared until written (hubSums)
+			n.hubs[nr] = s // shared until written (adjustHub)
+			if nr < n.l.firstAttr() {
+				u.hubIngredients = append(u.hubIngredients, nr)
+			}
 		}
+	}
+	slices.Sort(u.hubIngredients)
+	for k := range len(e.opts.Iterations) - 2 {
+		d := make([]float64, 2*attrCount)
+		if e.deferred != nil {
+			copy(d, e.deferred[k])
+		}
+		n.deferred = append(n.deferred, d)
 	}
 	u.next = n
 	return u
@@ -334,6 +348,7 @@ func (u *updater) diffEdges(ctx context.Context) error {
 	// without edges).
 	rows := map[int]bool{}
 	for _, d := range u.diffs {
+		u.diffPairs[[2]node{d.a, d.b}], u.diffPairs[[2]node{d.b, d.a}] = true, true
 		for _, n := range []node{d.a, d.b} {
 			if n.new >= 0 {
 				rows[n.new] = true

@@ -3,6 +3,7 @@ package embedding
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 
@@ -17,65 +18,79 @@ import (
 // last computed: a neighbour t that moved by δ over an edge of weight w turns row r by at most
 // w·δ/‖Σ‖ (to first order), where ‖Σ‖ is the norm of r's neighbour sum (sumNorm), and these
 // bounds add up in pending until they reach the tolerance. A hub's sum is adjusted exactly
-// instead. So every row stays within about Tolerance of what its neighbours' rows make it,
-// however many updates ran, and the work follows the reach of the change.
+// instead. The moves of a skin attribute row (a few hundredths of a tolerance per rating,
+// over tens of thousands of neighbours, found by scanning every product) are added up in
+// deferred and passed on once they reach a quarter of the tolerance. So every row stays
+// within about Tolerance of what its neighbours' rows make it, however many updates ran,
+// and the work follows the reach of the change.
 func (u *updater) propagate(ctx context.Context) (string, error) {
 	o := u.old.opts
 	steps := len(o.Iterations) - 1
+	rows := u.next.l.rows()
 	first := u.next.l.firstAttr()
-	limit := max(u.next.l.rows()/maxUpdateShare, 4096)
-	vecRows := map[int]bool{}
+	limit := max(rows/maxUpdateShare, 4096)
+	vecRows := newRowSet(rows)
 	finalN := map[int][]float32{}
 	for _, r := range u.touched {
-		vecRows[r] = true
+		vecRows.add(r)
 	}
-	moved := map[int]float64{} // rows whose Nₖ₋₁ moved, by how far
+	moved := newRowSet(rows) // rows whose Nₖ₋₁ moved, with how far
 	for k := 1; k <= steps; k++ {
 		if err := ctx.Err(); err != nil {
 			return "", err
 		}
-		recompute := map[int]bool{}
-		hubs := map[int]bool{}
+		recompute := newRowSet(rows)
+		hubs := map[int][]contrib{} // hub → its changed edges and the moves of its neighbours
 		for _, r := range u.touched {
 			if u.next.hubs[r] != nil {
-				hubs[r] = true
+				hubs[r] = slices.Clone(u.hubDiff[r])
 			} else {
-				recompute[r] = true
+				recompute.add(r)
 			}
 		}
 		pending, sumNorm := u.next.pending[k-1], u.next.sumNorm[k-1]
 		push := func(r int, turn float64) {
-			if recompute[r] || turn == 0 {
+			if recompute.has(r) || turn == 0 {
 				return
 			}
 			if sumNorm[r] == 0 {
-				recompute[r] = true
+				recompute.add(r)
 				return
 			}
 			if p := float64(pending[r]) + turn/float64(sumNorm[r]); p >= o.Tolerance {
-				recompute[r] = true
+				recompute.add(r)
 			} else {
 				pending[r] = float32(p)
 			}
 		}
-		// Hubs sum their neighbours' moves over unchanged edges (changed edges are in hubDiff
-		// already; parallel edges summed).
-		unchanged := map[int]map[node]float64{}
+		// A neighbour t's move over an unchanged edge of weight w adds w·(new − old) to a hub's
+		// sum (changed edges are in hubDiff already; parallel edges add up alike).
 		addHub := func(h int, t node, w float32) {
-			if u.isDiff(h, t) {
-				return
+			if !u.diffPairs[[2]node{u.fromNew(h), t}] {
+				hubs[h] = append(hubs[h], contrib{t, float64(w), float64(w)})
 			}
-			hubs[h] = true
-			if unchanged[h] == nil {
-				unchanged[h] = map[node]float64{}
-			}
-			unchanged[h][t] += float64(w)
 		}
-		movedAttrs := map[int]float64{}
-		for _, t := range sortedRows(moved) {
-			dt := moved[t]
+		var deferred []float64
+		if k >= 2 {
+			deferred = u.next.deferred[k-2]
+		}
+		flush := map[int]float64{}
+		for _, t := range moved.sorted() {
+			dt := moved.val[t]
 			if t >= first {
-				movedAttrs[t] = dt
+				tn := u.fromNew(t)
+				for _, h := range u.hubIngredients {
+					u.ng.ingredientAttrEdges(int32(h-u.next.l.products), func(r int, w float32) bool {
+						if r == t {
+							addHub(h, tn, w)
+						}
+						return true
+					})
+				}
+				a := t - first
+				if deferred[a] += dt; deferred[a] >= o.Tolerance/4 {
+					flush[t], deferred[a] = deferred[a], 0
+				}
 				continue
 			}
 			tn := u.fromNew(t)
@@ -98,22 +113,21 @@ func (u *updater) propagate(ctx context.Context) (string, error) {
 			}
 			u.ng.ingredientAttrEdges(i, neighbour)
 		}
-		if len(movedAttrs) > 0 {
-			// An attribute has no list of its neighbours: find them among the attribute
-			// edges of every product and ingredient.
-			if err := u.attrNeighbours(ctx, movedAttrs, push, addHub); err != nil {
+		if len(flush) > 0 {
+			if err := u.attrNeighbours(ctx, flush, push); err != nil {
 				return "", err
 			}
 		}
-		if len(recompute)+len(hubs) > limit {
-			u.stats.Recomputed = append(u.stats.Recomputed, len(recompute)+len(hubs))
-			return fmt.Sprintf("the change reaches %d of %d rows at step %d", len(recompute)+len(hubs), u.next.l.rows(), k), nil
+		if recompute.len()+len(hubs) > limit {
+			u.stats.Recomputed = append(u.stats.Recomputed, recompute.len()+len(hubs))
+			return fmt.Sprintf("the change reaches %d of %d rows at step %d", recompute.len()+len(hubs), rows, k), nil
 		}
-		u.stats.Recomputed = append(u.stats.Recomputed, len(recompute)+len(hubs))
-		next := map[int]float64{}
+		u.stats.Recomputed = append(u.stats.Recomputed, recompute.len()+len(hubs))
+		next := newRowSet(rows)
 		settle := func(r int, v []float32) {
 			if k == steps {
-				finalN[r], vecRows[r] = v, true
+				finalN[r] = v
+				vecRows.add(r)
 				return
 			}
 			m := u.next.steps[k-1]
@@ -122,31 +136,26 @@ func (u *updater) propagate(ctx context.Context) (string, error) {
 				return
 			}
 			copy(m.mutRow(r), v)
-			vecRows[r] = true
+			vecRows.add(r)
 			if !u.isNew[r] {
-				next[r] = d
+				next.set(r, d)
 			}
 		}
-		for n, r := range sortedKeys(recompute) {
+		for n, r := range recompute.sorted() {
 			if n%1024 == 0 && ctx.Err() != nil {
 				return "", ctx.Err()
 			}
 			settle(r, u.recompute(k, r))
 		}
-		for _, h := range sortedKeys(hubs) {
-			cs := slices.Clone(u.hubDiff[h])
-			for _, t := range sortedNodes(unchanged[h]) {
-				w := unchanged[h][t]
-				cs = append(cs, contrib{t, w, w})
-			}
-			settle(h, u.adjustHub(k, h, cs))
+		for _, h := range slices.Sorted(maps.Keys(hubs)) {
+			settle(h, u.adjustHub(k, h, hubs[h]))
 		}
 		if k < steps {
-			u.stats.Moved = append(u.stats.Moved, len(next))
+			u.stats.Moved = append(u.stats.Moved, next.len())
 		}
 		moved = next
 	}
-	for _, r := range sortedKeys(vecRows) {
+	for _, r := range vecRows.sorted() {
 		nK := finalN[r]
 		if nK == nil {
 			if s := u.next.hubs[r]; s != nil {
@@ -157,12 +166,45 @@ func (u *updater) propagate(ctx context.Context) (string, error) {
 		}
 		u.embedRow(r, nK)
 	}
-	u.stats.Vectors = len(vecRows)
+	u.stats.Vectors = vecRows.len()
 	u.stats.CopiedPages = u.next.data.copiedPages()
 	for _, m := range u.next.steps {
 		u.stats.CopiedPages += m.copiedPages()
 	}
 	return "", nil
+}
+
+// rowSet is a set of rows with a value each, for the rows of one update step.
+type rowSet struct {
+	in   []bool
+	val  []float64
+	list []int
+}
+
+func newRowSet(rows int) *rowSet { return &rowSet{in: make([]bool, rows)} }
+
+func (s *rowSet) add(r int) {
+	if !s.in[r] {
+		s.in[r] = true
+		s.list = append(s.list, r)
+	}
+}
+
+func (s *rowSet) set(r int, v float64) {
+	if s.val == nil {
+		s.val = make([]float64, len(s.in))
+	}
+	s.add(r)
+	s.val[r] = v
+}
+
+func (s *rowSet) has(r int) bool { return s.in[r] }
+func (s *rowSet) len() int       { return len(s.list) }
+
+// sorted returns the rows in ascending order.
+func (s *rowSet) sorted() []int {
+	slices.Sort(s.list)
+	return s.list
 }
 
 // recompute returns row r of Nₖ from its neighbours' rows of Nₖ₋₁, and notes the norm of
@@ -177,9 +219,10 @@ func (u *updater) recompute(k, r int) []float32 {
 	return v
 }
 
-// attrNeighbours passes the moves of the attribute rows in attrs on to their neighbours in
-// the new version: pushed to products and non-hub ingredients, added to hub ingredients.
-func (u *updater) attrNeighbours(ctx context.Context, attrs map[int]float64, push func(int, float64), addHub func(int, node, float32)) error {
+// attrNeighbours passes the (deferred) moves of the attribute rows in attrs on to the products
+// and non-hub ingredients they are edges of, in the new version; hub ingredients had them
+// added to their sums as they came.
+func (u *updater) attrNeighbours(ctx context.Context, attrs map[int]float64, push func(int, float64)) error {
 	for x := range u.next.l.products {
 		if x%4096 == 0 && ctx.Err() != nil {
 			return ctx.Err()
@@ -193,28 +236,17 @@ func (u *updater) attrNeighbours(ctx context.Context, attrs map[int]float64, pus
 	}
 	for i := range int32(u.next.l.ingredients) {
 		r := u.next.l.ingredient(i)
+		if u.next.hubs[r] != nil {
+			continue
+		}
 		u.ng.ingredientAttrEdges(i, func(t int, w float32) bool {
 			if dt, ok := attrs[t]; ok {
-				if u.next.hubs[r] != nil {
-					addHub(r, u.fromNew(t), w)
-				} else {
-					push(r, float64(w)*dt)
-				}
+				push(r, float64(w)*dt)
 			}
 			return true
 		})
 	}
 	return nil
-}
-
-// isDiff reports whether the edge between hub h and t changed.
-func (u *updater) isDiff(h int, t node) bool {
-	for _, c := range u.hubDiff[h] {
-		if c.t == t {
-			return true
-		}
-	}
-	return false
 }
 
 // neighbourSum returns Σₜ w·Nₖ₋₁[t] over the edges of non-hub row r in the new version.
@@ -254,8 +286,16 @@ func (u *updater) adjustHub(k, h int, cs []contrib) []float32 {
 	}
 	d := u.old.dim
 	sum := u.next.hubs[h][(k-1)*d : k*d]
-	scratch := make([]float32, d)
+	scratch, scratch2 := make([]float32, d), make([]float32, d)
 	for _, c := range cs {
+		if c.wOld == c.wNew && c.t.old >= 0 && c.t.new >= 0 {
+			// A neighbour's move over an unchanged edge: one pass over both rows.
+			ov, nv := u.prevOld(k, c.t.old, scratch), u.prevNew(k, c.t.new, scratch2)
+			for j := range sum {
+				sum[j] += c.wNew * (float64(nv[j]) - float64(ov[j]))
+			}
+			continue
+		}
 		if c.t.old >= 0 && c.wOld != 0 {
 			for j, v := range u.prevOld(k, c.t.old, scratch) {
 				sum[j] -= c.wOld * float64(v)
@@ -333,22 +373,4 @@ func distance(a, b []float32) float64 {
 		s += d * d
 	}
 	return math.Sqrt(s)
-}
-
-func sortedRows(m map[int]float64) []int {
-	out := make([]int, 0, len(m))
-	for r := range m {
-		out = append(out, r)
-	}
-	slices.Sort(out)
-	return out
-}
-
-func sortedNodes(m map[node]float64) []node {
-	out := make([]node, 0, len(m))
-	for t := range m {
-		out = append(out, t)
-	}
-	slices.SortFunc(out, compareNodes)
-	return out
 }

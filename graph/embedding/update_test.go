@@ -221,7 +221,7 @@ func TestUpdateMatchesCompute(t *testing.T) {
 		wantIncrementally bool // every update stays incremental
 	}{
 		{"exact", 1e-12, 1e-9, 1e-6, true},
-		{"default tolerance", 0, 1e-5, 2e-3, true},
+		{"default tolerance", 0, 1e-4, 1e-2, true},
 	}
 	for _, tt := range tests {
 		for seed := range uint64(3) {
