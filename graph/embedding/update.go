@@ -105,9 +105,9 @@ type updater struct {
 	products           []string
 	ingredients        []string
 
-	diffs   []edgeDiff
-	touched []int // new rows whose edges changed, or that are new, ascending
-	isNew   map[int]bool
+	diffs     []edgeDiff
+	touched   []int // new rows whose edges changed, or that are new, ascending
+	isNew     map[int]bool
 	hubDiff   map[int][]contrib // hub row → its changed edges
 	diffPairs map[[2]node]bool  // the ends of every changed edge, both ways
 	cloned    map[int]bool      // hubs whose sums next owns
