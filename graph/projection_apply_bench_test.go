@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"runtime"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -183,8 +184,8 @@ type applyCase struct {
 }
 
 // applyCases are a rating event (one product's outcome), a positive review by a reviewer of
-// other products (reviews, reviewer lists and co-review lists), a product update (price,
-// CONTAINS), and a new product (ids shift: inserted in place), and a new product with an
+// other products (reviews, reviewer lists and co-review lists), a product update (price, and
+// its second ingredient, glycerin, left out), and a new product (ids shift: inserted in place), and a new product with an
 // ingredient the graph did not hold (Apply rebuilds from the projection's arrays).
 func applyCases(c *benchCatalogue) []applyCase {
 	mid := c.load.Products[len(c.load.Products)/2]
@@ -208,7 +209,9 @@ func applyCases(c *benchCatalogue) []applyCase {
 		{"product-update", []string{mid.ID}, nil, func(pb *graph.ProjectionBuilder) {
 			up := mid
 			up.Price++
-			up.Ingredients = up.Ingredients[:len(up.Ingredients)-1]
+			// Glycerin, second on the label: the last entries of a generated label may be
+			// unknown to the knowledge base (the projection has no edge for them).
+			up.Ingredients = slices.Delete(slices.Clone(up.Ingredients), 1, 2)
 			c.addProduct(pb, up, c.outcomes[mid.ID], c.reviews[mid.ID])
 		}},
 		{"new-product", []string{"gen-p9999999"}, nil, func(pb *graph.ProjectionBuilder) {
@@ -280,9 +283,7 @@ func BenchmarkApplyAndEmbed(b *testing.B) {
 				}
 			}
 			b.StopTimer()
-			if st.Full {
-				b.Logf("embeddings computed in full: %s", st.Reason)
-			}
+			b.Logf("%+v", st)
 			b.ReportMetric(float64(st.Vectors), "vectors")
 			b.ReportMetric(float64(st.Took.Microseconds())/1000, "embed-ms")
 		})
