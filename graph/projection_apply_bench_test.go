@@ -185,7 +185,8 @@ type applyCase struct {
 
 // applyCases are a rating event (one product's outcome), a positive review by a reviewer of
 // other products (reviews, reviewer lists and co-review lists), a product update (price, and
-// its second ingredient, glycerin, left out), and a new product (ids shift: inserted in place), and a new product with an
+// its second ingredient, glycerin, left out), a new product (ids shift: inserted in place), a
+// product removed (patched empty, then dropped in place), and a new product with an
 // ingredient the graph did not hold (Apply rebuilds from the projection's arrays).
 func applyCases(c *benchCatalogue) []applyCase {
 	mid := c.load.Products[len(c.load.Products)/2]
@@ -219,6 +220,7 @@ func applyCases(c *benchCatalogue) []applyCase {
 			np.ID = "gen-p9999999"
 			c.addProduct(pb, np, nil, nil)
 		}},
+		{"product-removed", []string{mid.ID}, nil, func(pb *graph.ProjectionBuilder) {}},
 		{"new-product-new-ingredient", []string{"gen-p9999999"}, []string{"zz new extract"}, func(pb *graph.ProjectionBuilder) {
 			np := mid
 			np.ID = "gen-p9999999"

@@ -190,7 +190,22 @@ func (s *applyState) build(t *testing.T, v int64) *Projection {
 
 // mutate makes one random change and returns what it touched.
 func (s *applyState) mutate(touchedP, touchedI map[string]bool) (string, bool) {
-	switch s.rng.IntN(10) {
+	switch s.rng.IntN(11) {
+	case 10:
+		ids := s.ids()
+		if len(ids) < 10 {
+			touchedP[s.newProduct()] = true
+			return "new product", false
+		}
+		id := s.pick(ids)
+		delete(s.products, id)
+		s.contains = slices.DeleteFunc(s.contains, func(r rawUse) bool { return r.product == id })
+		s.claims = slices.DeleteFunc(s.claims, func(r rawAttrEdge) bool { return r.product == id })
+		s.suits = slices.DeleteFunc(s.suits, func(r rawAttrEdge) bool { return r.product == id })
+		s.outcomes = slices.DeleteFunc(s.outcomes, func(r rawOutcome) bool { return r.product == id })
+		s.reviews = slices.DeleteFunc(s.reviews, func(r rawReview) bool { return r.product == id })
+		touchedP[id] = true
+		return "product removed", false // patched empty, then dropped in place (withoutProducts)
 	case 0, 1, 2:
 		touchedP[s.addReview()] = true
 		return "review", false

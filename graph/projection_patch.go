@@ -28,14 +28,19 @@ func (p *Projection) applyInPlace(d *Delta) (*Projection, bool) {
 		byID[x.ID] = x
 	}
 	// New products first join p without edges (their dense ids shift the others'); then all
-	// touched products are patched alike. A product that goes makes Apply rebuild.
+	// touched products are patched alike, a product that goes patched to no edges, no
+	// outcomes and no reviews, and dropped at the end (withoutProducts).
 	var adds []ProjectedProduct
+	var removes []string
 	for _, id := range d.Products {
-		_, had := p.productByID[id]
+		x, had := p.productByID[id]
 		n, has := byID[id]
 		switch {
 		case had && !has:
-			return nil, false
+			node := p.Products[x]
+			node.Claims, node.Suits = nil, nil
+			rows[id] = &productRows{node: node}
+			removes = append(removes, id)
 		case has && !had:
 			adds = append(adds, n)
 		}
@@ -79,6 +84,9 @@ func (p *Projection) applyInPlace(d *Delta) (*Projection, bool) {
 	}
 	q.patchIngredients(p, r, ti, ingRows)
 	q.patchProducts(p, r, tp, rows)
+	if len(removes) > 0 {
+		return q.withoutProducts(removes)
+	}
 	return &q, true
 }
 
@@ -767,4 +775,107 @@ func (p *Projection) withProducts(adds []ProjectedProduct) *Projection {
 		q.outcomesFor[a] = out
 	}
 	return &q
+}
+
+// withoutProducts returns p without the products ids, which must have been patched to no
+// edges, outcomes and reviews (their rows in every CSR array are empty): the other products'
+// dense ids shift down, and every array that holds product ids is renumbered; the arrays that
+// only hold ranges are narrowed. ok is false when a product still holds anything (Apply then
+// rebuilds).
+func (p *Projection) withoutProducts(ids []string) (*Projection, bool) {
+	gone := make([]bool, len(p.Products))
+	for _, id := range ids {
+		x, ok := p.productByID[id]
+		if !ok {
+			return nil, false
+		}
+		gone[x] = true
+	}
+	offs := []*[]int32{&p.containsOff, &p.outcomeOff, &p.ageOff, &p.posAgeOff, &p.posOff, &p.coOff}
+	for x, g := range gone {
+		if !g {
+			continue
+		}
+		for _, off := range offs {
+			if *off != nil && (*off)[x+1] != (*off)[x] {
+				return nil, false
+			}
+		}
+	}
+	q := *p
+	n := len(p.Products) - len(ids)
+	newIndex := make([]int32, len(p.Products))
+	q.Products = make([]ProjectedProduct, 0, n)
+	q.productByID = make(map[string]int32, n)
+	q.categoryIDs, q.prices, q.outOfStock = make([]int8, 0, n), make([]float64, 0, n), make([]bool, 0, n)
+	q.MaxReviewCount = 0
+	for x, prod := range p.Products {
+		newIndex[x] = -1
+		if gone[x] {
+			continue
+		}
+		newIndex[x] = int32(len(q.Products))
+		q.productByID[prod.ID] = newIndex[x]
+		q.Products = append(q.Products, prod)
+		q.categoryIDs, q.prices, q.outOfStock = append(q.categoryIDs, p.categoryIDs[x]), append(q.prices, p.prices[x]), append(q.outOfStock, p.outOfStock[x])
+		q.MaxReviewCount = max(q.MaxReviewCount, prod.ReviewCount)
+	}
+	narrow := func(off []int32) []int32 {
+		if off == nil {
+			return nil
+		}
+		out := make([]int32, 1, n+1)
+		for x := range gone {
+			if !gone[x] {
+				out = append(out, out[len(out)-1]+off[x+1]-off[x])
+			}
+		}
+		return out
+	}
+	q.containsOff, q.outcomeOff = narrow(p.containsOff), narrow(p.outcomeOff)
+	q.ageOff, q.posAgeOff, q.posOff, q.coOff = narrow(p.ageOff), narrow(p.posAgeOff), narrow(p.posOff), narrow(p.coOff)
+	renumber := func(x int32) (int32, bool) {
+		y := newIndex[x]
+		return y, y >= 0
+	}
+	q.usedBy = make([]int32, len(p.usedBy))
+	for k, x := range p.usedBy {
+		var ok bool
+		if q.usedBy[k], ok = renumber(x); !ok {
+			return nil, false
+		}
+	}
+	q.co = make([]CoNeighbour, len(p.co))
+	for k, c := range p.co {
+		y, ok := renumber(c.Product)
+		if !ok {
+			return nil, false
+		}
+		q.co[k] = CoNeighbour{Product: y, Co: c.Co}
+	}
+	q.claimedBy = make([][]int32, len(p.claimedBy))
+	for c, xs := range p.claimedBy {
+		if xs != nil {
+			q.claimedBy[c] = make([]int32, len(xs))
+			for k, x := range xs {
+				var ok bool
+				if q.claimedBy[c][k], ok = renumber(x); !ok {
+					return nil, false
+				}
+			}
+		}
+	}
+	q.outcomesFor = make(map[Attr][]OutcomeRef, len(p.outcomesFor))
+	for a, refs := range p.outcomesFor {
+		out := make([]OutcomeRef, len(refs))
+		for k, r := range refs {
+			y, ok := renumber(r.Product)
+			if !ok {
+				return nil, false
+			}
+			out[k] = OutcomeRef{Product: y, Stats: r.Stats}
+		}
+		q.outcomesFor[a] = out
+	}
+	return &q, true
 }
