@@ -187,7 +187,7 @@ type applyCase struct {
 // other products (reviews, reviewer lists and co-review lists), a product update (price, and
 // its second ingredient, glycerin, left out), a new product (ids shift: inserted in place), a
 // product removed (patched empty, then dropped in place), and a new product with an
-// ingredient the graph did not hold (Apply rebuilds from the projection's arrays).
+// ingredient the graph did not hold (both inserted in place).
 func applyCases(c *benchCatalogue) []applyCase {
 	mid := c.load.Products[len(c.load.Products)/2]
 	other := c.load.Products[len(c.load.Products)/3]
