@@ -94,6 +94,17 @@ func (c *catalogue) rate(rng *rand.Rand, id string) {
 	c.products[id].outcomes[k] = o
 }
 
+// users returns the products whose labels list inci.
+func (c *catalogue) users(inci string) []string {
+	var out []string
+	for _, id := range c.ids() {
+		if slices.Contains(c.products[id].uses, inci) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 func (c *catalogue) incis() []string {
 	out := make([]string, 0, len(c.ingredients))
 	for inci := range c.ingredients {
@@ -157,7 +168,20 @@ func (c *catalogue) change(rng *rand.Rand) (kind string, products, ingredients [
 	c.version++
 	ids := c.ids()
 	id := ids[rng.IntN(len(ids))]
-	switch rng.IntN(8) {
+	switch rng.IntN(9) {
+	case 8:
+		var inci string
+		for _, i := range c.incis() {
+			if i != "aqua" && (inci == "" || len(c.users(i)) < len(c.users(inci))) {
+				inci = i
+			}
+		}
+		users := c.users(inci)
+		for _, u := range users {
+			c.products[u].uses = slices.DeleteFunc(c.products[u].uses, func(s string) bool { return s == inci })
+		}
+		delete(c.ingredients, inci)
+		return "ingredient removed", users, []string{inci}
 	case 0, 1, 2: // events are the most common change
 		c.rate(rng, id)
 		return "rating", []string{id}, nil
