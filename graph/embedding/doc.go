@@ -63,5 +63,7 @@
 // per-block partial sums in block order, and the blocks depend on the projection only. Memory
 // is four float32 matrices of rows × Dim while computing, and three afterwards (the
 // embedding, and N₁ and N₂ for Update; 256 MB per million rows each at Dim 64), plus one
-// float32 per CONTAINS edge while computing and up to two per row and step afterwards.
+// float32 per CONTAINS edge while computing and up to two per row and step afterwards. Rows
+// that Update adds take new physical rows, and the rows of products and ingredients that go
+// stay allocated, until the next Compute.
 package embedding
