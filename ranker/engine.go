@@ -49,7 +49,7 @@ type Snapshot struct {
 	Projection *graph.Projection
 	Vectors    Vectors
 	BuildTime  time.Duration // streaming from the source and indexing
-	EmbedTime  time.Duration // the last full computation of the embeddings this snapshot's descend from
+	EmbedTime  time.Duration // the last full computation of the embeddings, the one this snapshot's vectors derive from
 	// EmbedDeltaTime is how long deriving Vectors from the previous snapshot's took (0 when
 	// they were computed in full).
 	EmbedDeltaTime time.Duration
