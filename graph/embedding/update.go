@@ -45,7 +45,7 @@ const maxUpdateShare = 2
 // skin attributes'. The result is a deterministic function of e, q and the ids, and differs
 // from Compute(q) by what the tolerance leaves pending: TestUpdateMatchesCompute bounds it,
 // and BenchmarkUpdateSequence measures it. Update computes in full when the steps are not
-// normalised or when a step would reach more than half of the rows. It returns ctx.Err()
+// normalised, when there is no step, or when a step would reach more than half of the rows. It returns ctx.Err()
 // when ctx ends first.
 func (e *Embeddings) Update(ctx context.Context, q *graph.Projection, products, ingredients []string) (*Embeddings, UpdateStats, error) {
 	start := time.Now()
@@ -62,8 +62,11 @@ func (e *Embeddings) Update(ctx context.Context, q *graph.Projection, products, 
 	if e.p == nil {
 		return nil, UpdateStats{}, fmt.Errorf("embedding: update: %w: the embeddings were not computed from a projection", graph.ErrInvalid)
 	}
-	if e.opts.NoStepNormalise {
+	switch {
+	case e.opts.NoStepNormalise:
 		return full("steps are not normalised")
+	case len(e.opts.Iterations) < 2:
+		return full("no propagation step")
 	}
 	u = newUpdater(e, q, products, ingredients)
 	if err := u.diffEdges(ctx); err != nil {

@@ -334,18 +334,30 @@ func TestUpdateWorkFollowsTheChange(t *testing.T) {
 	}
 }
 
-func TestUpdateWithoutStepNormalisationComputesInFull(t *testing.T) {
-	rng := rand.New(rand.NewPCG(1, 2))
-	c := newCatalogue(rng, 50)
-	opts := Options{Seed: 3, NoStepNormalise: true}
-	e := mustCompute(t, c.build(t), opts)
-	_, ps, is := c.change(rng)
-	q := c.build(t)
-	got, st, err := e.Update(context.Background(), q, ps, is)
-	if err != nil || !st.Full {
-		t.Fatalf("Update = %+v, %v; want a full computation", st, err)
+// TestUpdateComputesInFullWhenItCannotPropagate covers the options Update does not propagate
+// under: unnormalised steps and no step at all.
+func TestUpdateComputesInFullWhenItCannotPropagate(t *testing.T) {
+	tests := []struct {
+		name string
+		opts Options
+	}{
+		{"unnormalised steps", Options{Seed: 3, NoStepNormalise: true}},
+		{"no step", Options{Seed: 3, Iterations: []float64{1}}},
 	}
-	if _, _, maxEntry := drift(t, mustCompute(t, q, opts), got); maxEntry != 0 {
-		t.Errorf("the full computation differs from Compute by %g", maxEntry)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(1, 2))
+			c := newCatalogue(rng, 50)
+			e := mustCompute(t, c.build(t), tt.opts)
+			_, ps, is := c.change(rng)
+			q := c.build(t)
+			got, st, err := e.Update(context.Background(), q, ps, is)
+			if err != nil || !st.Full {
+				t.Fatalf("Update = %+v, %v; want a full computation", st, err)
+			}
+			if _, _, maxEntry := drift(t, mustCompute(t, q, tt.opts), got); maxEntry != 0 {
+				t.Errorf("the full computation differs from Compute by %g", maxEntry)
+			}
+		})
 	}
 }
