@@ -48,7 +48,7 @@ func (p *Projection) Apply(d *Delta) (*Projection, error) {
 // rebuild is Apply by building the new projection from p's own arrays (what the delta does
 // not touch) and the delta's rows, through ProjectionBuilder: the same code as a full build,
 // without reading Neo4j. Its work and memory are proportional to the whole projection; Apply
-// uses it when products or ingredients appear or disappear (the dense ids shift).
+// uses it only when the in-place path cannot (applyInPlace).
 func (p *Projection) rebuild(d *Delta) (*Projection, error) {
 	b := p.decompile(setOf(d.Products), setOf(d.Ingredients))
 	r := &d.Rows

@@ -190,7 +190,40 @@ func (s *applyState) build(t *testing.T, v int64) *Projection {
 
 // mutate makes one random change and returns what it touched.
 func (s *applyState) mutate(touchedP, touchedI map[string]bool) (string, bool) {
-	switch s.rng.IntN(10) {
+	switch s.rng.IntN(12) {
+	case 11:
+		incis := s.incis()
+		if len(incis) < 8 {
+			return "ingredient", false
+		}
+		inci := s.pick(incis)
+		delete(s.ingredients, inci)
+		s.treats = slices.DeleteFunc(s.treats, func(r rawTreat) bool { return r.inci == inci })
+		s.aggravs = slices.DeleteFunc(s.aggravs, func(r rawAggrav) bool { return r.inci == inci })
+		s.conflicts = slices.DeleteFunc(s.conflicts, func(r rawConflict) bool { return r.a == inci || r.b == inci })
+		s.contains = slices.DeleteFunc(s.contains, func(r rawUse) bool {
+			if r.inci == inci {
+				touchedP[r.product] = true // the write that deletes the ingredient changes its products' labels
+			}
+			return r.inci == inci
+		})
+		touchedI[inci] = true
+		return "ingredient removed", false // patched empty, then dropped in place (withoutIngredients)
+	case 10:
+		ids := s.ids()
+		if len(ids) < 10 {
+			touchedP[s.newProduct()] = true
+			return "new product", false
+		}
+		id := s.pick(ids)
+		delete(s.products, id)
+		s.contains = slices.DeleteFunc(s.contains, func(r rawUse) bool { return r.product == id })
+		s.claims = slices.DeleteFunc(s.claims, func(r rawAttrEdge) bool { return r.product == id })
+		s.suits = slices.DeleteFunc(s.suits, func(r rawAttrEdge) bool { return r.product == id })
+		s.outcomes = slices.DeleteFunc(s.outcomes, func(r rawOutcome) bool { return r.product == id })
+		s.reviews = slices.DeleteFunc(s.reviews, func(r rawReview) bool { return r.product == id })
+		touchedP[id] = true
+		return "product removed", false // patched empty, then dropped in place (withoutProducts)
 	case 0, 1, 2:
 		touchedP[s.addReview()] = true
 		return "review", false
@@ -232,7 +265,7 @@ func (s *applyState) mutate(touchedP, touchedI map[string]bool) (string, bool) {
 		}
 		s.ingredients[inci] = ProjectedIngredient{INCI: inci, Name: "new", Comedogenic: -1}
 		s.ingredientEdges(inci)
-		return "new ingredient", true
+		return "new ingredient", false // inserted in place (withIngredients)
 	default:
 		s.rules = append(s.rules, Rule{ID: fmt.Sprintf("rule-%d", s.rng.IntN(1000)), Kind: RuleBoost, Amount: 0.1})
 		return "rule", false

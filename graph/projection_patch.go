@@ -6,9 +6,11 @@ import (
 	"time"
 )
 
-// The in-place path of Apply: when no product or ingredient appears or disappears, the dense
-// ids stay, and the new projection is the old one with the changed lists spliced into copies
-// of the arrays that hold them. Arrays nothing changed in are shared with the old projection
+// The in-place path of Apply: the new projection is the old one with the changed lists
+// spliced into copies of the arrays that hold them. Products and ingredients that appear are
+// inserted first without edges (withProducts, withIngredients), and those that go are patched
+// to no edges and dropped last (withoutProducts, withoutIngredients); both shift the dense ids
+// of the others and renumber the arrays that hold ids (O(array), memory copies). Arrays nothing changed in are shared with the old projection
 // (for a rating event: the products, CONTAINS and its reverse, the ingredient edges, the
 // indexes). Splicing copies a whole array (a memory copy, O(array)); the per-item work
 // (sorting, co-review counting) is proportional to the change. Derived values that depend on
@@ -17,8 +19,9 @@ import (
 // moved (O(reviews)) and the reviewer numbering when a reviewer appears or goes (O(positive
 // reviews)).
 
-// applyInPlace applies d by patching; ok is false when d adds or removes a product or an
-// ingredient (Apply then rebuilds).
+// applyInPlace applies d by patching; ok is false when d does not describe a consistent
+// change (a row for an id it does not name, an ingredient that goes while an untouched product
+// still uses it): Apply then rebuilds.
 func (p *Projection) applyInPlace(d *Delta) (*Projection, bool) {
 	r := &d.Rows
 	rows := map[string]*productRows{}
@@ -28,14 +31,19 @@ func (p *Projection) applyInPlace(d *Delta) (*Projection, bool) {
 		byID[x.ID] = x
 	}
 	// New products first join p without edges (their dense ids shift the others'); then all
-	// touched products are patched alike. A product that goes makes Apply rebuild.
+	// touched products are patched alike, a product that goes patched to no edges, no
+	// outcomes and no reviews, and dropped at the end (withoutProducts).
 	var adds []ProjectedProduct
+	var removes []string
 	for _, id := range d.Products {
-		_, had := p.productByID[id]
+		x, had := p.productByID[id]
 		n, has := byID[id]
 		switch {
 		case had && !has:
-			return nil, false
+			node := p.Products[x]
+			node.Claims, node.Suits = nil, nil
+			rows[id] = &productRows{node: node}
+			removes = append(removes, id)
 		case has && !had:
 			adds = append(adds, n)
 		}
@@ -56,17 +64,34 @@ func (p *Projection) applyInPlace(d *Delta) (*Projection, bool) {
 	for k, i := range r.ingredients {
 		ingRows[i.INCI] = k
 	}
-	var ti []int32
+	// New ingredients join first, without edges (their dense ids shift the others'); an
+	// ingredient that goes is patched to no edges and dropped at the end (withoutIngredients).
+	var addsI []ProjectedIngredient
+	var removesI []string
 	for _, inci := range d.Ingredients {
-		i, had := p.ingredientByINCI[inci]
-		if _, has := ingRows[inci]; had != has {
-			return nil, false
-		}
-		if had {
-			ti = append(ti, i)
+		_, had := p.ingredientByINCI[inci]
+		k, has := ingRows[inci]
+		switch {
+		case had && !has:
+			removesI = append(removesI, inci)
+		case has && !had:
+			addsI = append(addsI, r.ingredients[k])
 		}
 	}
-	if len(ingRows) != len(ti) {
+	if len(addsI) > 0 {
+		p = p.withIngredients(addsI)
+	}
+	var ti []int32
+	withRows := 0
+	for _, inci := range d.Ingredients {
+		if i, ok := p.ingredientByINCI[inci]; ok {
+			ti = append(ti, i)
+			if _, has := ingRows[inci]; has {
+				withRows++
+			}
+		}
+	}
+	if len(ingRows) != withRows {
 		return nil, false
 	}
 	q := *p
@@ -79,7 +104,16 @@ func (p *Projection) applyInPlace(d *Delta) (*Projection, bool) {
 	}
 	q.patchIngredients(p, r, ti, ingRows)
 	q.patchProducts(p, r, tp, rows)
-	return &q, true
+	out, ok := &q, true
+	if len(removes) > 0 {
+		if out, ok = out.withoutProducts(removes); !ok {
+			return nil, false
+		}
+	}
+	if len(removesI) > 0 {
+		return out.withoutIngredients(removesI)
+	}
+	return out, true
 }
 
 // patchIngredients replaces the nodes and edge lists of the ingredients ti from r.
@@ -94,7 +128,9 @@ func (q *Projection) patchIngredients(p *Projection, r *ProjectionBuilder, ti []
 	var nodes []ProjectedIngredient
 	treats, aggravs := map[int32][]Treat{}, map[int32][]Aggravates{}
 	for _, i := range ti {
-		if n := r.ingredients[ingRows[p.Ingredients[i].INCI]]; n != p.Ingredients[i] {
+		k, has := ingRows[p.Ingredients[i].INCI] // an ingredient that goes keeps its node until dropped
+		if has && r.ingredients[k] != p.Ingredients[i] {
+			n := r.ingredients[k]
 			if nodes == nil {
 				nodes = slices.Clone(p.Ingredients)
 			}
@@ -767,4 +803,216 @@ func (p *Projection) withProducts(adds []ProjectedProduct) *Projection {
 		q.outcomesFor[a] = out
 	}
 	return &q
+}
+
+// withoutProducts returns p without the products ids, which must have been patched to no
+// edges, outcomes and reviews (their rows in every CSR array are empty): the other products'
+// dense ids shift down, and every array that holds product ids is renumbered; the arrays that
+// only hold ranges are narrowed. ok is false when a product still holds anything (Apply then
+// rebuilds).
+func (p *Projection) withoutProducts(ids []string) (*Projection, bool) {
+	gone := make([]bool, len(p.Products))
+	for _, id := range ids {
+		x, ok := p.productByID[id]
+		if !ok {
+			return nil, false
+		}
+		gone[x] = true
+	}
+	offs := []*[]int32{&p.containsOff, &p.outcomeOff, &p.ageOff, &p.posAgeOff, &p.posOff, &p.coOff}
+	for x, g := range gone {
+		if !g {
+			continue
+		}
+		for _, off := range offs {
+			if *off != nil && (*off)[x+1] != (*off)[x] {
+				return nil, false
+			}
+		}
+	}
+	q := *p
+	n := len(p.Products) - len(ids)
+	newIndex := make([]int32, len(p.Products))
+	q.Products = make([]ProjectedProduct, 0, n)
+	q.productByID = make(map[string]int32, n)
+	q.categoryIDs, q.prices, q.outOfStock = make([]int8, 0, n), make([]float64, 0, n), make([]bool, 0, n)
+	q.MaxReviewCount = 0
+	for x, prod := range p.Products {
+		newIndex[x] = -1
+		if gone[x] {
+			continue
+		}
+		newIndex[x] = int32(len(q.Products))
+		q.productByID[prod.ID] = newIndex[x]
+		q.Products = append(q.Products, prod)
+		q.categoryIDs, q.prices, q.outOfStock = append(q.categoryIDs, p.categoryIDs[x]), append(q.prices, p.prices[x]), append(q.outOfStock, p.outOfStock[x])
+		q.MaxReviewCount = max(q.MaxReviewCount, prod.ReviewCount)
+	}
+	narrow := func(off []int32) []int32 {
+		if off == nil {
+			return nil
+		}
+		out := make([]int32, 1, n+1)
+		for x := range gone {
+			if !gone[x] {
+				out = append(out, out[len(out)-1]+off[x+1]-off[x])
+			}
+		}
+		return out
+	}
+	q.containsOff, q.outcomeOff = narrow(p.containsOff), narrow(p.outcomeOff)
+	q.ageOff, q.posAgeOff, q.posOff, q.coOff = narrow(p.ageOff), narrow(p.posAgeOff), narrow(p.posOff), narrow(p.coOff)
+	renumber := func(x int32) (int32, bool) {
+		y := newIndex[x]
+		return y, y >= 0
+	}
+	q.usedBy = make([]int32, len(p.usedBy))
+	for k, x := range p.usedBy {
+		var ok bool
+		if q.usedBy[k], ok = renumber(x); !ok {
+			return nil, false
+		}
+	}
+	q.co = make([]CoNeighbour, len(p.co))
+	for k, c := range p.co {
+		y, ok := renumber(c.Product)
+		if !ok {
+			return nil, false
+		}
+		q.co[k] = CoNeighbour{Product: y, Co: c.Co}
+	}
+	q.claimedBy = make([][]int32, len(p.claimedBy))
+	for c, xs := range p.claimedBy {
+		if xs != nil {
+			q.claimedBy[c] = make([]int32, len(xs))
+			for k, x := range xs {
+				var ok bool
+				if q.claimedBy[c][k], ok = renumber(x); !ok {
+					return nil, false
+				}
+			}
+		}
+	}
+	q.outcomesFor = make(map[Attr][]OutcomeRef, len(p.outcomesFor))
+	for a, refs := range p.outcomesFor {
+		out := make([]OutcomeRef, len(refs))
+		for k, r := range refs {
+			y, ok := renumber(r.Product)
+			if !ok {
+				return nil, false
+			}
+			out[k] = OutcomeRef{Product: y, Stats: r.Stats}
+		}
+		q.outcomesFor[a] = out
+	}
+	return &q, true
+}
+
+// withIngredients returns p with the ingredient nodes adds (not in p) inserted without edges:
+// the other ingredients' dense ids shift up, every array that holds ingredient ids (CONTAINS,
+// conflicts) is renumbered, and the arrays of ranges per ingredient are widened.
+func (p *Projection) withIngredients(adds []ProjectedIngredient) *Projection {
+	adds = slices.Clone(adds)
+	slices.SortFunc(adds, func(a, b ProjectedIngredient) int { return cmp.Compare(a.INCI, b.INCI) })
+	q := *p
+	n := len(p.Ingredients) + len(adds)
+	q.Ingredients = make([]ProjectedIngredient, 0, n)
+	newIndex := make([]int32, len(p.Ingredients))
+	isNew := make([]bool, n)
+	for i, j := 0, 0; i < len(p.Ingredients) || j < len(adds); {
+		if j == len(adds) || (i < len(p.Ingredients) && p.Ingredients[i].INCI < adds[j].INCI) {
+			newIndex[i] = int32(len(q.Ingredients))
+			q.Ingredients = append(q.Ingredients, p.Ingredients[i])
+			i++
+			continue
+		}
+		isNew[len(q.Ingredients)] = true
+		q.Ingredients = append(q.Ingredients, adds[j])
+		j++
+	}
+	q.ingredientByINCI = make(map[string]int32, n)
+	for i, ing := range q.Ingredients {
+		q.ingredientByINCI[ing.INCI] = int32(i)
+	}
+	widen := func(off []int32) []int32 {
+		out := make([]int32, n+1)
+		old := 0
+		for i := range n {
+			out[i+1] = out[i]
+			if !isNew[i] {
+				out[i+1] += off[old+1] - off[old]
+				old++
+			}
+		}
+		return out
+	}
+	q.usedByOff, q.treatsOff, q.aggravOff, q.conflictOff = widen(p.usedByOff), widen(p.treatsOff), widen(p.aggravOff), widen(p.conflictOff)
+	q.contains = make([]Use, len(p.contains))
+	for k, u := range p.contains {
+		u.Ingredient = newIndex[u.Ingredient]
+		q.contains[k] = u
+	}
+	q.conflicts = make([]ConflictEdge, len(p.conflicts))
+	for k, c := range p.conflicts {
+		c.Other = newIndex[c.Other]
+		q.conflicts[k] = c
+	}
+	return &q
+}
+
+// withoutIngredients returns p without the ingredients incis, which must have no edges left
+// (no product uses them, no TREATS, AGGRAVATES or conflicts): the other ingredients' dense ids
+// shift down. ok is false when one still has an edge (Apply then rebuilds).
+func (p *Projection) withoutIngredients(incis []string) (*Projection, bool) {
+	gone := make([]bool, len(p.Ingredients))
+	for _, inci := range incis {
+		i, ok := p.ingredientByINCI[inci]
+		if !ok {
+			return nil, false
+		}
+		for _, off := range [][]int32{p.usedByOff, p.treatsOff, p.aggravOff, p.conflictOff} {
+			if off[i+1] != off[i] {
+				return nil, false
+			}
+		}
+		gone[i] = true
+	}
+	q := *p
+	n := len(p.Ingredients) - len(incis)
+	newIndex := make([]int32, len(p.Ingredients))
+	q.Ingredients = make([]ProjectedIngredient, 0, n)
+	q.ingredientByINCI = make(map[string]int32, n)
+	for i, ing := range p.Ingredients {
+		newIndex[i] = -1
+		if !gone[i] {
+			newIndex[i] = int32(len(q.Ingredients))
+			q.ingredientByINCI[ing.INCI] = newIndex[i]
+			q.Ingredients = append(q.Ingredients, ing)
+		}
+	}
+	narrow := func(off []int32) []int32 {
+		out := make([]int32, 1, n+1)
+		for i := range gone {
+			if !gone[i] {
+				out = append(out, out[len(out)-1]+off[i+1]-off[i])
+			}
+		}
+		return out
+	}
+	q.usedByOff, q.treatsOff, q.aggravOff, q.conflictOff = narrow(p.usedByOff), narrow(p.treatsOff), narrow(p.aggravOff), narrow(p.conflictOff)
+	q.contains = make([]Use, len(p.contains))
+	for k, u := range p.contains {
+		if u.Ingredient = newIndex[u.Ingredient]; u.Ingredient < 0 {
+			return nil, false
+		}
+		q.contains[k] = u
+	}
+	q.conflicts = make([]ConflictEdge, len(p.conflicts))
+	for k, c := range p.conflicts {
+		if c.Other = newIndex[c.Other]; c.Other < 0 {
+			return nil, false
+		}
+		q.conflicts[k] = c
+	}
+	return &q, true
 }

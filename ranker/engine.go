@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"sync"
@@ -37,12 +38,21 @@ type DeltaSource interface {
 // EmbedFunc computes product embeddings for a projection.
 type EmbedFunc func(ctx context.Context, p *graph.Projection) (Vectors, error)
 
+// EmbedDeltaFunc derives the embeddings of p from prev, the embeddings of old, where p is old
+// with the delta d applied (Projection.Apply): work in proportion to what d reaches rather
+// than to the graph (graph/embedding.Embeddings.Update). It must be deterministic: the same
+// prev, old, p and d give the same vectors.
+type EmbedDeltaFunc func(ctx context.Context, prev Vectors, old, p *graph.Projection, d *graph.Delta) (Vectors, error)
+
 // Snapshot is one projection with its embeddings; it never changes once published.
 type Snapshot struct {
 	Projection *graph.Projection
 	Vectors    Vectors
 	BuildTime  time.Duration // streaming from the source and indexing
-	EmbedTime  time.Duration
+	EmbedTime  time.Duration // the last full computation of the embeddings, the one this snapshot's vectors derive from
+	// EmbedDeltaTime is how long deriving Vectors from the previous snapshot's took (0 when
+	// they were computed in full).
+	EmbedDeltaTime time.Duration
 
 	nodes, edges int // Projection.Size, counted once (Stats is on the request path)
 	// staleVectors says Vectors were computed for an earlier projection (a delta swapped this
@@ -70,16 +80,20 @@ type EngineStats struct {
 	Deltas, Rebuilds  uint64
 	LastDelta         time.Duration
 	LastRebuildReason string
+	// LastEmbedDelta is how long the last delta's embeddings took to derive (EmbedDeltaFunc;
+	// included in LastDelta).
+	LastEmbedDelta time.Duration
 }
 
 // Engine serves rankings from the current snapshot, refreshes the snapshot in the background
 // when the data version changes, and caches results by (canonical request, data version).
 // Readers never wait for a rebuild: they keep the old snapshot until the new one is swapped in.
 type Engine struct {
-	src    Source
-	ranker *Ranker
-	embed  EmbedFunc
-	cache  *ristretto.Cache[string, Result]
+	src        Source
+	ranker     *Ranker
+	embed      EmbedFunc
+	embedDelta EmbedDeltaFunc
+	cache      *ristretto.Cache[string, Result]
 
 	snap atomic.Pointer[Snapshot]
 	// consistent is the newest snapshot whose vectors were computed for its own projection
@@ -101,6 +115,7 @@ type Engine struct {
 
 	deltas, rebuilds atomic.Uint64
 	lastDelta        atomic.Int64 // nanoseconds
+	lastEmbedDelta   atomic.Int64 // nanoseconds
 	rebuildReason    atomic.Pointer[string]
 }
 
@@ -150,6 +165,11 @@ func NewEngine(src Source, r *Ranker, embed EmbedFunc, cacheBytes int64) (*Engin
 	return &Engine{src: src, ranker: r, embed: embed, cache: cache, popular: popular, warmTop: DefaultWarmTop,
 		subs: map[chan graph.DataVersion]struct{}{}}, nil
 }
+
+// SetEmbedDelta makes deltas derive their snapshot's embeddings from the previous snapshot's
+// with f, before the swap, so that every snapshot serves with vectors of its own projection
+// (see applyDelta). Call it before serving.
+func (e *Engine) SetEmbedDelta(f EmbedDeltaFunc) { e.embedDelta = f }
 
 // SetWarmTop sets how many of the most asked requests are ranked into the cache after each
 // data version change (0 turns warming off). Call it before serving.
@@ -264,10 +284,13 @@ func (e *Engine) build(ctx context.Context) (*Snapshot, error) {
 // background (embedLatest).
 const syncEmbedBelow = 250 * time.Millisecond
 
-// applyDelta makes a snapshot from cur and the changes since its version. Embeddings depend
-// on the whole graph (random projection over neighbours) and are computed again, as after a
-// full build, so that a data version answers alike on every replica whatever path its
-// projection took: before the swap when that is quick (syncEmbedBelow), else after it.
+// applyDelta makes a snapshot from cur and the changes since its version. With an
+// EmbedDeltaFunc the embeddings are derived from cur's before the swap: the snapshot is
+// consistent (its vectors are its projection's) and fixed once published, so requests and
+// similar-product queries answer alike for a version on this replica. They may differ from a
+// full computation (and from another replica's, whose history differs) within the embedding
+// tolerance, until Verify swaps in a full build. Without one, the embeddings are computed
+// again in full: before the swap when that is quick (syncEmbedBelow), else after it.
 func (e *Engine) applyDelta(ctx context.Context, ds DeltaSource, cur *Snapshot) (*Snapshot, error) {
 	start := time.Now()
 	d, err := ds.ProjectDelta(ctx, cur.Projection.Version)
@@ -287,13 +310,21 @@ func (e *Engine) applyDelta(ctx context.Context, ds DeltaSource, cur *Snapshot) 
 	s := &Snapshot{Projection: proj, BuildTime: time.Since(start), EmbedTime: cur.EmbedTime}
 	s.nodes, s.edges = proj.Size()
 	if e.embed != nil {
-		if cur.EmbedTime < syncEmbedBelow {
+		switch {
+		case e.embedDelta != nil && cur.Vectors != nil && !cur.staleVectors:
+			es := time.Now()
+			if s.Vectors, err = e.embedDelta(ctx, cur.Vectors, cur.Projection, proj, d); err != nil {
+				return nil, fmt.Errorf("delta: embeddings: %w", err)
+			}
+			s.EmbedDeltaTime = time.Since(es)
+			e.lastEmbedDelta.Store(int64(s.EmbedDeltaTime))
+		case cur.EmbedTime < syncEmbedBelow:
 			es := time.Now()
 			if s.Vectors, err = e.embed(ctx, proj); err != nil {
 				return nil, fmt.Errorf("delta: embeddings: %w", err)
 			}
 			s.EmbedTime = time.Since(es)
-		} else {
+		default:
 			s.Vectors, s.staleVectors = carryVectors(cur.Vectors, cur.Projection, proj), true
 		}
 	}
@@ -420,7 +451,50 @@ type VerifyResult struct {
 	Drift       bool   // the incremental snapshot differed from the full build (which replaced it)
 	Incremental string // digests (graph.Projection.Digest)
 	Full        string
+	// VectorDrift compares the serving snapshot's product embeddings with the full build's
+	// (when the digests are equal and both have vectors): derived by deltas, they differ
+	// within the embedding tolerance.
+	VectorDrift VectorDrift
 	Took        time.Duration
+}
+
+// VectorDrift is how far one set of product vectors is from another: the largest and the
+// mean cosine distance (1 − cosine similarity) over the products, and how many were compared.
+type VectorDrift struct {
+	Compared  int
+	Max, Mean float64
+}
+
+// vectorDrift compares the product vectors of a and b, both of projections with n products
+// in the same order. Products without a vector in either are left out.
+func vectorDrift(a, b Vectors, n int) VectorDrift {
+	var d VectorDrift
+	if a == nil || b == nil {
+		return d
+	}
+	for x := range int32(n) {
+		va, vb := a.Product(x), b.Product(x)
+		if len(va) == 0 || len(va) != len(vb) {
+			continue
+		}
+		var dot, na, nb float64
+		for k := range va {
+			dot += float64(va[k]) * float64(vb[k])
+			na += float64(va[k]) * float64(va[k])
+			nb += float64(vb[k]) * float64(vb[k])
+		}
+		if na == 0 || nb == 0 {
+			continue
+		}
+		dist := max(0, 1-dot/math.Sqrt(na*nb))
+		d.Max = max(d.Max, dist)
+		d.Mean += dist
+		d.Compared++
+	}
+	if d.Compared > 0 {
+		d.Mean /= float64(d.Compared)
+	}
+	return d
 }
 
 // Verify builds a full projection, compares its digest with the serving snapshot's and swaps
@@ -462,6 +536,9 @@ func (e *Engine) Verify(ctx context.Context) (VerifyResult, error) {
 	res.Compared = true
 	res.Incremental, res.Full = cur.Projection.Digest(), full.Projection.Digest()
 	res.Drift = res.Incremental != res.Full
+	if !res.Drift && !cur.staleVectors {
+		res.VectorDrift = vectorDrift(cur.Vectors, full.Vectors, len(full.Projection.Products))
+	}
 	e.swap(ctx, full)
 	res.Took = time.Since(start)
 	return res, nil
@@ -587,6 +664,7 @@ func (e *Engine) Stats() EngineStats {
 		st.LastWarm = *w
 	}
 	st.Deltas, st.Rebuilds, st.LastDelta = e.deltas.Load(), e.rebuilds.Load(), time.Duration(e.lastDelta.Load())
+	st.LastEmbedDelta = time.Duration(e.lastEmbedDelta.Load())
 	if r := e.rebuildReason.Load(); r != nil {
 		st.LastRebuildReason = *r
 	}

@@ -20,3 +20,19 @@ func embedProducts(ctx context.Context, p *graph.Projection) (ranker.Vectors, er
 	}
 	return e, nil
 }
+
+// embedProductsDelta derives the embeddings of p from prev, those of old, for the products
+// and ingredients the delta d touched (embedding.Embeddings.Update): every snapshot a delta
+// makes serves with its own vectors at once. It computes in full when prev is not the
+// embeddings of old.
+func embedProductsDelta(ctx context.Context, prev ranker.Vectors, old, p *graph.Projection, d *graph.Delta) (ranker.Vectors, error) {
+	e, ok := prev.(*embedding.Embeddings)
+	if !ok || e.Version().N != old.Version.N {
+		return embedProducts(ctx, p)
+	}
+	next, _, err := e.Update(ctx, p, d.Products, d.Ingredients)
+	if err != nil {
+		return nil, err
+	}
+	return next, nil
+}

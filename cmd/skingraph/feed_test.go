@@ -48,6 +48,7 @@ func TestEngineAppliesChangesAsDeltas(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer engine.Close()
+	engine.SetEmbedDelta(embedProductsDelta) // as the server does (newEngine)
 	refresh := func(what string) ranker.EngineStats {
 		t.Helper()
 		if swapped, err := engine.Refresh(ctx); err != nil || !swapped {
@@ -75,6 +76,13 @@ func TestEngineAppliesChangesAsDeltas(t *testing.T) {
 	}
 	if engine.Snapshot().Vectors.Product(0) == nil {
 		t.Errorf("product a lost its embedding vector after a delta")
+	}
+	// The embeddings derived by the two deltas are within the tolerance of a full computation.
+	if st := engine.Stats(); st.LastEmbedDelta <= 0 {
+		t.Errorf("the deltas' embeddings were not derived from the previous ones (stats %+v)", st)
+	}
+	if vr, err := engine.Verify(ctx); err != nil || !vr.Compared || vr.Drift || vr.VectorDrift.Compared != 4 || vr.VectorDrift.Max > 1e-3 {
+		t.Errorf("Verify after two deltas = %+v, %v; want no drift, 4 product vectors within 1e-3 cosine distance", vr, err)
 	}
 
 	// A replica further behind than the retention: the changes are gone, it rebuilds.

@@ -474,6 +474,7 @@ func newEngine(ctx context.Context, store ranker.Source, log zerolog.Logger) (*r
 	if err != nil {
 		return nil, err
 	}
+	engine.SetEmbedDelta(embedProductsDelta)
 	if _, err := engine.Refresh(ctx); err != nil {
 		engine.Close()
 		return nil, fmt.Errorf("build the first projection: %w", err)

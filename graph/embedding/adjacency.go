@@ -14,6 +14,11 @@ import (
 // every floating-point sum is fixed.
 const blockWork = 1 << 16
 
+// hubDegree is the number of products from which an ingredient counts as a hub: Compute keeps
+// the neighbour sums of hubs (and of every attribute row) so that Update adjusts them by the
+// few neighbours that changed instead of summing over all of them again.
+const hubDegree = 256
+
 // adjacency is the weighted undirected graph of the package comment, read from the
 // projection's CSR arrays: product and ingredient rows list their edges directly, attribute
 // rows are reached backwards from them.
@@ -25,6 +30,10 @@ type adjacency struct {
 	usedOf []int32   // usedByOff
 	invDeg []float32 // 1 / weighted degree of each row, 0 for a row without edges
 	blocks []block
+	// hubSlot numbers the hub rows (every attribute row, and the ingredients used by at least
+	// hubDegree products) from 0 in row order; -1 for the other rows. hubs counts them.
+	hubSlot []int32
+	hubs    int
 }
 
 // block is a range of product and ingredient rows processed by one goroutine.
@@ -59,6 +68,14 @@ func newAdjacency(ctx context.Context, p *graph.Projection, w Weights) (*adjacen
 	}
 	if first > start {
 		g.blocks = append(g.blocks, block{start, first})
+	}
+	g.hubSlot = make([]int32, g.l.rows())
+	for r := range g.hubSlot {
+		g.hubSlot[r] = -1
+		if r >= first || (r >= g.l.products && len(p.UsedBy(int32(r-g.l.products))) >= hubDegree) {
+			g.hubSlot[r] = int32(g.hubs)
+			g.hubs++
+		}
 	}
 	g.invDeg = make([]float32, len(deg))
 	for r, d := range deg {
@@ -113,57 +130,67 @@ func (g *adjacency) edges(r int) iter.Seq2[int, float32] {
 
 // productEdges yields the edges of product x until yield returns false.
 func (g *adjacency) productEdges(x int32, yield func(int, float32) bool) {
-	{
-		for _, u := range g.p.Uses(x) {
-			if w := g.containsWeight(u); w > 0 && !yield(g.l.ingredient(u.Ingredient), w) {
-				return
-			}
+	for _, u := range g.p.Uses(x) {
+		if w := g.containsWeight(u); w > 0 && !yield(g.l.ingredient(u.Ingredient), w) {
+			return
 		}
-		prod := &g.p.Products[x]
-		if w := float32(g.w.Claims); w > 0 {
-			for _, c := range prod.Claims {
-				if t := g.l.attr(graph.Attr{Kind: graph.AttrConcern, ID: c}, false); t >= 0 && !yield(t, w) {
-					return
-				}
-			}
-		}
-		if w := float32(g.w.Suits); w > 0 {
-			for _, s := range prod.Suits {
-				if t := g.l.attr(graph.Attr{Kind: graph.AttrSkinType, ID: s}, false); t >= 0 && !yield(t, w) {
-					return
-				}
-			}
-		}
-		for _, o := range g.p.Outcomes(x) {
-			if t, w := g.outcomeEdge(o); t >= 0 && w > 0 && !yield(t, w) {
-				return
+	}
+	g.productAttrEdges(x, yield)
+}
+
+// productAttrEdges yields the CLAIMS, SUITS and outcome edges of product x (to attribute rows)
+// until yield returns false; it reports whether yield always returned true.
+func (g *adjacency) productAttrEdges(x int32, yield func(int, float32) bool) bool {
+	prod := &g.p.Products[x]
+	if w := float32(g.w.Claims); w > 0 {
+		for _, c := range prod.Claims {
+			if t := g.l.attr(graph.Attr{Kind: graph.AttrConcern, ID: c}, false); t >= 0 && !yield(t, w) {
+				return false
 			}
 		}
 	}
+	if w := float32(g.w.Suits); w > 0 {
+		for _, s := range prod.Suits {
+			if t := g.l.attr(graph.Attr{Kind: graph.AttrSkinType, ID: s}, false); t >= 0 && !yield(t, w) {
+				return false
+			}
+		}
+	}
+	for _, o := range g.p.Outcomes(x) {
+		if t, w := g.outcomeEdge(o); t >= 0 && w > 0 && !yield(t, w) {
+			return false
+		}
+	}
+	return true
 }
 
 // ingredientEdges yields the edges of ingredient i until yield returns false.
 func (g *adjacency) ingredientEdges(i int32, yield func(int, float32) bool) {
-	{
-		ws := g.usedBy[g.usedOf[i]:g.usedOf[i+1]]
-		for k, y := range g.p.UsedBy(i) {
-			if ws[k] > 0 && !yield(int(y), ws[k]) {
-				return
-			}
-		}
-		for _, t := range g.p.Treats(i) {
-			a := g.l.attr(graph.Attr{Kind: graph.AttrConcern, ID: t.Concern}, false)
-			if w := float32(g.w.Treats * t.Efficacy); a >= 0 && w > 0 && !yield(a, w) {
-				return
-			}
-		}
-		for _, ag := range g.p.Aggravations(i) {
-			a := g.l.attr(ag.Attr, true)
-			if w := float32(g.w.Aggravates * ag.Severity); a >= 0 && w > 0 && !yield(a, w) {
-				return
-			}
+	ws := g.usedBy[g.usedOf[i]:g.usedOf[i+1]]
+	for k, y := range g.p.UsedBy(i) {
+		if ws[k] > 0 && !yield(int(y), ws[k]) {
+			return
 		}
 	}
+	g.ingredientAttrEdges(i, yield)
+}
+
+// ingredientAttrEdges yields the TREATS and AGGRAVATES edges of ingredient i (to attribute
+// rows) until yield returns false; it reports whether yield always returned true.
+func (g *adjacency) ingredientAttrEdges(i int32, yield func(int, float32) bool) bool {
+	for _, t := range g.p.Treats(i) {
+		a := g.l.attr(graph.Attr{Kind: graph.AttrConcern, ID: t.Concern}, false)
+		if w := float32(g.w.Treats * t.Efficacy); a >= 0 && w > 0 && !yield(a, w) {
+			return false
+		}
+	}
+	for _, ag := range g.p.Aggravations(i) {
+		a := g.l.attr(ag.Attr, true)
+		if w := float32(g.w.Aggravates * ag.Severity); a >= 0 && w > 0 && !yield(a, w) {
+			return false
+		}
+	}
+	return true
 }
 
 // containsWeight weighs a CONTAINS edge by its label position.
@@ -173,6 +200,18 @@ func (g *adjacency) containsWeight(u graph.Use) float32 {
 		w = g.w.MayContain
 	}
 	return float32(w / math.Sqrt(float64(max(u.Position, 1))))
+}
+
+// positionWeight bounds the weight of a CONTAINS edge from its UsedByPositions entry
+// (negative for "may contain"; 0 could be either, so it takes the larger weight).
+func (g *adjacency) positionWeight(pos int16) float64 {
+	switch {
+	case pos < 0:
+		return g.w.MayContain / math.Sqrt(float64(-pos))
+	case pos == 0:
+		return max(g.w.Contains, g.w.MayContain)
+	}
+	return g.w.Contains / math.Sqrt(float64(pos))
 }
 
 // outcomeEdge returns the row and weight of an outcome aggregate's edge: to the favourable node

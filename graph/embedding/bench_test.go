@@ -98,3 +98,62 @@ func BenchmarkSimilar(b *testing.B) {
 		x = (x + 7919) % int32(len(p.Products))
 	}
 }
+
+// BenchmarkUpdate measures Update after one change on the synthetic projection: a rating (an
+// outcome's count and mean move), a new label (a product's third ingredient left out) and a new
+// product (a copy of another under an id that sorts early: every later dense id shifts). The
+// projection of the change is built ahead.
+func BenchmarkUpdate(b *testing.B) {
+	p := synthetic()
+	e, err := Compute(context.Background(), p, Options{Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	x := int32(len(p.Products) / 3)
+	id := p.Products[x].ID
+	apply := func(id string, rows func(*graph.ProjectionBuilder)) *graph.Projection {
+		rb := &graph.ProjectionBuilder{}
+		rows(rb)
+		q, err := p.Apply(&graph.Delta{From: p.Version, To: graph.DataVersion{N: p.Version.N + 1}, Products: []string{id}, Rows: *rb})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return q
+	}
+	added := "p-0000000a" // sorts after p-0000000: every later id shifts
+	cases := []struct {
+		name string
+		q    *graph.Projection
+		id   string
+	}{
+		{"rating", apply(id, func(rb *graph.ProjectionBuilder) {
+			productRows(rb, p, x, func(uses []graph.Use, outs []graph.Outcome) ([]graph.Use, []graph.Outcome) {
+				if len(outs) == 0 {
+					return uses, []graph.Outcome{{ProductID: id, Kind: graph.KindSkinType, Attribute: "oily", Count: 1, MeanRating: 5}}
+				}
+				outs[0].MeanRating = (outs[0].MeanRating*float64(outs[0].Count) + 5) / float64(outs[0].Count+1)
+				outs[0].Count++
+				return uses, outs
+			})
+		}), id},
+		{"new label", apply(id, func(rb *graph.ProjectionBuilder) {
+			productRows(rb, p, x, func(uses []graph.Use, outs []graph.Outcome) ([]graph.Use, []graph.Outcome) {
+				return append(uses[:2:2], uses[3:]...), outs
+			})
+		}), id},
+		{"product added", apply(added, func(rb *graph.ProjectionBuilder) { productRowsAs(rb, p, x, added) }), added},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			var st UpdateStats
+			for b.Loop() {
+				if _, st, err = e.Update(context.Background(), c.q, []string{c.id}, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.Logf("%+v", st)
+			b.ReportMetric(float64(st.Vectors), "vectors")
+			b.ReportMetric(float64(st.CopiedPages), "pages")
+		})
+	}
+}

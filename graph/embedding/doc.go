@@ -38,8 +38,20 @@
 // Iterations {0, 1, 1, 0.5} leave R itself out and weigh one-, two- and three-hop
 // neighbourhoods: products sharing ingredients, products sharing the products of their
 // ingredients, and so on. Options.Dim (64) sets the dimension. Each row of R comes from its own
-// PCG generator seeded from Options.Seed and the row index, so the same seed and projection
-// give bit-identical embeddings whatever the number of workers.
+// PCG generator seeded from Options.Seed and the row's node (product id, INCI name or
+// attribute), so the same seed and projection give bit-identical embeddings whatever the
+// number of workers, and a node keeps its row of R when others come or go.
+//
+// # Updates
+//
+// Embeddings.Update derives the embeddings of a later projection from those of an earlier one
+// and the products and ingredients a delta touched, with work proportional to the reach of the
+// change: Compute keeps N₁ … N_{K−1}, the neighbour sums of the hub rows (every attribute,
+// and every ingredient of at least 256 products) and the norm of every row's neighbour sum,
+// and Update computes again only the rows whose edges changed or whose neighbours moved
+// enough to turn them by Options.Tolerance, adjusting the hub sums by the neighbours that
+// changed. Update is deterministic, leaves the embeddings it starts from unchanged (they
+// share pages of rows) and differs from Compute within the tolerance.
 //
 // # Cost
 //
@@ -49,6 +61,9 @@
 // blas32. Every product or ingredient row is written by exactly one goroutine, summing its
 // edges in a fixed order; the attribute rows, which touch almost every product, are summed from
 // per-block partial sums in block order, and the blocks depend on the projection only. Memory
-// is three float32 matrices of rows × Dim while computing and one afterwards (256 MB per
-// million rows at Dim 64), plus one float32 per CONTAINS edge.
+// is four float32 matrices of rows × Dim while computing, and three afterwards (the
+// embedding, and N₁ and N₂ for Update; 256 MB per million rows each at Dim 64), plus one
+// float32 per CONTAINS edge while computing and up to two per row and step afterwards. Rows
+// that Update adds take new physical rows, and the rows of products and ingredients that go
+// stay allocated, until the next Compute.
 package embedding

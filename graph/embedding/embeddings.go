@@ -14,8 +14,22 @@ type Embeddings struct {
 	version graph.DataVersion
 	dim     int
 	l       layout
-	data    []float32 // rows × dim, row-major
+	data    *matrix   // E, rows × dim
 	norms   []float64 // L2 norm of each row, as Cosine computes it
+
+	// What Update starts from: the projection, the options, N₁ … N_{K−1}, the neighbour
+	// sums of the hub rows by row (K·dim each), and for every step k and row r the norm of
+	// r's neighbour sum (sumNorm[k−1][r]) and the bound on how far r's row of Nₖ is from its
+	// neighbours' that Update has not applied yet (pending[k−1][r]; nil after Compute).
+	p       *graph.Projection
+	opts    Options
+	steps   []*matrix
+	hubs    map[int][]float64
+	sumNorm [][]float32
+	pending [][]float32
+	// deferred[k−2][a] is how far attribute row a of Nₖ₋₁ moved since its neighbours were
+	// last told (k = 2 … K; nil after Compute).
+	deferred [][]float64
 }
 
 // Compute computes the embeddings of p. The same options (seed included) and projection give
@@ -34,7 +48,17 @@ func Compute(ctx context.Context, p *graph.Projection, opts Options) (*Embedding
 	if err := pr.run(ctx, opts.Iterations); err != nil {
 		return nil, err
 	}
-	e := &Embeddings{version: p.Version, dim: opts.Dim, l: g.l, data: pr.emb, norms: make([]float64, g.l.rows())}
+	rows := g.l.rows()
+	e := &Embeddings{version: p.Version, dim: opts.Dim, l: g.l, data: viewMatrix(pr.emb, rows, opts.Dim),
+		norms: make([]float64, rows), p: p, opts: opts, hubs: make(map[int][]float64, g.hubs), sumNorm: pr.sumNorm}
+	for _, m := range pr.kept {
+		e.steps = append(e.steps, viewMatrix(m, rows, opts.Dim))
+	}
+	for r, h := range g.hubSlot {
+		if h >= 0 {
+			e.hubs[r] = pr.hubSums[h]
+		}
+	}
 	// The final normalisation is per row and cheap; it reuses the blocks for the larger part.
 	finish := func(r int) {
 		v := e.row(r)
@@ -118,4 +142,4 @@ func (e *Embeddings) Centroid(products []int32) []float32 {
 	return c
 }
 
-func (e *Embeddings) row(r int) []float32 { return e.data[r*e.dim : (r+1)*e.dim : (r+1)*e.dim] }
+func (e *Embeddings) row(r int) []float32 { return e.data.row(r) }

@@ -100,7 +100,7 @@ func productIDs(p *graph.Projection, ns []Neighbour) []string {
 // fromVectors makes Embeddings of products only, with the given vectors as they are.
 func fromVectors(dim int, vs ...[]float32) *Embeddings {
 	e := &Embeddings{dim: dim, l: layout{products: len(vs)}, norms: make([]float64, len(vs)+2*attrCount)}
-	e.data = make([]float32, e.l.rows()*dim)
+	e.data = viewMatrix(make([]float32, e.l.rows()*dim), e.l.rows(), dim)
 	for x, v := range vs {
 		copy(e.row(x), v)
 		e.norms[x] = math.Sqrt(sumSquares(v))

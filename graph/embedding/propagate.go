@@ -18,6 +18,13 @@ type propagation struct {
 
 	prev, next, emb []float32
 	partial         [][]float32 // per block: its contributions to the attribute rows
+	// kept holds N₁ … N_{K−1} and hubSums the sums of the hub rows (adjacency.hubSlot) before
+	// normalisation, K·dim per hub: the state Update starts from.
+	kept    [][]float32
+	hubSums [][]float64
+	// sumNorm[k−1][r] is the L2 norm of row r's neighbour sum at step k (before scaling):
+	// how much a neighbour's move turns row r (Update's push estimate).
+	sumNorm [][]float32
 }
 
 func newPropagation(g *adjacency, o Options) *propagation {
@@ -26,14 +33,23 @@ func newPropagation(g *adjacency, o Options) *propagation {
 		g: g, dim: o.Dim, seed: o.Seed, sparsity: o.Sparsity, normalise: !o.NoStepNormalise, workers: o.Workers,
 		prev: make([]float32, n), next: make([]float32, n), emb: make([]float32, n),
 		partial: make([][]float32, len(g.blocks)),
+		hubSums: make([][]float64, g.hubs),
 	}
 	for b := range pr.partial {
 		pr.partial[b] = make([]float32, 2*attrCount*o.Dim)
 	}
+	steps := len(o.Iterations) - 1
+	for h := range pr.hubSums {
+		pr.hubSums[h] = make([]float64, steps*o.Dim)
+	}
+	for range steps {
+		pr.sumNorm = append(pr.sumNorm, make([]float32, g.l.rows()))
+	}
 	return pr
 }
 
-// run computes emb = Σₖ weights[k]·Nₖ, with every row of emb not yet normalised.
+// run computes emb = Σₖ weights[k]·Nₖ, with every row of emb not yet normalised, and keeps
+// N₁ … N_{K−1} (K = len(weights)−1) in kept.
 func (pr *propagation) run(ctx context.Context, weights []float64) error {
 	alpha := float32(weights[0])
 	err := pr.eachBlock(ctx, func(_ int, b block) {
@@ -47,11 +63,21 @@ func (pr *propagation) run(ctx context.Context, weights []float64) error {
 	for r := pr.g.l.firstAttr(); r < pr.g.l.rows(); r++ {
 		pr.initRow(r, alpha)
 	}
-	for _, w := range weights[1:] {
-		if err := pr.step(ctx, float32(w)); err != nil {
+	steps := len(weights) - 1
+	for k := 1; k <= steps; k++ {
+		if err := pr.step(ctx, k, float32(weights[k])); err != nil {
 			return err
 		}
-		pr.prev, pr.next = pr.next, pr.prev
+		if k == steps {
+			break
+		}
+		// Keep Nₖ; the buffer of N₀ (which Update draws again) serves for Nₖ₊₁.
+		pr.kept = append(pr.kept, pr.next)
+		spare := pr.prev
+		if k > 1 {
+			spare = make([]float32, len(pr.next))
+		}
+		pr.prev, pr.next = pr.next, spare
 	}
 	return nil
 }
@@ -59,14 +85,14 @@ func (pr *propagation) run(ctx context.Context, weights []float64) error {
 // initRow draws row r of N₀ = R and adds alpha·R to the embedding.
 func (pr *propagation) initRow(r int, alpha float32) {
 	row := pr.row(pr.prev, r)
-	randomRow(row, pr.seed, r, pr.sparsity)
+	randomRow(row, pr.seed, rowKey(pr.g.p, pr.g.l, r), pr.sparsity)
 	if alpha != 0 {
 		blas32.Axpy(alpha, vec(row), vec(pr.row(pr.emb, r)))
 	}
 }
 
-// step computes next = S·prev, normalised, and adds alpha·next to the embedding.
-func (pr *propagation) step(ctx context.Context, alpha float32) error {
+// step computes next = Nₖ = S·prev, normalised, and adds alpha·next to the embedding.
+func (pr *propagation) step(ctx context.Context, k int, alpha float32) error {
 	first, d := pr.g.l.firstAttr(), pr.dim
 	err := pr.eachBlock(ctx, func(bi int, b block) {
 		part := pr.partial[bi]
@@ -82,6 +108,7 @@ func (pr *propagation) step(ctx context.Context, alpha float32) error {
 					blas32.Axpy(w, src, vec(part[a:a+d:a+d]))
 				}
 			}
+			pr.keepHubSum(r, k, out)
 			pr.finish(r, out, alpha)
 		}
 	})
@@ -96,9 +123,24 @@ func (pr *propagation) step(ctx context.Context, alpha float32) error {
 		for _, part := range pr.partial {
 			blas32.Axpy(1, vec(part[a*d:(a+1)*d]), vec(out))
 		}
+		pr.keepHubSum(first+a, k, out)
 		pr.finish(first+a, out, alpha)
 	}
 	return nil
+}
+
+// keepHubSum notes the norm of row r's neighbour sum at step k, and copies the sum when r is
+// a hub.
+func (pr *propagation) keepHubSum(r, k int, sum []float32) {
+	pr.sumNorm[k-1][r] = blas32.Nrm2(vec(sum))
+	h := pr.g.hubSlot[r]
+	if h < 0 {
+		return
+	}
+	dst := pr.hubSums[h][(k-1)*pr.dim : k*pr.dim]
+	for j, v := range sum {
+		dst[j] = float64(v)
+	}
 }
 
 // finish turns row r's sum over its neighbours into a row of Nₖ (divided by the degree, then

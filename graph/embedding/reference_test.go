@@ -58,7 +58,7 @@ func referenceFastRP(p *graph.Projection, o Options) *mat.Dense {
 	nk := mat.NewDense(n, o.Dim, nil)
 	row := make([]float32, o.Dim)
 	for r := range n {
-		randomRow(row, o.Seed, r, o.Sparsity)
+		randomRow(row, o.Seed, rowKey(p, l, r), o.Sparsity)
 		for k, v := range row {
 			nk.Set(r, k, float64(v))
 		}
