@@ -10,6 +10,7 @@ import (
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
+	"github.com/skingraph/skingraph/cypher/internal/txn"
 	"github.com/skingraph/skingraph/graph"
 )
 
@@ -53,7 +54,7 @@ func attribute(ctx context.Context, tx neo4j.ManagedTransaction, events []graph.
 	if len(names) == 0 {
 		return nil
 	}
-	recs, err := run(ctx, tx, `MATCH (e:Experiment) WHERE e.id IN $ids RETURN e {.*}`, map[string]any{"ids": names})
+	recs, err := txn.Run(ctx, tx, `MATCH (e:Experiment) WHERE e.id IN $ids RETURN e {.*}`, map[string]any{"ids": names})
 	if err != nil {
 		return fmt.Errorf("attribution: experiments: %w", err)
 	}
@@ -87,7 +88,7 @@ func attribute(ctx context.Context, tx neo4j.ManagedTransaction, events []graph.
 		rows = append(rows, byKey[k].params())
 	}
 	for _, b := range batches(rows) {
-		if _, err := run(ctx, tx, attributeCypher, map[string]any{"rows": b}); err != nil {
+		if _, err := txn.Run(ctx, tx, attributeCypher, map[string]any{"rows": b}); err != nil {
 			return fmt.Errorf("attribution: %w", err)
 		}
 	}

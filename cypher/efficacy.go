@@ -8,6 +8,9 @@ import (
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
+	"github.com/skingraph/skingraph/cypher/internal/rows"
+	"github.com/skingraph/skingraph/cypher/internal/txn"
+	"github.com/skingraph/skingraph/cypher/internal/visibility"
 	"github.com/skingraph/skingraph/graph"
 )
 
@@ -40,7 +43,7 @@ func (s *Store) WriteEfficacy(ctx context.Context, loadID, source string, at tim
 			rows  []map[string]any
 		}{{upsertTreatsCypher, treats}, {upsertIngredientEfficacyCypher, others[graph.SubjectIngredient]}, {upsertProductEfficacyCypher, others[graph.SubjectProduct]}} {
 			for _, b := range batches(part.rows) {
-				recs, err := run(ctx, tx, part.query, map[string]any{"rows": b, "load_id": loadID})
+				recs, err := txn.Run(ctx, tx, part.query, map[string]any{"rows": b, "load_id": loadID})
 				if err != nil {
 					return err
 				}
@@ -60,7 +63,7 @@ func (s *Store) WriteEfficacy(ctx context.Context, loadID, source string, at tim
 		if !res.Changed {
 			return nil
 		}
-		if _, err := run(ctx, tx, createSourceCypher, map[string]any{
+		if _, err := txn.Run(ctx, tx, createSourceCypher, map[string]any{
 			"id": loadID, "kind": "efficacy", "citation": source, "at": at, "counts": countsJSON(res.Counts),
 		}); err != nil {
 			return fmt.Errorf("source: %w", err)
@@ -92,7 +95,7 @@ func efficacyParams(claims []graph.EfficacyClaim) (treats []map[string]any, othe
 			"efficacy": c.EffectSize, "evidence": c.Evidence, "source": c.Source,
 			"sample_size": int64(c.SampleSize), "date": c.Date.Format(time.DateOnly),
 		}
-		hash := contentHash(props)
+		hash := rows.Hash(props)
 		key := c.SubjectType + "\x00" + c.Subject + "\x00" + c.Concern + "\x00" + c.SkinType
 		if h, ok := seen[key]; ok {
 			if h != hash {
@@ -155,8 +158,8 @@ var (
 // graph.SubjectIngredient, product ids when it is graph.SubjectProduct.
 func (s *Store) Known(ctx context.Context, subjectType string, subjects []string) (map[string]bool, error) {
 	query, err := subjectQuery(subjectType,
-		`UNWIND $keys AS k MATCH (i:Ingredient {inci: k}) WHERE `+committedIngredient+` RETURN i.inci AS k`,
-		`UNWIND $keys AS k MATCH (p:Product {id: k}) WHERE `+committedProduct+` RETURN p.id AS k`)
+		`UNWIND $keys AS k MATCH (i:Ingredient {inci: k}) WHERE `+visibility.CommittedIngredient+` RETURN i.inci AS k`,
+		`UNWIND $keys AS k MATCH (p:Product {id: k}) WHERE `+visibility.CommittedProduct+` RETURN p.id AS k`)
 	if err != nil {
 		return nil, err
 	}
@@ -183,8 +186,8 @@ const maxSuggestCandidates = 20000
 // in length.
 func (s *Store) SuggestSubjects(ctx context.Context, subjectType string, unknown []string) (map[string]string, error) {
 	query, err := subjectQuery(subjectType,
-		`MATCH (i:Ingredient) WHERE `+committedIngredient+` RETURN i.inci LIMIT $limit`,
-		`MATCH (p:Product) WHERE p.id STARTS WITH $prefix AND abs(size(p.id) - $size) <= $slack AND `+committedProduct+` RETURN p.id LIMIT $limit`)
+		`MATCH (i:Ingredient) WHERE `+visibility.CommittedIngredient+` RETURN i.inci LIMIT $limit`,
+		`MATCH (p:Product) WHERE p.id STARTS WITH $prefix AND abs(size(p.id) - $size) <= $slack AND `+visibility.CommittedProduct+` RETURN p.id LIMIT $limit`)
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,9 @@ import (
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
+	"github.com/skingraph/skingraph/cypher/internal/rows"
+	"github.com/skingraph/skingraph/cypher/internal/txn"
+	"github.com/skingraph/skingraph/cypher/internal/visibility"
 	"github.com/skingraph/skingraph/graph"
 )
 
@@ -37,24 +40,24 @@ func (s *Store) WriteEvents(ctx context.Context, groups [][]graph.Event) (result
 		return nil, nil, fmt.Errorf("cypher: write events: %w", err)
 	}
 	type ref struct{ group, index int }
-	var rows []map[string]any
+	var eventRows []map[string]any
 	var refs []ref
 	start := make([]int, len(groups)) // the row of each group's first event
 	for g, events := range groups {
-		start[g] = len(rows)
+		start[g] = len(eventRows)
 		for i, e := range events {
 			row := map[string]any{"tag": eventTag(v, e.Tenant, e.ID), "product_id": e.ProductID, "profile_id": nil}
 			if e.ProfileID != "" {
 				row["profile_id"] = e.ProfileID
 			}
-			rows = append(rows, row)
+			eventRows = append(eventRows, row)
 			refs = append(refs, ref{g, i})
 		}
 	}
 	receivedAt := time.Now().UTC()
 	err = s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
 		results, errs = make([]graph.EventResult, len(groups)), make([]error, len(groups))
-		checks, err := run(ctx, tx, checkEventsCypher, map[string]any{"rows": rows})
+		checks, err := txn.Run(ctx, tx, checkEventsCypher, map[string]any{"rows": eventRows})
 		if err != nil {
 			return fmt.Errorf("check events: %w", err)
 		}
@@ -68,7 +71,7 @@ func (s *Store) WriteEvents(ctx context.Context, groups [][]graph.Event) (result
 			profile            graph.SkinProfile
 			exists, hasProfile bool
 		}
-		state := make([]stored, len(rows))
+		state := make([]stored, len(eventRows))
 		for _, rec := range checks {
 			m := rec.AsMap()
 			k := int(i64(m["k"]))
@@ -82,7 +85,7 @@ func (s *Store) WriteEvents(ctx context.Context, groups [][]graph.Event) (result
 				verrs[r.group].Add(0, field("profile_id"), "no profile with consent under this id: PUT /v1/profiles/{id} with consent first")
 			}
 			if sealed := str(m["event"]); sealed != "" {
-				old, err := openEvent(v, rows[k]["tag"].(string), sealed)
+				old, err := openEvent(v, eventRows[k]["tag"].(string), sealed)
 				if err != nil {
 					return fmt.Errorf("check events: %w: %w", graph.ErrUnavailable, err)
 				}
@@ -108,7 +111,7 @@ func (s *Store) WriteEvents(ctx context.Context, groups [][]graph.Event) (result
 			res := graph.EventResult{}
 			for i, e := range events {
 				k := start[g] + i
-				tag := rows[k]["tag"].(string)
+				tag := eventRows[k]["tag"].(string)
 				hash := e.ContentHash()
 				prior, ok := written[tag]
 				if !ok && state[k].exists {
@@ -126,7 +129,7 @@ func (s *Store) WriteEvents(ctx context.Context, groups [][]graph.Event) (result
 				seen[tag] = hash
 				if state[k].hasProfile {
 					p := state[k].profile
-					e.SkinType, e.SkinTone, e.Concerns = p.SkinType, p.SkinTone, nonNil(p.Concerns)
+					e.SkinType, e.SkinTone, e.Concerns = p.SkinType, p.SkinTone, rows.NonNil(p.Concerns)
 				} else {
 					e.SkinType, e.SkinTone, e.Concerns = "", "", nil
 				}
@@ -159,7 +162,7 @@ func (s *Store) WriteEvents(ctx context.Context, groups [][]graph.Event) (result
 			results[g] = res
 		}
 		for _, b := range batches(create) {
-			if _, err := run(ctx, tx, createEventsCypher, map[string]any{"rows": b}); err != nil {
+			if _, err := txn.Run(ctx, tx, createEventsCypher, map[string]any{"rows": b}); err != nil {
 				return fmt.Errorf("create events: %w", err)
 			}
 		}
@@ -200,7 +203,7 @@ func bumpCounters(ctx context.Context, tx neo4j.ManagedTransaction, counters map
 		rows = append(rows, row)
 	}
 	for _, b := range batches(rows) {
-		if _, err := run(ctx, tx, bumpCountersCypher, map[string]any{"rows": b}); err != nil {
+		if _, err := txn.Run(ctx, tx, bumpCountersCypher, map[string]any{"rows": b}); err != nil {
 			return fmt.Errorf("event counters: %w", err)
 		}
 	}
@@ -216,7 +219,7 @@ func (s *Store) RefreshStaleOutcomes(ctx context.Context) (int, graph.DataVersio
 	err := s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
 		// Unmark first: the write locks taken here make an event transaction that marks the
 		// same product wait for this one and mark it again afterwards, so no event is missed.
-		recs, err := run(ctx, tx, `
+		recs, err := txn.Run(ctx, tx, `
 			MATCH (p:Product:`+outcomesStaleLabel+`)
 			REMOVE p:`+outcomesStaleLabel+`
 			RETURN p.id AS id ORDER BY id`, nil)
@@ -236,7 +239,7 @@ func (s *Store) RefreshStaleOutcomes(ctx context.Context) (int, graph.DataVersio
 			if err != nil {
 				return err
 			}
-			if _, err := run(ctx, tx, refreshOutcomesCypher, params); err != nil {
+			if _, err := txn.Run(ctx, tx, refreshOutcomesCypher, params); err != nil {
 				return fmt.Errorf("outcomes: %w", err)
 			}
 		}
@@ -266,7 +269,7 @@ var checkEventsCypher = `
 	OPTIONAL MATCH (p:Product {id: row.product_id})
 	OPTIONAL MATCH (e:Event {id: row.tag})
 	OPTIONAL MATCH (pr:Profile {id: row.profile_id})
-	RETURN k, p IS NOT NULL AND ` + committedProduct + ` AS product, e.sealed AS event, pr.sealed AS profile`
+	RETURN k, p IS NOT NULL AND ` + visibility.CommittedProduct + ` AS product, e.sealed AS event, pr.sealed AS profile`
 
 const createEventsCypher = `
 	UNWIND $rows AS row
@@ -288,7 +291,7 @@ const bumpCountersCypher = `
 // graph.ErrNotFound when there is no such product.
 func (s *Store) ProductEventCounts(ctx context.Context, productID string) (map[string]int64, error) {
 	recs, err := s.read(ctx, `
-		MATCH (p:Product {id: $id}) WHERE `+committedProduct+`
+		MATCH (p:Product {id: $id}) WHERE `+visibility.CommittedProduct+`
 		RETURN {view: p.events_view, click: p.events_click, add_to_cart: p.events_add_to_cart,
 		        purchase: p.events_purchase, rating: p.events_rating, effect: p.events_effect} AS counts`,
 		map[string]any{"id": productID})

@@ -7,6 +7,7 @@ import (
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
+	"github.com/skingraph/skingraph/cypher/internal/txn"
 	"github.com/skingraph/skingraph/graph"
 )
 
@@ -31,7 +32,7 @@ func (s *Store) WriteFunctions(ctx context.Context, load graph.FunctionsLoad) (g
 	err := s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
 		res.Matched, res.Updated = 0, 0
 		for _, b := range batches(rows) {
-			recs, err := run(ctx, tx, enrichFunctionsCypher, map[string]any{"rows": b})
+			recs, err := txn.Run(ctx, tx, enrichFunctionsCypher, map[string]any{"rows": b})
 			if err != nil {
 				return fmt.Errorf("functions: %w", err)
 			}
@@ -45,7 +46,7 @@ func (s *Store) WriteFunctions(ctx context.Context, load graph.FunctionsLoad) (g
 		if !res.Changed {
 			return nil
 		}
-		if _, err := run(ctx, tx, createSourceCypher, map[string]any{
+		if _, err := txn.Run(ctx, tx, createSourceCypher, map[string]any{
 			"id": load.ID, "kind": "functions", "citation": load.Source, "at": load.At,
 			"counts": fmt.Sprintf(`{"ingredients":{"Created":0,"Updated":%d,"Unchanged":%d}}`, res.Updated, res.Matched-res.Updated),
 		}); err != nil {

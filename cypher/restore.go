@@ -10,6 +10,8 @@ import (
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
+	"github.com/skingraph/skingraph/cypher/internal/rows"
+	"github.com/skingraph/skingraph/cypher/internal/txn"
 	"github.com/skingraph/skingraph/graph"
 )
 
@@ -34,7 +36,7 @@ func (s *Store) RestoreSnapshot(ctx context.Context, snap graph.Snapshot) error 
 		}
 		for _, step := range steps {
 			for _, b := range batches(step.rows) {
-				if _, err := run(ctx, tx, step.query, map[string]any{"rows": b}); err != nil {
+				if _, err := txn.Run(ctx, tx, step.query, map[string]any{"rows": b}); err != nil {
 					return fmt.Errorf("%s: %w", step.name, err)
 				}
 			}
@@ -50,7 +52,7 @@ func (s *Store) RestoreSnapshot(ctx context.Context, snap graph.Snapshot) error 
 			if err != nil {
 				return err
 			}
-			if _, err := run(ctx, tx, refreshOutcomesCypher, params); err != nil {
+			if _, err := txn.Run(ctx, tx, refreshOutcomesCypher, params); err != nil {
 				return fmt.Errorf("outcomes: %w", err)
 			}
 		}
@@ -64,17 +66,17 @@ func (s *Store) RestoreSnapshot(ctx context.Context, snap graph.Snapshot) error 
 			exact = append(exact, map[string]any{"key": outcomeKey(o), "mean_rating": o.MeanRating, "recommend_rate": o.RecommendRate})
 		}
 		for _, b := range batches(exact) {
-			if _, err := run(ctx, tx, `UNWIND $rows AS row MATCH (o:Outcome {key: row.key})
+			if _, err := txn.Run(ctx, tx, `UNWIND $rows AS row MATCH (o:Outcome {key: row.key})
 				SET o.mean_rating = row.mean_rating,
 				    o.recommend_rate = CASE WHEN o.recommend_rate IS NULL THEN null ELSE row.recommend_rate END`, map[string]any{"rows": b}); err != nil {
 				return fmt.Errorf("outcomes: %w", err)
 			}
 		}
 		// The feed does not survive a restore: replicas find no changes and rebuild.
-		if _, err := run(ctx, tx, `MATCH (c:Change) DELETE c`, nil); err != nil {
+		if _, err := txn.Run(ctx, tx, `MATCH (c:Change) DELETE c`, nil); err != nil {
 			return fmt.Errorf("change feed: %w", err)
 		}
-		if _, err := run(ctx, tx, `MATCH (v:DataVersion {id: 'current'}) SET v.n = $n, v.at = $at`,
+		if _, err := txn.Run(ctx, tx, `MATCH (v:DataVersion {id: 'current'}) SET v.n = $n, v.at = $at`,
 			map[string]any{"n": snap.Version.N, "at": snap.Version.At.UTC()}); err != nil {
 			return fmt.Errorf("data version: %w", err)
 		}
@@ -88,7 +90,7 @@ func (s *Store) RestoreSnapshot(ctx context.Context, snap graph.Snapshot) error 
 
 // checkEmpty refuses a graph that holds anything beyond the schema and vocabularies.
 func checkEmpty(ctx context.Context, tx neo4j.ManagedTransaction) error {
-	recs, err := run(ctx, tx, `
+	recs, err := txn.Run(ctx, tx, `
 		MATCH (v:DataVersion {id: 'current'})
 		CALL () {
 			MATCH (n) WHERE n:Product OR n:Ingredient OR n:Reviewer OR n:Event OR n:Profile OR n:Source OR n:Outcome OR n:PseudonymKey
@@ -126,7 +128,7 @@ func restoreSteps(v *graph.Vault, snap graph.Snapshot) ([]restoreStep, error) {
 	for _, i := range snap.Ingredients {
 		props := map[string]any{"name": i.Name}
 		if i.Curated {
-			props["aliases"], props["functions"], props["source"], props["curated"] = nonNil(i.Aliases), nonNil(i.Functions), i.Source, true
+			props["aliases"], props["functions"], props["source"], props["curated"] = rows.NonNil(i.Aliases), rows.NonNil(i.Functions), i.Source, true
 		}
 		if i.Comedogenic != nil {
 			props["comedogenic"] = int64(*i.Comedogenic)
@@ -152,7 +154,7 @@ func restoreSteps(v *graph.Vault, snap graph.Snapshot) ([]restoreStep, error) {
 		props := map[string]any{
 			"name": p.Name, "brand": p.Brand, "category": p.Category, "subcategory": p.Subcategory,
 			"price": p.Price, "in_stock": !p.OutOfStock, "size": p.Size, "rating": p.Rating, "review_count": int64(p.ReviewCount),
-			"highlights": nonNil(p.Highlights), "ingredients_text": p.IngredientsText, "hash": p.Hash,
+			"highlights": rows.NonNil(p.Highlights), "ingredients_text": p.IngredientsText, "hash": p.Hash,
 		}
 		for t, n := range p.EventCounts {
 			props["events_"+t] = n
@@ -192,8 +194,8 @@ func restoreSteps(v *graph.Vault, snap graph.Snapshot) ([]restoreStep, error) {
 	for _, r := range snap.Reviews {
 		reviews = append(reviews, map[string]any{"a": r.Reviewer, "b": r.ProductID, "props": map[string]any{
 			"id": r.ID, "rating": int64(r.Rating), "recommended": r.Recommended, "at": r.At.UTC(),
-			"skin_type": r.SkinType, "skin_tone": r.SkinTone, "concerns": sortedCopy(r.Concerns),
-			"effects": sortedCopy(r.Effects), "hash": r.Hash}})
+			"skin_type": r.SkinType, "skin_tone": r.SkinTone, "concerns": rows.SortedCopy(r.Concerns),
+			"effects": rows.SortedCopy(r.Effects), "hash": r.Hash}})
 	}
 	for _, p := range snap.Profiles {
 		sealed, err := sealProfile(v, p)
@@ -320,7 +322,7 @@ func outcomeRow(o graph.Outcome) map[string]any {
 // checkOutcomes compares the outcomes in tx with the snapshot's and names the first
 // differences.
 func checkOutcomes(ctx context.Context, tx neo4j.ManagedTransaction, snap graph.Snapshot) error {
-	recs, err := run(ctx, tx, `MATCH (o:Outcome) RETURN o {.*} AS o`, nil)
+	recs, err := txn.Run(ctx, tx, `MATCH (o:Outcome) RETURN o {.*} AS o`, nil)
 	if err != nil {
 		return fmt.Errorf("read outcomes: %w", err)
 	}
@@ -381,7 +383,7 @@ func checkCensus(ctx context.Context, tx neo4j.ManagedTransaction, snap graph.Sn
 		{"nodes", `MATCH (n) WHERE NOT n:SharedState AND NOT n:Change UNWIND labels(n) AS l RETURN l, count(*)`, snap.NodeCounts},
 		{"relationships", `MATCH ()-[x]->() RETURN type(x), count(*)`, snap.RelCounts},
 	} {
-		recs, err := run(ctx, tx, c.query, nil)
+		recs, err := txn.Run(ctx, tx, c.query, nil)
 		if err != nil {
 			return fmt.Errorf("census: %w", err)
 		}

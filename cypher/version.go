@@ -7,6 +7,8 @@ import (
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
+	"github.com/skingraph/skingraph/cypher/internal/rows"
+	"github.com/skingraph/skingraph/cypher/internal/txn"
 	"github.com/skingraph/skingraph/graph"
 )
 
@@ -27,12 +29,12 @@ func (s *Store) DataVersion(ctx context.Context) (graph.DataVersion, error) {
 // version. ch is normalised first (ids sorted and distinct; Full past graph.MaxChangeIDs).
 func bumpVersion(ctx context.Context, tx neo4j.ManagedTransaction, ch graph.Change) (graph.DataVersion, error) {
 	ch = ch.Normalized()
-	recs, err := run(ctx, tx, `
+	recs, err := txn.Run(ctx, tx, `
 		MATCH (v:DataVersion {id: 'current'})
 		SET v.n = v.n + 1, v.at = datetime()
 		CREATE (c:Change {n: v.n, at: v.at, products: $products, ingredients: $ingredients, rules: $rules, full: $full})
 		RETURN v.n AS n, v.at AS at`, map[string]any{
-		"products": nonNil(ch.Products), "ingredients": nonNil(ch.Ingredients), "rules": ch.Rules, "full": ch.Full,
+		"products": rows.NonNil(ch.Products), "ingredients": rows.NonNil(ch.Ingredients), "rules": ch.Rules, "full": ch.Full,
 	})
 	if err != nil {
 		return graph.DataVersion{}, err
