@@ -170,10 +170,10 @@ func loadChange(load graph.Load, reviewed []string) graph.Change {
 
 // efficacyChange is what an efficacy load changed in the projection: the TREATS edges of
 // the ingredients of its rows without a skin type (the EFFICACY edges are not projected).
-func efficacyChange(treats []map[string]any) graph.Change {
+func efficacyChange(treats []efficacyRow) graph.Change {
 	c := graph.Change{}
 	for _, row := range treats {
-		c.Ingredients = append(c.Ingredients, str(row["subject"]))
+		c.Ingredients = append(c.Ingredients, row.Subject)
 	}
 	return c.Normalized()
 }

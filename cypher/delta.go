@@ -130,7 +130,14 @@ func (s *Store) projectDeltaOnce(ctx context.Context, from graph.DataVersion) (*
 		if err != nil {
 			return fmt.Errorf("data version: %w", err)
 		}
-		stable = len(after) == 1 && toDataVersion(after[0]).N == to.N
+		if len(after) != 1 {
+			return nil // not stable
+		}
+		now, err := toDataVersion(after[0])
+		if err != nil {
+			return err
+		}
+		stable = now.N == to.N
 		return nil
 	})
 	return d, stable, err

@@ -40,15 +40,17 @@ func (s *Store) WriteEfficacy(ctx context.Context, loadID, source string, at tim
 		var c graph.Counts // the driver may retry the function
 		for _, part := range []struct {
 			query string
-			rows  []map[string]any
+			rows  []efficacyRow
 		}{{upsertTreatsCypher, treats}, {upsertIngredientEfficacyCypher, others[graph.SubjectIngredient]}, {upsertProductEfficacyCypher, others[graph.SubjectProduct]}} {
 			for _, b := range batches(part.rows) {
-				recs, err := txn.Run(ctx, tx, part.query, map[string]any{"rows": b, "load_id": loadID})
+				recs, err := txn.Run(ctx, tx, part.query, map[string]any{"rows": rows.Params(b), "load_id": loadID})
 				if err != nil {
 					return err
 				}
 				var got graph.Counts
-				addCounts(&got, recs)
+				if err := addCounts(&got, recs); err != nil {
+					return err
+				}
 				if n := got.Created + got.Updated + got.Unchanged; n != len(b) {
 					return fmt.Errorf("%w: %d of %d claims name a subject or concern the graph does not hold", graph.ErrInvalid, len(b)-n, len(b))
 				}
@@ -84,18 +86,43 @@ func (s *Store) WriteEfficacy(ctx context.Context, loadID, source string, at tim
 	return res, nil
 }
 
+// efficacyRow is one efficacy claim as the upsert statements read it.
+type efficacyRow struct {
+	Subject, Concern, SkinType string
+	Props                      claimProps
+	Hash                       string // of Props
+}
+
+// claimProps are the properties of a TREATS or EFFICACY edge that a claim sets.
+type claimProps struct {
+	Efficacy   float64
+	Evidence   string
+	Source     string
+	SampleSize int64
+	Date       string // YYYY-MM-DD
+}
+
+// Param is the edge's properties as the driver stores them.
+func (p claimProps) Param() map[string]any {
+	return map[string]any{"efficacy": p.Efficacy, "evidence": p.Evidence, "source": p.Source,
+		"sample_size": p.SampleSize, "date": p.Date}
+}
+
+// Param is the row as the upsert statements read it.
+func (r efficacyRow) Param() map[string]any {
+	return map[string]any{"subject": r.Subject, "concern": r.Concern, "skin_type": r.SkinType, "props": r.Props.Param(), "hash": r.Hash}
+}
+
 // efficacyParams turns claims into statement rows: ingredient claims without a skin type
 // (TREATS) and the others by subject type (EFFICACY). Two claims with one key and different
 // values are refused.
-func efficacyParams(claims []graph.EfficacyClaim) (treats []map[string]any, others map[string][]map[string]any, err error) {
-	others = map[string][]map[string]any{}
+func efficacyParams(claims []graph.EfficacyClaim) (treats []efficacyRow, others map[string][]efficacyRow, err error) {
+	others = map[string][]efficacyRow{}
 	seen := map[string]string{}
 	for _, c := range claims {
-		props := map[string]any{
-			"efficacy": c.EffectSize, "evidence": c.Evidence, "source": c.Source,
-			"sample_size": int64(c.SampleSize), "date": c.Date.Format(time.DateOnly),
-		}
-		hash := rows.Hash(props)
+		props := claimProps{Efficacy: c.EffectSize, Evidence: c.Evidence, Source: c.Source,
+			SampleSize: int64(c.SampleSize), Date: c.Date.Format(time.DateOnly)}
+		hash := rows.Hash(props.Param())
 		key := c.SubjectType + "\x00" + c.Subject + "\x00" + c.Concern + "\x00" + c.SkinType
 		if h, ok := seen[key]; ok {
 			if h != hash {
@@ -104,7 +131,7 @@ func efficacyParams(claims []graph.EfficacyClaim) (treats []map[string]any, othe
 			continue
 		}
 		seen[key] = hash
-		row := map[string]any{"subject": c.Subject, "concern": c.Concern, "skin_type": c.SkinType, "props": props, "hash": hash}
+		row := efficacyRow{Subject: c.Subject, Concern: c.Concern, SkinType: c.SkinType, Props: props, Hash: hash}
 		switch {
 		case c.SubjectType == graph.SubjectIngredient && c.SkinType == "":
 			treats = append(treats, row)

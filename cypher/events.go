@@ -40,24 +40,20 @@ func (s *Store) WriteEvents(ctx context.Context, groups [][]graph.Event) (result
 		return nil, nil, fmt.Errorf("cypher: write events: %w", err)
 	}
 	type ref struct{ group, index int }
-	var eventRows []map[string]any
+	var eventRows []eventCheck
 	var refs []ref
 	start := make([]int, len(groups)) // the row of each group's first event
 	for g, events := range groups {
 		start[g] = len(eventRows)
 		for i, e := range events {
-			row := map[string]any{"tag": eventTag(v, e.Tenant, e.ID), "product_id": e.ProductID, "profile_id": nil}
-			if e.ProfileID != "" {
-				row["profile_id"] = e.ProfileID
-			}
-			eventRows = append(eventRows, row)
+			eventRows = append(eventRows, eventCheck{Tag: eventTag(v, e.Tenant, e.ID), ProductID: e.ProductID, ProfileID: e.ProfileID})
 			refs = append(refs, ref{g, i})
 		}
 	}
 	receivedAt := time.Now().UTC()
 	err = s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
 		results, errs = make([]graph.EventResult, len(groups)), make([]error, len(groups))
-		checks, err := txn.Run(ctx, tx, checkEventsCypher, map[string]any{"rows": eventRows})
+		checks, err := txn.Run(ctx, tx, checkEventsCypher, map[string]any{"rows": rows.Params(eventRows)})
 		if err != nil {
 			return fmt.Errorf("check events: %w", err)
 		}
@@ -85,7 +81,7 @@ func (s *Store) WriteEvents(ctx context.Context, groups [][]graph.Event) (result
 				verrs[r.group].Add(0, field("profile_id"), "no profile with consent under this id: PUT /v1/profiles/{id} with consent first")
 			}
 			if sealed := str(m["event"]); sealed != "" {
-				old, err := openEvent(v, eventRows[k]["tag"].(string), sealed)
+				old, err := openEvent(v, eventRows[k].Tag, sealed)
 				if err != nil {
 					return fmt.Errorf("check events: %w: %w", graph.ErrUnavailable, err)
 				}
@@ -101,7 +97,7 @@ func (s *Store) WriteEvents(ctx context.Context, groups [][]graph.Event) (result
 		}
 		// Decide group by group, in order: an id earlier in this flush counts as recorded.
 		written := map[string]string{} // tag -> hash of events this flush writes
-		var create []map[string]any
+		var create []eventNode
 		var attributed []graph.Event // created events that carry a recommendation id
 		counters := map[string]map[string]int64{}
 		for g, events := range groups {
@@ -111,7 +107,7 @@ func (s *Store) WriteEvents(ctx context.Context, groups [][]graph.Event) (result
 			res := graph.EventResult{}
 			for i, e := range events {
 				k := start[g] + i
-				tag := eventRows[k]["tag"].(string)
+				tag := eventRows[k].Tag
 				hash := e.ContentHash()
 				prior, ok := written[tag]
 				if !ok && state[k].exists {
@@ -154,7 +150,7 @@ func (s *Store) WriteEvents(ctx context.Context, groups [][]graph.Event) (result
 				written[id] = h
 			}
 			for _, n := range mine {
-				create = append(create, n.params())
+				create = append(create, n)
 				addCounter(counters, n.ProductID, n.Type, 1)
 			}
 			attributed = append(attributed, mineAttributed...)
@@ -162,7 +158,7 @@ func (s *Store) WriteEvents(ctx context.Context, groups [][]graph.Event) (result
 			results[g] = res
 		}
 		for _, b := range batches(create) {
-			if _, err := txn.Run(ctx, tx, createEventsCypher, map[string]any{"rows": b}); err != nil {
+			if _, err := txn.Run(ctx, tx, createEventsCypher, map[string]any{"rows": rows.Params(b)}); err != nil {
 				return fmt.Errorf("create events: %w", err)
 			}
 		}
@@ -185,6 +181,23 @@ func addCounter(c map[string]map[string]int64, product, typ string, n int64) {
 	c[product][typ] += n
 }
 
+// counterDelta is what a flush adds to one product's event counters (bumpCountersCypher),
+// by event type, and whether its outcomes become stale.
+type counterDelta struct {
+	ID     string
+	Counts map[string]int64 // by event type; a missing type adds 0
+	Stale  bool
+}
+
+// Param is the row as bumpCountersCypher reads it: one column per event type.
+func (r counterDelta) Param() map[string]any {
+	row := map[string]any{"id": r.ID, "stale": r.Stale}
+	for _, t := range graph.EventTypes {
+		row[t] = r.Counts[t]
+	}
+	return row
+}
+
 // bumpCounters adds the deltas to the products' event counters and, when markStale, marks
 // the products whose rating or effect counts changed as needing their outcomes recomputed.
 func bumpCounters(ctx context.Context, tx neo4j.ManagedTransaction, counters map[string]map[string]int64, markStale bool) error {
@@ -193,17 +206,13 @@ func bumpCounters(ctx context.Context, tx neo4j.ManagedTransaction, counters map
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
-	rows := make([]map[string]any, 0, len(ids))
+	deltas := make([]counterDelta, 0, len(ids))
 	for _, id := range ids {
-		row := map[string]any{"id": id}
-		for _, t := range graph.EventTypes {
-			row[t] = counters[id][t]
-		}
-		row["stale"] = markStale && counters[id][graph.EventRating]+counters[id][graph.EventEffect] != 0
-		rows = append(rows, row)
+		deltas = append(deltas, counterDelta{ID: id, Counts: counters[id],
+			Stale: markStale && counters[id][graph.EventRating]+counters[id][graph.EventEffect] != 0})
 	}
-	for _, b := range batches(rows) {
-		if _, err := txn.Run(ctx, tx, bumpCountersCypher, map[string]any{"rows": b}); err != nil {
+	for _, b := range batches(deltas) {
+		if _, err := txn.Run(ctx, tx, bumpCountersCypher, map[string]any{"rows": rows.Params(b)}); err != nil {
 			return fmt.Errorf("event counters: %w", err)
 		}
 	}
@@ -257,6 +266,19 @@ func (s *Store) RefreshStaleOutcomes(ctx context.Context) (int, graph.DataVersio
 		}
 	}
 	return n, v, nil
+}
+
+// eventCheck is one event of a flush as checkEventsCypher reads it: its stored id (tag), its
+// product and its profile ("" none).
+type eventCheck struct{ Tag, ProductID, ProfileID string }
+
+// Param is the row as checkEventsCypher reads it (a null profile_id when there is none).
+func (r eventCheck) Param() map[string]any {
+	row := map[string]any{"tag": r.Tag, "product_id": r.ProductID, "profile_id": nil}
+	if r.ProfileID != "" {
+		row["profile_id"] = r.ProfileID
+	}
+	return row
 }
 
 // checkEventsCypher says, for each event, whether its product exists, the sealed value of an

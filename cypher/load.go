@@ -92,7 +92,9 @@ func upsertBatches[T rows.Param](ctx context.Context, tx neo4j.ManagedTransactio
 		if err != nil {
 			return c, err
 		}
-		addCounts(&c, recs)
+		if err := addCounts(&c, recs); err != nil {
+			return c, err
+		}
 	}
 	return c, nil
 }
@@ -128,11 +130,18 @@ func recordLoad(ctx context.Context, tx neo4j.ManagedTransaction, load graph.Loa
 	return v, nil
 }
 
-func addCounts(c *graph.Counts, recs []*neo4j.Record) {
+// addCounts adds the (status, n) records of an upsert statement to c.
+func addCounts(c *graph.Counts, recs []*neo4j.Record) error {
 	for _, r := range recs {
-		m := r.AsMap()
-		n, _ := m["n"].(int64)
-		switch m["status"] {
+		status, err := txn.String(r, "status")
+		if err != nil {
+			return fmt.Errorf("counts: %w", err)
+		}
+		n, _, err := neo4j.GetRecordValue[int64](r, "n")
+		if err != nil {
+			return fmt.Errorf("counts: %w", err)
+		}
+		switch status {
 		case "created":
 			c.Created += int(n)
 		case "updated":
@@ -141,6 +150,7 @@ func addCounts(c *graph.Counts, recs []*neo4j.Record) {
 			c.Unchanged += int(n)
 		}
 	}
+	return nil
 }
 
 // upsertReviews writes reviews and returns the ids of the products whose reviews changed.
@@ -153,18 +163,20 @@ func upsertReviews(ctx context.Context, tx neo4j.ManagedTransaction, reviews []r
 			return c, nil, err
 		}
 		var got graph.Counts
-		addCounts(&got, recs)
+		if err := addCounts(&got, recs); err != nil {
+			return c, nil, err
+		}
 		if n := got.Created + got.Updated + got.Unchanged; n != len(b) {
 			return c, nil, fmt.Errorf("%w: %d of %d reviews refer to products that are neither in the graph nor in this load",
 				graph.ErrInvalid, len(b)-n, len(b))
 		}
 		c.Created, c.Updated, c.Unchanged = c.Created+got.Created, c.Updated+got.Updated, c.Unchanged+got.Unchanged
-		for _, r := range recs {
-			if ids, ok := r.AsMap()["touched"].([]any); ok {
-				for _, id := range ids {
-					touched[id.(string)] = true
-				}
-			}
+		ids, err := txn.StringLists(recs, "touched")
+		if err != nil {
+			return c, nil, fmt.Errorf("touched products: %w", err)
+		}
+		for _, id := range ids {
+			touched[id] = true
 		}
 	}
 	ids := make([]string, 0, len(touched))

@@ -96,7 +96,7 @@ type eventNode struct {
 	ProductID, Type  string
 }
 
-func (n eventNode) params() map[string]any {
+func (n eventNode) Param() map[string]any {
 	return map[string]any{"id": n.Tag, "sealed": n.Sealed, "key": n.Key, "rev": n.Rev, "owner": n.Owner, "subject": n.Subject}
 }
 
@@ -283,7 +283,7 @@ func (s *Store) resealBatch(ctx context.Context, v *graph.Vault, label string, b
 		if err != nil {
 			return err
 		}
-		rows := make([]map[string]any, 0, len(recs))
+		resealed := make([]sealedRecord, 0, len(recs))
 		for _, r := range toSealedRows(recs) {
 			aad := eventAAD(r.ID)
 			if label == "Profile" {
@@ -297,11 +297,11 @@ func (s *Store) resealBatch(ctx context.Context, v *graph.Vault, label string, b
 			if err != nil {
 				return err
 			}
-			rows = append(rows, map[string]any{"id": r.ID, "sealed": sealed, "key": v.Keys.Current(), "rev": newRev()})
+			resealed = append(resealed, sealedRecord{ID: r.ID, Sealed: sealed, Key: v.Keys.Current(), Rev: newRev()})
 		}
-		n = len(rows)
+		n = len(resealed)
 		_, err = txn.Run(ctx, tx, `UNWIND $rows AS row MATCH (n:`+label+` {id: row.id})
-			SET n.sealed = row.sealed, n.key = row.key, n.rev = row.rev`, map[string]any{"rows": rows})
+			SET n.sealed = row.sealed, n.key = row.key, n.rev = row.rev`, map[string]any{"rows": rows.Params(resealed)})
 		return err
 	})
 	return n, err

@@ -21,7 +21,7 @@ func (s *Store) DataVersion(ctx context.Context) (graph.DataVersion, error) {
 	if len(recs) == 0 {
 		return graph.DataVersion{}, fmt.Errorf("cypher: data version: %w (schema not migrated)", graph.ErrNotFound)
 	}
-	return toDataVersion(recs[0]), nil
+	return toDataVersion(recs[0])
 }
 
 // bumpVersion increments the data version inside tx, records what the transaction changed
@@ -42,16 +42,18 @@ func bumpVersion(ctx context.Context, tx neo4j.ManagedTransaction, ch graph.Chan
 	if len(recs) == 0 {
 		return graph.DataVersion{}, fmt.Errorf("%w: no DataVersion node (schema not migrated)", graph.ErrNotFound)
 	}
-	return toDataVersion(recs[0]), nil
+	return toDataVersion(recs[0])
 }
 
-func toDataVersion(rec *neo4j.Record) graph.DataVersion {
-	var v graph.DataVersion
-	if n, ok := rec.AsMap()["n"].(int64); ok {
-		v.N = n
+// toDataVersion reads the columns n and at of rec.
+func toDataVersion(rec *neo4j.Record) (graph.DataVersion, error) {
+	n, _, err := neo4j.GetRecordValue[int64](rec, "n")
+	if err != nil {
+		return graph.DataVersion{}, fmt.Errorf("data version: %w", err)
 	}
-	if at, ok := rec.AsMap()["at"].(time.Time); ok {
-		v.At = at.UTC()
+	at, _, err := neo4j.GetRecordValue[time.Time](rec, "at")
+	if err != nil {
+		return graph.DataVersion{}, fmt.Errorf("data version: %w", err)
 	}
-	return v
+	return graph.DataVersion{N: n, At: at.UTC()}, nil
 }
