@@ -159,12 +159,12 @@ const upsertTreatsCypher = `
 	}
 	RETURN status, count(*) AS n`
 
-// upsertEfficacyCypher upserts (x)-[:EFFICACY {skin_type}]->(c:Concern) claims of the
-// subject node pattern (an Ingredient by inci or a Product by id).
-func upsertEfficacyCypher(subject string) string {
-	return `
+// upsertIngredientEfficacyCypher upserts (i:Ingredient)-[:EFFICACY {skin_type}]->(c:Concern)
+// claims; upsertProductEfficacyCypher the same claims of products.
+const (
+	upsertIngredientEfficacyCypher = `
 	UNWIND $rows AS row
-	MATCH (x:` + subject + `)
+	MATCH (x:Ingredient {inci: row.subject})
 	MATCH (c:Concern {name: row.concern})
 	OPTIONAL MATCH (x)-[old:EFFICACY {skin_type: row.skin_type}]->(c)
 	WITH row, x, c, CASE WHEN old IS NULL THEN 'created' WHEN old.hash = row.hash THEN 'unchanged' ELSE 'updated' END AS status
@@ -174,11 +174,18 @@ func upsertEfficacyCypher(subject string) string {
 		SET e += row.props, e.hash = row.hash, e.load_id = $load_id
 	}
 	RETURN status, count(*) AS n`
-}
-
-var (
-	upsertIngredientEfficacyCypher = upsertEfficacyCypher("Ingredient {inci: row.subject}")
-	upsertProductEfficacyCypher    = upsertEfficacyCypher("Product {id: row.subject}")
+	upsertProductEfficacyCypher = `
+	UNWIND $rows AS row
+	MATCH (x:Product {id: row.subject})
+	MATCH (c:Concern {name: row.concern})
+	OPTIONAL MATCH (x)-[old:EFFICACY {skin_type: row.skin_type}]->(c)
+	WITH row, x, c, CASE WHEN old IS NULL THEN 'created' WHEN old.hash = row.hash THEN 'unchanged' ELSE 'updated' END AS status
+	CALL (row, x, c, status) {
+		WITH row, x, c WHERE status <> 'unchanged'
+		MERGE (x)-[e:EFFICACY {skin_type: row.skin_type}]->(c)
+		SET e += row.props, e.hash = row.hash, e.load_id = $load_id
+	}
+	RETURN status, count(*) AS n`
 )
 
 // Known returns which of subjects the graph holds: canonical INCI keys when subjectType is

@@ -273,13 +273,32 @@ func (s *Store) ResealPersonalData(ctx context.Context, batch int) (int, error) 
 	return total, nil
 }
 
+// resealCypher are the statements of resealBatch by label: find finds up to $batch records
+// sealed under another key than $current, write writes them sealed again.
+var resealCypher = map[string]struct{ find, write string }{
+	"Profile": {
+		find: `MATCH (n:Profile) WHERE n.key <> $current
+			RETURN n.id AS id, n.sealed AS sealed LIMIT $batch`,
+		write: `UNWIND $rows AS row MATCH (n:Profile {id: row.id})
+			SET n.sealed = row.sealed, n.key = row.key, n.rev = row.rev`,
+	},
+	"Event": {
+		find: `MATCH (n:Event) WHERE n.key <> $current
+			RETURN n.id AS id, n.sealed AS sealed LIMIT $batch`,
+		write: `UNWIND $rows AS row MATCH (n:Event {id: row.id})
+			SET n.sealed = row.sealed, n.key = row.key, n.rev = row.rev`,
+	},
+}
+
 // resealBatch re-seals up to batch records of one label in one transaction.
 func (s *Store) resealBatch(ctx context.Context, v *graph.Vault, label string, batch int) (int, error) {
 	var n int
 	err := s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
-		recs, err := txn.Run(ctx, tx, `
-			MATCH (n:`+label+`) WHERE n.key <> $current
-			RETURN n.id AS id, n.sealed AS sealed LIMIT $batch`, map[string]any{"current": v.Keys.Current(), "batch": batch})
+		st, ok := resealCypher[label]
+		if !ok {
+			return fmt.Errorf("%w: no sealed records labelled %q", graph.ErrInvalid, label)
+		}
+		recs, err := txn.Run(ctx, tx, st.find, map[string]any{"current": v.Keys.Current(), "batch": batch})
 		if err != nil {
 			return err
 		}
@@ -300,8 +319,7 @@ func (s *Store) resealBatch(ctx context.Context, v *graph.Vault, label string, b
 			resealed = append(resealed, sealedRecord{ID: r.ID, Sealed: sealed, Key: v.Keys.Current(), Rev: newRev()})
 		}
 		n = len(resealed)
-		_, err = txn.Run(ctx, tx, `UNWIND $rows AS row MATCH (n:`+label+` {id: row.id})
-			SET n.sealed = row.sealed, n.key = row.key, n.rev = row.rev`, map[string]any{"rows": rows.Params(resealed)})
+		_, err = txn.Run(ctx, tx, st.write, map[string]any{"rows": rows.Params(resealed)})
 		return err
 	})
 	return n, err

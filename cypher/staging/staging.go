@@ -286,7 +286,7 @@ func (st *Load) Abort(ctx context.Context) error {
 // back. The writer's transaction then fails, so that nothing of it lands outside the load.
 var errTakenOver = errors.New("the load was rolled back by a recovery while it ran (its lease had expired)")
 
-// heartbeat renews the lease of a staged load (see the comment of staged loads) and fails with
+// heartbeat renews the lease of a staged load (see the package comment) and fails with
 // errTakenOver when the load is no longer alive. Its write takes the marker's lock, which the
 // rollback's first step takes too: a chunk commits either before a rollback starts (and is
 // deleted by it) or not at all.
