@@ -10,6 +10,8 @@ import (
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
+	"github.com/skingraph/skingraph/cypher/internal/rows"
+	"github.com/skingraph/skingraph/cypher/internal/txn"
 	"github.com/skingraph/skingraph/graph"
 )
 
@@ -28,7 +30,7 @@ type attributionRow struct {
 	actions                       map[string]bool
 }
 
-func (r attributionRow) params() map[string]any {
+func (r attributionRow) Param() map[string]any {
 	m := map[string]any{"key": r.key, "experiment": r.experiment, "variant": r.variant, "day": r.day}
 	for _, t := range []string{graph.EventView, graph.EventClick, graph.EventAddToCart, graph.EventPurchase} {
 		m[t] = r.actions[t]
@@ -53,7 +55,7 @@ func attribute(ctx context.Context, tx neo4j.ManagedTransaction, events []graph.
 	if len(names) == 0 {
 		return nil
 	}
-	recs, err := run(ctx, tx, `MATCH (e:Experiment) WHERE e.id IN $ids RETURN e {.*}`, map[string]any{"ids": names})
+	recs, err := txn.Run(ctx, tx, `MATCH (e:Experiment) WHERE e.id IN $ids RETURN e {.*}`, map[string]any{"ids": names})
 	if err != nil {
 		return fmt.Errorf("attribution: experiments: %w", err)
 	}
@@ -82,12 +84,12 @@ func attribute(ctx context.Context, tx neo4j.ManagedTransaction, events []graph.
 		}
 		r.actions[e.Type] = true
 	}
-	rows := make([]map[string]any, 0, len(order))
+	pairs := make([]attributionRow, 0, len(order))
 	for _, k := range order {
-		rows = append(rows, byKey[k].params())
+		pairs = append(pairs, *byKey[k])
 	}
-	for _, b := range batches(rows) {
-		if _, err := run(ctx, tx, attributeCypher, map[string]any{"rows": b}); err != nil {
+	for _, b := range batches(pairs) {
+		if _, err := txn.Run(ctx, tx, attributeCypher, map[string]any{"rows": rows.Params(b)}); err != nil {
 			return fmt.Errorf("attribution: %w", err)
 		}
 	}

@@ -6,13 +6,14 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/skingraph/skingraph/cypher/internal/visibility"
 	"github.com/skingraph/skingraph/graph"
 )
 
 // ingredientCypher reads one ingredient; ingredients and products of staged loads still under
 // way are not there yet.
-var ingredientCypher = stagedIDs + `
-	MATCH (i:Ingredient {inci: $inci}) WHERE ` + visibleIngredient + `
+const ingredientCypher = visibility.StagedIDs + `
+	MATCH (i:Ingredient {inci: $inci}) WHERE ` + visibility.Ingredient + `
 	CALL (i) {
 		OPTIONAL MATCH (i)-[t:TREATS]->(c:Concern)
 		WITH t, c ORDER BY c.name
@@ -31,7 +32,7 @@ var ingredientCypher = stagedIDs + `
 		RETURN collect(CASE WHEN o IS NULL THEN null ELSE {inci: o.inci, severity: k.severity, reason: k.reason, source: k.source} END) AS conflicts
 	}
 	CALL (i, staged_ids) {
-		OPTIONAL MATCH (p:Product)-[c:CONTAINS]->(i) WHERE ` + visibleProduct + ` AND ` + visibleC + `
+		OPTIONAL MATCH (p:Product)-[c:CONTAINS]->(i) WHERE ` + visibility.Product + ` AND ` + visibility.EdgeC + `
 		RETURN count(p) AS products
 	}
 	RETURN i {.*} AS ingredient, treats, aggravates, conflicts, products`
@@ -76,9 +77,9 @@ func (s *Store) Ingredient(ctx context.Context, inci string) (graph.IngredientDe
 }
 
 // searchCypher leaves out the products and ingredients of staged loads still under way.
-var searchCypher = stagedIDs + `
+const searchCypher = visibility.StagedIDs + `
 	CALL db.index.fulltext.queryNodes('catalogue_text', $lucene) YIELD node, score
-	WHERE ` + visibleNode + `
+	WHERE ` + visibility.Node + `
 	RETURN CASE WHEN node:Product THEN 'product' ELSE 'ingredient' END AS kind,
 	       coalesce(node.id, node.inci) AS key, node.name AS name, node.brand AS brand, score
 	ORDER BY score DESC, key

@@ -7,6 +7,7 @@ import (
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
+	"github.com/skingraph/skingraph/cypher/internal/txn"
 	"github.com/skingraph/skingraph/graph"
 )
 
@@ -37,10 +38,10 @@ func toChangeRow(rec *neo4j.Record) (changeRow, error) {
 	if r.At, _, err = neo4j.GetRecordValue[time.Time](rec, "at"); err != nil {
 		return r, err
 	}
-	if r.Products, err = recordStringList(rec, "products"); err != nil {
+	if r.Products, err = txn.StringList(rec, "products"); err != nil {
 		return r, err
 	}
-	if r.Ingredients, err = recordStringList(rec, "ingredients"); err != nil {
+	if r.Ingredients, err = txn.StringList(rec, "ingredients"); err != nil {
 		return r, err
 	}
 	if r.Rules, _, err = neo4j.GetRecordValue[bool](rec, "rules"); err != nil {
@@ -54,23 +55,6 @@ func toChangeRow(rec *neo4j.Record) (changeRow, error) {
 
 func (r changeRow) change() graph.Change {
 	return graph.Change{N: r.N, At: r.At.UTC(), Products: r.Products, Ingredients: r.Ingredients, Rules: r.Rules, Full: r.Full}
-}
-
-// recordStringList reads a list-of-strings column; null reads as nil.
-func recordStringList(rec *neo4j.Record, key string) ([]string, error) {
-	raw, isNil, err := neo4j.GetRecordValue[[]any](rec, key)
-	if err != nil || isNil || len(raw) == 0 {
-		return nil, err
-	}
-	out := make([]string, len(raw))
-	for i, v := range raw {
-		s, ok := v.(string)
-		if !ok {
-			return nil, fmt.Errorf("column %s: item %d is %T, not a string", key, i, v)
-		}
-		out[i] = s
-	}
-	return out, nil
 }
 
 const changesSinceCypher = `
@@ -100,7 +84,7 @@ func (s *Store) ChangesSince(ctx context.Context, n int64) ([]graph.Change, erro
 // changesSince is ChangesSince inside a transaction; it also returns the current version.
 func changesSince(ctx context.Context, tx neo4j.ManagedTransaction, n int64) (graph.DataVersion, []graph.Change, error) {
 	var v graph.DataVersion
-	recs, err := run(ctx, tx, changesSinceCypher, map[string]any{"n": n})
+	recs, err := txn.Run(ctx, tx, changesSinceCypher, map[string]any{"n": n})
 	if err != nil {
 		return v, nil, err
 	}
@@ -186,22 +170,10 @@ func loadChange(load graph.Load, reviewed []string) graph.Change {
 
 // efficacyChange is what an efficacy load changed in the projection: the TREATS edges of
 // the ingredients of its rows without a skin type (the EFFICACY edges are not projected).
-func efficacyChange(treats []map[string]any) graph.Change {
+func efficacyChange(treats []efficacyRow) graph.Change {
 	c := graph.Change{}
 	for _, row := range treats {
-		c.Ingredients = append(c.Ingredients, str(row["subject"]))
+		c.Ingredients = append(c.Ingredients, row.Subject)
 	}
 	return c.Normalized()
-}
-
-// readTx runs fn in one read transaction.
-func (s *Store) readTx(ctx context.Context, fn func(tx neo4j.ManagedTransaction) error) error {
-	return s.guard(func() error {
-		sess := s.session(ctx, neo4j.AccessModeRead, neo4j.FetchDefault)
-		defer sess.Close(context.WithoutCancel(ctx))
-		_, err := sess.ExecuteRead(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
-			return nil, fn(tx)
-		})
-		return translate(err)
-	})
 }

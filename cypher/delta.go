@@ -6,17 +6,20 @@ import (
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
+	"github.com/skingraph/skingraph/cypher/internal/rows"
+	"github.com/skingraph/skingraph/cypher/internal/txn"
+	"github.com/skingraph/skingraph/cypher/internal/visibility"
 	"github.com/skingraph/skingraph/graph"
 )
 
 // deltaQueries read the rows of the touched products ($products) and ingredients
 // ($ingredients), and every rule when $rules: the statements of projectionQueries restricted
-// to those ids, with the same visibility predicates (visibility.go) and the same columns, so
+// to those ids, with the same visibility predicates (package visibility) and the same columns, so
 // that their rows go through the same converters (projectionAdd) as a full build's.
 var deltaQueries = []struct{ name, query string }{
-	{"ingredients", stagedIDsParam + ` MATCH (i:Ingredient) WHERE i.inci IN $ingredients AND ` + visibleIngredient + ` RETURN i.inci AS inci, i.name AS name, i.comedogenic AS comedogenic`},
-	{"products", stagedIDsParam + ` MATCH (p:Product) WHERE p.id IN $products AND ` + visibleProduct + ` RETURN p.id, p.name, p.brand, p.category, p.price, p.rating, p.review_count, p.in_stock = false`},
-	{"contains", stagedIDsParam + ` MATCH (p:Product)-[c:CONTAINS]->(i:Ingredient) WHERE p.id IN $products AND ` + visibleProduct + ` AND ` + visibleC + ` RETURN p.id, i.inci, c.position, c.may_contain`},
+	{"ingredients", visibility.StagedIDsParam + ` MATCH (i:Ingredient) WHERE i.inci IN $ingredients AND ` + visibility.Ingredient + ` RETURN i.inci AS inci, i.name AS name, i.comedogenic AS comedogenic`},
+	{"products", visibility.StagedIDsParam + ` MATCH (p:Product) WHERE p.id IN $products AND ` + visibility.Product + ` RETURN p.id, p.name, p.brand, p.category, p.price, p.rating, p.review_count, p.in_stock = false`},
+	{"contains", visibility.StagedIDsParam + ` MATCH (p:Product)-[c:CONTAINS]->(i:Ingredient) WHERE p.id IN $products AND ` + visibility.Product + ` AND ` + visibility.EdgeC + ` RETURN p.id, i.inci, c.position, c.may_contain`},
 	{"treats", `MATCH (i:Ingredient)-[t:TREATS]->(c:Concern) WHERE i.inci IN $ingredients RETURN i.inci, c.name, t.evidence, t.efficacy, t.source`},
 	{"aggravates", `MATCH (i:Ingredient)-[a:AGGRAVATES]->(t) WHERE i.inci IN $ingredients
 		RETURN i.inci, CASE WHEN t:SkinType THEN 'skin_type' WHEN t:Concern THEN 'concern' WHEN t:Sensitivity THEN 'sensitivity' ELSE '' END,
@@ -26,18 +29,18 @@ var deltaQueries = []struct{ name, query string }{
 		MATCH (x)-[c:CONFLICTS_WITH]-(:Ingredient)
 		WITH DISTINCT c
 		RETURN startNode(c).inci, endNode(c).inci, c.severity, c.reason`},
-	{"claims", stagedIDsParam + ` MATCH (p:Product)-[r:CLAIMS]->(c:Concern) WHERE p.id IN $products AND ` + visibleProduct + ` AND ` + visibleR + ` RETURN p.id, c.name`},
-	{"suits", stagedIDsParam + ` MATCH (p:Product)-[r:SUITS]->(t:SkinType) WHERE p.id IN $products AND ` + visibleProduct + ` AND ` + visibleR + ` RETURN p.id, t.name`},
+	{"claims", visibility.StagedIDsParam + ` MATCH (p:Product)-[r:CLAIMS]->(c:Concern) WHERE p.id IN $products AND ` + visibility.Product + ` AND ` + visibility.EdgeR + ` RETURN p.id, c.name`},
+	{"suits", visibility.StagedIDsParam + ` MATCH (p:Product)-[r:SUITS]->(t:SkinType) WHERE p.id IN $products AND ` + visibility.Product + ` AND ` + visibility.EdgeR + ` RETURN p.id, t.name`},
 	{"rules", `MATCH (r:Rule) WHERE $rules RETURN r {.*}`},
 	{"experiments", `MATCH (e:Experiment) WHERE $rules RETURN e {.*}`},
-	{"reviews", stagedIDsParam + ` MATCH (u:Reviewer)-[r:REVIEWED]->(p:Product) WHERE p.id IN $products AND ` + visibleR + ` AND ` + visibleProduct + ` RETURN u.id, p.id, r.rating, r.at, coalesce(r.skin_type, '')`},
-	{"outcomes", stagedIDsParam + ` MATCH (p:Product)-[:HAS_OUTCOME]->(o:Outcome) WHERE p.id IN $products AND ` + visibleProduct + ` RETURN o {.*}`},
+	{"reviews", visibility.StagedIDsParam + ` MATCH (u:Reviewer)-[r:REVIEWED]->(p:Product) WHERE p.id IN $products AND ` + visibility.EdgeR + ` AND ` + visibility.Product + ` RETURN u.id, p.id, r.rating, r.at, coalesce(r.skin_type, '')`},
+	{"outcomes", visibility.StagedIDsParam + ` MATCH (p:Product)-[:HAS_OUTCOME]->(o:Outcome) WHERE p.id IN $products AND ` + visibility.Product + ` RETURN o {.*}`},
 }
 
 // containedCypher lists the ingredients the touched products contain now: they join the
 // touched ingredients, so that an ingredient a product upload created arrives with its node.
-const containedCypher = stagedIDsParam + `
-	MATCH (p:Product)-[c:CONTAINS]->(i:Ingredient) WHERE p.id IN $products AND ` + visibleProduct + ` AND ` + visibleC + `
+const containedCypher = visibility.StagedIDsParam + `
+	MATCH (p:Product)-[c:CONTAINS]->(i:Ingredient) WHERE p.id IN $products AND ` + visibility.Product + ` AND ` + visibility.EdgeC + `
 	RETURN collect(DISTINCT i.inci) AS incis`
 
 // projectionAdd returns the converter of the full projection's statement name.
@@ -74,11 +77,14 @@ func (s *Store) projectDeltaOnce(ctx context.Context, from graph.DataVersion) (*
 	stable := false
 	err := s.readTx(ctx, func(tx neo4j.ManagedTransaction) error {
 		d, stable = nil, false // the driver may retry
-		recs, err := run(ctx, tx, stagedLoadIDs, nil)
+		recs, err := txn.Run(ctx, tx, visibility.StagedLoadIDs, nil)
 		if err != nil {
 			return fmt.Errorf("staged loads: %w", err)
 		}
-		staged := collectStrings(recs, "ids")
+		staged, err := txn.StringLists(recs, "ids")
+		if err != nil {
+			return fmt.Errorf("staged loads: %w", err)
+		}
 		to, changes, err := changesSince(ctx, tx, from.N)
 		if err != nil {
 			return err
@@ -88,18 +94,22 @@ func (s *Store) projectDeltaOnce(ctx context.Context, from graph.DataVersion) (*
 		if d.Full || ch.Empty() {
 			d.Products, d.Ingredients = nil, nil
 		} else {
-			params := map[string]any{"staged": staged, "products": nonNil(d.Products)}
-			recs, err := run(ctx, tx, containedCypher, params)
+			params := map[string]any{"staged": staged, "products": rows.NonNil(d.Products)}
+			recs, err := txn.Run(ctx, tx, containedCypher, params)
 			if err != nil {
 				return fmt.Errorf("contained ingredients: %w", err)
 			}
-			touched := graph.Change{Ingredients: append(collectStrings(recs, "incis"), d.Ingredients...)}.Normalized()
+			contained, err := txn.StringLists(recs, "incis")
+			if err != nil {
+				return fmt.Errorf("contained ingredients: %w", err)
+			}
+			touched := graph.Change{Ingredients: append(contained, d.Ingredients...)}.Normalized()
 			if touched.Full { // too many to read as a delta
 				d.Full, d.Products, d.Ingredients, stable = true, nil, nil, true
 				return nil
 			}
 			d.Ingredients = touched.Ingredients
-			params["ingredients"] = nonNil(d.Ingredients)
+			params["ingredients"] = rows.NonNil(d.Ingredients)
 			params["rules"] = d.Rules
 			for _, q := range deltaQueries {
 				add := projectionAdd(q.name)
@@ -116,11 +126,18 @@ func (s *Store) projectDeltaOnce(ctx context.Context, from graph.DataVersion) (*
 			}
 		}
 		// Read committed: a write that committed while the rows were read shows in the version.
-		after, err := run(ctx, tx, "MATCH (v:DataVersion {id: 'current'}) RETURN v.n AS n, v.at AS at", nil)
+		after, err := txn.Run(ctx, tx, "MATCH (v:DataVersion {id: 'current'}) RETURN v.n AS n, v.at AS at", nil)
 		if err != nil {
 			return fmt.Errorf("data version: %w", err)
 		}
-		stable = len(after) == 1 && toDataVersion(after[0]).N == to.N
+		if len(after) != 1 {
+			return nil // not stable
+		}
+		now, err := toDataVersion(after[0])
+		if err != nil {
+			return err
+		}
+		stable = now.N == to.N
 		return nil
 	})
 	return d, stable, err

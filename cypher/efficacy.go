@@ -8,6 +8,9 @@ import (
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
+	"github.com/skingraph/skingraph/cypher/internal/rows"
+	"github.com/skingraph/skingraph/cypher/internal/txn"
+	"github.com/skingraph/skingraph/cypher/internal/visibility"
 	"github.com/skingraph/skingraph/graph"
 )
 
@@ -37,15 +40,17 @@ func (s *Store) WriteEfficacy(ctx context.Context, loadID, source string, at tim
 		var c graph.Counts // the driver may retry the function
 		for _, part := range []struct {
 			query string
-			rows  []map[string]any
+			rows  []efficacyRow
 		}{{upsertTreatsCypher, treats}, {upsertIngredientEfficacyCypher, others[graph.SubjectIngredient]}, {upsertProductEfficacyCypher, others[graph.SubjectProduct]}} {
 			for _, b := range batches(part.rows) {
-				recs, err := run(ctx, tx, part.query, map[string]any{"rows": b, "load_id": loadID})
+				recs, err := txn.Run(ctx, tx, part.query, map[string]any{"rows": rows.Params(b), "load_id": loadID})
 				if err != nil {
 					return err
 				}
 				var got graph.Counts
-				addCounts(&got, recs)
+				if err := addCounts(&got, recs); err != nil {
+					return err
+				}
 				if n := got.Created + got.Updated + got.Unchanged; n != len(b) {
 					return fmt.Errorf("%w: %d of %d claims name a subject or concern the graph does not hold", graph.ErrInvalid, len(b)-n, len(b))
 				}
@@ -60,7 +65,7 @@ func (s *Store) WriteEfficacy(ctx context.Context, loadID, source string, at tim
 		if !res.Changed {
 			return nil
 		}
-		if _, err := run(ctx, tx, createSourceCypher, map[string]any{
+		if _, err := txn.Run(ctx, tx, createSourceCypher, map[string]any{
 			"id": loadID, "kind": "efficacy", "citation": source, "at": at, "counts": countsJSON(res.Counts),
 		}); err != nil {
 			return fmt.Errorf("source: %w", err)
@@ -81,18 +86,43 @@ func (s *Store) WriteEfficacy(ctx context.Context, loadID, source string, at tim
 	return res, nil
 }
 
+// efficacyRow is one efficacy claim as the upsert statements read it.
+type efficacyRow struct {
+	Subject, Concern, SkinType string
+	Props                      claimProps
+	Hash                       string // of Props
+}
+
+// claimProps are the properties of a TREATS or EFFICACY edge that a claim sets.
+type claimProps struct {
+	Efficacy   float64
+	Evidence   string
+	Source     string
+	SampleSize int64
+	Date       string // YYYY-MM-DD
+}
+
+// Param is the edge's properties as the driver stores them.
+func (p claimProps) Param() map[string]any {
+	return map[string]any{"efficacy": p.Efficacy, "evidence": p.Evidence, "source": p.Source,
+		"sample_size": p.SampleSize, "date": p.Date}
+}
+
+// Param is the row as the upsert statements read it.
+func (r efficacyRow) Param() map[string]any {
+	return map[string]any{"subject": r.Subject, "concern": r.Concern, "skin_type": r.SkinType, "props": r.Props.Param(), "hash": r.Hash}
+}
+
 // efficacyParams turns claims into statement rows: ingredient claims without a skin type
 // (TREATS) and the others by subject type (EFFICACY). Two claims with one key and different
 // values are refused.
-func efficacyParams(claims []graph.EfficacyClaim) (treats []map[string]any, others map[string][]map[string]any, err error) {
-	others = map[string][]map[string]any{}
+func efficacyParams(claims []graph.EfficacyClaim) (treats []efficacyRow, others map[string][]efficacyRow, err error) {
+	others = map[string][]efficacyRow{}
 	seen := map[string]string{}
 	for _, c := range claims {
-		props := map[string]any{
-			"efficacy": c.EffectSize, "evidence": c.Evidence, "source": c.Source,
-			"sample_size": int64(c.SampleSize), "date": c.Date.Format(time.DateOnly),
-		}
-		hash := contentHash(props)
+		props := claimProps{Efficacy: c.EffectSize, Evidence: c.Evidence, Source: c.Source,
+			SampleSize: int64(c.SampleSize), Date: c.Date.Format(time.DateOnly)}
+		hash := rows.Hash(props.Param())
 		key := c.SubjectType + "\x00" + c.Subject + "\x00" + c.Concern + "\x00" + c.SkinType
 		if h, ok := seen[key]; ok {
 			if h != hash {
@@ -101,7 +131,7 @@ func efficacyParams(claims []graph.EfficacyClaim) (treats []map[string]any, othe
 			continue
 		}
 		seen[key] = hash
-		row := map[string]any{"subject": c.Subject, "concern": c.Concern, "skin_type": c.SkinType, "props": props, "hash": hash}
+		row := efficacyRow{Subject: c.Subject, Concern: c.Concern, SkinType: c.SkinType, Props: props, Hash: hash}
 		switch {
 		case c.SubjectType == graph.SubjectIngredient && c.SkinType == "":
 			treats = append(treats, row)
@@ -129,12 +159,12 @@ const upsertTreatsCypher = `
 	}
 	RETURN status, count(*) AS n`
 
-// upsertEfficacyCypher upserts (x)-[:EFFICACY {skin_type}]->(c:Concern) claims of the
-// subject node pattern (an Ingredient by inci or a Product by id).
-func upsertEfficacyCypher(subject string) string {
-	return `
+// upsertIngredientEfficacyCypher upserts (i:Ingredient)-[:EFFICACY {skin_type}]->(c:Concern)
+// claims; upsertProductEfficacyCypher the same claims of products.
+const (
+	upsertIngredientEfficacyCypher = `
 	UNWIND $rows AS row
-	MATCH (x:` + subject + `)
+	MATCH (x:Ingredient {inci: row.subject})
 	MATCH (c:Concern {name: row.concern})
 	OPTIONAL MATCH (x)-[old:EFFICACY {skin_type: row.skin_type}]->(c)
 	WITH row, x, c, CASE WHEN old IS NULL THEN 'created' WHEN old.hash = row.hash THEN 'unchanged' ELSE 'updated' END AS status
@@ -144,19 +174,26 @@ func upsertEfficacyCypher(subject string) string {
 		SET e += row.props, e.hash = row.hash, e.load_id = $load_id
 	}
 	RETURN status, count(*) AS n`
-}
-
-var (
-	upsertIngredientEfficacyCypher = upsertEfficacyCypher("Ingredient {inci: row.subject}")
-	upsertProductEfficacyCypher    = upsertEfficacyCypher("Product {id: row.subject}")
+	upsertProductEfficacyCypher = `
+	UNWIND $rows AS row
+	MATCH (x:Product {id: row.subject})
+	MATCH (c:Concern {name: row.concern})
+	OPTIONAL MATCH (x)-[old:EFFICACY {skin_type: row.skin_type}]->(c)
+	WITH row, x, c, CASE WHEN old IS NULL THEN 'created' WHEN old.hash = row.hash THEN 'unchanged' ELSE 'updated' END AS status
+	CALL (row, x, c, status) {
+		WITH row, x, c WHERE status <> 'unchanged'
+		MERGE (x)-[e:EFFICACY {skin_type: row.skin_type}]->(c)
+		SET e += row.props, e.hash = row.hash, e.load_id = $load_id
+	}
+	RETURN status, count(*) AS n`
 )
 
 // Known returns which of subjects the graph holds: canonical INCI keys when subjectType is
 // graph.SubjectIngredient, product ids when it is graph.SubjectProduct.
 func (s *Store) Known(ctx context.Context, subjectType string, subjects []string) (map[string]bool, error) {
 	query, err := subjectQuery(subjectType,
-		`UNWIND $keys AS k MATCH (i:Ingredient {inci: k}) WHERE `+committedIngredient+` RETURN i.inci AS k`,
-		`UNWIND $keys AS k MATCH (p:Product {id: k}) WHERE `+committedProduct+` RETURN p.id AS k`)
+		`UNWIND $keys AS k MATCH (i:Ingredient {inci: k}) WHERE `+visibility.CommittedIngredient+` RETURN i.inci AS k`,
+		`UNWIND $keys AS k MATCH (p:Product {id: k}) WHERE `+visibility.CommittedProduct+` RETURN p.id AS k`)
 	if err != nil {
 		return nil, err
 	}
@@ -183,8 +220,8 @@ const maxSuggestCandidates = 20000
 // in length.
 func (s *Store) SuggestSubjects(ctx context.Context, subjectType string, unknown []string) (map[string]string, error) {
 	query, err := subjectQuery(subjectType,
-		`MATCH (i:Ingredient) WHERE `+committedIngredient+` RETURN i.inci LIMIT $limit`,
-		`MATCH (p:Product) WHERE p.id STARTS WITH $prefix AND abs(size(p.id) - $size) <= $slack AND `+committedProduct+` RETURN p.id LIMIT $limit`)
+		`MATCH (i:Ingredient) WHERE `+visibility.CommittedIngredient+` RETURN i.inci LIMIT $limit`,
+		`MATCH (p:Product) WHERE p.id STARTS WITH $prefix AND abs(size(p.id) - $size) <= $slack AND `+visibility.CommittedProduct+` RETURN p.id LIMIT $limit`)
 	if err != nil {
 		return nil, err
 	}

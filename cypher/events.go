@@ -8,6 +8,9 @@ import (
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
+	"github.com/skingraph/skingraph/cypher/internal/rows"
+	"github.com/skingraph/skingraph/cypher/internal/txn"
+	"github.com/skingraph/skingraph/cypher/internal/visibility"
 	"github.com/skingraph/skingraph/graph"
 )
 
@@ -37,24 +40,20 @@ func (s *Store) WriteEvents(ctx context.Context, groups [][]graph.Event) (result
 		return nil, nil, fmt.Errorf("cypher: write events: %w", err)
 	}
 	type ref struct{ group, index int }
-	var rows []map[string]any
+	var eventRows []eventCheck
 	var refs []ref
 	start := make([]int, len(groups)) // the row of each group's first event
 	for g, events := range groups {
-		start[g] = len(rows)
+		start[g] = len(eventRows)
 		for i, e := range events {
-			row := map[string]any{"tag": eventTag(v, e.Tenant, e.ID), "product_id": e.ProductID, "profile_id": nil}
-			if e.ProfileID != "" {
-				row["profile_id"] = e.ProfileID
-			}
-			rows = append(rows, row)
+			eventRows = append(eventRows, eventCheck{Tag: eventTag(v, e.Tenant, e.ID), ProductID: e.ProductID, ProfileID: e.ProfileID})
 			refs = append(refs, ref{g, i})
 		}
 	}
 	receivedAt := time.Now().UTC()
 	err = s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
 		results, errs = make([]graph.EventResult, len(groups)), make([]error, len(groups))
-		checks, err := run(ctx, tx, checkEventsCypher, map[string]any{"rows": rows})
+		checks, err := txn.Run(ctx, tx, checkEventsCypher, map[string]any{"rows": rows.Params(eventRows)})
 		if err != nil {
 			return fmt.Errorf("check events: %w", err)
 		}
@@ -68,7 +67,7 @@ func (s *Store) WriteEvents(ctx context.Context, groups [][]graph.Event) (result
 			profile            graph.SkinProfile
 			exists, hasProfile bool
 		}
-		state := make([]stored, len(rows))
+		state := make([]stored, len(eventRows))
 		for _, rec := range checks {
 			m := rec.AsMap()
 			k := int(i64(m["k"]))
@@ -82,7 +81,7 @@ func (s *Store) WriteEvents(ctx context.Context, groups [][]graph.Event) (result
 				verrs[r.group].Add(0, field("profile_id"), "no profile with consent under this id: PUT /v1/profiles/{id} with consent first")
 			}
 			if sealed := str(m["event"]); sealed != "" {
-				old, err := openEvent(v, rows[k]["tag"].(string), sealed)
+				old, err := openEvent(v, eventRows[k].Tag, sealed)
 				if err != nil {
 					return fmt.Errorf("check events: %w: %w", graph.ErrUnavailable, err)
 				}
@@ -98,7 +97,7 @@ func (s *Store) WriteEvents(ctx context.Context, groups [][]graph.Event) (result
 		}
 		// Decide group by group, in order: an id earlier in this flush counts as recorded.
 		written := map[string]string{} // tag -> hash of events this flush writes
-		var create []map[string]any
+		var create []eventNode
 		var attributed []graph.Event // created events that carry a recommendation id
 		counters := map[string]map[string]int64{}
 		for g, events := range groups {
@@ -108,7 +107,7 @@ func (s *Store) WriteEvents(ctx context.Context, groups [][]graph.Event) (result
 			res := graph.EventResult{}
 			for i, e := range events {
 				k := start[g] + i
-				tag := rows[k]["tag"].(string)
+				tag := eventRows[k].Tag
 				hash := e.ContentHash()
 				prior, ok := written[tag]
 				if !ok && state[k].exists {
@@ -126,7 +125,7 @@ func (s *Store) WriteEvents(ctx context.Context, groups [][]graph.Event) (result
 				seen[tag] = hash
 				if state[k].hasProfile {
 					p := state[k].profile
-					e.SkinType, e.SkinTone, e.Concerns = p.SkinType, p.SkinTone, nonNil(p.Concerns)
+					e.SkinType, e.SkinTone, e.Concerns = p.SkinType, p.SkinTone, rows.NonNil(p.Concerns)
 				} else {
 					e.SkinType, e.SkinTone, e.Concerns = "", "", nil
 				}
@@ -151,7 +150,7 @@ func (s *Store) WriteEvents(ctx context.Context, groups [][]graph.Event) (result
 				written[id] = h
 			}
 			for _, n := range mine {
-				create = append(create, n.params())
+				create = append(create, n)
 				addCounter(counters, n.ProductID, n.Type, 1)
 			}
 			attributed = append(attributed, mineAttributed...)
@@ -159,7 +158,7 @@ func (s *Store) WriteEvents(ctx context.Context, groups [][]graph.Event) (result
 			results[g] = res
 		}
 		for _, b := range batches(create) {
-			if _, err := run(ctx, tx, createEventsCypher, map[string]any{"rows": b}); err != nil {
+			if _, err := txn.Run(ctx, tx, createEventsCypher, map[string]any{"rows": rows.Params(b)}); err != nil {
 				return fmt.Errorf("create events: %w", err)
 			}
 		}
@@ -182,6 +181,23 @@ func addCounter(c map[string]map[string]int64, product, typ string, n int64) {
 	c[product][typ] += n
 }
 
+// counterDelta is what a flush adds to one product's event counters (bumpCountersCypher),
+// by event type, and whether its outcomes become stale.
+type counterDelta struct {
+	ID     string
+	Counts map[string]int64 // by event type; a missing type adds 0
+	Stale  bool
+}
+
+// Param is the row as bumpCountersCypher reads it: one column per event type.
+func (r counterDelta) Param() map[string]any {
+	row := map[string]any{"id": r.ID, "stale": r.Stale}
+	for _, t := range graph.EventTypes {
+		row[t] = r.Counts[t]
+	}
+	return row
+}
+
 // bumpCounters adds the deltas to the products' event counters and, when markStale, marks
 // the products whose rating or effect counts changed as needing their outcomes recomputed.
 func bumpCounters(ctx context.Context, tx neo4j.ManagedTransaction, counters map[string]map[string]int64, markStale bool) error {
@@ -190,17 +206,13 @@ func bumpCounters(ctx context.Context, tx neo4j.ManagedTransaction, counters map
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
-	rows := make([]map[string]any, 0, len(ids))
+	deltas := make([]counterDelta, 0, len(ids))
 	for _, id := range ids {
-		row := map[string]any{"id": id}
-		for _, t := range graph.EventTypes {
-			row[t] = counters[id][t]
-		}
-		row["stale"] = markStale && counters[id][graph.EventRating]+counters[id][graph.EventEffect] != 0
-		rows = append(rows, row)
+		deltas = append(deltas, counterDelta{ID: id, Counts: counters[id],
+			Stale: markStale && counters[id][graph.EventRating]+counters[id][graph.EventEffect] != 0})
 	}
-	for _, b := range batches(rows) {
-		if _, err := run(ctx, tx, bumpCountersCypher, map[string]any{"rows": b}); err != nil {
+	for _, b := range batches(deltas) {
+		if _, err := txn.Run(ctx, tx, bumpCountersCypher, map[string]any{"rows": rows.Params(b)}); err != nil {
 			return fmt.Errorf("event counters: %w", err)
 		}
 	}
@@ -216,7 +228,7 @@ func (s *Store) RefreshStaleOutcomes(ctx context.Context) (int, graph.DataVersio
 	err := s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
 		// Unmark first: the write locks taken here make an event transaction that marks the
 		// same product wait for this one and mark it again afterwards, so no event is missed.
-		recs, err := run(ctx, tx, `
+		recs, err := txn.Run(ctx, tx, `
 			MATCH (p:Product:`+outcomesStaleLabel+`)
 			REMOVE p:`+outcomesStaleLabel+`
 			RETURN p.id AS id ORDER BY id`, nil)
@@ -236,7 +248,7 @@ func (s *Store) RefreshStaleOutcomes(ctx context.Context) (int, graph.DataVersio
 			if err != nil {
 				return err
 			}
-			if _, err := run(ctx, tx, refreshOutcomesCypher, params); err != nil {
+			if _, err := txn.Run(ctx, tx, refreshOutcomesCypher, params); err != nil {
 				return fmt.Errorf("outcomes: %w", err)
 			}
 		}
@@ -256,6 +268,19 @@ func (s *Store) RefreshStaleOutcomes(ctx context.Context) (int, graph.DataVersio
 	return n, v, nil
 }
 
+// eventCheck is one event of a flush as checkEventsCypher reads it: its stored id (tag), its
+// product and its profile ("" none).
+type eventCheck struct{ Tag, ProductID, ProfileID string }
+
+// Param is the row as checkEventsCypher reads it (a null profile_id when there is none).
+func (r eventCheck) Param() map[string]any {
+	row := map[string]any{"tag": r.Tag, "product_id": r.ProductID, "profile_id": nil}
+	if r.ProfileID != "" {
+		row["profile_id"] = r.ProfileID
+	}
+	return row
+}
+
 // checkEventsCypher says, for each event, whether its product exists, the sealed value of an
 // event already recorded under its tag, and the sealed value of its profile (whose skin
 // attributes the event keeps). A product of a staged load under way does not exist yet: an
@@ -266,7 +291,7 @@ var checkEventsCypher = `
 	OPTIONAL MATCH (p:Product {id: row.product_id})
 	OPTIONAL MATCH (e:Event {id: row.tag})
 	OPTIONAL MATCH (pr:Profile {id: row.profile_id})
-	RETURN k, p IS NOT NULL AND ` + committedProduct + ` AS product, e.sealed AS event, pr.sealed AS profile`
+	RETURN k, p IS NOT NULL AND ` + visibility.CommittedProduct + ` AS product, e.sealed AS event, pr.sealed AS profile`
 
 const createEventsCypher = `
 	UNWIND $rows AS row
@@ -288,7 +313,7 @@ const bumpCountersCypher = `
 // graph.ErrNotFound when there is no such product.
 func (s *Store) ProductEventCounts(ctx context.Context, productID string) (map[string]int64, error) {
 	recs, err := s.read(ctx, `
-		MATCH (p:Product {id: $id}) WHERE `+committedProduct+`
+		MATCH (p:Product {id: $id}) WHERE `+visibility.CommittedProduct+`
 		RETURN {view: p.events_view, click: p.events_click, add_to_cart: p.events_add_to_cart,
 		        purchase: p.events_purchase, rating: p.events_rating, effect: p.events_effect} AS counts`,
 		map[string]any{"id": productID})

@@ -10,6 +10,7 @@ import (
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
+	"github.com/skingraph/skingraph/cypher/internal/txn"
 	"github.com/skingraph/skingraph/graph"
 )
 
@@ -115,7 +116,7 @@ func checkExperiment(ctx context.Context, tx neo4j.ManagedTransaction, e graph.E
 		if len(v.RuleIDs) == 0 {
 			continue
 		}
-		recs, err := run(ctx, tx, `UNWIND $ids AS id OPTIONAL MATCH (r:Rule {id: id}) RETURN r IS NOT NULL AS ok`, map[string]any{"ids": v.RuleIDs})
+		recs, err := txn.Run(ctx, tx, `UNWIND $ids AS id OPTIONAL MATCH (r:Rule {id: id}) RETURN r IS NOT NULL AS ok`, map[string]any{"ids": v.RuleIDs})
 		if err != nil {
 			return err
 		}
@@ -128,7 +129,7 @@ func checkExperiment(ctx context.Context, tx neo4j.ManagedTransaction, e graph.E
 	if err := verr.Err(); err != nil {
 		return err
 	}
-	recs, err := run(ctx, tx, `MATCH (e:Experiment) WHERE e.id <> $id RETURN e {.*}`, map[string]any{"id": e.ID})
+	recs, err := txn.Run(ctx, tx, `MATCH (e:Experiment) WHERE e.id <> $id RETURN e {.*}`, map[string]any{"id": e.ID})
 	if err != nil {
 		return err
 	}
@@ -163,7 +164,7 @@ func (s *Store) CreateExperiment(ctx context.Context, e graph.Experiment, key st
 		if err := checkExperiment(ctx, tx, e); err != nil {
 			return err
 		}
-		recs, err := run(ctx, tx, `
+		recs, err := txn.Run(ctx, tx, `
 			CREATE (e:Experiment {id: $id})
 			SET e += $props, e.revision = 1, e.created_by = $key, e.updated_by = $key,
 			    e.created_at = $now, e.updated_at = $now
@@ -208,7 +209,7 @@ func (s *Store) Experiment(ctx context.Context, id string) (graph.Experiment, er
 // lockExperiment takes the write lock of experiment id in tx and checks its revision, as
 // lockRule does for rules.
 func lockExperiment(ctx context.Context, tx neo4j.ManagedTransaction, id string, rev int64) error {
-	recs, err := run(ctx, tx, `MATCH (e:Experiment {id: $id}) SET e._lock = true REMOVE e._lock RETURN e.revision`, map[string]any{"id": id})
+	recs, err := txn.Run(ctx, tx, `MATCH (e:Experiment {id: $id}) SET e._lock = true REMOVE e._lock RETURN e.revision`, map[string]any{"id": id})
 	if err != nil {
 		return err
 	}
@@ -241,7 +242,7 @@ func (s *Store) UpdateExperiment(ctx context.Context, e graph.Experiment, rev in
 		if err := checkExperiment(ctx, tx, e); err != nil {
 			return err
 		}
-		recs, err := run(ctx, tx, `
+		recs, err := txn.Run(ctx, tx, `
 			MATCH (e:Experiment {id: $id})
 			SET e += $props, e.revision = e.revision + 1, e.updated_by = $key, e.updated_at = $now
 			RETURN e {.*}`, map[string]any{"id": e.ID, "props": props, "key": key, "now": now.UTC()})
@@ -269,7 +270,7 @@ func (s *Store) DeleteExperiment(ctx context.Context, id string, rev int64) (gra
 		if err := lockExperiment(ctx, tx, id, rev); err != nil {
 			return err
 		}
-		_, err = run(ctx, tx, `
+		_, err = txn.Run(ctx, tx, `
 			MATCH (e:Experiment {id: $id}) DELETE e
 			WITH 1 AS one
 			OPTIONAL MATCH (d:ExperimentDay {experiment: $id}) DETACH DELETE d

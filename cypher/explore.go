@@ -10,6 +10,7 @@ import (
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j/dbtype"
 
+	"github.com/skingraph/skingraph/cypher/internal/txn"
 	"github.com/skingraph/skingraph/graph"
 )
 
@@ -69,7 +70,7 @@ func (s *Store) explore(ctx context.Context, q Query) (Table, error) {
 	defer sess.Close(context.WithoutCancel(ctx))
 	tx, err := sess.BeginTransaction(ctx, neo4j.WithTxTimeout(q.Timeout))
 	if err != nil {
-		return Table{}, fmt.Errorf("cypher: explore: %w", translate(err))
+		return Table{}, fmt.Errorf("cypher: explore: %w", txn.Translate(err))
 	}
 	defer tx.Close(context.WithoutCancel(ctx))
 	if err := s.vet(ctx, tx, q); err != nil {
@@ -129,19 +130,19 @@ func (s *Store) vet(ctx context.Context, tx neo4j.ExplicitTransaction, q Query) 
 // homeDatabase is the database the explorer reads: the configured one, or the server's
 // default as the first transaction reports it.
 func (s *Store) homeDatabase(ctx context.Context, tx neo4j.ExplicitTransaction) (string, error) {
-	if s.database != "" {
-		return s.database, nil
+	if s.db.Database != "" {
+		return s.db.Database, nil
 	}
 	if name := s.exploreHome.Load(); name != nil {
 		return *name, nil
 	}
 	res, err := tx.Run(ctx, "EXPLAIN RETURN 1", nil)
 	if err != nil {
-		return "", translate(err)
+		return "", txn.Translate(err)
 	}
 	sum, err := res.Consume(ctx)
 	if err != nil {
-		return "", translate(err)
+		return "", txn.Translate(err)
 	}
 	name := sum.Database().Name()
 	if name == "" {
@@ -157,7 +158,7 @@ func (s *Store) homeDatabase(ctx context.Context, tx neo4j.ExplicitTransaction) 
 func translateExplore(err error) error {
 	var nerr *neo4j.Neo4jError
 	if !errors.As(err, &nerr) {
-		return translate(err)
+		return txn.Translate(err)
 	}
 	switch {
 	case strings.Contains(nerr.Code, "MemoryPoolOutOfMemoryError"), strings.Contains(nerr.Code, "TransactionMemoryLimit"):
@@ -170,7 +171,7 @@ func translateExplore(err error) error {
 	}
 	// Neo4j's own words on the analyst's query (a syntax error, a write refused by the read
 	// transaction) are for the analyst: they name nothing of the server.
-	translated := translate(err)
+	translated := txn.Translate(err)
 	for _, kind := range []error{graph.ErrInvalid, graph.ErrForbidden} {
 		if errors.Is(translated, kind) {
 			return &graph.Reason{Kind: kind, Text: nerr.Msg}

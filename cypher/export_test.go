@@ -1,11 +1,17 @@
 package cypher
 
-import "context"
+import (
+	"context"
+
+	"github.com/skingraph/skingraph/cypher/staging"
+)
 
 // SetSpill makes staged loads of s hold at most n changed records in memory and report, at
 // commit, the most they held and how many there were.
 func SetSpill(s *Store, n int, stats func(peakHeld, changed int)) {
-	s.spillAfter, s.spillStats = n, stats
+	opts := s.staged.Options()
+	opts.SpillAfter, opts.OnCommit = n, stats
+	s.staged = staging.New(s.db, stagingStore{s}, opts)
 }
 
 // WriteCypher runs a write statement against s, for tests that set up states no public
@@ -18,9 +24,9 @@ func WriteCypher(ctx context.Context, s *Store, query string, params map[string]
 // Bookmarks returns the bookmarks s holds: those of the last transactions it ran, which its
 // next sessions pass on.
 func Bookmarks(ctx context.Context, s *Store) ([]string, error) {
-	return s.bookmarks.GetBookmarks(ctx)
+	return s.db.Bookmarks.GetBookmarks(ctx)
 }
 
 // DropBookmarks makes s pass no bookmarks on (as before the Store kept them), for the
 // benchmark that measures what they cost.
-func DropBookmarks(s *Store) { s.bookmarks = nil }
+func DropBookmarks(s *Store) { s.db.Bookmarks = nil }

@@ -7,8 +7,22 @@ import (
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
+	"github.com/skingraph/skingraph/cypher/internal/rows"
+	"github.com/skingraph/skingraph/cypher/internal/txn"
 	"github.com/skingraph/skingraph/graph"
 )
+
+// functionsRow is one entry of a functions load as enrichFunctionsCypher reads it.
+type functionsRow struct {
+	INCI      string
+	Functions []string // never nil
+	CAS       string
+}
+
+// Param is the row as enrichFunctionsCypher reads it.
+func (r functionsRow) Param() map[string]any {
+	return map[string]any{"inci": r.INCI, "functions": r.Functions, "cas": r.CAS}
+}
 
 // WriteFunctions enriches the ingredients already in the graph with reference functions and
 // CAS numbers, in one transaction; it never creates a node. Curated ingredients (from the
@@ -20,32 +34,35 @@ func (s *Store) WriteFunctions(ctx context.Context, load graph.FunctionsLoad) (g
 	if load.At.IsZero() {
 		load.At = time.Now().UTC()
 	}
-	rows := make([]map[string]any, len(load.Entries))
+	entries := make([]functionsRow, len(load.Entries))
 	for i, e := range load.Entries {
-		fns := e.Functions
-		if fns == nil {
-			fns = []string{}
-		}
-		rows[i] = map[string]any{"inci": e.INCI, "functions": fns, "cas": e.CAS}
+		entries[i] = functionsRow{INCI: e.INCI, Functions: rows.NonNil(e.Functions), CAS: e.CAS}
 	}
 	err := s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
 		res.Matched, res.Updated = 0, 0
-		for _, b := range batches(rows) {
-			recs, err := run(ctx, tx, enrichFunctionsCypher, map[string]any{"rows": b})
+		for _, b := range batches(entries) {
+			recs, err := txn.Run(ctx, tx, enrichFunctionsCypher, map[string]any{"rows": rows.Params(b)})
 			if err != nil {
 				return fmt.Errorf("functions: %w", err)
 			}
 			for _, r := range recs {
-				m := r.AsMap()
-				res.Matched += int(m["matched"].(int64))
-				res.Updated += int(m["updated"].(int64))
+				matched, _, err := neo4j.GetRecordValue[int64](r, "matched")
+				if err != nil {
+					return fmt.Errorf("functions: %w", err)
+				}
+				updated, _, err := neo4j.GetRecordValue[int64](r, "updated")
+				if err != nil {
+					return fmt.Errorf("functions: %w", err)
+				}
+				res.Matched += int(matched)
+				res.Updated += int(updated)
 			}
 		}
 		res.Changed = res.Updated > 0
 		if !res.Changed {
 			return nil
 		}
-		if _, err := run(ctx, tx, createSourceCypher, map[string]any{
+		if _, err := txn.Run(ctx, tx, createSourceCypher, map[string]any{
 			"id": load.ID, "kind": "functions", "citation": load.Source, "at": load.At,
 			"counts": fmt.Sprintf(`{"ingredients":{"Created":0,"Updated":%d,"Unchanged":%d}}`, res.Updated, res.Matched-res.Updated),
 		}); err != nil {
@@ -60,7 +77,7 @@ func (s *Store) WriteFunctions(ctx context.Context, load graph.FunctionsLoad) (g
 	if err != nil {
 		return graph.FunctionsResult{}, fmt.Errorf("cypher: write functions %s: %w", load.ID, err)
 	}
-	res.Unmatched = len(rows) - res.Matched
+	res.Unmatched = len(entries) - res.Matched
 	if !res.Changed {
 		if res.Version, err = s.DataVersion(ctx); err != nil {
 			return graph.FunctionsResult{}, err

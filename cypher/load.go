@@ -2,8 +2,6 @@ package cypher
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +10,8 @@ import (
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
+	"github.com/skingraph/skingraph/cypher/internal/rows"
+	"github.com/skingraph/skingraph/cypher/internal/txn"
 	"github.com/skingraph/skingraph/graph"
 )
 
@@ -29,24 +29,17 @@ func (s *Store) WriteLoad(ctx context.Context, load graph.Load) (graph.LoadResul
 	if load.At.IsZero() {
 		load.At = time.Now().UTC()
 	}
-	ingredientRows, conflictRows := ingredientParams(load.Ingredients)
-	productRows := productParams(load.Products)
-	reviewRows := reviewParams(load.Reviews)
+	ingredientRows, conflictRows := rows.Ingredients(load.Ingredients)
+	productRows := rows.ToProducts(load.Products)
+	reviewRows := rows.ToReviews(load.Reviews)
 
 	err := s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
 		res.Counts = map[string]graph.Counts{} // the driver may retry the function
 		var err error
-		if res.Counts["ingredients"], err = upsertBatches(ctx, tx, upsertIngredientsCypher, ingredientRows); err != nil {
-			return fmt.Errorf("ingredients: %w", err)
+		if res.Counts["ingredients"], err = writeIngredients(ctx, tx, ingredientRows, conflictRows, nil); err != nil {
+			return err
 		}
-		if len(conflictRows) > 0 {
-			for _, b := range batches(conflictRows) {
-				if _, err := run(ctx, tx, mergeConflictsCypher, map[string]any{"rows": b}); err != nil {
-					return fmt.Errorf("ingredient conflicts: %w", err)
-				}
-			}
-		}
-		if res.Counts["products"], err = upsertBatches(ctx, tx, upsertProductsCypher, productRows); err != nil {
+		if res.Counts["products"], err = upsertBatches(ctx, tx, upsertProductsCypher, productRows, nil); err != nil {
 			return fmt.Errorf("products: %w", err)
 		}
 		reviews, touched, err := upsertReviews(ctx, tx, reviewRows)
@@ -59,7 +52,7 @@ func (s *Store) WriteLoad(ctx context.Context, load graph.Load) (graph.LoadResul
 			if err != nil {
 				return err
 			}
-			if _, err := run(ctx, tx, refreshOutcomesCypher, params); err != nil {
+			if _, err := txn.Run(ctx, tx, refreshOutcomesCypher, params); err != nil {
 				return fmt.Errorf("outcomes: %w", err)
 			}
 		}
@@ -75,16 +68,8 @@ func (s *Store) WriteLoad(ctx context.Context, load graph.Load) (graph.LoadResul
 		if load.DryRun {
 			return errDryRun
 		}
-		if _, err := run(ctx, tx, createSourceCypher, map[string]any{
-			"id": load.ID, "kind": load.Kind, "citation": load.Source, "at": load.At,
-			"counts": countsJSON(res.Counts),
-		}); err != nil {
-			return fmt.Errorf("source: %w", err)
-		}
-		if res.Version, err = bumpVersion(ctx, tx, loadChange(load, touched)); err != nil {
-			return fmt.Errorf("data version: %w", err)
-		}
-		return nil
+		res.Version, err = recordLoad(ctx, tx, load, res.Counts, graph.Change{Products: touched})
+		return err
 	})
 	if err != nil && !errors.Is(err, errDryRun) {
 		return graph.LoadResult{}, fmt.Errorf("cypher: write load %s: %w", load.ID, err)
@@ -97,25 +82,66 @@ func (s *Store) WriteLoad(ctx context.Context, load graph.Load) (graph.LoadResul
 	return res, nil
 }
 
-// upsertBatches runs an upsert statement over rows in batches; the statement returns one
+// upsertBatches runs an upsert statement over rows in batches, for a one-transaction load
+// (loadID nil) or the final transaction of the staged load loadID; the statement returns one
 // (status, n) row per status: created, updated or unchanged.
-func upsertBatches(ctx context.Context, tx neo4j.ManagedTransaction, query string, rows []map[string]any) (graph.Counts, error) {
+func upsertBatches[T rows.Param](ctx context.Context, tx neo4j.ManagedTransaction, query string, rs []T, loadID any) (graph.Counts, error) {
 	var c graph.Counts
-	for _, b := range batches(rows) {
-		recs, err := run(ctx, tx, query, map[string]any{"rows": b, "load": nil})
+	for _, b := range batches(rs) {
+		recs, err := txn.Run(ctx, tx, query, map[string]any{"rows": rows.Params(b), "load": loadID})
 		if err != nil {
 			return c, err
 		}
-		addCounts(&c, recs)
+		if err := addCounts(&c, recs); err != nil {
+			return c, err
+		}
 	}
 	return c, nil
 }
 
-func addCounts(c *graph.Counts, recs []*neo4j.Record) {
+// writeIngredients writes knowledge-base ingredients and their conflicts in tx, for a
+// one-transaction load (loadID nil) or the final transaction of the staged load loadID.
+func writeIngredients(ctx context.Context, tx neo4j.ManagedTransaction, ings []rows.Ingredient, conflicts []rows.Conflict, loadID any) (graph.Counts, error) {
+	c, err := upsertBatches(ctx, tx, upsertIngredientsCypher, ings, loadID)
+	if err != nil {
+		return c, fmt.Errorf("ingredients: %w", err)
+	}
+	for _, b := range batches(conflicts) {
+		if _, err := txn.Run(ctx, tx, mergeConflictsCypher, map[string]any{"rows": rows.Params(b)}); err != nil {
+			return c, fmt.Errorf("ingredient conflicts: %w", err)
+		}
+	}
+	return c, nil
+}
+
+// recordLoad writes the Source node of a load that changed something and bumps the data
+// version in tx, recording in the change feed what the load changed: its products and
+// ingredients (loadChange) and ch.
+func recordLoad(ctx context.Context, tx neo4j.ManagedTransaction, load graph.Load, counts map[string]graph.Counts, ch graph.Change) (graph.DataVersion, error) {
+	if _, err := txn.Run(ctx, tx, createSourceCypher, map[string]any{
+		"id": load.ID, "kind": load.Kind, "citation": load.Source, "at": load.At, "counts": countsJSON(counts),
+	}); err != nil {
+		return graph.DataVersion{}, fmt.Errorf("source: %w", err)
+	}
+	v, err := bumpVersion(ctx, tx, graph.Merge([]graph.Change{loadChange(load, nil), ch}))
+	if err != nil {
+		return v, fmt.Errorf("data version: %w", err)
+	}
+	return v, nil
+}
+
+// addCounts adds the (status, n) records of an upsert statement to c.
+func addCounts(c *graph.Counts, recs []*neo4j.Record) error {
 	for _, r := range recs {
-		m := r.AsMap()
-		n, _ := m["n"].(int64)
-		switch m["status"] {
+		status, err := txn.String(r, "status")
+		if err != nil {
+			return fmt.Errorf("counts: %w", err)
+		}
+		n, _, err := neo4j.GetRecordValue[int64](r, "n")
+		if err != nil {
+			return fmt.Errorf("counts: %w", err)
+		}
+		switch status {
 		case "created":
 			c.Created += int(n)
 		case "updated":
@@ -124,30 +150,33 @@ func addCounts(c *graph.Counts, recs []*neo4j.Record) {
 			c.Unchanged += int(n)
 		}
 	}
+	return nil
 }
 
 // upsertReviews writes reviews and returns the ids of the products whose reviews changed.
-func upsertReviews(ctx context.Context, tx neo4j.ManagedTransaction, rows []map[string]any) (graph.Counts, []string, error) {
+func upsertReviews(ctx context.Context, tx neo4j.ManagedTransaction, reviews []rows.Review) (graph.Counts, []string, error) {
 	var c graph.Counts
 	touched := map[string]bool{}
-	for _, b := range batches(rows) {
-		recs, err := run(ctx, tx, upsertReviewsCypher, map[string]any{"rows": b})
+	for _, b := range batches(reviews) {
+		recs, err := txn.Run(ctx, tx, upsertReviewsCypher, map[string]any{"rows": rows.Params(b)})
 		if err != nil {
 			return c, nil, err
 		}
 		var got graph.Counts
-		addCounts(&got, recs)
+		if err := addCounts(&got, recs); err != nil {
+			return c, nil, err
+		}
 		if n := got.Created + got.Updated + got.Unchanged; n != len(b) {
 			return c, nil, fmt.Errorf("%w: %d of %d reviews refer to products that are neither in the graph nor in this load",
 				graph.ErrInvalid, len(b)-n, len(b))
 		}
 		c.Created, c.Updated, c.Unchanged = c.Created+got.Created, c.Updated+got.Updated, c.Unchanged+got.Unchanged
-		for _, r := range recs {
-			if ids, ok := r.AsMap()["touched"].([]any); ok {
-				for _, id := range ids {
-					touched[id.(string)] = true
-				}
-			}
+		ids, err := txn.StringLists(recs, "touched")
+		if err != nil {
+			return c, nil, fmt.Errorf("touched products: %w", err)
+		}
+		for _, id := range ids {
+			touched[id] = true
 		}
 	}
 	ids := make([]string, 0, len(touched))
@@ -158,25 +187,8 @@ func upsertReviews(ctx context.Context, tx neo4j.ManagedTransaction, rows []map[
 	return c, ids, nil
 }
 
-func batches[T any](rows []T) [][]T {
-	var out [][]T
-	for len(rows) > 0 {
-		n := min(batchSize, len(rows))
-		out = append(out, rows[:n])
-		rows = rows[n:]
-	}
-	return out
-}
-
-// contentHash is a stable hash of a row's content (json.Marshal sorts map keys).
-func contentHash(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(fmt.Sprintf("cypher: hash of unmarshalable row: %v", err))
-	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:16])
-}
+// batches splits rows into the batches of batchSize rows that one UNWIND statement carries.
+func batches[T any](rs []T) [][]T { return rows.Chunks(rs, batchSize) }
 
 func countsJSON(c map[string]graph.Counts) string {
 	b, _ := json.Marshal(c)
@@ -270,7 +282,7 @@ const upsertProductsCypher = `
 // found by its id (the reviewed_id index) whatever its endpoints: one whose content changed
 // replaces the stored edge, so a review moved to another product or reviewer leaves no copy
 // behind, and the products of both sides are touched (their outcomes are recomputed). Edges
-// superseded by a committed staged load (see staging.go) are not looked at: they are garbage.
+// superseded by a committed staged load (package staging) are not looked at: they are garbage.
 const upsertReviewsCypher = `
 	UNWIND $rows AS row
 	MATCH (p:Product {id: row.product_id})
@@ -304,67 +316,3 @@ const upsertReviewsCypher = `
 	WITH status, CASE WHEN status = 'unchanged' THEN [] ELSE before + [row.product_id] END AS touched
 	WITH status, count(*) AS n, collect(touched) AS touched
 	RETURN status, n, reduce(all = [], t IN touched | all + t) AS touched`
-
-// refreshOutcomesCypher recomputes the Outcome nodes of the given products ($ids) from their
-// reviews and the reports of their rating and effect events ($reports, by product id: the
-// events are sealed, so Store.outcomeParams opens them and computes the reports in Go, one
-// per profile and product, capped per source key and period; privacy.go): one Outcome per
-// (product, skin type | skin tone | concern) that at least one reviewer or profile declared
-// and that has at least one rating. Every review and every report is one: count counts them,
-// mean_rating averages the ratings (so a report without one, an effect event, counts at the
-// mean), recommend_rate averages the reviews' recommendations, and the effect counts are the
-// reports naming each effect, so effect shares (count / reports) stay within [0, 1]
-// (cypher/events.go). Reviews of staged loads under way are not counted yet (staging.go).
-//
-// The staged loads under way and the attribute nodes are read once, at the start: in a
-// transaction that has deleted many nodes and relationships (the old outcomes and their FOR
-// edges here), an EXISTS subquery per review (a StagedLoad label scan each) and a locking
-// index seek per outcome on the attribute nodes cost 10 times what they cost otherwise:
-// 500 products of a 3,000-product reload took 6.0 s to refresh with them and 1.2 s without.
-var refreshOutcomesCypher = stagedIDs + outcomesFromStagedIDs
-
-// outcomesFromStagedIDs is refreshOutcomesCypher once staged_ids is bound (visibility.go): a
-// staged load binds it as it sees the graph (stagedOutcomesCypher).
-var outcomesFromStagedIDs = `
-	CALL () { MATCH (a:SkinType) RETURN collect(['skin_type', a]) AS types }
-	CALL () { MATCH (a:SkinTone) RETURN collect(['skin_tone', a]) AS tones }
-	CALL () { MATCH (a:Concern) RETURN collect(['concern', a]) AS concerns }
-	WITH staged_ids, types + tones + concerns AS attributes
-	UNWIND $ids AS pid
-	MATCH (p:Product {id: pid})
-	CALL (p) {
-		OPTIONAL MATCH (p)-[:HAS_OUTCOME]->(o:Outcome)
-		DETACH DELETE o
-	}
-	CALL (p, staged_ids, attributes) {
-		CALL (p, staged_ids) {
-			MATCH (:Reviewer)-[r:REVIEWED]->(p)
-			WHERE ` + visibleR + `
-			RETURN r.skin_type AS skin_type, r.skin_tone AS skin_tone, coalesce(r.concerns, []) AS concerns,
-			       r.rating AS rating, coalesce(r.recommended, false) AS recommended, coalesce(r.effects, []) AS effects
-			UNION ALL
-			UNWIND coalesce($reports[p.id], []) AS e
-			RETURN e.skin_type AS skin_type, e.skin_tone AS skin_tone, e.concerns AS concerns,
-			       e.rating AS rating, null AS recommended, e.effects AS effects
-		}
-		UNWIND [['skin_type', skin_type], ['skin_tone', skin_tone]] + [c IN concerns | ['concern', c]] AS attr
-		WITH p, rating, recommended, effects, attr[0] AS kind, attr[1] AS name
-		WHERE name IS NOT NULL AND name <> ''
-		WITH p, kind, name,
-		     count(*) AS n, count(rating) AS rated, avg(toFloat(rating)) AS mean,
-		     avg(CASE WHEN recommended IS NULL THEN null WHEN recommended THEN 1.0 ELSE 0.0 END) AS rec,
-		     sum(CASE WHEN 'improved' IN effects THEN 1 ELSE 0 END) AS improved,
-		     sum(CASE WHEN 'no-change' IN effects THEN 1 ELSE 0 END) AS no_change,
-		     sum(CASE WHEN 'breakout' IN effects THEN 1 ELSE 0 END) AS breakout,
-		     sum(CASE WHEN 'irritation' IN effects THEN 1 ELSE 0 END) AS irritation,
-		     sum(CASE WHEN 'purging' IN effects THEN 1 ELSE 0 END) AS purging,
-		     sum(CASE WHEN 'hydration' IN effects THEN 1 ELSE 0 END) AS hydration
-		WITH p, kind, name, n, rated, mean, rec, improved, no_change, breakout, irritation, purging, hydration,
-		     [a IN attributes WHERE a[0] = kind AND a[1].name = name | a[1]][0] AS attribute
-		WHERE attribute IS NOT NULL AND rated > 0
-		CREATE (o:Outcome {key: p.id + '|' + kind + ':' + name, product_id: p.id, kind: kind, attribute: name,
-		        count: n, mean_rating: mean, recommend_rate: rec, improved: improved, no_change: no_change,
-		        breakout: breakout, irritation: irritation, purging: purging, hydration: hydration})
-		CREATE (p)-[:HAS_OUTCOME]->(o)
-		CREATE (o)-[:FOR]->(attribute)
-	}`

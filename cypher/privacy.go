@@ -10,6 +10,8 @@ import (
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
+	"github.com/skingraph/skingraph/cypher/internal/rows"
+	"github.com/skingraph/skingraph/cypher/internal/txn"
 	"github.com/skingraph/skingraph/graph"
 )
 
@@ -94,7 +96,7 @@ type eventNode struct {
 	ProductID, Type  string
 }
 
-func (n eventNode) params() map[string]any {
+func (n eventNode) Param() map[string]any {
 	return map[string]any{"id": n.Tag, "sealed": n.Sealed, "key": n.Key, "rev": n.Rev, "owner": n.Owner, "subject": n.Subject}
 }
 
@@ -141,8 +143,8 @@ func openEvent(v *graph.Vault, tag, sealed string) (graph.RecordedEvent, error) 
 // sealProfile seals a stored profile.
 func sealProfile(v *graph.Vault, p graph.StoredProfile) (string, error) {
 	b, err := json.Marshal(profilePayload{SkinType: p.Profile.SkinType, SkinTone: p.Profile.SkinTone,
-		Concerns: nonNil(p.Profile.Concerns), Sensitivities: nonNil(p.Profile.Sensitivities),
-		AvoidIngredients: nonNil(p.Profile.AvoidIngredients), ConsentedAt: p.ConsentedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC()})
+		Concerns: rows.NonNil(p.Profile.Concerns), Sensitivities: rows.NonNil(p.Profile.Sensitivities),
+		AvoidIngredients: rows.NonNil(p.Profile.AvoidIngredients), ConsentedAt: p.ConsentedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC()})
 	if err != nil {
 		return "", err
 	}
@@ -198,7 +200,7 @@ const anySubjectCypher = `MATCH (e:Event) WHERE e.subject IS NOT NULL RETURN e.i
 func (s *Store) outcomeParams(ctx context.Context, tx neo4j.ManagedTransaction, ids []string) (map[string]any, error) {
 	params := map[string]any{"ids": ids, "reports": map[string]any{}}
 	if s.vault == nil {
-		recs, err := run(ctx, tx, anySubjectCypher, nil)
+		recs, err := txn.Run(ctx, tx, anySubjectCypher, nil)
 		if err != nil {
 			return nil, fmt.Errorf("event evidence: %w", err)
 		}
@@ -212,7 +214,7 @@ func (s *Store) outcomeParams(ctx context.Context, tx neo4j.ManagedTransaction, 
 	for i, id := range ids {
 		subjects[i] = subjectTag(v, id)
 	}
-	recs, err := run(ctx, tx, productEvidenceCypher, map[string]any{"subjects": subjects})
+	recs, err := txn.Run(ctx, tx, productEvidenceCypher, map[string]any{"subjects": subjects})
 	if err != nil {
 		return nil, fmt.Errorf("event evidence: %w", err)
 	}
@@ -235,7 +237,7 @@ func (s *Store) outcomeParams(ctx context.Context, tx neo4j.ManagedTransaction, 
 			effects = []string{r.Effect}
 		}
 		row := map[string]any{"skin_type": nilIfEmpty(r.SkinType), "skin_tone": nilIfEmpty(r.SkinTone),
-			"concerns": nonNil(r.Concerns), "rating": rating, "effects": effects}
+			"concerns": rows.NonNil(r.Concerns), "rating": rating, "effects": effects}
 		list, _ := reports[r.ProductID].([]any)
 		reports[r.ProductID] = append(list, row)
 	}
@@ -271,17 +273,36 @@ func (s *Store) ResealPersonalData(ctx context.Context, batch int) (int, error) 
 	return total, nil
 }
 
+// resealCypher are the statements of resealBatch by label: find finds up to $batch records
+// sealed under another key than $current, write writes them sealed again.
+var resealCypher = map[string]struct{ find, write string }{
+	"Profile": {
+		find: `MATCH (n:Profile) WHERE n.key <> $current
+			RETURN n.id AS id, n.sealed AS sealed LIMIT $batch`,
+		write: `UNWIND $rows AS row MATCH (n:Profile {id: row.id})
+			SET n.sealed = row.sealed, n.key = row.key, n.rev = row.rev`,
+	},
+	"Event": {
+		find: `MATCH (n:Event) WHERE n.key <> $current
+			RETURN n.id AS id, n.sealed AS sealed LIMIT $batch`,
+		write: `UNWIND $rows AS row MATCH (n:Event {id: row.id})
+			SET n.sealed = row.sealed, n.key = row.key, n.rev = row.rev`,
+	},
+}
+
 // resealBatch re-seals up to batch records of one label in one transaction.
 func (s *Store) resealBatch(ctx context.Context, v *graph.Vault, label string, batch int) (int, error) {
 	var n int
 	err := s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
-		recs, err := run(ctx, tx, `
-			MATCH (n:`+label+`) WHERE n.key <> $current
-			RETURN n.id AS id, n.sealed AS sealed LIMIT $batch`, map[string]any{"current": v.Keys.Current(), "batch": batch})
+		st, ok := resealCypher[label]
+		if !ok {
+			return fmt.Errorf("%w: no sealed records labelled %q", graph.ErrInvalid, label)
+		}
+		recs, err := txn.Run(ctx, tx, st.find, map[string]any{"current": v.Keys.Current(), "batch": batch})
 		if err != nil {
 			return err
 		}
-		rows := make([]map[string]any, 0, len(recs))
+		resealed := make([]sealedRecord, 0, len(recs))
 		for _, r := range toSealedRows(recs) {
 			aad := eventAAD(r.ID)
 			if label == "Profile" {
@@ -295,11 +316,10 @@ func (s *Store) resealBatch(ctx context.Context, v *graph.Vault, label string, b
 			if err != nil {
 				return err
 			}
-			rows = append(rows, map[string]any{"id": r.ID, "sealed": sealed, "key": v.Keys.Current(), "rev": newRev()})
+			resealed = append(resealed, sealedRecord{ID: r.ID, Sealed: sealed, Key: v.Keys.Current(), Rev: newRev()})
 		}
-		n = len(rows)
-		_, err = run(ctx, tx, `UNWIND $rows AS row MATCH (n:`+label+` {id: row.id})
-			SET n.sealed = row.sealed, n.key = row.key, n.rev = row.rev`, map[string]any{"rows": rows})
+		n = len(resealed)
+		_, err = txn.Run(ctx, tx, st.write, map[string]any{"rows": rows.Params(resealed)})
 		return err
 	})
 	return n, err

@@ -6,16 +6,17 @@ import (
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
+	"github.com/skingraph/skingraph/cypher/internal/visibility"
 	"github.com/skingraph/skingraph/graph"
 )
 
 // productCypher reads one product; a product of a staged load still under way is not there yet,
 // and a product it changed keeps its old ingredients, claims and suitable skin types until it
-// commits (visibility.go).
-var productCypher = stagedIDs + `
-	MATCH (p:Product {id: $id}) WHERE ` + visibleProduct + `
+// commits (package visibility).
+const productCypher = visibility.StagedIDs + `
+	MATCH (p:Product {id: $id}) WHERE ` + visibility.Product + `
 	CALL (p, staged_ids) {
-		OPTIONAL MATCH (p)-[c:CONTAINS]->(i:Ingredient) WHERE ` + visibleC + `
+		OPTIONAL MATCH (p)-[c:CONTAINS]->(i:Ingredient) WHERE ` + visibility.EdgeC + `
 		WITH c, i ORDER BY c.position, i.inci
 		RETURN collect(CASE WHEN i IS NULL THEN null ELSE {
 			inci: i.inci, name: coalesce(c.label, i.name), position: c.position,
@@ -23,12 +24,12 @@ var productCypher = stagedIDs + `
 			functions: coalesce(i.functions, []), comedogenic: i.comedogenic} END) AS ingredients
 	}
 	CALL (p, staged_ids) {
-		OPTIONAL MATCH (p)-[r:CLAIMS]->(c:Concern) WHERE ` + visibleR + `
+		OPTIONAL MATCH (p)-[r:CLAIMS]->(c:Concern) WHERE ` + visibility.EdgeR + `
 		WITH c ORDER BY c.name
 		RETURN collect(c.name) AS claims
 	}
 	CALL (p, staged_ids) {
-		OPTIONAL MATCH (p)-[r:SUITS]->(t:SkinType) WHERE ` + visibleR + `
+		OPTIONAL MATCH (p)-[r:SUITS]->(t:SkinType) WHERE ` + visibility.EdgeR + `
 		WITH t ORDER BY t.name
 		RETURN collect(t.name) AS suits
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
+	"github.com/skingraph/skingraph/cypher/internal/txn"
 	"github.com/skingraph/skingraph/graph"
 )
 
@@ -27,7 +28,7 @@ func (s *Store) PutProfile(ctx context.Context, p graph.StoredProfile) (graph.St
 	var created bool
 	err = s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
 		// MERGE and SET lock the node: a concurrent PUT of the same profile waits here.
-		recs, err := run(ctx, tx, `
+		recs, err := txn.Run(ctx, tx, `
 			MERGE (pr:Profile {id: $id})
 			SET pr.consent = true
 			// Plaintext fields of profiles written before sealing go with the first PUT.
@@ -56,7 +57,7 @@ func (s *Store) PutProfile(ctx context.Context, p graph.StoredProfile) (graph.St
 		if err != nil {
 			return err
 		}
-		_, err = run(ctx, tx, `MATCH (pr:Profile {id: $id}) SET pr.sealed = $sealed, pr.key = $key, pr.rev = $rev`,
+		_, err = txn.Run(ctx, tx, `MATCH (pr:Profile {id: $id}) SET pr.sealed = $sealed, pr.key = $key, pr.rev = $rev`,
 			map[string]any{"id": p.ID, "sealed": sealed, "key": v.Keys.Current(), "rev": newRev()})
 		return err
 	})
@@ -119,7 +120,7 @@ func (s *Store) EraseProfile(ctx context.Context, id string) (bool, error) {
 	owner := ownerTag(v, id)
 	var erased bool
 	err = s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
-		recs, err := run(ctx, tx, `
+		recs, err := txn.Run(ctx, tx, `
 			MATCH (pr:Profile {id: $id})
 			OPTIONAL MATCH (e:Event {owner: $owner})
 			RETURN e.id AS id, e.sealed AS sealed`, map[string]any{"id": id, "owner": owner})
@@ -142,7 +143,7 @@ func (s *Store) EraseProfile(ctx context.Context, id string) (bool, error) {
 				touched = append(touched, e.ProductID)
 			}
 		}
-		if _, err := run(ctx, tx, `
+		if _, err := txn.Run(ctx, tx, `
 			CALL () {
 				MATCH (e:Event {owner: $owner})
 				DETACH DELETE e
@@ -163,7 +164,7 @@ func (s *Store) EraseProfile(ctx context.Context, id string) (bool, error) {
 			if err != nil {
 				return err
 			}
-			if _, err := run(ctx, tx, refreshOutcomesCypher, params); err != nil {
+			if _, err := txn.Run(ctx, tx, refreshOutcomesCypher, params); err != nil {
 				return fmt.Errorf("outcomes: %w", err)
 			}
 		}

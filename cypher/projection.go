@@ -7,17 +7,19 @@ import (
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
+	"github.com/skingraph/skingraph/cypher/internal/txn"
+	"github.com/skingraph/skingraph/cypher/internal/visibility"
 	"github.com/skingraph/skingraph/graph"
 )
 
 // projectionQueries stream everything the in-memory projection holds, one kind at a time.
-// Rows of staged loads still under way ($staged: their ids, visibility.go) are left out.
+// Rows of staged loads still under way ($staged: their ids, package visibility) are left out.
 var projectionQueries = []struct {
 	name  string
 	query string
 	add   func(b *graph.ProjectionBuilder, r *neo4j.Record)
 }{
-	{"ingredients", stagedIDsParam + ` MATCH (i:Ingredient) WHERE ` + visibleIngredient + ` RETURN i.inci AS inci, i.name AS name, i.comedogenic AS comedogenic`,
+	{"ingredients", visibility.StagedIDsParam + ` MATCH (i:Ingredient) WHERE ` + visibility.Ingredient + ` RETURN i.inci AS inci, i.name AS name, i.comedogenic AS comedogenic`,
 		func(b *graph.ProjectionBuilder, r *neo4j.Record) {
 			c := int8(-1)
 			if v, ok := r.Values[2].(int64); ok {
@@ -25,13 +27,13 @@ var projectionQueries = []struct {
 			}
 			b.AddIngredient(graph.ProjectedIngredient{INCI: str(r.Values[0]), Name: str(r.Values[1]), Comedogenic: c})
 		}},
-	{"products", stagedIDsParam + ` MATCH (p:Product) WHERE ` + visibleProduct + ` RETURN p.id, p.name, p.brand, p.category, p.price, p.rating, p.review_count, p.in_stock = false`,
+	{"products", visibility.StagedIDsParam + ` MATCH (p:Product) WHERE ` + visibility.Product + ` RETURN p.id, p.name, p.brand, p.category, p.price, p.rating, p.review_count, p.in_stock = false`,
 		func(b *graph.ProjectionBuilder, r *neo4j.Record) {
 			v := r.Values
 			b.AddProduct(graph.ProjectedProduct{ID: str(v[0]), Name: str(v[1]), Brand: str(v[2]), Category: str(v[3]),
 				Price: f64(v[4]), Rating: f64(v[5]), ReviewCount: int(i64(v[6])), OutOfStock: v[7] == true})
 		}},
-	{"contains", stagedIDsParam + ` MATCH (p:Product)-[c:CONTAINS]->(i:Ingredient) WHERE ` + visibleProduct + ` AND ` + visibleC + ` RETURN p.id, i.inci, c.position, c.may_contain`,
+	{"contains", visibility.StagedIDsParam + ` MATCH (p:Product)-[c:CONTAINS]->(i:Ingredient) WHERE ` + visibility.Product + ` AND ` + visibility.EdgeC + ` RETURN p.id, i.inci, c.position, c.may_contain`,
 		func(b *graph.ProjectionBuilder, r *neo4j.Record) {
 			v := r.Values
 			b.AddContains(str(v[0]), str(v[1]), int(i64(v[2])), v[3] == true)
@@ -53,22 +55,22 @@ var projectionQueries = []struct {
 			v := r.Values
 			b.AddConflict(str(v[0]), str(v[1]), f64(v[2]), str(v[3]))
 		}},
-	{"claims", stagedIDsParam + ` MATCH (p:Product)-[r:CLAIMS]->(c:Concern) WHERE ` + visibleProduct + ` AND ` + visibleR + ` RETURN p.id, c.name`,
+	{"claims", visibility.StagedIDsParam + ` MATCH (p:Product)-[r:CLAIMS]->(c:Concern) WHERE ` + visibility.Product + ` AND ` + visibility.EdgeR + ` RETURN p.id, c.name`,
 		func(b *graph.ProjectionBuilder, r *neo4j.Record) { b.AddClaim(str(r.Values[0]), str(r.Values[1])) }},
-	{"suits", stagedIDsParam + ` MATCH (p:Product)-[r:SUITS]->(t:SkinType) WHERE ` + visibleProduct + ` AND ` + visibleR + ` RETURN p.id, t.name`,
+	{"suits", visibility.StagedIDsParam + ` MATCH (p:Product)-[r:SUITS]->(t:SkinType) WHERE ` + visibility.Product + ` AND ` + visibility.EdgeR + ` RETURN p.id, t.name`,
 		func(b *graph.ProjectionBuilder, r *neo4j.Record) { b.AddSuits(str(r.Values[0]), str(r.Values[1])) }},
 	{"rules", `MATCH (r:Rule) RETURN r {.*}`,
 		func(b *graph.ProjectionBuilder, r *neo4j.Record) { b.AddRule(toRule(r.Values[0])) }},
 	{"experiments", `MATCH (e:Experiment) RETURN e {.*}`,
 		func(b *graph.ProjectionBuilder, r *neo4j.Record) { b.AddExperiment(toExperiment(r.Values[0])) }},
 	// Every review, for the co-review lists and the recent review volume of the prior.
-	{"reviews", stagedIDsParam + ` MATCH (u:Reviewer)-[r:REVIEWED]->(p:Product) WHERE ` + visibleR + ` AND ` + visibleProduct + ` RETURN u.id, p.id, r.rating, r.at, coalesce(r.skin_type, '')`,
+	{"reviews", visibility.StagedIDsParam + ` MATCH (u:Reviewer)-[r:REVIEWED]->(p:Product) WHERE ` + visibility.EdgeR + ` AND ` + visibility.Product + ` RETURN u.id, p.id, r.rating, r.at, coalesce(r.skin_type, '')`,
 		func(b *graph.ProjectionBuilder, r *neo4j.Record) {
 			v := r.Values
 			at, _ := v[3].(time.Time)
 			b.AddTypedReview(str(v[0]), str(v[1]), int(i64(v[2])), at, str(v[4]))
 		}},
-	{"outcomes", stagedIDsParam + ` MATCH (p:Product)-[:HAS_OUTCOME]->(o:Outcome) WHERE ` + visibleProduct + ` RETURN o {.*}`,
+	{"outcomes", visibility.StagedIDsParam + ` MATCH (p:Product)-[:HAS_OUTCOME]->(o:Outcome) WHERE ` + visibility.Product + ` RETURN o {.*}`,
 		func(b *graph.ProjectionBuilder, r *neo4j.Record) {
 			m, _ := r.Values[0].(map[string]any)
 			b.AddOutcome(toOutcome(m))
@@ -102,11 +104,15 @@ func (s *Store) projectOnce(ctx context.Context) (*graph.Projection, bool, error
 	err = s.guard(func() error {
 		_, err := sess.ExecuteRead(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
 			b = graph.ProjectionBuilder{} // the driver may retry
-			recs, err := run(ctx, tx, stagedLoadIDs, nil)
+			recs, err := txn.Run(ctx, tx, visibility.StagedLoadIDs, nil)
 			if err != nil {
 				return nil, fmt.Errorf("staged loads: %w", err)
 			}
-			params := map[string]any{"staged": collectStrings(recs, "ids")}
+			staged, err := txn.StringLists(recs, "ids")
+			if err != nil {
+				return nil, fmt.Errorf("staged loads: %w", err)
+			}
+			params := map[string]any{"staged": staged}
 			for _, q := range projectionQueries {
 				res, err := tx.Run(ctx, q.query, params)
 				if err != nil {
@@ -121,7 +127,7 @@ func (s *Store) projectOnce(ctx context.Context) (*graph.Projection, bool, error
 			}
 			return nil, nil
 		})
-		return translate(err)
+		return txn.Translate(err)
 	})
 	if err != nil {
 		return nil, false, err

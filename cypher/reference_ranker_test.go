@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/skingraph/skingraph/cypher/internal/rows"
 	"github.com/skingraph/skingraph/graph"
 	"github.com/skingraph/skingraph/ranker"
 )
@@ -529,15 +530,15 @@ func referenceParams(params ranker.Params, req ranker.Request) map[string]any {
 		"profile": map[string]any{
 			"skin_type":         p.SkinType,
 			"skin_tone":         p.SkinTone,
-			"concerns":          nonNil(p.Concerns),
-			"sensitivities":     nonNil(p.Sensitivities),
-			"avoid_ingredients": nonNil(p.AvoidIngredients),
-			"liked_products":    nonNil(p.LikedProducts),
-			"disliked_products": nonNil(p.DislikedProducts),
+			"concerns":          rows.NonNil(p.Concerns),
+			"sensitivities":     rows.NonNil(p.Sensitivities),
+			"avoid_ingredients": rows.NonNil(p.AvoidIngredients),
+			"liked_products":    rows.NonNil(p.LikedProducts),
+			"disliked_products": rows.NonNil(p.DislikedProducts),
 		},
 		"filters": map[string]any{
-			"categories": nonNil(req.Filters.Categories),
-			"brands":     nonNil(req.Filters.Brands),
+			"categories": rows.NonNil(req.Filters.Categories),
+			"brands":     rows.NonNil(req.Filters.Brands),
 			"max_price":  req.Filters.MaxPrice,
 		},
 		"offset": int64(req.Offset),

@@ -9,6 +9,8 @@ import (
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
+	"github.com/skingraph/skingraph/cypher/internal/rows"
+	"github.com/skingraph/skingraph/cypher/internal/txn"
 	"github.com/skingraph/skingraph/graph"
 )
 
@@ -42,11 +44,11 @@ func ruleProps(r graph.Rule) map[string]any {
 	}
 	return map[string]any{
 		"name": r.Name, "kind": r.Kind,
-		"cond_skin_types": nonNil(r.Condition.SkinTypes), "cond_concerns": nonNil(r.Condition.Concerns),
-		"cond_categories": nonNil(r.Condition.Categories),
-		"match_brands":    nonNil(r.Match.Brands), "match_categories": nonNil(r.Match.Categories),
-		"match_ingredients": nonNil(r.Match.Ingredients), "match_claims": nonNil(r.Match.Claims),
-		"match_product_ids": nonNil(r.Match.ProductIDs),
+		"cond_skin_types": rows.NonNil(r.Condition.SkinTypes), "cond_concerns": rows.NonNil(r.Condition.Concerns),
+		"cond_categories": rows.NonNil(r.Condition.Categories),
+		"match_brands":    rows.NonNil(r.Match.Brands), "match_categories": rows.NonNil(r.Match.Categories),
+		"match_ingredients": rows.NonNil(r.Match.Ingredients), "match_claims": rows.NonNil(r.Match.Claims),
+		"match_product_ids": rows.NonNil(r.Match.ProductIDs),
 		"amount":            r.Amount, "product_id": r.ProductID, "position": int64(r.Position),
 		"from": opt(r.From), "until": opt(r.Until),
 	}
@@ -122,7 +124,7 @@ func (s *Store) CreateRule(ctx context.Context, r graph.Rule, key string, now ti
 	var out graph.Rule
 	var v graph.DataVersion
 	err = s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
-		recs, err := run(ctx, tx, `
+		recs, err := txn.Run(ctx, tx, `
 			CREATE (r:Rule {id: $id})
 			SET r += $props, r.revision = 1, r.created_by = $key, r.updated_by = $key,
 			    r.created_at = $now, r.updated_at = $now
@@ -170,7 +172,7 @@ func (s *Store) Rule(ctx context.Context, id string) (graph.Rule, error) {
 // two concurrent writes of the same revision meet here: the second waits, then sees the
 // first's revision and fails.
 func lockRule(ctx context.Context, tx neo4j.ManagedTransaction, id string, rev int64) error {
-	recs, err := run(ctx, tx, `MATCH (r:Rule {id: $id}) SET r._lock = true REMOVE r._lock RETURN r.revision`, map[string]any{"id": id})
+	recs, err := txn.Run(ctx, tx, `MATCH (r:Rule {id: $id}) SET r._lock = true REMOVE r._lock RETURN r.revision`, map[string]any{"id": id})
 	if err != nil {
 		return err
 	}
@@ -193,7 +195,7 @@ func (s *Store) UpdateRule(ctx context.Context, r graph.Rule, rev int64, key str
 		if err := lockRule(ctx, tx, r.ID, rev); err != nil {
 			return err
 		}
-		recs, err := run(ctx, tx, `
+		recs, err := txn.Run(ctx, tx, `
 			MATCH (r:Rule {id: $id})
 			SET r += $props, r.revision = r.revision + 1, r.updated_by = $key, r.updated_at = $now
 			RETURN r {.*}`, map[string]any{"id": r.ID, "props": ruleProps(r), "key": key, "now": now.UTC()})
@@ -217,7 +219,7 @@ func (s *Store) DeleteRule(ctx context.Context, id string, rev int64) (graph.Dat
 		if err := lockRule(ctx, tx, id, rev); err != nil {
 			return err
 		}
-		if _, err := run(ctx, tx, `MATCH (r:Rule {id: $id}) DELETE r`, map[string]any{"id": id}); err != nil {
+		if _, err := txn.Run(ctx, tx, `MATCH (r:Rule {id: $id}) DELETE r`, map[string]any{"id": id}); err != nil {
 			return err
 		}
 		var err error

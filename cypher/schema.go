@@ -45,7 +45,7 @@ var schemaStatements = []string{
 	"CREATE INDEX event_key IF NOT EXISTS FOR (n:Event) ON (n.key)",
 	"CREATE INDEX profile_key IF NOT EXISTS FOR (n:Profile) ON (n.key)",
 	// The old edges of reviews and products a staged load changed, deleted once it committed
-	// (staging.go).
+	// (package staging).
 	"CREATE INDEX reviewed_superseded IF NOT EXISTS FOR ()-[r:REVIEWED]-() ON (r._superseded)",
 	"CREATE INDEX contains_superseded IF NOT EXISTS FOR ()-[r:CONTAINS]-() ON (r._superseded)",
 	"CREATE INDEX claims_superseded IF NOT EXISTS FOR ()-[r:CLAIMS]-() ON (r._superseded)",

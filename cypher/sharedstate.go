@@ -11,6 +11,7 @@ import (
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
+	"github.com/skingraph/skingraph/cypher/internal/txn"
 	"github.com/skingraph/skingraph/graph"
 )
 
@@ -66,10 +67,10 @@ func (st *SharedState) read(ctx context.Context, query string, params map[string
 func (st *SharedState) run(ctx context.Context, query string, params map[string]any, routing neo4j.ExecuteQueryConfigurationOption) ([]*neo4j.Record, error) {
 	var records []*neo4j.Record
 	err := st.s.guard(func() error {
-		res, err := neo4j.ExecuteQuery(ctx, st.s.driver, query, params, neo4j.EagerResultTransformer,
-			neo4j.ExecuteQueryWithDatabase(st.s.database), routing, neo4j.ExecuteQueryWithoutBookmarkManager())
+		res, err := neo4j.ExecuteQuery(ctx, st.s.db.Driver, query, params, neo4j.EagerResultTransformer,
+			neo4j.ExecuteQueryWithDatabase(st.s.db.Database), routing, neo4j.ExecuteQueryWithoutBookmarkManager())
 		if err != nil {
-			return translate(err)
+			return txn.Translate(err)
 		}
 		records = res.Records
 		return nil

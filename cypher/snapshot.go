@@ -8,6 +8,8 @@ import (
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
+	"github.com/skingraph/skingraph/cypher/internal/txn"
+	"github.com/skingraph/skingraph/cypher/internal/visibility"
 	"github.com/skingraph/skingraph/graph"
 )
 
@@ -88,13 +90,13 @@ func (s *Store) readSnapshotOnce(ctx context.Context) (graph.Snapshot, bool, err
 			stable = fmt.Sprint(before) == fmt.Sprint(after)
 			return nil, nil
 		})
-		return translate(err)
+		return txn.Translate(err)
 	})
 	return snap, stable, err
 }
 
 func fingerprint(ctx context.Context, tx neo4j.ManagedTransaction) (any, error) {
-	recs, err := run(ctx, tx, snapshotFingerprintCypher, nil)
+	recs, err := txn.Run(ctx, tx, snapshotFingerprintCypher, nil)
 	if err != nil {
 		return nil, fmt.Errorf("fingerprint: %w", err)
 	}
@@ -137,7 +139,7 @@ func (r snapshotReader) census() error {
 	}); err != nil {
 		return err
 	}
-	if err := r.each(`MATCH ()-[r]->() WHERE `+settledR+` RETURN type(r), count(*)`, func(v []any) {
+	if err := r.each(`MATCH ()-[r]->() WHERE `+visibility.SettledR+` RETURN type(r), count(*)`, func(v []any) {
 		r.snap.RelCounts[str(v[0])] = i64(v[1])
 	}); err != nil {
 		return err
@@ -243,7 +245,7 @@ func (r snapshotReader) products() error {
 	}
 	if err := r.each(`MATCH (p:Product) WITH p ORDER BY p.id
 		CALL (p) {
-			MATCH (p)-[c:CONTAINS]->(i:Ingredient) WHERE `+settledC+`
+			MATCH (p)-[c:CONTAINS]->(i:Ingredient) WHERE `+visibility.SettledC+`
 			WITH c, i ORDER BY coalesce(c.list, ''), c.position, i.inci
 			RETURN i.inci AS inci, c {.label, .position, .concentration, .may_contain, .list} AS c
 		}
@@ -255,13 +257,13 @@ func (r snapshotReader) products() error {
 	}); err != nil {
 		return err
 	}
-	if err := r.each(`MATCH (p:Product)-[r:CLAIMS]->(c:Concern) WHERE `+settledR+` RETURN p.id, c.name ORDER BY p.id, c.name`, func(v []any) {
+	if err := r.each(`MATCH (p:Product)-[r:CLAIMS]->(c:Concern) WHERE `+visibility.SettledR+` RETURN p.id, c.name ORDER BY p.id, c.name`, func(v []any) {
 		p := &r.snap.Products[idx[str(v[0])]]
 		p.Claims = append(p.Claims, str(v[1]))
 	}); err != nil {
 		return err
 	}
-	return r.each(`MATCH (p:Product)-[r:SUITS]->(t:SkinType) WHERE `+settledR+` RETURN p.id, t.name ORDER BY p.id, t.name`, func(v []any) {
+	return r.each(`MATCH (p:Product)-[r:SUITS]->(t:SkinType) WHERE `+visibility.SettledR+` RETURN p.id, t.name ORDER BY p.id, t.name`, func(v []any) {
 		p := &r.snap.Products[idx[str(v[0])]]
 		p.Suits = append(p.Suits, str(v[1]))
 	})
@@ -291,7 +293,7 @@ func (r snapshotReader) reviews() error {
 	}); err != nil {
 		return err
 	}
-	return r.each(`MATCH (u:Reviewer)-[r:REVIEWED]->(p:Product) WHERE `+settledR+`
+	return r.each(`MATCH (u:Reviewer)-[r:REVIEWED]->(p:Product) WHERE `+visibility.SettledR+`
 		RETURN u.id, p.id, r {.id, .rating, .recommended, .at, .skin_type, .skin_tone, .concerns, .effects, .hash} ORDER BY r.id`, func(v []any) {
 		m := asMap(v[2])
 		r.snap.Reviews = append(r.snap.Reviews, graph.SnapshotReview{

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+	"github.com/skingraph/skingraph/cypher/internal/txn"
+	"github.com/skingraph/skingraph/cypher/internal/visibility"
 )
 
 // Stats counts the main kinds of node and relationship in the graph.
@@ -13,11 +15,11 @@ type Stats struct {
 }
 
 // statsCypher counts what readers see: a staged load under way is not counted.
-const statsCypher = stagedIDs + `
-	CALL (staged_ids) { MATCH (p:Product) WHERE ` + visibleProduct + ` RETURN count(p) AS products }
-	CALL (staged_ids) { MATCH (i:Ingredient) WHERE ` + visibleIngredient + ` RETURN count(i) AS ingredients }
-	CALL (staged_ids) { MATCH (node:Reviewer) WHERE ` + visibleNode + ` RETURN count(node) AS reviewers }
-	CALL (staged_ids) { MATCH ()-[r:REVIEWED]->(p:Product) WHERE ` + visibleR + ` AND ` + visibleProduct + ` RETURN count(r) AS reviews }
+const statsCypher = visibility.StagedIDs + `
+	CALL (staged_ids) { MATCH (p:Product) WHERE ` + visibility.Product + ` RETURN count(p) AS products }
+	CALL (staged_ids) { MATCH (i:Ingredient) WHERE ` + visibility.Ingredient + ` RETURN count(i) AS ingredients }
+	CALL (staged_ids) { MATCH (node:Reviewer) WHERE ` + visibility.Node + ` RETURN count(node) AS reviewers }
+	CALL (staged_ids) { MATCH ()-[r:REVIEWED]->(p:Product) WHERE ` + visibility.EdgeR + ` AND ` + visibility.Product + ` RETURN count(r) AS reviews }
 	CALL () { MATCH (n:Outcome) RETURN count(n) AS outcomes }
 	RETURN products, ingredients, reviewers, reviews, outcomes`
 
@@ -61,7 +63,7 @@ func (s *Store) LastCommit(ctx context.Context) (string, error) {
 			}
 			return res.Consume(ctx)
 		}); err != nil {
-			return translate(err)
+			return txn.Translate(err)
 		}
 		bm := sess.LastBookmarks()
 		if len(bm) != 1 {

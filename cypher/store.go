@@ -13,6 +13,8 @@ import (
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j/config"
 	"github.com/sony/gobreaker/v2"
 
+	"github.com/skingraph/skingraph/cypher/internal/txn"
+	"github.com/skingraph/skingraph/cypher/staging"
 	"github.com/skingraph/skingraph/graph"
 )
 
@@ -33,34 +35,28 @@ type Config struct {
 	// ExplorerConcurrency bounds the analyst queries (Explore) running at once; default
 	// DefaultExplorerConcurrency.
 	ExplorerConcurrency int
-	// Staging tunes staged loads (staging.go); the zero value takes the defaults.
+	// Staging tunes staged loads (package staging); the zero value takes the defaults.
 	Staging StagingOptions
 }
 
 // Store reads and writes the skingraph model in Neo4j. It is safe for concurrent use.
 type Store struct {
-	driver   neo4j.DriverWithContext
-	database string
+	// db runs the store's statements: its driver, database, bookmarks and breaker (txn.DB).
+	// Its Bookmarks are those of the last transactions this Store ran. Every session and
+	// query of the Store passes them on, so a read routed to a cluster's secondary (or an Aura
+	// read replica) waits until that server has applied this Store's last write: read your own
+	// writes. On a single server the bookmarks are always already applied and cost nothing.
+	db       *txn.DB
 	migrated atomic.Bool
 	// vault seals and opens personal data (privacy.go); nil until SetVault.
 	vault   *graph.Vault
 	breaker *gobreaker.CircuitBreaker[struct{}]
-	// staging: when loads are staged and for how long their lease holds (staging.go).
-	staging StagingOptions
-	// spillAfter: how many changed records a staged load holds in memory (staging_spill.go); 0
-	// means spillAfter. spillStats, when set, is told at each staged commit the most changed
-	// records held in memory at once and how many there were (tests).
-	spillAfter int
-	spillStats func(peakHeld, changed int)
+	// staged writes the staged loads (package staging).
+	staged *staging.Loads
 	// explorerSlots holds one token per analyst query running (Explore); exploreHome is the
 	// database the explorer reads, once known.
 	explorerSlots chan struct{}
 	exploreHome   atomic.Pointer[string]
-	// bookmarks holds the bookmarks of the last transactions this Store ran. Every session and
-	// query of the Store passes them on, so a read routed to a cluster's secondary (or an Aura
-	// read replica) waits until that server has applied this Store's last write: read your own
-	// writes. On a single server the bookmarks are always already applied and cost nothing.
-	bookmarks neo4j.BookmarkManager
 }
 
 // URISchemes are the URI schemes Open accepts: bolt:// reaches one server directly;
@@ -110,22 +106,25 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		c.MaxTransactionRetryTime = 5 * time.Second // then the error counts toward the circuit breaker
 	})
 	if err != nil {
-		return nil, fmt.Errorf("cypher: open %s: %w", cfg.URI, translate(err))
+		return nil, fmt.Errorf("cypher: open %s: %w", cfg.URI, txn.Translate(err))
 	}
 	if cfg.ExplorerConcurrency <= 0 {
 		cfg.ExplorerConcurrency = DefaultExplorerConcurrency
 	}
-	s := &Store{driver: driver, database: cfg.Database, breaker: newBreaker(cfg.Breaker, cfg.OnBreakerChange), staging: cfg.Staging,
-		explorerSlots: make(chan struct{}, cfg.ExplorerConcurrency), bookmarks: neo4j.NewBookmarkManager(neo4j.BookmarkManagerConfig{})}
+	s := &Store{breaker: newBreaker(cfg.Breaker, cfg.OnBreakerChange),
+		explorerSlots: make(chan struct{}, cfg.ExplorerConcurrency)}
+	s.db = &txn.DB{Driver: driver, Database: cfg.Database, Guard: s.guard,
+		Bookmarks: neo4j.NewBookmarkManager(neo4j.BookmarkManagerConfig{})}
+	s.staged = staging.New(s.db, stagingStore{s}, cfg.Staging)
 	deadline := time.Now().Add(cfg.ConnectTimeout)
 	for {
 		err = driver.VerifyConnectivity(ctx)
 		if err == nil {
 			return s, nil
 		}
-		if ctx.Err() != nil || time.Now().After(deadline) || isAuthError(err) {
+		if ctx.Err() != nil || time.Now().After(deadline) || txn.IsAuthError(err) {
 			driver.Close(context.WithoutCancel(ctx))
-			return nil, fmt.Errorf("cypher: connect to %s: %w", cfg.URI, translate(err))
+			return nil, fmt.Errorf("cypher: connect to %s: %w", cfg.URI, txn.Translate(err))
 		}
 		select {
 		case <-ctx.Done():
@@ -136,7 +135,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 
 // Close releases the connections.
 func (s *Store) Close(ctx context.Context) error {
-	if err := s.driver.Close(ctx); err != nil {
+	if err := s.db.Driver.Close(ctx); err != nil {
 		return fmt.Errorf("cypher: close: %w", err)
 	}
 	return nil
@@ -150,71 +149,34 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// session opens a session on s's database in the given access mode (AccessModeRead: routable
-// to a secondary; AccessModeWrite: to the leader) that carries s's bookmarks. fetchSize 0 lets
-// the driver choose.
+// The store's own statements run through s.db (package txn, shared with the staged loads):
+// these name what each does.
+
 func (s *Store) session(ctx context.Context, mode neo4j.AccessMode, fetchSize int) neo4j.SessionWithContext {
-	return s.driver.NewSession(ctx, neo4j.SessionConfig{AccessMode: mode, DatabaseName: s.database, FetchSize: fetchSize,
-		BookmarkManager: s.bookmarks})
+	return s.db.Session(ctx, mode, fetchSize)
 }
 
 // read runs one query in a read transaction and returns its records.
 func (s *Store) read(ctx context.Context, query string, params map[string]any) ([]*neo4j.Record, error) {
-	return s.execute(ctx, neo4j.ExecuteQueryWithReadersRouting(), query, params)
+	return s.db.Read(ctx, query, params)
 }
 
 // write runs one query in a write transaction of its own.
 func (s *Store) write(ctx context.Context, query string, params map[string]any) ([]*neo4j.Record, error) {
-	return s.execute(ctx, neo4j.ExecuteQueryWithWritersRouting(), query, params)
-}
-
-// execute runs one query in a transaction of its own, routed to readers or writers, behind
-// the breaker and with the store's bookmarks.
-func (s *Store) execute(ctx context.Context, routing neo4j.ExecuteQueryConfigurationOption, query string, params map[string]any) ([]*neo4j.Record, error) {
-	var records []*neo4j.Record
-	err := s.guard(func() error {
-		res, err := neo4j.ExecuteQuery(ctx, s.driver, query, params, neo4j.EagerResultTransformer,
-			neo4j.ExecuteQueryWithDatabase(s.database), routing, neo4j.ExecuteQueryWithBookmarkManager(s.bookmarks))
-		if err != nil {
-			return translate(err)
-		}
-		records = res.Records
-		return nil
-	})
-	return records, err
+	return s.db.Write(ctx, query, params)
 }
 
 // inWriteTx runs fn in one write transaction: everything fn does commits together or not at all.
 func (s *Store) inWriteTx(ctx context.Context, fn func(tx neo4j.ManagedTransaction) error) error {
-	return s.guard(func() error {
-		sess := s.session(ctx, neo4j.AccessModeWrite, neo4j.FetchDefault)
-		defer sess.Close(context.WithoutCancel(ctx))
-		_, err := sess.ExecuteWrite(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
-			return nil, fn(tx)
-		})
-		return translate(err)
-	})
+	return s.db.InWriteTx(ctx, fn)
 }
 
-// run executes one query inside a managed transaction and collects its records.
-func run(ctx context.Context, tx neo4j.ManagedTransaction, query string, params map[string]any) ([]*neo4j.Record, error) {
-	res, err := tx.Run(ctx, query, params)
-	if err != nil {
-		return nil, err
-	}
-	return res.Collect(ctx)
+// readTx runs fn in one read transaction.
+func (s *Store) readTx(ctx context.Context, fn func(tx neo4j.ManagedTransaction) error) error {
+	return s.db.InReadTx(ctx, fn)
 }
 
 // autocommit runs one query in an implicit transaction, as CALL ... IN TRANSACTIONS requires.
 func (s *Store) autocommit(ctx context.Context, query string, params map[string]any) error {
-	return s.guard(func() error {
-		sess := s.session(ctx, neo4j.AccessModeWrite, neo4j.FetchDefault)
-		defer sess.Close(context.WithoutCancel(ctx))
-		res, err := sess.Run(ctx, query, params)
-		if err != nil {
-			return translate(err)
-		}
-		_, err = res.Consume(ctx)
-		return translate(err)
-	})
+	return s.db.Autocommit(ctx, query, params)
 }

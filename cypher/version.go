@@ -7,6 +7,8 @@ import (
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
+	"github.com/skingraph/skingraph/cypher/internal/rows"
+	"github.com/skingraph/skingraph/cypher/internal/txn"
 	"github.com/skingraph/skingraph/graph"
 )
 
@@ -19,7 +21,7 @@ func (s *Store) DataVersion(ctx context.Context) (graph.DataVersion, error) {
 	if len(recs) == 0 {
 		return graph.DataVersion{}, fmt.Errorf("cypher: data version: %w (schema not migrated)", graph.ErrNotFound)
 	}
-	return toDataVersion(recs[0]), nil
+	return toDataVersion(recs[0])
 }
 
 // bumpVersion increments the data version inside tx, records what the transaction changed
@@ -27,12 +29,12 @@ func (s *Store) DataVersion(ctx context.Context) (graph.DataVersion, error) {
 // version. ch is normalised first (ids sorted and distinct; Full past graph.MaxChangeIDs).
 func bumpVersion(ctx context.Context, tx neo4j.ManagedTransaction, ch graph.Change) (graph.DataVersion, error) {
 	ch = ch.Normalized()
-	recs, err := run(ctx, tx, `
+	recs, err := txn.Run(ctx, tx, `
 		MATCH (v:DataVersion {id: 'current'})
 		SET v.n = v.n + 1, v.at = datetime()
 		CREATE (c:Change {n: v.n, at: v.at, products: $products, ingredients: $ingredients, rules: $rules, full: $full})
 		RETURN v.n AS n, v.at AS at`, map[string]any{
-		"products": nonNil(ch.Products), "ingredients": nonNil(ch.Ingredients), "rules": ch.Rules, "full": ch.Full,
+		"products": rows.NonNil(ch.Products), "ingredients": rows.NonNil(ch.Ingredients), "rules": ch.Rules, "full": ch.Full,
 	})
 	if err != nil {
 		return graph.DataVersion{}, err
@@ -40,16 +42,18 @@ func bumpVersion(ctx context.Context, tx neo4j.ManagedTransaction, ch graph.Chan
 	if len(recs) == 0 {
 		return graph.DataVersion{}, fmt.Errorf("%w: no DataVersion node (schema not migrated)", graph.ErrNotFound)
 	}
-	return toDataVersion(recs[0]), nil
+	return toDataVersion(recs[0])
 }
 
-func toDataVersion(rec *neo4j.Record) graph.DataVersion {
-	var v graph.DataVersion
-	if n, ok := rec.AsMap()["n"].(int64); ok {
-		v.N = n
+// toDataVersion reads the columns n and at of rec.
+func toDataVersion(rec *neo4j.Record) (graph.DataVersion, error) {
+	n, _, err := neo4j.GetRecordValue[int64](rec, "n")
+	if err != nil {
+		return graph.DataVersion{}, fmt.Errorf("data version: %w", err)
 	}
-	if at, ok := rec.AsMap()["at"].(time.Time); ok {
-		v.At = at.UTC()
+	at, _, err := neo4j.GetRecordValue[time.Time](rec, "at")
+	if err != nil {
+		return graph.DataVersion{}, fmt.Errorf("data version: %w", err)
 	}
-	return v
+	return graph.DataVersion{N: n, At: at.UTC()}, nil
 }

@@ -3,9 +3,12 @@ package cypher_test
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -96,7 +99,7 @@ func readAll(t *testing.T, store *cypher.Store) readerView {
 }
 
 // TestEveryReadPathHidesAStagedLoad pins the read paths to the one visibility rule
-// (visibility.go): while a staged load is under way, every read path of the store answers
+// (package visibility): while a staged load is under way, every read path of the store answers
 // exactly what it answered before the load began; once it commits, every one of them sees it
 // (so the first comparison is not vacuous).
 func TestEveryReadPathHidesAStagedLoad(t *testing.T) {
@@ -163,32 +166,63 @@ func TestEveryReadPathHidesAStagedLoad(t *testing.T) {
 }
 
 // TestStagingMarkersAreReadOnlyInVisibility keeps the visibility rule in one place: outside
-// visibility.go (and the staging files that write and sweep the markers) no statement tests
-// a row's staging markers itself; read paths use the fragments.
+// package visibility (and package staging, which writes and sweeps the markers) no statement
+// of the cypher tree tests a row's staging markers itself; read paths use the fragments. It
+// also checks that the read paths and the staging protocol import the rule.
 func TestStagingMarkersAreReadOnlyInVisibility(t *testing.T) {
 	marker := regexp.MustCompile(`\._load\b|\._superseded\b|:StagedLoad\b`)
-	// The files that may name the markers, and why.
+	// The files and directories that may name the markers, and why.
 	writers := map[string]string{
-		"visibility.go": "the rule itself",
-		"schema.go":     "indexes on the markers",
-		"load.go":       "the one-transaction load replaces edges and skips the garbage of committed loads (a write path)",
+		"internal/visibility": "the rule itself",
+		"staging":             "the protocol writes and sweeps them",
+		"schema.go":           "indexes on the markers",
+		"load.go":             "the one-transaction load replaces edges and skips the garbage of committed loads (a write path)",
 	}
-	files, err := filepath.Glob("*.go")
+	checked := 0
+	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if writers[path] != "" {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		checked++
+		for i, line := range strings.Split(string(src), "\n") {
+			if marker.MatchString(line) && !strings.HasPrefix(strings.TrimSpace(line), "//") {
+				t.Errorf("%s:%d tests staging markers itself; use the fragments of package visibility: %s", path, i+1, strings.TrimSpace(line))
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") || writers[f] != "" || strings.HasPrefix(f, "staging") { // staging*.go: the protocol writes and sweeps them
-			continue
-		}
-		src, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i, line := range strings.Split(string(src), "\n") {
-			if marker.MatchString(line) && !strings.HasPrefix(strings.TrimSpace(line), "//") {
-				t.Errorf("%s:%d tests staging markers itself; use the fragments of visibility.go: %s", f, i+1, strings.TrimSpace(line))
-			}
+	if checked < 20 {
+		t.Errorf("checked %d files of the cypher tree; the walk misses the read paths", checked)
+	}
+	// The read paths (package cypher) and the staging protocol depend on the rule explicitly.
+	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}}: {{join .Imports " "}}`, ".", "./staging").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	const rule = "github.com/skingraph/skingraph/cypher/internal/visibility"
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("go list printed %q, want two packages", out)
+	}
+	for _, line := range lines {
+		if !slices.Contains(strings.Fields(line), rule) {
+			t.Errorf("%s does not import %s", strings.SplitN(line, ":", 2)[0], rule)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -57,8 +58,36 @@ func TestDependenciesPointInward(t *testing.T) {
 		{mod + "sharedstate", []string{driver, gin, mod + "cypher", mod + "api", mod + "loader", mod + "ranker", mod + "testcontainers"}, false, "sharedstate implements graph's shared-state interfaces (in memory and in Redis)"},
 		{mod + "testcontainers", []string{gin, mod + "api"}, false, "testcontainers only starts servers"},
 		{mod + "loader/reviewtext", []string{driver, gin, mod + "cypher", mod + "api", mod + "ranker", mod + "feedback", mod + "testcontainers", "encoding/csv", "os"}, false, "the review-text models read text, not files or graphs"},
+		{mod + "cypher/internal", []string{gin, mod + "api", mod + "ranker", mod + "loader", mod + "feedback", mod + "testcontainers", mod + "cypher/staging"}, false, "cypher's inner packages (transactions, rows, the visibility rule) serve the store and staging and know neither"},
+		{mod + "cypher/staging", []string{gin, mod + "api", mod + "ranker", mod + "loader", mod + "feedback", mod + "testcontainers"}, false, "staging writes staged loads through cypher's inner packages and the Store interface it owns"},
 	}
+	// Edges that must exist: the visibility rule is imported explicitly by every package that
+	// reads or writes around staged loads, so that go list shows who depends on it.
+	required := map[string][]string{
+		mod + "cypher":         {mod + "cypher/internal/visibility", mod + "cypher/staging"},
+		mod + "cypher/staging": {mod + "cypher/internal/visibility", mod + "cypher/internal/txn", mod + "cypher/internal/rows"},
+	}
+	// Edges that must not exist, matched exactly: the inner packages never reach back for the
+	// store (package cypher) that uses them.
+	upward := map[string][]string{
+		mod + "cypher/staging":             {mod + "cypher"},
+		mod + "cypher/internal/txn":        {mod + "cypher"},
+		mod + "cypher/internal/rows":       {mod + "cypher"},
+		mod + "cypher/internal/visibility": {mod + "cypher"},
+	}
+	seen := map[string]bool{}
 	for _, p := range pkgs {
+		seen[p.ImportPath] = true
+		for _, dep := range required[p.ImportPath] {
+			if !slices.Contains(p.Imports, dep) {
+				t.Errorf("%s does not import %s: the read paths and the staging protocol use the one visibility rule and the shared transaction and row packages", p.ImportPath, dep)
+			}
+		}
+		for _, dep := range upward[p.ImportPath] {
+			if slices.Contains(p.Deps, dep) {
+				t.Errorf("%s depends on %s: cypher's inner packages serve the store, never the other way round", p.ImportPath, dep)
+			}
+		}
 		for _, r := range rules {
 			if p.ImportPath != r.pkgPrefix && !strings.HasPrefix(p.ImportPath, r.pkgPrefix+"/") {
 				continue
@@ -83,6 +112,11 @@ func TestDependenciesPointInward(t *testing.T) {
 			if strings.HasPrefix(imp, gin) && !strings.HasPrefix(p.ImportPath, mod+"api") {
 				t.Errorf("%s imports Gin; only package api may", p.ImportPath)
 			}
+		}
+	}
+	for pkg := range required {
+		if !seen[pkg] {
+			t.Errorf("go list found no package %s", pkg)
 		}
 	}
 }

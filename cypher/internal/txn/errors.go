@@ -1,4 +1,4 @@
-package cypher
+package txn
 
 import (
 	"context"
@@ -11,9 +11,9 @@ import (
 	"github.com/skingraph/skingraph/graph"
 )
 
-// translate maps a driver error to the graph sentinel errors, keeping the original message.
+// Translate maps a driver error to the graph sentinel errors, keeping the original message.
 // Errors that already carry a sentinel pass through unchanged.
-func translate(err error) error {
+func Translate(err error) error {
 	if err == nil {
 		return nil
 	}
@@ -57,8 +57,8 @@ func translate(err error) error {
 	return err
 }
 
-// isAuthError reports whether Neo4j refused the credentials (retrying will not help).
-func isAuthError(err error) bool {
+// IsAuthError reports whether Neo4j refused the credentials (retrying will not help).
+func IsAuthError(err error) bool {
 	var nerr *neo4j.Neo4jError
 	return errors.As(err, &nerr) && strings.Contains(nerr.Code, "Security.Unauthorized")
 }

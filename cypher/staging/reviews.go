@@ -1,4 +1,4 @@
-package cypher
+package staging
 
 import (
 	"context"
@@ -6,10 +6,13 @@ import (
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
+	"github.com/skingraph/skingraph/cypher/internal/rows"
+	"github.com/skingraph/skingraph/cypher/internal/txn"
+	"github.com/skingraph/skingraph/cypher/internal/visibility"
 	"github.com/skingraph/skingraph/graph"
 )
 
-// The reviews of a staged load (step 2 of staging.go): each chunk creates the new and changed
+// The reviews of a staged load (step 2 of the package comment): each chunk creates the new and changed
 // reviews as new edges, hidden until the commit, and marks the edges they replace.
 
 // storedReview is what a staged load finds stored under a review id.
@@ -18,41 +21,34 @@ type storedReview struct {
 	products []string // the products of the edges holding the id
 }
 
-// storedReviews returns what is stored under the ids of review rows (stagedReviewsCypher), by
+// storedReviews returns what is stored under the ids of review rows (storedReviewsCypher), by
 // id. Like storedHashes, it reads without taking locks.
-func storedReviews(ctx context.Context, tx neo4j.ManagedTransaction, rows []reviewRow) (map[string]storedReview, error) {
-	ids := make([]string, len(rows))
-	for i, r := range rows {
+func storedReviews(ctx context.Context, tx neo4j.ManagedTransaction, reviews []rows.Review) (map[string]storedReview, error) {
+	ids := make([]string, len(reviews))
+	for i, r := range reviews {
 		ids[i] = r.ID
 	}
-	recs, err := run(ctx, tx, stagedReviewsCypher, map[string]any{"ids": ids})
+	recs, err := txn.Run(ctx, tx, storedReviewsCypher, map[string]any{"ids": ids})
 	if err != nil {
 		return nil, fmt.Errorf("stored reviews: %w", err)
 	}
 	out := make(map[string]storedReview, len(recs))
 	for _, rec := range recs {
-		id, err := recordString(rec, "id")
+		id, err := txn.String(rec, "id")
 		if err != nil {
 			return nil, fmt.Errorf("stored reviews: %w", err)
 		}
-		hashes, _, err := neo4j.GetRecordValue[[]any](rec, "hashes")
+		hashes, err := txn.StringList(rec, "hashes")
 		if err != nil {
 			return nil, fmt.Errorf("stored reviews: %w", err)
 		}
-		products, _, err := neo4j.GetRecordValue[[]any](rec, "products")
+		products, err := txn.StringList(rec, "products")
 		if err != nil {
-			return nil, fmt.Errorf("stored reviews: %w", err)
+			return nil, fmt.Errorf("stored reviews: product ids: %w", err)
 		}
-		var sr storedReview
+		sr := storedReview{products: products}
 		if len(hashes) == 1 {
-			sr.hash, _ = hashes[0].(string)
-		}
-		for _, p := range products {
-			id, ok := p.(string)
-			if !ok {
-				return nil, fmt.Errorf("stored reviews: product id %v (%T), want a string", p, p)
-			}
-			sr.products = append(sr.products, id)
+			sr.hash = hashes[0]
 		}
 		out[id] = sr
 	}
@@ -62,7 +58,7 @@ func storedReviews(ctx context.Context, tx neo4j.ManagedTransaction, rows []revi
 // WriteReviews writes the new reviews of one chunk in one transaction (step 2); chunks
 // larger than stagedChunk are split. A review of a product that is neither in the graph nor
 // in an earlier chunk is graph.ErrInvalid.
-func (st *stagedLoad) WriteReviews(ctx context.Context, reviews []graph.Review) error {
+func (st *Load) WriteReviews(ctx context.Context, reviews []graph.Review) error {
 	if st.finished {
 		return fmt.Errorf("cypher: staged load %s: %w: already finished", st.load.ID, graph.ErrInvalid)
 	}
@@ -74,11 +70,11 @@ func (st *stagedLoad) WriteReviews(ctx context.Context, reviews []graph.Review) 
 	return nil
 }
 
-func (st *stagedLoad) writeReviews(ctx context.Context, part []graph.Review) error {
-	chunk := toReviewRows(part)
+func (st *Load) writeReviews(ctx context.Context, part []graph.Review) error {
+	chunk := rows.ToReviews(part)
 	var c graph.Counts
 	var touched map[string]bool
-	err := st.s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
+	err := st.l.db.InWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
 		c, touched = graph.Counts{}, map[string]bool{}
 		for _, b := range chunks(chunk, stagedBatch) {
 			products, err := productElementIDs(ctx, tx, b)
@@ -89,7 +85,7 @@ func (st *stagedLoad) writeReviews(ctx context.Context, part []graph.Review) err
 			if err != nil {
 				return err
 			}
-			var created []reviewRow
+			var created []rows.Review
 			var superseded []string
 			for _, r := range b {
 				id := r.ID
@@ -113,7 +109,7 @@ func (st *stagedLoad) writeReviews(ctx context.Context, part []graph.Review) err
 				continue
 			}
 			if len(superseded) > 0 {
-				if _, err := run(ctx, tx, stagedSupersedeReviewsCypher, map[string]any{"ids": superseded, "load": st.load.ID}); err != nil {
+				if _, err := txn.Run(ctx, tx, supersedeReviewsCypher, map[string]any{"ids": superseded, "load": st.load.ID}); err != nil {
 					return fmt.Errorf("supersede changed reviews: %w", err)
 				}
 			}
@@ -121,17 +117,16 @@ func (st *stagedLoad) writeReviews(ctx context.Context, part []graph.Review) err
 			if err != nil {
 				return fmt.Errorf("reviewers: %w", err)
 			}
-			rows := make([]map[string]any, len(created))
+			edges := make([]reviewEdge, len(created))
 			for i, r := range created {
-				rows[i] = map[string]any{"u": reviewers[r.Reviewer], "p": products[r.ProductID],
-					"id": r.ID, "hash": r.Hash, "props": r.props()}
+				edges[i] = reviewEdge{Review: r, reviewer: reviewers[r.Reviewer], product: products[r.ProductID]}
 				touched[r.ProductID] = true
 			}
-			if _, err := run(ctx, tx, stagedCreateReviewsCypher, st.params(rows)); err != nil {
+			if _, err := txn.Run(ctx, tx, createReviewsCypher, chunkParams(st.load.ID, edges)); err != nil {
 				return err
 			}
 		}
-		return heartbeat(ctx, tx, st.load.ID, st.s.lease())
+		return heartbeat(ctx, tx, st.load.ID, st.l.lease())
 	})
 	if err != nil {
 		return err
@@ -148,72 +143,75 @@ func (st *stagedLoad) writeReviews(ctx context.Context, part []graph.Review) err
 
 // productElementIDs returns the element id of every product the review rows refer to;
 // graph.ErrInvalid when one is neither in the graph nor written earlier in the load.
-func productElementIDs(ctx context.Context, tx neo4j.ManagedTransaction, rows []reviewRow) (map[string]string, error) {
+func productElementIDs(ctx context.Context, tx neo4j.ManagedTransaction, reviews []rows.Review) (map[string]string, error) {
 	seen := map[string]bool{}
 	var ids []string
-	for _, r := range rows {
+	for _, r := range reviews {
 		if id := r.ProductID; !seen[id] {
 			seen[id] = true
 			ids = append(ids, id)
 		}
 	}
-	recs, err := run(ctx, tx, `UNWIND $ids AS id MATCH (p:Product {id: id}) RETURN id, elementId(p) AS eid`, map[string]any{"ids": ids})
+	recs, err := txn.Run(ctx, tx, productElementIDsCypher, map[string]any{"ids": ids})
 	if err != nil {
 		return nil, fmt.Errorf("products of the reviews: %w", err)
 	}
-	out, err := elementIDs(recs, "id")
+	out, err := txn.ElementIDs(recs, "id")
 	if err != nil {
 		return nil, fmt.Errorf("products of the reviews: %w", err)
 	}
 	if len(out) < len(ids) {
 		missing := 0
-		for _, r := range rows {
+		for _, r := range reviews {
 			if _, ok := out[r.ProductID]; !ok {
 				missing++
 			}
 		}
 		return nil, fmt.Errorf("%w: %d of %d reviews refer to products that are neither in the graph nor in this load",
-			graph.ErrInvalid, missing, len(rows))
+			graph.ErrInvalid, missing, len(reviews))
 	}
 	return out, nil
 }
 
+// productElementIDsCypher returns the element id of each product of $ids that exists.
+const productElementIDsCypher = `UNWIND $ids AS id MATCH (p:Product {id: id}) RETURN id, elementId(p) AS eid`
+
 // mergeReviewers merges the reviewers of new review rows, once each, with the HAS edges of
-// their skin types, tones and concerns in these reviews (hasParams), and returns their
+// their skin types, tones and concerns in these reviews (reviewersOf), and returns their
 // element ids by reviewer id.
-func mergeReviewers(ctx context.Context, tx neo4j.ManagedTransaction, rows []reviewRow, loadID string) (map[string]string, error) {
-	recs, err := run(ctx, tx, stagedReviewersCypher, map[string]any{"rows": hasParams(rows), "load": loadID})
+func mergeReviewers(ctx context.Context, tx neo4j.ManagedTransaction, reviews []rows.Review, loadID string) (map[string]string, error) {
+	recs, err := txn.Run(ctx, tx, mergeReviewersCypher, chunkParams(loadID, reviewersOf(reviews)))
 	if err != nil {
 		return nil, err
 	}
-	return elementIDs(recs, "id")
+	return txn.ElementIDs(recs, "id")
 }
 
-// stagedReviewsCypher returns, for each of the given review ids that is stored, the edges
+// storedReviewsCypher returns, for each of the given review ids that is stored, the edges
 // stored under it (their content hash and product), leaving out the garbage of committed loads
 // (edges they superseded). One edge per id is the rule; graphs written by builds that kept a
 // moved review's old edge may hold more, which a changed review then replaces all at once.
-const stagedReviewsCypher = `
+const storedReviewsCypher = `
 	UNWIND $ids AS id
 	MATCH ()-[r:REVIEWED {id: id}]->(p:Product)
 	WHERE r._superseded IS NULL
 	RETURN id, collect(r.hash) AS hashes, collect(p.id) AS products`
 
-// stagedSupersedeReviewsCypher marks the stored edges of changed reviews as superseded by the
+// supersedeReviewsCypher marks the stored edges of changed reviews as superseded by the
 // load: they stay what readers see until the load commits, and are deleted after (or
 // unmarked by a rollback). Only the edges of committed data are marked: those of other loads
 // under way are theirs.
-var stagedSupersedeReviewsCypher = stagedIDs + `
+const supersedeReviewsCypher = visibility.StagedIDs + `
 	UNWIND $ids AS id
 	MATCH ()-[r:REVIEWED {id: id}]->()
-	WHERE r._superseded IS NULL AND ` + visibleR + `
+	WHERE r._superseded IS NULL AND ` + visibility.EdgeR + `
 	SET r._superseded = $load`
 
-// stagedReviewersCypher merges the reviewers of a batch of new reviews, one row per reviewer
-// with the skin types, tones and concerns of its reviews in the batch (hasParams), and their
+// mergeReviewersCypher merges the reviewers of a batch of new reviews, one row per reviewer
+// with the skin types, tones and concerns of its reviews in the batch (reviewersOf), and their
 // HAS edges: a reviewer of many reviews is merged once, not once per review. It returns each
 // reviewer's element id.
-const stagedReviewersCypher = `
+const mergeReviewersCypher = `
 	UNWIND $rows AS row
 	MERGE (u:Reviewer {id: row.reviewer})
 	ON CREATE SET u._load = $load
@@ -238,11 +236,11 @@ const stagedReviewersCypher = `
 	}
 	RETURN row.reviewer AS id, elementId(u) AS eid`
 
-// stagedCreateReviewsCypher creates new reviews (none of their ids is stored) between
+// createReviewsCypher creates new reviews (none of their ids is stored) between
 // reviewers and products found by element id, marked with the load. The properties are
-// those of reviewParams, spelled out in the pattern (none is ever null): a SET from a map
+// those of rows.Review.Props, spelled out in the pattern (none is ever null): a SET from a map
 // would make the planner put an Eager barrier over the whole batch.
-const stagedCreateReviewsCypher = `
+const createReviewsCypher = `
 	UNWIND $rows AS row
 	MATCH (u:Reviewer) WHERE elementId(u) = row.u
 	MATCH (p:Product) WHERE elementId(p) = row.p
@@ -251,13 +249,37 @@ const stagedCreateReviewsCypher = `
 		skin_type: row.props.skin_type, skin_tone: row.props.skin_tone,
 		concerns: row.props.concerns, effects: row.props.effects}]->(p)`
 
-// hasParams gathers per reviewer the skin types, tones and concerns of a batch of review rows
-// (reviewParams), in the order the reviewers first appear.
-func hasParams(rows []reviewRow) []map[string]any {
+// reviewEdge is a new review between a reviewer and a product found by element id
+// (createReviewsCypher).
+type reviewEdge struct {
+	rows.Review
+	reviewer, product string // element ids
+}
+
+// Param is the row as createReviewsCypher reads it.
+func (r reviewEdge) Param() map[string]any {
+	return map[string]any{"u": r.reviewer, "p": r.product, "id": r.ID, "hash": r.Hash, "props": r.Props()}
+}
+
+// reviewer is one reviewer of a batch of new reviews with the skin types, tones and concerns
+// of its reviews in the batch, sorted (mergeReviewersCypher).
+type reviewer struct {
+	ID                     string
+	Types, Tones, Concerns []string
+}
+
+// Param is the row as mergeReviewersCypher reads it.
+func (r reviewer) Param() map[string]any {
+	return map[string]any{"reviewer": r.ID, "types": r.Types, "tones": r.Tones, "concerns": r.Concerns}
+}
+
+// reviewersOf gathers per reviewer the skin types, tones and concerns of a batch of review
+// rows, in the order the reviewers first appear.
+func reviewersOf(reviews []rows.Review) []reviewer {
 	type attrs struct{ types, tones, concerns map[string]bool }
 	byReviewer := map[string]*attrs{}
 	var order []string
-	for _, r := range rows {
+	for _, r := range reviews {
 		id := r.Reviewer
 		a := byReviewer[id]
 		if a == nil {
@@ -275,12 +297,10 @@ func hasParams(rows []reviewRow) []map[string]any {
 			a.concerns[c] = true
 		}
 	}
-	out := make([]map[string]any, 0, len(order))
+	out := make([]reviewer, 0, len(order))
 	for _, id := range order {
 		a := byReviewer[id]
-		out = append(out, map[string]any{
-			"reviewer": id, "types": sortedKeys(a.types), "tones": sortedKeys(a.tones), "concerns": sortedKeys(a.concerns),
-		})
+		out = append(out, reviewer{ID: id, Types: sortedKeys(a.types), Tones: sortedKeys(a.tones), Concerns: sortedKeys(a.concerns)})
 	}
 	return out
 }
