@@ -102,7 +102,8 @@ func statusClass(status int) string {
 }
 
 // engineCollector reads the ranking engine's stats once per scrape: the projection's version,
-// age and build time, and the result cache's hits and misses.
+// age and build time, how it was kept fresh (deltas, rebuilds, the last delta's time), and the
+// result cache's hits and misses.
 type engineCollector struct {
 	rec   Recommender // nil: no engine series
 	pages *pageCache  // nil: no page-cache series
@@ -118,10 +119,12 @@ var (
 	descCacheMisses = prometheus.NewDesc("skingraph_result_cache_misses_total", "Result-cache misses of the ranking engine.", nil, nil)
 	descPageHits    = prometheus.NewDesc("skingraph_page_cache_hits_total", "Recommendation pages answered from the cache of encoded pages, without the engine.", nil, nil)
 	descPageMisses  = prometheus.NewDesc("skingraph_page_cache_misses_total", "Recommendation pages not in the cache of encoded pages (asked of the engine).", nil, nil)
+	descSnapshots   = prometheus.NewDesc("skingraph_projection_snapshots_total", "Projections made after start-up, by how: applying a change as a delta, or a full rebuild (a pruned feed, a full change, a failed delta).", []string{"how"}, nil)
+	descDelta       = prometheus.NewDesc("skingraph_projection_delta_seconds", "How long the last delta took, in all (read from Neo4j, apply, embeddings) and for its embeddings.", []string{"phase"}, nil)
 )
 
 func (e *engineCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descProjVersion, descProjAge, descProjBuild, descProjSize, descProjFailing, descCacheHits, descCacheMisses, descPageHits, descPageMisses} {
+	for _, d := range []*prometheus.Desc{descProjVersion, descProjAge, descProjBuild, descProjSize, descProjFailing, descCacheHits, descCacheMisses, descPageHits, descPageMisses, descSnapshots, descDelta} {
 		ch <- d
 	}
 }
@@ -143,6 +146,10 @@ func (e *engineCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descProjFailing, prometheus.GaugeValue, failing)
 	ch <- prometheus.MustNewConstMetric(descCacheHits, prometheus.CounterValue, float64(st.CacheHits))
 	ch <- prometheus.MustNewConstMetric(descCacheMisses, prometheus.CounterValue, float64(st.CacheMisses))
+	ch <- prometheus.MustNewConstMetric(descSnapshots, prometheus.CounterValue, float64(st.Deltas), "delta")
+	ch <- prometheus.MustNewConstMetric(descSnapshots, prometheus.CounterValue, float64(st.Rebuilds), "rebuild")
+	ch <- prometheus.MustNewConstMetric(descDelta, prometheus.GaugeValue, st.LastDelta.Seconds(), "total")
+	ch <- prometheus.MustNewConstMetric(descDelta, prometheus.GaugeValue, st.LastEmbedDelta.Seconds(), "embed")
 	if st.BuiltAt.IsZero() {
 		return // no projection yet
 	}

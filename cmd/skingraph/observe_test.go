@@ -168,6 +168,9 @@ func TestMetricsAndServerTimingOverHTTP(t *testing.T) {
 		{`skingraph_projection_build_seconds{phase="build"}`, func(v float64) bool { return v > 0 }, "> 0"},
 		{`skingraph_projection_size{kind="nodes"}`, func(v float64) bool { return v > 0 }, "> 0"},
 		{`skingraph_projection_refresh_failing`, func(v float64) bool { return v == 0 }, "0"},
+		{`skingraph_projection_snapshots_total{how="rebuild"}`, func(v float64) bool { return v == 0 }, "0 (no change needed a full build)"},
+		{`skingraph_projection_snapshots_total{how="delta"}`, func(v float64) bool { return v >= 0 }, "a count"},
+		{`skingraph_projection_delta_seconds{phase="embed"}`, func(v float64) bool { return v >= 0 && v < 60 }, "in [0, 60)"},
 	}
 	for _, tt := range tests {
 		if v := num(tt.series); !tt.check(v) {
