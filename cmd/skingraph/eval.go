@@ -8,7 +8,9 @@ import (
 	"io"
 	"maps"
 	"os"
+	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -45,6 +47,9 @@ type evalOptions struct {
 	ablate         bool
 	jsonOut        string
 	validationDays int
+	cpuProfile     string
+	windows        string // "" = every window; else comma-separated 1-based window numbers
+	only           map[int]bool // the parsed --windows (nil: every window)
 }
 
 // bind declares the eval flags on fs (the command's flag set, next to the configuration's).
@@ -59,6 +64,8 @@ func (o *evalOptions) bind(fs *flag.FlagSet) {
 	fs.BoolVar(&o.ablate, "ablate", true, "also evaluate the engine with each scoring family switched off")
 	fs.StringVar(&o.jsonOut, "json", "", "write the figures as JSON to `file`")
 	fs.IntVar(&o.validationDays, "validation-days", 7, "the last `days` of each train period used for validation (baselines always, the engine with --tune)")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to `file` (go tool pprof)")
+	fs.StringVar(&o.windows, "windows", "", "evaluate only these `windows` (1-based, comma-separated; default every one): for quick experiments")
 }
 
 // check validates the flags once parsed; splits are the parsed --split-date days, ascending.
@@ -96,6 +103,18 @@ func (o *evalOptions) check(args []string) (splits []time.Time, err error) {
 	}
 	if o.validationDays < 1 {
 		errs = append(errs, fmt.Sprintf("--validation-days must be at least 1, got %d", o.validationDays))
+	}
+	if o.windows != "" {
+		n := max(len(splits), 1)
+		o.only = map[int]bool{}
+		for _, f := range strings.Split(o.windows, ",") {
+			w, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || w < 1 || w > n {
+				errs = append(errs, fmt.Sprintf("--windows: want window numbers from 1 to %d, got %q", n, f))
+				continue
+			}
+			o.only[w] = true
+		}
 	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("eval: %w: %s\n%s", graph.ErrInvalid, strings.Join(errs, "; "), evalUsage)
@@ -226,6 +245,7 @@ type windowResult struct {
 	report      eval.Report
 	baselines   map[string][]eval.TunedBaseline
 	validFrom   time.Time
+	window      int // 1-based
 }
 
 // evalCommand runs skingraph eval against store, which must hold an empty graph.
@@ -233,6 +253,17 @@ func evalCommand(ctx context.Context, store *cypher.Store, o *evalOptions, args 
 	splits, err := o.check(args)
 	if err != nil {
 		return err
+	}
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return fmt.Errorf("eval: --cpuprofile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("eval: --cpuprofile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	st, err := store.Stats(ctx)
 	if err != nil {
@@ -253,6 +284,9 @@ func evalCommand(ctx context.Context, store *cypher.Store, o *evalOptions, args 
 	snaps := &evalSnapshots{store: store, load: load, byCut: map[time.Time]*ranker.Snapshot{}, log: log, stderr: stderr}
 	var results []windowResult
 	for wi, w := range windows {
+		if o.only != nil && !o.only[wi+1] {
+			continue
+		}
 		trainEnd := slices.MaxFunc(w.train, func(a, b graph.Review) int { return a.At.Compare(b.At) }).At.Add(time.Nanosecond)
 		cut := validationCut(w.train, o.validationDays)
 		early, valid := splitAt(w.train, cut)
@@ -303,11 +337,11 @@ func evalCommand(ctx context.Context, store *cypher.Store, o *evalOptions, args 
 		}
 		rep.Tuning = tuning
 		log.Info().Int("window", wi+1).Dur("duration", time.Since(start)).Msg("eval: ranked every query")
-		results = append(results, windowResult{train: w.train, test: w.test, report: rep, baselines: tuned, validFrom: cut})
+		results = append(results, windowResult{train: w.train, test: w.test, report: rep, baselines: tuned, validFrom: cut, window: wi + 1})
 	}
-	for wi, r := range results {
-		if len(results) > 1 {
-			fmt.Fprintf(stdout, "## window %d: train to %s, test %s to %s\n\n", wi+1, lastDay(r.train), firstDay(r.test), lastDay(r.test))
+	for _, r := range results {
+		if len(windows) > 1 {
+			fmt.Fprintf(stdout, "## window %d: train to %s, test %s to %s\n\n", r.window, lastDay(r.train), firstDay(r.test), lastDay(r.test))
 		}
 		if err := writeWindow(stdout, len(load.Products), r); err != nil {
 			return err
@@ -388,7 +422,7 @@ var goalRatio = map[string]float64{eval.TaskProfile: 1.02, eval.TaskHistory: 1.1
 // the means over windows.
 func writeWindowSummary(stdout io.Writer, results []windowResult) {
 	fmt.Fprintf(stdout, "## Rolling windows: the engine against the best baseline\n\nBaselines marked * read data written after the test period (eval.PostPeriodBaselines); each row is against every baseline, then (in-period) against the others only.\n\n| window | task | bars | engine NDCG@10 | best baseline | its NDCG@10 | ratio (goal) | engine Recall@10 | best Recall@10 | engine harm_excess@10 | relevant harm_excess@10 |\n|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|\n")
-	for wi, r := range results {
+	for _, r := range results {
 		for _, t := range r.report.Tasks {
 			for _, inPeriod := range []bool{false, true} {
 				best, recall := t.BestBaseline(inPeriod)
@@ -400,7 +434,7 @@ func writeWindowSummary(stdout io.Writer, results []windowResult) {
 					label += " *"
 				}
 				fmt.Fprintf(stdout, "| %d (test %s to %s) | %s | %s | %.4f | %s | %.4f | %.3f (%.2f) | %.4f | %.4f | %.4f | %.4f |\n",
-					wi+1, firstDay(r.test), lastDay(r.test), t.Task, bars, t.Engine.Overall.NDCG, label, best.Overall.NDCG,
+					r.window, firstDay(r.test), lastDay(r.test), t.Task, bars, t.Engine.Overall.NDCG, label, best.Overall.NDCG,
 					t.Engine.Overall.NDCG/best.Overall.NDCG, goalRatio[t.Task], t.Engine.Overall.Recall, recall, t.Engine.Overall.HarmExcess, t.Relevant.HarmExcess)
 			}
 		}

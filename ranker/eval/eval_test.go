@@ -479,3 +479,48 @@ func TestEvaluateEngineConcurrently(t *testing.T) {
 		t.Errorf("overall %+v: want 300 queries and some hits", got.Overall)
 	}
 }
+
+// TestTuneFromFeatureCache: the search ranks weight trials from the feature cache
+// (fastscore.go); from every start it takes the same steps to the same parameters and
+// objective as ranking every trial with the ranker.
+func TestTuneFromFeatureCache(t *testing.T) {
+	proj := fixture(t)
+	valid := []graph.Review{rv("d1", "p3", 5, "dry"), rv("o1", "p1", 5, "oily"), rv("u1", "p3", 5, "oily"),
+		rv("u2", "p2", 4, "dry"), rv("o2", "p4", 5, "oily", "breakout"), rv("u3", "p4", 5, "oily")}
+	in := Input{Proj: proj, Train: trainReviews, Test: valid}
+	base := ranker.DefaultParams()
+	starts := []Start{{"scales", ScalesStart(base, 3, 1).Params}}
+	for _, s := range TuneStarts(base) {
+		starts = append(starts, Start{s.Name, s.Params})
+	}
+	for _, st := range starts {
+		t.Run(st.Name, func(t *testing.T) {
+			SlowTuning = true
+			slow, err := TuneWith(context.Background(), in, st.Params, 2, nil)
+			SlowTuning = false
+			if err != nil {
+				t.Fatal(err)
+			}
+			fast, err := TuneWith(context.Background(), in, st.Params, 2, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fast.FastMismatch != "" || fast.FastEvaluations == 0 || fast.FeatureCaches == 0 {
+				t.Fatalf("feature cache not used: %d of %d evaluations, %d caches, mismatch %q", fast.FastEvaluations, fast.Evaluations, fast.FeatureCaches, fast.FastMismatch)
+			}
+			t.Logf("%d steps, %d of %d evaluations from %d feature caches", len(fast.Steps), fast.FastEvaluations, fast.Evaluations, fast.FeatureCaches)
+			if slow.FastEvaluations != 0 {
+				t.Errorf("SlowTuning: %d evaluations from the feature cache", slow.FastEvaluations)
+			}
+			if diff := cmp.Diff(slow.Steps, fast.Steps); diff != "" {
+				t.Errorf("steps (-ranker +feature cache):\n%s", diff)
+			}
+			if diff := cmp.Diff(slow.Params, fast.Params); diff != "" {
+				t.Errorf("params (-ranker +feature cache):\n%s", diff)
+			}
+			if slow.Best != fast.Best || slow.Evaluations != fast.Evaluations {
+				t.Errorf("objective %v / %v, evaluations %d / %d (ranker / feature cache)", slow.Best, fast.Best, slow.Evaluations, fast.Evaluations)
+			}
+		})
+	}
+}

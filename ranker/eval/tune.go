@@ -36,6 +36,11 @@ type TuneResult struct {
 	StartName          string // which start the search began from (TuneStarts)
 	// Parts holds, by task, the task's part of the objective at Params (Best is their mean).
 	Parts map[string]float64
+	// FastEvaluations are the evaluations ranked from the feature cache (fastscore.go), of
+	// FeatureCaches caches built; FastMismatch says why the search went back to the ranker
+	// ("" when it did not).
+	FastEvaluations, FeatureCaches int
+	FastMismatch                   string
 	// Learned are the pairwise learner's fits (LearnAndRefine) and their validation
 	// objectives; empty when the learner did not run.
 	Learned []LearnTrial
@@ -118,6 +123,10 @@ func nearestScale(h float64) int {
 	}
 	return best
 }
+
+// SlowTuning makes the search rank every trial with the ranker, not from the feature cache
+// (fastscore.go): for tests that compare the two.
+var SlowTuning = false
 
 // ShortfallPenalty is how many points of the tuning objective a point of NDCG@10 or Recall@10
 // below the best baseline costs: 1, like a point of NDCG or of harm above the cap. (10, tried
@@ -312,6 +321,10 @@ func TuneWith(ctx context.Context, in Input, base ranker.Params, passes int, tun
 	if len(queries) == 0 {
 		return TuneResult{}, fmt.Errorf("eval: tune: the validation split has no query")
 	}
+	part := func(m Metrics, tq taskQueries) float64 {
+		return m.NDCG - max(0, m.HarmExcess-tq.cap) -
+			ShortfallPenalty*(max(0, tq.best.NDCG-m.NDCG)+max(0, tq.best.Recall-m.Recall))
+	}
 	// objective returns each task's part and their mean. A parameter that only one task's
 	// requests read (one weight set) is evaluated on that task alone, the other's part taken
 	// from known (the best parameters' parts): the result is the same, in half the time.
@@ -333,12 +346,66 @@ func TuneWith(ctx context.Context, in Input, base ranker.Params, passes int, tun
 			if err != nil {
 				return 0, nil, err
 			}
-			m := r.Overall
-			parts[i] = m.NDCG - max(0, m.HarmExcess-tq.cap) -
-				ShortfallPenalty*(max(0, tq.best.NDCG-m.NDCG)+max(0, tq.best.Recall-m.Recall))
+			parts[i] = part(r.Overall, tq)
 			sum += parts[i]
 		}
 		return sum / float64(len(queries)), parts, nil
+	}
+	// fastObjective is objective from the feature cache (fastscore.go): p must differ from the
+	// cache's structure in family weights only.
+	var fc *featureCache
+	fastObjective := func(p ranker.Params, only string, known []float64) (float64, []float64) {
+		res.Evaluations++
+		res.FastEvaluations++
+		parts := make([]float64, len(queries))
+		sum := 0.0
+		for i, tq := range queries {
+			if !affects(only, tq.task) {
+				parts[i] = known[i]
+			} else {
+				parts[i] = part(aggregate("engine", tq.qs, fc.lists(i, p), harm, data.Catalogue()).Overall, tq)
+			}
+			sum += parts[i]
+		}
+		return sum / float64(len(queries)), parts
+	}
+	fast := !SlowTuning
+	// trial evaluates p, a change of best: from the feature cache when only weights changed
+	// (built for best's structure on first use and checked against the ranker there), else
+	// with the ranker.
+	trial := func(p, best ranker.Params, only string, bestParts []float64) (float64, []float64, error) {
+		if fast && sameStructure(p, best) {
+			if fc == nil || !sameStructure(fc.structure, best) {
+				qs := make([][]Query, len(queries))
+				for i, tq := range queries {
+					qs[i] = tq.qs
+				}
+				var err error
+				if fc, err = newFeatureCache(ctx, in, best, qs, usesScales(base)); err != nil {
+					return 0, nil, err
+				}
+				res.FeatureCaches++
+				if fc.covers(best) {
+					_, check := fastObjective(best, "", nil)
+					res.Evaluations--
+					res.FastEvaluations--
+					for i := range check {
+						if math.Abs(check[i]-bestParts[i]) > 1e-9 {
+							fast = false
+							res.FastMismatch = fmt.Sprintf("%s part %.6f from the feature cache, %.6f from the ranker", queries[i].task, check[i], bestParts[i])
+						}
+					}
+				} else {
+					fast = false
+					res.FastMismatch = "the feature cache lacks a family the parameters use"
+				}
+			}
+			if fast && fc.covers(p) {
+				obj, parts := fastObjective(p, only, bestParts)
+				return obj, parts, nil
+			}
+		}
+		return objective(p, only, bestParts)
 	}
 	best := base
 	bestObj, bestParts, err := objective(best, "", nil)
@@ -367,7 +434,7 @@ func TuneWith(ctx context.Context, in Input, base ranker.Params, passes int, tun
 				if p.Validate() != nil {
 					continue
 				}
-				obj, parts, err := objective(p, t.task, bestParts)
+				obj, parts, err := trial(p, best, t.task, bestParts)
 				if err != nil {
 					return TuneResult{}, fmt.Errorf("eval: tune: %w", err)
 				}
