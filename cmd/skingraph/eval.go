@@ -48,7 +48,7 @@ type evalOptions struct {
 	jsonOut        string
 	validationDays int
 	cpuProfile     string
-	windows        string // "" = every window; else comma-separated 1-based window numbers
+	windows        string       // "" = every window; else comma-separated 1-based window numbers
 	only           map[int]bool // the parsed --windows (nil: every window)
 }
 
