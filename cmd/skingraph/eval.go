@@ -64,6 +64,7 @@ func (o *evalOptions) bind(fs *flag.FlagSet) {
 	fs.BoolVar(&o.ablate, "ablate", true, "also evaluate the engine with each scoring family switched off")
 	fs.StringVar(&o.jsonOut, "json", "", "write the figures as JSON to `file`")
 	fs.IntVar(&o.validationDays, "validation-days", 7, "the last `days` of each train period used for validation (baselines always, the engine with --tune)")
+	fs.Float64Var(&eval.MinGainZ, "min-gain-z", eval.MinGainZ, "with --tune: a move of the search, another start or the joined weight sets is taken only when its validation gain exceeds this many standard errors of the paired per-query NDCG@10 differences (0 takes every gain)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to `file` (go tool pprof)")
 	fs.StringVar(&o.windows, "windows", "", "evaluate only these `windows` (1-based, comma-separated; default every one): for quick experiments")
 }
@@ -518,6 +519,14 @@ func evalTune(ctx context.Context, in eval.Input, tuned map[string][]eval.TunedB
 			Params ranker.Params
 		}{st.Name, st.Params})
 	}
+	// The replica of the best recency baselines goes first: another start, or the joined
+	// weight sets below, wins only when significantly better on validation (eval.Better).
+	if st, ok := eval.ReplicaStart(ranker.DefaultParams(), tuned); ok {
+		starts = append([]struct {
+			Name   string
+			Params ranker.Params
+		}{{st.Name, st.Params}}, starts...)
+	}
 	var results []eval.TuneResult
 	for i, st := range starts {
 		r, err := eval.TuneWith(ctx, in, st.Params, 3, tuned)
@@ -529,8 +538,9 @@ func evalTune(ctx context.Context, in eval.Input, tuned map[string][]eval.TunedB
 		results = append(results, r)
 		log.Info().Str("start", st.Name).Float64("objective_before", r.Start).Float64("objective_after", r.Best).
 			Float64("profile", r.Parts[eval.TaskProfile]).Float64("history", r.Parts[eval.TaskHistory]).Float64("concern", r.Parts[eval.TaskConcern]).
-			Msg("eval: tuned from one start")
-		if i == 0 || r.Best > res.Best+1e-9 {
+			Int("steps", len(r.Steps)).Int("rejected_moves", r.Rejected).Int("evaluations", r.Evaluations).Int("from_feature_cache", r.FastEvaluations).
+			Str("feature_cache_mismatch", r.FastMismatch).Msg("eval: tuned from one start")
+		if i == 0 || eval.Better(r, res) {
 			res = r
 		}
 	}
@@ -556,7 +566,7 @@ func evalTune(ctx context.Context, in eval.Input, tuned map[string][]eval.TunedB
 		log.Info().Str("start", r.StartName).Float64("objective_before", r.Start).Float64("objective_after", r.Best).
 			Float64("profile", r.Parts[eval.TaskProfile]).Float64("history", r.Parts[eval.TaskHistory]).Float64("concern", r.Parts[eval.TaskConcern]).
 			Msg("eval: tuned from the best weight set of each kind")
-		if r.Best > res.Best+1e-9 {
+		if eval.Better(r, res) {
 			res = r
 		}
 	}

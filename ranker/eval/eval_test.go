@@ -281,6 +281,7 @@ func TestEvaluate(t *testing.T) {
 			"dry":      {Queries: 2, NDCG: (1 + ndcg2) / 2, Recall: 1, HR: 1, MRR: 0.75, Coverage: 3.0 / 5, Harm: 0.5, HarmRate: 1},
 			NoSkinType: {Queries: 1, NDCG: 1, Recall: 1, HR: 1, MRR: 1, Coverage: 1.0 / 5, HarmRate: 1},
 		},
+		PerQueryNDCG: []float64{1, ndcg2, 1},
 	}
 	if diff := cmp.Diff(want, got, cmp.Comparer(func(a, b float64) bool { return math.Abs(a-b) < 1e-12 })); diff != "" {
 		t.Errorf("Evaluate (-want +got):\n%s", diff)
@@ -522,5 +523,44 @@ func TestTuneFromFeatureCache(t *testing.T) {
 				t.Errorf("objective %v / %v, evaluations %d / %d (ranker / feature cache)", slow.Best, fast.Best, slow.Evaluations, fast.Evaluations)
 			}
 		})
+	}
+}
+
+// TestSignificant: a gain is taken only above MinGainZ standard errors of the mean paired
+// per-query difference (hand-computed: differences 1, 0, 1, 0 have mean 0.5, sample variance
+// 1/3, standard error √(1/12) = 0.2887; two tasks average their errors: √(2/12)/2 = 0.2041).
+func TestSignificant(t *testing.T) {
+	defer func(z float64) { MinGainZ = z }(MinGainZ)
+	one := [][]float64{{1, 0, 1, 0}}
+	zero := [][]float64{{0, 0, 0, 0}}
+	tests := []struct {
+		name string
+		z    float64
+		gain float64
+		a, b [][]float64
+		want bool
+	}{
+		{"above one error", 1, 0.29, one, zero, true},
+		{"below one error", 1, 0.28, one, zero, false},
+		{"below two errors", 2, 0.57, one, zero, false},
+		{"above two errors", 2, 0.58, one, zero, true},
+		{"z 0 takes any gain", 0, 1e-6, one, zero, true},
+		{"identical lists: no noise, any gain", 1, 1e-6, one, one, true},
+		{"two tasks", 1, 0.205, [][]float64{{1, 0, 1, 0}, {1, 0, 1, 0}}, [][]float64{{0, 0, 0, 0}, {0, 0, 0, 0}}, true},
+		{"two tasks, below", 1, 0.203, [][]float64{{1, 0, 1, 0}, {1, 0, 1, 0}}, [][]float64{{0, 0, 0, 0}, {0, 0, 0, 0}}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			MinGainZ = tt.z
+			if got := significant(tt.gain, tt.a, tt.b); got != tt.want {
+				t.Errorf("significant(%v) with z %v = %v, want %v", tt.gain, tt.z, got, tt.want)
+			}
+		})
+	}
+	MinGainZ = 1
+	a := TuneResult{Best: 0.5, PerQuery: map[string][]float64{TaskProfile: {1, 0, 1, 0}}}
+	b := TuneResult{Best: 0.2, PerQuery: map[string][]float64{TaskProfile: {0, 0, 0, 0}}}
+	if !Better(a, b) || Better(b, a) {
+		t.Errorf("Better: want a (0.5, +0.3 > one error over three tasks) better than b, not the reverse")
 	}
 }

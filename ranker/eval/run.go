@@ -32,9 +32,11 @@ func Evaluate(ctx context.Context, rec Recommender, queries []Query, harm HarmIn
 func aggregate(name string, queries []Query, lists [][]string, harm HarmIndex, catalogue int) SystemResult {
 	var all accumulator
 	groups := map[string]*accumulator{}
+	perQuery := make([]float64, len(queries))
 	for i, q := range queries {
 		ranked := clean(q, lists[i])
 		s := ScoreQuery(q, ranked, harm)
+		perQuery[i] = s.NDCG
 		all.add(s, ranked)
 		g := groups[q.Group()]
 		if g == nil {
@@ -43,7 +45,7 @@ func aggregate(name string, queries []Query, lists [][]string, harm HarmIndex, c
 		}
 		g.add(s, ranked)
 	}
-	res := SystemResult{Name: name, Overall: all.metrics(catalogue), BySkinType: map[string]Metrics{}}
+	res := SystemResult{Name: name, Overall: all.metrics(catalogue), BySkinType: map[string]Metrics{}, PerQueryNDCG: perQuery}
 	for group, g := range groups {
 		res.BySkinType[group] = g.metrics(catalogue)
 	}
