@@ -538,7 +538,7 @@ func evalTune(ctx context.Context, in eval.Input, tuned map[string][]eval.TunedB
 		results = append(results, r)
 		log.Info().Str("start", st.Name).Float64("objective_before", r.Start).Float64("objective_after", r.Best).
 			Float64("profile", r.Parts[eval.TaskProfile]).Float64("history", r.Parts[eval.TaskHistory]).Float64("concern", r.Parts[eval.TaskConcern]).
-			Int("steps", len(r.Steps)).Int("rejected_moves", r.Rejected).Int("evaluations", r.Evaluations).Int("from_feature_cache", r.FastEvaluations).
+			Any("start_parts", r.StartParts).Int("steps", len(r.Steps)).Int("rejected_moves", r.Rejected).Int("evaluations", r.Evaluations).Int("from_feature_cache", r.FastEvaluations).
 			Str("feature_cache_mismatch", r.FastMismatch).Msg("eval: tuned from one start")
 		if i == 0 || eval.Better(r, res) {
 			res = r
@@ -549,10 +549,12 @@ func evalTune(ctx context.Context, in eval.Input, tuned map[string][]eval.TunedB
 	// them and settle the shared numbers with one pass; kept only when the objective is higher.
 	cold, hist := results[0], results[0]
 	for _, r := range results[1:] {
-		if r.Parts[eval.TaskProfile]+r.Parts[eval.TaskConcern] > cold.Parts[eval.TaskProfile]+cold.Parts[eval.TaskConcern]+1e-9 {
+		// a start's weight set replaces the first start's (the replica's) only when its
+		// tasks' parts are significantly better (eval.BetterOn, MinGainZ)
+		if eval.BetterOn(r, cold, eval.TaskProfile, eval.TaskConcern) {
 			cold = r
 		}
-		if r.Parts[eval.TaskHistory] > hist.Parts[eval.TaskHistory]+1e-9 {
+		if eval.BetterOn(r, hist, eval.TaskHistory) {
 			hist = r
 		}
 	}

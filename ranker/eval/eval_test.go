@@ -558,9 +558,15 @@ func TestSignificant(t *testing.T) {
 		})
 	}
 	MinGainZ = 1
-	a := TuneResult{Best: 0.5, PerQuery: map[string][]float64{TaskProfile: {1, 0, 1, 0}}}
-	b := TuneResult{Best: 0.2, PerQuery: map[string][]float64{TaskProfile: {0, 0, 0, 0}}}
-	if !Better(a, b) || Better(b, a) {
-		t.Errorf("Better: want a (0.5, +0.3 > one error over three tasks) better than b, not the reverse")
+	// the profile part gains 0.9, a third of it in the objective: 0.3 against an error of
+	// √(1/12)/3 = 0.096; a gain of 0.2 (0.067) is below it
+	a := TuneResult{Parts: map[string]float64{TaskProfile: 0.9}, PerQuery: map[string][]float64{TaskProfile: {1, 0, 1, 0}}}
+	b := TuneResult{Parts: map[string]float64{TaskProfile: 0}, PerQuery: map[string][]float64{TaskProfile: {0, 0, 0, 0}}}
+	c := TuneResult{Parts: map[string]float64{TaskProfile: 0.7}, PerQuery: map[string][]float64{TaskProfile: {0, 0, 0, 0}}}
+	if !Better(a, b) || Better(b, a) || !BetterOn(a, b, TaskProfile) || BetterOn(a, b, TaskHistory) {
+		t.Errorf("Better: want a better than b on the profile task, not the reverse, not on the history task")
+	}
+	if BetterOn(a, c, TaskProfile) {
+		t.Errorf("BetterOn: a gain of 0.2/3 below one error taken")
 	}
 }

@@ -34,8 +34,9 @@ type TuneResult struct {
 	Validation         map[string]Metrics
 	ValidationFromDate string // the first day of the validation period
 	StartName          string // which start the search began from (TuneStarts)
-	// Parts holds, by task, the task's part of the objective at Params (Best is their mean).
-	Parts map[string]float64
+	// Parts holds, by task, the task's part of the objective at Params (Best is their mean);
+	// StartParts the same at the start.
+	Parts, StartParts map[string]float64
 	// FastEvaluations are the evaluations ranked from the feature cache (fastscore.go), of
 	// FeatureCaches caches built; FastMismatch says why the search went back to the ranker
 	// ("" when it did not).
@@ -426,6 +427,10 @@ func TuneWith(ctx context.Context, in Input, base ranker.Params, passes int, tun
 		return TuneResult{}, fmt.Errorf("eval: tune: %w", err)
 	}
 	res.Start = cur.obj
+	res.StartParts = map[string]float64{}
+	for i, tq := range queries {
+		res.StartParts[tq.task] = cur.parts[i]
+	}
 	withScales := usesScales(base)
 	for range passes {
 		moved := false
@@ -527,14 +532,27 @@ func significant(gain float64, a, b [][]float64) bool {
 // split: a higher objective, by more than MinGainZ standard errors of the paired per-query
 // NDCG@10 differences (MinGainZ). Ties and noise keep b.
 func Better(a, b TuneResult) bool {
-	if a.Best <= b.Best+1e-9 {
-		return false
-	}
+	return BetterOn(a, b, Tasks...)
+}
+
+// BetterOn is Better on the given tasks' parts of the objective only (their sum, over the
+// number of tasks, as the objective weighs them): which start's weight set of one kind is
+// better (the cold-start weights rank the profile and concern tasks, the history weights the
+// history task).
+func BetterOn(a, b TuneResult, tasks ...string) bool {
+	gain := 0.0
 	var pa, pb [][]float64
-	for _, task := range Tasks {
+	for _, task := range tasks {
+		gain += (a.Parts[task] - b.Parts[task]) / float64(len(Tasks))
 		pa, pb = append(pa, a.PerQuery[task]), append(pb, b.PerQuery[task])
 	}
-	return significant(a.Best-b.Best, pa, pb)
+	if gain <= 1e-9 {
+		return false
+	}
+	for len(pa) < len(Tasks) { // the objective's average over every task
+		pa, pb = append(pa, nil), append(pb, nil)
+	}
+	return significant(gain, pa, pb)
 }
 
 // LearnTrial is one weight set the learner proposed and its validation objective.
