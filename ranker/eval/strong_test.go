@@ -146,6 +146,7 @@ func TestReplicaStart(t *testing.T) {
 	for _, r := range reviews {
 		b.AddTypedReview(r.Reviewer, r.ProductID, r.Rating, r.At, r.SkinType)
 	}
+	b.AddClaim("p5", "acne") // the least reviewed product claims a concern of the concern queries
 	proj, err := b.Build(graph.DataVersion{N: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -153,7 +154,9 @@ func TestReplicaStart(t *testing.T) {
 	d := NewData(proj, reviews)
 	var qs []Query
 	for i, cat := range []string{"", "serum", "moisturizer", "cleanser"} {
-		qs = append(qs, Query{Task: TaskProfile, Author: fmt.Sprint("q", i), SkinType: "dry", Category: cat, Relevant: map[string]bool{"p1": true}})
+		qs = append(qs, Query{Task: TaskProfile, Author: fmt.Sprint("q", i), SkinType: "dry", Category: cat, Relevant: map[string]bool{"p1": true}},
+			// a concern query: the baseline reads no concern, nor does the replica
+			Query{Task: TaskConcern, Author: fmt.Sprint("c", i), SkinType: "dry", Concerns: []string{"acne", "dryness"}, Category: cat, Relevant: map[string]bool{"p1": true}})
 	}
 	for _, setting := range []Setting{{HalfLife: 2, Positive: true}, {HalfLife: 2}, {HalfLife: 30}, {HalfLife: 0.5, Positive: true}} {
 		tuned := map[string][]TunedBaseline{
@@ -170,7 +173,6 @@ func TestReplicaStart(t *testing.T) {
 			t.Fatal(err)
 		}
 		var wantHistory ranker.Weights
-		wantHistory.ConcernFit, wantHistory.Claim = ranker.DefaultParams().HistoryWeights.ConcernFit, ranker.DefaultParams().HistoryWeights.Claim
 		wantHistory.PeerRecentScales[0] = 1 // 1 day, by skin type: the better history recency baseline
 		if diff := cmp.Diff(wantHistory, st.Params.HistoryWeights); diff != "" {
 			t.Errorf("history weights (-want +got):\n%s", diff)

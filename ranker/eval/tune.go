@@ -681,8 +681,9 @@ func Combine(cold, hist ranker.Params) ranker.Params {
 // (positive reviews, by the profile's skin type when recent_popularity_skin_type was the better
 // history recency baseline there) nearest the history baseline's half-life, or the linear one
 // when that baseline counts every review as the cold-start one does. Concern fit and claims
-// keep base's weights (they act only on profiles with concerns). ok is false when the tuned
-// baselines lack recent_popularity.
+// are 0 too (the baselines read no concern; with base's weights they would outweigh the
+// volume on the concern task): the search adds them where they gain. ok is false when the
+// tuned baselines lack recent_popularity.
 func ReplicaStart(base ranker.Params, tuned map[string][]TunedBaseline) (Start, bool) {
 	var profile, rec *TunedBaseline
 	for i, t := range tuned[TaskProfile] {
@@ -701,13 +702,13 @@ func ReplicaStart(base ranker.Params, tuned map[string][]TunedBaseline) (Start, 
 		return Start{}, false
 	}
 	p := base
-	p.Weights = ranker.Weights{ConcernFit: base.Weights.ConcernFit, Claim: base.Weights.Claim, RecentLinear: 1}
+	p.Weights = ranker.Weights{RecentLinear: 1}
 	p.RecentHalfLifeDays = profile.Setting.HalfLife
 	p.RecentMinRating = 0
 	if profile.Setting.Positive {
 		p.RecentMinRating = 4 // graph.CoReviewMinRating
 	}
-	h := ranker.Weights{ConcernFit: base.HistoryWeights.ConcernFit, Claim: base.HistoryWeights.Claim}
+	var h ranker.Weights
 	switch {
 	case rec.Name == "recent_popularity_skin_type":
 		h.PeerRecentScales[nearestScale(rec.Setting.HalfLife)] = 1
