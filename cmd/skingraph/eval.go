@@ -50,6 +50,13 @@ type evalOptions struct {
 	cpuProfile     string
 	windows        string       // "" = every window; else comma-separated 1-based window numbers
 	only           map[int]bool // the parsed --windows (nil: every window)
+	secondWeek     bool
+}
+
+// validationSplit is a validation split and the baselines tuned on it.
+type validationSplit struct {
+	in    eval.Input
+	tuned map[string][]eval.TunedBaseline
 }
 
 // bind declares the eval flags on fs (the command's flag set, next to the configuration's).
@@ -65,6 +72,7 @@ func (o *evalOptions) bind(fs *flag.FlagSet) {
 	fs.StringVar(&o.jsonOut, "json", "", "write the figures as JSON to `file`")
 	fs.IntVar(&o.validationDays, "validation-days", 7, "the last `days` of each train period used for validation (baselines always, the engine with --tune)")
 	fs.Float64Var(&eval.MinGainZ, "min-gain-z", eval.MinGainZ, "with --tune: a move of the search, another start or the joined weight sets is taken only when its validation gain exceeds this many standard errors of the paired per-query NDCG@10 differences (0 takes every gain)")
+	fs.BoolVar(&o.secondWeek, "second-week", true, "with --tune: choose among the starts' weight sets on the validation split and on the --validation-days before it (a second split, never searched on)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to `file` (go tool pprof)")
 	fs.StringVar(&o.windows, "windows", "", "evaluate only these `windows` (1-based, comma-separated; default every one): for quick experiments")
 }
@@ -300,6 +308,23 @@ func evalCommand(ctx context.Context, store *cypher.Store, o *evalOptions, args 
 		var proj *graph.Projection
 		var tuned map[string][]eval.TunedBaseline
 		if o.tune {
+			// the week before the validation split: a second validation split on which the
+			// starts' weight sets are chosen too (evalTune), never searched on
+			var second *validationSplit
+			if o.secondWeek {
+				cutA := cut.AddDate(0, 0, -o.validationDays)
+				earlyA, validA := splitAt(early, cutA)
+				if len(earlyA) > 0 && len(validA) > 0 {
+					snapA, err := snaps.at(ctx, cutA)
+					if err != nil {
+						return err
+					}
+					second = &validationSplit{in: eval.Input{Proj: snapA.Projection, Vecs: snapA.Vectors, Train: earlyA, Test: validA}}
+					if second.tuned, err = eval.TuneBaselinesOn(ctx, second.in); err != nil {
+						return err
+					}
+				}
+			}
 			snap, err := snaps.at(ctx, cut)
 			if err != nil {
 				return err
@@ -309,7 +334,7 @@ func evalCommand(ctx context.Context, store *cypher.Store, o *evalOptions, args 
 			if tuned, err = eval.TuneBaselinesOn(ctx, vin); err != nil {
 				return err
 			}
-			res, err := evalTune(ctx, vin, tuned, o.learn, log)
+			res, err := evalTune(ctx, vin, tuned, second, o.learn, log)
 			if err != nil {
 				return err
 			}
@@ -503,7 +528,7 @@ func recencyHalfLives(tuned map[string][]eval.TunedBaseline) (profile, history f
 
 // evalTune tunes the engine's weights on a validation split (in: the projection of the train
 // reviews before the split, the split's reviews as test), from each start of eval.TuneStarts.
-func evalTune(ctx context.Context, in eval.Input, tuned map[string][]eval.TunedBaseline, learn bool, log zerolog.Logger) (eval.TuneResult, error) {
+func evalTune(ctx context.Context, in eval.Input, tuned map[string][]eval.TunedBaseline, second *validationSplit, learn bool, log zerolog.Logger) (eval.TuneResult, error) {
 	start := time.Now()
 	var res eval.TuneResult
 	evaluations := 0
@@ -527,7 +552,23 @@ func evalTune(ctx context.Context, in eval.Input, tuned map[string][]eval.TunedB
 			Params ranker.Params
 		}{{st.Name, st.Params}}, starts...)
 	}
-	var results []eval.TuneResult
+	// on is a result with its figures on the second split (when there is one): what the
+	// choices below compare
+	on := func(r eval.TuneResult) ([]eval.TuneResult, error) {
+		if second == nil {
+			return []eval.TuneResult{r}, nil
+		}
+		a, err := eval.TuneWith(ctx, second.in, r.Params, 0, second.tuned)
+		if err != nil {
+			return nil, err
+		}
+		evaluations += a.Evaluations
+		log.Info().Str("start", r.StartName).Float64("objective", a.Best).Float64("profile", a.Parts[eval.TaskProfile]).
+			Float64("history", a.Parts[eval.TaskHistory]).Float64("concern", a.Parts[eval.TaskConcern]).Msg("eval: on the second validation split")
+		return []eval.TuneResult{r, a}, nil
+	}
+	var results [][]eval.TuneResult
+	var best []eval.TuneResult
 	for i, st := range starts {
 		r, err := eval.TuneWith(ctx, in, st.Params, 3, tuned)
 		if err != nil {
@@ -535,13 +576,17 @@ func evalTune(ctx context.Context, in eval.Input, tuned map[string][]eval.TunedB
 		}
 		r.StartName = st.Name
 		evaluations += r.Evaluations
-		results = append(results, r)
+		both, err := on(r)
+		if err != nil {
+			return eval.TuneResult{}, err
+		}
+		results = append(results, both)
 		log.Info().Str("start", st.Name).Float64("objective_before", r.Start).Float64("objective_after", r.Best).
 			Float64("profile", r.Parts[eval.TaskProfile]).Float64("history", r.Parts[eval.TaskHistory]).Float64("concern", r.Parts[eval.TaskConcern]).
 			Any("start_parts", r.StartParts).Int("steps", len(r.Steps)).Int("rejected_moves", r.Rejected).Int("evaluations", r.Evaluations).Int("from_feature_cache", r.FastEvaluations).
 			Str("feature_cache_mismatch", r.FastMismatch).Msg("eval: tuned from one start")
-		if i == 0 || eval.Better(r, res) {
-			res = r
+		if i == 0 || eval.BetterAcross(both, best, eval.Tasks...) {
+			best = both
 		}
 	}
 	// The weight sets answer different tasks: the best cold-start set (profile and concern
@@ -550,28 +595,34 @@ func evalTune(ctx context.Context, in eval.Input, tuned map[string][]eval.TunedB
 	cold, hist := results[0], results[0]
 	for _, r := range results[1:] {
 		// a start's weight set replaces the first start's (the replica's) only when its
-		// tasks' parts are significantly better (eval.BetterOn, MinGainZ)
-		if eval.BetterOn(r, cold, eval.TaskProfile, eval.TaskConcern) {
+		// tasks' parts are significantly better on the validation splits (eval.BetterAcross,
+		// MinGainZ)
+		if eval.BetterAcross(r, cold, eval.TaskProfile, eval.TaskConcern) {
 			cold = r
 		}
-		if eval.BetterOn(r, hist, eval.TaskHistory) {
+		if eval.BetterAcross(r, hist, eval.TaskHistory) {
 			hist = r
 		}
 	}
-	if cold.StartName != hist.StartName {
-		r, err := eval.TuneWith(ctx, in, eval.Combine(cold.Params, hist.Params), 1, tuned)
+	if cold[0].StartName != hist[0].StartName {
+		r, err := eval.TuneWith(ctx, in, eval.Combine(cold[0].Params, hist[0].Params), 1, tuned)
 		if err != nil {
 			return eval.TuneResult{}, err
 		}
-		r.StartName = cold.StartName + " (cold start) + " + hist.StartName + " (history)"
+		r.StartName = cold[0].StartName + " (cold start) + " + hist[0].StartName + " (history)"
 		evaluations += r.Evaluations
+		both, err := on(r)
+		if err != nil {
+			return eval.TuneResult{}, err
+		}
 		log.Info().Str("start", r.StartName).Float64("objective_before", r.Start).Float64("objective_after", r.Best).
 			Float64("profile", r.Parts[eval.TaskProfile]).Float64("history", r.Parts[eval.TaskHistory]).Float64("concern", r.Parts[eval.TaskConcern]).
 			Msg("eval: tuned from the best weight set of each kind")
-		if eval.Better(r, res) {
-			res = r
+		if eval.BetterAcross(both, best, eval.Tasks...) {
+			best = both
 		}
 	}
+	res = best[0]
 	res.Evaluations = evaluations
 	if learn {
 		learned, trials, err := eval.LearnAndRefine(ctx, in, res, tuned, 2)

@@ -540,16 +540,26 @@ func Better(a, b TuneResult) bool {
 // better (the cold-start weights rank the profile and concern tasks, the history weights the
 // history task).
 func BetterOn(a, b TuneResult, tasks ...string) bool {
+	return BetterAcross([]TuneResult{a}, []TuneResult{b}, tasks...)
+}
+
+// BetterAcross is BetterOn over several validation splits at once: as[i] and bs[i] are two
+// parameter sets' results on split i (the same queries), the gain is the mean over the splits
+// and the standard error combines every split's paired differences. Choosing on two
+// validation weeks rather than one halves the room for a weight set that only fits its week.
+func BetterAcross(as, bs []TuneResult, tasks ...string) bool {
 	gain := 0.0
 	var pa, pb [][]float64
-	for _, task := range tasks {
-		gain += (a.Parts[task] - b.Parts[task]) / float64(len(Tasks))
-		pa, pb = append(pa, a.PerQuery[task]), append(pb, b.PerQuery[task])
+	for i := range as {
+		for _, task := range tasks {
+			gain += (as[i].Parts[task] - bs[i].Parts[task]) / float64(len(Tasks)*len(as))
+			pa, pb = append(pa, as[i].PerQuery[task]), append(pb, bs[i].PerQuery[task])
+		}
 	}
 	if gain <= 1e-9 {
 		return false
 	}
-	for len(pa) < len(Tasks) { // the objective's average over every task
+	for len(pa) < len(Tasks)*len(as) { // the objective's average over every task and split
 		pa, pb = append(pa, nil), append(pb, nil)
 	}
 	return significant(gain, pa, pb)
