@@ -57,6 +57,7 @@ type evalOptions struct {
 type validationSplit struct {
 	in    eval.Input
 	tuned map[string][]eval.TunedBaseline
+	from  time.Time // its first day
 }
 
 // bind declares the eval flags on fs (the command's flag set, next to the configuration's).
@@ -319,7 +320,7 @@ func evalCommand(ctx context.Context, store *cypher.Store, o *evalOptions, args 
 					if err != nil {
 						return err
 					}
-					second = &validationSplit{in: eval.Input{Proj: snapA.Projection, Vecs: snapA.Vectors, Train: earlyA, Test: validA}}
+					second = &validationSplit{in: eval.Input{Proj: snapA.Projection, Vecs: snapA.Vectors, Train: earlyA, Test: validA}, from: cutA}
 					if second.tuned, err = eval.TuneBaselinesOn(ctx, second.in); err != nil {
 						return err
 					}
@@ -425,6 +426,12 @@ func writeWindow(stdout io.Writer, products int, r windowResult) error {
 		vp, vh := tuning.Validation[eval.TaskProfile], tuning.Validation[eval.TaskHistory]
 		fmt.Fprintf(stdout, "The search that won started from %q (eval.TuneStarts). On validation the tuned engine has NDCG@10 / Recall@10 / harm@10 %.4f / %.4f / %.4f (profile) and %.4f / %.4f / %.4f (history).\n",
 			tuning.StartName, vp.NDCG, vp.Recall, vp.Harm, vh.NDCG, vh.Recall, vh.Harm)
+		if sec := tuning.Second; sec != nil {
+			sp, sh := sec.Validation[eval.TaskProfile], sec.Validation[eval.TaskHistory]
+			fmt.Fprintf(stdout, "On the second validation split (from %s, %d profile and %d history queries; the starts' weight sets were chosen on both, eval.BetterAcross, MinGainZ %g) it has objective %.4f, NDCG@10 / Recall@10 / harm@10 %.4f / %.4f / %.4f (profile) and %.4f / %.4f / %.4f (history).\n",
+				sec.ValidationFromDate, sec.ValidationQueries[eval.TaskProfile], sec.ValidationQueries[eval.TaskHistory], tuning.MinGainZ, sec.Best,
+				sp.NDCG, sp.Recall, sp.Harm, sh.NDCG, sh.Recall, sh.Harm)
+		}
 		for _, s := range tuning.Steps {
 			fmt.Fprintf(stdout, "  %s %g -> %g (%.4f)\n", s.Param, s.From, s.To, s.Objective)
 		}
@@ -623,6 +630,11 @@ func evalTune(ctx context.Context, in eval.Input, tuned map[string][]eval.TunedB
 		}
 	}
 	res = best[0]
+	if len(best) > 1 {
+		r := best[1]
+		r.ValidationFromDate = second.from.Format(time.DateOnly)
+		res.Second = &r
+	}
 	res.Evaluations = evaluations
 	if learn {
 		learned, trials, err := eval.LearnAndRefine(ctx, in, res, tuned, 2)

@@ -42,6 +42,11 @@ type TuneResult struct {
 	// ("" when it did not).
 	FastEvaluations, FeatureCaches int
 	FastMismatch                   string
+	// MinGainZ is the MinGainZ the search ran with.
+	MinGainZ float64
+	// Second is the chosen parameters' evaluation on the second validation split (the week
+	// before, never searched on; nil when none was used).
+	Second *TuneResult
 	// Rejected counts the moves that raised the objective by less than MinGainZ standard
 	// errors and were not taken.
 	Rejected int
@@ -426,7 +431,7 @@ func TuneWith(ctx context.Context, in Input, base ranker.Params, passes int, tun
 	if err != nil {
 		return TuneResult{}, fmt.Errorf("eval: tune: %w", err)
 	}
-	res.Start = cur.obj
+	res.Start, res.MinGainZ = cur.obj, MinGainZ
 	res.StartParts = map[string]float64{}
 	for i, tq := range queries {
 		res.StartParts[tq.task] = cur.parts[i]
