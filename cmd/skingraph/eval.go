@@ -551,8 +551,9 @@ func evalTune(ctx context.Context, in eval.Input, tuned map[string][]eval.TunedB
 			Params ranker.Params
 		}{st.Name, st.Params})
 	}
-	// The replica of the best recency baselines goes first: another start, or the joined
-	// weight sets below, wins only when significantly better on validation (eval.Better).
+	// The replica of the best recency baselines goes first (unsearched, then searched):
+	// another start, or the joined weight sets below, wins only when significantly better on
+	// the validation weeks (eval.BetterAcross).
 	if st, ok := eval.ReplicaStart(ranker.DefaultParams(), tuned); ok {
 		starts = append([]struct {
 			Name   string
@@ -576,8 +577,20 @@ func evalTune(ctx context.Context, in eval.Input, tuned map[string][]eval.TunedB
 	}
 	var results [][]eval.TuneResult
 	var best []eval.TuneResult
+	// The replica itself, unsearched, is the first candidate: the engine leaves the best
+	// recency baselines only for weights significantly better on both validation weeks, so
+	// selection noise alone cannot put it below them.
+	passes := make([]int, len(starts))
+	for i := range passes {
+		passes[i] = 3
+	}
+	if len(starts) > 0 && starts[0].Name == "replica" {
+		starts = append(starts[:1:1], starts...)
+		starts[0].Name = "replica (unsearched)"
+		passes = append([]int{0}, passes...)
+	}
 	for i, st := range starts {
-		r, err := eval.TuneWith(ctx, in, st.Params, 3, tuned)
+		r, err := eval.TuneWith(ctx, in, st.Params, passes[i], tuned)
 		if err != nil {
 			return eval.TuneResult{}, err
 		}

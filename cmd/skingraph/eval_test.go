@@ -63,8 +63,8 @@ func TestEvalCommand(t *testing.T) {
 		{"split date and tune", []string{"--reviews", evalFixture("reviews.csv"), "--split-date", "2023-02-01", "--tune"}, split,
 			[]string{"### profile task (6 queries)", "### history task (3 queries)", "Tuned on 1 profile and 1 history validation queries",
 				// every start is perfect on the one validation query of each task: none is
-				// better than the replica of the recency baselines, which keeps the linear volume
-				`The search that won started from "replica"`, "engine -recent_linear", "On the second validation split (from 2023-01-15", "To make the tuned weights the default",
+				// better than the unsearched replica of the recency baselines, which keeps the linear volume
+				`The search that won started from "replica (unsearched)"`, "engine -recent_linear", "On the second validation split (from 2023-01-15", "To make the tuned weights the default",
 				"Baselines tuned on the profile task's validation queries", "| recent_popularity (", "### concern task"}},
 		{"train and test files", []string{"--train", trainFile, "--test", testFile, "--log-level", "warn"}, filepath.Join(dir, "files"),
 			[]string{"6 skincare products; 6 train reviews (2023-01-05 to 2023-01-28), 7 test reviews (2023-02-03 to 2023-02-14)", "| popularity | 0.8552 |"}},
