@@ -8,7 +8,9 @@ import (
 	"io"
 	"maps"
 	"os"
+	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -45,6 +47,17 @@ type evalOptions struct {
 	ablate         bool
 	jsonOut        string
 	validationDays int
+	cpuProfile     string
+	windows        string       // "" = every window; else comma-separated 1-based window numbers
+	only           map[int]bool // the parsed --windows (nil: every window)
+	secondWeek     bool
+}
+
+// validationSplit is a validation split and the baselines tuned on it.
+type validationSplit struct {
+	in    eval.Input
+	tuned map[string][]eval.TunedBaseline
+	from  time.Time // its first day
 }
 
 // bind declares the eval flags on fs (the command's flag set, next to the configuration's).
@@ -59,6 +72,10 @@ func (o *evalOptions) bind(fs *flag.FlagSet) {
 	fs.BoolVar(&o.ablate, "ablate", true, "also evaluate the engine with each scoring family switched off")
 	fs.StringVar(&o.jsonOut, "json", "", "write the figures as JSON to `file`")
 	fs.IntVar(&o.validationDays, "validation-days", 7, "the last `days` of each train period used for validation (baselines always, the engine with --tune)")
+	fs.Float64Var(&eval.MinGainZ, "min-gain-z", eval.MinGainZ, "with --tune: a move of the search, another start or the joined weight sets is taken only when its validation gain exceeds this many standard errors of the paired per-query NDCG@10 differences (0 takes every gain)")
+	fs.BoolVar(&o.secondWeek, "second-week", true, "with --tune: choose among the starts' weight sets on the validation split and on the --validation-days before it (a second split, never searched on)")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to `file` (go tool pprof)")
+	fs.StringVar(&o.windows, "windows", "", "evaluate only these `windows` (1-based, comma-separated; default every one): for quick experiments")
 }
 
 // check validates the flags once parsed; splits are the parsed --split-date days, ascending.
@@ -96,6 +113,18 @@ func (o *evalOptions) check(args []string) (splits []time.Time, err error) {
 	}
 	if o.validationDays < 1 {
 		errs = append(errs, fmt.Sprintf("--validation-days must be at least 1, got %d", o.validationDays))
+	}
+	if o.windows != "" {
+		n := max(len(splits), 1)
+		o.only = map[int]bool{}
+		for _, f := range strings.Split(o.windows, ",") {
+			w, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || w < 1 || w > n {
+				errs = append(errs, fmt.Sprintf("--windows: want window numbers from 1 to %d, got %q", n, f))
+				continue
+			}
+			o.only[w] = true
+		}
 	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("eval: %w: %s\n%s", graph.ErrInvalid, strings.Join(errs, "; "), evalUsage)
@@ -226,6 +255,7 @@ type windowResult struct {
 	report      eval.Report
 	baselines   map[string][]eval.TunedBaseline
 	validFrom   time.Time
+	window      int // 1-based
 }
 
 // evalCommand runs skingraph eval against store, which must hold an empty graph.
@@ -233,6 +263,17 @@ func evalCommand(ctx context.Context, store *cypher.Store, o *evalOptions, args 
 	splits, err := o.check(args)
 	if err != nil {
 		return err
+	}
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return fmt.Errorf("eval: --cpuprofile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("eval: --cpuprofile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	st, err := store.Stats(ctx)
 	if err != nil {
@@ -253,6 +294,9 @@ func evalCommand(ctx context.Context, store *cypher.Store, o *evalOptions, args 
 	snaps := &evalSnapshots{store: store, load: load, byCut: map[time.Time]*ranker.Snapshot{}, log: log, stderr: stderr}
 	var results []windowResult
 	for wi, w := range windows {
+		if o.only != nil && !o.only[wi+1] {
+			continue
+		}
 		trainEnd := slices.MaxFunc(w.train, func(a, b graph.Review) int { return a.At.Compare(b.At) }).At.Add(time.Nanosecond)
 		cut := validationCut(w.train, o.validationDays)
 		early, valid := splitAt(w.train, cut)
@@ -265,6 +309,23 @@ func evalCommand(ctx context.Context, store *cypher.Store, o *evalOptions, args 
 		var proj *graph.Projection
 		var tuned map[string][]eval.TunedBaseline
 		if o.tune {
+			// the week before the validation split: a second validation split on which the
+			// starts' weight sets are chosen too (evalTune), never searched on
+			var second *validationSplit
+			if o.secondWeek {
+				cutA := cut.AddDate(0, 0, -o.validationDays)
+				earlyA, validA := splitAt(early, cutA)
+				if len(earlyA) > 0 && len(validA) > 0 {
+					snapA, err := snaps.at(ctx, cutA)
+					if err != nil {
+						return err
+					}
+					second = &validationSplit{in: eval.Input{Proj: snapA.Projection, Vecs: snapA.Vectors, Train: earlyA, Test: validA}, from: cutA}
+					if second.tuned, err = eval.TuneBaselinesOn(ctx, second.in); err != nil {
+						return err
+					}
+				}
+			}
 			snap, err := snaps.at(ctx, cut)
 			if err != nil {
 				return err
@@ -274,7 +335,7 @@ func evalCommand(ctx context.Context, store *cypher.Store, o *evalOptions, args 
 			if tuned, err = eval.TuneBaselinesOn(ctx, vin); err != nil {
 				return err
 			}
-			res, err := evalTune(ctx, vin, tuned, o.learn, log)
+			res, err := evalTune(ctx, vin, tuned, second, o.learn, log)
 			if err != nil {
 				return err
 			}
@@ -303,11 +364,11 @@ func evalCommand(ctx context.Context, store *cypher.Store, o *evalOptions, args 
 		}
 		rep.Tuning = tuning
 		log.Info().Int("window", wi+1).Dur("duration", time.Since(start)).Msg("eval: ranked every query")
-		results = append(results, windowResult{train: w.train, test: w.test, report: rep, baselines: tuned, validFrom: cut})
+		results = append(results, windowResult{train: w.train, test: w.test, report: rep, baselines: tuned, validFrom: cut, window: wi + 1})
 	}
-	for wi, r := range results {
-		if len(results) > 1 {
-			fmt.Fprintf(stdout, "## window %d: train to %s, test %s to %s\n\n", wi+1, lastDay(r.train), firstDay(r.test), lastDay(r.test))
+	for _, r := range results {
+		if len(windows) > 1 {
+			fmt.Fprintf(stdout, "## window %d: train to %s, test %s to %s\n\n", r.window, lastDay(r.train), firstDay(r.test), lastDay(r.test))
 		}
 		if err := writeWindow(stdout, len(load.Products), r); err != nil {
 			return err
@@ -365,6 +426,12 @@ func writeWindow(stdout io.Writer, products int, r windowResult) error {
 		vp, vh := tuning.Validation[eval.TaskProfile], tuning.Validation[eval.TaskHistory]
 		fmt.Fprintf(stdout, "The search that won started from %q (eval.TuneStarts). On validation the tuned engine has NDCG@10 / Recall@10 / harm@10 %.4f / %.4f / %.4f (profile) and %.4f / %.4f / %.4f (history).\n",
 			tuning.StartName, vp.NDCG, vp.Recall, vp.Harm, vh.NDCG, vh.Recall, vh.Harm)
+		if sec := tuning.Second; sec != nil {
+			sp, sh := sec.Validation[eval.TaskProfile], sec.Validation[eval.TaskHistory]
+			fmt.Fprintf(stdout, "On the second validation split (from %s, %d profile and %d history queries; the starts' weight sets were chosen on both, eval.BetterAcross, MinGainZ %g) it has objective %.4f, NDCG@10 / Recall@10 / harm@10 %.4f / %.4f / %.4f (profile) and %.4f / %.4f / %.4f (history).\n",
+				sec.ValidationFromDate, sec.ValidationQueries[eval.TaskProfile], sec.ValidationQueries[eval.TaskHistory], tuning.MinGainZ, sec.Best,
+				sp.NDCG, sp.Recall, sp.Harm, sh.NDCG, sh.Recall, sh.Harm)
+		}
 		for _, s := range tuning.Steps {
 			fmt.Fprintf(stdout, "  %s %g -> %g (%.4f)\n", s.Param, s.From, s.To, s.Objective)
 		}
@@ -388,7 +455,7 @@ var goalRatio = map[string]float64{eval.TaskProfile: 1.02, eval.TaskHistory: 1.1
 // the means over windows.
 func writeWindowSummary(stdout io.Writer, results []windowResult) {
 	fmt.Fprintf(stdout, "## Rolling windows: the engine against the best baseline\n\nBaselines marked * read data written after the test period (eval.PostPeriodBaselines); each row is against every baseline, then (in-period) against the others only.\n\n| window | task | bars | engine NDCG@10 | best baseline | its NDCG@10 | ratio (goal) | engine Recall@10 | best Recall@10 | engine harm_excess@10 | relevant harm_excess@10 |\n|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|\n")
-	for wi, r := range results {
+	for _, r := range results {
 		for _, t := range r.report.Tasks {
 			for _, inPeriod := range []bool{false, true} {
 				best, recall := t.BestBaseline(inPeriod)
@@ -400,7 +467,7 @@ func writeWindowSummary(stdout io.Writer, results []windowResult) {
 					label += " *"
 				}
 				fmt.Fprintf(stdout, "| %d (test %s to %s) | %s | %s | %.4f | %s | %.4f | %.3f (%.2f) | %.4f | %.4f | %.4f | %.4f |\n",
-					wi+1, firstDay(r.test), lastDay(r.test), t.Task, bars, t.Engine.Overall.NDCG, label, best.Overall.NDCG,
+					r.window, firstDay(r.test), lastDay(r.test), t.Task, bars, t.Engine.Overall.NDCG, label, best.Overall.NDCG,
 					t.Engine.Overall.NDCG/best.Overall.NDCG, goalRatio[t.Task], t.Engine.Overall.Recall, recall, t.Engine.Overall.HarmExcess, t.Relevant.HarmExcess)
 			}
 		}
@@ -468,7 +535,7 @@ func recencyHalfLives(tuned map[string][]eval.TunedBaseline) (profile, history f
 
 // evalTune tunes the engine's weights on a validation split (in: the projection of the train
 // reviews before the split, the split's reviews as test), from each start of eval.TuneStarts.
-func evalTune(ctx context.Context, in eval.Input, tuned map[string][]eval.TunedBaseline, learn bool, log zerolog.Logger) (eval.TuneResult, error) {
+func evalTune(ctx context.Context, in eval.Input, tuned map[string][]eval.TunedBaseline, second *validationSplit, learn bool, log zerolog.Logger) (eval.TuneResult, error) {
 	start := time.Now()
 	var res eval.TuneResult
 	evaluations := 0
@@ -484,20 +551,62 @@ func evalTune(ctx context.Context, in eval.Input, tuned map[string][]eval.TunedB
 			Params ranker.Params
 		}{st.Name, st.Params})
 	}
-	var results []eval.TuneResult
+	// The replica of the best recency baselines goes first (unsearched, then searched):
+	// another start, or the joined weight sets below, wins only when significantly better on
+	// the validation weeks (eval.BetterAcross).
+	if st, ok := eval.ReplicaStart(ranker.DefaultParams(), tuned); ok {
+		starts = append([]struct {
+			Name   string
+			Params ranker.Params
+		}{{st.Name, st.Params}}, starts...)
+	}
+	// on is a result with its figures on the second split (when there is one): what the
+	// choices below compare
+	on := func(r eval.TuneResult) ([]eval.TuneResult, error) {
+		if second == nil {
+			return []eval.TuneResult{r}, nil
+		}
+		a, err := eval.TuneWith(ctx, second.in, r.Params, 0, second.tuned)
+		if err != nil {
+			return nil, err
+		}
+		evaluations += a.Evaluations
+		log.Info().Str("start", r.StartName).Float64("objective", a.Best).Float64("profile", a.Parts[eval.TaskProfile]).
+			Float64("history", a.Parts[eval.TaskHistory]).Float64("concern", a.Parts[eval.TaskConcern]).Msg("eval: on the second validation split")
+		return []eval.TuneResult{r, a}, nil
+	}
+	var results [][]eval.TuneResult
+	var best []eval.TuneResult
+	// The replica itself, unsearched, is the first candidate: the engine leaves the best
+	// recency baselines only for weights significantly better on both validation weeks, so
+	// selection noise alone cannot put it below them.
+	passes := make([]int, len(starts))
+	for i := range passes {
+		passes[i] = 3
+	}
+	if len(starts) > 0 && starts[0].Name == "replica" {
+		starts = append(starts[:1:1], starts...)
+		starts[0].Name = "replica (unsearched)"
+		passes = append([]int{0}, passes...)
+	}
 	for i, st := range starts {
-		r, err := eval.TuneWith(ctx, in, st.Params, 3, tuned)
+		r, err := eval.TuneWith(ctx, in, st.Params, passes[i], tuned)
 		if err != nil {
 			return eval.TuneResult{}, err
 		}
 		r.StartName = st.Name
 		evaluations += r.Evaluations
-		results = append(results, r)
+		both, err := on(r)
+		if err != nil {
+			return eval.TuneResult{}, err
+		}
+		results = append(results, both)
 		log.Info().Str("start", st.Name).Float64("objective_before", r.Start).Float64("objective_after", r.Best).
 			Float64("profile", r.Parts[eval.TaskProfile]).Float64("history", r.Parts[eval.TaskHistory]).Float64("concern", r.Parts[eval.TaskConcern]).
-			Msg("eval: tuned from one start")
-		if i == 0 || r.Best > res.Best+1e-9 {
-			res = r
+			Any("start_parts", r.StartParts).Int("steps", len(r.Steps)).Int("rejected_moves", r.Rejected).Int("evaluations", r.Evaluations).Int("from_feature_cache", r.FastEvaluations).
+			Str("feature_cache_mismatch", r.FastMismatch).Msg("eval: tuned from one start")
+		if i == 0 || eval.BetterAcross(both, best, eval.Tasks...) {
+			best = both
 		}
 	}
 	// The weight sets answer different tasks: the best cold-start set (profile and concern
@@ -505,26 +614,39 @@ func evalTune(ctx context.Context, in eval.Input, tuned map[string][]eval.TunedB
 	// them and settle the shared numbers with one pass; kept only when the objective is higher.
 	cold, hist := results[0], results[0]
 	for _, r := range results[1:] {
-		if r.Parts[eval.TaskProfile]+r.Parts[eval.TaskConcern] > cold.Parts[eval.TaskProfile]+cold.Parts[eval.TaskConcern]+1e-9 {
+		// a start's weight set replaces the first start's (the replica's) only when its
+		// tasks' parts are significantly better on the validation splits (eval.BetterAcross,
+		// MinGainZ)
+		if eval.BetterAcross(r, cold, eval.TaskProfile, eval.TaskConcern) {
 			cold = r
 		}
-		if r.Parts[eval.TaskHistory] > hist.Parts[eval.TaskHistory]+1e-9 {
+		if eval.BetterAcross(r, hist, eval.TaskHistory) {
 			hist = r
 		}
 	}
-	if cold.StartName != hist.StartName {
-		r, err := eval.TuneWith(ctx, in, eval.Combine(cold.Params, hist.Params), 1, tuned)
+	if cold[0].StartName != hist[0].StartName {
+		r, err := eval.TuneWith(ctx, in, eval.Combine(cold[0].Params, hist[0].Params), 1, tuned)
 		if err != nil {
 			return eval.TuneResult{}, err
 		}
-		r.StartName = cold.StartName + " (cold start) + " + hist.StartName + " (history)"
+		r.StartName = cold[0].StartName + " (cold start) + " + hist[0].StartName + " (history)"
 		evaluations += r.Evaluations
+		both, err := on(r)
+		if err != nil {
+			return eval.TuneResult{}, err
+		}
 		log.Info().Str("start", r.StartName).Float64("objective_before", r.Start).Float64("objective_after", r.Best).
 			Float64("profile", r.Parts[eval.TaskProfile]).Float64("history", r.Parts[eval.TaskHistory]).Float64("concern", r.Parts[eval.TaskConcern]).
 			Msg("eval: tuned from the best weight set of each kind")
-		if r.Best > res.Best+1e-9 {
-			res = r
+		if eval.BetterAcross(both, best, eval.Tasks...) {
+			best = both
 		}
+	}
+	res = best[0]
+	if len(best) > 1 {
+		r := best[1]
+		r.ValidationFromDate = second.from.Format(time.DateOnly)
+		res.Second = &r
 	}
 	res.Evaluations = evaluations
 	if learn {

@@ -61,7 +61,10 @@ func TestEvalCommand(t *testing.T) {
 		want []string // in stdout
 	}{
 		{"split date and tune", []string{"--reviews", evalFixture("reviews.csv"), "--split-date", "2023-02-01", "--tune"}, split,
-			[]string{"### profile task (6 queries)", "### history task (3 queries)", "engine -prior", "Tuned on 1 profile and 1 history validation queries", "To make the tuned weights the default",
+			[]string{"### profile task (6 queries)", "### history task (3 queries)", "Tuned on 1 profile and 1 history validation queries",
+				// every start is perfect on the one validation query of each task: none is
+				// better than the unsearched replica of the recency baselines, which keeps the linear volume
+				`The search that won started from "replica (unsearched)"`, "engine -recent_linear", "On the second validation split (from 2023-01-15", "To make the tuned weights the default",
 				"Baselines tuned on the profile task's validation queries", "| recent_popularity (", "### concern task"}},
 		{"train and test files", []string{"--train", trainFile, "--test", testFile, "--log-level", "warn"}, filepath.Join(dir, "files"),
 			[]string{"6 skincare products; 6 train reviews (2023-01-05 to 2023-01-28), 7 test reviews (2023-02-03 to 2023-02-14)", "| popularity | 0.8552 |"}},
@@ -241,6 +244,8 @@ func TestEvalBadArguments(t *testing.T) {
 		{"split date alone", []string{"--products", products, "--split-date", "2023-02-01"}, "--reviews and --split-date go together"},
 		{"no validation days", []string{"--products", products, "--reviews", reviews, "--split-date", "2023-02-01", "--tune", "--validation-days", "0"}, "--validation-days must be at least 1"},
 		{"no test reviews", []string{"--products", products, "--reviews", reviews, "--split-date", "2024-01-01"}, "13 train and 0 test reviews"},
+		{"window out of range", []string{"--products", products, "--reviews", reviews, "--split-date", "2023-02-01,2023-02-15", "--windows", "3"}, `--windows: want window numbers from 1 to 2, got "3"`},
+		{"window not a number", []string{"--products", products, "--train", reviews, "--test", reviews, "--windows", "x"}, `--windows: want window numbers from 1 to 1, got "x"`},
 		{"missing file", []string{"--products", products, "--train", "nope.csv", "--test", reviews}, "nope.csv"},
 	}
 	for _, tt := range tests {

@@ -129,21 +129,34 @@ func (d *Data) top(q Query, k int, score func(x int32) float64) []string {
 		x int32
 		s float64
 	}
+	if k <= 0 {
+		return nil
+	}
 	liked := map[string]bool{}
 	for _, id := range q.Liked {
 		liked[id] = true
 	}
-	cands := make([]cand, 0, len(d.proj.Products))
+	// the k best by (score descending, popularity rank ascending: a total order, as popRank
+	// is a permutation), kept sorted by insertion: the same list as sorting every candidate
+	order := func(a, b cand) int {
+		return cmp.Or(cmp.Compare(b.s, a.s), cmp.Compare(d.popRank[a.x], d.popRank[b.x]))
+	}
+	cands := make([]cand, 0, k+1)
 	for x := range d.proj.Products {
 		p := &d.proj.Products[x]
 		if (q.Category != "" && p.Category != q.Category) || q.Exclude[p.ID] || liked[p.ID] {
 			continue
 		}
-		cands = append(cands, cand{int32(x), score(int32(x))})
+		c := cand{int32(x), score(int32(x))}
+		if len(cands) == k && order(c, cands[k-1]) >= 0 {
+			continue
+		}
+		i, _ := slices.BinarySearchFunc(cands, c, order)
+		cands = slices.Insert(cands, i, c)
+		if len(cands) > k {
+			cands = cands[:k]
+		}
 	}
-	slices.SortFunc(cands, func(a, b cand) int {
-		return cmp.Or(cmp.Compare(b.s, a.s), cmp.Compare(d.popRank[a.x], d.popRank[b.x]))
-	})
 	out := make([]string, 0, k)
 	for _, c := range cands[:min(k, len(cands))] {
 		out = append(out, d.proj.Products[c.x].ID)

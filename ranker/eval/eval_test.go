@@ -281,6 +281,7 @@ func TestEvaluate(t *testing.T) {
 			"dry":      {Queries: 2, NDCG: (1 + ndcg2) / 2, Recall: 1, HR: 1, MRR: 0.75, Coverage: 3.0 / 5, Harm: 0.5, HarmRate: 1},
 			NoSkinType: {Queries: 1, NDCG: 1, Recall: 1, HR: 1, MRR: 1, Coverage: 1.0 / 5, HarmRate: 1},
 		},
+		PerQueryNDCG: []float64{1, ndcg2, 1},
 	}
 	if diff := cmp.Diff(want, got, cmp.Comparer(func(a, b float64) bool { return math.Abs(a-b) < 1e-12 })); diff != "" {
 		t.Errorf("Evaluate (-want +got):\n%s", diff)
@@ -477,5 +478,95 @@ func TestEvaluateEngineConcurrently(t *testing.T) {
 	}
 	if got.Overall.Queries != 300 || got.Overall.NDCG == 0 {
 		t.Errorf("overall %+v: want 300 queries and some hits", got.Overall)
+	}
+}
+
+// TestTuneFromFeatureCache: the search ranks weight trials from the feature cache
+// (fastscore.go); from every start it takes the same steps to the same parameters and
+// objective as ranking every trial with the ranker.
+func TestTuneFromFeatureCache(t *testing.T) {
+	proj := fixture(t)
+	valid := []graph.Review{rv("d1", "p3", 5, "dry"), rv("o1", "p1", 5, "oily"), rv("u1", "p3", 5, "oily"),
+		rv("u2", "p2", 4, "dry"), rv("o2", "p4", 5, "oily", "breakout"), rv("u3", "p4", 5, "oily")}
+	in := Input{Proj: proj, Train: trainReviews, Test: valid}
+	base := ranker.DefaultParams()
+	starts := []Start{{"scales", ScalesStart(base, 3, 1).Params}}
+	for _, s := range TuneStarts(base) {
+		starts = append(starts, Start{s.Name, s.Params})
+	}
+	for _, st := range starts {
+		t.Run(st.Name, func(t *testing.T) {
+			SlowTuning = true
+			slow, err := TuneWith(context.Background(), in, st.Params, 2, nil)
+			SlowTuning = false
+			if err != nil {
+				t.Fatal(err)
+			}
+			fast, err := TuneWith(context.Background(), in, st.Params, 2, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fast.FastMismatch != "" || fast.FastEvaluations == 0 || fast.FeatureCaches == 0 {
+				t.Fatalf("feature cache not used: %d of %d evaluations, %d caches, mismatch %q", fast.FastEvaluations, fast.Evaluations, fast.FeatureCaches, fast.FastMismatch)
+			}
+			t.Logf("%d steps, %d of %d evaluations from %d feature caches", len(fast.Steps), fast.FastEvaluations, fast.Evaluations, fast.FeatureCaches)
+			if slow.FastEvaluations != 0 {
+				t.Errorf("SlowTuning: %d evaluations from the feature cache", slow.FastEvaluations)
+			}
+			if diff := cmp.Diff(slow.Steps, fast.Steps); diff != "" {
+				t.Errorf("steps (-ranker +feature cache):\n%s", diff)
+			}
+			if diff := cmp.Diff(slow.Params, fast.Params); diff != "" {
+				t.Errorf("params (-ranker +feature cache):\n%s", diff)
+			}
+			if slow.Best != fast.Best || slow.Evaluations != fast.Evaluations {
+				t.Errorf("objective %v / %v, evaluations %d / %d (ranker / feature cache)", slow.Best, fast.Best, slow.Evaluations, fast.Evaluations)
+			}
+		})
+	}
+}
+
+// TestSignificant: a gain is taken only above MinGainZ standard errors of the mean paired
+// per-query difference (hand-computed: differences 1, 0, 1, 0 have mean 0.5, sample variance
+// 1/3, standard error √(1/12) = 0.2887; two tasks average their errors: √(2/12)/2 = 0.2041).
+func TestSignificant(t *testing.T) {
+	defer func(z float64) { MinGainZ = z }(MinGainZ)
+	one := [][]float64{{1, 0, 1, 0}}
+	zero := [][]float64{{0, 0, 0, 0}}
+	tests := []struct {
+		name string
+		z    float64
+		gain float64
+		a, b [][]float64
+		want bool
+	}{
+		{"above one error", 1, 0.29, one, zero, true},
+		{"below one error", 1, 0.28, one, zero, false},
+		{"below two errors", 2, 0.57, one, zero, false},
+		{"above two errors", 2, 0.58, one, zero, true},
+		{"z 0 takes any gain", 0, 1e-6, one, zero, true},
+		{"identical lists: no noise, any gain", 1, 1e-6, one, one, true},
+		{"two tasks", 1, 0.205, [][]float64{{1, 0, 1, 0}, {1, 0, 1, 0}}, [][]float64{{0, 0, 0, 0}, {0, 0, 0, 0}}, true},
+		{"two tasks, below", 1, 0.203, [][]float64{{1, 0, 1, 0}, {1, 0, 1, 0}}, [][]float64{{0, 0, 0, 0}, {0, 0, 0, 0}}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			MinGainZ = tt.z
+			if got := significant(tt.gain, tt.a, tt.b); got != tt.want {
+				t.Errorf("significant(%v) with z %v = %v, want %v", tt.gain, tt.z, got, tt.want)
+			}
+		})
+	}
+	MinGainZ = 1
+	// the profile part gains 0.9, a third of it in the objective: 0.3 against an error of
+	// √(1/12)/3 = 0.096; a gain of 0.2 (0.067) is below it
+	a := TuneResult{Parts: map[string]float64{TaskProfile: 0.9}, PerQuery: map[string][]float64{TaskProfile: {1, 0, 1, 0}}}
+	b := TuneResult{Parts: map[string]float64{TaskProfile: 0}, PerQuery: map[string][]float64{TaskProfile: {0, 0, 0, 0}}}
+	c := TuneResult{Parts: map[string]float64{TaskProfile: 0.7}, PerQuery: map[string][]float64{TaskProfile: {0, 0, 0, 0}}}
+	if !Better(a, b) || Better(b, a) || !BetterOn(a, b, TaskProfile) || BetterOn(a, b, TaskHistory) {
+		t.Errorf("Better: want a better than b on the profile task, not the reverse, not on the history task")
+	}
+	if BetterOn(a, c, TaskProfile) {
+		t.Errorf("BetterOn: a gain of 0.2/3 below one error taken")
 	}
 }

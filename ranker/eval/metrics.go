@@ -120,6 +120,9 @@ type SystemResult struct {
 	Name       string
 	Overall    Metrics
 	BySkinType map[string]Metrics // by Query.Group
+	// PerQueryNDCG is each query's NDCG@10, in the queries' order (the tuning's paired
+	// comparisons, MinGainZ).
+	PerQueryNDCG []float64
 }
 
 // Groups returns the skin-type groups of the result, sorted.

@@ -94,6 +94,13 @@ func (r Report) JSON() map[string]any {
 			"start_objective": r.Tuning.Start, "best_objective": r.Tuning.Best, "evaluations": r.Tuning.Evaluations,
 			"validation_queries": r.Tuning.ValidationQueries, "harm_caps": r.Tuning.HarmCaps, "best_baseline": bestBaselines(r.Tuning.BestBaseline), "relevant_harm@10": r.Tuning.RelevantHarm, "validation_from": r.Tuning.ValidationFromDate,
 			"params": r.Tuning.Params, "start": r.Tuning.StartName, "validation": validationMaps(r.Tuning.Validation),
+			"min_gain_z": r.Tuning.MinGainZ, "from_feature_cache": r.Tuning.FastEvaluations,
+		}
+		if r.Tuning.Second != nil {
+			details["tuning"].(map[string]any)["second_split"] = map[string]any{
+				"validation_from": r.Tuning.Second.ValidationFromDate, "objective": r.Tuning.Second.Best, "parts": r.Tuning.Second.Parts,
+				"validation_queries": r.Tuning.Second.ValidationQueries, "validation": validationMaps(r.Tuning.Second.Validation),
+			}
 		}
 	}
 	return map[string]any{"tasks": tasks, "weights": r.Params.Weights, "history_weights": r.Params.HistoryWeights, "rate_harm": rateHarm, "details": details}

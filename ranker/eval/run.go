@@ -24,11 +24,19 @@ func Evaluate(ctx context.Context, rec Recommender, queries []Query, harm HarmIn
 	if err != nil {
 		return SystemResult{}, err
 	}
+	return aggregate(rec.Name(), queries, lists, harm, catalogue), nil
+}
+
+// aggregate scores each query's list (lists[i] for queries[i], cleaned first) and sums the
+// figures, overall and by skin type, in query order.
+func aggregate(name string, queries []Query, lists [][]string, harm HarmIndex, catalogue int) SystemResult {
 	var all accumulator
 	groups := map[string]*accumulator{}
+	perQuery := make([]float64, len(queries))
 	for i, q := range queries {
 		ranked := clean(q, lists[i])
 		s := ScoreQuery(q, ranked, harm)
+		perQuery[i] = s.NDCG
 		all.add(s, ranked)
 		g := groups[q.Group()]
 		if g == nil {
@@ -37,11 +45,11 @@ func Evaluate(ctx context.Context, rec Recommender, queries []Query, harm HarmIn
 		}
 		g.add(s, ranked)
 	}
-	res := SystemResult{Name: rec.Name(), Overall: all.metrics(catalogue), BySkinType: map[string]Metrics{}}
-	for name, g := range groups {
-		res.BySkinType[name] = g.metrics(catalogue)
+	res := SystemResult{Name: name, Overall: all.metrics(catalogue), BySkinType: map[string]Metrics{}, PerQueryNDCG: perQuery}
+	for group, g := range groups {
+		res.BySkinType[group] = g.metrics(catalogue)
 	}
-	return res, nil
+	return res
 }
 
 // recommendAll returns rec's list for every query, in the queries' order. The engine (safe for

@@ -2,6 +2,8 @@ package eval
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -124,5 +126,80 @@ func TestConcernQueries(t *testing.T) {
 	}
 	if !affects(TaskProfile, TaskConcern) || affects(TaskConcern, TaskProfile) || affects(TaskHistory, TaskConcern) {
 		t.Error("affects: cold-start weights must reach the concern task, concern-only parameters only it")
+	}
+}
+
+// TestReplicaStart: the replica start ranks exactly as the recent_popularity baseline it
+// copies (cold start: linear recent volume over the baseline's half-life and reviews), for
+// every query of a catalogue with timed reviews; its history weights are the multi-scale
+// volume nearest the history recency baseline's half-life.
+func TestReplicaStart(t *testing.T) {
+	var b graph.ProjectionBuilder
+	src := fixture(t)
+	for _, p := range src.Products {
+		b.AddProduct(p)
+	}
+	reviews := append(slices.Clone(timedReviews),
+		graph.Review{Reviewer: "u4", ProductID: "p4", Rating: 4, SkinType: "oily", At: day.AddDate(0, 0, -1)},
+		graph.Review{Reviewer: "u5", ProductID: "p4", Rating: 5, SkinType: "dry", At: day.AddDate(0, 0, -9)},
+		graph.Review{Reviewer: "u5", ProductID: "p5", Rating: 1, SkinType: "dry", At: day.AddDate(0, 0, -1)})
+	for _, r := range reviews {
+		b.AddTypedReview(r.Reviewer, r.ProductID, r.Rating, r.At, r.SkinType)
+	}
+	b.AddClaim("p5", "acne") // the least reviewed product claims a concern of the concern queries
+	proj, err := b.Build(graph.DataVersion{N: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := NewData(proj, reviews)
+	var qs []Query
+	for i, cat := range []string{"", "serum", "moisturizer", "cleanser"} {
+		qs = append(qs, Query{Task: TaskProfile, Author: fmt.Sprint("q", i), SkinType: "dry", Category: cat, Relevant: map[string]bool{"p1": true}},
+			// a concern query: the baseline reads no concern, nor does the replica
+			Query{Task: TaskConcern, Author: fmt.Sprint("c", i), SkinType: "dry", Concerns: []string{"acne", "dryness"}, Category: cat, Relevant: map[string]bool{"p1": true}})
+	}
+	for _, setting := range []Setting{{HalfLife: 2, Positive: true}, {HalfLife: 2}, {HalfLife: 30}, {HalfLife: 0.5, Positive: true}} {
+		tuned := map[string][]TunedBaseline{
+			TaskProfile: {{Name: "recent_popularity", Setting: setting}},
+			TaskHistory: {{Name: "recent_popularity_skin_type", Setting: Setting{HalfLife: 1, Positive: true}}, {Name: "recent_popularity", Setting: Setting{HalfLife: 7}}},
+		}
+		tuned[TaskHistory][0].Validation.NDCG = 0.3
+		tuned[TaskHistory][1].Validation.NDCG = 0.2
+		st, ok := ReplicaStart(ranker.DefaultParams(), tuned)
+		if !ok {
+			t.Fatal("no replica start")
+		}
+		if err := st.Params.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		var wantHistory ranker.Weights
+		wantHistory.PeerRecentScales[0] = 1 // 1 day, by skin type: the better history recency baseline
+		if diff := cmp.Diff(wantHistory, st.Params.HistoryWeights); diff != "" {
+			t.Errorf("history weights (-want +got):\n%s", diff)
+		}
+		eng, err := NewEngine("replica", st.Params, proj, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		base := TunedRecommenders(d, tuned[TaskProfile])[0]
+		for _, q := range qs {
+			want, err := base.Recommend(context.Background(), q, K)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := eng.Recommend(context.Background(), q, K)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(want) == 0 {
+				t.Fatalf("%+v: the baseline recommends nothing", q)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("setting %+v, category %q (-recent_popularity +replica):\n%s", setting, q.Category, diff)
+			}
+		}
+	}
+	if _, ok := ReplicaStart(ranker.DefaultParams(), nil); ok {
+		t.Error("replica start without tuned baselines")
 	}
 }

@@ -34,8 +34,24 @@ type TuneResult struct {
 	Validation         map[string]Metrics
 	ValidationFromDate string // the first day of the validation period
 	StartName          string // which start the search began from (TuneStarts)
-	// Parts holds, by task, the task's part of the objective at Params (Best is their mean).
-	Parts map[string]float64
+	// Parts holds, by task, the task's part of the objective at Params (Best is their mean);
+	// StartParts the same at the start.
+	Parts, StartParts map[string]float64
+	// FastEvaluations are the evaluations ranked from the feature cache (fastscore.go), of
+	// FeatureCaches caches built; FastMismatch says why the search went back to the ranker
+	// ("" when it did not).
+	FastEvaluations, FeatureCaches int
+	FastMismatch                   string
+	// MinGainZ is the MinGainZ the search ran with.
+	MinGainZ float64
+	// Second is the chosen parameters' evaluation on the second validation split (the week
+	// before, never searched on; nil when none was used).
+	Second *TuneResult
+	// Rejected counts the moves that raised the objective by less than MinGainZ standard
+	// errors and were not taken.
+	Rejected int
+	// PerQuery holds, by task, each validation query's NDCG@10 at Params (Better compares them).
+	PerQuery map[string][]float64
 	// Learned are the pairwise learner's fits (LearnAndRefine) and their validation
 	// objectives; empty when the learner did not run.
 	Learned []LearnTrial
@@ -118,6 +134,10 @@ func nearestScale(h float64) int {
 	}
 	return best
 }
+
+// SlowTuning makes the search rank every trial with the ranker, not from the feature cache
+// (fastscore.go): for tests that compare the two.
+var SlowTuning = false
 
 // ShortfallPenalty is how many points of the tuning objective a point of NDCG@10 or Recall@10
 // below the best baseline costs: 1, like a point of NDCG or of harm above the cap. (10, tried
@@ -312,40 +332,110 @@ func TuneWith(ctx context.Context, in Input, base ranker.Params, passes int, tun
 	if len(queries) == 0 {
 		return TuneResult{}, fmt.Errorf("eval: tune: the validation split has no query")
 	}
-	// objective returns each task's part and their mean. A parameter that only one task's
-	// requests read (one weight set) is evaluated on that task alone, the other's part taken
-	// from known (the best parameters' parts): the result is the same, in half the time.
-	objective := func(p ranker.Params, only string, known []float64) (float64, []float64, error) {
+	part := func(m Metrics, tq taskQueries) float64 {
+		return m.NDCG - max(0, m.HarmExcess-tq.cap) -
+			ShortfallPenalty*(max(0, tq.best.NDCG-m.NDCG)+max(0, tq.best.Recall-m.Recall))
+	}
+	// an evaluation: the objective (the mean of the tasks' parts), each task's part and its
+	// per-query NDCG@10 (for the paired comparison of MinGainZ)
+	type scoreT struct {
+		obj   float64
+		parts []float64
+		pq    [][]float64
+	}
+	// objective evaluates p with the ranker. A parameter that only one task's requests read
+	// (one weight set) is evaluated on that task alone, the other's part taken from known (the
+	// best parameters'): the result is the same, in half the time.
+	objective := func(p ranker.Params, only string, known scoreT) (scoreT, error) {
 		eng, err := NewEngine("engine", p, in.Proj, in.Vecs)
 		if err != nil {
-			return 0, nil, err
+			return scoreT{}, err
 		}
 		res.Evaluations++
-		parts := make([]float64, len(queries))
+		out := scoreT{parts: make([]float64, len(queries)), pq: make([][]float64, len(queries))}
 		sum := 0.0
 		for i, tq := range queries {
 			if !affects(only, tq.task) {
-				parts[i] = known[i]
-				sum += parts[i]
-				continue
+				out.parts[i], out.pq[i] = known.parts[i], known.pq[i]
+			} else {
+				r, err := Evaluate(ctx, eng, tq.qs, harm, data.Catalogue())
+				if err != nil {
+					return scoreT{}, err
+				}
+				out.parts[i], out.pq[i] = part(r.Overall, tq), r.PerQueryNDCG
 			}
-			r, err := Evaluate(ctx, eng, tq.qs, harm, data.Catalogue())
-			if err != nil {
-				return 0, nil, err
-			}
-			m := r.Overall
-			parts[i] = m.NDCG - max(0, m.HarmExcess-tq.cap) -
-				ShortfallPenalty*(max(0, tq.best.NDCG-m.NDCG)+max(0, tq.best.Recall-m.Recall))
-			sum += parts[i]
+			sum += out.parts[i]
 		}
-		return sum / float64(len(queries)), parts, nil
+		out.obj = sum / float64(len(queries))
+		return out, nil
+	}
+	// fastObjective is objective from the feature cache (fastscore.go): p must differ from the
+	// cache's structure in family weights only.
+	var fc *featureCache
+	fastObjective := func(p ranker.Params, only string, known scoreT) scoreT {
+		res.Evaluations++
+		res.FastEvaluations++
+		out := scoreT{parts: make([]float64, len(queries)), pq: make([][]float64, len(queries))}
+		sum := 0.0
+		for i, tq := range queries {
+			if !affects(only, tq.task) {
+				out.parts[i], out.pq[i] = known.parts[i], known.pq[i]
+			} else {
+				r := aggregate("engine", tq.qs, fc.lists(i, p), harm, data.Catalogue())
+				out.parts[i], out.pq[i] = part(r.Overall, tq), r.PerQueryNDCG
+			}
+			sum += out.parts[i]
+		}
+		out.obj = sum / float64(len(queries))
+		return out
+	}
+	fast := !SlowTuning
+	// trial evaluates p, a change of best: from the feature cache when only weights changed
+	// (built for best's structure on first use and checked against the ranker there), else
+	// with the ranker.
+	trial := func(p, best ranker.Params, only string, known scoreT) (scoreT, error) {
+		if fast && sameStructure(p, best) {
+			if fc == nil || !sameStructure(fc.structure, best) {
+				qs := make([][]Query, len(queries))
+				for i, tq := range queries {
+					qs[i] = tq.qs
+				}
+				var err error
+				if fc, err = newFeatureCache(ctx, in, best, qs, usesScales(base)); err != nil {
+					return scoreT{}, err
+				}
+				res.FeatureCaches++
+				if fc.covers(best) {
+					check := fastObjective(best, "", scoreT{})
+					res.Evaluations--
+					res.FastEvaluations--
+					for i := range check.parts {
+						if math.Abs(check.parts[i]-known.parts[i]) > 1e-9 {
+							fast = false
+							res.FastMismatch = fmt.Sprintf("%s part %.6f from the feature cache, %.6f from the ranker", queries[i].task, check.parts[i], known.parts[i])
+						}
+					}
+				} else {
+					fast = false
+					res.FastMismatch = "the feature cache lacks a family the parameters use"
+				}
+			}
+			if fast && fc.covers(p) {
+				return fastObjective(p, only, known), nil
+			}
+		}
+		return objective(p, only, known)
 	}
 	best := base
-	bestObj, bestParts, err := objective(best, "", nil)
+	cur, err := objective(best, "", scoreT{})
 	if err != nil {
 		return TuneResult{}, fmt.Errorf("eval: tune: %w", err)
 	}
-	res.Start = bestObj
+	res.Start, res.MinGainZ = cur.obj, MinGainZ
+	res.StartParts = map[string]float64{}
+	for i, tq := range queries {
+		res.StartParts[tq.task] = cur.parts[i]
+	}
 	withScales := usesScales(base)
 	for range passes {
 		moved := false
@@ -356,9 +446,9 @@ func TuneWith(ctx context.Context, in Input, base ranker.Params, passes int, tun
 			if t.name == "item_item_lambda" && best.Weights.ItemItem == 0 && best.HistoryWeights.ItemItem == 0 {
 				continue
 			}
-			cur := *t.ptr(&best)
-			for _, v := range t.values(cur) {
-				if v == cur {
+			from := *t.ptr(&best)
+			for _, v := range t.values(from) {
+				if v == from {
 					continue
 				}
 				p := best
@@ -367,13 +457,17 @@ func TuneWith(ctx context.Context, in Input, base ranker.Params, passes int, tun
 				if p.Validate() != nil {
 					continue
 				}
-				obj, parts, err := objective(p, t.task, bestParts)
+				got, err := trial(p, best, t.task, cur)
 				if err != nil {
 					return TuneResult{}, fmt.Errorf("eval: tune: %w", err)
 				}
-				if obj > bestObj+1e-9 {
-					res.Steps = append(res.Steps, TuneStep{Param: t.name, From: *t.ptr(&best), To: v, Objective: obj})
-					best, bestObj, bestParts, moved = p, obj, parts, true
+				if got.obj > cur.obj+1e-9 {
+					if !significant(got.obj-cur.obj, got.pq, cur.pq) {
+						res.Rejected++
+						continue
+					}
+					res.Steps = append(res.Steps, TuneStep{Param: t.name, From: *t.ptr(&best), To: v, Objective: got.obj})
+					best, cur, moved = p, got, true
 				}
 			}
 		}
@@ -381,12 +475,13 @@ func TuneWith(ctx context.Context, in Input, base ranker.Params, passes int, tun
 			break
 		}
 	}
+	bestObj, bestParts := cur.obj, cur.parts
 	res.Params, res.Best = best, bestObj
 	res.Parts = map[string]float64{}
 	for i, tq := range queries {
 		res.Parts[tq.task] = bestParts[i]
 	}
-	res.Validation = map[string]Metrics{}
+	res.Validation, res.PerQuery = map[string]Metrics{}, map[string][]float64{}
 	eng, err := NewEngine("engine", best, in.Proj, in.Vecs)
 	if err != nil {
 		return TuneResult{}, fmt.Errorf("eval: tune: %w", err)
@@ -397,8 +492,82 @@ func TuneWith(ctx context.Context, in Input, base ranker.Params, passes int, tun
 			return TuneResult{}, fmt.Errorf("eval: tune: %w", err)
 		}
 		res.Validation[tq.task] = r.Overall
+		res.PerQuery[tq.task] = r.PerQueryNDCG
 	}
 	return res, nil
+}
+
+// MinGainZ is how many standard errors a move of the coordinate search (or a start, or a
+// joined weight set, Better) must gain on validation to be taken: the gain of the objective
+// must exceed MinGainZ × the standard error of the mean per-query difference of NDCG@10 it
+// rests on (paired, per task, the tasks' errors combined as the objective averages them). The
+// validation split holds 100-200 history queries: a move that gains less than its noise moves
+// the test figures as often down as up (docs/EVALUATION.md). 0 takes every gain.
+var MinGainZ = 1.0
+
+// significant says whether a gain of the objective, resting on the per-query NDCG@10 a (new)
+// against b (current), task by task, exceeds MinGainZ standard errors of the paired differences.
+func significant(gain float64, a, b [][]float64) bool {
+	if MinGainZ <= 0 {
+		return true
+	}
+	v := 0.0
+	for i := range a {
+		n := len(a[i])
+		if n < 2 || len(b[i]) != n {
+			continue
+		}
+		mean := 0.0
+		for q := range n {
+			mean += a[i][q] - b[i][q]
+		}
+		mean /= float64(n)
+		ss := 0.0
+		for q := range n {
+			d := a[i][q] - b[i][q] - mean
+			ss += d * d
+		}
+		v += ss / float64(n-1) / float64(n) // the variance of task i's mean difference
+	}
+	se := math.Sqrt(v) / float64(len(a))
+	return gain > MinGainZ*se
+}
+
+// Better says whether a's search ended significantly better than b's on the same validation
+// split: a higher objective, by more than MinGainZ standard errors of the paired per-query
+// NDCG@10 differences (MinGainZ). Ties and noise keep b.
+func Better(a, b TuneResult) bool {
+	return BetterOn(a, b, Tasks...)
+}
+
+// BetterOn is Better on the given tasks' parts of the objective only (their sum, over the
+// number of tasks, as the objective weighs them): which start's weight set of one kind is
+// better (the cold-start weights rank the profile and concern tasks, the history weights the
+// history task).
+func BetterOn(a, b TuneResult, tasks ...string) bool {
+	return BetterAcross([]TuneResult{a}, []TuneResult{b}, tasks...)
+}
+
+// BetterAcross is BetterOn over several validation splits at once: as[i] and bs[i] are two
+// parameter sets' results on split i (the same queries), the gain is the mean over the splits
+// and the standard error combines every split's paired differences. Choosing on two
+// validation weeks rather than one halves the room for a weight set that only fits its week.
+func BetterAcross(as, bs []TuneResult, tasks ...string) bool {
+	gain := 0.0
+	var pa, pb [][]float64
+	for i := range as {
+		for _, task := range tasks {
+			gain += (as[i].Parts[task] - bs[i].Parts[task]) / float64(len(Tasks)*len(as))
+			pa, pb = append(pa, as[i].PerQuery[task]), append(pb, bs[i].PerQuery[task])
+		}
+	}
+	if gain <= 1e-9 {
+		return false
+	}
+	for len(pa) < len(Tasks)*len(as) { // the objective's average over every task and split
+		pa, pb = append(pa, nil), append(pb, nil)
+	}
+	return significant(gain, pa, pb)
 }
 
 // LearnTrial is one weight set the learner proposed and its validation objective.
@@ -517,4 +686,53 @@ func Combine(cold, hist ranker.Params) ranker.Params {
 	p := cold
 	p.HistoryWeights, p.HistoryRecentHalfLifeDays, p.ItemItemLambda = hist.HistoryWeights, hist.HistoryRecentHalfLifeDays, hist.ItemItemLambda
 	return p
+}
+
+// ReplicaStart is the engine reduced to the best recency baselines it can express exactly, a
+// start from which the search adds a family only where it gains on validation (MinGainZ): the
+// cold-start weights are the linear recent volume (Weights.RecentLinear 1) over the half-life
+// and reviews (all or positive, Params.RecentMinRating) the recent_popularity baseline chose on
+// the profile task's validation queries; the history weights are the multi-scale recent volume
+// (positive reviews, by the profile's skin type when recent_popularity_skin_type was the better
+// history recency baseline there) nearest the history baseline's half-life, or the linear one
+// when that baseline counts every review as the cold-start one does. Concern fit and claims
+// are 0 too (the baselines read no concern; with base's weights they would outweigh the
+// volume on the concern task): the search adds them where they gain. ok is false when the
+// tuned baselines lack recent_popularity.
+func ReplicaStart(base ranker.Params, tuned map[string][]TunedBaseline) (Start, bool) {
+	var profile, rec *TunedBaseline
+	for i, t := range tuned[TaskProfile] {
+		if t.Name == "recent_popularity" {
+			profile = &tuned[TaskProfile][i]
+		}
+	}
+	for i, t := range tuned[TaskHistory] {
+		if t.Name == "recent_popularity" || t.Name == "recent_popularity_skin_type" {
+			if rec == nil || t.Validation.NDCG > rec.Validation.NDCG {
+				rec = &tuned[TaskHistory][i]
+			}
+		}
+	}
+	if profile == nil || rec == nil {
+		return Start{}, false
+	}
+	p := base
+	p.Weights = ranker.Weights{RecentLinear: 1}
+	p.RecentHalfLifeDays = profile.Setting.HalfLife
+	p.RecentMinRating = 0
+	if profile.Setting.Positive {
+		p.RecentMinRating = 4 // graph.CoReviewMinRating
+	}
+	var h ranker.Weights
+	switch {
+	case rec.Name == "recent_popularity_skin_type":
+		h.PeerRecentScales[nearestScale(rec.Setting.HalfLife)] = 1
+	case rec.Setting.Positive == profile.Setting.Positive:
+		h.RecentLinear = 1
+		p.HistoryRecentHalfLifeDays = rec.Setting.HalfLife
+	default:
+		h.RecentScales[nearestScale(rec.Setting.HalfLife)] = 1
+	}
+	p.HistoryWeights = h
+	return Start{Name: "replica", Params: p}, true
 }
