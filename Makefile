@@ -21,8 +21,8 @@ run: prereqs build
 ## The web pages' bundle (api/web/dist) is committed, so a plain 'go build' embeds working pages;
 ## test checks that it matches api/web/src (rebuild with 'make web' or 'make build' and commit it).
 ## Packages run side by side (go test -p, default 2: one per core); the Neo4j packages share
-## one server per test binary (cmd/skingraph two: empty graphs and the demo graph), and a
-## prepared graph is reused while nothing changed it (testcontainers/neo4jtest).
+## one server per test binary, and a prepared graph is reused while nothing changed it
+## (testcontainers/neo4jtest).
 TEST_P ?= 2
 ## The Go tests and the contract test run side by side (make -j2, each one's output kept
 ## together): the contract is mostly Python and one server, so the two cores stay busy.

@@ -14,6 +14,7 @@
 // The server starts on first use (so a run that filters out every integration test starts
 // none) and stops when the tests end. When no server can be obtained, each test that asks for
 // one fails with the reason: integration tests never skip silently.
+// SKINGRAPH_NEO4JTEST_TRACE=1 logs every graph prepared and how long it took.
 package neo4jtest
 
 import (
