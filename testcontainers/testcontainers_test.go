@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -44,13 +45,14 @@ func TestLocalProviderNamesTheMissingTool(t *testing.T) {
 	}
 }
 
-// TestLocalProviderStartsAndStopsCleanly starts a real local Neo4j, checks Bolt answers,
-// stops it and checks that the process and the temporary data folder are gone.
+// TestLocalProviderStartsAndStopsCleanly starts a real local Neo4j with the test servers'
+// flags and settings, checks Bolt answers and the extra settings reached Neo4j's
+// configuration, stops it and checks that the process and the temporary data folder are gone.
 func TestLocalProviderStartsAndStopsCleanly(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	db, err := Start(ctx, Options{Provider: ProviderLocal, HeapMB: 512, PageCache: "64m", Getenv: envOf(nil),
-		JVMFlags: []string{"-XX:TieredStopAtLevel=1"}}) // as neo4jtest.JVMFlags (which imports this package)
+		JVMFlags: TestJVMFlags, Settings: TestSettings})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,6 +65,15 @@ func TestLocalProviderStartsAndStopsCleanly(t *testing.T) {
 	if _, err := os.Stat(db.DataDir); err != nil {
 		t.Fatalf("data folder: %v", err)
 	}
+	conf, err := os.ReadFile(filepath.Join(db.DataDir, "skingraph-neo4j.conf"))
+	if err != nil {
+		t.Fatalf("neo4j configuration: %v", err)
+	}
+	for k, v := range TestSettings {
+		if !strings.Contains(string(conf), "\n"+k+"="+v+"\n") {
+			t.Errorf("neo4j configuration lacks %s=%s:\n%s", k, v, conf)
+		}
+	}
 	if err := db.Stop(ctx); err != nil {
 		t.Fatalf("stop: %v", err)
 	}
@@ -72,6 +83,22 @@ func TestLocalProviderStartsAndStopsCleanly(t *testing.T) {
 	}
 	if _, err := os.Stat(db.DataDir); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("temporary data folder %s survives Stop (%v)", db.DataDir, err)
+	}
+}
+
+// TestLocalProviderRefusesToChangeTheLaunchersSettings: an extra setting may not override
+// what the launcher sets (here the loopback listen address); the start fails saying which.
+func TestLocalProviderRefusesToChangeTheLaunchersSettings(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	db, err := Start(ctx, Options{Provider: ProviderLocal, Getenv: envOf(nil), JVMFlags: TestJVMFlags,
+		Settings: map[string]string{"server.bolt.listen_address": "0.0.0.0:7687"}})
+	if err == nil {
+		db.Stop(ctx)
+		t.Fatal("started with the listen address changed")
+	}
+	if want := "--setting may not change server.bolt.listen_address"; !strings.Contains(err.Error(), want) {
+		t.Errorf("err = %v, want it to say %q", err, want)
 	}
 }
 

@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -42,6 +44,10 @@ type Options struct {
 	StartTimeout time.Duration // how long to wait for Bolt; default 3 minutes (includes a first Maven download)
 	Log          io.Writer     // receives the JVM's own output; default discarded
 	JVMFlags     []string      // extra JVM flags, after the defaults
+	// Settings are extra Neo4j settings (name to value), e.g. the test servers' quicker
+	// shutdown; a setting the launcher sets itself (address, authentication, file access,
+	// memory) cannot be changed and makes the start fail.
+	Settings map[string]string
 }
 
 func (o *Options) defaults() error {
@@ -154,6 +160,9 @@ func start(ctx context.Context, b build, opts Options, port int) (*Server, error
 		"--tx-memory", opts.TxMemory,
 		"--exit-on-stdin-eof",
 	)
+	for _, k := range slices.Sorted(maps.Keys(opts.Settings)) {
+		args = append(args, "--setting", k+"="+opts.Settings[k])
+	}
 	cmd := exec.Command("java", args...)
 	cmd.Env = append(os.Environ(), "SKINGRAPH_NEO4J_PASSWORD="+opts.Password)
 	// Own process group: a Ctrl-C in the terminal reaches only the Go process, which then stops

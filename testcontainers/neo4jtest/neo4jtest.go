@@ -14,6 +14,7 @@
 // The server starts on first use (so a run that filters out every integration test starts
 // none) and stops when the tests end. When no server can be obtained, each test that asks for
 // one fails with the reason: integration tests never skip silently.
+// SKINGRAPH_NEO4JTEST_TRACE=1 logs every graph prepared and how long it took.
 package neo4jtest
 
 import (
@@ -30,12 +31,13 @@ import (
 	"github.com/skingraph/skingraph/testcontainers"
 )
 
-// JVMFlags start the test servers quicker: only the JVM's first JIT tier (C1). Tests run short
-// queries on small graphs, where the optimising compiler (C2) costs more CPU than it saves:
-// on this project's 2-core machines a server started in 33-37 s instead of 49 s, and a clean
-// demo graph (wipe, load, projection) took 37, 30, 20 s instead of 76, 44, 26 s. Tests that
-// start servers of their own pass them too.
-var JVMFlags = []string{"-XX:TieredStopAtLevel=1"}
+// JVMFlags and Settings are testcontainers.TestJVMFlags and testcontainers.TestSettings: a
+// quicker start and stop of the shared server. Tests that start servers of their own pass
+// them too.
+var (
+	JVMFlags = testcontainers.TestJVMFlags
+	Settings = testcontainers.TestSettings
+)
 
 var shared struct {
 	once sync.Once
@@ -67,7 +69,7 @@ func Server(t testing.TB) *testcontainers.Neo4j {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
 		start := time.Now()
-		opts := testcontainers.Options{JVMFlags: JVMFlags}
+		opts := testcontainers.Options{JVMFlags: JVMFlags, Settings: Settings}
 		if os.Getenv("SKINGRAPH_NEO4J_LOG") != "" {
 			opts.Log = os.Stderr
 		}
@@ -150,6 +152,7 @@ func prepare(t testing.TB, kind string, fill func(context.Context, *cypher.Store
 		}
 	}
 	prepared.kind, prepared.mark = "", ""
+	began := time.Now()
 	if err := store.Wipe(ctx); err != nil {
 		t.Fatalf("wipe graph: %v", err)
 	}
@@ -161,5 +164,8 @@ func prepare(t testing.TB, kind string, fill func(context.Context, *cypher.Store
 		t.Fatalf("neo4jtest: %v", err)
 	}
 	prepared.kind, prepared.mark = kind, mark
+	if os.Getenv("SKINGRAPH_NEO4JTEST_TRACE") != "" {
+		fmt.Fprintf(os.Stderr, "neo4jtest: %s: prepared the %s graph in %s\n", t.Name(), kind, time.Since(began).Round(time.Millisecond))
+	}
 	return store
 }

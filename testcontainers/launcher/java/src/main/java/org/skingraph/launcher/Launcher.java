@@ -17,7 +17,7 @@ import org.neo4j.graphdb.GraphDatabaseService;
  * Launcher runs Neo4j Community (embedded) with Bolt enabled on a loopback address.
  *
  * <p>Usage: {@code java -cp ... org.skingraph.launcher.Launcher --data DIR --address 127.0.0.1
- * --port 7687 [--pagecache 512m] [--tx-memory 256m] [--exit-on-stdin-eof]}. The password of the {@code neo4j} user
+ * --port 7687 [--pagecache 512m] [--tx-memory 256m] [--setting KEY=VALUE]... [--exit-on-stdin-eof]}. The password of the {@code neo4j} user
  * is read from the environment variable {@code SKINGRAPH_NEO4J_PASSWORD} (never from the command
  * line, which other users can read). When Bolt answers, one line {@code SKINGRAPH_NEO4J_READY
  * bolt://ADDRESS:PORT} is printed on standard output. SIGTERM (or, with --exit-on-stdin-eof, the
@@ -30,12 +30,17 @@ import org.neo4j.graphdb.GraphDatabaseService;
  * heap ({@code db.memory.transaction.max}): one runaway query fails alone instead of taking the
  * whole transaction pool ({@code dbms.memory.transaction.total.max}, 70% of the heap) from
  * everyone else.
+ *
+ * <p>Each {@code --setting KEY=VALUE} adds one Neo4j setting after the launcher's own; the
+ * test servers use it for a quicker shutdown (Bolt's Netty quiet period). It cannot change a
+ * setting the launcher sets (loopback address, authentication, file access, memory).
  */
 public final class Launcher {
   private Launcher() {}
 
   public static void main(String[] args) throws Exception {
-    Map<String, String> opts = parse(args);
+    Map<String, String> extra = new LinkedHashMap<>();
+    Map<String, String> opts = parse(args, extra);
     Path data = Path.of(required(opts, "data")).toAbsolutePath();
     String address = opts.getOrDefault("address", "127.0.0.1");
     String port = required(opts, "port");
@@ -67,6 +72,12 @@ public final class Launcher {
     settings.put("dbms.security.allow_csv_import_from_file_urls", "false");
     settings.put("server.directories.import", imports.toString());
     settings.put("db.memory.transaction.max", txMemory);
+    for (Map.Entry<String, String> e : extra.entrySet()) {
+      if (settings.containsKey(e.getKey())) {
+        fail("--setting may not change " + e.getKey() + ", which the launcher sets");
+      }
+      settings.put(e.getKey(), e.getValue());
+    }
     StringBuilder sb = new StringBuilder("# written by the skingraph launcher at every start\n");
     settings.forEach((k, v) -> sb.append(k).append('=').append(v).append('\n'));
     Files.writeString(conf, sb.toString(), StandardCharsets.UTF_8);
@@ -126,7 +137,7 @@ public final class Launcher {
     System.exit(0);
   }
 
-  private static Map<String, String> parse(String[] args) {
+  private static Map<String, String> parse(String[] args, Map<String, String> extra) {
     Map<String, String> opts = new LinkedHashMap<>();
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
@@ -136,6 +147,13 @@ public final class Launcher {
       String key = a.substring(2);
       if (key.equals("exit-on-stdin-eof")) {
         opts.put(key, "true");
+      } else if (key.equals("setting") && i + 1 < args.length) {
+        String kv = args[++i];
+        int eq = kv.indexOf('=');
+        if (eq <= 0) {
+          fail("--setting wants KEY=VALUE, got " + kv);
+        }
+        extra.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
       } else if (i + 1 < args.length) {
         opts.put(key, args[++i]);
       } else {
