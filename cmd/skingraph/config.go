@@ -18,27 +18,28 @@ import (
 // Config is the whole configuration: defaults, then SKINGRAPH_* environment variables, then
 // command-line flags.
 type Config struct {
-	HTTPAddr        string        // SKINGRAPH_HTTP_ADDR
-	Neo4jURI        string        // SKINGRAPH_NEO4J_URI: an existing server; empty = start a local one
-	Neo4jUser       string        // SKINGRAPH_NEO4J_USER
-	Neo4jPassword   string        // SKINGRAPH_NEO4J_PASSWORD
-	Neo4jDatabase   string        // SKINGRAPH_NEO4J_DATABASE
-	DataDir         string        // SKINGRAPH_DATA_DIR: the local Neo4j's data folder
-	Neo4jHeapMB     int           // SKINGRAPH_NEO4J_HEAP_MB
-	Neo4jPageCache  string        // SKINGRAPH_NEO4J_PAGECACHE
-	Neo4jTxMemory   string        // SKINGRAPH_NEO4J_TX_MEMORY: heap one transaction of the local Neo4j may use (db.memory.transaction.max)
-	Neo4jJVMFlags   []string      // SKINGRAPH_NEO4J_JVM_FLAGS: extra JVM flags of the local Neo4j, space-separated
-	LogLevel        string        // SKINGRAPH_LOG_LEVEL: debug, info, warn, error
-	LogFormat       string        // SKINGRAPH_LOG_FORMAT: json or console
-	ShutdownTimeout time.Duration // SKINGRAPH_SHUTDOWN_TIMEOUT
-	RefreshInterval time.Duration // SKINGRAPH_REFRESH_INTERVAL: how often the data version is polled
-	APIKeysFile     string        // SKINGRAPH_API_KEYS_FILE: accepted API keys (hashed); empty = no auth, loopback only
-	MaxInFlight     int           // SKINGRAPH_MAX_INFLIGHT: requests worked on at once; beyond it 503 + Retry-After (default: defaultMaxInFlight)
-	QueueWait       time.Duration // SKINGRAPH_QUEUE_WAIT: how long a request may wait for a slot
-	TLSCert         string        // SKINGRAPH_TLS_CERT: PEM certificate (chain) to serve HTTPS; with TLSKey
-	TLSKey          string        // SKINGRAPH_TLS_KEY: its PEM private key
-	PprofAddr       string        // SKINGRAPH_PPROF_ADDR: a loopback address for net/http/pprof ("" = off)
-	StagedWatch     time.Duration // SKINGRAPH_STAGED_WATCH: how often the server rolls back staged loads whose writer died
+	HTTPAddr        string            // SKINGRAPH_HTTP_ADDR
+	Neo4jURI        string            // SKINGRAPH_NEO4J_URI: an existing server; empty = start a local one
+	Neo4jUser       string            // SKINGRAPH_NEO4J_USER
+	Neo4jPassword   string            // SKINGRAPH_NEO4J_PASSWORD
+	Neo4jDatabase   string            // SKINGRAPH_NEO4J_DATABASE
+	DataDir         string            // SKINGRAPH_DATA_DIR: the local Neo4j's data folder
+	Neo4jHeapMB     int               // SKINGRAPH_NEO4J_HEAP_MB
+	Neo4jPageCache  string            // SKINGRAPH_NEO4J_PAGECACHE
+	Neo4jTxMemory   string            // SKINGRAPH_NEO4J_TX_MEMORY: heap one transaction of the local Neo4j may use (db.memory.transaction.max)
+	Neo4jJVMFlags   []string          // SKINGRAPH_NEO4J_JVM_FLAGS: extra JVM flags of the local Neo4j, space-separated
+	Neo4jSettings   map[string]string // SKINGRAPH_NEO4J_SETTINGS: extra settings of the local Neo4j, space-separated name=value pairs (the launcher refuses its own)
+	LogLevel        string            // SKINGRAPH_LOG_LEVEL: debug, info, warn, error
+	LogFormat       string            // SKINGRAPH_LOG_FORMAT: json or console
+	ShutdownTimeout time.Duration     // SKINGRAPH_SHUTDOWN_TIMEOUT
+	RefreshInterval time.Duration     // SKINGRAPH_REFRESH_INTERVAL: how often the data version is polled
+	APIKeysFile     string            // SKINGRAPH_API_KEYS_FILE: accepted API keys (hashed); empty = no auth, loopback only
+	MaxInFlight     int               // SKINGRAPH_MAX_INFLIGHT: requests worked on at once; beyond it 503 + Retry-After (default: defaultMaxInFlight)
+	QueueWait       time.Duration     // SKINGRAPH_QUEUE_WAIT: how long a request may wait for a slot
+	TLSCert         string            // SKINGRAPH_TLS_CERT: PEM certificate (chain) to serve HTTPS; with TLSKey
+	TLSKey          string            // SKINGRAPH_TLS_KEY: its PEM private key
+	PprofAddr       string            // SKINGRAPH_PPROF_ADDR: a loopback address for net/http/pprof ("" = off)
+	StagedWatch     time.Duration     // SKINGRAPH_STAGED_WATCH: how often the server rolls back staged loads whose writer died
 	// ExplorerConcurrency bounds the analyst queries (POST /v1/cypher) running at once; beyond
 	// it 429 + Retry-After (SKINGRAPH_EXPLORER_CONCURRENCY).
 	ExplorerConcurrency int
@@ -122,6 +123,17 @@ func loadConfig(getenv func(string) string, fs *flag.FlagSet) (*Config, error) {
 	str(&c.Neo4jTxMemory, "NEO4J_TX_MEMORY")
 	if v := getenv("SKINGRAPH_NEO4J_JVM_FLAGS"); v != "" {
 		c.Neo4jJVMFlags = strings.Fields(v)
+	}
+	if v := getenv("SKINGRAPH_NEO4J_SETTINGS"); v != "" {
+		c.Neo4jSettings = map[string]string{}
+		for i, pair := range strings.Fields(v) {
+			name, value, ok := strings.Cut(pair, "=")
+			if !ok || name == "" {
+				errs = append(errs, fmt.Errorf("SKINGRAPH_NEO4J_SETTINGS: pair %d %q is not name=value", i+1, pair))
+				continue
+			}
+			c.Neo4jSettings[name] = value
+		}
 	}
 	str(&c.LogLevel, "LOG_LEVEL")
 	str(&c.LogFormat, "LOG_FORMAT")

@@ -322,8 +322,8 @@ func obtainNeo4j(ctx context.Context, cfg *Config, log zerolog.Logger, env Env) 
 	db, err := testcontainers.Start(ctx, testcontainers.Options{
 		Provider: testcontainers.ProviderLocal, DataDir: cfg.DataDir, Password: cfg.Neo4jPassword,
 		HeapMB: cfg.Neo4jHeapMB, PageCache: cfg.Neo4jPageCache, TxMemory: cfg.Neo4jTxMemory,
-		JVMFlags: cfg.Neo4jJVMFlags,
-		Getenv:   func(string) string { return "" }, // the config already read the environment
+		JVMFlags: cfg.Neo4jJVMFlags, Settings: cfg.Neo4jSettings,
+		Getenv: func(string) string { return "" }, // the config already read the environment
 	})
 	if err != nil {
 		return nil, err

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -200,7 +202,7 @@ func TestLoadDemoTwiceChangesNothing(t *testing.T) {
 func TestUpWithLocalNeo4jKeepsDataAndLeavesNoProcess(t *testing.T) {
 	dataDir := filepath.Join(t.TempDir(), "neo4j")
 	env := map[string]string{"SKINGRAPH_DATA_DIR": dataDir, "SKINGRAPH_NEO4J_HEAP_MB": "512", "SKINGRAPH_NEO4J_PAGECACHE": "64m",
-		"SKINGRAPH_NEO4J_JVM_FLAGS": strings.Join(neo4jtest.JVMFlags, " ")}
+		"SKINGRAPH_NEO4J_JVM_FLAGS": strings.Join(neo4jtest.JVMFlags, " "), "SKINGRAPH_NEO4J_SETTINGS": neo4jSettings(neo4jtest.Settings)}
 	for i, wantLog := range []string{"demo data loaded", "demo load skipped"} {
 		s := start(t, env, "up", "--http-addr", "127.0.0.1:0")
 		var p productResponse
@@ -276,4 +278,13 @@ func TestVersion(t *testing.T) {
 	if !strings.HasPrefix(out.String(), "skingraph ") {
 		t.Errorf("version printed %q", out.String())
 	}
+}
+
+// neo4jSettings is settings as SKINGRAPH_NEO4J_SETTINGS takes them.
+func neo4jSettings(settings map[string]string) string {
+	pairs := make([]string, 0, len(settings))
+	for _, k := range slices.Sorted(maps.Keys(settings)) {
+		pairs = append(pairs, k+"="+settings[k])
+	}
+	return strings.Join(pairs, " ")
 }
