@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/skingraph/skingraph/graph"
 	"github.com/skingraph/skingraph/loader"
@@ -196,7 +197,12 @@ product,demo-0001,dryness,,0.3,12,expert-consensus,Brand panel 12,2024-06-07
 
 	s = start(t, env, "serve", "--http-addr", "127.0.0.1:0")
 	got := answers(t, "http://"+s.addr)
-	if diff := cmp.Diff(want, got); diff != "" {
+	// The serving process derived the embeddings behind /similar incrementally after its writes
+	// (within the embedding tolerance: docs/SCALING.md), the importing one computes them in
+	// full: their cosines may differ in the fifth decimal. Every other answer must be equal.
+	embeddingDrift := cmp.FilterPath(func(p cmp.Path) bool { return strings.Contains(p.GoString(), `["similar `) },
+		cmpopts.EquateApprox(0, 1e-4))
+	if diff := cmp.Diff(want, got, embeddingDrift); diff != "" {
 		t.Errorf("answers after export, wipe and import differ (-before +after):\n%s", diff)
 	}
 	if err := s.stop(t); err != nil {
