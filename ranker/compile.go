@@ -27,7 +27,9 @@ type plan struct {
 	// profile lists a known liked product, else 1.
 	population float64
 	// history is set when the profile lists a liked product the projection knows: the plan's
-	// params are then Params.For(true) (HistoryWeights, HistoryRecentHalfLifeDays).
+	// params are then Params.For(true) (HistoryWeights, HistoryRecentHalfLifeDays); without
+	// history, a profile with a known concern is ranked with Params.ConcernSet()
+	// (Params.ForRequest).
 	history     bool
 	peers       []peerAttr
 	harmTargets []graph.Attr // the profile's skin type and concerns (AGGRAVATES targets that penalise)
@@ -161,7 +163,7 @@ func compile(p *graph.Projection, vecs Vectors, params Params, req Request, buf 
 	if pl.history {
 		pl.population = params.LikedPopulationScale
 	}
-	pl.params = params.For(pl.history)
+	pl.params = params.ForRequest(pl.history, len(pl.concerns) > 0)
 	for _, id := range prof.DislikedProducts {
 		if x, ok := p.ProductIndex(id); ok {
 			pl.disliked[x] = true
