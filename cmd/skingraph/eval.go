@@ -73,6 +73,7 @@ func (o *evalOptions) bind(fs *flag.FlagSet) {
 	fs.StringVar(&o.jsonOut, "json", "", "write the figures as JSON to `file`")
 	fs.IntVar(&o.validationDays, "validation-days", 7, "the last `days` of each train period used for validation (baselines always, the engine with --tune)")
 	fs.Float64Var(&eval.MinGainZ, "min-gain-z", eval.MinGainZ, "with --tune: a move of the search, another start or the joined weight sets is taken only when its validation gain exceeds this many standard errors of the paired per-query NDCG@10 differences (0 takes every gain)")
+	fs.BoolVar(&eval.SeparateConcernWeights, "concern-weights", eval.SeparateConcernWeights, "with --tune: tune a weight set of its own for requests that state concerns (ranker.Params.ConcernWeights) on the concern task, the cold-start set on the profile task alone (false: one cold-start set on both)")
 	fs.BoolVar(&o.secondWeek, "second-week", true, "with --tune: choose among the starts' weight sets on the validation split and on the --validation-days before it (a second split, never searched on)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to `file` (go tool pprof)")
 	fs.StringVar(&o.windows, "windows", "", "evaluate only these `windows` (1-based, comma-separated; default every one): for quick experiments")
@@ -609,27 +610,38 @@ func evalTune(ctx context.Context, in eval.Input, tuned map[string][]eval.TunedB
 			best = both
 		}
 	}
-	// The weight sets answer different tasks: the best cold-start set (profile and concern
-	// parts) and the best history set (history part) may come from different starts. Join
-	// them and settle the shared numbers with one pass; kept only when the objective is higher.
-	cold, hist := results[0], results[0]
+	// The weight sets answer different tasks: the best cold-start set (profile part; with
+	// eval.SeparateConcernWeights, else profile and concern parts), the best concern set
+	// (concern part) and the best history set (history part) may come from different starts.
+	// Join them and settle the shared numbers with one pass; kept only when better.
+	coldTasks := []string{eval.TaskProfile}
+	if !eval.SeparateConcernWeights {
+		coldTasks = append(coldTasks, eval.TaskConcern)
+	}
+	cold, conc, hist := results[0], results[0], results[0]
 	for _, r := range results[1:] {
 		// a start's weight set replaces the first start's (the replica's) only when its
 		// tasks' parts are significantly better on the validation splits (eval.BetterAcross,
 		// MinGainZ)
-		if eval.BetterAcross(r, cold, eval.TaskProfile, eval.TaskConcern) {
+		if eval.BetterAcross(r, cold, coldTasks...) {
 			cold = r
+		}
+		if eval.SeparateConcernWeights && eval.BetterAcross(r, conc, eval.TaskConcern) {
+			conc = r
 		}
 		if eval.BetterAcross(r, hist, eval.TaskHistory) {
 			hist = r
 		}
 	}
-	if cold[0].StartName != hist[0].StartName {
-		r, err := eval.TuneWith(ctx, in, eval.Combine(cold[0].Params, hist[0].Params), 1, tuned)
+	if !eval.SeparateConcernWeights {
+		conc = cold
+	}
+	if cold[0].StartName != hist[0].StartName || cold[0].StartName != conc[0].StartName {
+		r, err := eval.TuneWith(ctx, in, eval.CombineSets(cold[0].Params, conc[0].Params, hist[0].Params), 1, tuned)
 		if err != nil {
 			return eval.TuneResult{}, err
 		}
-		r.StartName = cold[0].StartName + " (cold start) + " + hist[0].StartName + " (history)"
+		r.StartName = cold[0].StartName + " (cold start) + " + conc[0].StartName + " (concerns) + " + hist[0].StartName + " (history)"
 		evaluations += r.Evaluations
 		both, err := on(r)
 		if err != nil {
