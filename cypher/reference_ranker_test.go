@@ -86,12 +86,12 @@ const ReferenceRankCypher = `
 // ---------------------------------------------------------------------------------------------
 // 0. The weights (w below): a request is scored with $history_weights when its profile lists a
 //    liked product the graph knows (a request with history), else with $concern_weights when
-//    it states a concern (requests name only concerns of the vocabulary: ranker.Request's
-//    validation), else with $weights (cold start); the same for the recent volume's
+//    it states a concern the graph knows, else with $weights (cold start); the same for the recent volume's
 //    half-life (h below: $history_recent_half_life_days or $recent_half_life_days).
 // ---------------------------------------------------------------------------------------------
-WITH size([id IN $profile.liked_products WHERE EXISTS { MATCH (:Product {id: id}) }]) > 0 AS history
-WITH history, CASE WHEN history THEN $history_weights WHEN size($profile.concerns) > 0 THEN $concern_weights ELSE $weights END AS w,
+WITH size([id IN $profile.liked_products WHERE EXISTS { MATCH (:Product {id: id}) }]) > 0 AS history,
+     size([c IN $profile.concerns WHERE EXISTS { MATCH (:Concern {name: c}) }]) > 0 AS concerned
+WITH history, CASE WHEN history THEN $history_weights WHEN concerned THEN $concern_weights ELSE $weights END AS w,
      CASE WHEN history THEN $history_recent_half_life_days ELSE $recent_half_life_days END AS h
 
 // ---------------------------------------------------------------------------------------------

@@ -30,7 +30,10 @@ type plan struct {
 	// params are then Params.For(true) (HistoryWeights, HistoryRecentHalfLifeDays); without
 	// history, a profile with a known concern is ranked with Params.ConcernSet()
 	// (Params.ForRequest).
-	history     bool
+	history bool
+	// concernSet is set when the plan's weights are Params.ConcernWeights (no history, a
+	// known concern, a concern set given): its per-projection terms are cached apart.
+	concernSet  bool
 	peers       []peerAttr
 	harmTargets []graph.Attr // the profile's skin type and concerns (AGGRAVATES targets that penalise)
 	// concernIng[i] is Σ efficacy·confidence over ingredient i's TREATS edges to the profile's
@@ -164,6 +167,7 @@ func compile(p *graph.Projection, vecs Vectors, params Params, req Request, buf 
 		pl.population = params.LikedPopulationScale
 	}
 	pl.params = params.ForRequest(pl.history, len(pl.concerns) > 0)
+	pl.concernSet = !pl.history && len(pl.concerns) > 0 && params.ConcernWeights != nil
 	for _, id := range prof.DislikedProducts {
 		if x, ok := p.ProductIndex(id); ok {
 			pl.disliked[x] = true

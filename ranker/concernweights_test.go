@@ -62,6 +62,21 @@ func TestConcernWeights(t *testing.T) {
 			}
 		})
 	}
+	// One ranker serving every kind in turn ranks each as a fresh one does (the per-projection
+	// terms are cached per kind: a concern request must not reuse the cold start's).
+	shared, err := New(withConcern)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, tc := range append(tests, tests...) {
+		res, err := shared.Rank(ctx, p, nil, Request{Profile: tc.prof, Limit: 10, Explain: ExplainFull})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(scores(rank(tc.want, tc.prof)), scores(res), cmp.Comparer(func(a, b float64) bool { return math.Abs(a-b) < 1e-12 })); diff != "" {
+			t.Errorf("shared ranker, request %d (%s): scores (-want +got):\n%s", i, tc.name, diff)
+		}
+	}
 	// The set really changes the concern request's scores (the test above is not vacuous).
 	if diff := cmp.Diff(scores(rank(base, concernProfile)), scores(rank(withConcern, concernProfile))); diff == "" {
 		t.Errorf("ConcernWeights changed no score of a concern request")
