@@ -43,6 +43,8 @@ const ReferenceRankCypher = `
 //                       peer_adverse, adverse_excess, co_review, item_item, prior, recent}
 //                      the weight of each family for cold-start requests; 0 switches a family off
 //   $history_weights   the same for requests with history (a liked product the graph knows)
+//   $concern_weights   the same for requests without history that state a concern
+//                      (ranker.Params.ConcernSet: $weights unless a concern set is given)
 //   $smoothing         m: the pseudo-reviews at the catalogue mean every rating and effect
 //                      share is shrunk with (Bayesian average)
 //   $attr_weight       {skin_type, skin_tone, concern}: how much a peer outcome counts, by the
@@ -83,12 +85,13 @@ const ReferenceRankCypher = `
 
 // ---------------------------------------------------------------------------------------------
 // 0. The weights (w below): a request is scored with $history_weights when its profile lists a
-//    liked product the graph knows (a request with history), else with $weights (cold start);
-//    the same for the recent volume's half-life (h below: $history_recent_half_life_days or
-//    $recent_half_life_days).
+//    liked product the graph knows (a request with history), else with $concern_weights when
+//    it states a concern the graph knows, else with $weights (cold start); the same for the recent volume's
+//    half-life (h below: $history_recent_half_life_days or $recent_half_life_days).
 // ---------------------------------------------------------------------------------------------
-WITH size([id IN $profile.liked_products WHERE EXISTS { MATCH (:Product {id: id}) }]) > 0 AS history
-WITH history, CASE WHEN history THEN $history_weights ELSE $weights END AS w,
+WITH size([id IN $profile.liked_products WHERE EXISTS { MATCH (:Product {id: id}) }]) > 0 AS history,
+     size([c IN $profile.concerns WHERE EXISTS { MATCH (:Concern {name: c}) }]) > 0 AS concerned
+WITH history, CASE WHEN history THEN $history_weights WHEN concerned THEN $concern_weights ELSE $weights END AS w,
      CASE WHEN history THEN $history_recent_half_life_days ELSE $recent_half_life_days END AS h
 
 // ---------------------------------------------------------------------------------------------
@@ -477,7 +480,7 @@ func (s *Store) ReferenceRank(ctx context.Context, params ranker.Params, req ran
 // no weight set uses the family.
 func (s *Store) itemItemTerms(ctx context.Context, params ranker.Params, req ranker.Request) ([]any, error) {
 	terms := []any{}
-	if params.Weights.ItemItem == 0 && params.HistoryWeights.ItemItem == 0 {
+	if params.Weights.ItemItem == 0 && params.HistoryWeights.ItemItem == 0 && params.ConcernSet().ItemItem == 0 {
 		return terms, nil
 	}
 	proj, err := s.Project(ctx)
@@ -512,6 +515,7 @@ func referenceParams(params ranker.Params, req ranker.Request) map[string]any {
 	return map[string]any{
 		"weights":                       weightsParam(params.Weights),
 		"history_weights":               weightsParam(params.HistoryWeights),
+		"concern_weights":               weightsParam(params.ConcernSet()),
 		"recent_half_life_days":         params.RecentHalfLifeDays,
 		"history_recent_half_life_days": params.HistoryRecentHalfLifeDays,
 		"recent_min_rating":             params.RecentMinRating,

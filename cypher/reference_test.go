@@ -75,6 +75,13 @@ func TestReferenceRankMatchesRanker(t *testing.T) {
 	nonDefault.HistoryWeights.RecentScales = [ranker.NumRecentScales]float64{0, 0.7, 0.2, 0, 1.1}
 	nonDefault.HistoryWeights.PeerRecentScales = [ranker.NumRecentScales]float64{1.3, 0, 0.4, 0.6, 0}
 
+	// Requests that state concerns (no history) get a set of their own too
+	// (ranker.Params.ConcernWeights), different from both.
+	concernSet := nonDefault
+	concernSet.SetConcernWeights(ranker.Weights{ConcernFit: 2.1, Claim: 0.05, PeerRating: 0.4, PeerEffects: 0.8, PeerVolume: 0.15,
+		Safety: 1.2, Prior: 0.3, Recent: 0.2, RecentLinear: 1.7, PeerAdverse: 0.6, AdverseExcess: 0.25,
+		RecentScales: [ranker.NumRecentScales]float64{0.1, 0.9, 0, 0.5, 0}, PeerRecentScales: [ranker.NumRecentScales]float64{0, 0.3, 1.1, 0, 0.4}})
+
 	noDecay := ranker.DefaultParams()
 	noDecay.RecentHalfLifeDays, noDecay.HistoryRecentHalfLifeDays = 0, 0 // every review counts 1 in the recent volume
 
@@ -95,6 +102,7 @@ func TestReferenceRankMatchesRanker(t *testing.T) {
 		{"non-default-params", nonDefault, 2, 20, true},
 		{"families-switched-off", switchedOff, 3, 10, false},
 		{"recent-volume-without-decay", noDecay, 4, 10, false},
+		{"concern-weight-set", concernSet, 5, 20, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rk, err := ranker.New(tc.params)

@@ -34,7 +34,7 @@ type Variant struct {
 	Name  string
 	Share int // percent of the traffic; the shares of an experiment sum to 100
 	// Weights multiply ranking weights by name (ExperimentWeights): 1.5 makes a family count
-	// half as much again, in cold-start and history requests alike.
+	// half as much again, in cold-start, concern and history requests alike (every weight set).
 	Weights map[string]float64
 	// RuleIDs are merchandising rules that apply to this variant only: a rule named by any
 	// experiment applies to no request outside a variant that names it.

@@ -27,8 +27,13 @@ type plan struct {
 	// profile lists a known liked product, else 1.
 	population float64
 	// history is set when the profile lists a liked product the projection knows: the plan's
-	// params are then Params.For(true) (HistoryWeights, HistoryRecentHalfLifeDays).
-	history     bool
+	// params are then Params.For(true) (HistoryWeights, HistoryRecentHalfLifeDays); without
+	// history, a profile with a known concern is ranked with Params.ConcernSet()
+	// (Params.ForRequest).
+	history bool
+	// concernSet is set when the plan's weights are Params.ConcernWeights (no history, a
+	// known concern, a concern set given): its per-projection terms are cached apart.
+	concernSet  bool
 	peers       []peerAttr
 	harmTargets []graph.Attr // the profile's skin type and concerns (AGGRAVATES targets that penalise)
 	// concernIng[i] is Σ efficacy·confidence over ingredient i's TREATS edges to the profile's
@@ -161,7 +166,8 @@ func compile(p *graph.Projection, vecs Vectors, params Params, req Request, buf 
 	if pl.history {
 		pl.population = params.LikedPopulationScale
 	}
-	pl.params = params.For(pl.history)
+	pl.params = params.ForRequest(pl.history, len(pl.concerns) > 0)
+	pl.concernSet = !pl.history && len(pl.concerns) > 0 && params.ConcernWeights != nil
 	for _, id := range prof.DislikedProducts {
 		if x, ok := p.ProductIndex(id); ok {
 			pl.disliked[x] = true

@@ -5,6 +5,7 @@
 // (DESIGN.md section 3, plus co-review); Params holds every weight. "Weights" below is the
 // weight set of the request's kind (Params.WeightsFor): Params.HistoryWeights when the
 // profile lists a liked product the projection knows (a request with history),
+// Params.ConcernWeights when set and the profile states a known concern (no history),
 // Params.Weights otherwise (a cold start: skin attributes, concerns, filters). The formulas,
 // the reasons and their form are the same for both kinds; only the weights differ:
 //

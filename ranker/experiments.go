@@ -11,7 +11,7 @@ import (
 // Request.Variant; the ranker then
 //
 //   - ranks with a child Ranker whose weights are the base weights times the variant's
-//     multipliers (both weight sets), with its own per-projection caches;
+//     multipliers (every weight set: cold start, concern and history), with its own per-projection caches;
 //   - applies the rules the variant names. A rule named by any experiment of the projection
 //     is an experiment's rule: it applies to no request outside a variant that names it.
 //
@@ -25,7 +25,12 @@ type variantSet struct {
 
 // scaleWeights returns p with the named weights multiplied (graph.ExperimentWeights names).
 func scaleWeights(p Params, scales map[string]float64) Params {
-	for _, w := range []*Weights{&p.Weights, &p.HistoryWeights} {
+	sets := []*Weights{&p.Weights, &p.HistoryWeights}
+	if p.ConcernWeights != nil {
+		p.SetConcernWeights(*p.ConcernWeights) // a copy: the base Params keep theirs
+		sets = append(sets, p.ConcernWeights)
+	}
+	for _, w := range sets {
 		for name, f := range scales {
 			if field := weightByName(w, name); field != nil {
 				*field *= f

@@ -246,7 +246,7 @@ RETURN collect(path)[0] AS path, count(DISTINCT reviewer) AS co_reviewers`,
 // EASE^R) before readers see the projection, so that no request pays for the fit (about a
 // second at the Sephora scale, BenchmarkItemItemFit). Nothing when the family is off.
 func (r *Ranker) prepare(p *graph.Projection) error {
-	if r.params.Weights.ItemItem == 0 && r.params.HistoryWeights.ItemItem == 0 {
+	if r.params.Weights.ItemItem == 0 && r.params.HistoryWeights.ItemItem == 0 && r.params.ConcernSet().ItemItem == 0 {
 		return nil
 	}
 	return itemItemFor(p, r.params.ItemItemLambda).err

@@ -56,8 +56,9 @@ type Weights struct {
 // Params is every tunable number of the ranking model, in one value.
 //
 // The ranking is request-aware: a request whose profile lists a liked product the projection
-// knows (a request with history) is scored with HistoryWeights, any other request (cold start:
-// skin attributes, concerns and filters only) with Weights. The two kinds of request want
+// knows (a request with history) is scored with HistoryWeights; a request without history that
+// states a concern the graph knows with ConcernWeights when set (else Weights); any other
+// request (cold start: skin attributes and filters only) with Weights. The two kinds of request want
 // different evidence: without history only what people in general, and people with the same
 // skin, think of a product can rank it; with history, what the people who liked the same
 // products went on to like says more (docs/EVALUATION.md measures both). The recent volume's
@@ -68,6 +69,14 @@ type Params struct {
 	// HistoryWeights are the family weights of requests whose profile lists a liked product
 	// the projection knows.
 	HistoryWeights Weights `json:"history_weights"`
+	// ConcernWeights, when set, are the family weights of requests without history whose
+	// profile states a concern the graph knows; nil (the default) ranks them with Weights,
+	// as before the set existed. Profile-only and concern requests want different blends
+	// (docs/EVALUATION.md, round 5): the weights that fit stated concerns (concern fit,
+	// claims, peer outcomes by concern) came along with volume weights that cost the
+	// profile-only requests accuracy when one set served both. A pointer so that "unset" is
+	// not "every family off"; treat it as read-only (copy before changing, SetConcernWeights).
+	ConcernWeights *Weights `json:"concern_weights,omitempty"`
 	// Smoothing is the number of pseudo-reviews at the catalogue mean that every rating and
 	// effect share is shrunk with (Bayesian average).
 	Smoothing float64 `json:"smoothing"`
@@ -153,10 +162,17 @@ func (p Params) Validate() error {
 			errs = append(errs, fmt.Errorf("%s = %g, want %g..%g", name, v, lo, hi))
 		}
 	}
-	for _, set := range []struct {
+	sets := []struct {
 		prefix string
 		w      Weights
-	}{{"weights", p.Weights}, {"history_weights", p.HistoryWeights}} {
+	}{{"weights", p.Weights}, {"history_weights", p.HistoryWeights}}
+	if p.ConcernWeights != nil {
+		sets = append(sets, struct {
+			prefix string
+			w      Weights
+		}{"concern_weights", *p.ConcernWeights})
+	}
+	for _, set := range sets {
 		w := set.w
 		for _, f := range []struct {
 			name string
@@ -191,7 +207,7 @@ func (p Params) Validate() error {
 	}
 	check("liked_population_scale", p.LikedPopulationScale, 0, 1)
 	check("item_item_lambda", p.ItemItemLambda, 0, 1e6)
-	if (p.Weights.ItemItem != 0 || p.HistoryWeights.ItemItem != 0) && !(p.ItemItemLambda >= 0.01) {
+	if (p.Weights.ItemItem != 0 || p.HistoryWeights.ItemItem != 0 || p.ConcernWeights != nil && p.ConcernWeights.ItemItem != 0) && !(p.ItemItemLambda >= 0.01) {
 		errs = append(errs, fmt.Errorf("item_item_lambda = %g with an item_item weight: the fit needs λ >= 0.01 (XᵀX alone may be singular)", p.ItemItemLambda))
 	}
 	for _, level := range []string{"clinical", "in-vitro", "expert-consensus"} {
@@ -214,6 +230,20 @@ func (p Params) WeightsFor(history bool) Weights {
 	return p.Weights
 }
 
+// ConcernSet returns the weights of requests without history that state a known concern:
+// ConcernWeights when set, else Weights.
+func (p Params) ConcernSet() Weights {
+	if p.ConcernWeights != nil {
+		return *p.ConcernWeights
+	}
+	return p.Weights
+}
+
+// SetConcernWeights sets ConcernWeights to a copy of w (never shared with another Params).
+func (p *Params) SetConcernWeights(w Weights) {
+	p.ConcernWeights = &w
+}
+
 // For returns the parameters a request of that kind is ranked with: Weights and
 // RecentHalfLifeDays replaced by HistoryWeights and HistoryRecentHalfLifeDays when it has
 // history.
@@ -222,4 +252,13 @@ func (p Params) For(history bool) Params {
 		p.Weights, p.RecentHalfLifeDays = p.HistoryWeights, p.HistoryRecentHalfLifeDays
 	}
 	return p
+}
+
+// ForRequest is For with the concern set: a request without history that states a concern the
+// graph knows (concerns) is ranked with ConcernSet() in place of Weights.
+func (p Params) ForRequest(history, concerns bool) Params {
+	if !history && concerns {
+		p.Weights = p.ConcernSet()
+	}
+	return p.For(history)
 }

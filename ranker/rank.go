@@ -16,7 +16,7 @@ import (
 type Ranker struct {
 	params     Params
 	now        func() time.Time
-	priorCache [2]atomic.Pointer[priors] // cold start, history (their weights differ)
+	priorCache [3]atomic.Pointer[priors] // cold start, history, concern set (their weights differ)
 	ruleCache  atomic.Pointer[ruleSet]   // the merchandising rules of the last projection (rules.go)
 	base       *Ranker                   // the ranker an experiment variant's ranker derives from
 	ingCache   atomic.Pointer[ingIndex]  // the ingredients with edges of the last projection (score.go)

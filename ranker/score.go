@@ -271,11 +271,15 @@ func (pl *plan) computePeerLists() map[graph.Attr]*peerList {
 }
 
 // priorsFor returns the per-product terms, computing them once per projection.
-// There is one cache per kind of request (cold start, history): their weights differ.
+// There is one cache per kind of request (cold start, history, and concerns when
+// Params.ConcernWeights is set): their weights differ.
 func (r *Ranker) priorsFor(pl *plan) *priors {
 	cache := &r.priorCache[0]
-	if pl.history {
+	switch {
+	case pl.history:
 		cache = &r.priorCache[1]
+	case pl.concernSet:
+		cache = &r.priorCache[2]
 	}
 	if c := cache.Load(); c != nil && c.proj == pl.proj {
 		return c

@@ -44,6 +44,7 @@ type evalOptions struct {
 	splitDate      string
 	tune           bool
 	learn          bool
+	perKind        bool
 	ablate         bool
 	jsonOut        string
 	validationDays int
@@ -73,6 +74,8 @@ func (o *evalOptions) bind(fs *flag.FlagSet) {
 	fs.StringVar(&o.jsonOut, "json", "", "write the figures as JSON to `file`")
 	fs.IntVar(&o.validationDays, "validation-days", 7, "the last `days` of each train period used for validation (baselines always, the engine with --tune)")
 	fs.Float64Var(&eval.MinGainZ, "min-gain-z", eval.MinGainZ, "with --tune: a move of the search, another start or the joined weight sets is taken only when its validation gain exceeds this many standard errors of the paired per-query NDCG@10 differences (0 takes every gain)")
+	fs.BoolVar(&eval.SeparateConcernWeights, "concern-weights", eval.SeparateConcernWeights, "with --tune: tune a weight set of its own for requests that state concerns (ranker.Params.ConcernWeights) on the concern task, the cold-start set on the profile task alone (false: one cold-start set on both)")
+	fs.BoolVar(&o.perKind, "per-kind", false, "with --tune: the weights are the join of the best set of each kind (cold start, concerns, history), each as chosen on its task's validation parts, not the start best on the whole objective")
 	fs.BoolVar(&o.secondWeek, "second-week", true, "with --tune: choose among the starts' weight sets on the validation split and on the --validation-days before it (a second split, never searched on)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to `file` (go tool pprof)")
 	fs.StringVar(&o.windows, "windows", "", "evaluate only these `windows` (1-based, comma-separated; default every one): for quick experiments")
@@ -335,7 +338,7 @@ func evalCommand(ctx context.Context, store *cypher.Store, o *evalOptions, args 
 			if tuned, err = eval.TuneBaselinesOn(ctx, vin); err != nil {
 				return err
 			}
-			res, err := evalTune(ctx, vin, tuned, second, o.learn, log)
+			res, err := evalTune(ctx, vin, tuned, second, o.learn, o.perKind, log)
 			if err != nil {
 				return err
 			}
@@ -535,7 +538,11 @@ func recencyHalfLives(tuned map[string][]eval.TunedBaseline) (profile, history f
 
 // evalTune tunes the engine's weights on a validation split (in: the projection of the train
 // reviews before the split, the split's reviews as test), from each start of eval.TuneStarts.
-func evalTune(ctx context.Context, in eval.Input, tuned map[string][]eval.TunedBaseline, second *validationSplit, learn bool, log zerolog.Logger) (eval.TuneResult, error) {
+//
+// With perKind (--per-kind) the result is the join of the best weight set of each kind, each
+// as chosen on its own task (no pass after joining), even when another start is better on
+// the whole objective.
+func evalTune(ctx context.Context, in eval.Input, tuned map[string][]eval.TunedBaseline, second *validationSplit, learn, perKind bool, log zerolog.Logger) (eval.TuneResult, error) {
 	start := time.Now()
 	var res eval.TuneResult
 	evaluations := 0
@@ -609,27 +616,45 @@ func evalTune(ctx context.Context, in eval.Input, tuned map[string][]eval.TunedB
 			best = both
 		}
 	}
-	// The weight sets answer different tasks: the best cold-start set (profile and concern
-	// parts) and the best history set (history part) may come from different starts. Join
-	// them and settle the shared numbers with one pass; kept only when the objective is higher.
-	cold, hist := results[0], results[0]
+	// The weight sets answer different tasks: the best cold-start set (profile part; with
+	// eval.SeparateConcernWeights, else profile and concern parts), the best concern set
+	// (concern part) and the best history set (history part) may come from different starts.
+	// Join them and settle the shared numbers with one pass; kept only when better.
+	coldTasks := []string{eval.TaskProfile}
+	if !eval.SeparateConcernWeights {
+		coldTasks = append(coldTasks, eval.TaskConcern)
+	}
+	cold, conc, hist := results[0], results[0], results[0]
 	for _, r := range results[1:] {
 		// a start's weight set replaces the first start's (the replica's) only when its
 		// tasks' parts are significantly better on the validation splits (eval.BetterAcross,
 		// MinGainZ)
-		if eval.BetterAcross(r, cold, eval.TaskProfile, eval.TaskConcern) {
+		if eval.BetterAcross(r, cold, coldTasks...) {
 			cold = r
+		}
+		if eval.SeparateConcernWeights && eval.BetterAcross(r, conc, eval.TaskConcern) {
+			conc = r
 		}
 		if eval.BetterAcross(r, hist, eval.TaskHistory) {
 			hist = r
 		}
 	}
-	if cold[0].StartName != hist[0].StartName {
-		r, err := eval.TuneWith(ctx, in, eval.Combine(cold[0].Params, hist[0].Params), 1, tuned)
+	if !eval.SeparateConcernWeights {
+		conc = cold
+	}
+	if perKind && cold[0].StartName == hist[0].StartName && cold[0].StartName == conc[0].StartName {
+		best = cold // one start has the best set of every kind
+	}
+	if cold[0].StartName != hist[0].StartName || cold[0].StartName != conc[0].StartName {
+		joinPasses := 1
+		if perKind {
+			joinPasses = 0 // each set exactly as chosen on its task
+		}
+		r, err := eval.TuneWith(ctx, in, eval.CombineSets(cold[0].Params, conc[0].Params, hist[0].Params), joinPasses, tuned)
 		if err != nil {
 			return eval.TuneResult{}, err
 		}
-		r.StartName = cold[0].StartName + " (cold start) + " + hist[0].StartName + " (history)"
+		r.StartName = cold[0].StartName + " (cold start) + " + conc[0].StartName + " (concerns) + " + hist[0].StartName + " (history)"
 		evaluations += r.Evaluations
 		both, err := on(r)
 		if err != nil {
@@ -638,7 +663,7 @@ func evalTune(ctx context.Context, in eval.Input, tuned map[string][]eval.TunedB
 		log.Info().Str("start", r.StartName).Float64("objective_before", r.Start).Float64("objective_after", r.Best).
 			Float64("profile", r.Parts[eval.TaskProfile]).Float64("history", r.Parts[eval.TaskHistory]).Float64("concern", r.Parts[eval.TaskConcern]).
 			Msg("eval: tuned from the best weight set of each kind")
-		if eval.BetterAcross(both, best, eval.Tasks...) {
+		if perKind || eval.BetterAcross(both, best, eval.Tasks...) {
 			best = both
 		}
 	}

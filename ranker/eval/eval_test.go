@@ -488,6 +488,11 @@ func TestTuneFromFeatureCache(t *testing.T) {
 	proj := fixture(t)
 	valid := []graph.Review{rv("d1", "p3", 5, "dry"), rv("o1", "p1", 5, "oily"), rv("u1", "p3", 5, "oily"),
 		rv("u2", "p2", 4, "dry"), rv("o2", "p4", 5, "oily", "breakout"), rv("u3", "p4", 5, "oily")}
+	// reviewers who state concerns: concern-task queries, ranked with the concern set
+	for _, r := range []graph.Review{rv("c1", "p4", 5, "oily"), rv("c2", "p2", 5, "dry"), rv("c3", "p1", 4, "oily")} {
+		r.Concerns = []string{"acne", "dryness"}
+		valid = append(valid, r)
+	}
 	in := Input{Proj: proj, Train: trainReviews, Test: valid}
 	base := ranker.DefaultParams()
 	starts := []Start{{"scales", ScalesStart(base, 3, 1).Params}}
@@ -522,7 +527,57 @@ func TestTuneFromFeatureCache(t *testing.T) {
 			if slow.Best != fast.Best || slow.Evaluations != fast.Evaluations {
 				t.Errorf("objective %v / %v, evaluations %d / %d (ranker / feature cache)", slow.Best, fast.Best, slow.Evaluations, fast.Evaluations)
 			}
+			if fast.ValidationQueries[TaskConcern] == 0 || fast.Params.ConcernWeights == nil {
+				t.Errorf("concern task: %d validation queries, concern set %v: want both (SeparateConcernWeights)", fast.ValidationQueries[TaskConcern], fast.Params.ConcernWeights)
+			}
 		})
+	}
+}
+
+// TestTuneConcernSet: with SeparateConcernWeights the search tunes the concern set on the
+// concern task and leaves the cold-start set to the profile task: a move of a concern_weights
+// coordinate never changes Weights, and the profile part never depends on the concern set.
+// Without it, no concern set appears (the behaviour before round 5).
+func TestTuneConcernSet(t *testing.T) {
+	proj := fixture(t)
+	var valid []graph.Review
+	for _, r := range []graph.Review{rv("c1", "p4", 5, "oily"), rv("c2", "p2", 5, "dry"), rv("c3", "p1", 4, "oily"), rv("c4", "p3", 5, "dry")} {
+		r.Concerns = []string{"acne", "dryness"}
+		valid = append(valid, r)
+	}
+	valid = append(valid, rv("d1", "p3", 5, "dry"), rv("o1", "p1", 5, "oily"))
+	in := Input{Proj: proj, Train: trainReviews, Test: valid}
+	res, err := TuneWith(context.Background(), in, ranker.DefaultParams(), 2, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Params.ConcernWeights == nil {
+		t.Fatal("no concern set after tuning with SeparateConcernWeights")
+	}
+	for _, st := range res.Steps {
+		if st.Param == "weights.concern_fit" || st.Param == "weights.claim" {
+			t.Errorf("step %+v: the cold-start concern weights moved though a concern set exists", st)
+		}
+	}
+	// The profile part is the same with the concern set replaced by anything.
+	other := res.Params
+	other.SetConcernWeights(ranker.Weights{Prior: 1})
+	again, err := TuneWith(context.Background(), in, other, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Parts[TaskProfile] != res.Parts[TaskProfile] || again.Parts[TaskHistory] != res.Parts[TaskHistory] {
+		t.Errorf("profile / history parts %v / %v with another concern set, want %v / %v", again.Parts[TaskProfile], again.Parts[TaskHistory], res.Parts[TaskProfile], res.Parts[TaskHistory])
+	}
+
+	SeparateConcernWeights = false
+	defer func() { SeparateConcernWeights = true }()
+	one, err := TuneWith(context.Background(), in, ranker.DefaultParams(), 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if one.Params.ConcernWeights != nil {
+		t.Errorf("SeparateConcernWeights false: concern set %+v, want none", *one.Params.ConcernWeights)
 	}
 }
 

@@ -53,6 +53,9 @@ func weightFeatures(scales bool) []weightFeature {
 // structureOf is p without its family weights: the numbers a feature cache is built for.
 func structureOf(p ranker.Params) ranker.Params {
 	p.Weights, p.HistoryWeights = ranker.Weights{}, ranker.Weights{}
+	if p.ConcernWeights != nil { // whether there is a concern set is structure, its weights are not
+		p.ConcernWeights = &ranker.Weights{}
+	}
 	return p
 }
 
@@ -64,6 +67,7 @@ func sameStructure(a, b ranker.Params) bool {
 // queryFeatures is one query's candidates and their unit-weight family scores.
 type queryFeatures struct {
 	history bool      // ranked with HistoryWeights (a liked product the projection knows)
+	concern bool      // ranked with ConcernSet() (no history, a concern the graph knows)
 	cands   []int32   // the eligible products, ascending
 	skip    []bool    // parallel to cands: in the query's Exclude (dropped after ranking)
 	limit   int       // the Limit of Request(q, K)
@@ -89,6 +93,9 @@ func newFeatureCache(ctx context.Context, in Input, base ranker.Params, tasks []
 	for j, f := range fc.features {
 		p := structureOf(base)
 		*f.field(&p.Weights), *f.field(&p.HistoryWeights) = 1, 1
+		if p.ConcernWeights != nil {
+			*f.field(concernWeights(&p)) = 1
+		}
 		if p.Validate() != nil {
 			continue // e.g. peer_adverse with adverse_smoothing 0: no trial can switch it on
 		}
@@ -134,6 +141,11 @@ func (fc *featureCache) query(ctx context.Context, in Input, rankers []*ranker.R
 			qf.history = true
 		}
 	}
+	for _, c := range req.Profile.Concerns { // as the ranker decides (ranker.Params.ForRequest)
+		if _, ok := graph.AttrOf(graph.AttrConcern, c); ok && !qf.history {
+			qf.concern = true
+		}
+	}
 	F := len(rankers)
 	for j, r := range rankers {
 		if r == nil {
@@ -176,7 +188,7 @@ func (fc *featureCache) covers(p ranker.Params) bool {
 	for j, f := range fc.features {
 		known[f.name] = fc.usable[j]
 	}
-	for _, w := range []ranker.Weights{p.Weights, p.HistoryWeights} {
+	for _, w := range []ranker.Weights{p.Weights, p.HistoryWeights, p.ConcernSet()} {
 		for _, f := range all {
 			if *f.field(&w) != 0 && !known[f.name] {
 				return false
@@ -203,7 +215,7 @@ func (fc *featureCache) lists(ti int, p ranker.Params) [][]string {
 		}
 		return out
 	}
-	cold, hist := terms(p.Weights), terms(p.HistoryWeights)
+	cold, hist, conc := terms(p.Weights), terms(p.HistoryWeights), terms(p.ConcernSet())
 	F := len(fc.features)
 	qfs := fc.tasks[ti]
 	out := make([][]string, len(qfs))
@@ -212,8 +224,11 @@ func (fc *featureCache) lists(ti int, p ranker.Params) [][]string {
 		for i := lo; i < hi; i++ {
 			qf := qfs[i]
 			w := cold
-			if qf.history {
+			switch {
+			case qf.history:
 				w = hist
+			case qf.concern:
+				w = conc
 			}
 			top = top[:0]
 			for c := range qf.cands {

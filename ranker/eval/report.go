@@ -103,7 +103,11 @@ func (r Report) JSON() map[string]any {
 			}
 		}
 	}
-	return map[string]any{"tasks": tasks, "weights": r.Params.Weights, "history_weights": r.Params.HistoryWeights, "rate_harm": rateHarm, "details": details}
+	out := map[string]any{"tasks": tasks, "weights": r.Params.Weights, "history_weights": r.Params.HistoryWeights, "rate_harm": rateHarm, "details": details}
+	if r.Params.ConcernWeights != nil {
+		out["concern_weights"] = *r.Params.ConcernWeights
+	}
+	return out
 }
 
 // WriteMarkdown writes the report as Markdown tables: per task, the engine against every
@@ -177,8 +181,12 @@ func FormatWeights(p ranker.Params) string {
 			prefix, w.Affinity, prefix, w.Prior, prefix, w.CoReview, prefix, w.Recent, prefix, w.RecentLinear, prefix, w.PeerAdverse) +
 			fmt.Sprintf(" %srecent_scales=%v %speer_recent_scales=%v %sitem_item=%g %sadverse_excess=%g", prefix, w.RecentScales, prefix, w.PeerRecentScales, prefix, w.ItemItem, prefix, w.AdverseExcess)
 	}
-	return fmt.Sprintf("%s recent_half_life_days=%g; with history: %s h.recent_half_life_days=%g; recent_min_rating=%g popularity_share=%g smoothing=%g adverse_smoothing=%g liked_population_scale=%g attr_weight.skin_type=%g attr_weight.skin_tone=%g attr_weight.concern=%g item_item_lambda=%g",
-		set("", p.Weights), p.RecentHalfLifeDays, set("h.", p.HistoryWeights), p.HistoryRecentHalfLifeDays,
+	concern := ""
+	if p.ConcernWeights != nil {
+		concern = "with concerns: " + set("c.", *p.ConcernWeights) + "; "
+	}
+	return fmt.Sprintf("%s recent_half_life_days=%g; %swith history: %s h.recent_half_life_days=%g; recent_min_rating=%g popularity_share=%g smoothing=%g adverse_smoothing=%g liked_population_scale=%g attr_weight.skin_type=%g attr_weight.skin_tone=%g attr_weight.concern=%g item_item_lambda=%g",
+		set("", p.Weights), p.RecentHalfLifeDays, concern, set("h.", p.HistoryWeights), p.HistoryRecentHalfLifeDays,
 		p.RecentMinRating, p.PopularityShare, p.Smoothing, p.AdverseSmoothing, p.LikedPopulationScale, p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern, p.ItemItemLambda)
 }
 
@@ -195,7 +203,11 @@ func GoDefaults(p ranker.Params) string {
 `, name, w.ConcernFit, w.Claim, w.PeerRating, w.PeerEffects, w.PeerVolume, w.Safety, w.Affinity, w.Prior, w.CoReview, w.Recent, w.RecentLinear, w.PeerAdverse,
 			goScales(w.RecentScales), goScales(w.PeerRecentScales), w.ItemItem, w.AdverseExcess)
 	}
-	return "// ranker/params.go, DefaultParams:\n" + set("Weights", p.Weights) + set("HistoryWeights", p.HistoryWeights) + fmt.Sprintf(`Smoothing: %g,
+	concern := ""
+	if p.ConcernWeights != nil {
+		concern = "ConcernWeights: &" + set("Weights", *p.ConcernWeights)[len("Weights: "):]
+	}
+	return "// ranker/params.go, DefaultParams:\n" + set("Weights", p.Weights) + set("HistoryWeights", p.HistoryWeights) + concern + fmt.Sprintf(`Smoothing: %g,
 PopularityShare: %g,
 RecentHalfLifeDays: %g,
 HistoryRecentHalfLifeDays: %g,

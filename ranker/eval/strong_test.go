@@ -124,8 +124,11 @@ func TestConcernQueries(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("concern queries (-want +got):\n%s", diff)
 	}
-	if !affects(TaskProfile, TaskConcern) || affects(TaskConcern, TaskProfile) || affects(TaskHistory, TaskConcern) {
-		t.Error("affects: cold-start weights must reach the concern task, concern-only parameters only it")
+	if !affects(TaskProfile, TaskConcern, false) || affects(TaskConcern, TaskProfile, false) || affects(TaskHistory, TaskConcern, false) {
+		t.Error("affects without a concern set: cold-start weights must reach the concern task, concern-only parameters only it")
+	}
+	if affects(TaskProfile, TaskConcern, true) || affects(TaskConcern, TaskProfile, true) || !affects(taskCold, TaskConcern, true) || !affects(taskCold, TaskProfile, true) || affects(taskCold, TaskHistory, true) {
+		t.Error("affects with a concern set: the cold-start weights reach the profile task only, the concern set the concern task only, the shared half-life both")
 	}
 }
 

@@ -154,10 +154,15 @@ func Run(ctx context.Context, in Input, opts Options) (Report, error) {
 		if opts.Ablate {
 			for _, a := range Ablations {
 				p := opts.Params
-				before, beforeHistory := p.Weights, p.HistoryWeights
-				a.Off(&p.Weights) // in both weight sets: the family is switched off for every request
+				before, beforeHistory, beforeConcern := p.Weights, p.HistoryWeights, p.ConcernSet()
+				a.Off(&p.Weights) // in every weight set: the family is switched off for every request
 				a.Off(&p.HistoryWeights)
-				if p.Weights == before && p.HistoryWeights == beforeHistory {
+				if p.ConcernWeights != nil {
+					c := *p.ConcernWeights // a copy: opts.Params keeps its set
+					a.Off(&c)
+					p.ConcernWeights = &c
+				}
+				if p.Weights == before && p.HistoryWeights == beforeHistory && p.ConcernSet() == beforeConcern {
 					continue // already off
 				}
 				eng, err := NewEngine("engine -"+a.Family, p, in.Proj, in.Vecs)

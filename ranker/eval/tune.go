@@ -189,8 +189,28 @@ var weightTunables = []struct {
 	{"adverse_excess", func(w *ranker.Weights) *float64 { return &w.AdverseExcess }, fixed(0, 0.02, 0.05, 0.1, 0.2, 0.5), false},
 }
 
+// SeparateConcernWeights makes the search tune a weight set of its own for requests that
+// state concerns (ranker.Params.ConcernWeights, on the concern task's queries alone) and the
+// cold-start set on the profile task's alone; false tunes one cold-start set on both (the
+// behaviour before round 5). A start without ConcernWeights begins from a copy of its
+// cold-start set.
+var SeparateConcernWeights = true
+
+// concernWeights is p's concern set, made p's own (a copy: Params copies share the pointer),
+// so that a trial's change never reaches the parameters it was copied from.
+func concernWeights(p *ranker.Params) *ranker.Weights {
+	p.SetConcernWeights(p.ConcernSet())
+	return p.ConcernWeights
+}
+
+// taskCold marks a parameter that both the cold-start and the concern weight sets read (the
+// recent volume's half-life): it changes the profile and concern tasks' rankings.
+const taskCold = "cold"
+
 // tunables are the parameters the search moves: each weight set's family weights, then the
-// numbers both kinds of request share.
+// numbers both kinds of request share. The concern_weights ones are moved only when the
+// parameters have a concern set (SeparateConcernWeights), the weights.concern_fit and
+// weights.claim ones only when they have none.
 var tunables = func() []tunable {
 	var out []tunable
 	for _, set := range []struct {
@@ -199,12 +219,18 @@ var tunables = func() []tunable {
 	}{
 		{"weights", TaskProfile, func(p *ranker.Params) *ranker.Weights { return &p.Weights }},
 		{"history_weights", TaskHistory, func(p *ranker.Params) *ranker.Weights { return &p.HistoryWeights }},
+		{"concern_weights", TaskConcern, concernWeights},
 	} {
 		for _, w := range weightTunables {
 			if w.history && set.task != TaskHistory {
 				continue
 			}
 			out = append(out, tunable{set.prefix + "." + w.name, func(p *ranker.Params) *float64 { return w.field(set.weights(p)) }, w.values, set.task})
+		}
+		if set.task == TaskConcern {
+			out = append(out,
+				tunable{"concern_weights.concern_fit", func(p *ranker.Params) *float64 { return &concernWeights(p).ConcernFit }, scaled, TaskConcern},
+				tunable{"concern_weights.claim", func(p *ranker.Params) *float64 { return &concernWeights(p).Claim }, scaled, TaskConcern})
 		}
 	}
 	// the multi-scale recent volumes (searched only from a start that uses them: scaleTunable)
@@ -214,6 +240,7 @@ var tunables = func() []tunable {
 	}{
 		{"weights", TaskProfile, func(p *ranker.Params) *ranker.Weights { return &p.Weights }},
 		{"history_weights", TaskHistory, func(p *ranker.Params) *ranker.Weights { return &p.HistoryWeights }},
+		{"concern_weights", TaskConcern, concernWeights},
 	} {
 		for k, h := range ranker.RecentScaleDays {
 			out = append(out,
@@ -226,13 +253,14 @@ var tunables = func() []tunable {
 		tunable{"smoothing", func(p *ranker.Params) *float64 { return &p.Smoothing }, fixed(1, 3, 10, 30, 100), ""},
 		tunable{"attr_weight.skin_type", func(p *ranker.Params) *float64 { return &p.AttrWeight.SkinType }, fixed(0, 0.5, 1, 2), ""},
 		tunable{"attr_weight.skin_tone", func(p *ranker.Params) *float64 { return &p.AttrWeight.SkinTone }, fixed(0, 0.15, 0.3, 0.6, 1), ""},
-		tunable{"recent_half_life_days", func(p *ranker.Params) *float64 { return &p.RecentHalfLifeDays }, fixed(0, 1, 3, 7, 14, 30), TaskProfile},
+		tunable{"recent_half_life_days", func(p *ranker.Params) *float64 { return &p.RecentHalfLifeDays }, fixed(0, 1, 3, 7, 14, 30), taskCold},
 		tunable{"history_recent_half_life_days", func(p *ranker.Params) *float64 { return &p.HistoryRecentHalfLifeDays }, fixed(0, 1, 3, 7, 14, 30), TaskHistory},
 		tunable{"recent_min_rating", func(p *ranker.Params) *float64 { return &p.RecentMinRating }, fixed(0, 4), ""},
 		tunable{"adverse_smoothing", func(p *ranker.Params) *float64 { return &p.AdverseSmoothing }, fixed(5, 10, 20, 50, 100), ""},
 		// moved only while the item-item family is on (a new λ is a new fit)
 		tunable{"item_item_lambda", func(p *ranker.Params) *float64 { return &p.ItemItemLambda }, fixed(1, 3, 10, 30, 100, 300), TaskHistory},
-		// only profiles with concerns read these: the concern task's queries
+		// only profiles with concerns read these: the concern task's queries (without a
+		// concern set; with one, concern_weights.concern_fit and .claim above)
 		tunable{"weights.concern_fit", func(p *ranker.Params) *float64 { return &p.Weights.ConcernFit }, scaled, TaskConcern},
 		tunable{"weights.claim", func(p *ranker.Params) *float64 { return &p.Weights.Claim }, scaled, TaskConcern},
 		tunable{"attr_weight.concern", func(p *ranker.Params) *float64 { return &p.AttrWeight.Concern }, fixed(0, 0.3, 0.6, 1, 2), TaskConcern},
@@ -248,7 +276,7 @@ func scaleTunable(name string) bool {
 }
 
 func usesScales(p ranker.Params) bool {
-	for _, w := range []ranker.Weights{p.Weights, p.HistoryWeights} {
+	for _, w := range []ranker.Weights{p.Weights, p.HistoryWeights, p.ConcernSet()} {
 		for k := range ranker.RecentScaleDays {
 			if w.RecentScales[k] != 0 || w.PeerRecentScales[k] != 0 {
 				return true
@@ -258,11 +286,25 @@ func usesScales(p ranker.Params) bool {
 	return false
 }
 
-// affects says whether a parameter of task only ("" for every task) can change the ranking
-// of task's queries: the cold-start weights (TaskProfile) rank the concern task's queries
-// too; the concern-only parameters change nothing without concerns.
-func affects(only, task string) bool {
-	return only == "" || only == task || (only == TaskProfile && task == TaskConcern)
+// affects says whether a parameter of task only ("" for every task, taskCold for the profile
+// and concern tasks) can change the ranking of task's queries: without a concern set
+// (separate false) the cold-start weights (TaskProfile) rank the concern task's queries too;
+// the concern-only parameters change nothing without concerns.
+func affects(only, task string, separate bool) bool {
+	return only == "" || only == task || (only == TaskProfile && task == TaskConcern && !separate) ||
+		(only == taskCold && (task == TaskProfile || task == TaskConcern))
+}
+
+// movable says whether the search moves tunable name for parameters p: the concern set's
+// weights only when p has one, the cold-start set's concern fit and claim only when not.
+func movable(name string, p ranker.Params) bool {
+	if strings.HasPrefix(name, "concern_weights.") {
+		return p.ConcernWeights != nil
+	}
+	if name == "weights.concern_fit" || name == "weights.claim" {
+		return p.ConcernWeights == nil
+	}
+	return true
 }
 
 // Tune searches the ranker parameters coordinate by coordinate (passes times over tunables,
@@ -290,6 +332,10 @@ func Tune(ctx context.Context, in Input, base ranker.Params, passes int) (TuneRe
 // TuneWith is Tune with the strong baselines already tuned on the same validation split
 // (TuneBaselines): their validation figures join the bars the objective holds the engine to.
 func TuneWith(ctx context.Context, in Input, base ranker.Params, passes int, tuned map[string][]TunedBaseline) (TuneResult, error) {
+	if SeparateConcernWeights && base.ConcernWeights == nil {
+		base.SetConcernWeights(base.Weights)
+	}
+	separate := base.ConcernWeights != nil
 	type taskQueries struct {
 		task string
 		qs   []Query
@@ -355,7 +401,7 @@ func TuneWith(ctx context.Context, in Input, base ranker.Params, passes int, tun
 		out := scoreT{parts: make([]float64, len(queries)), pq: make([][]float64, len(queries))}
 		sum := 0.0
 		for i, tq := range queries {
-			if !affects(only, tq.task) {
+			if !affects(only, tq.task, separate) {
 				out.parts[i], out.pq[i] = known.parts[i], known.pq[i]
 			} else {
 				r, err := Evaluate(ctx, eng, tq.qs, harm, data.Catalogue())
@@ -378,7 +424,7 @@ func TuneWith(ctx context.Context, in Input, base ranker.Params, passes int, tun
 		out := scoreT{parts: make([]float64, len(queries)), pq: make([][]float64, len(queries))}
 		sum := 0.0
 		for i, tq := range queries {
-			if !affects(only, tq.task) {
+			if !affects(only, tq.task, separate) {
 				out.parts[i], out.pq[i] = known.parts[i], known.pq[i]
 			} else {
 				r := aggregate("engine", tq.qs, fc.lists(i, p), harm, data.Catalogue())
@@ -444,6 +490,9 @@ func TuneWith(ctx context.Context, in Input, base ranker.Params, passes int, tun
 				continue
 			}
 			if t.name == "item_item_lambda" && best.Weights.ItemItem == 0 && best.HistoryWeights.ItemItem == 0 {
+				continue
+			}
+			if !movable(t.name, best) {
 				continue
 			}
 			from := *t.ptr(&best)
@@ -685,6 +734,17 @@ func ItemItemStart(base ranker.Params, tuned map[string][]TunedBaseline) (Start,
 func Combine(cold, hist ranker.Params) ranker.Params {
 	p := cold
 	p.HistoryWeights, p.HistoryRecentHalfLifeDays, p.ItemItemLambda = hist.HistoryWeights, hist.HistoryRecentHalfLifeDays, hist.ItemItemLambda
+	return p
+}
+
+// CombineSets is Combine with the concern set (ranker.Params.ConcernSet) taken from concern:
+// with SeparateConcernWeights each of the three weight sets is tuned on its own task, so the
+// best of each may come from a different start. The recent volume's half-life and the shared
+// numbers are cold's (the concern set was tuned with concern's; the short search from the
+// result settles them).
+func CombineSets(cold, concern, hist ranker.Params) ranker.Params {
+	p := Combine(cold, hist)
+	p.SetConcernWeights(concern.ConcernSet())
 	return p
 }
 
