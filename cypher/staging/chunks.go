@@ -46,13 +46,3 @@ func productChunks(products []graph.Product) [][]graph.Product {
 	}
 	return out
 }
-
-func chunks[T any](rows []T, n int) [][]T {
-	var out [][]T
-	for len(rows) > 0 {
-		k := min(n, len(rows))
-		out = append(out, rows[:k])
-		rows = rows[k:]
-	}
-	return out
-}

@@ -37,7 +37,7 @@ func (st *Load) writeProducts(ctx context.Context, part []graph.Product) error {
 	var deferred []int // indexes into part: the changed products, whose properties Commit sets
 	err := st.l.db.InWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
 		c, deferred = graph.Counts{}, nil
-		for bi, b := range chunks(chunk, stagedBatch) {
+		for bi, b := range rows.Chunks(chunk, stagedBatch) {
 			ids := make([]string, len(b))
 			for i, r := range b {
 				ids[i] = r.ID

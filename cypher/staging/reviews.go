@@ -62,7 +62,7 @@ func (st *Load) WriteReviews(ctx context.Context, reviews []graph.Review) error 
 	if st.finished {
 		return fmt.Errorf("cypher: staged load %s: %w: already finished", st.load.ID, graph.ErrInvalid)
 	}
-	for _, part := range chunks(reviews, stagedChunk) {
+	for _, part := range rows.Chunks(reviews, stagedChunk) {
 		if err := st.writeReviews(ctx, part); err != nil {
 			return fmt.Errorf("cypher: staged load %s: reviews: %w", st.load.ID, err)
 		}
@@ -76,7 +76,7 @@ func (st *Load) writeReviews(ctx context.Context, part []graph.Review) error {
 	var touched map[string]bool
 	err := st.l.db.InWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
 		c, touched = graph.Counts{}, map[string]bool{}
-		for _, b := range chunks(chunk, stagedBatch) {
+		for _, b := range rows.Chunks(chunk, stagedBatch) {
 			products, err := productElementIDs(ctx, tx, b)
 			if err != nil {
 				return err

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/skingraph/skingraph/cypher/internal/rows"
 )
 
 // spillAfter is how many changed records (products or reviews stored with other content) a
@@ -75,7 +77,7 @@ func (s *spill[T]) len() int { return s.n }
 // each hands the records, in the order they were added, to fn in batches of at most n.
 func (s *spill[T]) each(n int, fn func([]T) error) error {
 	if s.f == nil {
-		for _, b := range chunks(s.held, n) {
+		for _, b := range rows.Chunks(s.held, n) {
 			if err := fn(b); err != nil {
 				return err
 			}

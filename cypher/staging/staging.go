@@ -10,6 +10,7 @@ import (
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
+	"github.com/skingraph/skingraph/cypher/internal/rows"
 	"github.com/skingraph/skingraph/cypher/internal/txn"
 	"github.com/skingraph/skingraph/graph"
 )
@@ -146,7 +147,7 @@ func (l *Loads) Write(ctx context.Context, load graph.Load, progress func(done i
 			return graph.LoadResult{}, errors.Join(err, st.Abort(ctx))
 		}
 	}
-	for _, part := range chunks(reviews, stagedChunk) {
+	for _, part := range rows.Chunks(reviews, stagedChunk) {
 		if err := st.WriteReviews(ctx, part); err != nil {
 			return graph.LoadResult{}, errors.Join(err, st.Abort(ctx))
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 )
 
@@ -22,13 +23,7 @@ func Params[T Param](rows []T) []map[string]any {
 
 // Chunks splits rows into consecutive chunks of at most n rows (the last one shorter).
 func Chunks[T any](rows []T, n int) [][]T {
-	var out [][]T
-	for len(rows) > 0 {
-		k := min(n, len(rows))
-		out = append(out, rows[:k])
-		rows = rows[k:]
-	}
-	return out
+	return slices.Collect(slices.Chunk(rows, n))
 }
 
 // Hash is a stable hash of a row's content (json.Marshal sorts map keys).
