@@ -147,15 +147,7 @@ func (d *Data) top(q Query, k int, score func(x int32) float64) []string {
 		if (q.Category != "" && p.Category != q.Category) || q.Exclude[p.ID] || liked[p.ID] {
 			continue
 		}
-		c := cand{int32(x), score(int32(x))}
-		if len(cands) == k && order(c, cands[k-1]) >= 0 {
-			continue
-		}
-		i, _ := slices.BinarySearchFunc(cands, c, order)
-		cands = slices.Insert(cands, i, c)
-		if len(cands) > k {
-			cands = cands[:k]
-		}
+		cands = keepTop(cands, cand{int32(x), score(int32(x))}, k, order)
 	}
 	out := make([]string, 0, k)
 	for _, c := range cands[:min(k, len(cands))] {

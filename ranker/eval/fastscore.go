@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -237,7 +238,7 @@ func (fc *featureCache) lists(ti int, p ranker.Params) [][]string {
 				for _, t := range w {
 					s += t.w * row[t.j]
 				}
-				top = offerTop(top, scored{c, s}, qf.limit)
+				top = keepTop(top, scored{c, s}, qf.limit, byScore)
 			}
 			ids := make([]string, 0, K)
 			for _, t := range top {
@@ -269,20 +270,6 @@ type scored struct {
 	s float64
 }
 
-// offerTop keeps top sorted best first (score descending, then product index ascending, the
-// ranker's order: cands are ascending, so the position orders like the index) and at most k long.
-func offerTop(top []scored, v scored, k int) []scored {
-	if len(top) == k && !(v.s > top[k-1].s || v.s == top[k-1].s && v.c < top[k-1].c) {
-		return top
-	}
-	i := len(top)
-	for i > 0 && (v.s > top[i-1].s || v.s == top[i-1].s && v.c < top[i-1].c) {
-		i--
-	}
-	if len(top) < k {
-		top = append(top, scored{})
-	}
-	copy(top[i+1:], top[i:len(top)-1])
-	top[i] = v
-	return top
-}
+// byScore is the ranker's order: score descending, then product index ascending (cands are
+// ascending, so the position orders like the index).
+func byScore(a, b scored) int { return cmp.Or(cmp.Compare(b.s, a.s), cmp.Compare(a.c, b.c)) }
