@@ -52,6 +52,7 @@ type evalOptions struct {
 	windows        string       // "" = every window; else comma-separated 1-based window numbers
 	only           map[int]bool // the parsed --windows (nil: every window)
 	secondWeek     bool
+	probe          bool
 }
 
 // validationSplit is a validation split and the baselines tuned on it.
@@ -78,6 +79,7 @@ func (o *evalOptions) bind(fs *flag.FlagSet) {
 	fs.BoolVar(&o.perKind, "per-kind", false, "with --tune: the weights are the join of the best set of each kind (cold start, concerns, history), each as chosen on its task's validation parts, not the start best on the whole objective")
 	fs.BoolVar(&o.secondWeek, "second-week", true, "with --tune: choose among the starts' weight sets on the validation split and on the --validation-days before it (a second split, never searched on)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to `file` (go tool pprof)")
+	fs.BoolVar(&o.probe, "probe", false, "with --tune: blend each candidate signal of eval.ProbeFeatures with the tuned engine's score on the validation splits and log the best blend (a prototype; nothing is chosen from it)")
 	fs.StringVar(&o.windows, "windows", "", "evaluate only these `windows` (1-based, comma-separated; default every one): for quick experiments")
 }
 
@@ -344,6 +346,21 @@ func evalCommand(ctx context.Context, store *cypher.Store, o *evalOptions, args 
 			}
 			res.ValidationFromDate = cut.Format(time.DateOnly)
 			tuning, params = &res, res.Params
+			if o.probe {
+				splits := []*validationSplit{{in: vin, tuned: tuned, from: cut}, second}
+				for si, s := range splits {
+					if s == nil {
+						continue
+					}
+					probes, err := eval.Probe(ctx, s.in, res.Params, s.tuned, eval.ProbeFeatures())
+					if err != nil {
+						return err
+					}
+					for _, pr := range probes {
+						log.Info().Int("window", wi+1).Int("split", si+1).Str("from", s.from.Format(time.DateOnly)).Msg("eval: probe " + pr.String())
+					}
+				}
+			}
 		}
 		snap, err := snaps.at(ctx, trainEnd)
 		if err != nil {
