@@ -34,7 +34,8 @@ every ablation on the same queries. Prints a Markdown table; --json writes the f
 With --reviews and --split-date, reviews submitted before the date are train, the others test.
 --tune first tunes the ranker weights on the last --validation-days of the train period
 (never on test) and evaluates with the tuned weights; --learn adds the pairwise learner's fit
-(eval.LearnAndRefine) and a coordinate search from it.`
+(eval.LearnAndRefine) and a coordinate search from it; --probe logs how a blend of each
+candidate signal (eval.ProbeFeatures) with the tuned engine's score moves validation NDCG@10.`
 
 // evalOptions are the flags of skingraph eval.
 type evalOptions struct {
@@ -115,6 +116,9 @@ func (o *evalOptions) check(args []string) (splits []time.Time, err error) {
 		}
 	case len(o.train) == 0 || len(o.test) == 0:
 		errs = append(errs, "--train and --test are required (or --reviews with --split-date)")
+	}
+	if o.probe && !o.tune {
+		errs = append(errs, "--probe needs --tune (it blends the candidate signals with the tuned engine's score)")
 	}
 	if o.validationDays < 1 {
 		errs = append(errs, fmt.Sprintf("--validation-days must be at least 1, got %d", o.validationDays))

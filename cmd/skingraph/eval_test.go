@@ -246,6 +246,7 @@ func TestEvalBadArguments(t *testing.T) {
 		{"no test reviews", []string{"--products", products, "--reviews", reviews, "--split-date", "2024-01-01"}, "13 train and 0 test reviews"},
 		{"window out of range", []string{"--products", products, "--reviews", reviews, "--split-date", "2023-02-01,2023-02-15", "--windows", "3"}, `--windows: want window numbers from 1 to 2, got "3"`},
 		{"window not a number", []string{"--products", products, "--train", reviews, "--test", reviews, "--windows", "x"}, `--windows: want window numbers from 1 to 1, got "x"`},
+		{"probe without tune", []string{"--products", products, "--reviews", reviews, "--split-date", "2023-02-01", "--probe"}, "--probe needs --tune"},
 		{"missing file", []string{"--products", products, "--train", "nope.csv", "--test", reviews}, "nope.csv"},
 	}
 	for _, tt := range tests {
