@@ -47,14 +47,15 @@ func (pl *plan) computeTrend(tt *trendTerms) {
 
 // trendValue is v_s/max v_s − v_l/max v_l, each part 0 when its maximum is 0.
 func trendValue(short, long, maxShort, maxLong float64) float64 {
-	t := 0.0
-	if maxShort > 0 {
-		t += short / maxShort
+	return share(short, maxShort) - share(long, maxLong)
+}
+
+// share is v / m, 0 when m is 0 (every volume underflows to 0 when the reviews are years old).
+func share(v, m float64) float64 {
+	if m > 0 {
+		return v / m
 	}
-	if maxLong > 0 {
-		t -= long / maxLong
-	}
-	return t
+	return 0
 }
 
 // trendWhy explains x's trend (kind prior): rising when its share of the last days' reviews
@@ -78,7 +79,7 @@ func (pl *plan) trendWhy(x int32, productNode NodeRef, add func(Why)) {
 	if t < 0 {
 		way = "fading"
 	}
-	s, l := short/tt.maxShort, long/tt.maxLong
+	s, l := share(short, tt.maxShort), share(long, tt.maxLong)
 	add(Why{
 		Kind: KindPrior, Contribution: pl.population * w * t,
 		Text: fmt.Sprintf("Trend, %s: %s here; counting each half as much for every %g days before the latest review (%s) it has %.0f %% of the largest such volume of any product; for every %g days, %.0f %%",
