@@ -1,11 +1,15 @@
 package eval
 
 import (
+	"context"
 	"math"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/skingraph/skingraph/graph"
+	"github.com/skingraph/skingraph/ranker"
 )
 
 // TestProbeFeatures checks the candidate signals on timedReviews by hand: ages in days
@@ -84,5 +88,32 @@ func TestBlendNDCG(t *testing.T) {
 	}
 	if got, want := pairedZ([]float64{1, 2, 3}, []float64{0, 0, 0}), 2/(1/math.Sqrt(3)); math.Abs(got-want) > 1e-12 {
 		t.Errorf("pairedZ = %g, want %g", got, want)
+	}
+}
+
+// TestProbe: on one profile query whose author goes on to like p4 (the engine ranks the
+// dry-skin favourite p3 above it), a candidate that lifts p4 gains at a large enough weight,
+// and Probe reports that weight, both figures and every weight tried.
+func TestProbe(t *testing.T) {
+	proj := fixture(t)
+	in := Input{Proj: proj, Train: trainReviews, Test: []graph.Review{rv("d1", "p4", 5, "dry")}}
+	x4, _ := proj.ProductIndex("p4")
+	lift := ProbeFeature{Name: "lift_p4", Tasks: []string{TaskProfile}, Weights: []float64{0.001, 100},
+		Value: func(*ProbeData, Query) func(int32) float64 {
+			return func(x int32) float64 {
+				if x == x4 {
+					return 1
+				}
+				return 0
+			}
+		}}
+	got, err := Probe(context.Background(), in, ranker.DefaultParams(), nil, []ProbeFeature{lift})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []ProbeResult{{Task: TaskProfile, Feature: "lift_p4", Queries: 1, Base: 1 / math.Log2(3), Weight: 100, Best: 1,
+		ByWeight: map[float64]float64{0.001: 1 / math.Log2(3), 100: 1}, ZByWeight: map[float64]float64{0.001: 0, 100: 0}}}
+	if diff := cmp.Diff(want, got, cmpopts.EquateApprox(0, 1e-12)); diff != "" {
+		t.Errorf("Probe (-want +got):\n%s", diff)
 	}
 }
