@@ -175,7 +175,7 @@ func checkEvalJSON(t *testing.T, file string) {
 			t.Errorf("%s rate_harm engine harm@10 = %g, want the task's %g", task, rh.Engine["harm@10"], tr.Engine["harm@10"])
 		}
 	}
-	wantWeights := []string{"adverse_excess", "affinity", "claim", "co_review", "concern_fit", "item_item", "peer_adverse", "peer_effects", "peer_rating", "peer_recent_scales", "peer_volume", "prior", "recent", "recent_linear", "recent_scales", "safety"}
+	wantWeights := []string{"adverse_excess", "affinity", "claim", "co_review", "concern_fit", "item_item", "peer_adverse", "peer_effects", "peer_rating", "peer_recent_scales", "peer_volume", "prior", "recent", "recent_linear", "recent_scales", "safety", "trend"}
 	if diff := cmp.Diff(wantWeights, slices.Sorted(mapKeys(got.Weights))); diff != "" {
 		t.Errorf("weights (-want +got):\n%s", diff)
 	}
