@@ -58,8 +58,9 @@ func TestEveryWhyCypherReturnsItsPath(t *testing.T) {
 	params.Weights.PeerRecentScales = [ranker.NumRecentScales]float64{0.5, 0.5, 0.5, 0.5, 0.5}
 	params.HistoryWeights.RecentScales = params.Weights.RecentScales
 	params.HistoryWeights.PeerRecentScales = params.Weights.PeerRecentScales
-	params.HistoryWeights.ItemItem = 1 // the item-item family is off by default; its reasons too
-	params.Weights.AdverseExcess = 0.5 // and the harm demotion
+	params.HistoryWeights.ItemItem = 1                           // the item-item family is off by default; its reasons too
+	params.Weights.AdverseExcess = 0.5                           // and the harm demotion
+	params.Weights.Trend, params.HistoryWeights.Trend = 0.5, 0.5 // and the trend family
 	r, err := ranker.New(params)
 	if err != nil {
 		t.Fatal(err)
@@ -84,13 +85,16 @@ func TestEveryWhyCypherReturnsItsPath(t *testing.T) {
 				if w.Evidence["model"] == "EASE^R" {
 					checked["item_item"]++
 				}
+				if _, ok := w.Evidence["trend"]; ok {
+					checked["trend"]++
+				}
 				if err := pathMatches(store, w); err != nil {
 					t.Errorf("profile %d, %s, %s reason %q: %v\ncypher: %s", i, it.Product.ID, w.Kind, w.Text, err, w.Cypher)
 				}
 			}
 		}
 	}
-	for _, kind := range []string{ranker.KindConcernFit, ranker.KindPeer, ranker.KindSafety, ranker.KindPrior, ranker.KindAffinity, ranker.KindCoReview, "item_item"} {
+	for _, kind := range []string{ranker.KindConcernFit, ranker.KindPeer, ranker.KindSafety, ranker.KindPrior, ranker.KindAffinity, ranker.KindCoReview, "item_item", "trend"} {
 		if checked[kind] == 0 {
 			t.Errorf("no %s reason was checked (%v)", kind, checked)
 		}

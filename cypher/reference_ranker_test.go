@@ -58,6 +58,8 @@ const ReferenceRankCypher = `
 //   $recent_min_rating  only reviews rated at least this count in the recent volume (0: all)
 //   $recent_scale_days the half-lives (days) of the multi-scale recent volumes (ranker.RecentScaleDays);
 //                      $weights.recent_scales and .peer_recent_scales weigh them, element by element
+//   $trend_days        [short, long]: the half-lives (days) of the trend family (ranker.TrendShortDays,
+//                      TrendLongDays); $weights.trend weighs it (step 8c)
 //   $adverse_smoothing the pseudo-reviews the adverse-effect rates are shrunk with
 //   $liked_population_scale  how much the peer and prior families count when the profile
 //                      lists a known liked product (1 otherwise)
@@ -157,6 +159,18 @@ CALL (latest) {
   ORDER BY k
   RETURN collect(mv) AS max_scales, collect(mpv) AS max_peer_scales
 }
+// The largest trend volumes (step 8c): over each product's reviews (any rating), each
+// counting 2^(-a / 86400 / d) at the short and the long half-life of $trend_days.
+CALL (latest) {
+  MATCH (p:Product)
+  OPTIONAL MATCH (:Reviewer)-[r:REVIEWED]->(p)
+  WITH p, latest.epochSeconds - r.at.epochSeconds AS age
+  ORDER BY p.id, age
+  WITH p, collect(age) AS ages
+  WITH reduce(s = 0.0, a IN ages | s + 2.0 ^ (-toFloat(a) / 86400 / $trend_days[0])) AS vs,
+       reduce(s = 0.0, a IN ages | s + 2.0 ^ (-toFloat(a) / 86400 / $trend_days[1])) AS vl
+  RETURN coalesce(max(vs), 0.0) AS max_trend_short, coalesce(max(vl), 0.0) AS max_trend_long
+}
 
 // Co-review (step 7b): for each liked product l (in the profile's order, its slot), the
 // products y that people who rated l $co_review_min_rating (4) or more also rated so,
@@ -227,10 +241,10 @@ CALL () {
 // ---------------------------------------------------------------------------------------------
 //    population: $liked_population_scale when the profile lists a liked product the graph
 //              knows, else 1; it scales the peer (step 6) and prior (step 8) families.
-WITH w, h, mu, gamma, beta, max_reviews, ruled_out, latest, max_recent, max_scales, max_peer_scales, co_terms, item_terms,
+WITH w, h, mu, gamma, beta, max_reviews, ruled_out, latest, max_recent, max_scales, max_peer_scales, max_trend_short, max_trend_long, co_terms, item_terms,
      reduce(seen = [], c IN $profile.concerns | CASE WHEN c IN seen THEN seen ELSE seen + c END) AS concerns,
      CASE WHEN history THEN $liked_population_scale ELSE 1.0 END AS population
-WITH w, h, mu, gamma, beta, max_reviews, ruled_out, latest, max_recent, max_scales, max_peer_scales, co_terms, item_terms, concerns, population,
+WITH w, h, mu, gamma, beta, max_reviews, ruled_out, latest, max_recent, max_scales, max_peer_scales, max_trend_short, max_trend_long, co_terms, item_terms, concerns, population,
      [a IN [{kind: 'skin_type', name: $profile.skin_type, weight: $attr_weight.skin_type},
             {kind: 'skin_tone', name: $profile.skin_tone, weight: $attr_weight.skin_tone}] WHERE a.name <> '']
      + [c IN concerns | {kind: 'concern', name: c, weight: $attr_weight.concern}] AS peers
@@ -359,13 +373,13 @@ CALL (x, beta, w) {
          END AS adverse
 }
 WITH w, h, x, concern_fit, claim, population * peer AS peer, ingredient_safety + adverse AS safety, mu, max_reviews, latest,
-     max_recent, max_scales, max_peer_scales, co_terms, item_terms, population
+     max_recent, max_scales, max_peer_scales, max_trend_short, max_trend_long, co_terms, item_terms, population
 
 // ---------------------------------------------------------------------------------------------
 // 7b. Co-review: the terms of x computed once above (co_terms, then item_terms), in the order
 //     of the liked products.
 // ---------------------------------------------------------------------------------------------
-WITH w, h, x, concern_fit, claim, peer, safety, mu, max_reviews, latest, max_recent, max_scales, max_peer_scales, population,
+WITH w, h, x, concern_fit, claim, peer, safety, mu, max_reviews, latest, max_recent, max_scales, max_peer_scales, max_trend_short, max_trend_long, population,
      reduce(s = reduce(s = 0.0, t IN [t IN co_terms WHERE t.id = x.id] | s + w.co_review * t.cosine),
             t IN [t IN item_terms WHERE t.id = x.id] | s + w.item_item * t.weight) AS co_review
 
@@ -395,13 +409,30 @@ CALL (x, latest) {
 // 8b. Multi-scale recency, linear, each half-life k a term (0 when its weight or maximum is 0):
 //      scales      = Σ_k w.recent_scales[k] · scale_volumes[k] / max_scales[k]           (prior)
 //      peer_scales = Σ_k w.peer_recent_scales[k] · peer_scale_volumes[k] / max_peer_scales[k]  (peer)
-WITH w, x, concern_fit, claim, safety, co_review, mu, max_reviews, max_recent, recent_volume, population,
+WITH w, x, concern_fit, claim, safety, co_review, mu, max_reviews, max_recent, recent_volume, population, latest, max_trend_short, max_trend_long,
      peer + population * reduce(s = 0.0, k IN range(0, size($recent_scale_days) - 1) |
        s + CASE WHEN w.peer_recent_scales[k] = 0 OR max_peer_scales[k] = 0 THEN 0.0
                 ELSE w.peer_recent_scales[k] * peer_scale_volumes[k] / max_peer_scales[k] END) AS peer,
      reduce(s = 0.0, k IN range(0, size($recent_scale_days) - 1) |
        s + CASE WHEN w.recent_scales[k] = 0 OR max_scales[k] = 0 THEN 0.0
                 ELSE w.recent_scales[k] * scale_volumes[k] / max_scales[k] END) AS scales
+
+// 8c. Trend of x: its reviews (any rating), ages ascending, counted at both half-lives of
+//     $trend_days; x's share of the short-term volume minus its share of the long-term one
+//     (each share 0 when its maximum is 0):
+//      trend = w.trend · (short_volume / max_trend_short - long_volume / max_trend_long)   (prior)
+CALL (x, latest) {
+  OPTIONAL MATCH (:Reviewer)-[r:REVIEWED]->(x)
+  WITH latest.epochSeconds - r.at.epochSeconds AS age
+  ORDER BY age
+  WITH collect(age) AS ages
+  RETURN reduce(s = 0.0, a IN ages | s + 2.0 ^ (-toFloat(a) / 86400 / $trend_days[0])) AS trend_short,
+         reduce(s = 0.0, a IN ages | s + 2.0 ^ (-toFloat(a) / 86400 / $trend_days[1])) AS trend_long
+}
+WITH w, x, concern_fit, claim, safety, co_review, mu, max_reviews, max_recent, recent_volume, population, peer,
+     scales + CASE WHEN w.trend = 0 THEN 0.0
+                   ELSE w.trend * (CASE WHEN max_trend_short = 0 THEN 0.0 ELSE trend_short / max_trend_short END
+                                   - CASE WHEN max_trend_long = 0 THEN 0.0 ELSE trend_long / max_trend_long END) END AS scales
 
 // ---------------------------------------------------------------------------------------------
 // 8. Prior: quality and popularity of x over all reviews, for cold start and tie-breaks.
@@ -428,7 +459,7 @@ WITH x, concern_fit, claim, peer, safety, co_review,
                           ELSE w.recent * log(1.0 + recent_volume) / log(1.0 + max_recent) END
                    + CASE WHEN w.recent_linear = 0 OR max_recent = 0 THEN 0.0
                           ELSE w.recent_linear * recent_volume / max_recent END
-                   + scales) AS prior
+                   + scales) AS prior   // scales: the multi-scale volumes (8b) and the trend (8c)
 
 // ---------------------------------------------------------------------------------------------
 // 9. The score is the sum of the families. Best first; equal scores by product id ascending.
@@ -520,6 +551,7 @@ func referenceParams(params ranker.Params, req ranker.Request) map[string]any {
 		"history_recent_half_life_days": params.HistoryRecentHalfLifeDays,
 		"recent_min_rating":             params.RecentMinRating,
 		"recent_scale_days":             ranker.RecentScaleDays[:],
+		"trend_days":                    []float64{ranker.TrendShortDays, ranker.TrendLongDays},
 		"adverse_smoothing":             params.AdverseSmoothing,
 		"liked_population_scale":        params.LikedPopulationScale,
 		"co_review_min_rating":          int64(graph.CoReviewMinRating),
@@ -557,5 +589,6 @@ func weightsParam(w ranker.Weights) map[string]any {
 		"peer_effects": w.PeerEffects, "peer_volume": w.PeerVolume, "safety": w.Safety, "prior": w.Prior,
 		"peer_adverse": w.PeerAdverse, "co_review": w.CoReview, "item_item": w.ItemItem, "adverse_excess": w.AdverseExcess, "recent": w.Recent,
 		"recent_linear": w.RecentLinear, "recent_scales": w.RecentScales[:], "peer_recent_scales": w.PeerRecentScales[:],
+		"trend": w.Trend,
 	}
 }

@@ -74,13 +74,16 @@ func TestReferenceRankMatchesRanker(t *testing.T) {
 	nonDefault.Weights.PeerRecentScales = [ranker.NumRecentScales]float64{0.5, 1.4, 0, 0.25, 0.8}
 	nonDefault.HistoryWeights.RecentScales = [ranker.NumRecentScales]float64{0, 0.7, 0.2, 0, 1.1}
 	nonDefault.HistoryWeights.PeerRecentScales = [ranker.NumRecentScales]float64{1.3, 0, 0.4, 0.6, 0}
+	// the trend family (ranker/trend.go), a different weight in each set
+	nonDefault.Weights.Trend, nonDefault.HistoryWeights.Trend = 0.7, 1.3
 
 	// Requests that state concerns (no history) get a set of their own too
 	// (ranker.Params.ConcernWeights), different from both.
 	concernSet := nonDefault
 	concernSet.SetConcernWeights(ranker.Weights{ConcernFit: 2.1, Claim: 0.05, PeerRating: 0.4, PeerEffects: 0.8, PeerVolume: 0.15,
 		Safety: 1.2, Prior: 0.3, Recent: 0.2, RecentLinear: 1.7, PeerAdverse: 0.6, AdverseExcess: 0.25,
-		RecentScales: [ranker.NumRecentScales]float64{0.1, 0.9, 0, 0.5, 0}, PeerRecentScales: [ranker.NumRecentScales]float64{0, 0.3, 1.1, 0, 0.4}})
+		RecentScales: [ranker.NumRecentScales]float64{0.1, 0.9, 0, 0.5, 0}, PeerRecentScales: [ranker.NumRecentScales]float64{0, 0.3, 1.1, 0, 0.4},
+		Trend: 0.45})
 
 	noDecay := ranker.DefaultParams()
 	noDecay.RecentHalfLifeDays, noDecay.HistoryRecentHalfLifeDays = 0, 0 // every review counts 1 in the recent volume

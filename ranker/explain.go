@@ -175,6 +175,7 @@ func (pl *plan) explain(x int32, full bool) []Why {
 		add(pl.recentWhy(x, productNode))
 	}
 	pl.recencyWhys(x, productNode, add)
+	pl.trendWhy(x, productNode, add)
 	return whys
 }
 

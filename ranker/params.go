@@ -51,6 +51,13 @@ type Weights struct {
 	// max(0, rate − catalogue rate) / catalogue rate (the same shrunk rates as PeerAdverse).
 	// Unlike PeerAdverse it never lifts a product, so popularity can still rank the rest.
 	AdverseExcess float64 `json:"adverse_excess"`
+	// Trend scales the trend family (kind prior): the product's share of the short-term
+	// review volume minus its share of the long-term one, v_s/max v_s − v_l/max v_l, every
+	// review counted 2^(−age/h) at h = TrendShortDays and TrendLongDays (ranker/trend.go). A
+	// product whose reviews are arriving faster than its long-run volume says (a launch, a
+	// campaign) gains; one whose reviews have dried up loses. The multi-scale volumes cannot
+	// express it: their weights are never negative.
+	Trend float64 `json:"trend"`
 }
 
 // Params is every tunable number of the ranking model, in one value.
@@ -180,7 +187,7 @@ func (p Params) Validate() error {
 		}{{"concern_fit", w.ConcernFit}, {"claim", w.Claim}, {"peer_rating", w.PeerRating},
 			{"peer_effects", w.PeerEffects}, {"peer_volume", w.PeerVolume}, {"safety", w.Safety}, {"affinity", w.Affinity}, {"prior", w.Prior},
 			{"co_review", w.CoReview}, {"recent", w.Recent}, {"recent_linear", w.RecentLinear}, {"peer_adverse", w.PeerAdverse},
-			{"item_item", w.ItemItem}, {"adverse_excess", w.AdverseExcess}} {
+			{"item_item", w.ItemItem}, {"adverse_excess", w.AdverseExcess}, {"trend", w.Trend}} {
 			check(set.prefix+"."+f.name, f.v, 0, 100)
 		}
 		for k, h := range RecentScaleDays {

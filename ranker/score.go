@@ -225,6 +225,7 @@ type priors struct {
 	recent    []float64   // the recent volume by product (recentVolume); nil when its weights are 0
 	adverse   [][]float64 // by skin type id, by product; nil when Weights.PeerAdverse and AdverseExcess are 0
 	recency   recencyScales
+	trend     trendTerms
 	// peers holds, for each skin attribute with outcomes, its products and their peer term at
 	// attribute weight 1 and population 1 (peerBase); nil when the peer weights are all 0.
 	peers map[graph.Attr]*peerList
@@ -296,6 +297,7 @@ func (r *Ranker) priorsFor(pl *plan) *priors {
 	}
 	c.recent = recent // the explanations read it rather than sum a product's reviews again
 	scales := pl.computeRecencyScales(&c.recency)
+	pl.computeTrend(&c.trend)
 	for x := range c.values {
 		c.values[x] = pl.prior(int32(x))
 		if recent != nil {
@@ -303,6 +305,9 @@ func (r *Ranker) priorsFor(pl *plan) *priors {
 		}
 		if scales != nil {
 			c.values[x] += scales[x]
+		}
+		if c.trend.value != nil {
+			c.values[x] += pl.params.Weights.Trend * c.trend.value[x]
 		}
 	}
 	if pl.adverseOn() {

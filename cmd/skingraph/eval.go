@@ -34,7 +34,8 @@ every ablation on the same queries. Prints a Markdown table; --json writes the f
 With --reviews and --split-date, reviews submitted before the date are train, the others test.
 --tune first tunes the ranker weights on the last --validation-days of the train period
 (never on test) and evaluates with the tuned weights; --learn adds the pairwise learner's fit
-(eval.LearnAndRefine) and a coordinate search from it.`
+(eval.LearnAndRefine) and a coordinate search from it; --probe logs how a blend of each
+candidate signal (eval.ProbeFeatures) with the tuned engine's score moves validation NDCG@10.`
 
 // evalOptions are the flags of skingraph eval.
 type evalOptions struct {
@@ -52,6 +53,7 @@ type evalOptions struct {
 	windows        string       // "" = every window; else comma-separated 1-based window numbers
 	only           map[int]bool // the parsed --windows (nil: every window)
 	secondWeek     bool
+	probe          bool
 }
 
 // validationSplit is a validation split and the baselines tuned on it.
@@ -78,6 +80,7 @@ func (o *evalOptions) bind(fs *flag.FlagSet) {
 	fs.BoolVar(&o.perKind, "per-kind", false, "with --tune: the weights are the join of the best set of each kind (cold start, concerns, history), each as chosen on its task's validation parts, not the start best on the whole objective")
 	fs.BoolVar(&o.secondWeek, "second-week", true, "with --tune: choose among the starts' weight sets on the validation split and on the --validation-days before it (a second split, never searched on)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to `file` (go tool pprof)")
+	fs.BoolVar(&o.probe, "probe", false, "with --tune: blend each candidate signal of eval.ProbeFeatures with the tuned engine's score on the validation splits and log the best blend (a prototype; nothing is chosen from it)")
 	fs.StringVar(&o.windows, "windows", "", "evaluate only these `windows` (1-based, comma-separated; default every one): for quick experiments")
 }
 
@@ -113,6 +116,9 @@ func (o *evalOptions) check(args []string) (splits []time.Time, err error) {
 		}
 	case len(o.train) == 0 || len(o.test) == 0:
 		errs = append(errs, "--train and --test are required (or --reviews with --split-date)")
+	}
+	if o.probe && !o.tune {
+		errs = append(errs, "--probe needs --tune (it blends the candidate signals with the tuned engine's score)")
 	}
 	if o.validationDays < 1 {
 		errs = append(errs, fmt.Sprintf("--validation-days must be at least 1, got %d", o.validationDays))
@@ -344,6 +350,21 @@ func evalCommand(ctx context.Context, store *cypher.Store, o *evalOptions, args 
 			}
 			res.ValidationFromDate = cut.Format(time.DateOnly)
 			tuning, params = &res, res.Params
+			if o.probe {
+				splits := []*validationSplit{{in: vin, tuned: tuned, from: cut}, second}
+				for si, s := range splits {
+					if s == nil {
+						continue
+					}
+					probes, err := eval.Probe(ctx, s.in, res.Params, s.tuned, eval.ProbeFeatures())
+					if err != nil {
+						return err
+					}
+					for _, pr := range probes {
+						log.Info().Int("window", wi+1).Int("split", si+1).Str("from", s.from.Format(time.DateOnly)).Msg("eval: probe " + pr.String())
+					}
+				}
+			}
 		}
 		snap, err := snaps.at(ctx, trainEnd)
 		if err != nil {

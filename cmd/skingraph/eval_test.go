@@ -175,7 +175,7 @@ func checkEvalJSON(t *testing.T, file string) {
 			t.Errorf("%s rate_harm engine harm@10 = %g, want the task's %g", task, rh.Engine["harm@10"], tr.Engine["harm@10"])
 		}
 	}
-	wantWeights := []string{"adverse_excess", "affinity", "claim", "co_review", "concern_fit", "item_item", "peer_adverse", "peer_effects", "peer_rating", "peer_recent_scales", "peer_volume", "prior", "recent", "recent_linear", "recent_scales", "safety"}
+	wantWeights := []string{"adverse_excess", "affinity", "claim", "co_review", "concern_fit", "item_item", "peer_adverse", "peer_effects", "peer_rating", "peer_recent_scales", "peer_volume", "prior", "recent", "recent_linear", "recent_scales", "safety", "trend"}
 	if diff := cmp.Diff(wantWeights, slices.Sorted(mapKeys(got.Weights))); diff != "" {
 		t.Errorf("weights (-want +got):\n%s", diff)
 	}
@@ -246,6 +246,7 @@ func TestEvalBadArguments(t *testing.T) {
 		{"no test reviews", []string{"--products", products, "--reviews", reviews, "--split-date", "2024-01-01"}, "13 train and 0 test reviews"},
 		{"window out of range", []string{"--products", products, "--reviews", reviews, "--split-date", "2023-02-01,2023-02-15", "--windows", "3"}, `--windows: want window numbers from 1 to 2, got "3"`},
 		{"window not a number", []string{"--products", products, "--train", reviews, "--test", reviews, "--windows", "x"}, `--windows: want window numbers from 1 to 1, got "x"`},
+		{"probe without tune", []string{"--products", products, "--reviews", reviews, "--split-date", "2023-02-01", "--probe"}, "--probe needs --tune"},
 		{"missing file", []string{"--products", products, "--train", "nope.csv", "--test", reviews}, "nope.csv"},
 	}
 	for _, tt := range tests {

@@ -179,7 +179,7 @@ func FormatWeights(p ranker.Params) string {
 		return fmt.Sprintf("%sconcern_fit=%g %sclaim=%g %speer_rating=%g %speer_effects=%g %speer_volume=%g %ssafety=%g %saffinity=%g %sprior=%g %sco_review=%g %srecent=%g %srecent_linear=%g %speer_adverse=%g",
 			prefix, w.ConcernFit, prefix, w.Claim, prefix, w.PeerRating, prefix, w.PeerEffects, prefix, w.PeerVolume, prefix, w.Safety,
 			prefix, w.Affinity, prefix, w.Prior, prefix, w.CoReview, prefix, w.Recent, prefix, w.RecentLinear, prefix, w.PeerAdverse) +
-			fmt.Sprintf(" %srecent_scales=%v %speer_recent_scales=%v %sitem_item=%g %sadverse_excess=%g", prefix, w.RecentScales, prefix, w.PeerRecentScales, prefix, w.ItemItem, prefix, w.AdverseExcess)
+			fmt.Sprintf(" %srecent_scales=%v %speer_recent_scales=%v %sitem_item=%g %sadverse_excess=%g %strend=%g", prefix, w.RecentScales, prefix, w.PeerRecentScales, prefix, w.ItemItem, prefix, w.AdverseExcess, prefix, w.Trend)
 	}
 	concern := ""
 	if p.ConcernWeights != nil {
@@ -198,10 +198,10 @@ func GoDefaults(p ranker.Params) string {
 	Safety: %g, Affinity: %g, Prior: %g,
 	CoReview: %g, Recent: %g, RecentLinear: %g, PeerAdverse: %g,
 	RecentScales: %s, PeerRecentScales: %s,
-	ItemItem: %g, AdverseExcess: %g,
+	ItemItem: %g, AdverseExcess: %g, Trend: %g,
 },
 `, name, w.ConcernFit, w.Claim, w.PeerRating, w.PeerEffects, w.PeerVolume, w.Safety, w.Affinity, w.Prior, w.CoReview, w.Recent, w.RecentLinear, w.PeerAdverse,
-			goScales(w.RecentScales), goScales(w.PeerRecentScales), w.ItemItem, w.AdverseExcess)
+			goScales(w.RecentScales), goScales(w.PeerRecentScales), w.ItemItem, w.AdverseExcess, w.Trend)
 	}
 	concern := ""
 	if p.ConcernWeights != nil {

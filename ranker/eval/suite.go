@@ -75,6 +75,7 @@ var Ablations = []Ablation{
 	{"peer_recent_scales", func(w *ranker.Weights) { w.PeerRecentScales = [ranker.NumRecentScales]float64{} }},
 	{"item_item", func(w *ranker.Weights) { w.ItemItem = 0 }},
 	{"adverse_excess", func(w *ranker.Weights) { w.AdverseExcess = 0 }},
+	{"trend", func(w *ranker.Weights) { w.Trend = 0 }},
 }
 
 // ParamAblations switch off a part of the ranking that is not one family weight.

@@ -187,6 +187,8 @@ var weightTunables = []struct {
 	{"peer_adverse", func(w *ranker.Weights) *float64 { return &w.PeerAdverse }, fixed(0, 0.05, 0.1, 0.2, 0.4, 0.8), false},
 	{"item_item", func(w *ranker.Weights) *float64 { return &w.ItemItem }, scaled, true},
 	{"adverse_excess", func(w *ranker.Weights) *float64 { return &w.AdverseExcess }, fixed(0, 0.02, 0.05, 0.1, 0.2, 0.5), false},
+	// round 6: the trend family (prototyped with eval.Probe's trend_3_30 first)
+	{"trend", func(w *ranker.Weights) *float64 { return &w.Trend }, scaled, false},
 }
 
 // SeparateConcernWeights makes the search tune a weight set of its own for requests that

@@ -1,0 +1,119 @@
+package eval
+
+import (
+	"context"
+	"math"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/skingraph/skingraph/graph"
+	"github.com/skingraph/skingraph/ranker"
+)
+
+// TestProbeFeatures checks the candidate signals on timedReviews by hand: ages in days
+// p1 {4, 4}, p2 {0, 2}, p3 {0} (rated 2).
+func TestProbeFeatures(t *testing.T) {
+	proj := fixture(t)
+	pd := NewProbeData(Input{Proj: proj, Train: timedReviews}, nil)
+	byName := map[string]ProbeFeature{}
+	for _, f := range ProbeFeatures() {
+		byName[f.Name] = f
+	}
+	values := func(name string, q Query) []float64 {
+		t.Helper()
+		f := byName[name].Value(pd, q)
+		if f == nil {
+			t.Fatalf("%s: no value for %+v", name, q)
+		}
+		var out []float64
+		for _, id := range []string{"p1", "p2", "p3", "p4"} {
+			x, _ := proj.ProductIndex(id)
+			out = append(out, f(x))
+		}
+		return out
+	}
+	v3 := []float64{2 * math.Exp2(-4.0/3), 1 + math.Exp2(-2.0/3), 1, 0}
+	v30 := []float64{2 * math.Exp2(-4.0/30), 1 + math.Exp2(-2.0/30), 1, 0}
+	trend := make([]float64, 4)
+	for x := range trend {
+		trend[x] = v3[x]/v3[1] - v30[x]/v30[1]
+	}
+	// (rating − 3)/2 · 2^(−age/7): p1 two 5★ at 4 days, p2 4★ today and 5★ at 2 days, p3 2★
+	// today; over the largest |value| (p1's)
+	top := 2 * math.Exp2(-4.0/7)
+	rating := []float64{1, (0.5 + math.Exp2(-2.0/7)) / top, -0.5 / top, 0}
+	tests := []struct {
+		name string
+		q    Query
+		want []float64
+	}{
+		{"trend_3_30", Query{}, trend},
+		{"youth", Query{}, []float64{math.Exp2(-4.0 / 14), math.Exp2(-2.0 / 14), 1, 0}},
+		{"rating_weighted_7", Query{}, rating},
+		// u1 liked p1 and p2: the fixture's products have no brand, so every product shares it
+		{"brand_liked", Query{Liked: []string{"p1", "p2"}}, []float64{1, 1, 1, 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, values(tt.name, tt.q), cmpopts.EquateApprox(0, 1e-12)); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+	if byName["brand_liked"].Value(pd, Query{}) != nil {
+		t.Error("brand_liked without liked products: want no value")
+	}
+}
+
+// TestBlendNDCG: a feature that lifts the relevant product to the top takes NDCG@10 to 1.
+func TestBlendNDCG(t *testing.T) {
+	proj := fixture(t)
+	q := Query{Relevant: map[string]bool{"p3": true}, Exclude: map[string]bool{"p1": true}}
+	s := []float64{5, 4, 1, 2, math.NaN()} // p1 excluded, p5 not a candidate: p2, p4, p3
+	x3, _ := proj.ProductIndex("p3")
+	lift := func(x int32) float64 {
+		if x == x3 {
+			return 1
+		}
+		return 0
+	}
+	for _, tt := range []struct {
+		w, want float64
+	}{{0, 1 / math.Log2(4)}, {2, 1 / math.Log2(3)}, {3.5, 1}} {
+		if got := blendNDCG(proj, q, s, lift, tt.w); math.Abs(got-tt.want) > 1e-12 {
+			t.Errorf("w %g: NDCG@10 = %g, want %g", tt.w, got, tt.want)
+		}
+	}
+	if got, want := pairedZ([]float64{1, 2, 3}, []float64{0, 0, 0}), 2/(1/math.Sqrt(3)); math.Abs(got-want) > 1e-12 {
+		t.Errorf("pairedZ = %g, want %g", got, want)
+	}
+}
+
+// TestProbe: on one profile query whose author goes on to like p4 (the engine ranks the
+// dry-skin favourite p3 above it), a candidate that lifts p4 gains at a large enough weight,
+// and Probe reports that weight, both figures and every weight tried.
+func TestProbe(t *testing.T) {
+	proj := fixture(t)
+	in := Input{Proj: proj, Train: trainReviews, Test: []graph.Review{rv("d1", "p4", 5, "dry")}}
+	x4, _ := proj.ProductIndex("p4")
+	lift := ProbeFeature{Name: "lift_p4", Tasks: []string{TaskProfile}, Weights: []float64{0.001, 100},
+		Value: func(*ProbeData, Query) func(int32) float64 {
+			return func(x int32) float64 {
+				if x == x4 {
+					return 1
+				}
+				return 0
+			}
+		}}
+	got, err := Probe(context.Background(), in, ranker.DefaultParams(), nil, []ProbeFeature{lift})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []ProbeResult{{Task: TaskProfile, Feature: "lift_p4", Queries: 1, Base: 1 / math.Log2(3), Weight: 100, Best: 1,
+		ByWeight: map[float64]float64{0.001: 1 / math.Log2(3), 100: 1}, ZByWeight: map[float64]float64{0.001: 0, 100: 0}}}
+	if diff := cmp.Diff(want, got, cmpopts.EquateApprox(0, 1e-12)); diff != "" {
+		t.Errorf("Probe (-want +got):\n%s", diff)
+	}
+}

@@ -1,0 +1,82 @@
+package ranker
+
+import (
+	"context"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+// TestTrend checks the trend family by hand on typedFixture (every review counts, any rating):
+// ages in days p01 {0, 0}, p02 {14 ×4}, p03 {1, 2}.
+func TestTrend(t *testing.T) {
+	p := typedFixture(t)
+	short := map[string]float64{"p01": 2, "p02": 4 * math.Exp2(-14.0/3), "p03": math.Exp2(-1.0/3) + math.Exp2(-2.0/3)}
+	long := map[string]float64{"p01": 2, "p02": 4 * math.Exp2(-14.0/30), "p03": math.Exp2(-1.0/30) + math.Exp2(-2.0/30)}
+	maxShort, maxLong := short["p01"], long["p02"]
+	want := map[string]float64{}
+	for id := range short {
+		want[id] = 0.5 * (short[id]/maxShort - long[id]/maxLong)
+	}
+	params := DefaultParams()
+	params.Weights = Weights{Trend: 0.5}
+	params.HistoryWeights = params.Weights
+	r, err := New(params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := Request{Limit: MaxLimit, Explain: ExplainFull}
+	res, err := r.Rank(context.Background(), p, nil, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, it := range res.Items {
+		if it.Score == 0 {
+			continue
+		}
+		got[it.Product.ID] = it.Score
+		sum := 0.0
+		for _, w := range it.Why {
+			sum += w.Contribution
+			if w.Kind != KindPrior || !strings.HasPrefix(w.Text, "Trend, ") {
+				t.Errorf("%s: reason %s %q, want a trend reason", it.Product.ID, w.Kind, w.Text)
+			}
+		}
+		if math.Abs(sum-it.Score) > 1e-9 {
+			t.Errorf("%s: reasons sum to %v, score %v", it.Product.ID, sum, it.Score)
+		}
+	}
+	if diff := cmp.Diff(want, got, cmpopts.EquateApprox(0, 1e-12)); diff != "" {
+		t.Errorf("trend scores (-want +got):\n%s", diff)
+	}
+	// p01 rises (all its reviews today), p02 fades (four reviews two weeks ago)
+	for _, it := range res.Items {
+		switch it.Product.ID {
+		case "p01":
+			if !strings.Contains(it.Why[0].Text, "Trend, rising: 2 reviews here; counting each half as much for every 3 days before the latest review (2023-01-31) it has 100 % of the largest such volume of any product; for every 30 days, 69 %") {
+				t.Errorf("p01: %q", it.Why[0].Text)
+			}
+		case "p02":
+			if !strings.HasPrefix(it.Why[0].Text, "Trend, fading: 4 reviews") {
+				t.Errorf("p02: %q", it.Why[0].Text)
+			}
+		}
+	}
+	scores, err := r.Scores(context.Background(), p, nil, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for x, s := range scores {
+		if id := p.Products[x].ID; math.Abs(s-want[id]) > 1e-12 {
+			t.Errorf("Scores[%s] = %v, want %v", id, s, want[id])
+		}
+	}
+	params.Weights.Trend = -1
+	if err := params.Validate(); err == nil || !strings.Contains(err.Error(), "weights.trend = -1") {
+		t.Errorf("Validate() = %v, want the negative trend weight named", err)
+	}
+}
