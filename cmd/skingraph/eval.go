@@ -53,6 +53,7 @@ type evalOptions struct {
 	windows        string       // "" = every window; else comma-separated 1-based window numbers
 	only           map[int]bool // the parsed --windows (nil: every window)
 	secondWeek     bool
+	searchWeek     string // "both" (the default since round 7) or "validation"
 	probe          bool
 }
 
@@ -79,6 +80,7 @@ func (o *evalOptions) bind(fs *flag.FlagSet) {
 	fs.BoolVar(&eval.SeparateConcernWeights, "concern-weights", eval.SeparateConcernWeights, "with --tune: tune a weight set of its own for requests that state concerns (ranker.Params.ConcernWeights) on the concern task, the cold-start set on the profile task alone (false: one cold-start set on both)")
 	fs.BoolVar(&o.perKind, "per-kind", false, "with --tune: the weights are the join of the best set of each kind (cold start, concerns, history), each as chosen on its task's validation parts, not the start best on the whole objective")
 	fs.BoolVar(&o.secondWeek, "second-week", true, "with --tune: choose among the starts' weight sets on the validation split and on the --validation-days before it (a second split, never searched on)")
+	fs.StringVar(&o.searchWeek, "search-week", "both", "with --tune: the validation weeks every move of the search is chosen on: both (the validation split and the week before it pooled, eval.TuneOn) or validation (the validation split alone, the rule up to round 6; the week before then only chooses among the starts)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to `file` (go tool pprof)")
 	fs.BoolVar(&o.probe, "probe", false, "with --tune: blend each candidate signal of eval.ProbeFeatures with the tuned engine's score on the validation splits and log the best blend (a prototype; nothing is chosen from it)")
 	fs.StringVar(&o.windows, "windows", "", "evaluate only these `windows` (1-based, comma-separated; default every one): for quick experiments")
@@ -119,6 +121,9 @@ func (o *evalOptions) check(args []string) (splits []time.Time, err error) {
 	}
 	if o.probe && !o.tune {
 		errs = append(errs, "--probe needs --tune (it blends the candidate signals with the tuned engine's score)")
+	}
+	if o.searchWeek != "both" && o.searchWeek != "validation" {
+		errs = append(errs, fmt.Sprintf("--search-week: want both or validation, got %q", o.searchWeek))
 	}
 	if o.validationDays < 1 {
 		errs = append(errs, fmt.Sprintf("--validation-days must be at least 1, got %d", o.validationDays))
@@ -344,7 +349,7 @@ func evalCommand(ctx context.Context, store *cypher.Store, o *evalOptions, args 
 			if tuned, err = eval.TuneBaselinesOn(ctx, vin); err != nil {
 				return err
 			}
-			res, err := evalTune(ctx, vin, tuned, second, o.learn, o.perKind, log)
+			res, err := evalTune(ctx, vin, tuned, second, o.searchWeek == "both", o.learn, o.perKind, log)
 			if err != nil {
 				return err
 			}
@@ -456,6 +461,8 @@ func writeWindow(stdout io.Writer, products int, r windowResult) error {
 				sec.ValidationFromDate, sec.ValidationQueries[eval.TaskProfile], sec.ValidationQueries[eval.TaskHistory], tuning.MinGainZ, sec.Best,
 				sp.NDCG, sp.Recall, sp.Harm, sh.NDCG, sh.Recall, sh.Harm)
 		}
+		fmt.Fprintf(stdout, "Each move of the search was chosen on %d validation split(s) pooled (--search-week; eval.TuneOn): searched objective %.4f -> %.4f; its steps, with that objective:\n",
+			tuning.SearchSplits, tuning.SearchedStart, tuning.Searched)
 		for _, s := range tuning.Steps {
 			fmt.Fprintf(stdout, "  %s %g -> %g (%.4f)\n", s.Param, s.From, s.To, s.Objective)
 		}
@@ -560,11 +567,18 @@ func recencyHalfLives(tuned map[string][]eval.TunedBaseline) (profile, history f
 // evalTune tunes the engine's weights on a validation split (in: the projection of the train
 // reviews before the split, the split's reviews as test), from each start of eval.TuneStarts.
 //
+// With searchBoth (--search-week=both) and a second split, every search chooses its moves on
+// both splits pooled (eval.TuneOn); else on in alone.
+//
 // With perKind (--per-kind) the result is the join of the best weight set of each kind, each
 // as chosen on its own task (no pass after joining), even when another start is better on
 // the whole objective.
-func evalTune(ctx context.Context, in eval.Input, tuned map[string][]eval.TunedBaseline, second *validationSplit, learn, perKind bool, log zerolog.Logger) (eval.TuneResult, error) {
+func evalTune(ctx context.Context, in eval.Input, tuned map[string][]eval.TunedBaseline, second *validationSplit, searchBoth, learn, perKind bool, log zerolog.Logger) (eval.TuneResult, error) {
 	start := time.Now()
+	search := []eval.Split{{In: in, Tuned: tuned}}
+	if searchBoth && second != nil {
+		search = append(search, eval.Split{In: second.in, Tuned: second.tuned})
+	}
 	var res eval.TuneResult
 	evaluations := 0
 	starts := eval.TuneStarts(ranker.DefaultParams())
@@ -618,7 +632,7 @@ func evalTune(ctx context.Context, in eval.Input, tuned map[string][]eval.TunedB
 		passes = append([]int{0}, passes...)
 	}
 	for i, st := range starts {
-		r, err := eval.TuneWith(ctx, in, st.Params, passes[i], tuned)
+		r, err := eval.TuneOn(ctx, search, st.Params, passes[i])
 		if err != nil {
 			return eval.TuneResult{}, err
 		}
@@ -630,6 +644,7 @@ func evalTune(ctx context.Context, in eval.Input, tuned map[string][]eval.TunedB
 		}
 		results = append(results, both)
 		log.Info().Str("start", st.Name).Float64("objective_before", r.Start).Float64("objective_after", r.Best).
+			Int("search_splits", r.SearchSplits).Float64("searched_before", r.SearchedStart).Float64("searched_after", r.Searched).
 			Float64("profile", r.Parts[eval.TaskProfile]).Float64("history", r.Parts[eval.TaskHistory]).Float64("concern", r.Parts[eval.TaskConcern]).
 			Any("start_parts", r.StartParts).Int("steps", len(r.Steps)).Int("rejected_moves", r.Rejected).Int("evaluations", r.Evaluations).Int("from_feature_cache", r.FastEvaluations).
 			Str("feature_cache_mismatch", r.FastMismatch).Msg("eval: tuned from one start")
@@ -671,7 +686,7 @@ func evalTune(ctx context.Context, in eval.Input, tuned map[string][]eval.TunedB
 		if perKind {
 			joinPasses = 0 // each set exactly as chosen on its task
 		}
-		r, err := eval.TuneWith(ctx, in, eval.CombineSets(cold[0].Params, conc[0].Params, hist[0].Params), joinPasses, tuned)
+		r, err := eval.TuneOn(ctx, search, eval.CombineSets(cold[0].Params, conc[0].Params, hist[0].Params), joinPasses)
 		if err != nil {
 			return eval.TuneResult{}, err
 		}

@@ -65,7 +65,10 @@ func TestEvalCommand(t *testing.T) {
 				// every start is perfect on the one validation query of each task: none is
 				// better than the unsearched replica of the recency baselines, which keeps the linear volume
 				`The search that won started from "replica (unsearched)"`, "engine -recent_linear", "On the second validation split (from 2023-01-15", "To make the tuned weights the default",
+				"Each move of the search was chosen on 2 validation split(s) pooled",
 				"Baselines tuned on the profile task's validation queries", "| recent_popularity (", "### concern task"}},
+		{"round 6's rule", []string{"--reviews", evalFixture("reviews.csv"), "--split-date", "2023-02-01", "--tune", "--search-week", "validation", "--ablate=false"}, filepath.Join(dir, "validation"),
+			[]string{"Each move of the search was chosen on 1 validation split(s) pooled", "On the second validation split (from 2023-01-15"}},
 		{"train and test files", []string{"--train", trainFile, "--test", testFile, "--log-level", "warn"}, filepath.Join(dir, "files"),
 			[]string{"6 skincare products; 6 train reviews (2023-01-05 to 2023-01-28), 7 test reviews (2023-02-03 to 2023-02-14)", "| popularity | 0.8552 |"}},
 	}
@@ -247,6 +250,7 @@ func TestEvalBadArguments(t *testing.T) {
 		{"window out of range", []string{"--products", products, "--reviews", reviews, "--split-date", "2023-02-01,2023-02-15", "--windows", "3"}, `--windows: want window numbers from 1 to 2, got "3"`},
 		{"window not a number", []string{"--products", products, "--train", reviews, "--test", reviews, "--windows", "x"}, `--windows: want window numbers from 1 to 1, got "x"`},
 		{"probe without tune", []string{"--products", products, "--reviews", reviews, "--split-date", "2023-02-01", "--probe"}, "--probe needs --tune"},
+		{"search week", []string{"--products", products, "--reviews", reviews, "--split-date", "2023-02-01", "--tune", "--search-week", "second"}, `--search-week: want both or validation, got "second"`},
 		{"missing file", []string{"--products", products, "--train", "nope.csv", "--test", reviews}, "nope.csv"},
 	}
 	for _, tt := range tests {

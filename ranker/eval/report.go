@@ -95,6 +95,7 @@ func (r Report) JSON() map[string]any {
 			"validation_queries": r.Tuning.ValidationQueries, "harm_caps": r.Tuning.HarmCaps, "best_baseline": bestBaselines(r.Tuning.BestBaseline), "relevant_harm@10": r.Tuning.RelevantHarm, "validation_from": r.Tuning.ValidationFromDate,
 			"params": r.Tuning.Params, "start": r.Tuning.StartName, "validation": validationMaps(r.Tuning.Validation),
 			"min_gain_z": r.Tuning.MinGainZ, "from_feature_cache": r.Tuning.FastEvaluations,
+			"search_splits": r.Tuning.SearchSplits, "searched_objective": r.Tuning.Searched,
 		}
 		if r.Tuning.Second != nil {
 			details["tuning"].(map[string]any)["second_split"] = map[string]any{

@@ -13,7 +13,7 @@ import (
 type TuneStep struct {
 	Param     string
 	From, To  float64
-	Objective float64
+	Objective float64 // the searched objective after the move (pooled over TuneOn's splits)
 }
 
 // TuneResult is what Tune found.
@@ -52,6 +52,11 @@ type TuneResult struct {
 	Rejected int
 	// PerQuery holds, by task, each validation query's NDCG@10 at Params (Better compares them).
 	PerQuery map[string][]float64
+	// SearchSplits is how many validation splits the search chose on (TuneOn: 1 with TuneWith);
+	// Searched and SearchedStart are the objective it maximised, over all of them pooled, at
+	// the end and at the start (Best and Start are splits[0]'s alone).
+	SearchSplits            int
+	Searched, SearchedStart float64
 	// Learned are the pairwise learner's fits (LearnAndRefine) and their validation
 	// objectives; empty when the learner did not run.
 	Learned []LearnTrial
@@ -334,71 +339,114 @@ func Tune(ctx context.Context, in Input, base ranker.Params, passes int) (TuneRe
 // TuneWith is Tune with the strong baselines already tuned on the same validation split
 // (TuneBaselines): their validation figures join the bars the objective holds the engine to.
 func TuneWith(ctx context.Context, in Input, base ranker.Params, passes int, tuned map[string][]TunedBaseline) (TuneResult, error) {
+	return TuneOn(ctx, []Split{{In: in, Tuned: tuned}}, base, passes)
+}
+
+// Split is a validation split and the strong baselines tuned on it (TuneBaselinesOn).
+type Split struct {
+	In    Input
+	Tuned map[string][]TunedBaseline
+}
+
+// TuneOn is TuneWith on several validation splits at once (round 7): every choice of the
+// search, each move's gain and its MinGainZ gate, is made on the queries of every split
+// pooled. The searched objective (TuneResult.Searched) is the mean of every split's tasks'
+// parts, each part as in Tune with the split's own harm cap and baseline bars; the standard
+// error of a move's gain combines the paired per-query differences of every split's queries
+// (significant). Each split ranks with its own projection and has its own feature cache. The
+// figures of the result (Best, Parts, Validation, PerQuery, ...) are those of splits[0], as
+// with TuneWith, so that results compare across splits (BetterAcross); with one split,
+// Searched is Best.
+func TuneOn(ctx context.Context, splits []Split, base ranker.Params, passes int) (TuneResult, error) {
+	if len(splits) == 0 {
+		return TuneResult{}, fmt.Errorf("eval: tune: no validation split")
+	}
 	if SeparateConcernWeights && base.ConcernWeights == nil {
 		base.SetConcernWeights(base.Weights)
 	}
 	separate := base.ConcernWeights != nil
 	type taskQueries struct {
-		task string
-		qs   []Query
-		cap  float64
-		best Metrics
+		split int // index in splits
+		local int // index among the split's entries (its feature cache's task)
+		task  string
+		qs    []Query
+		cap   float64
+		best  Metrics
 	}
-	var queries []taskQueries // in task order
-	res := TuneResult{ValidationQueries: map[string]int{}, HarmCaps: map[string]float64{}, BestBaseline: map[string]Metrics{}, RelevantHarm: map[string]float64{}}
-	data := NewData(in.Proj, in.Train)
-	harm := NewHarmIndex(in.Test)
-	for _, task := range Tasks {
-		qs, err := Queries(task, in)
-		if err != nil {
-			return TuneResult{}, err
-		}
-		res.ValidationQueries[task] = len(qs)
-		if len(qs) == 0 {
-			continue
-		}
-		var best Metrics
-		for _, b := range data.Baselines(task) {
-			r, err := Evaluate(ctx, b, qs, harm, data.Catalogue())
+	var queries []taskQueries // split by split, in task order
+	res := TuneResult{ValidationQueries: map[string]int{}, HarmCaps: map[string]float64{}, BestBaseline: map[string]Metrics{}, RelevantHarm: map[string]float64{},
+		SearchSplits: len(splits)}
+	datas := make([]*Data, len(splits))
+	harms := make([]HarmIndex, len(splits))
+	perSplit := make([]int, len(splits)) // entries of each split
+	for s, sp := range splits {
+		in := sp.In
+		datas[s], harms[s] = NewData(in.Proj, in.Train), NewHarmIndex(in.Test)
+		data, harm := datas[s], harms[s]
+		for _, task := range Tasks {
+			qs, err := Queries(task, in)
+			if err != nil {
+				return TuneResult{}, err
+			}
+			if s == 0 {
+				res.ValidationQueries[task] = len(qs)
+			}
+			if len(qs) == 0 {
+				continue
+			}
+			var best Metrics
+			for _, b := range data.Baselines(task) {
+				r, err := Evaluate(ctx, b, qs, harm, data.Catalogue())
+				if err != nil {
+					return TuneResult{}, fmt.Errorf("eval: tune: %w", err)
+				}
+				best.NDCG, best.Recall = max(best.NDCG, r.Overall.NDCG), max(best.Recall, r.Overall.Recall)
+			}
+			for _, t := range sp.Tuned[task] {
+				best.NDCG, best.Recall = max(best.NDCG, t.Validation.NDCG), max(best.Recall, t.Validation.Recall)
+			}
+			rel, err := Evaluate(ctx, relevantOnly{}, qs, harm, data.Catalogue())
 			if err != nil {
 				return TuneResult{}, fmt.Errorf("eval: tune: %w", err)
 			}
-			best.NDCG, best.Recall = max(best.NDCG, r.Overall.NDCG), max(best.Recall, r.Overall.Recall)
+			if s == 0 {
+				res.BestBaseline[task] = best
+				res.RelevantHarm[task] = rel.Overall.Harm
+				res.HarmCaps[task] = rel.Overall.HarmExcess
+			}
+			queries = append(queries, taskQueries{s, perSplit[s], task, qs, rel.Overall.HarmExcess, best})
+			perSplit[s]++
 		}
-		for _, t := range tuned[task] {
-			best.NDCG, best.Recall = max(best.NDCG, t.Validation.NDCG), max(best.Recall, t.Validation.Recall)
-		}
-		res.BestBaseline[task] = best
-		rel, err := Evaluate(ctx, relevantOnly{}, qs, harm, data.Catalogue())
-		if err != nil {
-			return TuneResult{}, fmt.Errorf("eval: tune: %w", err)
-		}
-		res.RelevantHarm[task] = rel.Overall.Harm
-		res.HarmCaps[task] = rel.Overall.HarmExcess
-		queries = append(queries, taskQueries{task, qs, rel.Overall.HarmExcess, best})
 	}
-	if len(queries) == 0 {
+	if perSplit[0] == 0 {
 		return TuneResult{}, fmt.Errorf("eval: tune: the validation split has no query")
 	}
 	part := func(m Metrics, tq taskQueries) float64 {
 		return m.NDCG - max(0, m.HarmExcess-tq.cap) -
 			ShortfallPenalty*(max(0, tq.best.NDCG-m.NDCG)+max(0, tq.best.Recall-m.Recall))
 	}
-	// an evaluation: the objective (the mean of the tasks' parts), each task's part and its
+	// an evaluation: the objective (the mean of every split's tasks' parts), each part and its
 	// per-query NDCG@10 (for the paired comparison of MinGainZ)
 	type scoreT struct {
 		obj   float64
 		parts []float64
 		pq    [][]float64
 	}
+	// first is the mean of splits[0]'s parts: the objective of TuneWith on that split alone
+	first := func(sc scoreT) float64 {
+		sum := 0.0
+		for i, tq := range queries {
+			if tq.split == 0 {
+				sum += sc.parts[i]
+			}
+		}
+		return sum / float64(perSplit[0])
+	}
 	// objective evaluates p with the ranker. A parameter that only one task's requests read
 	// (one weight set) is evaluated on that task alone, the other's part taken from known (the
 	// best parameters'): the result is the same, in half the time.
 	objective := func(p ranker.Params, only string, known scoreT) (scoreT, error) {
-		eng, err := NewEngine("engine", p, in.Proj, in.Vecs)
-		if err != nil {
-			return scoreT{}, err
-		}
+		engines := make([]Recommender, len(splits))
 		res.Evaluations++
 		out := scoreT{parts: make([]float64, len(queries)), pq: make([][]float64, len(queries))}
 		sum := 0.0
@@ -406,7 +454,14 @@ func TuneWith(ctx context.Context, in Input, base ranker.Params, passes int, tun
 			if !affects(only, tq.task, separate) {
 				out.parts[i], out.pq[i] = known.parts[i], known.pq[i]
 			} else {
-				r, err := Evaluate(ctx, eng, tq.qs, harm, data.Catalogue())
+				if engines[tq.split] == nil {
+					eng, err := NewEngine("engine", p, splits[tq.split].In.Proj, splits[tq.split].In.Vecs)
+					if err != nil {
+						return scoreT{}, err
+					}
+					engines[tq.split] = eng
+				}
+				r, err := Evaluate(ctx, engines[tq.split], tq.qs, harms[tq.split], datas[tq.split].Catalogue())
 				if err != nil {
 					return scoreT{}, err
 				}
@@ -417,9 +472,9 @@ func TuneWith(ctx context.Context, in Input, base ranker.Params, passes int, tun
 		out.obj = sum / float64(len(queries))
 		return out, nil
 	}
-	// fastObjective is objective from the feature cache (fastscore.go): p must differ from the
-	// cache's structure in family weights only.
-	var fc *featureCache
+	// fastObjective is objective from the feature caches (fastscore.go, one per split): p must
+	// differ from the caches' structure in family weights only.
+	fcs := make([]*featureCache, len(splits))
 	fastObjective := func(p ranker.Params, only string, known scoreT) scoreT {
 		res.Evaluations++
 		res.FastEvaluations++
@@ -429,7 +484,7 @@ func TuneWith(ctx context.Context, in Input, base ranker.Params, passes int, tun
 			if !affects(only, tq.task, separate) {
 				out.parts[i], out.pq[i] = known.parts[i], known.pq[i]
 			} else {
-				r := aggregate("engine", tq.qs, fc.lists(i, p), harm, data.Catalogue())
+				r := aggregate("engine", tq.qs, fcs[tq.split].lists(tq.local, p), harms[tq.split], datas[tq.split].Catalogue())
 				out.parts[i], out.pq[i] = part(r.Overall, tq), r.PerQueryNDCG
 			}
 			sum += out.parts[i]
@@ -437,23 +492,35 @@ func TuneWith(ctx context.Context, in Input, base ranker.Params, passes int, tun
 		out.obj = sum / float64(len(queries))
 		return out
 	}
+	covers := func(p ranker.Params) bool {
+		for _, fc := range fcs {
+			if !fc.covers(p) {
+				return false
+			}
+		}
+		return true
+	}
 	fast := !SlowTuning
-	// trial evaluates p, a change of best: from the feature cache when only weights changed
+	// trial evaluates p, a change of best: from the feature caches when only weights changed
 	// (built for best's structure on first use and checked against the ranker there), else
 	// with the ranker.
 	trial := func(p, best ranker.Params, only string, known scoreT) (scoreT, error) {
 		if fast && sameStructure(p, best) {
-			if fc == nil || !sameStructure(fc.structure, best) {
-				qs := make([][]Query, len(queries))
-				for i, tq := range queries {
-					qs[i] = tq.qs
+			if fcs[0] == nil || !sameStructure(fcs[0].structure, best) {
+				for s := range splits {
+					var qs [][]Query
+					for _, tq := range queries {
+						if tq.split == s {
+							qs = append(qs, tq.qs)
+						}
+					}
+					var err error
+					if fcs[s], err = newFeatureCache(ctx, splits[s].In, best, qs, usesScales(base)); err != nil {
+						return scoreT{}, err
+					}
+					res.FeatureCaches++
 				}
-				var err error
-				if fc, err = newFeatureCache(ctx, in, best, qs, usesScales(base)); err != nil {
-					return scoreT{}, err
-				}
-				res.FeatureCaches++
-				if fc.covers(best) {
+				if covers(best) {
 					check := fastObjective(best, "", scoreT{})
 					res.Evaluations--
 					res.FastEvaluations--
@@ -468,7 +535,7 @@ func TuneWith(ctx context.Context, in Input, base ranker.Params, passes int, tun
 					res.FastMismatch = "the feature cache lacks a family the parameters use"
 				}
 			}
-			if fast && fc.covers(p) {
+			if fast && covers(p) {
 				return fastObjective(p, only, known), nil
 			}
 		}
@@ -479,10 +546,12 @@ func TuneWith(ctx context.Context, in Input, base ranker.Params, passes int, tun
 	if err != nil {
 		return TuneResult{}, fmt.Errorf("eval: tune: %w", err)
 	}
-	res.Start, res.MinGainZ = cur.obj, MinGainZ
+	res.Start, res.SearchedStart, res.MinGainZ = first(cur), cur.obj, MinGainZ
 	res.StartParts = map[string]float64{}
 	for i, tq := range queries {
-		res.StartParts[tq.task] = cur.parts[i]
+		if tq.split == 0 {
+			res.StartParts[tq.task] = cur.parts[i]
+		}
 	}
 	withScales := usesScales(base)
 	for range passes {
@@ -526,19 +595,23 @@ func TuneWith(ctx context.Context, in Input, base ranker.Params, passes int, tun
 			break
 		}
 	}
-	bestObj, bestParts := cur.obj, cur.parts
-	res.Params, res.Best = best, bestObj
+	res.Params, res.Best, res.Searched = best, first(cur), cur.obj
 	res.Parts = map[string]float64{}
 	for i, tq := range queries {
-		res.Parts[tq.task] = bestParts[i]
+		if tq.split == 0 {
+			res.Parts[tq.task] = cur.parts[i]
+		}
 	}
 	res.Validation, res.PerQuery = map[string]Metrics{}, map[string][]float64{}
-	eng, err := NewEngine("engine", best, in.Proj, in.Vecs)
+	eng, err := NewEngine("engine", best, splits[0].In.Proj, splits[0].In.Vecs)
 	if err != nil {
 		return TuneResult{}, fmt.Errorf("eval: tune: %w", err)
 	}
 	for _, tq := range queries {
-		r, err := Evaluate(ctx, eng, tq.qs, harm, data.Catalogue())
+		if tq.split != 0 {
+			continue
+		}
+		r, err := Evaluate(ctx, eng, tq.qs, harms[0], datas[0].Catalogue())
 		if err != nil {
 			return TuneResult{}, fmt.Errorf("eval: tune: %w", err)
 		}
