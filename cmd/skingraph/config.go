@@ -86,7 +86,7 @@ func defaultConfig() Config {
 		LogLevel:        "info",
 		LogFormat:       "json",
 		ShutdownTimeout: 20 * time.Second,
-		RefreshInterval: time.Second,
+		RefreshInterval: 500 * time.Millisecond,
 		MaxInFlight:     defaultMaxInFlight(),
 		QueueWait:       50 * time.Millisecond,
 		StagedWatch:     time.Minute,
