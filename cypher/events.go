@@ -228,10 +228,7 @@ func (s *Store) RefreshStaleOutcomes(ctx context.Context) (int, graph.DataVersio
 	err := s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
 		// Unmark first: the write locks taken here make an event transaction that marks the
 		// same product wait for this one and mark it again afterwards, so no event is missed.
-		recs, err := txn.Run(ctx, tx, `
-			MATCH (p:Product:`+outcomesStaleLabel+`)
-			REMOVE p:`+outcomesStaleLabel+`
-			RETURN p.id AS id ORDER BY id`, nil)
+		recs, err := txn.Run(ctx, tx, unmarkStaleCypher, nil)
 		if err != nil {
 			return fmt.Errorf("stale products: %w", err)
 		}
@@ -267,6 +264,12 @@ func (s *Store) RefreshStaleOutcomes(ctx context.Context) (int, graph.DataVersio
 	}
 	return n, v, nil
 }
+
+// unmarkStaleCypher removes the stale marks and returns the products that had one.
+const unmarkStaleCypher = `
+	MATCH (p:Product:` + outcomesStaleLabel + `)
+	REMOVE p:` + outcomesStaleLabel + `
+	RETURN p.id AS id ORDER BY id`
 
 // eventCheck is one event of a flush as checkEventsCypher reads it: its stored id (tag), its
 // product and its profile ("" none).

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -44,6 +45,7 @@ func startFeedback(ctx context.Context, cfg *Config, log zerolog.Logger, store *
 	} else {
 		log.Warn().Msg("no pseudonym key: profiles and events are disabled")
 	}
+	go warmUp(ctx, store, log)
 	stale := feedback.NewSignal()
 	batcher := feedback.NewBatcher(ctx, store, feedback.BatcherConfig{MaxWait: cfg.EventsFlushInterval,
 		MaxEvents: cfg.EventsFlushEvents, OutcomesStale: stale.Notify})
@@ -65,4 +67,18 @@ func startFeedback(ctx context.Context, cfg *Config, log zerolog.Logger, store *
 		parts.profiles, parts.events = svc, svc
 	}
 	return parts, nil
+}
+
+// warmUp has Neo4j plan the statements between an event and its visibility in the
+// background (cypher.Store.WarmUp), so that the first rating after a start is not slowed by
+// planning them; a failure only costs that time, and is logged.
+func warmUp(ctx context.Context, store *cypher.Store, log zerolog.Logger) {
+	start := time.Now()
+	n, err := store.WarmUp(ctx)
+	switch {
+	case err != nil && ctx.Err() == nil:
+		log.Warn().Err(err).Msg("planning the event statements in advance failed; the first event plans them")
+	case err == nil:
+		log.Info().Int("statements", n).Dur("duration", time.Since(start)).Msg("event statements planned")
+	}
 }
