@@ -240,14 +240,8 @@ func (s *Store) RefreshStaleOutcomes(ctx context.Context) (int, graph.DataVersio
 		if n == 0 {
 			return nil
 		}
-		for _, b := range batches(ids) {
-			params, err := s.outcomeParams(ctx, tx, b)
-			if err != nil {
-				return err
-			}
-			if _, err := txn.Run(ctx, tx, refreshOutcomesCypher, params); err != nil {
-				return fmt.Errorf("outcomes: %w", err)
-			}
+		if err := s.refreshOutcomesTx(ctx, tx, ids); err != nil {
+			return err
 		}
 		if v, err = bumpVersion(ctx, tx, graph.ProductsChange(ids...)); err != nil {
 			return fmt.Errorf("data version: %w", err)
@@ -263,6 +257,20 @@ func (s *Store) RefreshStaleOutcomes(ctx context.Context) (int, graph.DataVersio
 		}
 	}
 	return n, v, nil
+}
+
+// refreshOutcomesTx recomputes the outcomes of the products ids inside tx, a batch at a time.
+func (s *Store) refreshOutcomesTx(ctx context.Context, tx neo4j.ManagedTransaction, ids []string) error {
+	for _, b := range batches(ids) {
+		params, err := s.outcomeParams(ctx, tx, b)
+		if err != nil {
+			return err
+		}
+		if _, err := txn.Run(ctx, tx, refreshOutcomesCypher, params); err != nil {
+			return fmt.Errorf("outcomes: %w", err)
+		}
+	}
+	return nil
 }
 
 // unmarkStaleCypher removes the stale marks and returns the products that had one.

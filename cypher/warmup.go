@@ -2,6 +2,7 @@ package cypher
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
@@ -12,60 +13,85 @@ import (
 	"github.com/skingraph/skingraph/graph"
 )
 
-// Neo4j plans a statement the first time it sees its text (and its parameters' types) and
-// caches the plan. The statements between a rating and its visibility (the event write, the
-// outcome refresh, the version bump and the delta read) are planned in a second or more on
-// a cold server, the first time one event arrives: 0.9 s for refreshOutcomesCypher alone
-// on the demo graph against 0.1-0.2 s once planned, and 5.8 s for the first refresh at 100k
-// products against 0.1 s later (docs/PERFORMANCE.md). WarmUp has them planned in advance.
+// The first rating after Neo4j starts is slow: on the demo graph, with a fresh Neo4j, its
+// outcome refresh took 0.5-1.0 s and the delta read 0.8-2.2 s, against 20-120 ms and 50-190 ms
+// for the next ones (at 100k products the first refresh took 1.2-5.8 s). Planning the
+// statements in advance (EXPLAIN) did not remove it: the cost is in their first executions with
+// the parameters a real event brings. WarmUp therefore runs the real path once, on one real
+// product, and rolls the writes back.
 
-// warmStatement is one statement to plan, with parameters of the types it is run with (plans
-// are cached per parameter type).
-type warmStatement struct {
-	name   string
-	query  string
-	params map[string]any
-}
+// warmUpProductCypher finds a committed product with reviews (any product when none has).
+const warmUpProductCypher = `
+	CALL () { MATCH (p:Product)<-[:REVIEWED]-() WHERE ` + visibility.CommittedProduct + ` RETURN p.id AS id LIMIT 1
+	          UNION MATCH (p:Product) WHERE ` + visibility.CommittedProduct + ` RETURN p.id AS id LIMIT 1 }
+	RETURN id LIMIT 1`
 
-// warmStatements are the statements WarmUp plans.
-func warmStatements() []warmStatement {
-	const id = "warm-up"
-	ids := []string{id}
-	out := []warmStatement{
-		{"check events", checkEventsCypher, map[string]any{"rows": rows.Params([]eventCheck{{Tag: id, ProductID: id, ProfileID: id}})}},
-		{"create events", createEventsCypher, map[string]any{"rows": rows.Params([]eventNode{{Tag: id, Sealed: id, Key: id, Owner: id, Subject: id}})}},
-		{"event counters", bumpCountersCypher, map[string]any{"rows": rows.Params([]counterDelta{{ID: id, Counts: map[string]int64{}, Stale: true}})}},
-		{"stale outcomes", unmarkStaleCypher, nil},
-		{"event evidence", productEvidenceCypher, map[string]any{"subjects": ids}},
-		{"outcomes", refreshOutcomesCypher, map[string]any{"ids": ids, "reports": map[string]any{id: []any{map[string]any{
-			"skin_type": id, "skin_tone": nil, "concerns": ids, "rating": int64(1), "effects": ids}}}}},
-		{"data version", bumpVersionCypher, bumpVersionParams(graph.ProductsChange(id))},
-		{"changes since", changesSinceCypher, map[string]any{"n": int64(0)}},
-		{"staged loads", visibility.StagedLoadIDs, nil},
+// errRolledBack ends WarmUp's write transaction without committing it.
+var errRolledBack = errors.New("cypher: warm-up rolled back")
+
+// WarmUp runs, once and for one real product, the statements between a rating and its
+// visibility: in one write transaction that it rolls back, the event's check, creation and
+// counters, the outcome refresh (unmark, evidence, recompute) and the version bump; then, in a
+// read transaction, the delta read of that product. Nothing is written. While the write
+// transaction runs (a second or two on a cold server), writes to that product and to the data
+// version wait for it. It returns the product it used ("" when the graph has none).
+func (s *Store) WarmUp(ctx context.Context) (string, error) {
+	recs, err := s.read(ctx, warmUpProductCypher, nil)
+	if err != nil {
+		return "", fmt.Errorf("cypher: warm up: %w", err)
 	}
-	delta := map[string]any{"staged": ids, "products": ids, "ingredients": ids, "rules": false}
-	out = append(out, warmStatement{"contained ingredients", containedCypher, delta})
-	for _, q := range deltaQueries {
-		out = append(out, warmStatement{"delta " + q.name, q.query, delta})
+	if len(recs) == 0 {
+		return "", nil
 	}
-	return out
-}
-
-// WarmUp has Neo4j plan the statements that carry an event to the projection (EXPLAIN: they
-// are planned and cached, not run, and nothing is written), so that the first rating after
-// a start is not slowed by planning. It returns how many statements it planned.
-func (s *Store) WarmUp(ctx context.Context) (int, error) {
-	list := warmStatements()
-	err := s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
-		for _, st := range list {
-			if _, err := txn.Run(ctx, tx, "EXPLAIN "+st.query, st.params); err != nil {
-				return fmt.Errorf("%s: %w", st.name, err)
-			}
+	id := str(recs[0].AsMap()["id"])
+	err = s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
+		check := []eventCheck{{Tag: "warm-up", ProductID: id}}
+		if _, err := txn.Run(ctx, tx, checkEventsCypher, map[string]any{"rows": rows.Params(check)}); err != nil {
+			return fmt.Errorf("check events: %w", err)
 		}
-		return nil
+		node := []eventNode{{Tag: "warm-up", Sealed: "warm-up", Key: "warm-up", ProductID: id, Type: graph.EventRating}}
+		if _, err := txn.Run(ctx, tx, createEventsCypher, map[string]any{"rows": rows.Params(node)}); err != nil {
+			return fmt.Errorf("create events: %w", err)
+		}
+		if err := bumpCounters(ctx, tx, map[string]map[string]int64{id: {graph.EventRating: 1}}, true); err != nil {
+			return err
+		}
+		if _, err := txn.Run(ctx, tx, unmarkStaleCypher, nil); err != nil {
+			return fmt.Errorf("stale products: %w", err)
+		}
+		if err := s.refreshOutcomesTx(ctx, tx, []string{id}); err != nil {
+			return err
+		}
+		if _, err := bumpVersion(ctx, tx, graph.ProductsChange(id)); err != nil {
+			return fmt.Errorf("data version: %w", err)
+		}
+		return errRolledBack
+	})
+	if err != nil && !errors.Is(err, errRolledBack) {
+		return "", fmt.Errorf("cypher: warm up with %s: %w", id, err)
+	}
+	v, err := s.DataVersion(ctx)
+	if err != nil {
+		return "", fmt.Errorf("cypher: warm up: %w", err)
+	}
+	err = s.readTx(ctx, func(tx neo4j.ManagedTransaction) error {
+		recs, err := txn.Run(ctx, tx, visibility.StagedLoadIDs, nil)
+		if err != nil {
+			return fmt.Errorf("staged loads: %w", err)
+		}
+		staged, err := txn.StringLists(recs, "ids")
+		if err != nil {
+			return fmt.Errorf("staged loads: %w", err)
+		}
+		to, _, err := changesSince(ctx, tx, max(v.N-1, 0))
+		if err != nil && !errors.Is(err, graph.ErrGone) {
+			return err
+		}
+		_, err = readDeltaRows(ctx, tx, staged, &graph.Delta{To: to, Products: []string{id}})
+		return err
 	})
 	if err != nil {
-		return 0, fmt.Errorf("cypher: warm up: %w", err)
+		return "", fmt.Errorf("cypher: warm up the delta read of %s: %w", id, err)
 	}
-	return len(list), nil
+	return id, nil
 }

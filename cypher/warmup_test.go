@@ -8,10 +8,10 @@ import (
 	"github.com/skingraph/skingraph/cypher"
 )
 
-// TestWarmUpPlansAndWritesNothing: WarmUp has every statement of the event-to-projection
-// path planned (EXPLAIN fails on a statement that does not parse or misses a parameter) and
-// changes nothing: the same nodes, relationships and data version before and after.
-func TestWarmUpPlansAndWritesNothing(t *testing.T) {
+// TestWarmUpWritesNothing: WarmUp runs the event-to-projection path on a real product and
+// changes nothing: the same nodes, relationships, labels and data version before and after,
+// and the stale mark of an earlier event is still there.
+func TestWarmUpWritesNothing(t *testing.T) {
 	store := vaultStore(t)
 	ctx := context.Background()
 	if _, err := store.WriteLoad(ctx, fixtureLoad("load-1")); err != nil {
@@ -21,7 +21,7 @@ func TestWarmUpPlansAndWritesNothing(t *testing.T) {
 	census := func() [3]int64 {
 		t.Helper()
 		tab, err := store.Explore(ctx, cypher.Query{Text: `
-			CALL () { MATCH (n) RETURN count(n) AS nodes }
+			CALL () { MATCH (n) UNWIND labels(n) AS l RETURN count(n) AS nodes }
 			CALL () { MATCH ()-[r]->() RETURN count(r) AS rels }
 			MATCH (v:DataVersion {id: 'current'})
 			RETURN nodes, rels, v.n AS version`, Limit: 1, Timeout: 10 * time.Second})
@@ -32,12 +32,12 @@ func TestWarmUpPlansAndWritesNothing(t *testing.T) {
 		return [3]int64{r[0].(int64), r[1].(int64), r[2].(int64)}
 	}
 	before := census()
-	n, err := store.WarmUp(ctx)
+	id, err := store.WarmUp(ctx)
 	if err != nil {
 		t.Fatalf("WarmUp: %v", err)
 	}
-	if n < 10 {
-		t.Errorf("WarmUp planned %d statements, want the event write, outcome refresh, version bump and delta read", n)
+	if id == "" {
+		t.Errorf("WarmUp found no product to run the path on")
 	}
 	if after := census(); after != before {
 		t.Errorf("WarmUp changed the graph: (nodes, relationships, version) %v -> %v", before, after)

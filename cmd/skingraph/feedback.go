@@ -69,16 +69,16 @@ func startFeedback(ctx context.Context, cfg *Config, log zerolog.Logger, store *
 	return parts, nil
 }
 
-// warmUp has Neo4j plan the statements between an event and its visibility in the
-// background (cypher.Store.WarmUp), so that the first rating after a start is not slowed by
-// planning them; a failure only costs that time, and is logged.
+// warmUp runs the path from an event to its visibility once, rolled back, in the background
+// (cypher.Store.WarmUp), so that the first rating after a start does not pay Neo4j's first
+// executions of those statements; a failure only costs that time, and is logged.
 func warmUp(ctx context.Context, store *cypher.Store, log zerolog.Logger) {
 	start := time.Now()
-	n, err := store.WarmUp(ctx)
+	id, err := store.WarmUp(ctx)
 	switch {
 	case err != nil && ctx.Err() == nil:
-		log.Warn().Err(err).Msg("planning the event statements in advance failed; the first event plans them")
+		log.Warn().Err(err).Msg("warming up the event path failed; the first event pays for it")
 	case err == nil:
-		log.Info().Int("statements", n).Dur("duration", time.Since(start)).Msg("event statements planned")
+		log.Info().Str("product", id).Dur("duration", time.Since(start)).Msg("event path warmed up (rolled back)")
 	}
 }

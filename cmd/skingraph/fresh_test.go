@@ -30,7 +30,7 @@ func TestOwnRatingVisibleWithoutThePoll(t *testing.T) {
 	}
 	t.Logf("%s", rep)
 	for _, line := range strings.Split(s.logs.String(), "\n") {
-		if strings.Contains(line, "outcomes refreshed") || strings.Contains(line, "statements planned") || strings.Contains(line, "projection ready") {
+		if strings.Contains(line, "outcomes refreshed") || strings.Contains(line, "warmed up") || strings.Contains(line, "projection ready") {
 			t.Log(line)
 		}
 	}
