@@ -94,35 +94,13 @@ func (s *Store) projectDeltaOnce(ctx context.Context, from graph.DataVersion) (*
 		if d.Full || ch.Empty() {
 			d.Products, d.Ingredients = nil, nil
 		} else {
-			params := map[string]any{"staged": staged, "products": rows.NonNil(d.Products)}
-			recs, err := txn.Run(ctx, tx, containedCypher, params)
+			full, err := readDeltaRows(ctx, tx, staged, d)
 			if err != nil {
-				return fmt.Errorf("contained ingredients: %w", err)
+				return err
 			}
-			contained, err := txn.StringLists(recs, "incis")
-			if err != nil {
-				return fmt.Errorf("contained ingredients: %w", err)
-			}
-			touched := graph.Change{Ingredients: append(contained, d.Ingredients...)}.Normalized()
-			if touched.Full { // too many to read as a delta
+			if full { // too many to read as a delta
 				d.Full, d.Products, d.Ingredients, stable = true, nil, nil, true
 				return nil
-			}
-			d.Ingredients = touched.Ingredients
-			params["ingredients"] = rows.NonNil(d.Ingredients)
-			params["rules"] = d.Rules
-			for _, q := range deltaQueries {
-				add := projectionAdd(q.name)
-				res, err := tx.Run(ctx, q.query, params)
-				if err != nil {
-					return fmt.Errorf("%s: %w", q.name, err)
-				}
-				for res.Next(ctx) {
-					add(&d.Rows, res.Record())
-				}
-				if err := res.Err(); err != nil {
-					return fmt.Errorf("%s: %w", q.name, err)
-				}
 			}
 		}
 		// Read committed: a write that committed while the rows were read shows in the version.
@@ -141,4 +119,40 @@ func (s *Store) projectDeltaOnce(ctx context.Context, from graph.DataVersion) (*
 		return nil
 	})
 	return d, stable, err
+}
+
+// readDeltaRows reads into d the rows of its products, its ingredients and those its products
+// contain, as the staged loads staged leave them visible. It reports true, reading nothing,
+// when the ingredients are too many for a delta.
+func readDeltaRows(ctx context.Context, tx neo4j.ManagedTransaction, staged []string, d *graph.Delta) (bool, error) {
+	params := map[string]any{"staged": staged, "products": rows.NonNil(d.Products)}
+	recs, err := txn.Run(ctx, tx, containedCypher, params)
+	if err != nil {
+		return false, fmt.Errorf("contained ingredients: %w", err)
+	}
+	contained, err := txn.StringLists(recs, "incis")
+	if err != nil {
+		return false, fmt.Errorf("contained ingredients: %w", err)
+	}
+	touched := graph.Change{Ingredients: append(contained, d.Ingredients...)}.Normalized()
+	if touched.Full {
+		return true, nil
+	}
+	d.Ingredients = touched.Ingredients
+	params["ingredients"] = rows.NonNil(d.Ingredients)
+	params["rules"] = d.Rules
+	for _, q := range deltaQueries {
+		add := projectionAdd(q.name)
+		res, err := tx.Run(ctx, q.query, params)
+		if err != nil {
+			return false, fmt.Errorf("%s: %w", q.name, err)
+		}
+		for res.Next(ctx) {
+			add(&d.Rows, res.Record())
+		}
+		if err := res.Err(); err != nil {
+			return false, fmt.Errorf("%s: %w", q.name, err)
+		}
+	}
+	return false, nil
 }

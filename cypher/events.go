@@ -228,10 +228,7 @@ func (s *Store) RefreshStaleOutcomes(ctx context.Context) (int, graph.DataVersio
 	err := s.inWriteTx(ctx, func(tx neo4j.ManagedTransaction) error {
 		// Unmark first: the write locks taken here make an event transaction that marks the
 		// same product wait for this one and mark it again afterwards, so no event is missed.
-		recs, err := txn.Run(ctx, tx, `
-			MATCH (p:Product:`+outcomesStaleLabel+`)
-			REMOVE p:`+outcomesStaleLabel+`
-			RETURN p.id AS id ORDER BY id`, nil)
+		recs, err := txn.Run(ctx, tx, unmarkStaleCypher, nil)
 		if err != nil {
 			return fmt.Errorf("stale products: %w", err)
 		}
@@ -243,14 +240,8 @@ func (s *Store) RefreshStaleOutcomes(ctx context.Context) (int, graph.DataVersio
 		if n == 0 {
 			return nil
 		}
-		for _, b := range batches(ids) {
-			params, err := s.outcomeParams(ctx, tx, b)
-			if err != nil {
-				return err
-			}
-			if _, err := txn.Run(ctx, tx, refreshOutcomesCypher, params); err != nil {
-				return fmt.Errorf("outcomes: %w", err)
-			}
+		if err := s.refreshOutcomesTx(ctx, tx, ids); err != nil {
+			return err
 		}
 		if v, err = bumpVersion(ctx, tx, graph.ProductsChange(ids...)); err != nil {
 			return fmt.Errorf("data version: %w", err)
@@ -267,6 +258,26 @@ func (s *Store) RefreshStaleOutcomes(ctx context.Context) (int, graph.DataVersio
 	}
 	return n, v, nil
 }
+
+// refreshOutcomesTx recomputes the outcomes of the products ids inside tx, a batch at a time.
+func (s *Store) refreshOutcomesTx(ctx context.Context, tx neo4j.ManagedTransaction, ids []string) error {
+	for _, b := range batches(ids) {
+		params, err := s.outcomeParams(ctx, tx, b)
+		if err != nil {
+			return err
+		}
+		if _, err := txn.Run(ctx, tx, refreshOutcomesCypher, params); err != nil {
+			return fmt.Errorf("outcomes: %w", err)
+		}
+	}
+	return nil
+}
+
+// unmarkStaleCypher removes the stale marks and returns the products that had one.
+const unmarkStaleCypher = `
+	MATCH (p:Product:` + outcomesStaleLabel + `)
+	REMOVE p:` + outcomesStaleLabel + `
+	RETURN p.id AS id ORDER BY id`
 
 // eventCheck is one event of a flush as checkEventsCypher reads it: its stored id (tag), its
 // product and its profile ("" none).

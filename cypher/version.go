@@ -29,13 +29,7 @@ func (s *Store) DataVersion(ctx context.Context) (graph.DataVersion, error) {
 // version. ch is normalised first (ids sorted and distinct; Full past graph.MaxChangeIDs).
 func bumpVersion(ctx context.Context, tx neo4j.ManagedTransaction, ch graph.Change) (graph.DataVersion, error) {
 	ch = ch.Normalized()
-	recs, err := txn.Run(ctx, tx, `
-		MATCH (v:DataVersion {id: 'current'})
-		SET v.n = v.n + 1, v.at = datetime()
-		CREATE (c:Change {n: v.n, at: v.at, products: $products, ingredients: $ingredients, rules: $rules, full: $full})
-		RETURN v.n AS n, v.at AS at`, map[string]any{
-		"products": rows.NonNil(ch.Products), "ingredients": rows.NonNil(ch.Ingredients), "rules": ch.Rules, "full": ch.Full,
-	})
+	recs, err := txn.Run(ctx, tx, bumpVersionCypher, bumpVersionParams(ch))
 	if err != nil {
 		return graph.DataVersion{}, err
 	}
@@ -43,6 +37,18 @@ func bumpVersion(ctx context.Context, tx neo4j.ManagedTransaction, ch graph.Chan
 		return graph.DataVersion{}, fmt.Errorf("%w: no DataVersion node (schema not migrated)", graph.ErrNotFound)
 	}
 	return toDataVersion(recs[0])
+}
+
+// bumpVersionCypher moves the data version on by one and records the change in the feed.
+const bumpVersionCypher = `
+	MATCH (v:DataVersion {id: 'current'})
+	SET v.n = v.n + 1, v.at = datetime()
+	CREATE (c:Change {n: v.n, at: v.at, products: $products, ingredients: $ingredients, rules: $rules, full: $full})
+	RETURN v.n AS n, v.at AS at`
+
+// bumpVersionParams are bumpVersionCypher's parameters for a normalized change.
+func bumpVersionParams(ch graph.Change) map[string]any {
+	return map[string]any{"products": rows.NonNil(ch.Products), "ingredients": rows.NonNil(ch.Ingredients), "rules": ch.Rules, "full": ch.Full}
 }
 
 // toDataVersion reads the columns n and at of rec.

@@ -28,6 +28,10 @@ type BatcherConfig struct {
 	MaxEvents int
 	// FlushTimeout bounds one flush; default 15 s.
 	FlushTimeout time.Duration
+	// OutcomesStale, when set, is called after a flush that committed new rating or effect
+	// events, which made their products' outcomes stale (it wakes RefreshOutcomes through
+	// RefreshConfig.Wake). It must not block.
+	OutcomesStale func()
 }
 
 // Batcher is a group commit: concurrent Submit calls are coalesced into one transaction,
@@ -192,11 +196,28 @@ func (b *Batcher) flush(ctx context.Context, batch []*submission) {
 	if err == nil && (len(results) != len(batch) || len(errs) != len(batch)) {
 		err = errors.New("feedback: the event writer answered for the wrong number of groups")
 	}
+	stale := false
 	for i, s := range batch {
 		if err != nil {
 			s.reply <- reply{err: err}
 			continue
 		}
+		stale = stale || errs[i] == nil && results[i].Created > 0 && touchesOutcomes(s.events)
 		s.reply <- reply{res: results[i], err: errs[i]}
 	}
+	if stale && b.cfg.OutcomesStale != nil {
+		b.cfg.OutcomesStale()
+	}
+}
+
+// touchesOutcomes reports whether events hold a rating or effect event, the kinds that feed
+// the outcome aggregates. (A group that also held duplicates may wake the refresher for
+// nothing; it then finds no stale product and bumps nothing.)
+func touchesOutcomes(events []graph.Event) bool {
+	for _, e := range events {
+		if e.Type == graph.EventRating || e.Type == graph.EventEffect {
+			return true
+		}
+	}
+	return false
 }

@@ -19,6 +19,7 @@
 #   RATE (100), DURATION (30s), WARMUP (3s), FRESH (1: measure the change-to-visible time)
 #   OUT         the report's base name (default $SCALE_DIR/bench-scale-<scale>): .md and .json
 #   NEO4J_HEAP_MB (2048), NEO4J_PAGECACHE (1g), NEO4J_TX_MEMORY (2g): the local Neo4j
+#   SKINGRAPH_EVIDENCE_PER_KEY (1000000 here): see the freshness note below
 #   The server's log is kept next to the report ($OUT.serve-<catalogue>.log); Go runtime
 #   settings pass through (GOGC=400, GODEBUG=gctrace=1 ...).
 # The body is one function, read whole before it runs.
@@ -58,6 +59,11 @@ PPROF_PORT=$((PORT + 1))
 export SKINGRAPH_NEO4J_HEAP_MB=${NEO4J_HEAP_MB:-2048} SKINGRAPH_NEO4J_PAGECACHE=${NEO4J_PAGECACHE:-1g}
 export SKINGRAPH_NEO4J_TX_MEMORY=${NEO4J_TX_MEMORY:-2g} SKINGRAPH_LOG_LEVEL=${SKINGRAPH_LOG_LEVEL:-info}
 export SKINGRAPH_NEO4J_PASSWORD=${SKINGRAPH_NEO4J_PASSWORD:-bench-scale}
+# The freshness measurement rates the top product from a new profile under the same (no) API
+# key on every run; the per-key evidence cap (SKINGRAPH_EVIDENCE_PER_KEY, 25 profiles per key,
+# product and day) would stop counting those ratings after 25 runs in a day, and the score
+# would never move. The refresh and the delta are the same either way.
+export SKINGRAPH_EVIDENCE_PER_KEY=${SKINGRAPH_EVIDENCE_PER_KEY:-1000000}
 # Reviewer and profile pseudonyms need a key that stays with the data folders.
 [ -s "$SCALE_DIR/pseudonym.key" ] || { umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$SCALE_DIR/pseudonym.key"; }
 export SKINGRAPH_PSEUDONYM_KEY="$(cat "$SCALE_DIR/pseudonym.key")"

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/skingraph/skingraph/cypher"
+	"github.com/skingraph/skingraph/feedback"
 	"github.com/skingraph/skingraph/testcontainers/launcher"
 )
 
@@ -49,7 +50,7 @@ type Config struct {
 	Limits      Limits // admission bounds (security_config.go)
 	// Feedback events and profiles (pseudonym.go, feedback.go).
 	PseudonymKey           string        // SKINGRAPH_PSEUDONYM_KEY: keys profile and reviewer pseudonyms (secret)
-	OutcomeRefreshInterval time.Duration // SKINGRAPH_OUTCOME_REFRESH_INTERVAL: at most one outcome refresh (and version bump) per interval
+	OutcomeRefreshInterval time.Duration // SKINGRAPH_OUTCOME_REFRESH_INTERVAL: at most one outcome refresh (and version bump) per interval; events wake the refresher
 	EventsFlushInterval    time.Duration // SKINGRAPH_EVENTS_FLUSH_INTERVAL: how long a flush of events waits for more requests
 	EventsFlushEvents      int           // SKINGRAPH_EVENTS_FLUSH_EVENTS: flush at once when this many events wait
 	// Personal data (pseudonym.go, docs/PRIVACY.md).
@@ -85,7 +86,7 @@ func defaultConfig() Config {
 		LogLevel:        "info",
 		LogFormat:       "json",
 		ShutdownTimeout: 20 * time.Second,
-		RefreshInterval: time.Second,
+		RefreshInterval: 500 * time.Millisecond,
 		MaxInFlight:     defaultMaxInFlight(),
 		QueueWait:       50 * time.Millisecond,
 		StagedWatch:     time.Minute,
@@ -93,7 +94,7 @@ func defaultConfig() Config {
 
 		ExplorerConcurrency: cypher.DefaultExplorerConcurrency,
 
-		OutcomeRefreshInterval: 5 * time.Second,
+		OutcomeRefreshInterval: feedback.DefaultMinGap,
 		EventsFlushInterval:    2 * time.Millisecond,
 		EventsFlushEvents:      1000,
 

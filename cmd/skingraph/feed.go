@@ -9,6 +9,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/skingraph/skingraph/cypher"
+	"github.com/skingraph/skingraph/feedback"
 	"github.com/skingraph/skingraph/graph"
 	"github.com/skingraph/skingraph/ranker"
 )
@@ -130,10 +131,11 @@ func (t timedSource) ProjectDelta(ctx context.Context, from graph.DataVersion) (
 	return d, err
 }
 
-// refreshProjection refreshes the engine every interval until ctx ends (ranker.Engine.Run),
-// and logs the full rebuilds that deltas could not avoid, with the reason (a pruned feed, a
-// change too large to list, an error while applying); failures stay in the engine's stats.
-func refreshProjection(ctx context.Context, engine *ranker.Engine, log zerolog.Logger, every time.Duration) {
+// refreshProjection refreshes the engine every interval, and at once when wrote is notified
+// (a change this process committed), until ctx ends; it logs the full rebuilds that deltas
+// could not avoid, with the reason (a pruned feed, a change too large to list, an error while
+// applying); failures stay in the engine's stats.
+func refreshProjection(ctx context.Context, engine *ranker.Engine, log zerolog.Logger, every time.Duration, wrote *feedback.Signal) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -141,6 +143,7 @@ func refreshProjection(ctx context.Context, engine *ranker.Engine, log zerolog.L
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-wrote.C():
 		}
 		before := engine.Stats().Rebuilds
 		if swapped, err := engine.Refresh(ctx); err == nil && swapped {

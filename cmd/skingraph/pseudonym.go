@@ -40,7 +40,7 @@ func feedbackEnv(getenv func(string) string, c *Config) []error {
 			*dst = d
 		}
 	}
-	dur(&c.OutcomeRefreshInterval, "OUTCOME_REFRESH_INTERVAL", "5s")
+	dur(&c.OutcomeRefreshInterval, "OUTCOME_REFRESH_INTERVAL", "1s")
 	dur(&c.EventsFlushInterval, "EVENTS_FLUSH_INTERVAL", "2ms")
 	dur(&c.EvidencePeriod, "EVIDENCE_PERIOD", "24h")
 	if v := getenv("SKINGRAPH_EVIDENCE_PER_KEY"); v != "" {

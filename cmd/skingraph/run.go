@@ -19,6 +19,7 @@ import (
 	"github.com/skingraph/skingraph/api/auth"
 	"github.com/skingraph/skingraph/cypher"
 	"github.com/skingraph/skingraph/datasets"
+	"github.com/skingraph/skingraph/feedback"
 	"github.com/skingraph/skingraph/graph"
 	"github.com/skingraph/skingraph/loader"
 	"github.com/skingraph/skingraph/ranker"
@@ -350,7 +351,10 @@ func serve(ctx context.Context, cfg *Config, log zerolog.Logger, env Env, store 
 	defer engine.Close()
 	ctx, cancelEngine := context.WithCancel(ctx)
 	defer cancelEngine()
-	go refreshProjection(ctx, engine, log, cfg.RefreshInterval)
+	// Changes this process writes are applied at once (wrote.Notify); those of other
+	// replicas are found by the poll, every RefreshInterval.
+	wrote := feedback.NewSignal()
+	go refreshProjection(ctx, engine, log, cfg.RefreshInterval, wrote)
 	go watchStaged(ctx, store, log, cfg.StagedWatch)
 	go pruneChanges(ctx, store, log, cfg.ChangeRetention)
 	go verifyProjection(ctx, engine, log, cfg.VerifyEvery)
@@ -360,7 +364,7 @@ func serve(ctx context.Context, cfg *Config, log zerolog.Logger, env Env, store 
 		}
 	}
 
-	fb, err := startFeedback(ctx, cfg, log, store)
+	fb, err := startFeedback(ctx, cfg, log, store, func(graph.DataVersion) { wrote.Notify() })
 	if err != nil {
 		return err
 	}
