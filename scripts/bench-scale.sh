@@ -18,7 +18,8 @@
 #               is the one measured when it was loaded)
 #   RATE (100), DURATION (30s), WARMUP (3s), FRESH (1: measure the change-to-visible time)
 #   OUT         the report's base name (default $SCALE_DIR/bench-scale-<scale>): .md and .json
-#   NEO4J_HEAP_MB (2048), NEO4J_PAGECACHE (1g), NEO4J_TX_MEMORY (2g): the local Neo4j
+#   NEO4J_HEAP_MB (2048), NEO4J_PAGECACHE (auto: the store plus a quarter), NEO4J_TX_MEMORY (2g):
+#               the local Neo4j
 #   SKINGRAPH_EVIDENCE_PER_KEY (1000000 here): see the freshness note below
 #   The server's log is kept next to the report ($OUT.serve-<catalogue>.log); Go runtime
 #   settings pass through (GOGC=400, GODEBUG=gctrace=1 ...).
@@ -56,7 +57,7 @@ GO=${GO:-go}
 PORT=${BENCH_PORT:-18282}
 PPROF_PORT=$((PORT + 1))
 
-export SKINGRAPH_NEO4J_HEAP_MB=${NEO4J_HEAP_MB:-2048} SKINGRAPH_NEO4J_PAGECACHE=${NEO4J_PAGECACHE:-1g}
+export SKINGRAPH_NEO4J_HEAP_MB=${NEO4J_HEAP_MB:-2048} SKINGRAPH_NEO4J_PAGECACHE=${NEO4J_PAGECACHE:-auto}
 export SKINGRAPH_NEO4J_TX_MEMORY=${NEO4J_TX_MEMORY:-2g} SKINGRAPH_LOG_LEVEL=${SKINGRAPH_LOG_LEVEL:-info}
 export SKINGRAPH_NEO4J_PASSWORD=${SKINGRAPH_NEO4J_PASSWORD:-bench-scale}
 # The freshness measurement rates the top product from a new profile under the same (no) API

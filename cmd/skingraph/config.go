@@ -81,7 +81,7 @@ func defaultConfig() Config {
 		Neo4jUser:       "neo4j",
 		DataDir:         "var/neo4j",
 		Neo4jHeapMB:     1024,
-		Neo4jPageCache:  "512m",
+		Neo4jPageCache:  autoPageCache,
 		Neo4jTxMemory:   launcher.DefaultTxMemory,
 		LogLevel:        "info",
 		LogFormat:       "json",
@@ -224,6 +224,9 @@ func (c *Config) validate() error {
 	}
 	if c.Neo4jHeapMB < 256 {
 		errs = append(errs, fmt.Errorf("neo4j heap %d MB: want at least 256", c.Neo4jHeapMB))
+	}
+	if c.Neo4jPageCache != autoPageCache && !byteSizeRE.MatchString(c.Neo4jPageCache) {
+		errs = append(errs, fmt.Errorf("SKINGRAPH_NEO4J_PAGECACHE %q: want auto or a size such as 512m or 4g", c.Neo4jPageCache))
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -319,10 +319,15 @@ func obtainNeo4j(ctx context.Context, cfg *Config, log zerolog.Logger, env Env) 
 			Provider: testcontainers.ProviderExisting}, nil
 	}
 	start := time.Now()
-	log.Info().Str("data_dir", cfg.DataDir).Msg("starting local neo4j (the first run downloads Neo4j from Maven Central)")
+	pageCache, err := resolvePageCache(cfg.Neo4jPageCache, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	log.Info().Str("data_dir", cfg.DataDir).Str("page_cache", pageCache).
+		Msg("starting local neo4j (the first run downloads Neo4j from Maven Central)")
 	db, err := testcontainers.Start(ctx, testcontainers.Options{
 		Provider: testcontainers.ProviderLocal, DataDir: cfg.DataDir, Password: cfg.Neo4jPassword,
-		HeapMB: cfg.Neo4jHeapMB, PageCache: cfg.Neo4jPageCache, TxMemory: cfg.Neo4jTxMemory,
+		HeapMB: cfg.Neo4jHeapMB, PageCache: pageCache, TxMemory: cfg.Neo4jTxMemory,
 		JVMFlags: cfg.Neo4jJVMFlags, Settings: cfg.Neo4jSettings,
 		Getenv: func(string) string { return "" }, // the config already read the environment
 	})

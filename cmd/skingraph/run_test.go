@@ -246,6 +246,7 @@ func TestRunRejectsBadCommandsAndConfig(t *testing.T) {
 		{"unknown command", []string{"frobnicate"}, nil, `unknown command "frobnicate"`},
 		{"bad heap", []string{"up"}, map[string]string{"SKINGRAPH_NEO4J_HEAP_MB": "lots"}, "SKINGRAPH_NEO4J_HEAP_MB"},
 		{"bad log level", []string{"up", "--log-level", "loud"}, nil, `log level "loud"`},
+		{"bad page cache", []string{"up"}, map[string]string{"SKINGRAPH_NEO4J_PAGECACHE": "half"}, `SKINGRAPH_NEO4J_PAGECACHE "half": want auto or a size`},
 		{"bad address", []string{"up", "--http-addr", "nowhere"}, nil, `http address "nowhere"`},
 		{"serve without neo4j", []string{"serve"}, nil, "serve needs SKINGRAPH_NEO4J_URI"},
 		{"pprof on a public address", []string{"serve"}, map[string]string{"SKINGRAPH_PPROF_ADDR": "0.0.0.0:6060"}, `pprof address "0.0.0.0:6060": want a loopback`},
