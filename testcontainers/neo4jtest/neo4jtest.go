@@ -14,7 +14,8 @@
 // The server starts on first use (so a run that filters out every integration test starts
 // none) and stops when the tests end. When no server can be obtained, each test that asks for
 // one fails with the reason: integration tests never skip silently.
-// SKINGRAPH_NEO4JTEST_TRACE=1 logs every graph prepared and how long it took.
+// SKINGRAPH_NEO4JTEST_TRACE=1 logs every graph prepared, how long it took and the CPU time the
+// shared server (when local) has used so far, and that server's total at the end.
 package neo4jtest
 
 import (
@@ -51,6 +52,11 @@ func Main(m *testing.M) {
 		os.Exit(runStagedWriter())
 	}
 	code := m.Run()
+	if shared.db != nil && tracing() {
+		if cpu, err := shared.db.CPU(); err == nil {
+			fmt.Fprintf(os.Stderr, "neo4jtest: the shared neo4j used %.1f s of CPU\n", cpu.Seconds())
+		}
+	}
 	if shared.db != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		if err := shared.db.Stop(ctx); err != nil {
@@ -105,6 +111,9 @@ func OpenStaging(t testing.TB, opts cypher.StagingOptions) *cypher.Store {
 	t.Cleanup(func() { store.Close(context.Background()) })
 	return store
 }
+
+// tracing reports whether SKINGRAPH_NEO4JTEST_TRACE asks for a line per preparation.
+func tracing() bool { return os.Getenv("SKINGRAPH_NEO4JTEST_TRACE") != "" }
 
 // prepared is the graph the last Store or Demo left, and the database's last commit then:
 // while no transaction has committed since, the next test that asks for the same graph gets
@@ -186,8 +195,13 @@ func prepare(t testing.TB, kind string, fill func(context.Context, *cypher.Store
 		t.Fatalf("neo4jtest: %v", err)
 	}
 	prepared.kind, prepared.mark = kind, mark
-	if os.Getenv("SKINGRAPH_NEO4JTEST_TRACE") != "" {
-		fmt.Fprintf(os.Stderr, "neo4jtest: %s: %s the %s graph in %s\n", t.Name(), how, kind, time.Since(began).Round(time.Millisecond))
+	if tracing() {
+		cpu := "?"
+		if d, err := Server(t).CPU(); err == nil {
+			cpu = fmt.Sprintf("%.1f s", d.Seconds())
+		}
+		fmt.Fprintf(os.Stderr, "neo4jtest: %s: %s the %s graph in %s (the server's CPU so far: %s)\n",
+			t.Name(), how, kind, time.Since(began).Round(time.Millisecond), cpu)
 	}
 	return store
 }
