@@ -18,8 +18,8 @@ import (
 // and relationship for relationship with every property and its type, the graph CopyGraph
 // read: the demo load (data version, change feed, outcomes), then sealed events and a
 // profile, and the stale marks they leave. It is restored over a few changes in place (only
-// those are written back), over an unchanged graph (nothing is committed), and over a
-// different graph with an index missing.
+// those are written back), over an unchanged graph (nothing is committed), over a graph grown
+// far past it (written in full) and over a different graph with an index missing.
 func TestRestoredGraphEqualsTheCopiedOne(t *testing.T) {
 	store := vaultStore(t)
 	ctx := context.Background()
@@ -92,6 +92,18 @@ func TestRestoredGraphEqualsTheCopiedOne(t *testing.T) {
 		restore(t)
 		if after, err := store.LastCommit(ctx); err != nil || after != before {
 			t.Errorf("restoring an unchanged graph committed something (%v)", err)
+		}
+	})
+
+	t.Run("a graph grown far past the copy", func(t *testing.T) {
+		full := original.FullRestores()
+		if err := cypher.WriteCypher(ctx, store, "UNWIND range(1, $n) AS i CREATE (:Filler {i: i})",
+			map[string]any{"n": 2*original.Nodes() + 1001}); err != nil {
+			t.Fatal(err)
+		}
+		restore(t)
+		if got := original.FullRestores() - full; got != 1 {
+			t.Errorf("%d full restores, want 1 (deleting the whole graph in batches)", got)
 		}
 	})
 
