@@ -71,6 +71,9 @@ type Options struct {
 	JVMFlags []string
 	// Settings are extra Neo4j settings of the local provider (TestSettings: a quicker stop).
 	Settings map[string]string
+	// ClassDataSharing starts the local provider's JVM from an archive of Neo4j's classes
+	// (launcher.Options.ClassDataSharing): about 3.5 s less CPU per start. Test servers use it.
+	ClassDataSharing bool
 	// Getenv reads the environment; default os.Getenv (tests inject their own).
 	Getenv func(string) string
 }
@@ -201,6 +204,8 @@ func startLocal(ctx context.Context, opts Options) (*Neo4j, error) {
 		Log:       opts.Log,
 		JVMFlags:  opts.JVMFlags,
 		Settings:  opts.Settings,
+
+		ClassDataSharing: opts.ClassDataSharing,
 	})
 	if err != nil {
 		if temporary {

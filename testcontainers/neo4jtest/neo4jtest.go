@@ -75,7 +75,7 @@ func Server(t testing.TB) *testcontainers.Neo4j {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
 		start := time.Now()
-		opts := testcontainers.Options{JVMFlags: JVMFlags, Settings: Settings}
+		opts := testcontainers.Options{JVMFlags: JVMFlags, Settings: Settings, ClassDataSharing: true}
 		if os.Getenv("SKINGRAPH_NEO4J_LOG") != "" {
 			opts.Log = os.Stderr
 		}
