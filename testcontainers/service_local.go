@@ -48,8 +48,8 @@ func startServiceLocal(ctx context.Context, opts ServiceOptions) (svc *Service, 
 	if err != nil {
 		return nil, err
 	}
-	// A test server: TestJVMFlags and TestSettings (a quicker start and stop).
-	db, err := Start(ctx, Options{Provider: ProviderLocal, Log: opts.Log, JVMFlags: TestJVMFlags, Settings: TestSettings, Getenv: func(k string) string {
+	// A test server: TestJVMFlags, TestSettings and class-data sharing (a quicker start and stop).
+	db, err := Start(ctx, Options{Provider: ProviderLocal, Log: opts.Log, JVMFlags: TestJVMFlags, Settings: TestSettings, ClassDataSharing: true, Getenv: func(k string) string {
 		if k == "SKINGRAPH_NEO4J_URI" {
 			return "" // the service owns its graph: never an existing server
 		}

@@ -46,13 +46,15 @@ func TestLocalProviderNamesTheMissingTool(t *testing.T) {
 }
 
 // TestLocalProviderStartsAndStopsCleanly starts a real local Neo4j with the test servers'
-// flags and settings, checks Bolt answers and the extra settings reached Neo4j's
-// configuration, stops it and checks that the process and the temporary data folder are gone.
+// flags, settings and class-data sharing, checks Bolt answers and the extra settings reached
+// Neo4j's configuration, stops it and checks that the process and the temporary data folder
+// are gone. A second server then starts with -Xshare:on, which fails unless the JVM maps the
+// class archive the first one used or wrote at its stop.
 func TestLocalProviderStartsAndStopsCleanly(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	db, err := Start(ctx, Options{Provider: ProviderLocal, HeapMB: 512, PageCache: "64m", Getenv: envOf(nil),
-		JVMFlags: TestJVMFlags, Settings: TestSettings})
+		JVMFlags: TestJVMFlags, Settings: TestSettings, ClassDataSharing: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,6 +85,15 @@ func TestLocalProviderStartsAndStopsCleanly(t *testing.T) {
 	}
 	if _, err := os.Stat(db.DataDir); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("temporary data folder %s survives Stop (%v)", db.DataDir, err)
+	}
+
+	shared, err := Start(ctx, Options{Provider: ProviderLocal, HeapMB: 512, PageCache: "64m", Getenv: envOf(nil),
+		JVMFlags: append([]string{"-Xshare:on"}, TestJVMFlags...), Settings: TestSettings, ClassDataSharing: true})
+	if err != nil {
+		t.Fatalf("start with -Xshare:on (the class archive must map): %v", err)
+	}
+	if err := shared.Stop(ctx); err != nil {
+		t.Fatalf("stop: %v", err)
 	}
 }
 

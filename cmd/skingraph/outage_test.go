@@ -23,7 +23,7 @@ func TestNeo4jOutageDegradesAndRecovers(t *testing.T) {
 	dataDir := filepath.Join(t.TempDir(), "neo4j")
 	port := freeTCPPort(t)
 	opts := testcontainers.Options{Provider: testcontainers.ProviderLocal, DataDir: dataDir, Port: port, JVMFlags: neo4jtest.JVMFlags,
-		Settings: neo4jtest.Settings, Password: "outage-test", HeapMB: 512, PageCache: "64m"}
+		Settings: neo4jtest.Settings, ClassDataSharing: true, Password: "outage-test", HeapMB: 512, PageCache: "64m"}
 	db, err := testcontainers.Start(ctx, opts)
 	if err != nil {
 		t.Fatal(err)

@@ -48,6 +48,10 @@ type Options struct {
 	// shutdown; a setting the launcher sets itself (address, authentication, file access,
 	// memory) cannot be changed and makes the start fail.
 	Settings map[string]string
+	// ClassDataSharing starts the JVM from an archive of the classes Neo4j loads (cds.go):
+	// about 3.5 s less CPU per start. The first server started without one writes it when it
+	// stops. Test servers use it.
+	ClassDataSharing bool
 }
 
 func (o *Options) defaults() error {
@@ -150,9 +154,18 @@ func start(ctx context.Context, b build, opts Options, port int) (*Server, error
 		"-XX:+UseParallelGC",
 		"-Dfile.encoding=UTF-8",
 	}
+	classpath, writes := b.classpath, ""
+	if opts.ClassDataSharing {
+		var flags []string
+		var err error
+		if classpath, flags, writes, err = sharingFlags(b); err != nil {
+			return nil, err
+		}
+		args = append(args, flags...)
+	}
 	args = append(args, opts.JVMFlags...)
 	args = append(args,
-		"-cp", b.classpath, mainClass,
+		"-cp", classpath, mainClass,
 		"--data", opts.DataDir,
 		"--address", opts.Address,
 		"--port", strconv.Itoa(port),
@@ -200,6 +213,9 @@ func start(ctx context.Context, b build, opts Options, port int) (*Server, error
 	}()
 	go func() {
 		s.err = cmd.Wait()
+		if writes != "" {
+			keepArchive(writes)
+		}
 		close(s.done)
 	}()
 

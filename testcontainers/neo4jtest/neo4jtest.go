@@ -14,7 +14,8 @@
 // The server starts on first use (so a run that filters out every integration test starts
 // none) and stops when the tests end. When no server can be obtained, each test that asks for
 // one fails with the reason: integration tests never skip silently.
-// SKINGRAPH_NEO4JTEST_TRACE=1 logs every graph prepared and how long it took.
+// SKINGRAPH_NEO4JTEST_TRACE=1 logs every graph prepared, how long it took and the CPU time the
+// shared server (when local) has used so far, and that server's total at the end.
 package neo4jtest
 
 import (
@@ -51,6 +52,11 @@ func Main(m *testing.M) {
 		os.Exit(runStagedWriter())
 	}
 	code := m.Run()
+	if shared.db != nil && tracing() {
+		if cpu, err := shared.db.CPU(); err == nil {
+			fmt.Fprintf(os.Stderr, "neo4jtest: the shared neo4j used %.1f s of CPU\n", cpu.Seconds())
+		}
+	}
 	if shared.db != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		if err := shared.db.Stop(ctx); err != nil {
@@ -69,7 +75,7 @@ func Server(t testing.TB) *testcontainers.Neo4j {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
 		start := time.Now()
-		opts := testcontainers.Options{JVMFlags: JVMFlags, Settings: Settings}
+		opts := testcontainers.Options{JVMFlags: JVMFlags, Settings: Settings, ClassDataSharing: true}
 		if os.Getenv("SKINGRAPH_NEO4J_LOG") != "" {
 			opts.Log = os.Stderr
 		}
@@ -106,13 +112,19 @@ func OpenStaging(t testing.TB, opts cypher.StagingOptions) *cypher.Store {
 	return store
 }
 
+// tracing reports whether SKINGRAPH_NEO4JTEST_TRACE asks for a line per preparation.
+func tracing() bool { return os.Getenv("SKINGRAPH_NEO4JTEST_TRACE") != "" }
+
 // prepared is the graph the last Store or Demo left, and the database's last commit then:
 // while no transaction has committed since, the next test that asks for the same graph gets
-// it as it is, without wiping and loading it again.
+// it as it is, without preparing it again. copies holds each kind of graph as it was first
+// prepared (cypher.GraphCopy): later preparations restore the copy, a few statements,
+// instead of wiping, migrating and loading again (a demo load is about 3 s of Neo4j CPU).
 var prepared struct {
-	mu   sync.Mutex
-	kind string // "empty" or "demo"
-	mark string // cypher.Store.LastCommit right after it was prepared
+	mu     sync.Mutex
+	kind   string // "empty" or "demo"
+	mark   string // cypher.Store.LastCommit right after it was prepared
+	copies map[string]*cypher.GraphCopy
 }
 
 // Store returns a Store on a clean graph: every node deleted, the schema migrated.
@@ -123,7 +135,9 @@ func Store(t testing.TB) *cypher.Store {
 
 // Demo returns a Store on a graph that holds the demo data and nothing else, as `skingraph
 // up` leaves an empty graph (loader.LoadDemo; data version 1). Tests that only read it share
-// one load: it is loaded again only when something was committed since.
+// one load: it is prepared again only when something was committed since. The first
+// preparation loads the demo data; later ones restore a copy of that graph, equal to it in
+// every node, relationship and property (its load time included).
 func Demo(t testing.TB) *cypher.Store {
 	t.Helper()
 	return prepare(t, "demo", func(ctx context.Context, store *cypher.Store) error {
@@ -133,8 +147,9 @@ func Demo(t testing.TB) *cypher.Store {
 }
 
 // prepare returns a Store on the graph kind, reusing the graph the previous test left when it
-// is of that kind and no transaction has committed since; else it wipes the graph (which
-// migrates the schema) and fills it.
+// is of that kind and no transaction has committed since. Else it restores the copy taken
+// the first time kind was prepared, or, the first time, wipes the graph (which migrates the
+// schema), fills it and takes that copy.
 func prepare(t testing.TB, kind string, fill func(context.Context, *cypher.Store) error) *cypher.Store {
 	t.Helper()
 	store := Open(t)
@@ -153,19 +168,40 @@ func prepare(t testing.TB, kind string, fill func(context.Context, *cypher.Store
 	}
 	prepared.kind, prepared.mark = "", ""
 	began := time.Now()
-	if err := store.Wipe(ctx); err != nil {
-		t.Fatalf("wipe graph: %v", err)
-	}
-	if err := fill(ctx, store); err != nil {
-		t.Fatalf("neo4jtest: fill the %s graph: %v", kind, err)
+	how := "restored"
+	if c := prepared.copies[kind]; c != nil {
+		if err := store.RestoreGraph(ctx, c); err != nil {
+			t.Fatalf("neo4jtest: restore the %s graph: %v", kind, err)
+		}
+	} else {
+		how = "prepared"
+		if err := store.Wipe(ctx); err != nil {
+			t.Fatalf("wipe graph: %v", err)
+		}
+		if err := fill(ctx, store); err != nil {
+			t.Fatalf("neo4jtest: fill the %s graph: %v", kind, err)
+		}
+		c, err := store.CopyGraph(ctx)
+		if err != nil {
+			t.Fatalf("neo4jtest: copy the %s graph: %v", kind, err)
+		}
+		if prepared.copies == nil {
+			prepared.copies = make(map[string]*cypher.GraphCopy)
+		}
+		prepared.copies[kind] = c
 	}
 	mark, err := store.LastCommit(ctx)
 	if err != nil {
 		t.Fatalf("neo4jtest: %v", err)
 	}
 	prepared.kind, prepared.mark = kind, mark
-	if os.Getenv("SKINGRAPH_NEO4JTEST_TRACE") != "" {
-		fmt.Fprintf(os.Stderr, "neo4jtest: %s: prepared the %s graph in %s\n", t.Name(), kind, time.Since(began).Round(time.Millisecond))
+	if tracing() {
+		cpu := "?"
+		if d, err := Server(t).CPU(); err == nil {
+			cpu = fmt.Sprintf("%.1f s", d.Seconds())
+		}
+		fmt.Fprintf(os.Stderr, "neo4jtest: %s: %s the %s graph in %s (the server's CPU so far: %s)\n",
+			t.Name(), how, kind, time.Since(began).Round(time.Millisecond), cpu)
 	}
 	return store
 }
