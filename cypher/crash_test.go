@@ -34,7 +34,7 @@ func TestLoadInterruptedByACrashLeavesNothingAndCompletesOnRetry(t *testing.T) {
 	phase := func(what string) { t.Logf("%6.1fs %s", time.Since(began).Seconds(), what) }
 	defer phase("done")
 	opts := testcontainers.Options{Provider: testcontainers.ProviderLocal, DataDir: filepath.Join(t.TempDir(), "neo4j"), JVMFlags: neo4jtest.JVMFlags, Settings: neo4jtest.Settings,
-		Port: freePort(t), Password: "crash-test", HeapMB: 1024, PageCache: "128m"}
+		ClassDataSharing: true, Port: freePort(t), Password: "crash-test", HeapMB: 1024, PageCache: "128m"}
 	db, err := testcontainers.Start(ctx, opts)
 	if err != nil {
 		t.Fatal(err)
