@@ -75,23 +75,12 @@ func TestItemItem(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := map[string]float64{}
-			for _, it := range res.Items {
-				if it.Score == 0 {
-					continue
+			got, _ := familyScores(t, res, func(w Why) error {
+				if w.Kind != KindCoReview || len(w.Path.Nodes) != 3 || w.Path.Nodes[1].Label != "Reviewer" {
+					return fmt.Errorf("%+v, want a co_review path through a reviewer", w)
 				}
-				got[it.Product.ID] = it.Score
-				sum := 0.0
-				for _, w := range it.Why {
-					sum += w.Contribution
-					if w.Kind != KindCoReview || len(w.Path.Nodes) != 3 || w.Path.Nodes[1].Label != "Reviewer" {
-						t.Errorf("%s: reason %+v, want a co_review path through a reviewer", it.Product.ID, w)
-					}
-				}
-				if math.Abs(sum-it.Score) > 1e-9 {
-					t.Errorf("%s: reasons sum to %v, score %v", it.Product.ID, sum, it.Score)
-				}
-			}
+				return nil
+			})
 			if diff := cmp.Diff(tt.want, got, cmp.Comparer(func(a, b float64) bool { return math.Abs(a-b) < 1e-9 })); diff != "" {
 				t.Errorf("scores (-want +got):\n%s", diff)
 			}

@@ -99,25 +99,11 @@ func TestRecentScales(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var order []string
-			for _, it := range res.Items {
-				if it.Score == 0 {
-					continue
-				}
-				order = append(order, it.Product.ID)
-				want, ok := tt.want[it.Product.ID]
-				if !ok || math.Abs(it.Score-want) > 1e-12 {
-					t.Errorf("%s: score %v, want %v (listed %v)", it.Product.ID, it.Score, want, ok)
-				}
-				sum := 0.0
-				for _, w := range it.Why {
-					sum += w.Contribution
-					if w.Kind != tt.kind {
-						t.Errorf("%s: reason of kind %q, want %q", it.Product.ID, w.Kind, tt.kind)
-					}
-				}
-				if math.Abs(sum-it.Score) > 1e-9 {
-					t.Errorf("%s: reasons sum to %v, score %v", it.Product.ID, sum, it.Score)
+			got, order := familyScores(t, res, ofKind(tt.kind))
+			for id, score := range got {
+				want, ok := tt.want[id]
+				if !ok || math.Abs(score-want) > 1e-12 {
+					t.Errorf("%s: score %v, want %v (listed %v)", id, score, want, ok)
 				}
 			}
 			if len(order) != len(tt.want) || (tt.order != nil && !slices.Equal(order, tt.order)) {

@@ -2,6 +2,7 @@ package ranker
 
 import (
 	"context"
+	"errors"
 	"math"
 	"strings"
 	"testing"
@@ -33,23 +34,12 @@ func TestTrend(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := map[string]float64{}
-	for _, it := range res.Items {
-		if it.Score == 0 {
-			continue
+	got, _ := familyScores(t, res, func(w Why) error {
+		if w.Kind != KindPrior || !strings.HasPrefix(w.Text, "Trend, ") {
+			return errors.New("want a trend reason")
 		}
-		got[it.Product.ID] = it.Score
-		sum := 0.0
-		for _, w := range it.Why {
-			sum += w.Contribution
-			if w.Kind != KindPrior || !strings.HasPrefix(w.Text, "Trend, ") {
-				t.Errorf("%s: reason %s %q, want a trend reason", it.Product.ID, w.Kind, w.Text)
-			}
-		}
-		if math.Abs(sum-it.Score) > 1e-9 {
-			t.Errorf("%s: reasons sum to %v, score %v", it.Product.ID, sum, it.Score)
-		}
-	}
+		return nil
+	})
 	if diff := cmp.Diff(want, got, cmpopts.EquateApprox(0, 1e-12)); diff != "" {
 		t.Errorf("trend scores (-want +got):\n%s", diff)
 	}
