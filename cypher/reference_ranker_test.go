@@ -475,8 +475,17 @@ RETURN id, score,
 // ReferenceRank ranks products with Cypher alone, for the profile, filters and parameters of req
 // (affinity is not computed: it needs embeddings; callers compare with Weights.Affinity = 0 or
 // no liked products). It validates params and req as the ranker does (ErrInvalid) and returns
-// the page Offset..Offset+Limit, best first, ties broken by product id.
+// the page Offset..Offset+Limit, best first, ties broken by product id. The item-item
+// family's learned weights come from a projection of the graph read for the call.
 func (s *Store) ReferenceRank(ctx context.Context, params ranker.Params, req ranker.Request) ([]ReferenceItem, error) {
+	return s.ReferenceRankOn(ctx, nil, params, req)
+}
+
+// ReferenceRankOn is ReferenceRank with the item-item family's learned weights taken from
+// proj, a projection of the graph as it is now (nil: read one). A test that ranks many
+// requests on an unchanged graph passes the projection it already holds, instead of
+// reading the whole graph again for each request.
+func (s *Store) ReferenceRankOn(ctx context.Context, proj *graph.Projection, params ranker.Params, req ranker.Request) ([]ReferenceItem, error) {
 	if err := params.Validate(); err != nil {
 		return nil, fmt.Errorf("cypher: reference rank: %w: %w", graph.ErrInvalid, err)
 	}
@@ -484,7 +493,7 @@ func (s *Store) ReferenceRank(ctx context.Context, params ranker.Params, req ran
 		return nil, fmt.Errorf("cypher: reference rank: %w", err)
 	}
 	args := referenceParams(params, req)
-	terms, err := s.itemItemTerms(ctx, params, req)
+	terms, err := s.itemItemTerms(ctx, proj, params, req)
 	if err != nil {
 		return nil, fmt.Errorf("cypher: reference rank: %w", err)
 	}
@@ -508,15 +517,17 @@ func (s *Store) ReferenceRank(ctx context.Context, params ranker.Params, req ran
 
 // itemItemTerms are the item-item family's learned weights of the request's liked products
 // (ranker.ItemItemNeighbours on a projection of the graph), as $item_item_terms: none when
-// no weight set uses the family.
-func (s *Store) itemItemTerms(ctx context.Context, params ranker.Params, req ranker.Request) ([]any, error) {
+// no weight set uses the family. proj nil: a projection read now.
+func (s *Store) itemItemTerms(ctx context.Context, proj *graph.Projection, params ranker.Params, req ranker.Request) ([]any, error) {
 	terms := []any{}
 	if params.Weights.ItemItem == 0 && params.HistoryWeights.ItemItem == 0 && params.ConcernSet().ItemItem == 0 {
 		return terms, nil
 	}
-	proj, err := s.Project(ctx)
-	if err != nil {
-		return nil, err
+	if proj == nil {
+		var err error
+		if proj, err = s.Project(ctx); err != nil {
+			return nil, err
+		}
 	}
 	for slot, id := range req.Profile.LikedProducts {
 		x, ok := proj.ProductIndex(id)

@@ -164,7 +164,7 @@ func compareWithReference(t *testing.T, store *cypher.Store, proj *graph.Project
 	if err != nil {
 		t.Fatalf("ranker: %v", err)
 	}
-	ref, err := store.ReferenceRank(ctx, params, req)
+	ref, err := store.ReferenceRankOn(ctx, proj, params, req) // proj: the graph, unchanged since it was read
 	if err != nil {
 		t.Fatalf("reference ranker: %v", err)
 	}
