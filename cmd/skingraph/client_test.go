@@ -12,7 +12,7 @@ import (
 // The typed client against the whole program on the demo data: a page with warnings=page
 // has each conflict once and the items' warnings refer to it; errors are Problems.
 func TestClientAgainstTheProgram(t *testing.T) {
-	neo4jtest.Store(t)
+	neo4jtest.Demo(t)
 	env := existingNeo4j(t)
 	env["SKINGRAPH_PSEUDONYM_KEY"] = "a-client-test-key-of-at-least-32-characters"
 	s := start(t, env, "up", "--http-addr", "127.0.0.1:0")

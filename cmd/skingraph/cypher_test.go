@@ -89,7 +89,7 @@ func TestCypherExplorerOverHTTP(t *testing.T) {
 // server), the loopback server is never called; a memory hog gets 422 naming Neo4j's
 // per-transaction limit, and with every explorer slot taken a query gets 429 + Retry-After.
 func TestCypherExplorerRefusesHostileQueriesOverHTTP(t *testing.T) {
-	neo4jtest.Store(t)
+	neo4jtest.Demo(t)
 	token, line, err := auth.New(auth.RoleAnalyst, "lab")
 	if err != nil {
 		t.Fatal(err)

@@ -50,7 +50,7 @@ type experimentResults struct {
 // its own recommendation_id; attributed events are counted per variant and read back with
 // their intervals; bad experiments and events are refused naming the field.
 func TestExperimentsOverHTTP(t *testing.T) {
-	neo4jtest.Store(t)
+	neo4jtest.Demo(t)
 	env := existingNeo4j(t)
 	env["SKINGRAPH_REFRESH_INTERVAL"] = "100ms"
 	env["SKINGRAPH_PSEUDONYM_KEY"] = "an-end-to-end-test-key-of-at-least-32-chars"

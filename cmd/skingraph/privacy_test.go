@@ -63,7 +63,7 @@ func keysFile(t *testing.T, keys ...[3]string) (string, map[string]string) {
 // its id makes the caller's own profile and leaves the other untouched, events naming it are
 // refused as unknown, and event ids are the tenant's own.
 func TestProfilesAndEventsAcrossTenants(t *testing.T) {
-	neo4jtest.Store(t)
+	neo4jtest.Demo(t)
 	keys, tok := keysFile(t, [3]string{"app", "a", "shop-a"}, [3]string{"app", "a2", "shop-a"},
 		[3]string{"app", "b", "shop-b"}, [3]string{"admin", "old", ""}, [3]string{"analyst", "n", ""})
 	env := existingNeo4j(t)
@@ -189,7 +189,7 @@ func peerWhy(it recommendation) string {
 // rated it X" counts the profile once). Then 30 profiles made by one key rate it 5: with
 // SKINGRAPH_EVIDENCE_PER_KEY=2, at most 2 more reviewers count.
 func TestStuffedRatingsKeepRankAndWhy(t *testing.T) {
-	store := neo4jtest.Store(t)
+	store := neo4jtest.Demo(t)
 	ctx := context.Background()
 	keys, tok := keysFile(t, [3]string{"app", "shop", "shop"})
 	env := existingNeo4j(t)
@@ -290,7 +290,7 @@ func TestStuffedRatingsKeepRankAndWhy(t *testing.T) {
 // the server starts with k2 added; after that k1 can be dropped and the export still reads
 // them. No log line holds a secret.
 func TestDataKeyRotationAtStart(t *testing.T) {
-	store := neo4jtest.Store(t)
+	store := neo4jtest.Demo(t)
 	ctx := context.Background()
 	k1, k2 := strings.Repeat("1a", 32), strings.Repeat("2b", 32)
 	env := existingNeo4j(t)

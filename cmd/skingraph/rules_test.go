@@ -85,7 +85,7 @@ func decodeInto(t *testing.T, b []byte, v any) {
 // a stale If-Match is 412, a missing one 428; a pin puts a product first; bad rules are 422
 // naming each field and change nothing; a deleted rule stops applying.
 func TestRulesOverHTTP(t *testing.T) {
-	neo4jtest.Store(t)
+	neo4jtest.Demo(t)
 	env := existingNeo4j(t)
 	env["SKINGRAPH_REFRESH_INTERVAL"] = "100ms"
 	s := start(t, env, "up", "--http-addr", "127.0.0.1:0")

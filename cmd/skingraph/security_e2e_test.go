@@ -196,7 +196,7 @@ func TestSecurityServerEndToEnd(t *testing.T) {
 // TestSecurityKeylessServerEndToEnd: without a keys file the program answers only loopback
 // Host names and refuses cross-site writes (finding 7); nothing is written.
 func TestSecurityKeylessServerEndToEnd(t *testing.T) {
-	neo4jtest.Store(t)
+	neo4jtest.Demo(t)
 	s := start(t, existingNeo4j(t), "up", "--http-addr", "127.0.0.1:0")
 	base := "http://" + s.addr
 	csv := []byte("id,name,category\nxsite-1,Cross Site,serum\n")

@@ -17,7 +17,7 @@ import (
 // product is no longer recommended and the answer counts it in excluded with reason
 // out_of_stock; uploading it back in stock brings it back. A bad in_stock is a 422 naming it.
 func TestOutOfStockIsNeverRecommended(t *testing.T) {
-	neo4jtest.Store(t)
+	neo4jtest.Demo(t)
 	env := existingNeo4j(t)
 	env["SKINGRAPH_REFRESH_INTERVAL"] = "100ms"
 	s := start(t, env, "up", "--http-addr", "127.0.0.1:0")
