@@ -50,6 +50,20 @@ func sharingFlags(b build) (classpath string, flags []string, writes string, err
 	return classpath, []string{"-XX:ArchiveClassesAtExit=" + writes}, writes, nil
 }
 
+// choosesSharing reports whether flags turn class-data sharing off or name an archive of
+// their own (-Xshare:off, -XX:SharedArchiveFile, -XX:ArchiveClassesAtExit): the launcher then
+// adds no archive flags (the JVM refuses to start with -Xshare:off and
+// -XX:ArchiveClassesAtExit together). -Xshare:on (fail unless the archive maps) and
+// -Xshare:auto keep the launcher's archive.
+func choosesSharing(flags []string) bool {
+	for _, f := range flags {
+		if f == "-Xshare:off" || strings.HasPrefix(f, "-XX:SharedArchiveFile") || strings.HasPrefix(f, "-XX:ArchiveClassesAtExit") {
+			return true
+		}
+	}
+	return false
+}
+
 // keepArchive puts the archive a JVM wrote at exit in place, unless another server's is
 // already there (several may write one at once), and removes what it left.
 func keepArchive(written string) {

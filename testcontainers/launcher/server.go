@@ -50,7 +50,9 @@ type Options struct {
 	Settings map[string]string
 	// ClassDataSharing starts the JVM from an archive of the classes Neo4j loads (cds.go):
 	// about 3.5 s less CPU per start. The first server started without one writes it when it
-	// stops. Test servers use it.
+	// stops. Test servers and `skingraph up` use it. JVMFlags that turn sharing off or name
+	// an archive of their own (-Xshare:off, -XX:SharedArchiveFile, -XX:ArchiveClassesAtExit)
+	// turn it off.
 	ClassDataSharing bool
 }
 
@@ -155,7 +157,7 @@ func start(ctx context.Context, b build, opts Options, port int) (*Server, error
 		"-Dfile.encoding=UTF-8",
 	}
 	classpath, writes := b.classpath, ""
-	if opts.ClassDataSharing {
+	if opts.ClassDataSharing && !choosesSharing(opts.JVMFlags) {
 		var flags []string
 		var err error
 		if classpath, flags, writes, err = sharingFlags(b); err != nil {
