@@ -98,7 +98,12 @@ func (s *Store) FinishBulk(ctx context.Context, load graph.Load, sum bulkimport.
 		if !res.Changed {
 			return nil
 		}
+		// As the Cypher load records it: its products and the reviewed ones, the knowledge
+		// base (recordLoad), and for a staged load also the ingredients its products created.
 		ch := graph.Change{Products: append(append([]string(nil), sum.Products...), sum.Reviewed...)}
+		if sum.Marked {
+			ch.Ingredients = sum.Ingredients
+		}
 		var err error
 		res.Version, err = recordLoad(ctx, tx, load, res.Counts, ch)
 		return err

@@ -74,7 +74,7 @@ func loadDirBulk(ctx context.Context, cfg *Config, log zerolog.Logger, env Env, 
 	var p *progress
 	var validated, written, imported time.Duration
 	var sum bulkimport.Summary
-	w := &bulkimport.Writer{Dir: cfg.DataDir, Finish: func(ctx context.Context, load graph.Load, s bulkimport.Summary) (graph.LoadResult, error) {
+	w := &bulkimport.Writer{Dir: cfg.DataDir, Threshold: cypher.StagedThreshold, Finish: func(ctx context.Context, load graph.Load, s bulkimport.Summary) (graph.LoadResult, error) {
 		sum, written = s, time.Since(start)
 		log.Info().Int("nodes", s.Nodes).Int("relationships", s.Rels).Msg("bulk import: files written; running neo4j-admin database import full")
 		if err := launcher.Import(ctx, launcher.ImportOptions{DataDir: cfg.DataDir, HeapMB: cfg.Neo4jHeapMB, Args: s.Args, Log: env.Stderr}); err != nil {

@@ -69,6 +69,16 @@ func (c *csvFile) quoted(s string) {
 	c.line = append(c.line, '"')
 }
 
+// mark appends the `_load` mark of a staged load's rows: the load's id, or null for a load
+// written as one transaction (no mark).
+func (c *csvFile) mark(loadID string) {
+	if loadID == "" {
+		c.line = append(c.line, ',')
+		return
+	}
+	c.str(loadID)
+}
+
 func (c *csvFile) float(v float64) {
 	c.line = append(c.line, ',')
 	c.line = strconv.AppendFloat(c.line, v, 'g', -1, 64) // shortest text that reads back to the same bits

@@ -14,13 +14,17 @@ import (
 
 // Summary is what a bulk load wrote, for the importer and for Store.FinishBulk.
 type Summary struct {
-	Dir      string   // the folder of the CSV files
-	Args     []string // the importer's arguments after `database import full neo4j`
-	Products []string // the ids of the products, in load order
-	Reviewed []string // the ids of the products with reviews, sorted
-	Reviews  int
-	Nodes    int // nodes and relationships in the files
-	Rels     int
+	// Marked is set when the rows carry the load's id as `_load`, as a staged load's do.
+	Marked bool
+	// Ingredients are the INCI keys of the label-only ingredients the products brought.
+	Ingredients []string
+	Dir         string   // the folder of the CSV files
+	Args        []string // the importer's arguments after `database import full neo4j`
+	Products    []string // the ids of the products, in load order
+	Reviewed    []string // the ids of the products with reviews, sorted
+	Reviews     int
+	Nodes       int // nodes and relationships in the files
+	Rels        int
 }
 
 // Finisher imports the files of a bulk load into the empty store and makes the graph what
@@ -33,14 +37,34 @@ type Finisher func(ctx context.Context, load graph.Load, sum Summary) (graph.Loa
 type Writer struct {
 	Dir    string
 	Finish Finisher
+	// Threshold is the number of products plus reviews above which the Cypher load stages
+	// (cypher.StagedThreshold): a staged load leaves its id as `_load` on the rows it created
+	// (products, the ingredients they bring, reviewers, reviews, HAS edges), a one-transaction
+	// load leaves none, and a bulk load does as the Cypher load of the same folder would.
+	Threshold int
+	// OffHeap bounds the importer's off-heap memory (--max-off-heap-memory: a size such as
+	// 4G, or a share of the machine's memory such as 25%); default DefaultOffHeap.
+	OffHeap string
 }
 
-// StagedThreshold is below every load: all are streamed.
-func (w *Writer) StagedThreshold() int { return -1 }
+// DefaultOffHeap is the importer's default off-heap memory bound: a quarter of the machine's
+// memory rather than its own default of 90 % of what is free, on machines shared with
+// servers and tests.
+const DefaultOffHeap = "25%"
+
+func (w *Writer) offHeap() string {
+	if w.OffHeap == "" {
+		return DefaultOffHeap
+	}
+	return w.OffHeap
+}
+
+// StagedThreshold is the Cypher load's: larger folders are streamed and marked.
+func (w *Writer) StagedThreshold() int { return w.Threshold }
 
 // WriteLoad writes a load held in memory, through the same files.
 func (w *Writer) WriteLoad(ctx context.Context, load graph.Load) (graph.LoadResult, error) {
-	st, err := w.begin(load)
+	st, err := w.begin(load, "")
 	if err != nil {
 		return graph.LoadResult{}, err
 	}
@@ -56,7 +80,7 @@ func (w *Writer) WriteLoad(ctx context.Context, load graph.Load) (graph.LoadResu
 
 // BeginStaged starts a load whose products, then reviews, come in chunks.
 func (w *Writer) BeginStaged(ctx context.Context, load graph.Load) (graph.StagedLoad, error) {
-	return w.begin(load)
+	return w.begin(load, load.ID)
 }
 
 // vocabulary is one closed vocabulary's label and names.
@@ -79,6 +103,7 @@ type Load struct {
 	w    *Writer
 	load graph.Load
 	dir  string
+	mark string // the `_load` of its rows; "" for none
 
 	products, contains, claims, suits, reviewed *csvFile
 	files                                       []*csvFile // every file, for closing
@@ -102,12 +127,12 @@ type Load struct {
 
 var _ graph.StagedLoad = (*Load)(nil)
 
-func (w *Writer) begin(load graph.Load) (*Load, error) {
+func (w *Writer) begin(load graph.Load, mark string) (*Load, error) {
 	dir, err := os.MkdirTemp(w.Dir, "bulk-import-")
 	if err != nil {
 		return nil, fmt.Errorf("bulk import: %w", err)
 	}
-	st := &Load{w: w, load: load, dir: dir, vocab: map[string]map[string]bool{}, attrs: map[[2]string]int{},
+	st := &Load{w: w, load: load, dir: dir, mark: mark, vocab: map[string]map[string]bool{}, attrs: map[[2]string]int{},
 		productSet: map[string]struct{}{}, ingredients: map[string]string{}, reviewers: map[string]*[2]uint64{},
 		withReviews: map[string]struct{}{}}
 	if err := st.open(); err != nil {
@@ -143,7 +168,7 @@ func (st *Load) open() error {
 	var err error
 	if st.products, err = st.create("products.csv", "id:ID(Product)", "name", "brand", "category", "subcategory",
 		"price:double", "in_stock:boolean", "size", "rating:double", "review_count:long", "highlights:string[]",
-		"ingredients_text", "hash"); err != nil {
+		"ingredients_text", "hash", "_load"); err != nil {
 		return err
 	}
 	if st.contains, err = st.create("contains.csv", ":START_ID(Product)", ":END_ID(Ingredient)", "position:long",
@@ -157,7 +182,7 @@ func (st *Load) open() error {
 		return err
 	}
 	if st.reviewed, err = st.create("reviewed.csv", ":START_ID(Reviewer)", ":END_ID(Product)", "id", "rating:long",
-		"recommended:boolean", "at:datetime", "skin_type", "skin_tone", "concerns:string[]", "effects:string[]", "hash"); err != nil {
+		"recommended:boolean", "at:datetime", "skin_type", "skin_tone", "concerns:string[]", "effects:string[]", "hash", "_load"); err != nil {
 		return err
 	}
 	st.args = append(st.args, "--nodes=Product="+st.products.path,
@@ -207,6 +232,7 @@ func (st *Load) writeProduct(r rows.Product) error {
 	}
 	f.str(p.IngredientsText)
 	f.str(r.Hash)
+	f.mark(st.mark)
 	if err := f.end(); err != nil {
 		return err
 	}
@@ -298,6 +324,7 @@ func (st *Load) writeReview(r rows.Review) error {
 		return fmt.Errorf("%w: %w", graph.ErrInvalid, err)
 	}
 	f.str(r.Hash)
+	f.mark(st.mark)
 	st.reviews++
 	st.rels++
 	return f.end()
@@ -319,29 +346,31 @@ func (st *Load) Commit(ctx context.Context) (graph.LoadResult, error) {
 }
 
 func (st *Load) close() (Summary, error) {
-	ings, err := st.create("ingredients.csv", "inci:ID(Ingredient)", "name")
+	ings, err := st.create("ingredients.csv", "inci:ID(Ingredient)", "name", "_load")
 	if err != nil {
 		return Summary{}, err
 	}
 	for _, inci := range st.incis {
 		ings.first(inci)
 		ings.str(st.ingredients[inci])
+		ings.mark(st.mark)
 		if err := ings.end(); err != nil {
 			return Summary{}, err
 		}
 	}
-	reviewers, err := st.create("reviewers.csv", "id:ID(Reviewer)")
+	reviewers, err := st.create("reviewers.csv", "id:ID(Reviewer)", "_load")
 	if err != nil {
 		return Summary{}, err
 	}
 	has := map[string]*csvFile{}
 	for _, label := range []string{"SkinType", "SkinTone", "Concern"} {
-		if has[label], err = st.create("has_"+label+".csv", ":START_ID(Reviewer)", ":END_ID("+label+")"); err != nil {
+		if has[label], err = st.create("has_"+label+".csv", ":START_ID(Reviewer)", ":END_ID("+label+")", "_load"); err != nil {
 			return Summary{}, err
 		}
 	}
 	for _, id := range st.reviewerIDs {
 		reviewers.first(id)
+		reviewers.mark(st.mark)
 		if err := reviewers.end(); err != nil {
 			return Summary{}, err
 		}
@@ -353,6 +382,7 @@ func (st *Load) close() (Summary, error) {
 			f := has[attr[0]]
 			f.first(id)
 			f.str(attr[1])
+			f.mark(st.mark)
 			if err := f.end(); err != nil {
 				return Summary{}, err
 			}
@@ -378,13 +408,15 @@ func (st *Load) close() (Summary, error) {
 		"--array-delimiter=U+001F",
 		"--multiline-fields=" + fmt.Sprint(multiline),
 		"--bad-tolerance=0", "--skip-bad-relationships=false", "--skip-duplicate-nodes=false",
+		// The importer takes 90 % of the free memory by default; the machine is shared.
+		"--max-off-heap-memory=" + st.w.offHeap(),
 	}, st.args...)
 	reviewed := make([]string, 0, len(st.withReviews))
 	for id := range st.withReviews {
 		reviewed = append(reviewed, id)
 	}
 	sort.Strings(reviewed)
-	return Summary{Dir: st.dir, Args: args, Products: slices.Clip(st.productIDs), Reviewed: reviewed,
+	return Summary{Marked: st.mark != "", Ingredients: slices.Clip(st.incis), Dir: st.dir, Args: args, Products: slices.Clip(st.productIDs), Reviewed: reviewed,
 		Reviews: st.reviews, Nodes: st.nodes, Rels: st.rels}, nil
 }
 
