@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # scripts/bench-scale.sh (make bench-scale): the realistic-scale benchmark of issue 19. For
 # each catalogue it starts the local Neo4j launcher that `make run` uses (with its own data
-# folder, never var/neo4j), loads the catalogue once (`skingraph gen` + `skingraph load dir`,
-# or the public Sephora files), serves it with `skingraph serve`, and runs
+# folder, never var/neo4j), loads the catalogue once (`skingraph gen` + `skingraph load dir
+# --bulk`, or the public Sephora files), serves it with `skingraph serve`, and runs
 # `skingraph bench --mode scale --fresh`: projection build time and Go heap, server RSS,
 # uncached HTTP p50/p99 at RATE req/s open loop with bench's request mix (explain none and
 # full), cached throughput, and the change-to-visible time of one rating event. The columns
@@ -16,6 +16,11 @@
 #   SCALE_DIR   where catalogues and Neo4j data folders live, kept between runs
 #               (default var/scale; a loaded catalogue is not loaded again: its load time
 #               is the one measured when it was loaded)
+#   BULK        1 (default): the first load of a gen catalogue is `skingraph load dir --bulk`
+#               (neo4j-admin's offline importer into the empty store, then the load's own
+#               steps: docs/SCALING.md); 0: `skingraph load dir` (Cypher, ~1 ms of Neo4j CPU a
+#               row). The column's label says which path loaded it, and so what its load
+#               time measures.
 #   RATE (100), DURATION (30s), WARMUP (3s), FRESH (1: measure the change-to-visible time)
 #   OUT         the report's base name (default $SCALE_DIR/bench-scale-<scale>): .md and .json
 #   NEO4J_HEAP_MB (2048), NEO4J_PAGECACHE (auto: the store plus a quarter), NEO4J_TX_MEMORY (2g):
@@ -52,6 +57,7 @@ RATE=${RATE:-100}
 DURATION=${DURATION:-30s}
 WARMUP=${WARMUP:-3s}
 FRESH=${FRESH:-1}
+BULK=${BULK:-1}
 OUT=${OUT:-$SCALE_DIR/bench-scale-$SCALE}
 GO=${GO:-go}
 PORT=${BENCH_PORT:-18282}
@@ -84,27 +90,47 @@ log "building"
 $GO build -o "$WORK/skingraph" ./cmd/skingraph
 BIN="$WORK/skingraph"
 
-# column NAME LABEL LOADER...: one catalogue, one JSON report in $WORK/NAME.json
-column() {
+# load NAME LABEL LOADER...: runs LOADER once for the catalogue NAME (later runs reuse its
+# data folder), timing it into $SCALE_DIR/load-NAME.txt.
+load() {
 	local name=$1 label=$2
 	shift 2
+	if [ -s "$SCALE_DIR/load-$name.txt" ]; then
+		log "$label: already loaded ($SCALE_DIR/load-$name.txt)"
+		return
+	fi
+	log "$label: loading (once; later runs reuse $SCALE_DIR/neo4j-$name)"
+	local t0 t1
+	t0=$(date +%s.%N)
+	"$@" >"$WORK/load-$name.txt"
+	t1=$(date +%s.%N)
+	echo "load seconds $(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", b - a}')" >>"$WORK/load-$name.txt"
+	mv "$WORK/load-$name.txt" "$SCALE_DIR/load-$name.txt"
+}
+
+# column NAME LABEL OFFLINE LOADER...: one catalogue, one JSON report in $WORK/NAME.json.
+# OFFLINE 1: LOADER runs before the column's Neo4j starts (load dir --bulk starts and stops
+# the local one itself); 0: against it.
+column() {
+	local name=$1 label=$2 offline=$3
+	shift 3
 	local data="$SCALE_DIR/neo4j-$name"
+	if [ "$offline" = 1 ]; then
+		SKINGRAPH_DATA_DIR="$data" load "$name" "$label" "$@"
+	fi
+	if grep -q '^  path         bulk import' "$SCALE_DIR/load-$name.txt" 2>/dev/null; then
+		label="$label, loaded by bulk import"
+	else
+		label="$label, loaded by Cypher"
+	fi
 	log "$label: starting a local Neo4j on $data"
 	SKINGRAPH_DATA_DIR="$data" "$BIN" neo4j >"$WORK/neo4j-$name.out" 2>"$WORK/neo4j-$name.err" &
 	NEO4J_PID=$!
 	for _ in $(seq 1 600); do grep -q '^SKINGRAPH_NEO4J_URI=' "$WORK/neo4j-$name.out" 2>/dev/null && break; kill -0 "$NEO4J_PID" 2>/dev/null || break; sleep 1; done
 	export SKINGRAPH_NEO4J_URI=$(sed -n 's/^SKINGRAPH_NEO4J_URI=//p' "$WORK/neo4j-$name.out")
 	[ -n "$SKINGRAPH_NEO4J_URI" ] || { cat "$WORK/neo4j-$name.err" >&2; exit 1; }
-	if [ ! -s "$SCALE_DIR/load-$name.txt" ]; then
-		log "$label: loading (once; later runs reuse $data)"
-		local t0 t1
-		t0=$(date +%s.%N)
-		"$@" >"$WORK/load-$name.txt"
-		t1=$(date +%s.%N)
-		echo "load seconds $(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", b - a}')" >>"$WORK/load-$name.txt"
-		mv "$WORK/load-$name.txt" "$SCALE_DIR/load-$name.txt"
-	else
-		log "$label: already loaded ($SCALE_DIR/load-$name.txt)"
+	if [ "$offline" != 1 ]; then
+		load "$name" "$label" "$@"
 	fi
 	local rows secs
 	rows=$(sed -nE 's/.*took .*\(([0-9]+) rows, .*/\1/p' "$SCALE_DIR/load-$name.txt" | tail -1)
@@ -128,7 +154,7 @@ column() {
 
 COLUMNS_JSON=()
 if [ "$SEPHORA" = 1 ]; then
-	column sephora "Sephora (skincare, Jan-Feb 2023 reviews)" \
+	column sephora "Sephora (skincare, Jan-Feb 2023 reviews)" 0 \
 		"$BIN" load sephora --products "$SEPHORA_PRODUCTS" --reviews "$SEPHORA_REVIEWS"
 	COLUMNS_JSON+=("$WORK/sephora.json")
 fi
@@ -136,7 +162,11 @@ if [ ! -s "$SCALE_DIR/$NAME/products.jsonl" ]; then
 	log "generating $PRODUCTS products and $REVIEWS reviews into $SCALE_DIR/$NAME"
 	"$BIN" gen --products "$PRODUCTS" --reviews "$REVIEWS" --seed 1 --out "$SCALE_DIR/$NAME" >&2
 fi
-column "$NAME" "gen $PRODUCTS products / $REVIEWS reviews" "$BIN" load dir "$SCALE_DIR/$NAME"
+if [ "$BULK" = 1 ]; then
+	column "$NAME" "gen $PRODUCTS products / $REVIEWS reviews" 1 "$BIN" load dir --bulk "$SCALE_DIR/$NAME"
+else
+	column "$NAME" "gen $PRODUCTS products / $REVIEWS reviews" 0 "$BIN" load dir "$SCALE_DIR/$NAME"
+fi
 COLUMNS_JSON+=("$WORK/$NAME.json")
 
 "$BIN" bench --report "${COLUMNS_JSON[@]}" | tee "$OUT.md"
