@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/skingraph/skingraph/graph"
+	"github.com/skingraph/skingraph/graph/embedding"
 	"github.com/skingraph/skingraph/ranker"
 )
 
@@ -59,13 +60,17 @@ type ProbeData struct {
 	nBrands int
 	tuned   map[string][]TunedBaseline
 	cache   map[string][]float64 // the global features' values, by name (Probe runs them one at a time)
+	// vecs are the engine's ingredient-graph embeddings (Input.Vecs); review the review-graph
+	// embeddings of the projection (embedding.ComputeReviews), computed on first use.
+	vecs   ranker.Vectors
+	review *embedding.ReviewEmbeddings
 }
 
 // NewProbeData indexes in's train reviews.
 func NewProbeData(in Input, tuned map[string][]TunedBaseline) *ProbeData {
 	d := NewData(in.Proj, in.Train)
 	n := len(in.Proj.Products)
-	pd := &ProbeData{Data: d, rating: make([]float64, n), first: make([]float64, n), brandOf: make([]int32, n), tuned: tuned, cache: map[string][]float64{}}
+	pd := &ProbeData{Data: d, rating: make([]float64, n), first: make([]float64, n), brandOf: make([]int32, n), tuned: tuned, cache: map[string][]float64{}, vecs: in.Vecs}
 	for x := range pd.first {
 		pd.first[x] = -1
 	}
@@ -121,8 +126,12 @@ var (
 	probeTasks    = []string{TaskProfile, TaskHistory, TaskConcern}
 )
 
-// ProbeFeatures are round 6's candidates (docs/EVALUATION.md).
+// ProbeFeatures are round 6's candidates and round 8's embeddings (docs/EVALUATION.md).
 func ProbeFeatures() []ProbeFeature {
+	return append(probeRound6(), probeEmbeddings()...)
+}
+
+func probeRound6() []ProbeFeature {
 	global := func(name string, weights []float64, f func(pd *ProbeData) []float64) ProbeFeature {
 		return ProbeFeature{Name: name, Tasks: probeTasks, Weights: weights, Value: func(pd *ProbeData, q Query) func(int32) float64 {
 			v, ok := pd.cache[name]
@@ -339,4 +348,156 @@ func blendNDCG(proj *graph.Projection, q Query, s []float64, f func(int32) float
 		ids[i] = proj.Products[t.c].ID
 	}
 	return ScoreQuery(q, ids, HarmIndex{}).NDCG
+}
+
+// ReviewEmbeddingSeed seeds the review-graph embeddings of the probe (any fixed seed: the
+// result is deterministic).
+const ReviewEmbeddingSeed = 20261207
+
+// reviewVecs returns the review-graph embeddings of the projection, computed once; nil when
+// they cannot be computed.
+func (pd *ProbeData) reviewVecs() *embedding.ReviewEmbeddings {
+	if pd.review == nil {
+		e, err := embedding.ComputeReviews(context.Background(), pd.proj, embedding.Options{Seed: ReviewEmbeddingSeed})
+		if err != nil {
+			return nil
+		}
+		pd.review = e
+	}
+	return pd.review
+}
+
+// centroidCosine returns the cosine of every product's vector (vec) to the weighted centroid
+// Σ weight(y)·vec(y) of the n products, by product; nil when the centroid is zero.
+func centroidCosine(vec func(int32) []float32, n int, weight func(int32) float64) []float64 {
+	var sum []float64
+	for y := range int32(n) {
+		w := weight(y)
+		v := vec(y)
+		if w == 0 || v == nil {
+			continue
+		}
+		if sum == nil {
+			sum = make([]float64, len(v))
+		}
+		for k, a := range v {
+			sum[k] += w * float64(a)
+		}
+	}
+	if sum == nil {
+		return nil
+	}
+	c := make([]float32, len(sum))
+	for k, a := range sum {
+		c[k] = float32(a)
+	}
+	if embedding.Cosine(c, c) == 0 {
+		return nil
+	}
+	out := make([]float64, n)
+	for x := range int32(n) {
+		out[x] = embedding.Cosine(vec(x), c)
+	}
+	return out
+}
+
+// probeEmbeddings are round 8's candidates: the cosine of a candidate to the products the
+// query's author liked (history) or to the products liked by reviewers of the query's skin
+// type in the train period (every task), over the review-graph embeddings (reviewer-product
+// FastRP), the ingredient-graph embeddings the affinity family uses, or their mean.
+func probeEmbeddings() []ProbeFeature {
+	type space struct {
+		name string
+		vec  func(pd *ProbeData) func(int32) []float32
+	}
+	review := func(pd *ProbeData) func(int32) []float32 {
+		if e := pd.reviewVecs(); e != nil {
+			return e.Product
+		}
+		return nil
+	}
+	ingredient := func(pd *ProbeData) func(int32) []float32 {
+		if pd.vecs == nil {
+			return nil
+		}
+		return pd.vecs.Product
+	}
+	spaces := []space{{"review", review}, {"ingredient", ingredient}}
+	// liked: Σ over the author's liked products (weight 1 each)
+	liked := func(pd *ProbeData, q Query, vec func(int32) []float32) []float64 {
+		if vec == nil {
+			return nil
+		}
+		w := make(map[int32]float64)
+		for _, x := range pd.history(q, true) {
+			w[x] = 1
+		}
+		if len(w) == 0 {
+			return nil
+		}
+		return centroidCosine(vec, len(pd.proj.Products), func(x int32) float64 { return w[x] })
+	}
+	// skin: Σ over products of their positive train reviews by the query's skin type (every
+	// reviewer without one), each 2^(−age/h) (h = 0: 1)
+	skin := func(h float64) func(pd *ProbeData, q Query, vec func(int32) []float32) []float64 {
+		return func(pd *ProbeData, q Query, vec func(int32) []float32) []float64 {
+			if vec == nil {
+				return nil
+			}
+			w := pd.decayed(Setting{HalfLife: h, Positive: true}, q.SkinType)
+			return centroidCosine(vec, len(pd.proj.Products), func(x int32) float64 { return w[x] })
+		}
+	}
+	kinds := []struct {
+		name  string
+		tasks []string
+		f     func(pd *ProbeData, q Query, vec func(int32) []float32) []float64
+		// byQuery: the value depends on the query beyond its skin type (not cached)
+		byQuery bool
+	}{
+		{"liked", []string{TaskHistory}, liked, true},
+		{"skin_7", probeTasks, skin(7), false},
+		{"skin_all", probeTasks, skin(0), false},
+	}
+	// values returns the feature's values for q, cached by skin type unless byQuery.
+	values := func(pd *ProbeData, name string, byQuery bool, q Query, f func() []float64) func(int32) float64 {
+		v, ok := pd.cache[name+" "+q.SkinType]
+		if byQuery || !ok {
+			v = f()
+			if !byQuery {
+				pd.cache[name+" "+q.SkinType] = v
+			}
+		}
+		if v == nil {
+			return nil
+		}
+		return func(x int32) float64 { return v[x] }
+	}
+	var out []ProbeFeature
+	for _, k := range kinds {
+		for _, s := range spaces {
+			name := "emb_" + s.name + "_" + k.name
+			out = append(out, ProbeFeature{Name: name, Tasks: k.tasks, Weights: probePositive,
+				Value: func(pd *ProbeData, q Query) func(int32) float64 {
+					return values(pd, name, k.byQuery, q, func() []float64 { return k.f(pd, q, s.vec(pd)) })
+				}})
+		}
+		// the mean of the two cosines
+		name := "emb_blend_" + k.name
+		out = append(out, ProbeFeature{Name: name, Tasks: k.tasks, Weights: probePositive,
+			Value: func(pd *ProbeData, q Query) func(int32) float64 {
+				return values(pd, name, k.byQuery, q, func() []float64 {
+					a, b := k.f(pd, q, review(pd)), k.f(pd, q, ingredient(pd))
+					if a == nil || b == nil {
+						return nil
+					}
+					out := make([]float64, len(a))
+					for x := range a {
+						out[x] = (a[x] + b[x]) / 2
+					}
+					return out
+				})
+			}})
+	}
+	return out
 }
