@@ -34,12 +34,15 @@ type ProbeFeature struct {
 type ProbeResult struct {
 	Task, Feature string
 	Queries       int
-	Base          float64             // the engine's NDCG@10 alone
-	Weight        float64             // the best blend weight (0 when none beats the engine)
-	Best          float64             // NDCG@10 at Weight
-	Z             float64             // the gain over the standard error of the paired per-query differences
-	ByWeight      map[float64]float64 // NDCG@10 by blend weight
-	ZByWeight     map[float64]float64 // the gain's z by blend weight
+	Base          float64 // the engine's NDCG@10 alone
+	// Alone is the NDCG@10 of the feature on its own (the engine's score only breaks its
+	// ties; the engine's order for queries the feature says nothing about).
+	Alone     float64
+	Weight    float64             // the best blend weight (0 when none beats the engine)
+	Best      float64             // NDCG@10 at Weight
+	Z         float64             // the gain over the standard error of the paired per-query differences
+	ByWeight  map[float64]float64 // NDCG@10 by blend weight
+	ZByWeight map[float64]float64 // the gain's z by blend weight
 }
 
 func (r ProbeResult) String() string {
@@ -48,7 +51,7 @@ func (r ProbeResult) String() string {
 	for _, w := range ws {
 		by = append(by, fmt.Sprintf("%g: %+.4f (z %.2f)", w, r.ByWeight[w]-r.Base, r.ZByWeight[w]))
 	}
-	return fmt.Sprintf("%s %s: %d queries, engine %.4f, best w %g -> %.4f (%+.4f, z %.2f); by weight %s", r.Task, r.Feature, r.Queries, r.Base, r.Weight, r.Best, r.Best-r.Base, r.Z, strings.Join(by, ", "))
+	return fmt.Sprintf("%s %s: %d queries, engine %.4f, alone %.4f, best w %g -> %.4f (%+.4f, z %.2f); by weight %s", r.Task, r.Feature, r.Queries, r.Base, r.Alone, r.Weight, r.Best, r.Best-r.Base, r.Z, strings.Join(by, ", "))
 }
 
 // ProbeData is what the candidate signals are computed from: the train reviews of the split.
@@ -124,6 +127,9 @@ var (
 	probeSigned   = []float64{-1, -0.3, -0.1, -0.03, 0.03, 0.1, 0.3, 1}
 	probePositive = []float64{0.01, 0.03, 0.1, 0.3, 1, 3}
 	probeTasks    = []string{TaskProfile, TaskHistory, TaskConcern}
+	// probeCosine are the blend weights of the embedding features (cosines, mostly in a narrow
+	// band: smaller weights than the others)
+	probeCosine = []float64{0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1}
 )
 
 // ProbeFeatures are round 6's candidates and round 8's embeddings (docs/EVALUATION.md).
@@ -292,7 +298,15 @@ func Probe(ctx context.Context, in Input, p ranker.Params, tuned map[string][]Tu
 				return out
 			}
 			base := per(0)
-			res := ProbeResult{Task: task, Feature: f.Name, Queries: len(qs), Base: mean(base), Best: mean(base), ByWeight: map[float64]float64{}, ZByWeight: map[float64]float64{}}
+			alone := make([]float64, len(qs))
+			for i, q := range qs {
+				tie := make([]float64, len(scores[i]))
+				for x, v := range scores[i] {
+					tie[x] = 1e-6 * v
+				}
+				alone[i] = blendNDCG(in.Proj, q, tie, vals[i], 1)
+			}
+			res := ProbeResult{Task: task, Feature: f.Name, Queries: len(qs), Base: mean(base), Alone: mean(alone), Best: mean(base), ByWeight: map[float64]float64{}, ZByWeight: map[float64]float64{}}
 			for _, w := range f.Weights {
 				got := per(w)
 				m := mean(got)
@@ -437,6 +451,21 @@ func probeEmbeddings() []ProbeFeature {
 		}
 		return centroidCosine(vec, len(pd.proj.Products), func(x int32) float64 { return w[x] })
 	}
+	// likedMax: the largest cosine to one of the author's liked products
+	likedMax := func(pd *ProbeData, q Query, vec func(int32) []float32) []float64 {
+		hist := pd.history(q, true)
+		if vec == nil || len(hist) == 0 {
+			return nil
+		}
+		out := make([]float64, len(pd.proj.Products))
+		for x := range int32(len(out)) {
+			out[x] = -1
+			for _, l := range hist {
+				out[x] = max(out[x], embedding.Cosine(vec(x), vec(l)))
+			}
+		}
+		return out
+	}
 	// skin: Σ over products of their positive train reviews by the query's skin type (every
 	// reviewer without one), each 2^(−age/h) (h = 0: 1)
 	skin := func(h float64) func(pd *ProbeData, q Query, vec func(int32) []float32) []float64 {
@@ -456,6 +485,7 @@ func probeEmbeddings() []ProbeFeature {
 		byQuery bool
 	}{
 		{"liked", []string{TaskHistory}, liked, true},
+		{"liked_max", []string{TaskHistory}, likedMax, true},
 		{"skin_7", probeTasks, skin(7), false},
 		{"skin_all", probeTasks, skin(0), false},
 	}
@@ -477,14 +507,14 @@ func probeEmbeddings() []ProbeFeature {
 	for _, k := range kinds {
 		for _, s := range spaces {
 			name := "emb_" + s.name + "_" + k.name
-			out = append(out, ProbeFeature{Name: name, Tasks: k.tasks, Weights: probePositive,
+			out = append(out, ProbeFeature{Name: name, Tasks: k.tasks, Weights: probeCosine,
 				Value: func(pd *ProbeData, q Query) func(int32) float64 {
 					return values(pd, name, k.byQuery, q, func() []float64 { return k.f(pd, q, s.vec(pd)) })
 				}})
 		}
 		// the mean of the two cosines
 		name := "emb_blend_" + k.name
-		out = append(out, ProbeFeature{Name: name, Tasks: k.tasks, Weights: probePositive,
+		out = append(out, ProbeFeature{Name: name, Tasks: k.tasks, Weights: probeCosine,
 			Value: func(pd *ProbeData, q Query) func(int32) float64 {
 				return values(pd, name, k.byQuery, q, func() []float64 {
 					a, b := k.f(pd, q, review(pd)), k.f(pd, q, ingredient(pd))

@@ -112,7 +112,7 @@ func TestProbe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []ProbeResult{{Task: TaskProfile, Feature: "lift_p4", Queries: 1, Base: 1 / math.Log2(3), Weight: 100, Best: 1,
+	want := []ProbeResult{{Task: TaskProfile, Feature: "lift_p4", Queries: 1, Base: 1 / math.Log2(3), Alone: 1, Weight: 100, Best: 1,
 		ByWeight: map[float64]float64{0.001: 1 / math.Log2(3), 100: 1}, ZByWeight: map[float64]float64{0.001: 0, 100: 0}}}
 	if diff := cmp.Diff(want, got, cmpopts.EquateApprox(0, 1e-12)); diff != "" {
 		t.Errorf("Probe (-want +got):\n%s", diff)
@@ -164,6 +164,7 @@ func TestProbeEmbeddings(t *testing.T) {
 	rcos := embedding.Cosine(review.Product(0), review.Product(2))
 	r2 := math.Sqrt2 / 2
 	liked := Query{Task: TaskHistory, Liked: []string{"p1"}}
+	both := Query{Task: TaskHistory, Liked: []string{"p1", "p2"}}
 	// dry: p1, p2 and p3 once each; the centroid of ing is (2, 2)
 	skinRev := review.WeightedCentroid(func(int32) float64 { return 1 })
 	tests := []struct {
@@ -171,9 +172,12 @@ func TestProbeEmbeddings(t *testing.T) {
 		q    Query
 		want []float64
 	}{
+		{"emb_review_liked_max", liked, []float64{1, 1, rcos}},
 		{"emb_review_liked", liked, []float64{1, 1, rcos}},
 		{"emb_ingredient_liked", liked, []float64{1, 0, r2}},
 		{"emb_blend_liked", liked, []float64{1, 0.5, (rcos + r2) / 2}},
+		{"emb_ingredient_liked", both, []float64{r2, r2, 1}},
+		{"emb_ingredient_liked_max", both, []float64{1, 1, r2}},
 		{"emb_ingredient_skin_all", Query{SkinType: "dry"}, []float64{r2, r2, 1}},
 		{"emb_review_skin_7", Query{SkinType: "dry"}, []float64{
 			embedding.Cosine(review.Product(0), skinRev), embedding.Cosine(review.Product(1), skinRev), embedding.Cosine(review.Product(2), skinRev)}},
