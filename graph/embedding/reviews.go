@@ -1,9 +1,11 @@
 package embedding
 
 import (
+	"cmp"
 	"context"
 	"hash/fnv"
 	"math"
+	"slices"
 
 	"github.com/sourcegraph/conc/pool"
 	"gonum.org/v1/gonum/blas/blas32"
@@ -35,67 +37,98 @@ type ReviewEmbeddings struct {
 // returns an error wrapping graph.ErrInvalid for options out of range and ctx.Err() when ctx
 // ends first.
 func ComputeReviews(ctx context.Context, p *graph.Projection, opts Options) (*ReviewEmbeddings, error) {
+	var edges []ReviewEdge
+	for x := range int32(len(p.Products)) {
+		for _, u := range p.CoReviewers(x) {
+			edges = append(edges, ReviewEdge{Reviewer: p.ReviewerID(u), Product: x, Weight: 1})
+		}
+	}
+	return ComputeReviewEdges(ctx, p, edges, opts)
+}
+
+// ReviewEdge is one weighted reviewer-product edge for ComputeReviewEdges.
+type ReviewEdge struct {
+	Reviewer string
+	Product  int32 // dense product id of the projection
+	Weight   float64
+}
+
+// ComputeReviewEdges is ComputeReviews over given edges instead of the projection's reviewer
+// lists (for example positive reviews weighted by their age): the edges of one reviewer and
+// product are summed, edges of weight 0 left out, reviewers of more than
+// graph.MaxReviewerFanout products left out, and S = D⁻¹A uses the weighted degrees. It
+// returns an error wrapping graph.ErrInvalid naming the first edge whose product is not one
+// of p's or whose weight is not a finite number >= 0.
+func ComputeReviewEdges(ctx context.Context, p *graph.Projection, edges []ReviewEdge, opts Options) (*ReviewEmbeddings, error) {
 	opts = opts.withDefaults()
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
 	nP, dim := len(p.Products), opts.Dim
-	// Reviewer rows: the reviewers of at most MaxReviewerFanout positive products, numbered in
-	// reviewer order after the products; itemOf lists each one's products (CSR, ascending).
-	rowOf := make([]int32, p.NumReviewers())
-	nR := 0
-	for u := range rowOf {
-		rowOf[u] = -1
-		if f := p.ReviewerFanout(int32(u)); f > 0 && f <= graph.MaxReviewerFanout {
-			rowOf[u] = int32(nP + nR)
-			nR++
+	for i, e := range edges {
+		switch {
+		case e.Product < 0 || int(e.Product) >= nP:
+			return nil, invalid("review edge %d: product %d is not a product of the projection (0 to %d)", i, e.Product, nP-1)
+		case !finiteNonNegative(e.Weight):
+			return nil, invalid("review edge %d: weight %v, want a finite number >= 0", i, e.Weight)
 		}
 	}
-	itemOff := make([]int32, nR+1)
-	for x := range nP {
-		for _, u := range p.CoReviewers(int32(x)) {
-			if r := rowOf[u]; r >= 0 {
-				itemOff[int(r)-nP+1]++
+	// Sum the edges of each (reviewer, product); number the reviewers of at most
+	// MaxReviewerFanout products in id order after the products.
+	sorted := slices.Clone(edges)
+	slices.SortFunc(sorted, func(a, b ReviewEdge) int {
+		return cmp.Or(cmp.Compare(a.Reviewer, b.Reviewer), cmp.Compare(a.Product, b.Product))
+	})
+	type edge struct {
+		r, x int32
+		w    float32
+	}
+	var merged []edge
+	var reviewerIDs []string
+	for i := 0; i < len(sorted); {
+		j := i
+		for j < len(sorted) && sorted[j].Reviewer == sorted[i].Reviewer {
+			j++
+		}
+		var mine []edge
+		r := int32(nP + len(reviewerIDs))
+		for k := i; k < j; {
+			w, x := 0.0, sorted[k].Product
+			for ; k < j && sorted[k].Product == x; k++ {
+				w += sorted[k].Weight
+			}
+			if w > 0 {
+				mine = append(mine, edge{r, x, float32(w)})
 			}
 		}
-	}
-	for i := 1; i <= nR; i++ {
-		itemOff[i] += itemOff[i-1]
-	}
-	items := make([]int32, itemOff[nR])
-	fill := append([]int32(nil), itemOff[:nR]...)
-	for x := range nP {
-		for _, u := range p.CoReviewers(int32(x)) {
-			if r := rowOf[u]; r >= 0 {
-				items[fill[int(r)-nP]] = int32(x)
-				fill[int(r)-nP]++
-			}
+		if len(mine) > 0 && len(mine) <= graph.MaxReviewerFanout {
+			merged = append(merged, mine...)
+			reviewerIDs = append(reviewerIDs, sorted[i].Reviewer)
 		}
+		i = j
 	}
-	rows := nP + nR
-	// neighbours returns row r's neighbour rows in a fixed order.
-	neighbours := func(r int, yield func(int32)) {
-		if r < nP {
-			for _, u := range p.CoReviewers(int32(r)) {
-				if t := rowOf[u]; t >= 0 {
-					yield(t)
-				}
-			}
-			return
-		}
-		for _, x := range items[itemOff[r-nP]:itemOff[r-nP+1]] {
-			yield(x)
-		}
+	rows := nP + len(reviewerIDs)
+	// Both directions in CSR: a product lists its reviewers in id order, a reviewer its
+	// products in id order.
+	off := make([]int32, rows+1)
+	for _, e := range merged {
+		off[e.r+1]++
+		off[e.x+1]++
+	}
+	for r := 1; r <= rows; r++ {
+		off[r] += off[r-1]
+	}
+	nbr, wt := make([]int32, off[rows]), make([]float32, off[rows])
+	fill := slices.Clone(off[:rows])
+	for _, e := range merged { // reviewer order: every product's list comes out in reviewer order
+		nbr[fill[e.r]], wt[fill[e.r]] = e.x, e.w
+		fill[e.r]++
+		nbr[fill[e.x]], wt[fill[e.x]] = e.r, e.w
+		fill[e.x]++
 	}
 
 	prev, next, emb := make([]float32, rows*dim), make([]float32, rows*dim), make([]float32, nP*dim)
 	row := func(m []float32, r int) []float32 { return m[r*dim : (r+1)*dim : (r+1)*dim] }
-	reviewerIDs := make([]string, nR)
-	for u, r := range rowOf {
-		if r >= 0 {
-			reviewerIDs[int(r)-nP] = p.ReviewerID(int32(u))
-		}
-	}
 	key := func(r int) uint64 {
 		h := fnv.New64a()
 		if r < nP {
@@ -144,15 +177,15 @@ func ComputeReviews(ctx context.Context, p *graph.Projection, opts Options) (*Re
 		err := each(func(r int) {
 			out := row(next, r)
 			clear(out)
-			n := 0
-			neighbours(r, func(t int32) {
-				blas32.Axpy(1, vec(row(prev, int(t))), vec(out))
-				n++
-			})
-			if n == 0 {
+			deg := float32(0)
+			for i := off[r]; i < off[r+1]; i++ {
+				blas32.Axpy(wt[i], vec(row(prev, int(nbr[i]))), vec(out))
+				deg += wt[i]
+			}
+			if deg == 0 {
 				return
 			}
-			blas32.Scal(1/float32(n), vec(out))
+			blas32.Scal(1/deg, vec(out))
 			if !opts.NoStepNormalise {
 				normalise(out)
 			}

@@ -7,7 +7,9 @@ import (
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -48,27 +50,37 @@ func reviewGraph(t testing.TB) *graph.Projection {
 }
 
 // referenceReviewFastRP computes the review-graph FastRP the textbook way: the dense
-// adjacency of products and reviewers built from the projection's reviewer lists, S = D⁻¹A,
-// in float64.
-func referenceReviewFastRP(p *graph.Projection, o Options) *mat.Dense {
+// weighted adjacency of products and reviewers (reviewers of at most MaxReviewerFanout
+// products, rows in id order), S = D⁻¹A, in float64.
+func referenceReviewFastRP(p *graph.Projection, edges []ReviewEdge, o Options) *mat.Dense {
 	o = o.withDefaults()
 	nP := len(p.Products)
-	var reviewers []int32
-	rowOf := map[int32]int{}
-	for u := range int32(p.NumReviewers()) {
-		if f := p.ReviewerFanout(u); f > 0 && f <= graph.MaxReviewerFanout {
-			rowOf[u] = nP + len(reviewers)
+	byReviewer := map[string]map[int32]float64{}
+	for _, e := range edges {
+		if byReviewer[e.Reviewer] == nil {
+			byReviewer[e.Reviewer] = map[int32]float64{}
+		}
+		byReviewer[e.Reviewer][e.Product] += e.Weight
+	}
+	var reviewers []string
+	for u, xs := range byReviewer {
+		for x, w := range xs {
+			if w == 0 {
+				delete(xs, x)
+			}
+		}
+		if len(xs) > 0 && len(xs) <= graph.MaxReviewerFanout {
 			reviewers = append(reviewers, u)
 		}
 	}
+	slices.Sort(reviewers)
 	n := nP + len(reviewers)
 	a := mat.NewDense(n, n, nil)
-	for x := range nP {
-		for _, u := range p.CoReviewers(int32(x)) {
-			if r, ok := rowOf[u]; ok {
-				a.Set(x, r, 1)
-				a.Set(r, x, 1)
-			}
+	for i, u := range reviewers {
+		for x, w := range byReviewer[u] {
+			w = float64(float32(w))
+			a.Set(int(x), nP+i, w)
+			a.Set(nP+i, int(x), w)
 		}
 	}
 	for r := range n {
@@ -83,7 +95,7 @@ func referenceReviewFastRP(p *graph.Projection, o Options) *mat.Dense {
 		if r < nP {
 			h.Write([]byte("p\x00" + p.Products[r].ID))
 		} else {
-			h.Write([]byte("u\x00" + p.ReviewerID(reviewers[r-nP])))
+			h.Write([]byte("u\x00" + reviewers[r-nP]))
 		}
 		randomRow(row, o.Seed, h.Sum64(), o.Sparsity)
 		for k, v := range row {
@@ -113,14 +125,43 @@ func referenceReviewFastRP(p *graph.Projection, o Options) *mat.Dense {
 	return emb
 }
 
+// positiveEdges are the projection's reviewer lists as edges of weight 1.
+func positiveEdges(p *graph.Projection) []ReviewEdge {
+	var out []ReviewEdge
+	for x := range int32(len(p.Products)) {
+		for _, u := range p.CoReviewers(x) {
+			out = append(out, ReviewEdge{Reviewer: p.ReviewerID(u), Product: x, Weight: 1})
+		}
+	}
+	return out
+}
+
 func TestComputeReviewsMatchesReference(t *testing.T) {
 	p := reviewGraph(t)
-	for _, o := range []Options{{Seed: 7, Dim: 16}, {Seed: 3, Dim: 8, Iterations: []float64{0.5, 1, 0, 2, 1}}} {
-		e, err := ComputeReviews(context.Background(), p, o)
+	// weighted edges: repeated (summed), zero (left out), in any order
+	weighted := []ReviewEdge{{"v2", 1, 0.5}, {"v1", 0, 2}, {"v1", 1, 0.25}, {"v2", 2, 3}, {"v1", 0, 1}, {"v3", 2, 0}, {"v3", 3, 1.5}, {"v2", 3, 0.1}}
+	for _, tt := range []struct {
+		o     Options
+		edges []ReviewEdge // nil: ComputeReviews
+	}{
+		{Options{Seed: 7, Dim: 16}, nil},
+		{Options{Seed: 3, Dim: 8, Iterations: []float64{0.5, 1, 0, 2, 1}}, nil},
+		{Options{Seed: 5, Dim: 16}, weighted},
+	} {
+		o := tt.o
+		var e *ReviewEmbeddings
+		var err error
+		edges := tt.edges
+		if edges == nil {
+			e, err = ComputeReviews(context.Background(), p, o)
+			edges = positiveEdges(p)
+		} else {
+			e, err = ComputeReviewEdges(context.Background(), p, edges, o)
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := referenceReviewFastRP(p, o)
+		want := referenceReviewFastRP(p, edges, o)
 		for x := range int32(len(p.Products)) {
 			got := e.Product(x)
 			for k := range got {
@@ -204,6 +245,20 @@ func TestComputeReviewsErrors(t *testing.T) {
 	p := reviewGraph(t)
 	if _, err := ComputeReviews(context.Background(), p, Options{Dim: -1}); !errors.Is(err, graph.ErrInvalid) {
 		t.Errorf("dim -1: got %v, want graph.ErrInvalid", err)
+	}
+	for _, tt := range []struct {
+		edges []ReviewEdge
+		want  string
+	}{
+		{[]ReviewEdge{{"u", 0, 1}, {"u", int32(len(p.Products)), 1}}, "review edge 1: product"},
+		{[]ReviewEdge{{"u", -1, 1}}, "review edge 0: product -1"},
+		{[]ReviewEdge{{"u", 0, 1}, {"u", 1, math.NaN()}}, "review edge 1: weight NaN"},
+		{[]ReviewEdge{{"u", 0, -1}}, "review edge 0: weight -1"},
+	} {
+		_, err := ComputeReviewEdges(context.Background(), p, tt.edges, Options{})
+		if !errors.Is(err, graph.ErrInvalid) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%v: got %v, want graph.ErrInvalid naming %q", tt.edges, err, tt.want)
+		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/skingraph/skingraph/graph"
@@ -67,6 +68,9 @@ type ProbeData struct {
 	// embeddings of the projection (embedding.ComputeReviews), computed on first use.
 	vecs   ranker.Vectors
 	review *embedding.ReviewEmbeddings
+	// recent are review-graph embeddings over the positive train reviews weighted by age, by
+	// half-life in days
+	recent map[float64]*embedding.ReviewEmbeddings
 }
 
 // NewProbeData indexes in's train reviews.
@@ -381,6 +385,30 @@ func (pd *ProbeData) reviewVecs() *embedding.ReviewEmbeddings {
 	return pd.review
 }
 
+// recentVecs returns the review-graph embeddings over the positive train reviews, each edge
+// weighted 2^(−age/h days) (embedding.ComputeReviewEdges), computed once per h; nil when they
+// cannot be computed. (A prototype: the projection keeps no age per reviewer and product.)
+func (pd *ProbeData) recentVecs(h float64) *embedding.ReviewEmbeddings {
+	if e, ok := pd.recent[h]; ok {
+		return e
+	}
+	var edges []embedding.ReviewEdge
+	for _, r := range pd.revs {
+		if r.positive {
+			edges = append(edges, embedding.ReviewEdge{Reviewer: strconv.Itoa(int(r.u)), Product: r.x, Weight: math.Exp2(-r.ageDays / h)})
+		}
+	}
+	e, err := embedding.ComputeReviewEdges(context.Background(), pd.proj, edges, embedding.Options{Seed: ReviewEmbeddingSeed})
+	if err != nil {
+		e = nil
+	}
+	if pd.recent == nil {
+		pd.recent = map[float64]*embedding.ReviewEmbeddings{}
+	}
+	pd.recent[h] = e
+	return e
+}
+
 // centroidCosine returns the cosine of every product's vector (vec) to the weighted centroid
 // Σ weight(y)·vec(y) of the n products, by product; nil when the centroid is zero.
 func centroidCosine(vec func(int32) []float32, n int, weight func(int32) float64) []float64 {
@@ -418,7 +446,8 @@ func centroidCosine(vec func(int32) []float32, n int, weight func(int32) float64
 // probeEmbeddings are round 8's candidates: the cosine of a candidate to the products the
 // query's author liked (history) or to the products liked by reviewers of the query's skin
 // type in the train period (every task), over the review-graph embeddings (reviewer-product
-// FastRP), the ingredient-graph embeddings the affinity family uses, or their mean.
+// FastRP), the ingredient-graph embeddings the affinity family uses, their mean, or review-graph
+// embeddings whose edges are the positive train reviews weighted 2^(−age/h), h = 3 or 14 days.
 func probeEmbeddings() []ProbeFeature {
 	type space struct {
 		name string
@@ -436,7 +465,15 @@ func probeEmbeddings() []ProbeFeature {
 		}
 		return pd.vecs.Product
 	}
-	spaces := []space{{"review", review}, {"ingredient", ingredient}}
+	recent := func(h float64) func(pd *ProbeData) func(int32) []float32 {
+		return func(pd *ProbeData) func(int32) []float32 {
+			if e := pd.recentVecs(h); e != nil {
+				return e.Product
+			}
+			return nil
+		}
+	}
+	spaces := []space{{"review", review}, {"ingredient", ingredient}, {"review_recent3", recent(3)}, {"review_recent14", recent(14)}}
 	// liked: Σ over the author's liked products (weight 1 each)
 	liked := func(pd *ProbeData, q Query, vec func(int32) []float32) []float64 {
 		if vec == nil {

@@ -189,6 +189,11 @@ func TestProbeEmbeddings(t *testing.T) {
 			}
 		})
 	}
+	// the age-weighted review graph (every review of the same day: weight 1 each) links p1 and
+	// p2 through the same two reviewers as well
+	if got := values("emb_review_recent3_liked", liked); math.Abs(got[0]-1) > 1e-6 || math.Abs(got[1]-1) > 1e-6 || got[2] > 0.999 {
+		t.Errorf("emb_review_recent3_liked = %v, want 1, 1 and below 1", got)
+	}
 	if rcos > 0.999 {
 		t.Errorf("cos(p1, p3) over the review graph = %v: want p3 (no shared reviewer) apart", rcos)
 	}
