@@ -53,6 +53,22 @@
 // changed. Update is deterministic, leaves the embeddings it starts from unchanged (they
 // share pages of rows) and differs from Compute within the tolerance.
 //
+// # Review graph
+//
+// ComputeReviews runs the same algorithm on another graph of the projection: the bipartite
+// graph of the products and the reviewers who rated them 4 or more (Projection.CoReviewers;
+// reviewers of more than graph.MaxReviewerFanout such products left out), every edge of
+// weight 1, so that products liked by the same people get nearby vectors (ReviewEmbeddings);
+// ComputeReviewEdges takes weighted edges instead (for example the reviews weighted by age).
+// It has no incremental update and is recomputed from a projection (about 30 ms at the Sephora
+// graph's 2,420 products and 14.6k reviews, about 1.7 s of CPU and 375 MB allocated at 100k
+// products and 1M reviews: BenchmarkComputeReviews). Only the offline evaluation's probe uses
+// it: blended with the tuned engine (as the cosine to the liked products, or to the products
+// liked by the query's skin type) it did not raise validation NDCG@10 beyond noise on the
+// Sephora reviews, with or without age-weighted edges, nor did the ingredient-graph
+// embeddings or the mean of both (docs/EVALUATION.md, round 8), so no ranker family reads it
+// and the API does not compute it.
+//
 // # Cost
 //
 // One step costs O(Dim · edges). The propagation runs over the projection's own CSR arrays

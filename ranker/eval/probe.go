@@ -7,9 +7,11 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/skingraph/skingraph/graph"
+	"github.com/skingraph/skingraph/graph/embedding"
 	"github.com/skingraph/skingraph/ranker"
 )
 
@@ -33,12 +35,15 @@ type ProbeFeature struct {
 type ProbeResult struct {
 	Task, Feature string
 	Queries       int
-	Base          float64             // the engine's NDCG@10 alone
-	Weight        float64             // the best blend weight (0 when none beats the engine)
-	Best          float64             // NDCG@10 at Weight
-	Z             float64             // the gain over the standard error of the paired per-query differences
-	ByWeight      map[float64]float64 // NDCG@10 by blend weight
-	ZByWeight     map[float64]float64 // the gain's z by blend weight
+	Base          float64 // the engine's NDCG@10 alone
+	// Alone is the NDCG@10 of the feature on its own (the engine's score only breaks its
+	// ties; the engine's order for queries the feature says nothing about).
+	Alone     float64
+	Weight    float64             // the best blend weight (0 when none beats the engine)
+	Best      float64             // NDCG@10 at Weight
+	Z         float64             // the gain over the standard error of the paired per-query differences
+	ByWeight  map[float64]float64 // NDCG@10 by blend weight
+	ZByWeight map[float64]float64 // the gain's z by blend weight
 }
 
 func (r ProbeResult) String() string {
@@ -47,7 +52,7 @@ func (r ProbeResult) String() string {
 	for _, w := range ws {
 		by = append(by, fmt.Sprintf("%g: %+.4f (z %.2f)", w, r.ByWeight[w]-r.Base, r.ZByWeight[w]))
 	}
-	return fmt.Sprintf("%s %s: %d queries, engine %.4f, best w %g -> %.4f (%+.4f, z %.2f); by weight %s", r.Task, r.Feature, r.Queries, r.Base, r.Weight, r.Best, r.Best-r.Base, r.Z, strings.Join(by, ", "))
+	return fmt.Sprintf("%s %s: %d queries, engine %.4f, alone %.4f, best w %g -> %.4f (%+.4f, z %.2f); by weight %s", r.Task, r.Feature, r.Queries, r.Base, r.Alone, r.Weight, r.Best, r.Best-r.Base, r.Z, strings.Join(by, ", "))
 }
 
 // ProbeData is what the candidate signals are computed from: the train reviews of the split.
@@ -59,13 +64,20 @@ type ProbeData struct {
 	nBrands int
 	tuned   map[string][]TunedBaseline
 	cache   map[string][]float64 // the global features' values, by name (Probe runs them one at a time)
+	// vecs are the engine's ingredient-graph embeddings (Input.Vecs); review the review-graph
+	// embeddings of the projection (embedding.ComputeReviews), computed on first use.
+	vecs   ranker.Vectors
+	review *embedding.ReviewEmbeddings
+	// recent are review-graph embeddings over the positive train reviews weighted by age, by
+	// half-life in days
+	recent map[float64]*embedding.ReviewEmbeddings
 }
 
 // NewProbeData indexes in's train reviews.
 func NewProbeData(in Input, tuned map[string][]TunedBaseline) *ProbeData {
 	d := NewData(in.Proj, in.Train)
 	n := len(in.Proj.Products)
-	pd := &ProbeData{Data: d, rating: make([]float64, n), first: make([]float64, n), brandOf: make([]int32, n), tuned: tuned, cache: map[string][]float64{}}
+	pd := &ProbeData{Data: d, rating: make([]float64, n), first: make([]float64, n), brandOf: make([]int32, n), tuned: tuned, cache: map[string][]float64{}, vecs: in.Vecs}
 	for x := range pd.first {
 		pd.first[x] = -1
 	}
@@ -119,10 +131,17 @@ var (
 	probeSigned   = []float64{-1, -0.3, -0.1, -0.03, 0.03, 0.1, 0.3, 1}
 	probePositive = []float64{0.01, 0.03, 0.1, 0.3, 1, 3}
 	probeTasks    = []string{TaskProfile, TaskHistory, TaskConcern}
+	// probeCosine are the blend weights of the embedding features (cosines, mostly in a narrow
+	// band: smaller weights than the others)
+	probeCosine = []float64{0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1}
 )
 
-// ProbeFeatures are round 6's candidates (docs/EVALUATION.md).
+// ProbeFeatures are round 6's candidates and round 8's embeddings (docs/EVALUATION.md).
 func ProbeFeatures() []ProbeFeature {
+	return append(probeRound6(), probeEmbeddings()...)
+}
+
+func probeRound6() []ProbeFeature {
 	global := func(name string, weights []float64, f func(pd *ProbeData) []float64) ProbeFeature {
 		return ProbeFeature{Name: name, Tasks: probeTasks, Weights: weights, Value: func(pd *ProbeData, q Query) func(int32) float64 {
 			v, ok := pd.cache[name]
@@ -283,7 +302,15 @@ func Probe(ctx context.Context, in Input, p ranker.Params, tuned map[string][]Tu
 				return out
 			}
 			base := per(0)
-			res := ProbeResult{Task: task, Feature: f.Name, Queries: len(qs), Base: mean(base), Best: mean(base), ByWeight: map[float64]float64{}, ZByWeight: map[float64]float64{}}
+			alone := make([]float64, len(qs))
+			for i, q := range qs {
+				tie := make([]float64, len(scores[i]))
+				for x, v := range scores[i] {
+					tie[x] = 1e-6 * v
+				}
+				alone[i] = blendNDCG(in.Proj, q, tie, vals[i], 1)
+			}
+			res := ProbeResult{Task: task, Feature: f.Name, Queries: len(qs), Base: mean(base), Alone: mean(alone), Best: mean(base), ByWeight: map[float64]float64{}, ZByWeight: map[float64]float64{}}
 			for _, w := range f.Weights {
 				got := per(w)
 				m := mean(got)
@@ -339,4 +366,205 @@ func blendNDCG(proj *graph.Projection, q Query, s []float64, f func(int32) float
 		ids[i] = proj.Products[t.c].ID
 	}
 	return ScoreQuery(q, ids, HarmIndex{}).NDCG
+}
+
+// ReviewEmbeddingSeed seeds the review-graph embeddings of the probe (any fixed seed: the
+// result is deterministic).
+const ReviewEmbeddingSeed = 20261207
+
+// reviewVecs returns the review-graph embeddings of the projection, computed once; nil when
+// they cannot be computed.
+func (pd *ProbeData) reviewVecs() *embedding.ReviewEmbeddings {
+	if pd.review == nil {
+		e, err := embedding.ComputeReviews(context.Background(), pd.proj, embedding.Options{Seed: ReviewEmbeddingSeed})
+		if err != nil {
+			return nil
+		}
+		pd.review = e
+	}
+	return pd.review
+}
+
+// recentVecs returns the review-graph embeddings over the positive train reviews, each edge
+// weighted 2^(−age/h days) (embedding.ComputeReviewEdges), computed once per h; nil when they
+// cannot be computed. (A prototype: the projection keeps no age per reviewer and product.)
+func (pd *ProbeData) recentVecs(h float64) *embedding.ReviewEmbeddings {
+	if e, ok := pd.recent[h]; ok {
+		return e
+	}
+	var edges []embedding.ReviewEdge
+	for _, r := range pd.revs {
+		if r.positive {
+			edges = append(edges, embedding.ReviewEdge{Reviewer: strconv.Itoa(int(r.u)), Product: r.x, Weight: math.Exp2(-r.ageDays / h)})
+		}
+	}
+	e, err := embedding.ComputeReviewEdges(context.Background(), pd.proj, edges, embedding.Options{Seed: ReviewEmbeddingSeed})
+	if err != nil {
+		e = nil
+	}
+	if pd.recent == nil {
+		pd.recent = map[float64]*embedding.ReviewEmbeddings{}
+	}
+	pd.recent[h] = e
+	return e
+}
+
+// centroidCosine returns the cosine of every product's vector (vec) to the weighted centroid
+// Σ weight(y)·vec(y) of the n products, by product; nil when the centroid is zero.
+func centroidCosine(vec func(int32) []float32, n int, weight func(int32) float64) []float64 {
+	var sum []float64
+	for y := range int32(n) {
+		w := weight(y)
+		v := vec(y)
+		if w == 0 || v == nil {
+			continue
+		}
+		if sum == nil {
+			sum = make([]float64, len(v))
+		}
+		for k, a := range v {
+			sum[k] += w * float64(a)
+		}
+	}
+	if sum == nil {
+		return nil
+	}
+	c := make([]float32, len(sum))
+	for k, a := range sum {
+		c[k] = float32(a)
+	}
+	if embedding.Cosine(c, c) == 0 {
+		return nil
+	}
+	out := make([]float64, n)
+	for x := range int32(n) {
+		out[x] = embedding.Cosine(vec(x), c)
+	}
+	return out
+}
+
+// probeEmbeddings are round 8's candidates: the cosine of a candidate to the products the
+// query's author liked (history) or to the products liked by reviewers of the query's skin
+// type in the train period (every task), over the review-graph embeddings (reviewer-product
+// FastRP), the ingredient-graph embeddings the affinity family uses, their mean, or review-graph
+// embeddings whose edges are the positive train reviews weighted 2^(−age/h), h = 3 or 14 days.
+func probeEmbeddings() []ProbeFeature {
+	type space struct {
+		name string
+		vec  func(pd *ProbeData) func(int32) []float32
+	}
+	review := func(pd *ProbeData) func(int32) []float32 {
+		if e := pd.reviewVecs(); e != nil {
+			return e.Product
+		}
+		return nil
+	}
+	ingredient := func(pd *ProbeData) func(int32) []float32 {
+		if pd.vecs == nil {
+			return nil
+		}
+		return pd.vecs.Product
+	}
+	recent := func(h float64) func(pd *ProbeData) func(int32) []float32 {
+		return func(pd *ProbeData) func(int32) []float32 {
+			if e := pd.recentVecs(h); e != nil {
+				return e.Product
+			}
+			return nil
+		}
+	}
+	spaces := []space{{"review", review}, {"ingredient", ingredient}, {"review_recent3", recent(3)}, {"review_recent14", recent(14)}}
+	// liked: Σ over the author's liked products (weight 1 each)
+	liked := func(pd *ProbeData, q Query, vec func(int32) []float32) []float64 {
+		if vec == nil {
+			return nil
+		}
+		w := make(map[int32]float64)
+		for _, x := range pd.history(q, true) {
+			w[x] = 1
+		}
+		if len(w) == 0 {
+			return nil
+		}
+		return centroidCosine(vec, len(pd.proj.Products), func(x int32) float64 { return w[x] })
+	}
+	// likedMax: the largest cosine to one of the author's liked products
+	likedMax := func(pd *ProbeData, q Query, vec func(int32) []float32) []float64 {
+		hist := pd.history(q, true)
+		if vec == nil || len(hist) == 0 {
+			return nil
+		}
+		out := make([]float64, len(pd.proj.Products))
+		for x := range int32(len(out)) {
+			out[x] = -1
+			for _, l := range hist {
+				out[x] = max(out[x], embedding.Cosine(vec(x), vec(l)))
+			}
+		}
+		return out
+	}
+	// skin: Σ over products of their positive train reviews by the query's skin type (every
+	// reviewer without one), each 2^(−age/h) (h = 0: 1)
+	skin := func(h float64) func(pd *ProbeData, q Query, vec func(int32) []float32) []float64 {
+		return func(pd *ProbeData, q Query, vec func(int32) []float32) []float64 {
+			if vec == nil {
+				return nil
+			}
+			w := pd.decayed(Setting{HalfLife: h, Positive: true}, q.SkinType)
+			return centroidCosine(vec, len(pd.proj.Products), func(x int32) float64 { return w[x] })
+		}
+	}
+	kinds := []struct {
+		name  string
+		tasks []string
+		f     func(pd *ProbeData, q Query, vec func(int32) []float32) []float64
+		// byQuery: the value depends on the query beyond its skin type (not cached)
+		byQuery bool
+	}{
+		{"liked", []string{TaskHistory}, liked, true},
+		{"liked_max", []string{TaskHistory}, likedMax, true},
+		{"skin_7", probeTasks, skin(7), false},
+		{"skin_all", probeTasks, skin(0), false},
+	}
+	// values returns the feature's values for q, cached by skin type unless byQuery.
+	values := func(pd *ProbeData, name string, byQuery bool, q Query, f func() []float64) func(int32) float64 {
+		v, ok := pd.cache[name+" "+q.SkinType]
+		if byQuery || !ok {
+			v = f()
+			if !byQuery {
+				pd.cache[name+" "+q.SkinType] = v
+			}
+		}
+		if v == nil {
+			return nil
+		}
+		return func(x int32) float64 { return v[x] }
+	}
+	var out []ProbeFeature
+	for _, k := range kinds {
+		for _, s := range spaces {
+			name := "emb_" + s.name + "_" + k.name
+			out = append(out, ProbeFeature{Name: name, Tasks: k.tasks, Weights: probeCosine,
+				Value: func(pd *ProbeData, q Query) func(int32) float64 {
+					return values(pd, name, k.byQuery, q, func() []float64 { return k.f(pd, q, s.vec(pd)) })
+				}})
+		}
+		// the mean of the two cosines
+		name := "emb_blend_" + k.name
+		out = append(out, ProbeFeature{Name: name, Tasks: k.tasks, Weights: probeCosine,
+			Value: func(pd *ProbeData, q Query) func(int32) float64 {
+				return values(pd, name, k.byQuery, q, func() []float64 {
+					a, b := k.f(pd, q, review(pd)), k.f(pd, q, ingredient(pd))
+					if a == nil || b == nil {
+						return nil
+					}
+					out := make([]float64, len(a))
+					for x := range a {
+						out[x] = (a[x] + b[x]) / 2
+					}
+					return out
+				})
+			}})
+	}
+	return out
 }

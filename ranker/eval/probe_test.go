@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/skingraph/skingraph/graph"
+	"github.com/skingraph/skingraph/graph/embedding"
 	"github.com/skingraph/skingraph/ranker"
 )
 
@@ -111,9 +112,92 @@ func TestProbe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []ProbeResult{{Task: TaskProfile, Feature: "lift_p4", Queries: 1, Base: 1 / math.Log2(3), Weight: 100, Best: 1,
+	want := []ProbeResult{{Task: TaskProfile, Feature: "lift_p4", Queries: 1, Base: 1 / math.Log2(3), Alone: 1, Weight: 100, Best: 1,
 		ByWeight: map[float64]float64{0.001: 1 / math.Log2(3), 100: 1}, ZByWeight: map[float64]float64{0.001: 0, 100: 0}}}
 	if diff := cmp.Diff(want, got, cmpopts.EquateApprox(0, 1e-12)); diff != "" {
 		t.Errorf("Probe (-want +got):\n%s", diff)
+	}
+}
+
+// vecs is a fixed table of product vectors (ranker.Vectors) for the probe's embedding features.
+type vecs [][]float32
+
+func (v vecs) Product(x int32) []float32 { return v[x] }
+
+// TestProbeEmbeddings: the cosine to the liked products' centroid over the review graph
+// (p1 and p2 liked by the same two reviewers: the same vector) and over given vectors, their
+// mean, and the skin-type centroid weighted by positive train reviews.
+func TestProbeEmbeddings(t *testing.T) {
+	var b graph.ProjectionBuilder
+	for _, id := range []string{"p1", "p2", "p3"} {
+		b.AddProduct(graph.ProjectedProduct{ID: id})
+	}
+	train := []graph.Review{
+		{Reviewer: "u1", ProductID: "p1", Rating: 5, SkinType: "oily", At: day},
+		{Reviewer: "u1", ProductID: "p2", Rating: 4, SkinType: "oily", At: day},
+		{Reviewer: "u2", ProductID: "p1", Rating: 5, SkinType: "dry", At: day},
+		{Reviewer: "u2", ProductID: "p2", Rating: 5, SkinType: "dry", At: day},
+		{Reviewer: "u3", ProductID: "p3", Rating: 4, SkinType: "dry", At: day},
+	}
+	for _, r := range train {
+		b.AddTypedReview(r.Reviewer, r.ProductID, r.Rating, r.At, r.SkinType)
+	}
+	proj, err := b.Build(graph.DataVersion{N: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ing := vecs{{1, 0}, {0, 1}, {1, 1}}
+	pd := NewProbeData(Input{Proj: proj, Vecs: ing, Train: train}, nil)
+	byName := map[string]ProbeFeature{}
+	for _, f := range ProbeFeatures() {
+		byName[f.Name] = f
+	}
+	values := func(name string, q Query) []float64 {
+		t.Helper()
+		f := byName[name].Value(pd, q)
+		if f == nil {
+			t.Fatalf("%s: no value for %+v", name, q)
+		}
+		return []float64{f(0), f(1), f(2)}
+	}
+	review := pd.reviewVecs()
+	rcos := embedding.Cosine(review.Product(0), review.Product(2))
+	r2 := math.Sqrt2 / 2
+	liked := Query{Task: TaskHistory, Liked: []string{"p1"}}
+	both := Query{Task: TaskHistory, Liked: []string{"p1", "p2"}}
+	// dry: p1, p2 and p3 once each; the centroid of ing is (2, 2)
+	skinRev := review.WeightedCentroid(func(int32) float64 { return 1 })
+	tests := []struct {
+		name string
+		q    Query
+		want []float64
+	}{
+		{"emb_review_liked_max", liked, []float64{1, 1, rcos}},
+		{"emb_review_liked", liked, []float64{1, 1, rcos}},
+		{"emb_ingredient_liked", liked, []float64{1, 0, r2}},
+		{"emb_blend_liked", liked, []float64{1, 0.5, (rcos + r2) / 2}},
+		{"emb_ingredient_liked", both, []float64{r2, r2, 1}},
+		{"emb_ingredient_liked_max", both, []float64{1, 1, r2}},
+		{"emb_ingredient_skin_all", Query{SkinType: "dry"}, []float64{r2, r2, 1}},
+		{"emb_review_skin_7", Query{SkinType: "dry"}, []float64{
+			embedding.Cosine(review.Product(0), skinRev), embedding.Cosine(review.Product(1), skinRev), embedding.Cosine(review.Product(2), skinRev)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, values(tt.name, tt.q), cmpopts.EquateApprox(0, 1e-6)); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+	// the age-weighted review graph (every review of the same day: weight 1 each) links p1 and
+	// p2 through the same two reviewers as well
+	if got := values("emb_review_recent3_liked", liked); math.Abs(got[0]-1) > 1e-6 || math.Abs(got[1]-1) > 1e-6 || got[2] > 0.999 {
+		t.Errorf("emb_review_recent3_liked = %v, want 1, 1 and below 1", got)
+	}
+	if rcos > 0.999 {
+		t.Errorf("cos(p1, p3) over the review graph = %v: want p3 (no shared reviewer) apart", rcos)
+	}
+	if byName["emb_review_liked"].Value(pd, Query{Task: TaskHistory}) != nil {
+		t.Error("emb_review_liked without liked products: want no value")
 	}
 }
