@@ -251,6 +251,8 @@ func TestEvalBadArguments(t *testing.T) {
 		{"window not a number", []string{"--products", products, "--train", reviews, "--test", reviews, "--windows", "x"}, `--windows: want window numbers from 1 to 1, got "x"`},
 		{"probe without tune", []string{"--products", products, "--reviews", reviews, "--split-date", "2023-02-01", "--probe"}, "--probe needs --tune"},
 		{"search week", []string{"--products", products, "--reviews", reviews, "--split-date", "2023-02-01", "--tune", "--search-week", "second"}, `--search-week: want both or validation, got "second"`},
+		{"harm sweep not a weight", []string{"--products", products, "--reviews", reviews, "--split-date", "2023-02-01", "--harm-sweep", "0.3,x"}, `--harm-sweep: want positive weights such as 0.3,1,3, got "x"`},
+		{"harm sweep not positive", []string{"--products", products, "--reviews", reviews, "--split-date", "2023-02-01", "--harm-sweep", "-1"}, `--harm-sweep: want positive weights such as 0.3,1,3, got "-1"`},
 		{"missing file", []string{"--products", products, "--train", "nope.csv", "--test", reviews}, "nope.csv"},
 	}
 	for _, tt := range tests {

@@ -3,6 +3,7 @@ package eval
 import (
 	"fmt"
 	"io"
+	"maps"
 	"strings"
 
 	"github.com/skingraph/skingraph/ranker"
@@ -88,6 +89,15 @@ func (r Report) JSON() map[string]any {
 			ablations[a.Name] = a.Overall.MetricMap()
 		}
 		details[t.Task] = map[string]any{"by_skin_type": bySkin, "ablations": ablations, "relevant_harm@10": t.RelevantHarm}
+		if len(t.HarmSweep) > 0 {
+			sweep := map[string]any{}
+			for _, s := range t.HarmSweep {
+				m := s.Overall.MetricMap()
+				maps.Copy(m, s.Overall.rateHarmMap())
+				sweep[s.Name] = m
+			}
+			details[t.Task].(map[string]any)["harm_sweep"] = sweep
+		}
 	}
 	if r.Tuning != nil {
 		details["tuning"] = map[string]any{
@@ -151,6 +161,13 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 			for _, s := range t.Ablations {
 				row(s.Name, s.Overall)
 			}
+		}
+		if len(t.HarmSweep) > 0 {
+			fmt.Fprintf(&b, "\nHarm sweep (%s task: the engine with the harm demotion adverse_excess forced up to each value in every weight set; a sensitivity analysis, never chosen from):\n\n| system | ndcg@10 | recall@10 | harm_excess@10 |\n|---|---:|---:|---:|\n", t.Task)
+			for _, s := range append([]SystemResult{t.Engine}, t.HarmSweep...) {
+				fmt.Fprintf(&b, "| %s | %.4f | %.4f | %.4f |\n", s.Name, s.Overall.NDCG, s.Overall.Recall, s.Overall.HarmExcess)
+			}
+			fmt.Fprintf(&b, "| relevant products (perfect ranking) | | | %.4f |\n", t.Relevant.HarmExcess)
 		}
 		groups := t.Engine.Groups()
 		fmt.Fprintf(&b, "\nBy skin type (%s task), NDCG@10 / Recall@10 / harm@10:\n\n| system |", t.Task)
