@@ -59,6 +59,7 @@ type evalOptions struct {
 	secondWeek     bool
 	searchWeek     string // "both" (the default since round 7) or "validation"
 	probe          bool
+	harmTwoWeeks   bool
 	harmSweep      string    // --harm-sweep, comma-separated
 	sweep          []float64 // the parsed --harm-sweep
 }
@@ -89,6 +90,7 @@ func (o *evalOptions) bind(fs *flag.FlagSet) {
 	fs.StringVar(&o.searchWeek, "search-week", "both", "with --tune: the validation weeks every move of the search is chosen on: both (the validation split and the week before it pooled, eval.TuneOn) or validation (the validation split alone, the rule up to round 6; the week before then only chooses among the starts)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to `file` (go tool pprof)")
 	fs.BoolVar(&o.probe, "probe", false, "with --tune: blend each candidate signal of eval.ProbeFeatures with the tuned engine's score on the validation splits and log the best blend (a prototype; nothing is chosen from it)")
+	fs.BoolVar(&o.harmTwoWeeks, "harm-two-weeks", true, "with --tune and a second validation week: the tuning measures the harm of the week before the validation split on both validation weeks' reviews (14 days after its cut, the test windows' length; eval.Input.Harm); false: on its own week, as up to round 7")
 	fs.StringVar(&o.harmSweep, "harm-sweep", "0.3,1,3", "harm demotion `weights` (adverse_excess, comma-separated; empty for none) the engine is also run at on the test period, each in every weight set: what the harm goal would cost, reported and never chosen from")
 	fs.StringVar(&o.windows, "windows", "", "evaluate only these `windows` (1-based, comma-separated; default every one): for quick experiments")
 }
@@ -352,6 +354,11 @@ func evalCommand(ctx context.Context, store *cypher.Store, o *evalOptions, args 
 						return err
 					}
 					second = &validationSplit{in: eval.Input{Proj: snapA.Projection, Vecs: snapA.Vectors, Train: earlyA, Test: validA}, from: cutA}
+					if o.harmTwoWeeks {
+						// its harm over both validation weeks: every review after cutA and
+						// before the test period (round 8)
+						second.in.Harm = append(slices.Clone(validA), valid...)
+					}
 					if second.tuned, err = eval.TuneBaselinesOn(ctx, second.in); err != nil {
 						return err
 					}

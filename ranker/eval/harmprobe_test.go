@@ -144,3 +144,47 @@ func TestHarmProbe(t *testing.T) {
 		}
 	}
 }
+
+// TestTuneHarmHorizon: a split with Input.Harm measures the tuning's harm terms (the cap, the
+// relevant products' harm_excess@10, and the engine's) on those reviews, not on Test: the
+// queries stay the week's own.
+func TestTuneHarmHorizon(t *testing.T) {
+	a, _ := twoWeeks(t)
+	ctx := context.Background()
+	own, err := TuneOn(ctx, []Split{a}, ranker.DefaultParams(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wide := a
+	// a later week in which dry reviewers broke out on p3, which d1 (dry) loved in a's
+	wide.In.Harm = append(append([]graph.Review{}, a.In.Test...), rv("x1", "p3", 1, "dry", "breakout"), rv("x2", "p3", 2, "dry", "irritation"))
+	got, err := TuneOn(ctx, []Split{wide}, ranker.DefaultParams(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(own.ValidationQueries, got.ValidationQueries); diff != "" {
+		t.Errorf("queries changed with Harm (-own +with Harm):\n%s", diff)
+	}
+	for _, task := range Tasks {
+		qs, err := Queries(task, a.In)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, in := range map[string][]graph.Review{"own week": a.In.Test, "with the later week": wide.In.Harm} {
+			res := own
+			if name == "with the later week" {
+				res = got
+			}
+			rel, err := Evaluate(ctx, relevantOnly{}, qs, NewHarmIndex(in), len(a.In.Proj.Products))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.HarmCaps[task] != rel.Overall.HarmExcess {
+				t.Errorf("%s %s: cap %g, want the relevant products' harm_excess@10 on those reviews, %g", task, name, res.HarmCaps[task], rel.Overall.HarmExcess)
+			}
+		}
+	}
+	if own.HarmCaps[TaskProfile] == got.HarmCaps[TaskProfile] {
+		t.Errorf("profile cap %g with the later week's reviews, %g without: want a difference (p3 is above the dry rate in them)", got.HarmCaps[TaskProfile], own.HarmCaps[TaskProfile])
+	}
+}

@@ -41,6 +41,19 @@ type Input struct {
 	Vecs  ranker.Vectors
 	Train []graph.Review
 	Test  []graph.Review
+	// Harm, when set, are the reviews the tuning's harm terms (harm_excess@10 and its cap,
+	// the relevant products' own) are measured on, instead of Test: a validation week's
+	// queries with the harm of a horizon as long as the test period's (round 8). Every
+	// review must be after Train. Only Tune reads it; Run measures harm on Test.
+	Harm []graph.Review
+}
+
+// harmReviews are the reviews the tuning measures harm on: Harm when set, else Test.
+func (in Input) harmReviews() []graph.Review {
+	if in.Harm != nil {
+		return in.Harm
+	}
+	return in.Test
 }
 
 // Options control Run.
