@@ -86,7 +86,9 @@ func (r Report) JSON() map[string]any {
 		}
 		ablations := map[string]any{}
 		for _, a := range t.Ablations {
-			ablations[a.Name] = a.Overall.MetricMap()
+			m := a.Overall.MetricMap()
+			maps.Copy(m, a.Overall.rateHarmMap()) // which family pushes harm up (round 8)
+			ablations[a.Name] = m
 		}
 		details[t.Task] = map[string]any{"by_skin_type": bySkin, "ablations": ablations, "relevant_harm@10": t.RelevantHarm}
 		if len(t.HarmSweep) > 0 {
@@ -156,10 +158,18 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 		}
 		rateRow("relevant products (perfect ranking)", t.Relevant)
 		if len(t.Ablations) > 0 {
-			fmt.Fprintf(&b, "\nAblations (%s task: the engine with one family switched off):\n\n%s", t.Task, header)
-			row("engine", t.Engine.Overall)
+			fmt.Fprintf(&b, "\nAblations (%s task: the engine with one family switched off; harm_excess@10 last):\n\n| system | %s | harm_excess@10 |\n|---|%s---:|\n",
+				t.Task, strings.Join(metricKeys, " | "), strings.Repeat("---:|", len(metricKeys)))
+			ablationRow := func(name string, m Metrics) {
+				fmt.Fprintf(&b, "| %s |", name)
+				for _, v := range m.values() {
+					fmt.Fprintf(&b, " %.4f |", v)
+				}
+				fmt.Fprintf(&b, " %.4f |\n", m.HarmExcess)
+			}
+			ablationRow("engine", t.Engine.Overall)
 			for _, s := range t.Ablations {
-				row(s.Name, s.Overall)
+				ablationRow(s.Name, s.Overall)
 			}
 		}
 		if len(t.HarmSweep) > 0 {
