@@ -95,8 +95,8 @@ func (h harmEvidence) rates(x int32, st string, m float64) (product, peer, n, b 
 	return product, peer, n, b
 }
 
-// HarmGuards are the guards the harm probe tries: each returns, for a query, h(x) ≥ 0, the
-// harm evidence the guard subtracts; scaled says whether the subtracted amount is
+// harmGuard is one guard the harm probe tries: h returns, for a query's skin type, h(x) ≥ 0,
+// the harm evidence the guard subtracts; scaled says whether the subtracted amount is
 // w · max(0, engine score) · h(x) (a share of the score withheld) rather than w · h(x).
 type harmGuard struct {
 	name    string
@@ -105,6 +105,7 @@ type harmGuard struct {
 	h       func(ev harmEvidence, st string) func(x int32) float64
 }
 
+// harmGuards are the guards of the harm probe (docs/EVALUATION.md, round 8).
 func harmGuards() []harmGuard {
 	excess := func(m float64) func(ev harmEvidence, st string) func(int32) float64 {
 		return func(ev harmEvidence, st string) func(int32) float64 {
