@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"os"
 	"runtime/pprof"
 	"slices"
@@ -35,7 +36,10 @@ With --reviews and --split-date, reviews submitted before the date are train, th
 --tune first tunes the ranker weights on the last --validation-days of the train period
 (never on test) and evaluates with the tuned weights; --learn adds the pairwise learner's fit
 (eval.LearnAndRefine) and a coordinate search from it; --probe logs how a blend of each
-candidate signal (eval.ProbeFeatures) with the tuned engine's score moves validation NDCG@10.`
+candidate signal (eval.ProbeFeatures) with the tuned engine's score moves validation NDCG@10,
+and how each harm guard (eval.HarmProbe) trades validation NDCG@10 for harm_excess@10;
+--harm-sweep runs the engine with the harm demotion forced up to each weight on the test
+period (a sensitivity analysis, never chosen from).`
 
 // evalOptions are the flags of skingraph eval.
 type evalOptions struct {
@@ -55,6 +59,9 @@ type evalOptions struct {
 	secondWeek     bool
 	searchWeek     string // "both" (the default since round 7) or "validation"
 	probe          bool
+	harmTwoWeeks   bool
+	harmSweep      string    // --harm-sweep, comma-separated
+	sweep          []float64 // the parsed --harm-sweep
 }
 
 // validationSplit is a validation split and the baselines tuned on it.
@@ -83,6 +90,8 @@ func (o *evalOptions) bind(fs *flag.FlagSet) {
 	fs.StringVar(&o.searchWeek, "search-week", "both", "with --tune: the validation weeks every move of the search is chosen on: both (the validation split and the week before it pooled, eval.TuneOn) or validation (the validation split alone, the rule up to round 6; the week before then only chooses among the starts)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to `file` (go tool pprof)")
 	fs.BoolVar(&o.probe, "probe", false, "with --tune: blend each candidate signal of eval.ProbeFeatures with the tuned engine's score on the validation splits and log the best blend (a prototype; nothing is chosen from it)")
+	fs.BoolVar(&o.harmTwoWeeks, "harm-two-weeks", true, "with --tune and a second validation week: the tuning measures the harm of the week before the validation split on both validation weeks' reviews (14 days after its cut, the test windows' length; eval.Input.Harm); false: on its own week, as up to round 7")
+	fs.StringVar(&o.harmSweep, "harm-sweep", "0.3,1,3", "harm demotion `weights` (adverse_excess, comma-separated; empty for none) the engine is also run at on the test period, each in every weight set: what the harm goal would cost, reported and never chosen from")
 	fs.StringVar(&o.windows, "windows", "", "evaluate only these `windows` (1-based, comma-separated; default every one): for quick experiments")
 }
 
@@ -127,6 +136,16 @@ func (o *evalOptions) check(args []string) (splits []time.Time, err error) {
 	}
 	if o.validationDays < 1 {
 		errs = append(errs, fmt.Sprintf("--validation-days must be at least 1, got %d", o.validationDays))
+	}
+	if o.harmSweep != "" {
+		for _, f := range strings.Split(o.harmSweep, ",") {
+			g, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+			if err != nil || g <= 0 || g > 1e6 || math.IsNaN(g) {
+				errs = append(errs, fmt.Sprintf("--harm-sweep: want positive weights such as 0.3,1,3, got %q", f))
+				continue
+			}
+			o.sweep = append(o.sweep, g)
+		}
 	}
 	if o.windows != "" {
 		n := max(len(splits), 1)
@@ -335,6 +354,11 @@ func evalCommand(ctx context.Context, store *cypher.Store, o *evalOptions, args 
 						return err
 					}
 					second = &validationSplit{in: eval.Input{Proj: snapA.Projection, Vecs: snapA.Vectors, Train: earlyA, Test: validA}, from: cutA}
+					if o.harmTwoWeeks {
+						// its harm over both validation weeks: every review after cutA and
+						// before the test period (round 9)
+						second.in.Harm = append(slices.Clone(validA), valid...)
+					}
 					if second.tuned, err = eval.TuneBaselinesOn(ctx, second.in); err != nil {
 						return err
 					}
@@ -368,6 +392,13 @@ func evalCommand(ctx context.Context, store *cypher.Store, o *evalOptions, args 
 					for _, pr := range probes {
 						log.Info().Int("window", wi+1).Int("split", si+1).Str("from", s.from.Format(time.DateOnly)).Msg("eval: probe " + pr.String())
 					}
+					harms, err := eval.HarmProbe(ctx, s.in, res.Params)
+					if err != nil {
+						return err
+					}
+					for _, hr := range harms {
+						log.Info().Int("window", wi+1).Int("split", si+1).Str("from", s.from.Format(time.DateOnly)).Msg("eval: harm probe " + hr.String())
+					}
 				}
 			}
 		}
@@ -386,7 +417,7 @@ func evalCommand(ctx context.Context, store *cypher.Store, o *evalOptions, args 
 		}
 		in := eval.Input{Proj: snap.Projection, Vecs: snap.Vectors, Train: w.train, Test: w.test}
 		start = time.Now()
-		rep, err := eval.Run(ctx, in, eval.Options{Params: params, Ablate: o.ablate, Tuned: tuned,
+		rep, err := eval.Run(ctx, in, eval.Options{Params: params, Ablate: o.ablate, Tuned: tuned, HarmSweep: o.sweep,
 			Observe: func(s string) { log.Debug().Str("system", s).Msg("eval: running") }})
 		if err != nil {
 			return err

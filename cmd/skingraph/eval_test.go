@@ -66,7 +66,9 @@ func TestEvalCommand(t *testing.T) {
 				// better than the unsearched replica of the recency baselines, which keeps the linear volume
 				`The search that won started from "replica (unsearched)"`, "engine -recent_linear", "On the second validation split (from 2023-01-15", "To make the tuned weights the default",
 				"Each move of the search was chosen on 2 validation split(s) pooled",
-				"Baselines tuned on the profile task's validation queries", "| recent_popularity (", "### concern task"}},
+				"Baselines tuned on the profile task's validation queries", "| recent_popularity (", "### concern task",
+				// the harm sweep (default 0.3,1,3; the search's grid stops at 2, so 3 always runs)
+				"Harm sweep (profile task", "| engine adverse_excess>=3 |"}},
 		{"round 6's rule", []string{"--reviews", evalFixture("reviews.csv"), "--split-date", "2023-02-01", "--tune", "--search-week", "validation", "--ablate=false"}, filepath.Join(dir, "validation"),
 			[]string{"Each move of the search was chosen on 1 validation split(s) pooled", "On the second validation split (from 2023-01-15"}},
 		{"train and test files", []string{"--train", trainFile, "--test", testFile, "--log-level", "warn"}, filepath.Join(dir, "files"),
@@ -251,6 +253,8 @@ func TestEvalBadArguments(t *testing.T) {
 		{"window not a number", []string{"--products", products, "--train", reviews, "--test", reviews, "--windows", "x"}, `--windows: want window numbers from 1 to 1, got "x"`},
 		{"probe without tune", []string{"--products", products, "--reviews", reviews, "--split-date", "2023-02-01", "--probe"}, "--probe needs --tune"},
 		{"search week", []string{"--products", products, "--reviews", reviews, "--split-date", "2023-02-01", "--tune", "--search-week", "second"}, `--search-week: want both or validation, got "second"`},
+		{"harm sweep not a weight", []string{"--products", products, "--reviews", reviews, "--split-date", "2023-02-01", "--harm-sweep", "0.3,x"}, `--harm-sweep: want positive weights such as 0.3,1,3, got "x"`},
+		{"harm sweep not positive", []string{"--products", products, "--reviews", reviews, "--split-date", "2023-02-01", "--harm-sweep", "-1"}, `--harm-sweep: want positive weights such as 0.3,1,3, got "-1"`},
 		{"missing file", []string{"--products", products, "--train", "nope.csv", "--test", reviews}, "nope.csv"},
 	}
 	for _, tt := range tests {

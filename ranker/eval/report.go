@@ -3,6 +3,7 @@ package eval
 import (
 	"fmt"
 	"io"
+	"maps"
 	"strings"
 
 	"github.com/skingraph/skingraph/ranker"
@@ -85,9 +86,20 @@ func (r Report) JSON() map[string]any {
 		}
 		ablations := map[string]any{}
 		for _, a := range t.Ablations {
-			ablations[a.Name] = a.Overall.MetricMap()
+			m := a.Overall.MetricMap()
+			maps.Copy(m, a.Overall.rateHarmMap()) // which family pushes harm up (round 9)
+			ablations[a.Name] = m
 		}
 		details[t.Task] = map[string]any{"by_skin_type": bySkin, "ablations": ablations, "relevant_harm@10": t.RelevantHarm}
+		if len(t.HarmSweep) > 0 {
+			sweep := map[string]any{}
+			for _, s := range t.HarmSweep {
+				m := s.Overall.MetricMap()
+				maps.Copy(m, s.Overall.rateHarmMap())
+				sweep[s.Name] = m
+			}
+			details[t.Task].(map[string]any)["harm_sweep"] = sweep
+		}
 	}
 	if r.Tuning != nil {
 		details["tuning"] = map[string]any{
@@ -146,11 +158,26 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 		}
 		rateRow("relevant products (perfect ranking)", t.Relevant)
 		if len(t.Ablations) > 0 {
-			fmt.Fprintf(&b, "\nAblations (%s task: the engine with one family switched off):\n\n%s", t.Task, header)
-			row("engine", t.Engine.Overall)
-			for _, s := range t.Ablations {
-				row(s.Name, s.Overall)
+			fmt.Fprintf(&b, "\nAblations (%s task: the engine with one family switched off; harm_excess@10 last):\n\n| system | %s | harm_excess@10 |\n|---|%s---:|\n",
+				t.Task, strings.Join(metricKeys, " | "), strings.Repeat("---:|", len(metricKeys)))
+			ablationRow := func(name string, m Metrics) {
+				fmt.Fprintf(&b, "| %s |", name)
+				for _, v := range m.values() {
+					fmt.Fprintf(&b, " %.4f |", v)
+				}
+				fmt.Fprintf(&b, " %.4f |\n", m.HarmExcess)
 			}
+			ablationRow("engine", t.Engine.Overall)
+			for _, s := range t.Ablations {
+				ablationRow(s.Name, s.Overall)
+			}
+		}
+		if len(t.HarmSweep) > 0 {
+			fmt.Fprintf(&b, "\nHarm sweep (%s task: the engine with the harm demotion adverse_excess forced up to each value in every weight set; a sensitivity analysis, never chosen from):\n\n| system | ndcg@10 | recall@10 | harm_excess@10 |\n|---|---:|---:|---:|\n", t.Task)
+			for _, s := range append([]SystemResult{t.Engine}, t.HarmSweep...) {
+				fmt.Fprintf(&b, "| %s | %.4f | %.4f | %.4f |\n", s.Name, s.Overall.NDCG, s.Overall.Recall, s.Overall.HarmExcess)
+			}
+			fmt.Fprintf(&b, "| relevant products (perfect ranking) | | | %.4f |\n", t.Relevant.HarmExcess)
 		}
 		groups := t.Engine.Groups()
 		fmt.Fprintf(&b, "\nBy skin type (%s task), NDCG@10 / Recall@10 / harm@10:\n\n| system |", t.Task)

@@ -22,6 +22,9 @@ type TaskReport struct {
 	// Relevant is every figure of that perfect ranking (its harm and rate-based harm are the
 	// bounds a recommender of what people go on to like is held to).
 	Relevant Metrics
+	// HarmSweep is the engine with the harm demotion forced up to each of Options.HarmSweep
+	// (SweepHarm): what holding harm_excess@10 down would cost. Reported, never chosen from.
+	HarmSweep []SystemResult
 }
 
 // Report is the result of an evaluation run.
@@ -38,6 +41,19 @@ type Input struct {
 	Vecs  ranker.Vectors
 	Train []graph.Review
 	Test  []graph.Review
+	// Harm, when set, are the reviews the tuning's harm terms (harm_excess@10 and its cap,
+	// the relevant products' own) are measured on, instead of Test: a validation week's
+	// queries with the harm of a horizon as long as the test period's (round 9). Every
+	// review must be after Train. Only Tune reads it; Run measures harm on Test.
+	Harm []graph.Review
+}
+
+// harmReviews are the reviews the tuning measures harm on: Harm when set, else Test.
+func (in Input) harmReviews() []graph.Review {
+	if in.Harm != nil {
+		return in.Harm
+	}
+	return in.Test
 }
 
 // Options control Run.
@@ -49,6 +65,30 @@ type Options struct {
 	// Tuned are the strong baselines of each task with the settings chosen on validation
 	// (TuneBaselines); they run beside the fixed baselines, built on the train reviews.
 	Tuned map[string][]TunedBaseline
+	// HarmSweep are harm demotion weights (ranker.Weights.AdverseExcess) to run the engine at
+	// besides its own, each in every weight set (SweepHarm): a sensitivity analysis of the
+	// harm goal on the evaluated period, reported beside the ablations and never used to
+	// choose anything (docs/EVALUATION.md, round 9). Empty: none.
+	HarmSweep []float64
+}
+
+// SweepHarm returns p with the harm demotion (AdverseExcess) at least g in every weight set,
+// and whether that changed p. A set whose own weight is higher keeps it.
+func SweepHarm(p ranker.Params, g float64) (ranker.Params, bool) {
+	changed := false
+	raise := func(w *ranker.Weights) {
+		if w.AdverseExcess < g {
+			w.AdverseExcess, changed = g, true
+		}
+	}
+	raise(&p.Weights)
+	raise(&p.HistoryWeights)
+	if p.ConcernWeights != nil {
+		c := *p.ConcernWeights // a copy: the caller's parameters keep their set
+		raise(&c)
+		p.ConcernWeights = &c
+	}
+	return p, changed
 }
 
 // Ablation is one family switched off.
@@ -194,6 +234,22 @@ func Run(ctx context.Context, in Input, opts Options) (Report, error) {
 				}
 				tr.Ablations = append(tr.Ablations, res)
 			}
+		}
+		for _, g := range opts.HarmSweep {
+			p, changed := SweepHarm(opts.Params, g)
+			if !changed {
+				continue
+			}
+			eng, err := NewEngine(fmt.Sprintf("engine adverse_excess>=%g", g), p, in.Proj, in.Vecs)
+			if err != nil {
+				return Report{}, err
+			}
+			observe(task, eng.Name())
+			res, err := Evaluate(ctx, eng, qs, harm, data.Catalogue())
+			if err != nil {
+				return Report{}, err
+			}
+			tr.HarmSweep = append(tr.HarmSweep, res)
 		}
 		rep.Tasks = append(rep.Tasks, tr)
 	}

@@ -191,7 +191,7 @@ var weightTunables = []struct {
 	{"recent_linear", func(w *ranker.Weights) *float64 { return &w.RecentLinear }, scaled, false},
 	{"peer_adverse", func(w *ranker.Weights) *float64 { return &w.PeerAdverse }, fixed(0, 0.05, 0.1, 0.2, 0.4, 0.8), false},
 	{"item_item", func(w *ranker.Weights) *float64 { return &w.ItemItem }, scaled, true},
-	{"adverse_excess", func(w *ranker.Weights) *float64 { return &w.AdverseExcess }, fixed(0, 0.02, 0.05, 0.1, 0.2, 0.5), false},
+	{"adverse_excess", func(w *ranker.Weights) *float64 { return &w.AdverseExcess }, fixed(0, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2), false},
 	// round 6: the trend family (prototyped with eval.Probe's trend_3_30 first)
 	{"trend", func(w *ranker.Weights) *float64 { return &w.Trend }, scaled, false},
 }
@@ -381,7 +381,7 @@ func TuneOn(ctx context.Context, splits []Split, base ranker.Params, passes int)
 	perSplit := make([]int, len(splits)) // entries of each split
 	for s, sp := range splits {
 		in := sp.In
-		datas[s], harms[s] = NewData(in.Proj, in.Train), NewHarmIndex(in.Test)
+		datas[s], harms[s] = NewData(in.Proj, in.Train), NewHarmIndex(in.harmReviews())
 		data, harm := datas[s], harms[s]
 		for _, task := range Tasks {
 			qs, err := Queries(task, in)
