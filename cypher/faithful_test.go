@@ -64,6 +64,9 @@ func TestEveryWhyCypherReturnsItsPath(t *testing.T) {
 	params.HistoryWeights.ItemItem = 1                           // the item-item family is off by default; its reasons too
 	params.Weights.AdverseExcess = 0.5                           // and the harm demotion
 	params.Weights.Trend, params.HistoryWeights.Trend = 0.5, 0.5 // and the trend family
+	// at half-lives other than the defaults (ranker.Params.TrendShortHalfLifeDays etc.)
+	params.TrendShortHalfLifeDays, params.TrendLongHalfLifeDays = 2, 45
+	params.HistoryTrendShortHalfLifeDays, params.HistoryTrendLongHalfLifeDays = 5, 20
 	r, err := ranker.New(params)
 	if err != nil {
 		t.Fatal(err)

@@ -58,8 +58,10 @@ const ReferenceRankCypher = `
 //   $recent_min_rating  only reviews rated at least this count in the recent volume (0: all)
 //   $recent_scale_days the half-lives (days) of the multi-scale recent volumes (ranker.RecentScaleDays);
 //                      $weights.recent_scales and .peer_recent_scales weigh them, element by element
-//   $trend_days        [short, long]: the half-lives (days) of the trend family (ranker.TrendShortDays,
-//                      TrendLongDays); $weights.trend weighs it (step 8c)
+//   $weights.trend_days [short, long]: the half-lives (days) of the trend family for the set's
+//                      requests (Params.TrendShort/LongHalfLifeDays in $weights and
+//                      $concern_weights, the History… pair in $history_weights); $weights.trend
+//                      weighs it (step 8c)
 //   $adverse_smoothing the pseudo-reviews the adverse-effect rates are shrunk with
 //   $liked_population_scale  how much the peer and prior families count when the profile
 //                      lists a known liked product (1 otherwise)
@@ -160,15 +162,15 @@ CALL (latest) {
   RETURN collect(mv) AS max_scales, collect(mpv) AS max_peer_scales
 }
 // The largest trend volumes (step 8c): over each product's reviews (any rating), each
-// counting 2^(-a / 86400 / d) at the short and the long half-life of $trend_days.
-CALL (latest) {
+// counting 2^(-a / 86400 / d) at the short and the long half-life of w.trend_days.
+CALL (latest, w) {
   MATCH (p:Product)
   OPTIONAL MATCH (:Reviewer)-[r:REVIEWED]->(p)
   WITH p, latest.epochSeconds - r.at.epochSeconds AS age
   ORDER BY p.id, age
   WITH p, collect(age) AS ages
-  WITH reduce(s = 0.0, a IN ages | s + 2.0 ^ (-toFloat(a) / 86400 / $trend_days[0])) AS vs,
-       reduce(s = 0.0, a IN ages | s + 2.0 ^ (-toFloat(a) / 86400 / $trend_days[1])) AS vl
+  WITH reduce(s = 0.0, a IN ages | s + 2.0 ^ (-toFloat(a) / 86400 / w.trend_days[0])) AS vs,
+       reduce(s = 0.0, a IN ages | s + 2.0 ^ (-toFloat(a) / 86400 / w.trend_days[1])) AS vl
   RETURN coalesce(max(vs), 0.0) AS max_trend_short, coalesce(max(vl), 0.0) AS max_trend_long
 }
 
@@ -418,16 +420,16 @@ WITH w, x, concern_fit, claim, safety, co_review, mu, max_reviews, max_recent, r
                 ELSE w.recent_scales[k] * scale_volumes[k] / max_scales[k] END) AS scales
 
 // 8c. Trend of x: its reviews (any rating), ages ascending, counted at both half-lives of
-//     $trend_days; x's share of the short-term volume minus its share of the long-term one
+//     w.trend_days; x's share of the short-term volume minus its share of the long-term one
 //     (each share 0 when its maximum is 0):
 //      trend = w.trend · (short_volume / max_trend_short - long_volume / max_trend_long)   (prior)
-CALL (x, latest) {
+CALL (x, latest, w) {
   OPTIONAL MATCH (:Reviewer)-[r:REVIEWED]->(x)
   WITH latest.epochSeconds - r.at.epochSeconds AS age
   ORDER BY age
   WITH collect(age) AS ages
-  RETURN reduce(s = 0.0, a IN ages | s + 2.0 ^ (-toFloat(a) / 86400 / $trend_days[0])) AS trend_short,
-         reduce(s = 0.0, a IN ages | s + 2.0 ^ (-toFloat(a) / 86400 / $trend_days[1])) AS trend_long
+  RETURN reduce(s = 0.0, a IN ages | s + 2.0 ^ (-toFloat(a) / 86400 / w.trend_days[0])) AS trend_short,
+         reduce(s = 0.0, a IN ages | s + 2.0 ^ (-toFloat(a) / 86400 / w.trend_days[1])) AS trend_long
 }
 WITH w, x, concern_fit, claim, safety, co_review, mu, max_reviews, max_recent, recent_volume, population, peer,
      scales + CASE WHEN w.trend = 0 THEN 0.0
@@ -554,15 +556,19 @@ func referenceParams(params ranker.Params, req ranker.Request) map[string]any {
 		evidence[level] = params.Evidence[level]
 	}
 	p := req.Profile
+	// each set carries the trend half-lives of its requests (Params.For)
+	cold, history, concern := weightsParam(params.Weights), weightsParam(params.HistoryWeights), weightsParam(params.ConcernSet())
+	cold["trend_days"] = []float64{params.TrendShortHalfLifeDays, params.TrendLongHalfLifeDays}
+	concern["trend_days"] = cold["trend_days"]
+	history["trend_days"] = []float64{params.HistoryTrendShortHalfLifeDays, params.HistoryTrendLongHalfLifeDays}
 	return map[string]any{
-		"weights":                       weightsParam(params.Weights),
-		"history_weights":               weightsParam(params.HistoryWeights),
-		"concern_weights":               weightsParam(params.ConcernSet()),
+		"weights":                       cold,
+		"history_weights":               history,
+		"concern_weights":               concern,
 		"recent_half_life_days":         params.RecentHalfLifeDays,
 		"history_recent_half_life_days": params.HistoryRecentHalfLifeDays,
 		"recent_min_rating":             params.RecentMinRating,
 		"recent_scale_days":             ranker.RecentScaleDays[:],
-		"trend_days":                    []float64{ranker.TrendShortDays, ranker.TrendLongDays},
 		"adverse_smoothing":             params.AdverseSmoothing,
 		"liked_population_scale":        params.LikedPopulationScale,
 		"co_review_min_rating":          int64(graph.CoReviewMinRating),

@@ -76,6 +76,9 @@ func TestReferenceRankMatchesRanker(t *testing.T) {
 	nonDefault.HistoryWeights.PeerRecentScales = [ranker.NumRecentScales]float64{1.3, 0, 0.4, 0.6, 0}
 	// the trend family (ranker/trend.go), a different weight in each set
 	nonDefault.Weights.Trend, nonDefault.HistoryWeights.Trend = 0.7, 1.3
+	// and its half-lives, per kind (the concern set reads the cold-start pair)
+	nonDefault.TrendShortHalfLifeDays, nonDefault.TrendLongHalfLifeDays = 1.5, 21
+	nonDefault.HistoryTrendShortHalfLifeDays, nonDefault.HistoryTrendLongHalfLifeDays = 7, 60
 
 	// Requests that state concerns (no history) get a set of their own too
 	// (ranker.Params.ConcernWeights), different from both.

@@ -58,9 +58,10 @@
 //	             v_k: x's positive reviews (graph.CoReviewMinRating) each counted 2^(−age/h_k),
 //	             h_k = RecentScaleDays[k] ∈ {1, 3, 7, 14, 30} days; one reason per half-life
 //	             + Weights.Trend · (v_s / max v_s − v_l / max v_l)   (trend, ranker/trend.go)
-//	             v_s, v_l: x's reviews (any rating) each counted 2^(−age/h) at h = TrendShortDays
-//	             (3) and TrendLongDays (30) days: rising products gain, fading ones lose; one
-//	             reason ("Trend, rising: ...")
+//	             v_s, v_l: x's reviews (any rating) each counted 2^(−age/h) at h =
+//	             Params.TrendShortHalfLifeDays and TrendLongHalfLifeDays (the History… pair with
+//	             history; defaults TrendShortDays 3 and TrendLongDays 30 days): rising products
+//	             gain, fading ones lose; one reason ("Trend, rising: ...")
 //	peer recency (kind peer), when p declares a skin type t:
 //	               Σ_k Weights.PeerRecentScales[k] · v_k,t / max v_k,t
 //	             v_k,t the same over the positive reviews whose reviewer stated skin type t on

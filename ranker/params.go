@@ -53,7 +53,8 @@ type Weights struct {
 	AdverseExcess float64 `json:"adverse_excess"`
 	// Trend scales the trend family (kind prior): the product's share of the short-term
 	// review volume minus its share of the long-term one, v_s/max v_s − v_l/max v_l, every
-	// review counted 2^(−age/h) at h = TrendShortDays and TrendLongDays (ranker/trend.go). A
+	// review counted 2^(−age/h) at h = Params.TrendShortHalfLifeDays and TrendLongHalfLifeDays
+	// (HistoryTrend… for requests with history; ranker/trend.go). A
 	// product whose reviews are arriving faster than its long-run volume says (a launch, a
 	// campaign) gains; one whose reviews have dried up loses. The multi-scale volumes cannot
 	// express it: their weights are never negative.
@@ -69,7 +70,8 @@ type Weights struct {
 // different evidence: without history only what people in general, and people with the same
 // skin, think of a product can rank it; with history, what the people who liked the same
 // products went on to like says more (docs/EVALUATION.md measures both). The recent volume's
-// half-life is per kind too (HistoryRecentHalfLifeDays); every other number is shared.
+// half-life is per kind too (HistoryRecentHalfLifeDays), and so are the trend's two
+// (HistoryTrendShortHalfLifeDays, HistoryTrendLongHalfLifeDays); every other number is shared.
 type Params struct {
 	// Weights are the family weights of cold-start requests (no known liked product).
 	Weights Weights `json:"weights"`
@@ -104,6 +106,15 @@ type Params struct {
 	// recent volume forgets is part of what each kind of request wants (a cold start leans on
 	// the volume alone, a request with history on co-reviews).
 	HistoryRecentHalfLifeDays float64 `json:"history_recent_half_life_days"`
+	// TrendShortHalfLifeDays and TrendLongHalfLifeDays are the half-lives, in days, of the
+	// trend family's short- and long-term review volumes (Weights.Trend, ranker/trend.go) for
+	// requests without history; both > 0. Defaults TrendShortDays and TrendLongDays.
+	TrendShortHalfLifeDays float64 `json:"trend_short_half_life_days"`
+	TrendLongHalfLifeDays  float64 `json:"trend_long_half_life_days"`
+	// HistoryTrendShortHalfLifeDays and HistoryTrendLongHalfLifeDays are the trend's
+	// half-lives for requests with history (as HistoryRecentHalfLifeDays is the recent one's).
+	HistoryTrendShortHalfLifeDays float64 `json:"history_trend_short_half_life_days"`
+	HistoryTrendLongHalfLifeDays  float64 `json:"history_trend_long_half_life_days"`
 	// RecentMinRating is the lowest rating of a review that counts in the recent volume: 0
 	// counts every review, graph.CoReviewMinRating (4) positive reviews only (the projection
 	// indexes the ages of both; no other value is valid).
@@ -153,9 +164,14 @@ func DefaultParams() Params {
 		PopularityShare:           0,
 		RecentHalfLifeDays:        30,
 		HistoryRecentHalfLifeDays: 3,
-		AdverseSmoothing:          50,
-		LikedPopulationScale:      1,
-		ItemItemLambda:            10,
+		// the trend's half-lives: fixed at 3 and 30 days in rounds 6-9, tunable since round 10
+		TrendShortHalfLifeDays:        TrendShortDays,
+		TrendLongHalfLifeDays:         TrendLongDays,
+		HistoryTrendShortHalfLifeDays: TrendShortDays,
+		HistoryTrendLongHalfLifeDays:  TrendLongDays,
+		AdverseSmoothing:              50,
+		LikedPopulationScale:          1,
+		ItemItemLambda:                10,
 	}
 	p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern = 0.5, 0, 0.6
 	return p
@@ -208,6 +224,16 @@ func (p Params) Validate() error {
 	check("popularity_share", p.PopularityShare, 0, 1)
 	check("recent_half_life_days", p.RecentHalfLifeDays, 0, 36500)
 	check("history_recent_half_life_days", p.HistoryRecentHalfLifeDays, 0, 36500)
+	// the trend's half-lives divide the ages: 0 would make the volumes NaN
+	for _, h := range []struct {
+		name string
+		v    float64
+	}{{"trend_short_half_life_days", p.TrendShortHalfLifeDays}, {"trend_long_half_life_days", p.TrendLongHalfLifeDays},
+		{"history_trend_short_half_life_days", p.HistoryTrendShortHalfLifeDays}, {"history_trend_long_half_life_days", p.HistoryTrendLongHalfLifeDays}} {
+		if math.IsNaN(h.v) || h.v <= 0 || h.v > 36500 {
+			errs = append(errs, fmt.Errorf("%s = %g, want > 0 and <= 36500", h.name, h.v))
+		}
+	}
 	check("adverse_smoothing", p.AdverseSmoothing, 0, 1e6)
 	if p.RecentMinRating != 0 && p.RecentMinRating != graph.CoReviewMinRating {
 		errs = append(errs, fmt.Errorf("recent_min_rating = %g, want 0 (every review) or %d (positive reviews)", p.RecentMinRating, graph.CoReviewMinRating))
@@ -253,10 +279,12 @@ func (p *Params) SetConcernWeights(w Weights) {
 
 // For returns the parameters a request of that kind is ranked with: Weights and
 // RecentHalfLifeDays replaced by HistoryWeights and HistoryRecentHalfLifeDays when it has
-// history.
+// history, and the trend's half-lives by HistoryTrendShortHalfLifeDays and
+// HistoryTrendLongHalfLifeDays.
 func (p Params) For(history bool) Params {
 	if history {
 		p.Weights, p.RecentHalfLifeDays = p.HistoryWeights, p.HistoryRecentHalfLifeDays
+		p.TrendShortHalfLifeDays, p.TrendLongHalfLifeDays = p.HistoryTrendShortHalfLifeDays, p.HistoryTrendLongHalfLifeDays
 	}
 	return p
 }

@@ -4,9 +4,10 @@ import (
 	"fmt"
 )
 
-// TrendShortDays and TrendLongDays are the half-lives, in days, of the trend family
+// TrendShortDays and TrendLongDays are the default half-lives, in days, of the trend family
 // (Weights.Trend): a product's share of the short-term review volume against its share of
-// the long-term one.
+// the long-term one. Params.TrendShortHalfLifeDays and TrendLongHalfLifeDays (and their
+// History… pair) set them; they were fixed at these values before round 10.
 const (
 	TrendShortDays = 3.0
 	TrendLongDays  = 30.0
@@ -23,8 +24,8 @@ type trendTerms struct {
 // short and the long half-life, in the order of its review ages.
 func (pl *plan) trendVolumes(x int32) (short, long float64, n int) {
 	ages := pl.proj.ReviewAges(x)
-	short, _ = scaleVolume(ages, nil, -1, TrendShortDays)
-	long, _ = scaleVolume(ages, nil, -1, TrendLongDays)
+	short, _ = scaleVolume(ages, nil, -1, pl.params.TrendShortHalfLifeDays)
+	long, _ = scaleVolume(ages, nil, -1, pl.params.TrendLongHalfLifeDays)
 	return short, long, len(ages)
 }
 
@@ -83,18 +84,18 @@ func (pl *plan) trendWhy(x int32, productNode NodeRef, add func(Why)) {
 	add(Why{
 		Kind: KindPrior, Contribution: pl.population * w * t,
 		Text: fmt.Sprintf("Trend, %s: %s here; counting each half as much for every %g days before the latest review (%s) it has %.0f %% of the largest such volume of any product; for every %g days, %.0f %%",
-			way, plural(n, "review"), TrendShortDays, latest, 100*s, TrendLongDays, 100*l),
+			way, plural(n, "review"), pl.params.TrendShortHalfLifeDays, latest, 100*s, pl.params.TrendLongHalfLifeDays, 100*l),
 		Path:   Path{Nodes: []NodeRef{productNode}},
-		Cypher: trendCypher(quote(pl.proj.Products[x].ID)),
-		Evidence: map[string]any{"reviews": n, "short_half_life_days": TrendShortDays, "long_half_life_days": TrendLongDays,
+		Cypher: trendCypher(quote(pl.proj.Products[x].ID), pl.params.TrendShortHalfLifeDays, pl.params.TrendLongHalfLifeDays),
+		Evidence: map[string]any{"reviews": n, "short_half_life_days": pl.params.TrendShortHalfLifeDays, "long_half_life_days": pl.params.TrendLongHalfLifeDays,
 			"short_volume": short, "long_volume": long, "max_short_volume": tt.maxShort, "max_long_volume": tt.maxLong,
 			"trend": t, "latest_review": latest},
 	})
 }
 
 // trendCypher is the query that reads product id's (a quoted literal) trend volumes from its
-// REVIEWED edges: the review count and the volumes at both half-lives.
-func trendCypher(id string) string {
+// REVIEWED edges: the review count and the volumes at both half-lives (days).
+func trendCypher(id string, short, long float64) string {
 	return fmt.Sprintf(`MATCH path = (x:Product {id: %s})
 CALL () { MATCH (:Reviewer)-[r:REVIEWED]->(:Product) RETURN max(r.at) AS latest }
 CALL (x, latest) {
@@ -105,5 +106,5 @@ CALL (x, latest) {
          reduce(s = 0.0, a IN ages | s + 2.0 ^ (-toFloat(a) / 86400 / %g)) AS short_volume,
          reduce(s = 0.0, a IN ages | s + 2.0 ^ (-toFloat(a) / 86400 / %g)) AS long_volume
 }
-RETURN path, reviews, short_volume, long_volume`, id, TrendShortDays, TrendLongDays)
+RETURN path, reviews, short_volume, long_volume`, id, short, long)
 }

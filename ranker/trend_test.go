@@ -3,6 +3,7 @@ package ranker
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -68,5 +69,80 @@ func TestTrend(t *testing.T) {
 	params.Weights.Trend = -1
 	if err := params.Validate(); err == nil || !strings.Contains(err.Error(), "weights.trend = -1") {
 		t.Errorf("Validate() = %v, want the negative trend weight named", err)
+	}
+}
+
+// TestTrendHalfLives checks that the trend reads its half-lives from the parameters of the
+// request's kind (Params.TrendShortHalfLifeDays/TrendLongHalfLifeDays without history, the
+// History… pair with history), in its scores, its reason and its evidence, and that
+// Validate refuses a half-life of 0.
+func TestTrendHalfLives(t *testing.T) {
+	p := typedFixture(t)
+	ages := map[string][]float64{"p01": {0, 0}, "p02": {14, 14, 14, 14}, "p03": {1, 2}}
+	volume := func(id string, h float64) float64 {
+		v := 0.0
+		for _, a := range ages[id] {
+			v += math.Exp2(-a / h)
+		}
+		return v
+	}
+	params := DefaultParams()
+	params.Weights = Weights{Trend: 0.5}
+	params.HistoryWeights = params.Weights
+	params.TrendShortHalfLifeDays, params.TrendLongHalfLifeDays = 1, 14
+	params.HistoryTrendShortHalfLifeDays, params.HistoryTrendLongHalfLifeDays = 7, 60
+	r, err := New(params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name        string
+		liked       []string
+		short, long float64
+	}{
+		{"cold start", nil, 1, 14},
+		{"with history", []string{"p03"}, 7, 60},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			maxShort, maxLong := 0.0, 0.0
+			for id := range ages {
+				maxShort, maxLong = max(maxShort, volume(id, tc.short)), max(maxLong, volume(id, tc.long))
+			}
+			req := Request{Limit: MaxLimit, Explain: ExplainFull}
+			req.Profile.LikedProducts = tc.liked
+			res, err := r.Rank(context.Background(), p, nil, req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := familyScores(t, res, func(w Why) error {
+				if w.Kind != KindPrior || !strings.HasPrefix(w.Text, "Trend, ") {
+					return errors.New("want a trend reason")
+				}
+				if !strings.Contains(w.Text, fmt.Sprintf("every %g days before", tc.short)) || !strings.Contains(w.Text, fmt.Sprintf("for every %g days, ", tc.long)) {
+					return fmt.Errorf("want half-lives %g and %g in the text", tc.short, tc.long)
+				}
+				if w.Evidence["short_half_life_days"] != tc.short || w.Evidence["long_half_life_days"] != tc.long {
+					return fmt.Errorf("evidence half-lives %v, %v, want %g, %g", w.Evidence["short_half_life_days"], w.Evidence["long_half_life_days"], tc.short, tc.long)
+				}
+				return nil
+			})
+			want := map[string]float64{}
+			for _, it := range res.Items {
+				id := it.Product.ID
+				if v := 0.5 * (volume(id, tc.short)/maxShort - volume(id, tc.long)/maxLong); v != 0 {
+					want[id] = v // familyScores skips the products that score 0
+				}
+			}
+			if len(want) < 2 {
+				t.Fatalf("%d products ranked, want at least 2", len(want))
+			}
+			if diff := cmp.Diff(want, got, cmpopts.EquateApprox(0, 1e-12)); diff != "" {
+				t.Errorf("trend scores (-want +got):\n%s", diff)
+			}
+		})
+	}
+	params.HistoryTrendLongHalfLifeDays = 0
+	if err := params.Validate(); err == nil || !strings.Contains(err.Error(), "history_trend_long_half_life_days = 0") {
+		t.Errorf("Validate() = %v, want the zero half-life named", err)
 	}
 }

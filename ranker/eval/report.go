@@ -215,7 +215,9 @@ func FormatWeights(p ranker.Params) string {
 	}
 	return fmt.Sprintf("%s recent_half_life_days=%g; %swith history: %s h.recent_half_life_days=%g; recent_min_rating=%g popularity_share=%g smoothing=%g adverse_smoothing=%g liked_population_scale=%g attr_weight.skin_type=%g attr_weight.skin_tone=%g attr_weight.concern=%g item_item_lambda=%g",
 		set("", p.Weights), p.RecentHalfLifeDays, concern, set("h.", p.HistoryWeights), p.HistoryRecentHalfLifeDays,
-		p.RecentMinRating, p.PopularityShare, p.Smoothing, p.AdverseSmoothing, p.LikedPopulationScale, p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern, p.ItemItemLambda)
+		p.RecentMinRating, p.PopularityShare, p.Smoothing, p.AdverseSmoothing, p.LikedPopulationScale, p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern, p.ItemItemLambda) +
+		fmt.Sprintf(" trend_half_life_days=%g/%g h.trend_half_life_days=%g/%g", // round 10: short/long, cold start (and concern set) / history
+			p.TrendShortHalfLifeDays, p.TrendLongHalfLifeDays, p.HistoryTrendShortHalfLifeDays, p.HistoryTrendLongHalfLifeDays)
 }
 
 // GoDefaults writes the Go statements that make p the default of ranker.DefaultParams.
@@ -244,7 +246,9 @@ AdverseSmoothing: %g,
 LikedPopulationScale: %g,
 ItemItemLambda: %g,
 p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern = %g, %g, %g
-`, p.Smoothing, p.PopularityShare, p.RecentHalfLifeDays, p.HistoryRecentHalfLifeDays, p.RecentMinRating, p.AdverseSmoothing, p.LikedPopulationScale, p.ItemItemLambda, p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern)
+`, p.Smoothing, p.PopularityShare, p.RecentHalfLifeDays, p.HistoryRecentHalfLifeDays, p.RecentMinRating, p.AdverseSmoothing, p.LikedPopulationScale, p.ItemItemLambda, p.AttrWeight.SkinType, p.AttrWeight.SkinTone, p.AttrWeight.Concern) +
+		fmt.Sprintf("p.TrendShortHalfLifeDays, p.TrendLongHalfLifeDays = %g, %g\np.HistoryTrendShortHalfLifeDays, p.HistoryTrendLongHalfLifeDays = %g, %g\n",
+			p.TrendShortHalfLifeDays, p.TrendLongHalfLifeDays, p.HistoryTrendShortHalfLifeDays, p.HistoryTrendLongHalfLifeDays)
 }
 
 // Label is the system's name with its tuned setting, if any, for tables.

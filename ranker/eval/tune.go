@@ -262,6 +262,12 @@ var tunables = func() []tunable {
 		tunable{"attr_weight.skin_tone", func(p *ranker.Params) *float64 { return &p.AttrWeight.SkinTone }, fixed(0, 0.15, 0.3, 0.6, 1), ""},
 		tunable{"recent_half_life_days", func(p *ranker.Params) *float64 { return &p.RecentHalfLifeDays }, fixed(0, 1, 3, 7, 14, 30), taskCold},
 		tunable{"history_recent_half_life_days", func(p *ranker.Params) *float64 { return &p.HistoryRecentHalfLifeDays }, fixed(0, 1, 3, 7, 14, 30), TaskHistory},
+		// round 10: the trend's half-lives, per kind like the recent one's (moved only while a
+		// weight set that reads them has the trend on: trendHalfLifeOff)
+		tunable{"trend_short_half_life_days", func(p *ranker.Params) *float64 { return &p.TrendShortHalfLifeDays }, fixed(1, 3, 7), taskCold},
+		tunable{"trend_long_half_life_days", func(p *ranker.Params) *float64 { return &p.TrendLongHalfLifeDays }, fixed(14, 30, 60), taskCold},
+		tunable{"history_trend_short_half_life_days", func(p *ranker.Params) *float64 { return &p.HistoryTrendShortHalfLifeDays }, fixed(1, 3, 7), TaskHistory},
+		tunable{"history_trend_long_half_life_days", func(p *ranker.Params) *float64 { return &p.HistoryTrendLongHalfLifeDays }, fixed(14, 30, 60), TaskHistory},
 		tunable{"recent_min_rating", func(p *ranker.Params) *float64 { return &p.RecentMinRating }, fixed(0, 4), ""},
 		tunable{"adverse_smoothing", func(p *ranker.Params) *float64 { return &p.AdverseSmoothing }, fixed(5, 10, 20, 50, 100), ""},
 		// moved only while the item-item family is on (a new λ is a new fit)
@@ -280,6 +286,18 @@ var tunables = func() []tunable {
 // would double the time of make eval.
 func scaleTunable(name string) bool {
 	return strings.Contains(name, "recent_scales[")
+}
+
+// trendHalfLifeOff says whether tunable name is a trend half-life that no weight set of p
+// reads (the trend weight of every set it serves is 0): moving it would change no ranking.
+func trendHalfLifeOff(name string, p ranker.Params) bool {
+	switch name {
+	case "trend_short_half_life_days", "trend_long_half_life_days":
+		return p.Weights.Trend == 0 && p.ConcernSet().Trend == 0
+	case "history_trend_short_half_life_days", "history_trend_long_half_life_days":
+		return p.HistoryWeights.Trend == 0
+	}
+	return false
 }
 
 func usesScales(p ranker.Params) bool {
@@ -563,7 +581,7 @@ func TuneOn(ctx context.Context, splits []Split, base ranker.Params, passes int)
 			if t.name == "item_item_lambda" && best.Weights.ItemItem == 0 && best.HistoryWeights.ItemItem == 0 {
 				continue
 			}
-			if !movable(t.name, best) {
+			if !movable(t.name, best) || trendHalfLifeOff(t.name, best) {
 				continue
 			}
 			from := *t.ptr(&best)
@@ -802,13 +820,14 @@ func ItemItemStart(base ranker.Params, tuned map[string][]TunedBaseline) (Start,
 	return Start{Name: "item_item", Params: s.Params}, true
 }
 
-// Combine returns cold's parameters with hist's history weights, history half-life and
-// item-item λ: the weight sets are tuned on different tasks' queries (Weights on the profile
+// Combine returns cold's parameters with hist's history weights, history half-lives (recent
+// volume and trend) and item-item λ: the weight sets are tuned on different tasks' queries (Weights on the profile
 // and concern tasks, HistoryWeights on the history task), so the best of each may come from
 // different starts. The shared numbers are cold's; a short search from the result settles them.
 func Combine(cold, hist ranker.Params) ranker.Params {
 	p := cold
 	p.HistoryWeights, p.HistoryRecentHalfLifeDays, p.ItemItemLambda = hist.HistoryWeights, hist.HistoryRecentHalfLifeDays, hist.ItemItemLambda
+	p.HistoryTrendShortHalfLifeDays, p.HistoryTrendLongHalfLifeDays = hist.HistoryTrendShortHalfLifeDays, hist.HistoryTrendLongHalfLifeDays // round 10
 	return p
 }
 
