@@ -233,3 +233,27 @@ func pathMatches(runner *whyRunner, w ranker.Why) error {
 	}
 	return nil
 }
+
+// TestCypherShape checks the reduction whyRunner relies on: plain literals become
+// parameters with their exact values, and anything it cannot reduce exactly is left as written.
+func TestCypherShape(t *testing.T) {
+	shape, params, ok := cypherShape(`MATCH path = (x:Product {id: 'demo-0138'})-[:FOR]->(a:SkinType {name: 'normal'}) RETURN path`)
+	if !ok || shape != `MATCH path = (x:Product {id: $lit0})-[:FOR]->(a:SkinType {name: $lit1}) RETURN path` ||
+		len(params) != 2 || params["lit0"] != "demo-0138" || params["lit1"] != "normal" {
+		t.Errorf("cypherShape = %q, %v, %v", shape, params, ok)
+	}
+	for _, text := range []string{
+		`MATCH (x {id: 'it\'s'}) RETURN x`, // an escape
+		`MATCH (x {id: "demo"}) RETURN x`,  // another quote
+		"MATCH (x {id: `demo`}) RETURN x",
+		`MATCH (x {id: 'a''b'}) RETURN x`,
+		`MATCH (x {id: $id}) RETURN x`, // a parameter of its own
+		`MATCH (x {id: 'demo'}) // a comment
+RETURN x`,
+		`MATCH (x {id: 'demo}) RETURN x`, // unclosed
+	} {
+		if _, _, ok := cypherShape(text); ok {
+			t.Errorf("cypherShape(%q) reduced it; want it run as written", text)
+		}
+	}
+}

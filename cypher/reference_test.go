@@ -11,9 +11,7 @@ import (
 	"time"
 
 	"github.com/skingraph/skingraph/cypher"
-	"github.com/skingraph/skingraph/datasets"
 	"github.com/skingraph/skingraph/graph"
-	"github.com/skingraph/skingraph/loader"
 	"github.com/skingraph/skingraph/ranker"
 	"github.com/skingraph/skingraph/testcontainers/neo4jtest"
 )
@@ -24,25 +22,19 @@ const referenceTolerance = 1e-6
 // referenceKinds are the families the reference ranker computes, in its order.
 var referenceKinds = []string{ranker.KindConcernFit, ranker.KindClaim, ranker.KindPeer, ranker.KindSafety, ranker.KindCoReview, ranker.KindPrior}
 
-// loadReferenceDemo loads the bundled demo data into a clean graph and returns the store and the
-// projection built from it.
+// loadReferenceDemo returns a store on a graph holding the bundled demo data (neo4jtest.Demo:
+// restored from the copy the package's first demo test loaded, or loaded when it is the first)
+// and the projection built from it.
 func loadReferenceDemo(tb testing.TB) (*cypher.Store, *graph.Projection) {
 	tb.Helper()
-	store := neo4jtest.Store(tb)
-	ctx := tb.Context()
 	start := time.Now()
-	load, err := loader.Demo(datasets.FS, time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
-	if err != nil {
-		tb.Fatalf("read demo data: %v", err)
-	}
-	if _, err := store.WriteLoad(ctx, load); err != nil {
-		tb.Fatalf("write demo data: %v", err)
-	}
+	store := neo4jtest.Demo(tb)
+	ctx := tb.Context()
 	proj, err := store.Project(ctx)
 	if err != nil {
 		tb.Fatalf("project: %v", err)
 	}
-	tb.Logf("demo graph: %d products, %d ingredients, loaded and projected in %s",
+	tb.Logf("demo graph: %d products, %d ingredients, prepared and projected in %s",
 		len(proj.Products), len(proj.Ingredients), time.Since(start).Round(time.Millisecond))
 	return store, proj
 }
