@@ -131,15 +131,7 @@ func (e *Embeddings) Centroid(products []int32) []float32 {
 			sum[k] += float64(v)
 		}
 	}
-	n := math.Sqrt(sumSquares64(sum))
-	if n == 0 {
-		return nil
-	}
-	c := make([]float32, e.dim)
-	for k, v := range sum {
-		c[k] = float32(v / n)
-	}
-	return c
+	return unitFloat32(sum)
 }
 
 func (e *Embeddings) row(r int) []float32 { return e.data.row(r) }

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"hash/fnv"
-	"math"
 	"slices"
 
 	"github.com/sourcegraph/conc/pool"
@@ -235,13 +234,5 @@ func (e *ReviewEmbeddings) WeightedCentroid(weight func(x int32) float64) []floa
 			sum[k] += w * float64(v)
 		}
 	}
-	n := math.Sqrt(sumSquares64(sum))
-	if n == 0 {
-		return nil
-	}
-	c := make([]float32, e.dim)
-	for k, v := range sum {
-		c[k] = float32(v / n)
-	}
-	return c
+	return unitFloat32(sum)
 }

@@ -56,6 +56,20 @@ func dot(a, b []float32) float64 {
 
 func sumSquares(a []float32) float64 { return dot(a, a) }
 
+// unitFloat32 returns sum scaled to unit length as float32, or nil for the zero vector: the
+// centroids' last step.
+func unitFloat32(sum []float64) []float32 {
+	n := math.Sqrt(sumSquares64(sum))
+	if n == 0 {
+		return nil
+	}
+	c := make([]float32, len(sum))
+	for k, v := range sum {
+		c[k] = float32(v / n)
+	}
+	return c
+}
+
 func sumSquares64(a []float64) float64 {
 	s := 0.0
 	for _, v := range a {

@@ -162,12 +162,17 @@ func Run(ctx context.Context, in Input, opts Options) (Report, error) {
 			return Report{}, err
 		}
 		tr := TaskReport{Task: task, Queries: len(qs)}
-		eng, err := NewEngine("engine", opts.Params, in.Proj, in.Vecs)
-		if err != nil {
-			return Report{}, err
+		// runEngine evaluates the engine under params p on this task's queries: the tuned
+		// engine, each ablation and each step of the harm sweep.
+		runEngine := func(name string, p ranker.Params) (SystemResult, error) {
+			eng, err := NewEngine(name, p, in.Proj, in.Vecs)
+			if err != nil {
+				return SystemResult{}, err
+			}
+			observe(task, eng.Name())
+			return Evaluate(ctx, eng, qs, harm, data.Catalogue())
 		}
-		observe(task, eng.Name())
-		if tr.Engine, err = Evaluate(ctx, eng, qs, harm, data.Catalogue()); err != nil {
+		if tr.Engine, err = runEngine("engine", opts.Params); err != nil {
 			return Report{}, err
 		}
 		rel, err := Evaluate(ctx, relevantOnly{}, qs, harm, data.Catalogue())
@@ -206,12 +211,7 @@ func Run(ctx context.Context, in Input, opts Options) (Report, error) {
 				if p.Weights == before && p.HistoryWeights == beforeHistory && p.ConcernSet() == beforeConcern {
 					continue // already off
 				}
-				eng, err := NewEngine("engine -"+a.Family, p, in.Proj, in.Vecs)
-				if err != nil {
-					return Report{}, err
-				}
-				observe(task, eng.Name())
-				res, err := Evaluate(ctx, eng, qs, harm, data.Catalogue())
+				res, err := runEngine("engine -"+a.Family, p)
 				if err != nil {
 					return Report{}, err
 				}
@@ -223,12 +223,7 @@ func Run(ctx context.Context, in Input, opts Options) (Report, error) {
 				if p.AttrWeight == opts.Params.AttrWeight {
 					continue
 				}
-				eng, err := NewEngine("engine -"+a.Name, p, in.Proj, in.Vecs)
-				if err != nil {
-					return Report{}, err
-				}
-				observe(task, eng.Name())
-				res, err := Evaluate(ctx, eng, qs, harm, data.Catalogue())
+				res, err := runEngine("engine -"+a.Name, p)
 				if err != nil {
 					return Report{}, err
 				}
@@ -240,12 +235,7 @@ func Run(ctx context.Context, in Input, opts Options) (Report, error) {
 			if !changed {
 				continue
 			}
-			eng, err := NewEngine(fmt.Sprintf("engine adverse_excess>=%g", g), p, in.Proj, in.Vecs)
-			if err != nil {
-				return Report{}, err
-			}
-			observe(task, eng.Name())
-			res, err := Evaluate(ctx, eng, qs, harm, data.Catalogue())
+			res, err := runEngine(fmt.Sprintf("engine adverse_excess>=%g", g), p)
 			if err != nil {
 				return Report{}, err
 			}
