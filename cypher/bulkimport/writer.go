@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 
@@ -410,6 +411,9 @@ func (st *Load) close() (Summary, error) {
 		"--bad-tolerance=0", "--skip-bad-relationships=false", "--skip-duplicate-nodes=false",
 		// The importer takes 90 % of the free memory by default; the machine is shared.
 		"--max-off-heap-memory=" + st.w.offHeap(),
+		// Its report of bad entries (none: any fails the import) goes with the files, not
+		// into the working directory.
+		"--report-file=" + filepath.Join(st.dir, "import.report"),
 	}, st.args...)
 	reviewed := make([]string, 0, len(st.withReviews))
 	for id := range st.withReviews {
