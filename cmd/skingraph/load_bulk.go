@@ -77,7 +77,7 @@ func loadDirBulk(ctx context.Context, cfg *Config, log zerolog.Logger, env Env, 
 	w := &bulkimport.Writer{Dir: cfg.DataDir, Threshold: cypher.StagedThreshold, Finish: func(ctx context.Context, load graph.Load, s bulkimport.Summary) (graph.LoadResult, error) {
 		sum, written = s, time.Since(start)
 		log.Info().Int("nodes", s.Nodes).Int("relationships", s.Rels).Msg("bulk import: files written; running neo4j-admin database import full")
-		if err := launcher.Import(ctx, launcher.ImportOptions{DataDir: cfg.DataDir, HeapMB: cfg.Neo4jHeapMB, Args: s.Args, Log: env.Stderr}); err != nil {
+		if err := launcher.Import(ctx, launcher.ImportOptions{DataDir: cfg.DataDir, HeapMB: cfg.Neo4jHeapMB, JVMFlags: cfg.Neo4jJVMFlags, Args: s.Args, Log: env.Stderr}); err != nil {
 			if errors.Is(err, launcher.ErrStoreInUse) {
 				return graph.LoadResult{}, err // a server has it open: not ours to empty
 			}

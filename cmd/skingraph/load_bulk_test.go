@@ -45,6 +45,7 @@ func TestLoadDirBulkGivesTheGraphOfLoadDir(t *testing.T) {
 	bulkEnv := map[string]string{
 		"SKINGRAPH_DATA_DIR": data, "SKINGRAPH_NEO4J_PASSWORD": "bulk-test-password", "SKINGRAPH_NEO4J_HEAP_MB": "512",
 		"SKINGRAPH_NEO4J_PAGECACHE": "128m", "SKINGRAPH_NEO4J_JVM_FLAGS": strings.Join(testcontainers.TestJVMFlags, " "),
+		"SKINGRAPH_NEO4J_SETTINGS": neo4jSettings(testcontainers.TestSettings),
 	}
 	stdout.Reset()
 	if err := run(ctx, []string{"load", "dir", "--bulk", cat}, envOf(bulkEnv, &stdout, &stderr)); err != nil {
@@ -56,7 +57,7 @@ func TestLoadDirBulkGivesTheGraphOfLoadDir(t *testing.T) {
 		}
 	}
 	db, err := testcontainers.Start(ctx, testcontainers.Options{Provider: testcontainers.ProviderLocal, DataDir: data,
-		Password: "bulk-test-password", HeapMB: 512, PageCache: "128m", JVMFlags: testcontainers.TestJVMFlags,
+		Password: "bulk-test-password", HeapMB: 512, PageCache: "128m", JVMFlags: testcontainers.TestJVMFlags, ClassDataSharing: true,
 		Settings: testcontainers.TestSettings, Getenv: func(string) string { return "" }})
 	if err != nil {
 		t.Fatal(err)

@@ -20,6 +20,7 @@ type ImportOptions struct {
 	HeapMB   int       // JVM heap of the importer in MiB; default 1024 (it works mostly off heap)
 	CacheDir string    // where the compiled launcher is kept; default as Options.CacheDir
 	Args     []string  // after `database import full neo4j`, e.g. --nodes=Label=file.csv
+	JVMFlags []string  // extra JVM flags, as the server's (Options.JVMFlags), e.g. -XX:TieredStopAtLevel=1
 	Log      io.Writer // receives the importer's output (its progress); default discarded
 }
 
@@ -63,8 +64,8 @@ func Import(ctx context.Context, opts ImportOptions) error {
 	if err := os.WriteFile(filepath.Join(conf, "neo4j.conf"), nil, 0o644); err != nil {
 		return fmt.Errorf("launcher: import: %w", err)
 	}
-	args := []string{"-Xmx" + strconv.Itoa(opts.HeapMB) + "m", "-XX:+UseParallelGC", "-Dfile.encoding=UTF-8",
-		"-cp", b.classpath, "org.neo4j.cli.AdminTool", "database", "import", "full", "neo4j", "--overwrite-destination=true"}
+	args := append([]string{"-Xmx" + strconv.Itoa(opts.HeapMB) + "m", "-XX:+UseParallelGC", "-Dfile.encoding=UTF-8"}, opts.JVMFlags...)
+	args = append(args, "-cp", b.classpath, "org.neo4j.cli.AdminTool", "database", "import", "full", "neo4j", "--overwrite-destination=true")
 	args = append(args, opts.Args...)
 	cmd := exec.CommandContext(ctx, "java", args...)
 	cmd.Env = append(os.Environ(), "NEO4J_HOME="+home, "NEO4J_CONF="+conf)
