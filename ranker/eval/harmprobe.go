@@ -164,11 +164,9 @@ func HarmProbe(ctx context.Context, in Input, p ranker.Params) ([]HarmProbeResul
 		if err != nil {
 			return nil, err
 		}
-		scores := make([][]float64, len(qs))
-		for i, q := range qs {
-			if scores[i], err = r.Scores(ctx, in.Proj, in.Vecs, Request(q, K)); err != nil {
-				return nil, err
-			}
+		scores, err := engineScores(ctx, r, in, qs)
+		if err != nil {
+			return nil, err
 		}
 		for _, g := range harmGuards() {
 			hs := make([]func(int32) float64, len(qs))

@@ -280,11 +280,9 @@ func Probe(ctx context.Context, in Input, p ranker.Params, tuned map[string][]Tu
 		if err != nil {
 			return nil, err
 		}
-		scores := make([][]float64, len(qs))
-		for i, q := range qs {
-			if scores[i], err = r.Scores(ctx, in.Proj, in.Vecs, Request(q, K)); err != nil {
-				return nil, err
-			}
+		scores, err := engineScores(ctx, r, in, qs)
+		if err != nil {
+			return nil, err
 		}
 		for _, f := range feats {
 			if !slices.Contains(f.Tasks, task) {
@@ -567,4 +565,17 @@ func probeEmbeddings() []ProbeFeature {
 			}})
 	}
 	return out
+}
+
+// engineScores is the engine's score of every product for each query, in query order: what
+// the probes blend their candidates and guards with.
+func engineScores(ctx context.Context, r *ranker.Ranker, in Input, qs []Query) ([][]float64, error) {
+	scores := make([][]float64, len(qs))
+	for i, q := range qs {
+		var err error
+		if scores[i], err = r.Scores(ctx, in.Proj, in.Vecs, Request(q, K)); err != nil {
+			return nil, err
+		}
+	}
+	return scores, nil
 }

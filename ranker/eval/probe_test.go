@@ -18,13 +18,9 @@ import (
 func TestProbeFeatures(t *testing.T) {
 	proj := fixture(t)
 	pd := NewProbeData(Input{Proj: proj, Train: timedReviews}, nil)
-	byName := map[string]ProbeFeature{}
-	for _, f := range ProbeFeatures() {
-		byName[f.Name] = f
-	}
 	values := func(name string, q Query) []float64 {
 		t.Helper()
-		f := byName[name].Value(pd, q)
+		f := probeFeature(t, name).Value(pd, q)
 		if f == nil {
 			t.Fatalf("%s: no value for %+v", name, q)
 		}
@@ -63,7 +59,7 @@ func TestProbeFeatures(t *testing.T) {
 			}
 		})
 	}
-	if byName["brand_liked"].Value(pd, Query{}) != nil {
+	if probeFeature(t, "brand_liked").Value(pd, Query{}) != nil {
 		t.Error("brand_liked without liked products: want no value")
 	}
 }
@@ -148,13 +144,9 @@ func TestProbeEmbeddings(t *testing.T) {
 	}
 	ing := vecs{{1, 0}, {0, 1}, {1, 1}}
 	pd := NewProbeData(Input{Proj: proj, Vecs: ing, Train: train}, nil)
-	byName := map[string]ProbeFeature{}
-	for _, f := range ProbeFeatures() {
-		byName[f.Name] = f
-	}
 	values := func(name string, q Query) []float64 {
 		t.Helper()
-		f := byName[name].Value(pd, q)
+		f := probeFeature(t, name).Value(pd, q)
 		if f == nil {
 			t.Fatalf("%s: no value for %+v", name, q)
 		}
@@ -197,7 +189,19 @@ func TestProbeEmbeddings(t *testing.T) {
 	if rcos > 0.999 {
 		t.Errorf("cos(p1, p3) over the review graph = %v: want p3 (no shared reviewer) apart", rcos)
 	}
-	if byName["emb_review_liked"].Value(pd, Query{Task: TaskHistory}) != nil {
+	if probeFeature(t, "emb_review_liked").Value(pd, Query{Task: TaskHistory}) != nil {
 		t.Error("emb_review_liked without liked products: want no value")
 	}
+}
+
+// probeFeature is ProbeFeatures' candidate of that name; the test fails when there is none.
+func probeFeature(t *testing.T, name string) ProbeFeature {
+	t.Helper()
+	for _, f := range ProbeFeatures() {
+		if f.Name == name {
+			return f
+		}
+	}
+	t.Fatalf("no probe candidate %q", name)
+	return ProbeFeature{}
 }
