@@ -45,10 +45,11 @@ type plan struct {
 	// treating and aggravating list the ingredients with a non-zero concernIng / safetyIng.
 	treating, aggravating []int32
 
+	ingIdx     *ingIndex        // the projection's ingredients with edges; nil or another projection's: none
 	excluded   []bool           // by product index (pooled with the score buffers)
+	hidden     []bool           // by product index: liked or disliked (pooled with the score buffers)
 	excludeIng map[int32]string // ingredient -> why it excludes the products that contain it
 	liked      []int32
-	disliked   map[int32]bool
 	category   uint32 // bit c set for each allowed category id; 0 = every category
 	brand      map[string]bool
 
@@ -59,7 +60,7 @@ type plan struct {
 // must not outlive buf. idx (p's ingIndex; nil: every ingredient) says which ingredients
 // have the edges the plan reads.
 func compile(p *graph.Projection, vecs Vectors, params Params, req Request, buf *buffers, idx *ingIndex) *plan {
-	pl := &plan{proj: p, vecs: vecs, params: params, req: req, disliked: map[int32]bool{}}
+	pl := &plan{proj: p, vecs: vecs, params: params, req: req, ingIdx: idx, hidden: buf.hidden}
 	prof := req.Profile
 	if a, ok := graph.AttrOf(graph.AttrSkinType, prof.SkinType); ok {
 		pl.peers = append(pl.peers, peerAttr{a, params.AttrWeight.SkinType})
@@ -159,6 +160,7 @@ func compile(p *graph.Projection, vecs Vectors, params Params, req Request, buf 
 	for _, id := range prof.LikedProducts {
 		if x, ok := p.ProductIndex(id); ok {
 			pl.liked = append(pl.liked, x)
+			pl.hidden[x] = true // already liked: not a new recommendation
 		}
 	}
 	pl.population = 1
@@ -170,7 +172,7 @@ func compile(p *graph.Projection, vecs Vectors, params Params, req Request, buf 
 	pl.concernSet = !pl.history && len(pl.concerns) > 0 && params.ConcernWeights != nil
 	for _, id := range prof.DislikedProducts {
 		if x, ok := p.ProductIndex(id); ok {
-			pl.disliked[x] = true
+			pl.hidden[x] = true
 		}
 	}
 	for _, c := range req.Filters.Categories {
@@ -224,13 +226,8 @@ func (pl *plan) eligible(x int32) (ok, excluded bool) {
 	if pl.brand != nil && !pl.brand[p.Products[x].Brand] {
 		return false, false
 	}
-	if len(pl.disliked) > 0 && pl.disliked[x] {
-		return false, false
-	}
-	for _, l := range pl.liked {
-		if l == x {
-			return false, false // already liked: not a new recommendation
-		}
+	if pl.hidden[x] {
+		return false, false // liked (not a new recommendation) or disliked
 	}
 	if pl.excluded[x] || p.OutOfStock(x) {
 		return false, true

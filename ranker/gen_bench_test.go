@@ -62,7 +62,7 @@ var genProjections = map[[2]int]*graph.Projection{}
 
 // genProjection generates a catalogue into a temporary folder, reads it as `load dir` does
 // and builds the projection the store would serve for it.
-func genProjection(b *testing.B, products, reviews int) *graph.Projection {
+func genProjection(b testing.TB, products, reviews int) *graph.Projection {
 	b.Helper()
 	ctx := context.Background()
 	f, err := datasets.FS.Open(loader.IngredientsFile)
@@ -102,7 +102,7 @@ func genProjection(b *testing.B, products, reviews int) *graph.Projection {
 // projectLoad builds the projection of a load into an empty graph: what cypher.Store.Project
 // streams after the load, with the outcome aggregates of refreshOutcomesCypher (per product
 // and skin attribute of the reviewers: count, mean rating, recommend rate, effect counts).
-func projectLoad(b *testing.B, kb []graph.Ingredient, load graph.Load) *graph.Projection {
+func projectLoad(b testing.TB, kb []graph.Ingredient, load graph.Load) *graph.Projection {
 	b.Helper()
 	var pb graph.ProjectionBuilder
 	known := map[string]bool{}

@@ -66,22 +66,8 @@ func (r *Ranker) Rank(ctx context.Context, proj *graph.Projection, vecs Vectors,
 	if err := pl.scoreFamilies(ctx, buf); err != nil {
 		return Result{}, fmt.Errorf("ranker: %w: %w", graph.ErrUnavailable, err)
 	}
-	pl.rules.addBoosts(buf.fit) // sparse: only the matching products
-	prior := pri.values
-	if pl.population != 1 {
-		prior = make([]float64, len(pri.values))
-		for x, v := range pri.values {
-			prior[x] = pl.population * v
-		}
-	}
-	var adverse []float64
-	if pl.skinType != nil && pri.adverse != nil {
-		adverse = pri.adverse[pl.skinType.ID]
-	}
-	var peerRecent []float64
-	if pl.skinType != nil && pri.recency.peer != nil {
-		peerRecent = pri.recency.peer[pl.skinType.ID]
-	}
+	pl.rules.addBoosts(buf.acc) // sparse: only the matching products
+	base := pl.base()
 	withAffinity := len(pl.liked) > 0 && vecs != nil && pl.params.Weights.Affinity != 0
 
 	// Selection: one pass over the products, split in shards that run concurrently, each in
@@ -99,7 +85,7 @@ func (r *Ranker) Rank(ctx context.Context, proj *graph.Projection, vecs Vectors,
 	var wg conc.WaitGroup
 	for s := range shards {
 		wg.Go(func() {
-			parts[s] = r.selectRange(ctx, pl, buf, prior, adverse, peerRecent, withAffinity, shards[s][0], shards[s][1], k, deadline)
+			parts[s] = r.selectRange(ctx, pl, base, buf.acc, withAffinity, shards[s][0], shards[s][1], k, deadline)
 		})
 	}
 	wg.Wait()
@@ -126,14 +112,7 @@ func (r *Ranker) Rank(ctx context.Context, proj *graph.Projection, vecs Vectors,
 		sorted = diversify(sorted, req.Limit, req.MaxPerBrand, func(x int32) string { return proj.Products[x].Brand })
 	}
 	ranked, pins := pl.rules.applyPins(sorted, func(x int32) float64 {
-		s := buf.fit[x] + buf.peer[x] + prior[x]
-		if adverse != nil {
-			s += adverse[x]
-		}
-		if withAffinity {
-			s += pl.affinity(x)
-		}
-		return s
+		return pl.score(base, buf.acc, withAffinity, x)
 	}, func(x int32) bool { ok, _ := pl.eligible(x); return ok })
 	if want := req.Offset + req.Limit; len(ranked) > want {
 		ranked = ranked[:want] // the room kept for pins
@@ -236,9 +215,23 @@ func selectShards(n int32) [][2]int32 {
 	return [][2]int32{{0, mid}, {mid, n}}
 }
 
-// selectRange scores the eligible products of [lo, hi) and keeps the best k.
-func (r *Ranker) selectRange(ctx context.Context, pl *plan, buf *buffers, prior, adverse, peerRecent []float64, withAffinity bool, lo, hi int32, k int, deadline time.Time) selection {
+// score is product x's score: its base term, the request's accumulated families, its
+// affinity. The selection pass computes the same sum inline.
+func (pl *plan) score(base, acc []float64, withAffinity bool, x int32) float64 {
+	s := base[x] + acc[x]
+	if withAffinity {
+		s += pl.affinity(x)
+	}
+	return s
+}
+
+// selectRange scores the eligible products of [lo, hi) and keeps the best k. The eligibility
+// test is plan.eligible's, inlined: this loop visits every product of the catalogue.
+func (r *Ranker) selectRange(ctx context.Context, pl *plan, base, acc []float64, withAffinity bool, lo, hi int32, k int, deadline time.Time) selection {
 	sel := selection{top: &topK{k: k}}
+	p := pl.proj
+	category, maxPrice, brand := pl.category, pl.req.Filters.MaxPrice, pl.brand
+	hidden, excluded := pl.hidden, pl.excluded
 	for start := lo; start < hi; start += chunkSize {
 		if err := ctx.Err(); err != nil {
 			sel.err = err
@@ -249,28 +242,37 @@ func (r *Ranker) selectRange(ctx context.Context, pl *plan, buf *buffers, prior,
 			return sel
 		}
 		for x := start; x < min(start+chunkSize, hi); x++ {
-			ok, ex := pl.eligible(x)
-			if !ok {
-				if ex {
-					if sel.excludedCount < MaxExclusions {
-						sel.excluded = append(sel.excluded, x)
-					}
-					sel.excludedCount++
+			if category != 0 {
+				if c := p.CategoryID(x); c < 0 || category&(1<<uint(c)) == 0 {
+					continue
 				}
+			}
+			if maxPrice > 0 && p.Price(x) > maxPrice {
 				continue
 			}
-			s := buf.fit[x] + buf.peer[x] + prior[x]
-			if adverse != nil {
-				s += adverse[x]
+			if brand != nil && !brand[p.Products[x].Brand] {
+				continue
 			}
-			if peerRecent != nil {
-				s += pl.population * peerRecent[x]
+			if hidden[x] {
+				continue
 			}
+			if excluded[x] || p.OutOfStock(x) {
+				if sel.excludedCount < MaxExclusions {
+					sel.excluded = append(sel.excluded, x)
+				}
+				sel.excludedCount++
+				continue
+			}
+			sel.total++
+			s := base[x] + acc[x]
 			if withAffinity {
 				s += pl.affinity(x)
 			}
-			sel.top.offer(x, s)
-			sel.total++
+			// x ascends within the range: a later product ties with the worst kept one and
+			// loses, so only a strictly higher score can enter a full list.
+			if len(sel.top.items) < k || s > sel.top.items[0].score {
+				sel.top.offer(x, s)
+			}
 		}
 	}
 	return sel

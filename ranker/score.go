@@ -4,18 +4,17 @@ import (
 	"context"
 	"sync"
 
-	"github.com/sourcegraph/conc"
-
 	"github.com/skingraph/skingraph/graph"
 )
 
 // The scoring works edge-first: instead of walking every product's label, each family walks
 // only the reverse lists of the graph elements the profile touches (the ingredients that treat
 // or aggravate its concerns, the products that claim them, the outcomes of its attributes) and
-// adds each path's contribution to the product at its end. Families run concurrently with conc,
-// each into its own score array; the prior is precomputed per projection. The explanations
-// (explain.go) enumerate the same paths product by product, so a score always equals the sum of
-// its reasons.
+// adds each path's contribution to the product at its end. The walks of one attribute do not
+// depend on the rest of the request, so they run once per projection and kind of request, the
+// first time a request names the attribute, concurrently with conc (terms.go); a request adds
+// the precomputed vectors. The explanations (explain.go) enumerate the same paths product by
+// product, so a score always equals the sum of its reasons.
 
 // checkEvery is how many edges a family walks between two checks of ctx.
 const checkEvery = 1 << 16
@@ -23,9 +22,9 @@ const checkEvery = 1 << 16
 // buffers are per-request arrays indexed by product or ingredient, pooled to spare the
 // allocator (at Sephora scale the two ingredient arrays were 80 KB a request).
 type buffers struct {
-	fit      []float64 // concern fit and claims
-	peer     []float64 // peer outcomes and safety
-	excluded []bool
+	acc      []float64 // the request's families beyond its base vector (scoreFamilies)
+	excluded []bool    // excluded with a reason: an avoided or aggravating ingredient, a rule
+	hidden   []bool    // liked or disliked: never recommended, never reported
 	ingFit   []float64 // by ingredient: what it brings to the asked concerns
 	ingHarm  []float64 // by ingredient: how much it aggravates the profile
 	// ingDirty[0] and [1] list the entries of ingFit and ingHarm compile may have written
@@ -39,23 +38,24 @@ type buffers struct {
 
 var bufferPool sync.Pool
 
-// getBuffers returns buffers for n products and nI ingredients; excluded is cleared, the
-// ingredient arrays are zero (putBuffers keeps them so), the score arrays are cleared by the
-// goroutines that fill them.
+// getBuffers returns buffers for n products and nI ingredients; excluded and hidden are
+// cleared, the ingredient arrays are zero (putBuffers keeps them so), acc is cleared by
+// scoreFamilies.
 func getBuffers(n, nI int) *buffers {
 	b, _ := bufferPool.Get().(*buffers)
 	if b == nil {
 		b = &buffers{}
 	}
-	if cap(b.fit) < n {
-		b.fit, b.peer, b.excluded = make([]float64, n), make([]float64, n), make([]bool, n)
+	if cap(b.acc) < n {
+		b.acc, b.excluded, b.hidden = make([]float64, n), make([]bool, n), make([]bool, n)
 	}
 	if cap(b.ingFit) < nI {
 		b.ingFit, b.ingHarm = make([]float64, nI), make([]float64, nI)
 	}
-	b.fit, b.peer, b.excluded = b.fit[:n], b.peer[:n], b.excluded[:n]
+	b.acc, b.excluded, b.hidden = b.acc[:n], b.excluded[:n], b.hidden[:n]
 	b.ingFit, b.ingHarm = b.ingFit[:nI], b.ingHarm[:nI]
 	clear(b.excluded)
+	clear(b.hidden)
 	return b
 }
 
@@ -89,6 +89,13 @@ func (r *Ranker) ingredientsFor(p *graph.Projection) *ingIndex {
 	if c := r.ingCache.Load(); c != nil && c.proj == p {
 		return c
 	}
+	c := newIngIndex(p)
+	r.ingCache.Store(c)
+	return c
+}
+
+// newIngIndex lists p's ingredients with TREATS and with AGGRAVATES edges.
+func newIngIndex(p *graph.Projection) *ingIndex {
 	c := &ingIndex{proj: p}
 	for i := range p.Ingredients {
 		if len(p.Treats(int32(i))) > 0 {
@@ -98,120 +105,40 @@ func (r *Ranker) ingredientsFor(p *graph.Projection) *ingIndex {
 			c.aggravates = append(c.aggravates, int32(i))
 		}
 	}
-	r.ingCache.Store(c)
 	return c
 }
 
-// scoreFamilies fills buf with every family's contribution except prior and affinity, which
-// the selection pass adds per candidate.
+// ingredientIndex returns the projection's ingIndex the plan was compiled with, or a new one
+// when it was compiled without (the per-attribute terms walk only those ingredients).
+func (pl *plan) ingredientIndex() *ingIndex {
+	if pl.ingIdx != nil && pl.ingIdx.proj == pl.proj {
+		return pl.ingIdx
+	}
+	return newIngIndex(pl.proj)
+}
+
+// scoreFamilies adds to buf.acc every family's contribution except those of the plan's base
+// vector (prior, adverse, peer recency, the skin type's peer and safety paths) and affinity,
+// which the selection pass adds per candidate: the precomputed terms of the profile's skin tone
+// and concerns (terms.go), then the co-review and item-item paths of its liked products.
 func (pl *plan) scoreFamilies(ctx context.Context, buf *buffers) error {
-	var wg conc.WaitGroup
-	var errFit, errPeer error
-	wg.Go(func() {
-		clear(buf.fit)
-		errFit = pl.addConcernFit(ctx, buf.fit)
-	})
-	wg.Go(func() {
-		clear(buf.peer)
-		errPeer = pl.addPeerAndSafety(ctx, buf.peer)
-	})
-	wg.Wait()
-	if errFit != nil {
-		return errFit
-	}
-	return errPeer
-}
-
-// addConcernFit adds the concern-fit paths (walking ingredients by id, so a product's terms
-// arrive in ingredient order, not in the label order explain lists them in: the sums agree to
-// rounding, far inside the 1e-6 of the decomposition invariant), then the claim paths.
-func (pl *plan) addConcernFit(ctx context.Context, out []float64) error {
-	p, w := pl.proj, pl.params.Weights
-	walked := 0
-	if pl.concernIng != nil && w.ConcernFit != 0 {
-		for _, i := range pl.treating {
-			users, pos := p.UsedBy(i), p.UsedByPositions(i)
-			for _, t := range p.Treats(i) {
-				if pl.claimMask&(1<<uint(t.Concern)) == 0 {
-					continue
-				}
-				base := w.ConcernFit * t.Efficacy * pl.params.Evidence[graph.EvidenceName(t.Evidence)]
-				for k, x := range users {
-					if pos[k] > 0 {
-						out[x] += base * positionWeight(pos[k])
-					}
-				}
-				if walked += len(users); walked >= checkEvery {
-					if err := ctx.Err(); err != nil {
-						return err
-					}
-					walked = 0
-				}
+	pl.prepareTerms()
+	clear(buf.acc)
+	for _, pa := range pl.peers {
+		if pa.attr.Kind == graph.AttrSkinType {
+			continue // in the base vector
+		}
+		if t := pl.attrTerms(pa.attr); t != nil {
+			for k, x := range t.products {
+				buf.acc[x] += t.values[k]
 			}
 		}
-	}
-	if pl.claimMask != 0 && w.Claim != 0 {
-		for _, c := range pl.concerns {
-			for _, x := range p.ClaimedBy(c.ID) {
-				out[x] += w.Claim
-			}
+		if err := ctx.Err(); err != nil {
+			return err
 		}
 	}
-	pl.addCoReview(out)
-	pl.addItemItem(out)
-	return ctx.Err()
-}
-
-// addPeerAndSafety adds the peer-outcome paths, then the safety paths.
-func (pl *plan) addPeerAndSafety(ctx context.Context, out []float64) error {
-	p, w := pl.proj, pl.params.Weights
-	if w.PeerRating != 0 || w.PeerEffects != 0 || w.PeerVolume != 0 {
-		for _, pa := range pl.peers {
-			if l := pl.priors.peerList(pa.attr); l != nil {
-				// The outcome terms precomputed for this projection, scaled: sequential
-				// reads instead of a pointer chase and a logarithm per outcome, the same
-				// value as peerTerm's to the bit.
-				scale := pl.population * pa.weight
-				for k, x := range l.products {
-					out[x] += scale * l.base[k]
-				}
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-				continue
-			}
-			refs := p.OutcomesFor(pa.attr)
-			for k, ref := range refs {
-				out[ref.Product] += pl.peerTerm(*ref.Stats, pa.weight).total
-				if k%checkEvery == checkEvery-1 {
-					if err := ctx.Err(); err != nil {
-						return err
-					}
-				}
-			}
-		}
-	}
-	if pl.safetyIng != nil && w.Safety != 0 {
-		for _, i := range pl.aggravating {
-			users, pos := p.UsedBy(i), p.UsedByPositions(i)
-			for _, a := range p.Aggravations(i) {
-				if !containsAttr(pl.harmTargets, a.Attr) {
-					continue
-				}
-				base := -w.Safety * a.Severity
-				for k, x := range users {
-					pk := pos[k]
-					if pk < 0 {
-						pk = -pk
-					}
-					out[x] += base * positionWeight(pk)
-				}
-			}
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-	}
+	pl.addCoReview(buf.acc)
+	pl.addItemItem(buf.acc)
 	return ctx.Err()
 }
 
@@ -229,6 +156,7 @@ type priors struct {
 	// peers holds, for each skin attribute with outcomes, its products and their peer term at
 	// attribute weight 1 and population 1 (peerBase); nil when the peer weights are all 0.
 	peers map[graph.Attr]*peerList
+	terms profileTerms // each profile attribute's terms, filled as requests name them
 }
 
 // peerList is one attribute's outcomes flattened: products ascending, and their peerBase.
@@ -286,7 +214,7 @@ func (r *Ranker) priorsFor(pl *plan) *priors {
 		return c
 	}
 	n := len(pl.proj.Products)
-	c := &priors{proj: pl.proj, values: make([]float64, n)}
+	c := &priors{proj: pl.proj, values: make([]float64, n), terms: newProfileTerms()}
 	var recent []float64
 	if pl.params.Weights.Recent != 0 || pl.params.Weights.RecentLinear != 0 {
 		recent = make([]float64, n)

@@ -27,13 +27,7 @@ func (r *Ranker) Scores(ctx context.Context, proj *graph.Projection, vecs Vector
 	if err := pl.scoreFamilies(ctx, buf); err != nil {
 		return nil, fmt.Errorf("ranker: %w: %w", graph.ErrUnavailable, err)
 	}
-	var adverse, peerRecent []float64
-	if pl.skinType != nil && pri.adverse != nil {
-		adverse = pri.adverse[pl.skinType.ID]
-	}
-	if pl.skinType != nil && pri.recency.peer != nil {
-		peerRecent = pri.recency.peer[pl.skinType.ID]
-	}
+	base := pl.base()
 	withAffinity := len(pl.liked) > 0 && vecs != nil && pl.params.Weights.Affinity != 0
 	out := make([]float64, len(proj.Products))
 	for x := range out {
@@ -41,18 +35,7 @@ func (r *Ranker) Scores(ctx context.Context, proj *graph.Projection, vecs Vector
 			out[x] = math.NaN()
 			continue
 		}
-		// the same sum, in the same order, as selectRange
-		s := buf.fit[x] + buf.peer[x] + pl.population*pri.values[x]
-		if adverse != nil {
-			s += adverse[x]
-		}
-		if peerRecent != nil {
-			s += pl.population * peerRecent[x]
-		}
-		if withAffinity {
-			s += pl.affinity(int32(x))
-		}
-		out[x] = s
+		out[x] = pl.score(base, buf.acc, withAffinity, int32(x)) // the same sum as selectRange
 	}
 	return out, nil
 }
