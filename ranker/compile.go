@@ -210,26 +210,28 @@ func (pl *plan) exclusion(x int32) Exclusion {
 	return Exclusion{ProductID: pl.proj.Products[x].ID}
 }
 
-// eligible reports whether product x passes the filters and is neither excluded nor disliked.
-// Excluded products are checked last so that the exclusion report lists only products the
-// filters would otherwise have shown.
-func (pl *plan) eligible(x int32) (ok, excluded bool) {
+// passesFilters is plan.eligible's filter part: category, price and brand.
+func (pl *plan) passesFilters(x int32) bool {
 	p := pl.proj
 	if pl.category != 0 {
 		if c := p.CategoryID(x); c < 0 || pl.category&(1<<uint(c)) == 0 {
-			return false, false
+			return false
 		}
 	}
 	if pl.req.Filters.MaxPrice > 0 && p.Price(x) > pl.req.Filters.MaxPrice {
-		return false, false
+		return false
 	}
-	if pl.brand != nil && !pl.brand[p.Products[x].Brand] {
-		return false, false
+	return pl.brand == nil || pl.brand[p.Products[x].Brand]
+}
+
+// eligible reports whether product x passes the filters and is neither excluded nor disliked.
+// Excluded products are checked last so that the exclusion report lists only products the
+// filters would otherwise have shown. Rank's selection pass (selectRange) inlines it.
+func (pl *plan) eligible(x int32) (ok, excluded bool) {
+	if !pl.passesFilters(x) || pl.hidden[x] {
+		return false, false // a hidden product is liked (not a new recommendation) or disliked
 	}
-	if pl.hidden[x] {
-		return false, false // liked (not a new recommendation) or disliked
-	}
-	if pl.excluded[x] || p.OutOfStock(x) {
+	if pl.excluded[x] || pl.proj.OutOfStock(x) {
 		return false, true
 	}
 	return true, false

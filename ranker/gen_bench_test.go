@@ -62,7 +62,8 @@ var genProjections = map[[2]int]*graph.Projection{}
 
 // genProjection generates a catalogue into a temporary folder, reads it as `load dir` does
 // and builds the projection the store would serve for it.
-func genProjection(b testing.TB, products, reviews int) *graph.Projection {
+// edit, if any, changes the load before it is projected.
+func genProjection(b testing.TB, products, reviews int, edit ...func(*graph.Load)) *graph.Projection {
 	b.Helper()
 	ctx := context.Background()
 	f, err := datasets.FS.Open(loader.IngredientsFile)
@@ -87,6 +88,9 @@ func genProjection(b testing.TB, products, reviews int) *graph.Projection {
 		b.Fatal(err)
 	}
 	read := time.Since(start)
+	for _, e := range edit {
+		e(&load)
+	}
 	start = time.Now()
 	p := projectLoad(b, kb, load)
 	built := time.Since(start)

@@ -25,8 +25,11 @@ func termsRequests(p *graph.Projection, n int, seed uint64) []Request {
 			reqs[i].Profile.LikedProducts = []string{p.Products[rng.IntN(len(p.Products))].ID}
 			reqs[i].Profile.DislikedProducts = []string{p.Products[rng.IntN(len(p.Products))].ID}
 		}
-		if i%5 == 0 {
+		switch i % 5 {
+		case 0:
 			reqs[i].Filters = Filters{} // every product a candidate
+		case 1:
+			reqs[i].Filters.Brands = []string{p.Products[rng.IntN(len(p.Products))].Brand, p.Products[rng.IntN(len(p.Products))].Brand}
 		}
 	}
 	return reqs
@@ -35,10 +38,14 @@ func termsRequests(p *graph.Projection, n int, seed uint64) []Request {
 // TestEveryScoreIsTheSumOfItsReasons: with the families precomputed per attribute
 // (terms.go), every product's score (not only the first page's) equals the sum of the
 // reasons explain enumerates path by path, for the request mix of bench over a gen catalogue
-// with reviews of every skin attribute, under two weight sets; and Rank's selection pass counts
-// the products plan.eligible admits and excludes.
+// with reviews of every skin attribute, under two weight sets; and Rank reports the counts
+// and the excluded products plan.eligible gives product by product.
 func TestEveryScoreIsTheSumOfItsReasons(t *testing.T) {
-	p := genProjection(t, 1500, 12000)
+	p := genProjection(t, 1500, 12000, func(l *graph.Load) {
+		for i := range l.Products {
+			l.Products[i].OutOfStock = i%37 == 0 // some out of stock: excluded with a reason
+		}
+	})
 	nonDefault := DefaultParams()
 	nonDefault.Weights.Safety, nonDefault.Weights.Claim, nonDefault.Weights.PeerVolume = 1.7, 0.6, 0.05
 	nonDefault.HistoryWeights = nonDefault.Weights
@@ -51,7 +58,7 @@ func TestEveryScoreIsTheSumOfItsReasons(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			checked, nonZero := 0, map[string]int{}
+			checked, withExclusions, nonZero := 0, 0, map[string]int{}
 			for _, req := range termsRequests(p, 24, 3) {
 				scores, err := r.Scores(context.Background(), p, nil, req)
 				if err != nil {
@@ -65,14 +72,28 @@ func TestEveryScoreIsTheSumOfItsReasons(t *testing.T) {
 				pl := compile(p, nil, r.params, req, buf, r.ingredientsFor(p))
 				pl.priors = r.priorsFor(pl)
 				eligible, excluded := 0, 0
+				var firstExcluded, gotExcluded []string
 				for x := range scores {
 					ok, ex := pl.eligible(int32(x))
 					eligible += b2i(ok)
 					excluded += b2i(ex)
+					if ex && len(firstExcluded) < MaxExclusions {
+						firstExcluded = append(firstExcluded, p.Products[x].ID)
+					}
 				}
-				// the selection pass inlines plan.eligible: the counts must agree
+				for _, e := range res.Excluded {
+					gotExcluded = append(gotExcluded, e.ProductID)
+				}
+				// Rank's selection pass inlines plan.eligible: the counts and the excluded
+				// products listed must be plan.eligible's, product by product
 				if res.Total != eligible || res.ExcludedCount != excluded {
-					t.Errorf("profile %+v: Rank counted %d eligible, %d excluded; plan.eligible %d, %d", req.Profile, res.Total, res.ExcludedCount, eligible, excluded)
+					t.Errorf("request %+v %+v: Rank counted %d eligible, %d excluded; plan.eligible %d, %d", req.Profile, req.Filters, res.Total, res.ExcludedCount, eligible, excluded)
+				}
+				if d := cmp.Diff(firstExcluded, gotExcluded); d != "" {
+					t.Errorf("request %+v: the excluded products listed differ (-plan.eligible +Rank):\n%s", req.Profile, d)
+				}
+				if excluded > 0 {
+					withExclusions++
 				}
 				for x, s := range scores {
 					if math.IsNaN(s) {
@@ -96,6 +117,9 @@ func TestEveryScoreIsTheSumOfItsReasons(t *testing.T) {
 				if nonZero[k] == 0 {
 					t.Errorf("no product has a non-zero %s reason: the requests do not exercise it", k)
 				}
+			}
+			if withExclusions < 20 {
+				t.Errorf("only %d requests exclude a product: the exclusion counts are barely exercised", withExclusions)
 			}
 			if checked < 10_000 {
 				t.Errorf("only %d scores checked", checked)
