@@ -166,7 +166,7 @@ type peerList struct {
 }
 
 // peerList returns attribute a's precomputed outcome terms; nil when there are none (or no
-// priors yet: then addPeerAndSafety computes the terms itself).
+// priors yet: then addPeer adds nothing, as every peer weight is 0).
 func (c *priors) peerList(a graph.Attr) *peerList {
 	if c == nil {
 		return nil

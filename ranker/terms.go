@@ -160,16 +160,9 @@ func (pl *plan) addConcernFit(out []float64, c graph.Attr) {
 		return
 	}
 	for _, i := range pl.ingredientIndex().treats {
-		users, pos := p.UsedBy(i), p.UsedByPositions(i)
 		for _, t := range p.Treats(i) {
-			if t.Concern != c.ID {
-				continue
-			}
-			base := w.ConcernFit * t.Efficacy * pl.params.Evidence[graph.EvidenceName(t.Evidence)]
-			for k, x := range users {
-				if pos[k] > 0 {
-					out[x] += base * positionWeight(pos[k])
-				}
+			if t.Concern == c.ID {
+				pl.addLabelPaths(out, i, w.ConcernFit*t.Efficacy*pl.params.Evidence[graph.EvidenceName(t.Evidence)], false)
 			}
 		}
 	}
@@ -202,19 +195,27 @@ func (pl *plan) addSafety(out []float64, a graph.Attr) {
 		return
 	}
 	for _, i := range pl.ingredientIndex().aggravates {
-		users, pos := p.UsedBy(i), p.UsedByPositions(i)
 		for _, ag := range p.Aggravations(i) {
-			if ag.Attr != a {
-				continue
-			}
-			base := -w.Safety * ag.Severity
-			for k, x := range users {
-				pk := pos[k]
-				if pk < 0 {
-					pk = -pk
-				}
-				out[x] += base * positionWeight(pk)
+			if ag.Attr == a {
+				pl.addLabelPaths(out, i, -w.Safety*ag.Severity, true)
 			}
 		}
+	}
+}
+
+// addLabelPaths adds base · positionWeight(position) to each product whose label lists
+// ingredient i. A "may contain" entry (a negative position) counts at its position's absolute
+// value when withMayContain, not at all otherwise.
+func (pl *plan) addLabelPaths(out []float64, i int32, base float64, withMayContain bool) {
+	users, pos := pl.proj.UsedBy(i), pl.proj.UsedByPositions(i)
+	for k, x := range users {
+		pk := pos[k]
+		if pk < 0 {
+			if !withMayContain {
+				continue
+			}
+			pk = -pk
+		}
+		out[x] += base * positionWeight(pk)
 	}
 }
