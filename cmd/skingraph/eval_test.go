@@ -255,6 +255,9 @@ func TestEvalBadArguments(t *testing.T) {
 		{"search week", []string{"--products", products, "--reviews", reviews, "--split-date", "2023-02-01", "--tune", "--search-week", "second"}, `--search-week: want both or validation, got "second"`},
 		{"harm sweep not a weight", []string{"--products", products, "--reviews", reviews, "--split-date", "2023-02-01", "--harm-sweep", "0.3,x"}, `--harm-sweep: want positive weights such as 0.3,1,3, got "x"`},
 		{"harm sweep not positive", []string{"--products", products, "--reviews", reviews, "--split-date", "2023-02-01", "--harm-sweep", "-1"}, `--harm-sweep: want positive weights such as 0.3,1,3, got "-1"`},
+		{"bag negative", []string{"--products", products, "--reviews", reviews, "--split-date", "2023-02-01", "--tune", "--bag", "-1"}, "--bag: want 0 to 50 resamples, got -1"},
+		{"bag without tune", []string{"--products", products, "--reviews", reviews, "--split-date", "2023-02-01", "--bag", "3"}, "--bag needs --tune"},
+		{"bag with learn", []string{"--products", products, "--reviews", reviews, "--split-date", "2023-02-01", "--tune", "--learn", "--bag", "3"}, "--bag and --learn do not go together"},
 		{"missing file", []string{"--products", products, "--train", "nope.csv", "--test", reviews}, "nope.csv"},
 	}
 	for _, tt := range tests {
