@@ -36,7 +36,9 @@ every ablation on the same queries. Prints a Markdown table; --json writes the f
 With --reviews and --split-date, reviews submitted before the date are train, the others test.
 --tune first tunes the ranker weights on the last --validation-days of the train period
 (never on test) and evaluates with the tuned weights; --learn adds the pairwise learner's fit
-(eval.LearnAndRefine) and a coordinate search from it; --probe logs how a blend of each
+(eval.LearnAndRefine) and a coordinate search from it; --bag B replays the winning search on
+B bootstrap resamples of the validation queries and ranks with their mean weights (eval.Bag);
+--probe logs how a blend of each
 candidate signal (eval.ProbeFeatures) with the tuned engine's score moves validation NDCG@10,
 and how each harm guard (eval.HarmProbe) trades validation NDCG@10 for harm_excess@10;
 --harm-sweep runs the engine with the harm demotion forced up to each weight on the test
