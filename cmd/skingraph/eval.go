@@ -9,6 +9,7 @@ import (
 	"maps"
 	"math"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"strconv"
@@ -35,7 +36,9 @@ every ablation on the same queries. Prints a Markdown table; --json writes the f
 With --reviews and --split-date, reviews submitted before the date are train, the others test.
 --tune first tunes the ranker weights on the last --validation-days of the train period
 (never on test) and evaluates with the tuned weights; --learn adds the pairwise learner's fit
-(eval.LearnAndRefine) and a coordinate search from it; --probe logs how a blend of each
+(eval.LearnAndRefine) and a coordinate search from it; --bag B replays the winning search on
+B bootstrap resamples of the validation queries and ranks with their mean weights (eval.Bag);
+--probe logs how a blend of each
 candidate signal (eval.ProbeFeatures) with the tuned engine's score moves validation NDCG@10,
 and how each harm guard (eval.HarmProbe) trades validation NDCG@10 for harm_excess@10;
 --harm-sweep runs the engine with the harm demotion forced up to each weight on the test
@@ -60,6 +63,7 @@ type evalOptions struct {
 	searchWeek     string // "both" (the default since round 7) or "validation"
 	probe          bool
 	harmTwoWeeks   bool
+	bag            int       // --bag: bootstrap resamples of the bagged search (0: none)
 	harmSweep      string    // --harm-sweep, comma-separated
 	sweep          []float64 // the parsed --harm-sweep
 }
@@ -92,6 +96,7 @@ func (o *evalOptions) bind(fs *flag.FlagSet) {
 	fs.BoolVar(&o.probe, "probe", false, "with --tune: blend each candidate signal of eval.ProbeFeatures with the tuned engine's score on the validation splits and log the best blend (a prototype; nothing is chosen from it)")
 	fs.BoolVar(&o.harmTwoWeeks, "harm-two-weeks", true, "with --tune and a second validation week: the tuning measures the harm of the week before the validation split on both validation weeks' reviews (14 days after its cut, the test windows' length; eval.Input.Harm); false: on its own week, as up to round 7")
 	fs.StringVar(&o.harmSweep, "harm-sweep", "0.3,1,3", "harm demotion `weights` (adverse_excess, comma-separated; empty for none) the engine is also run at on the test period, each in every weight set: what the harm goal would cost, reported and never chosen from")
+	fs.IntVar(&o.bag, "bag", 0, "with --tune: run the winning selection (its starts' searches and join) again on `B` bootstrap resamples of the validation queries and take the mean of the B chosen weight sets (eval.Bag; 0: no bag)")
 	fs.StringVar(&o.windows, "windows", "", "evaluate only these `windows` (1-based, comma-separated; default every one): for quick experiments")
 }
 
@@ -130,6 +135,15 @@ func (o *evalOptions) check(args []string) (splits []time.Time, err error) {
 	}
 	if o.probe && !o.tune {
 		errs = append(errs, "--probe needs --tune (it blends the candidate signals with the tuned engine's score)")
+	}
+	if o.bag < 0 || o.bag > 50 {
+		errs = append(errs, fmt.Sprintf("--bag: want 0 to 50 resamples, got %d", o.bag))
+	}
+	if o.bag > 0 && !o.tune {
+		errs = append(errs, "--bag needs --tune (it bags the validation search)")
+	}
+	if o.bag > 0 && o.learn {
+		errs = append(errs, "--bag and --learn do not go together (the bag replays the coordinate search only)")
 	}
 	if o.searchWeek != "both" && o.searchWeek != "validation" {
 		errs = append(errs, fmt.Sprintf("--search-week: want both or validation, got %q", o.searchWeek))
@@ -373,7 +387,7 @@ func evalCommand(ctx context.Context, store *cypher.Store, o *evalOptions, args 
 			if tuned, err = eval.TuneBaselinesOn(ctx, vin); err != nil {
 				return err
 			}
-			res, err := evalTune(ctx, vin, tuned, second, o.searchWeek == "both", o.learn, o.perKind, log)
+			res, err := evalTune(ctx, vin, tuned, second, o.searchWeek == "both", o.learn, o.perKind, o.bag, wi+1, log)
 			if err != nil {
 				return err
 			}
@@ -497,6 +511,13 @@ func writeWindow(stdout io.Writer, products int, r windowResult) error {
 		for _, s := range tuning.Steps {
 			fmt.Fprintf(stdout, "  %s %g -> %g (%.4f)\n", s.Param, s.From, s.To, s.Objective)
 		}
+		if b := tuning.Bag; b != nil {
+			fmt.Fprintf(stdout, "Bagged (--bag %d, eval.Bag): the selection above was run again on %d bootstrap resamples of the validation queries; the weights are their mean, the other parameters their vote. Searched objective on the whole validation queries: full-data search %.4f, bagged %.4f. The resamples' spread (param chosen (how) [min, max] (per resample)):\n",
+				b.B, b.B, b.FullSearched, b.Searched)
+			for _, sp := range b.Spread {
+				fmt.Fprintf(stdout, "  %s\n", sp)
+			}
+		}
 		if len(tuning.Learned) > 0 {
 			fmt.Fprintf(stdout, "Pairwise logistic fits of the weights on the same validation queries (eval.LearnAndRefine), objective of each:\n")
 			for _, t := range tuning.Learned {
@@ -604,7 +625,12 @@ func recencyHalfLives(tuned map[string][]eval.TunedBaseline) (profile, history f
 // With perKind (--per-kind) the result is the join of the best weight set of each kind, each
 // as chosen on its own task (no pass after joining), even when another start is better on
 // the whole objective.
-func evalTune(ctx context.Context, in eval.Input, tuned map[string][]eval.TunedBaseline, second *validationSplit, searchBoth, learn, perKind bool, log zerolog.Logger) (eval.TuneResult, error) {
+//
+// With bag > 0 (--bag) the selection that won (the winning start's search, or the searches of
+// the starts whose weight sets were joined and the join's pass) is run again on bag bootstrap
+// resamples of the validation queries (eval.Bag, seeds eval.BagSeed with window) and the
+// weights are the resamples' choices averaged (eval.BagParams).
+func evalTune(ctx context.Context, in eval.Input, tuned map[string][]eval.TunedBaseline, second *validationSplit, searchBoth, learn, perKind bool, bag, window int, log zerolog.Logger) (eval.TuneResult, error) {
 	start := time.Now()
 	search := []eval.Split{{In: in, Tuned: tuned}}
 	if searchBoth && second != nil {
@@ -650,6 +676,9 @@ func evalTune(ctx context.Context, in eval.Input, tuned map[string][]eval.TunedB
 	}
 	var results [][]eval.TuneResult
 	var best []eval.TuneResult
+	// which start's search the result is (-1: the join of coldIdx's, concIdx's and histIdx's
+	// weight sets, searched joinPasses passes): what eval.Bag replays on each resample
+	bestIdx, coldIdx, concIdx, histIdx, joinPasses := 0, 0, 0, 0, 1
 	// The replica itself, unsearched, is the first candidate: the engine leaves the best
 	// recency baselines only for weights significantly better on both validation weeks, so
 	// selection noise alone cannot put it below them.
@@ -680,7 +709,7 @@ func evalTune(ctx context.Context, in eval.Input, tuned map[string][]eval.TunedB
 			Any("start_parts", r.StartParts).Int("steps", len(r.Steps)).Int("rejected_moves", r.Rejected).Int("evaluations", r.Evaluations).Int("from_feature_cache", r.FastEvaluations).
 			Str("feature_cache_mismatch", r.FastMismatch).Msg("eval: tuned from one start")
 		if i == 0 || eval.BetterAcross(both, best, eval.Tasks...) {
-			best = both
+			best, bestIdx = both, i
 		}
 	}
 	// The weight sets answer different tasks: the best cold-start set (profile part; with
@@ -692,28 +721,28 @@ func evalTune(ctx context.Context, in eval.Input, tuned map[string][]eval.TunedB
 		coldTasks = append(coldTasks, eval.TaskConcern)
 	}
 	cold, conc, hist := results[0], results[0], results[0]
-	for _, r := range results[1:] {
+	for j := 1; j < len(results); j++ {
+		r := results[j]
 		// a start's weight set replaces the first start's (the replica's) only when its
 		// tasks' parts are significantly better on the validation splits (eval.BetterAcross,
 		// MinGainZ)
 		if eval.BetterAcross(r, cold, coldTasks...) {
-			cold = r
+			cold, coldIdx = r, j
 		}
 		if eval.SeparateConcernWeights && eval.BetterAcross(r, conc, eval.TaskConcern) {
-			conc = r
+			conc, concIdx = r, j
 		}
 		if eval.BetterAcross(r, hist, eval.TaskHistory) {
-			hist = r
+			hist, histIdx = r, j
 		}
 	}
 	if !eval.SeparateConcernWeights {
-		conc = cold
+		conc, concIdx = cold, coldIdx
 	}
 	if perKind && cold[0].StartName == hist[0].StartName && cold[0].StartName == conc[0].StartName {
-		best = cold // one start has the best set of every kind
+		best, bestIdx = cold, coldIdx // one start has the best set of every kind
 	}
 	if cold[0].StartName != hist[0].StartName || cold[0].StartName != conc[0].StartName {
-		joinPasses := 1
 		if perKind {
 			joinPasses = 0 // each set exactly as chosen on its task
 		}
@@ -731,7 +760,7 @@ func evalTune(ctx context.Context, in eval.Input, tuned map[string][]eval.TunedB
 			Float64("profile", r.Parts[eval.TaskProfile]).Float64("history", r.Parts[eval.TaskHistory]).Float64("concern", r.Parts[eval.TaskConcern]).
 			Msg("eval: tuned from the best weight set of each kind")
 		if perKind || eval.BetterAcross(both, best, eval.Tasks...) {
-			best = both
+			best, bestIdx = both, -1
 		}
 	}
 	res = best[0]
@@ -741,6 +770,71 @@ func evalTune(ctx context.Context, in eval.Input, tuned map[string][]eval.TunedB
 		res.Second = &r
 	}
 	res.Evaluations = evaluations
+	if bag > 0 {
+		// replay is the selection that won, on other splits: the same starts, passes and join
+		replay := func(ctx context.Context, splits []eval.Split) (ranker.Params, error) {
+			searched := map[int]ranker.Params{}
+			from := func(i int) (ranker.Params, error) {
+				if p, ok := searched[i]; ok {
+					return p, nil
+				}
+				r, err := eval.TuneOn(ctx, splits, starts[i].Params, passes[i])
+				if err != nil {
+					return ranker.Params{}, err
+				}
+				searched[i] = r.Params
+				return r.Params, nil
+			}
+			if bestIdx >= 0 {
+				return from(bestIdx)
+			}
+			c, err := from(coldIdx)
+			if err != nil {
+				return ranker.Params{}, err
+			}
+			k, err := from(concIdx)
+			if err != nil {
+				return ranker.Params{}, err
+			}
+			h, err := from(histIdx)
+			if err != nil {
+				return ranker.Params{}, err
+			}
+			r, err := eval.TuneOn(ctx, splits, eval.CombineSets(c, k, h), joinPasses)
+			return r.Params, err
+		}
+		bagStart := time.Now()
+		// the resamples' searches run side by side, one per core (each ranks from its own
+		// feature caches, single-threaded; docs/EVALUATION.md round 11 has the memory)
+		eval.BagConcurrency = min(bag, runtime.GOMAXPROCS(0))
+		full, fullSearched := res.Params, res.Searched
+		br, err := eval.Bag(ctx, search, full, bag, func(i, s int) int64 { return eval.BagSeed(window, s, i) }, replay)
+		if err != nil {
+			return eval.TuneResult{}, err
+		}
+		// the figures on validation are the bagged weights'; the search's story (start, steps)
+		// is the full-data search's
+		r, err := eval.TuneOn(ctx, search, br.Params, 0)
+		if err != nil {
+			return eval.TuneResult{}, err
+		}
+		br.B, br.Full, br.FullSearched, br.Searched = bag, full, fullSearched, r.Searched
+		res.Params, res.Best, res.Parts, res.Validation, res.PerQuery, res.Searched = br.Params, r.Best, r.Parts, r.Validation, r.PerQuery, r.Searched
+		if second != nil {
+			a, err := eval.TuneWith(ctx, second.in, br.Params, 0, second.tuned)
+			if err != nil {
+				return eval.TuneResult{}, err
+			}
+			a.ValidationFromDate = second.from.Format(time.DateOnly)
+			res.Second = &a
+		}
+		res.Bag = &br
+		for _, sp := range br.Spread {
+			log.Info().Int("window", window).Msg("eval: bag spread " + sp.String())
+		}
+		log.Info().Int("window", window).Int("resamples", bag).Float64("searched_full", fullSearched).Float64("searched_bagged", r.Searched).
+			Dur("duration", time.Since(bagStart)).Msg("eval: bagged")
+	}
 	if learn {
 		learned, trials, err := eval.LearnAndRefine(ctx, in, res, tuned, 2)
 		if err != nil {

@@ -71,6 +71,10 @@ func TestEvalCommand(t *testing.T) {
 				"Harm sweep (profile task", "| engine adverse_excess>=3 |"}},
 		{"round 6's rule", []string{"--reviews", evalFixture("reviews.csv"), "--split-date", "2023-02-01", "--tune", "--search-week", "validation", "--ablate=false"}, filepath.Join(dir, "validation"),
 			[]string{"Each move of the search was chosen on 1 validation split(s) pooled", "On the second validation split (from 2023-01-15"}},
+		// the bag (round 11) replays the winning selection on each resample and reports it
+		{"bagged search", []string{"--reviews", evalFixture("reviews.csv"), "--split-date", "2023-02-01", "--tune", "--bag", "2", "--ablate=false"}, filepath.Join(dir, "bag"),
+			[]string{"Bagged (--bag 2, eval.Bag): the selection above was run again on 2 bootstrap resamples", "Searched objective on the whole validation queries: full-data search",
+				`The search that won started from "replica (unsearched)"`}},
 		{"train and test files", []string{"--train", trainFile, "--test", testFile, "--log-level", "warn"}, filepath.Join(dir, "files"),
 			[]string{"6 skincare products; 6 train reviews (2023-01-05 to 2023-01-28), 7 test reviews (2023-02-03 to 2023-02-14)", "| popularity | 0.8552 |"}},
 	}
@@ -89,6 +93,29 @@ func TestEvalCommand(t *testing.T) {
 				}
 			}
 			checkEvalJSON(t, tt.out)
+			if slices.Contains(tt.args, "--bag") {
+				var j struct {
+					Details struct {
+						Tuning struct {
+							Bag struct {
+								Resamples int     `json:"resamples"`
+								Full      float64 `json:"searched_objective_full"`
+								Bagged    float64 `json:"searched_objective_bagged"`
+							} `json:"bag"`
+						} `json:"tuning"`
+					} `json:"details"`
+				}
+				b, err := os.ReadFile(tt.out)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := json.Unmarshal(b, &j); err != nil {
+					t.Fatal(err)
+				}
+				if bag := j.Details.Tuning.Bag; bag.Resamples != 2 || bag.Full == 0 || bag.Bagged == 0 {
+					t.Errorf("details.tuning.bag %+v: want 2 resamples and both searched objectives", bag)
+				}
+			}
 
 			// The graph now holds the fixture: a second run refuses it rather than mix data.
 			err := run(context.Background(), args, Env{Getenv: func(k string) string { return env[k] }, Stdout: &stdout, Stderr: &stderr})
@@ -255,6 +282,9 @@ func TestEvalBadArguments(t *testing.T) {
 		{"search week", []string{"--products", products, "--reviews", reviews, "--split-date", "2023-02-01", "--tune", "--search-week", "second"}, `--search-week: want both or validation, got "second"`},
 		{"harm sweep not a weight", []string{"--products", products, "--reviews", reviews, "--split-date", "2023-02-01", "--harm-sweep", "0.3,x"}, `--harm-sweep: want positive weights such as 0.3,1,3, got "x"`},
 		{"harm sweep not positive", []string{"--products", products, "--reviews", reviews, "--split-date", "2023-02-01", "--harm-sweep", "-1"}, `--harm-sweep: want positive weights such as 0.3,1,3, got "-1"`},
+		{"bag negative", []string{"--products", products, "--reviews", reviews, "--split-date", "2023-02-01", "--tune", "--bag", "-1"}, "--bag: want 0 to 50 resamples, got -1"},
+		{"bag without tune", []string{"--products", products, "--reviews", reviews, "--split-date", "2023-02-01", "--bag", "3"}, "--bag needs --tune"},
+		{"bag with learn", []string{"--products", products, "--reviews", reviews, "--split-date", "2023-02-01", "--tune", "--learn", "--bag", "3"}, "--bag and --learn do not go together"},
 		{"missing file", []string{"--products", products, "--train", "nope.csv", "--test", reviews}, "nope.csv"},
 	}
 	for _, tt := range tests {

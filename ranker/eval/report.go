@@ -115,6 +115,15 @@ func (r Report) JSON() map[string]any {
 				"validation_queries": r.Tuning.Second.ValidationQueries, "validation": validationMaps(r.Tuning.Second.Validation),
 			}
 		}
+		if b := r.Tuning.Bag; b != nil {
+			spread := []map[string]any{}
+			for _, sp := range b.Spread {
+				spread = append(spread, map[string]any{"param": sp.Param, "values": sp.Values, "min": sp.Min, "max": sp.Max, "chosen": sp.Chosen, "mean": sp.Mean})
+			}
+			details["tuning"].(map[string]any)["bag"] = map[string]any{
+				"resamples": b.B, "full_params": b.Full, "searched_objective_full": b.FullSearched, "searched_objective_bagged": b.Searched, "spread": spread,
+			}
+		}
 	}
 	out := map[string]any{"tasks": tasks, "weights": r.Params.Weights, "history_weights": r.Params.HistoryWeights, "rate_harm": rateHarm, "details": details}
 	if r.Params.ConcernWeights != nil {

@@ -60,6 +60,9 @@ type TuneResult struct {
 	// Learned are the pairwise learner's fits (LearnAndRefine) and their validation
 	// objectives; empty when the learner did not run.
 	Learned []LearnTrial
+	// Bag is the bagged search (round 11: skingraph eval --bag) whose mean weights Params are;
+	// nil without it.
+	Bag *BagResult
 }
 
 // TuneStarts are the points the search starts from, by name: the given parameters, and the
@@ -364,6 +367,13 @@ func TuneWith(ctx context.Context, in Input, base ranker.Params, passes int, tun
 type Split struct {
 	In    Input
 	Tuned map[string][]TunedBaseline
+	// Bootstrap makes TuneOn search on a bootstrap resample of the split's validation queries
+	// (each task's drawn with replacement, as many as it has, seeded by Seed: Resample) rather
+	// than on the queries themselves (round 11, Bag). The bars of the objective are then the
+	// baselines' figures on the resample: the fixed baselines and the tuned ones at the
+	// settings chosen on the whole split (Tuned), re-evaluated on the drawn queries.
+	Bootstrap bool
+	Seed      int64
 }
 
 // TuneOn is TuneWith on several validation splits at once (round 7): every choice of the
@@ -406,6 +416,9 @@ func TuneOn(ctx context.Context, splits []Split, base ranker.Params, passes int)
 			if err != nil {
 				return TuneResult{}, err
 			}
+			if sp.Bootstrap {
+				qs = Resample(qs, sp.Seed, task)
+			}
 			if s == 0 {
 				res.ValidationQueries[task] = len(qs)
 			}
@@ -420,8 +433,19 @@ func TuneOn(ctx context.Context, splits []Split, base ranker.Params, passes int)
 				}
 				best.NDCG, best.Recall = max(best.NDCG, r.Overall.NDCG), max(best.Recall, r.Overall.Recall)
 			}
-			for _, t := range sp.Tuned[task] {
-				best.NDCG, best.Recall = max(best.NDCG, t.Validation.NDCG), max(best.Recall, t.Validation.Recall)
+			if sp.Bootstrap {
+				// the tuned baselines' figures on the resample, at their chosen settings
+				for _, b := range TunedRecommenders(data, sp.Tuned[task]) {
+					r, err := Evaluate(ctx, b, qs, harm, data.Catalogue())
+					if err != nil {
+						return TuneResult{}, fmt.Errorf("eval: tune: %w", err)
+					}
+					best.NDCG, best.Recall = max(best.NDCG, r.Overall.NDCG), max(best.Recall, r.Overall.Recall)
+				}
+			} else {
+				for _, t := range sp.Tuned[task] {
+					best.NDCG, best.Recall = max(best.NDCG, t.Validation.NDCG), max(best.Recall, t.Validation.Recall)
+				}
 			}
 			rel, err := Evaluate(ctx, relevantOnly{}, qs, harm, data.Catalogue())
 			if err != nil {
