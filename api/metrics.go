@@ -112,7 +112,7 @@ type engineCollector struct {
 var (
 	descProjVersion = prometheus.NewDesc("skingraph_projection_data_version", "Data version of the served projection.", nil, nil)
 	descProjAge     = prometheus.NewDesc("skingraph_projection_age_seconds", "Seconds since the served projection was built.", nil, nil)
-	descProjBuild   = prometheus.NewDesc("skingraph_projection_build_seconds", "How long the last projection (re)build took, by phase (stream from Neo4j and index; embeddings).", []string{"phase"}, nil)
+	descProjBuild   = prometheus.NewDesc("skingraph_projection_build_seconds", "How long the last projection (re)build took, by phase (stream from Neo4j and index; embeddings; the ranker's per-projection terms, computed before the first projection is served).", []string{"phase"}, nil)
 	descProjSize    = prometheus.NewDesc("skingraph_projection_size", "Nodes and edges of the served projection.", []string{"kind"}, nil)
 	descProjFailing = prometheus.NewDesc("skingraph_projection_refresh_failing", "1 while projection refreshes fail (the last good projection is served).", nil, nil)
 	descCacheHits   = prometheus.NewDesc("skingraph_result_cache_hits_total", "Result-cache hits of the ranking engine.", nil, nil)
@@ -157,6 +157,7 @@ func (e *engineCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descProjAge, prometheus.GaugeValue, time.Since(st.BuiltAt).Seconds())
 	ch <- prometheus.MustNewConstMetric(descProjBuild, prometheus.GaugeValue, st.BuildTime.Seconds(), "build")
 	ch <- prometheus.MustNewConstMetric(descProjBuild, prometheus.GaugeValue, st.EmbedTime.Seconds(), "embed")
+	ch <- prometheus.MustNewConstMetric(descProjBuild, prometheus.GaugeValue, st.PrepareTime.Seconds(), "prepare")
 	ch <- prometheus.MustNewConstMetric(descProjSize, prometheus.GaugeValue, float64(st.Nodes), "nodes")
 	ch <- prometheus.MustNewConstMetric(descProjSize, prometheus.GaugeValue, float64(st.Edges), "edges")
 }

@@ -55,6 +55,7 @@ type ScaleReport struct {
 	Relationships    int              `json:"projection_relationships"`
 	BuildSeconds     float64          `json:"projection_build_seconds"`
 	EmbedSeconds     float64          `json:"projection_embed_seconds"`
+	PrepareSeconds   float64          `json:"ranker_prepare_seconds"` // the ranker's per-projection terms, before the first projection is served
 	HeapBytes        int64            `json:"go_heap_bytes"`
 	HeapAfterGC      bool             `json:"go_heap_after_gc"`
 	RSSBytes         int64            `json:"rss_bytes"`
@@ -125,6 +126,7 @@ func Scale(ctx context.Context, cfg ScaleConfig) (ScaleReport, error) {
 	}
 	rep.BuildSeconds = m[`skingraph_projection_build_seconds{phase="build"}`]
 	rep.EmbedSeconds = m[`skingraph_projection_build_seconds{phase="embed"}`]
+	rep.PrepareSeconds = m[`skingraph_projection_build_seconds{phase="prepare"}`]
 	rep.HeapBytes, rep.RSSBytes = int64(m["go_memstats_heap_alloc_bytes"]), int64(m["process_resident_memory_bytes"])
 
 	run := func(mode, explain string, rate float64, workers int, seed uint64) (Report, error) {
@@ -288,6 +290,7 @@ func ScaleTable(w io.Writer, reports []ScaleReport) {
 	row("projection relationships", "", func(r ScaleReport) (float64, bool) { return pos(float64(r.Relationships)) })
 	row("projection build", " s", func(r ScaleReport) (float64, bool) { return pos(r.BuildSeconds) })
 	row("embeddings", " s", func(r ScaleReport) (float64, bool) { return pos(r.EmbedSeconds) })
+	row("ranker terms prepared", " s", func(r ScaleReport) (float64, bool) { return pos(r.PrepareSeconds) })
 	row("Go heap after build (after GC)", " MiB", func(r ScaleReport) (float64, bool) { return pos(float64(r.HeapBytes) / (1 << 20)) })
 	row("server RSS after build", " MiB", func(r ScaleReport) (float64, bool) { return pos(float64(r.RSSBytes) / (1 << 20)) })
 	row("server RSS after the runs", " MiB", func(r ScaleReport) (float64, bool) { return pos(float64(r.RSSAfterBytes) / (1 << 20)) })

@@ -67,6 +67,7 @@ type EngineStats struct {
 	BuiltAt       time.Time
 	BuildTime     time.Duration
 	EmbedTime     time.Duration
+	PrepareTime   time.Duration // how long Ranker.Prepare took before the first snapshot was served
 	Nodes, Edges  int
 	LastError     string    // the last refresh failure, "" after a success
 	LastErrorAt   time.Time // when it happened
@@ -95,7 +96,8 @@ type Engine struct {
 	embedDelta EmbedDeltaFunc
 	cache      *ristretto.Cache[string, Result]
 
-	snap atomic.Pointer[Snapshot]
+	snap        atomic.Pointer[Snapshot]
+	prepareTime atomic.Int64 // nanoseconds Ranker.Prepare took before the first snapshot was served
 	// consistent is the newest snapshot whose vectors were computed for its own projection
 	// (snap itself, except while embeddings are computed in the background after a delta).
 	consistent atomic.Pointer[Snapshot]
@@ -430,8 +432,16 @@ func (e *Engine) forRequest(s *Snapshot, req Request) *Snapshot {
 	return s
 }
 
-// swap publishes s: readers see it at once; the cache is warmed and subscribers told.
+// swap publishes s: readers see it at once; the cache is warmed and subscribers told. The
+// first snapshot has the ranker's per-projection terms computed before it is served (later
+// ones get them from their first requests and the warm-up: computing them all at each
+// version would cost seconds of CPU per change at 1M products).
 func (e *Engine) swap(ctx context.Context, s *Snapshot) {
+	if e.snap.Load() == nil {
+		start := time.Now()
+		e.ranker.Prepare(ctx, s.Projection)
+		e.prepareTime.Store(int64(time.Since(start)))
+	}
 	e.snap.Store(s)
 	if !s.staleVectors {
 		e.consistent.Store(s)
@@ -649,7 +659,7 @@ func (e *Engine) countRequest(page string, req Request) {
 
 // Stats reports the current snapshot and cache.
 func (e *Engine) Stats() EngineStats {
-	var st EngineStats
+	st := EngineStats{PrepareTime: time.Duration(e.prepareTime.Load())}
 	if s := e.snap.Load(); s != nil {
 		st.Version, st.BuiltAt = s.Projection.Version, s.Projection.BuiltAt
 		st.BuildTime, st.EmbedTime = s.BuildTime, s.EmbedTime

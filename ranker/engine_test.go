@@ -89,6 +89,10 @@ func TestEngineWarmsTheMostAskedRequestsAndTellsSubscribers(t *testing.T) {
 	e, src := newTestEngine(t, 2000)
 	e.SetWarmTop(1)
 	ctx := context.Background()
+	// The first projection is served with the ranker's terms computed (Ranker.Prepare).
+	if pri := e.ranker.priorCache[1].Load(); pri == nil || pri.proj != e.snap.Load().Projection || !pri.terms.bases[0].done.Load() {
+		t.Fatal("the first projection was served before the ranker's history terms were prepared")
+	}
 	popular, rare := benchProfiles[0], benchProfiles[1]
 	pk, rk := Key(popular), Key(rare)
 	for range 3 {

@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"context"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -17,6 +18,7 @@ type Ranker struct {
 	params     Params
 	now        func() time.Time
 	priorCache [3]atomic.Pointer[priors] // cold start, history, concern set (their weights differ)
+	priorMu    [3]sync.Mutex             // held while priorCache[i] is computed (score.go)
 	ruleCache  atomic.Pointer[ruleSet]   // the merchandising rules of the last projection (rules.go)
 	base       *Ranker                   // the ranker an experiment variant's ranker derives from
 	ingCache   atomic.Pointer[ingIndex]  // the ingredients with edges of the last projection (score.go)

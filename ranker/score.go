@@ -203,13 +203,21 @@ func (pl *plan) computePeerLists() map[graph.Attr]*peerList {
 // There is one cache per kind of request (cold start, history, and concerns when
 // Params.ConcernWeights is set): their weights differ.
 func (r *Ranker) priorsFor(pl *plan) *priors {
-	cache := &r.priorCache[0]
+	kind := 0
 	switch {
 	case pl.history:
-		cache = &r.priorCache[1]
+		kind = 1
 	case pl.concernSet:
-		cache = &r.priorCache[2]
+		kind = 2
 	}
+	cache := &r.priorCache[kind]
+	if c := cache.Load(); c != nil && c.proj == pl.proj {
+		return c
+	}
+	// One computation per kind at a time: the requests that arrive meanwhile (the first ones
+	// on a new projection) wait for it rather than repeat it.
+	r.priorMu[kind].Lock()
+	defer r.priorMu[kind].Unlock()
 	if c := cache.Load(); c != nil && c.proj == pl.proj {
 		return c
 	}

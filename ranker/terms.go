@@ -1,9 +1,13 @@
 package ranker
 
 import (
+	"context"
+	"runtime"
+	"sync"
 	"sync/atomic"
 
 	"github.com/sourcegraph/conc"
+	"github.com/sourcegraph/conc/pool"
 
 	"github.com/skingraph/skingraph/graph"
 )
@@ -32,22 +36,43 @@ type attrTerms struct {
 }
 
 // profileTerms holds a priors cache's lazily computed per-attribute vectors. Each slot is
-// filled by the first request that needs it (two racing requests compute the same value;
-// the last store wins) and never changes after.
+// filled once, by the first request that needs it; requests that need it meanwhile wait for
+// that one computation instead of repeating it (at 1M products one takes tens of ms).
 type profileTerms struct {
-	bases []atomic.Pointer[[]float64]               // index 0: no skin type; skin type id+1
-	attrs map[graph.Attr]*atomic.Pointer[attrTerms] // every skin tone and concern; read-only map
+	bases []once[[]float64]                // index 0: no skin type; skin type id+1
+	attrs map[graph.Attr]*once[*attrTerms] // every skin tone and concern; read-only map
+}
+
+// once is a value computed by the first get, which every later get returns.
+type once[T any] struct {
+	done atomic.Bool
+	mu   sync.Mutex
+	v    T
+}
+
+// get returns the value, computing it with f the first time.
+func (o *once[T]) get(f func() T) T {
+	if o.done.Load() {
+		return o.v
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if !o.done.Load() {
+		o.v = f()
+		o.done.Store(true)
+	}
+	return o.v
 }
 
 func newProfileTerms() profileTerms {
 	t := profileTerms{
-		bases: make([]atomic.Pointer[[]float64], len(graph.SkinTypes.Names())+1),
-		attrs: map[graph.Attr]*atomic.Pointer[attrTerms]{},
+		bases: make([]once[[]float64], len(graph.SkinTypes.Names())+1),
+		attrs: map[graph.Attr]*once[*attrTerms]{},
 	}
 	for _, kind := range []graph.AttrKind{graph.AttrSkinTone, graph.AttrConcern} {
 		for _, name := range kind.Vocabulary().Names() {
 			if a, ok := graph.AttrOf(kind, name); ok {
-				t.attrs[a] = &atomic.Pointer[attrTerms]{}
+				t.attrs[a] = &once[*attrTerms]{}
 			}
 		}
 	}
@@ -58,11 +83,11 @@ func newProfileTerms() profileTerms {
 // concurrently: the edge walks of a projection's first requests.
 func (pl *plan) prepareTerms() {
 	var wg conc.WaitGroup
-	if pl.priors.terms.bases[pl.baseSlot()].Load() == nil {
+	if !pl.priors.terms.bases[pl.baseSlot()].done.Load() {
 		wg.Go(func() { pl.base() })
 	}
 	for _, pa := range pl.peers {
-		if ptr := pl.priors.terms.attrs[pa.attr]; ptr != nil && ptr.Load() == nil {
+		if o := pl.priors.terms.attrs[pa.attr]; o != nil && !o.done.Load() {
 			wg.Go(func() { pl.attrTerms(pa.attr) })
 		}
 	}
@@ -78,13 +103,7 @@ func (pl *plan) baseSlot() int {
 
 // base returns the dense per-product terms of the plan's skin type (or of none).
 func (pl *plan) base() []float64 {
-	ptr := &pl.priors.terms.bases[pl.baseSlot()]
-	if b := ptr.Load(); b != nil {
-		return *b
-	}
-	b := pl.computeBase()
-	ptr.Store(&b)
-	return b
+	return pl.priors.terms.bases[pl.baseSlot()].get(pl.computeBase)
 }
 
 // computeBase sums, for every product, the terms the plan's skin type decides: the prior, the
@@ -116,16 +135,11 @@ func (pl *plan) computeBase() []float64 {
 
 // attrTerms returns the sparse terms of skin tone or concern a; nil when a adds nothing.
 func (pl *plan) attrTerms(a graph.Attr) *attrTerms {
-	ptr := pl.priors.terms.attrs[a]
-	if ptr == nil {
+	o := pl.priors.terms.attrs[a]
+	if o == nil {
 		return nil
 	}
-	if t := ptr.Load(); t != nil {
-		return t
-	}
-	t := pl.computeAttrTerms(a)
-	ptr.Store(t)
-	return t
+	return o.get(func() *attrTerms { return pl.computeAttrTerms(a) })
 }
 
 // computeAttrTerms sums attribute a's paths into a dense scratch vector (concern fit, claims,
@@ -218,4 +232,46 @@ func (pl *plan) addLabelPaths(out []float64, i int32, base float64, withMayConta
 		}
 		out[x] += base * positionWeight(pk)
 	}
+}
+
+// Prepare computes, for proj, every per-projection term requests read: the priors of each
+// kind of request (cold start, history, and the concern set when there is one) and, for each,
+// the base vector of every skin type and the terms of every skin tone and concern, several at
+// a time. The first requests on proj then find them ready instead of waiting for them (at 1M
+// products they take seconds). The engine calls it before it serves its first projection.
+func (r *Ranker) Prepare(ctx context.Context, proj *graph.Projection) {
+	if proj == nil || len(proj.Products) == 0 {
+		return
+	}
+	kinds := []Request{
+		{Limit: 1}, // cold start
+		{Profile: Profile{LikedProducts: []string{proj.Products[0].ID}}, Limit: 1}, // history
+	}
+	if r.params.ConcernWeights != nil {
+		kinds = append(kinds, Request{Profile: Profile{Concerns: graph.Concerns.Names()[:1]}, Limit: 1})
+	}
+	work := pool.New().WithMaxGoroutines(runtime.GOMAXPROCS(0))
+	for _, req := range kinds {
+		buf := getBuffers(len(proj.Products), len(proj.Ingredients))
+		pl := compile(proj, nil, r.params, req, buf, r.ingredientsFor(proj))
+		pl.priors = r.priorsFor(pl)
+		putBuffers(buf) // the terms read the plan's parameters and priors, not its buffers
+		pl.excluded, pl.hidden, pl.concernIng, pl.safetyIng = nil, nil, nil, nil
+		for slot := range pl.priors.terms.bases {
+			q := *pl
+			q.skinType = nil
+			if slot > 0 {
+				q.skinType = &graph.Attr{Kind: graph.AttrSkinType, ID: int8(slot - 1)}
+			}
+			if ctx.Err() == nil { // a cancelled ctx stops scheduling; requests compute the rest
+				work.Go(func() { q.base() })
+			}
+		}
+		for a := range pl.priors.terms.attrs {
+			if ctx.Err() == nil {
+				work.Go(func() { pl.attrTerms(a) })
+			}
+		}
+	}
+	work.Wait()
 }

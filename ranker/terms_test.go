@@ -174,3 +174,50 @@ func TestTermsComputedConcurrentlyAgree(t *testing.T) {
 		}
 	}
 }
+
+// TestPrepareComputesEveryTerm: after Prepare, every kind's priors and every skin type's,
+// tone's and concern's terms are ready, and ranking on them gives what a ranker that
+// computes them on demand gives.
+func TestPrepareComputesEveryTerm(t *testing.T) {
+	p := syntheticProjection(t, 3000, 4)
+	params := DefaultParams()
+	concernSet := params.Weights
+	concernSet.ConcernFit, concernSet.Claim = 2.5, 0.9
+	params.SetConcernWeights(concernSet)
+	prepared, err := New(params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prepared.Prepare(context.Background(), p)
+	for kind := range prepared.priorCache {
+		pri := prepared.priorCache[kind].Load()
+		if pri == nil || pri.proj != p {
+			t.Fatalf("kind %d: no priors for the projection", kind)
+		}
+		for slot := range pri.terms.bases {
+			if !pri.terms.bases[slot].done.Load() {
+				t.Errorf("kind %d: the base vector of slot %d is not ready", kind, slot)
+			}
+		}
+		for a, o := range pri.terms.attrs {
+			if !o.done.Load() {
+				t.Errorf("kind %d: the terms of %v are not ready", kind, a)
+			}
+		}
+	}
+	onDemand, _ := New(params)
+	for i, req := range termsRequests(p, 24, 6) {
+		got, err := prepared.Rank(context.Background(), p, nil, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := onDemand.Rank(context.Background(), p, nil, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got.Elapsed, want.Elapsed = 0, 0
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("request %d ranks differently when prepared (-on demand +prepared):\n%s", i, d)
+		}
+	}
+}

@@ -173,6 +173,7 @@ func TestMetricsAndServerTimingOverHTTP(t *testing.T) {
 		{`skingraph_projection_data_version`, func(v float64) bool { return v == float64(stat.DataVersion) && v >= 1 }, "the status's data version"},
 		{`skingraph_projection_age_seconds`, func(v float64) bool { return v > 0 && v < 600 }, "in (0, 600)"},
 		{`skingraph_projection_build_seconds{phase="build"}`, func(v float64) bool { return v > 0 }, "> 0"},
+		{`skingraph_projection_build_seconds{phase="prepare"}`, func(v float64) bool { return v > 0 }, "> 0 (the ranker's terms, before the first projection was served)"},
 		{`skingraph_projection_size{kind="nodes"}`, func(v float64) bool { return v > 0 }, "> 0"},
 		{`skingraph_projection_refresh_failing`, func(v float64) bool { return v == 0 }, "0"},
 		{`skingraph_projection_snapshots_total{how="rebuild"}`, func(v float64) bool { return v == 0 }, "0 (no change needed a full build)"},
