@@ -16,14 +16,16 @@ import (
 // concern adds its own paths (peer outcomes, concern fit, claims, safety), weighted by the
 // request's kind only. So the per-request work does not walk edges: for each kind of request
 // (the priors cache), each attribute's contribution to every product is computed once per
-// projection, the first time a request names it, and a request adds a few precomputed vectors.
+// projection, the first time a request names it (or ahead of time: Ranker.Prepare), and a
+// request adds a few precomputed vectors.
 //
-//   - baseTerms, one dense vector per skin type (and one for "none"): the population-scaled
-//     prior, the adverse term and the peer recency of that skin type, its peer outcomes and its
-//     safety paths. The selection pass reads it beside the request's accumulator.
-//   - attrTerms, one sparse vector per skin tone and concern: its peer outcomes, and for a
-//     concern its concern-fit, claim and safety paths. A request adds them into its
+//   - base vectors (plan.base), one dense vector per skin type (and one for "none"): the
+//     population-scaled prior, the adverse term and the peer recency of that skin type, its
+//     peer outcomes and its safety paths. The selection pass reads it beside the request's
 //     accumulator.
+//   - attrTerms (plan.attrTerms), one sparse vector per skin tone and concern: its peer
+//     outcomes, and for a concern its concern-fit, claim and safety paths. A request adds them
+//     into its accumulator.
 //
 // The explanations (explain.go) still enumerate each product's paths one by one, so a score
 // equals the sum of its reasons to rounding (the sums are grouped by attribute here, by
