@@ -10,6 +10,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/skingraph/skingraph/graph"
 )
 
 // TestTrend checks the trend family by hand on typedFixture (every review counts, any rating):
@@ -31,16 +33,7 @@ func TestTrend(t *testing.T) {
 		t.Fatal(err)
 	}
 	req := Request{Limit: MaxLimit, Explain: ExplainFull}
-	res, err := r.Rank(context.Background(), p, nil, req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, _ := familyScores(t, res, func(w Why) error {
-		if w.Kind != KindPrior || !strings.HasPrefix(w.Text, "Trend, ") {
-			return errors.New("want a trend reason")
-		}
-		return nil
-	})
+	res, got := rankTrend(t, r, p, req, nil)
 	if diff := cmp.Diff(want, got, cmpopts.EquateApprox(0, 1e-12)); diff != "" {
 		t.Errorf("trend scores (-want +got):\n%s", diff)
 	}
@@ -110,14 +103,7 @@ func TestTrendHalfLives(t *testing.T) {
 			}
 			req := Request{Limit: MaxLimit, Explain: ExplainFull}
 			req.Profile.LikedProducts = tc.liked
-			res, err := r.Rank(context.Background(), p, nil, req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, _ := familyScores(t, res, func(w Why) error {
-				if w.Kind != KindPrior || !strings.HasPrefix(w.Text, "Trend, ") {
-					return errors.New("want a trend reason")
-				}
+			res, got := rankTrend(t, r, p, req, func(w Why) error {
 				if !strings.Contains(w.Text, fmt.Sprintf("every %g days before", tc.short)) || !strings.Contains(w.Text, fmt.Sprintf("for every %g days, ", tc.long)) {
 					return fmt.Errorf("want half-lives %g and %g in the text", tc.short, tc.long)
 				}
@@ -145,4 +131,24 @@ func TestTrendHalfLives(t *testing.T) {
 	if err := params.Validate(); err == nil || !strings.Contains(err.Error(), "history_trend_long_half_life_days = 0") {
 		t.Errorf("Validate() = %v, want the zero half-life named", err)
 	}
+}
+
+// rankTrend ranks req and returns the result and each product's trend score, failing unless
+// every reason it counts is a trend reason that check (if any) accepts.
+func rankTrend(t *testing.T, r *Ranker, p *graph.Projection, req Request, check func(Why) error) (Result, map[string]float64) {
+	t.Helper()
+	res, err := r.Rank(context.Background(), p, nil, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := familyScores(t, res, func(w Why) error {
+		if w.Kind != KindPrior || !strings.HasPrefix(w.Text, "Trend, ") {
+			return errors.New("want a trend reason")
+		}
+		if check != nil {
+			return check(w)
+		}
+		return nil
+	})
+	return res, got
 }

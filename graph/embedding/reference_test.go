@@ -49,7 +49,15 @@ func referenceFastRP(p *graph.Projection, o Options) *mat.Dense {
 			link(l.ingredient(int32(i)), l.attr(ag.Attr, true), w.Aggravates*ag.Severity)
 		}
 	}
-	// S = D⁻¹A.
+	return propagateReference(a, func(r int) uint64 { return rowKey(p, l, r) }, o)
+}
+
+// propagateReference is FastRP's propagation, dense and unoptimised: S = D⁻¹A (a made
+// row-stochastic in place), N⁰ the random rows keyed by key(r), E = Σ_k α_k · N^k with
+// N^k = S N^(k-1), each step's rows normalised to unit L2 norm unless o.NoStepNormalise, and E's
+// rows at the end.
+func propagateReference(a *mat.Dense, key func(r int) uint64, o Options) *mat.Dense {
+	n, _ := a.Dims()
 	for r := range n {
 		if v := a.RowView(r).(*mat.VecDense); mat.Sum(v) > 0 {
 			v.ScaleVec(1/mat.Sum(v), v)
@@ -58,7 +66,7 @@ func referenceFastRP(p *graph.Projection, o Options) *mat.Dense {
 	nk := mat.NewDense(n, o.Dim, nil)
 	row := make([]float32, o.Dim)
 	for r := range n {
-		randomRow(row, o.Seed, rowKey(p, l, r), o.Sparsity)
+		randomRow(row, o.Seed, key(r), o.Sparsity)
 		for k, v := range row {
 			nk.Set(r, k, float64(v))
 		}

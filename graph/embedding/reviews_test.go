@@ -83,46 +83,15 @@ func referenceReviewFastRP(p *graph.Projection, edges []ReviewEdge, o Options) *
 			a.Set(nP+i, int(x), w)
 		}
 	}
-	for r := range n {
-		if v := a.RowView(r).(*mat.VecDense); mat.Sum(v) > 0 {
-			v.ScaleVec(1/mat.Sum(v), v)
-		}
-	}
-	nk := mat.NewDense(n, o.Dim, nil)
-	row := make([]float32, o.Dim)
-	for r := range n {
+	return propagateReference(a, func(r int) uint64 {
 		h := fnv.New64a()
 		if r < nP {
 			h.Write([]byte("p\x00" + p.Products[r].ID))
 		} else {
 			h.Write([]byte("u\x00" + reviewers[r-nP]))
 		}
-		randomRow(row, o.Seed, h.Sum64(), o.Sparsity)
-		for k, v := range row {
-			nk.Set(r, k, float64(v))
-		}
-	}
-	emb := mat.NewDense(n, o.Dim, nil)
-	emb.Scale(o.Iterations[0], nk)
-	for k := 1; k < len(o.Iterations); k++ {
-		var next mat.Dense
-		next.Mul(a, nk)
-		for r := range n {
-			if v := next.RowView(r).(*mat.VecDense); v.Norm(2) > 0 {
-				v.ScaleVec(1/v.Norm(2), v)
-			}
-		}
-		var scaled mat.Dense
-		scaled.Scale(o.Iterations[k], &next)
-		emb.Add(emb, &scaled)
-		nk = &next
-	}
-	for r := range n {
-		if v := emb.RowView(r).(*mat.VecDense); v.Norm(2) > 0 {
-			v.ScaleVec(1/v.Norm(2), v)
-		}
-	}
-	return emb
+		return h.Sum64()
+	}, o)
 }
 
 // positiveEdges are the projection's reviewer lists as edges of weight 1.

@@ -152,21 +152,14 @@ func HarmProbe(ctx context.Context, in Input, p ranker.Params) ([]HarmProbeResul
 	}
 	harm := NewHarmIndex(in.Test)
 	var out []HarmProbeResult
-	for _, task := range Tasks {
-		qs, err := Queries(task, in)
-		if err != nil {
-			return nil, err
-		}
-		if len(qs) == 0 {
-			continue
-		}
+	err = forEachTask(in, func(task string, qs []Query) error {
 		rel, err := Evaluate(ctx, relevantOnly{}, qs, harm, d.Catalogue())
 		if err != nil {
-			return nil, err
+			return err
 		}
 		scores, err := engineScores(ctx, r, in, qs)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for _, g := range harmGuards() {
 			hs := make([]func(int32) float64, len(qs))
@@ -202,6 +195,10 @@ func HarmProbe(ctx context.Context, in Input, p ranker.Params) ([]HarmProbeResul
 			}
 			out = append(out, hr)
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -432,17 +432,13 @@ func TuneBaselinesOn(ctx context.Context, in Input) (map[string][]TunedBaseline,
 	d := NewData(in.Proj, in.Train)
 	harm := NewHarmIndex(in.Test)
 	out := map[string][]TunedBaseline{}
-	for _, task := range Tasks {
-		qs, err := Queries(task, in)
-		if err != nil {
-			return nil, err
-		}
-		if len(qs) == 0 {
-			continue
-		}
-		if out[task], err = TuneBaselines(ctx, d, task, qs, harm); err != nil {
-			return nil, err
-		}
+	err := forEachTask(in, func(task string, qs []Query) error {
+		var err error
+		out[task], err = TuneBaselines(ctx, d, task, qs, harm)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

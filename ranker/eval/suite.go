@@ -141,6 +141,24 @@ func Queries(task string, in Input) ([]Query, error) {
 	return nil, fmt.Errorf("eval: unknown task %q: %w", task, graph.ErrInvalid)
 }
 
+// forEachTask calls f with each of Tasks and its queries, in order, skipping the tasks
+// without any; it stops at the first error.
+func forEachTask(in Input, f func(task string, qs []Query) error) error {
+	for _, task := range Tasks {
+		qs, err := Queries(task, in)
+		if err != nil {
+			return err
+		}
+		if len(qs) == 0 {
+			continue
+		}
+		if err := f(task, qs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Run evaluates the engine, every baseline and (with opts.Ablate) every ablation on both
 // tasks, on the same queries.
 func Run(ctx context.Context, in Input, opts Options) (Report, error) {
