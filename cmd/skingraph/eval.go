@@ -25,8 +25,8 @@ import (
 	"github.com/skingraph/skingraph/ranker/eval"
 )
 
-const evalUsage = `usage: skingraph eval --products FILE --train FILE... --test FILE... [--tune] [--json OUT]
-       skingraph eval --products FILE --reviews FILE... --split-date 2023-02-01 [--tune] [--json OUT]
+const evalUsage = `usage: skingraph eval --products FILE --train FILE... --test FILE... [--tune=false] [--json OUT]
+       skingraph eval --products FILE --reviews FILE... --split-date 2023-02-01 [--tune=false] [--json OUT]
 
 Offline evaluation (docs/EVALUATION.md): loads the Sephora catalogue (skincare), the ingredient
 knowledge base and ONLY the train reviews into an empty Neo4j (a local one in a throwaway
@@ -34,8 +34,10 @@ folder unless SKINGRAPH_NEO4J_URI is set), builds the engine the API uses, and r
 queries derived from the test reviews (profile and history tasks), with every baseline and
 every ablation on the same queries. Prints a Markdown table; --json writes the figures.
 With --reviews and --split-date, reviews submitted before the date are train, the others test.
---tune first tunes the ranker weights on the last --validation-days of the train period
-(never on test) and evaluates with the tuned weights; --learn adds the pairwise learner's fit
+--tune (on by default, as the strong baselines are always tuned) first tunes the ranker
+weights on the last --validation-days of the train period (never on test) and evaluates with
+the tuned weights, --tune=false ranks with ranker.DefaultParams; --cold-start searched also
+searches the cold-start weight set, which is otherwise held at eval.ColdStartEnsemble; --learn adds the pairwise learner's fit
 (eval.LearnAndRefine) and a coordinate search from it; --bag B replays the winning search on
 B bootstrap resamples of the validation queries and ranks with their mean weights (eval.Bag);
 --probe logs how a blend of each
@@ -51,6 +53,7 @@ type evalOptions struct {
 	reviews        stringsFlag
 	splitDate      string
 	tune           bool
+	coldStart      string // --cold-start: fixed or searched
 	learn          bool
 	perKind        bool
 	ablate         bool
@@ -82,13 +85,14 @@ func (o *evalOptions) bind(fs *flag.FlagSet) {
 	fs.Var(&o.test, "test", "a Sephora reviews `file` of the test period (repeat for several)")
 	fs.Var(&o.reviews, "reviews", "a Sephora reviews `file` to split by --split-date (repeat for several)")
 	fs.StringVar(&o.splitDate, "split-date", "", "with --reviews: the first `day` (YYYY-MM-DD, UTC) of the test period; several, comma-separated, make rolling windows")
-	fs.BoolVar(&o.tune, "tune", false, "tune the ranker weights on the end of the train period first")
+	fs.BoolVar(&o.tune, "tune", true, "tune the ranker weights on the end of the train period first, as the strong baselines are (false: rank with ranker.DefaultParams)")
 	fs.BoolVar(&o.learn, "learn", false, "with --tune, also fit the family weights with the pairwise learner and refine from its fit (eval.LearnAndRefine; about a minute more per window)")
 	fs.BoolVar(&o.ablate, "ablate", true, "also evaluate the engine with each scoring family switched off")
 	fs.StringVar(&o.jsonOut, "json", "", "write the figures as JSON to `file`")
 	fs.IntVar(&o.validationDays, "validation-days", 7, "the last `days` of each train period used for validation (baselines always, the engine with --tune)")
-	fs.Float64Var(&eval.MinGainZ, "min-gain-z", eval.MinGainZ, "with --tune: a move of the search, another start or the joined weight sets is taken only when its validation gain exceeds this many standard errors of the paired per-query NDCG@10 differences (0 takes every gain)")
-	fs.BoolVar(&eval.SeparateConcernWeights, "concern-weights", eval.SeparateConcernWeights, "with --tune: tune a weight set of its own for requests that state concerns (ranker.Params.ConcernWeights) on the concern task, the cold-start set on the profile task alone (false: one cold-start set on both)")
+	fs.Float64Var(&eval.MinGainZ, "min-gain-z", 1, "with --tune: a move of the search, another start or the joined weight sets is taken only when its validation gain exceeds this many standard errors of the paired per-query NDCG@10 differences (0 takes every gain)")
+	fs.BoolVar(&eval.SeparateConcernWeights, "concern-weights", true, "with --tune: tune a weight set of its own for requests that state concerns (ranker.Params.ConcernWeights) on the concern task, the cold-start set on the profile task alone (false: one cold-start set on both)")
+	fs.StringVar(&o.coldStart, "cold-start", "fixed", "with --tune: fixed holds the cold-start weight set (profiles with neither history nor concerns) at the equal-weight multi-scale recent volume, eval.ColdStartEnsemble, and searches the history and concern sets only (round 12); searched searches it too, as up to round 11")
 	fs.BoolVar(&o.perKind, "per-kind", false, "with --tune: the weights are the join of the best set of each kind (cold start, concerns, history), each as chosen on its task's validation parts, not the start best on the whole objective")
 	fs.BoolVar(&o.secondWeek, "second-week", true, "with --tune: choose among the starts' weight sets on the validation split and on the --validation-days before it (a second split, never searched on)")
 	fs.StringVar(&o.searchWeek, "search-week", "both", "with --tune: the validation weeks every move of the search is chosen on: both (the validation split and the week before it pooled, eval.TuneOn) or validation (the validation split alone, the rule up to round 6; the week before then only chooses among the starts)")
@@ -145,6 +149,16 @@ func (o *evalOptions) check(args []string) (splits []time.Time, err error) {
 	if o.bag > 0 && o.learn {
 		errs = append(errs, "--bag and --learn do not go together (the bag replays the coordinate search only)")
 	}
+	switch o.coldStart {
+	case "fixed":
+		if !eval.SeparateConcernWeights {
+			errs = append(errs, "--cold-start fixed needs --concern-weights (the concern set must be a set of its own); give --cold-start searched with --concern-weights=false")
+		}
+	case "searched":
+	default:
+		errs = append(errs, fmt.Sprintf("--cold-start: want fixed or searched, got %q", o.coldStart))
+	}
+	eval.FixedColdStart = o.coldStart == "fixed"
 	if o.searchWeek != "both" && o.searchWeek != "validation" {
 		errs = append(errs, fmt.Sprintf("--search-week: want both or validation, got %q", o.searchWeek))
 	}
@@ -505,6 +519,9 @@ func writeWindow(stdout io.Writer, products int, r windowResult) error {
 			fmt.Fprintf(stdout, "On the second validation split (from %s, %d profile and %d history queries; the starts' weight sets were chosen on both, eval.BetterAcross, MinGainZ %g) it has objective %.4f, NDCG@10 / Recall@10 / harm@10 %.4f / %.4f / %.4f (profile) and %.4f / %.4f / %.4f (history).\n",
 				sec.ValidationFromDate, sec.ValidationQueries[eval.TaskProfile], sec.ValidationQueries[eval.TaskHistory], tuning.MinGainZ, sec.Best,
 				sp.NDCG, sp.Recall, sp.Harm, sh.NDCG, sh.Recall, sh.Harm)
+		}
+		if tuning.FixedColdStart {
+			fmt.Fprintf(stdout, "The cold-start weight set was held fixed, not searched (--cold-start fixed, eval.ColdStartEnsemble): the multi-scale recent volume over positive reviews at 1, 3, 7 and 14 days, equal weights; the history and concern sets were searched.\n")
 		}
 		fmt.Fprintf(stdout, "Each move of the search was chosen on %d validation split(s) pooled (--search-week; eval.TuneOn): searched objective %.4f -> %.4f; its steps, with that objective:\n",
 			tuning.SearchSplits, tuning.SearchedStart, tuning.Searched)

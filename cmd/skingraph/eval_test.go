@@ -66,16 +66,18 @@ func TestEvalCommand(t *testing.T) {
 				// better than the unsearched replica of the recency baselines, which keeps the linear volume
 				`The search that won started from "replica (unsearched)"`, "engine -recent_linear", "On the second validation split (from 2023-01-15", "To make the tuned weights the default",
 				"Each move of the search was chosen on 2 validation split(s) pooled",
+				// round 12: the cold-start set is held at eval.ColdStartEnsemble by default
+				"The cold-start weight set was held fixed, not searched (--cold-start fixed",
 				"Baselines tuned on the profile task's validation queries", "| recent_popularity (", "### concern task",
 				// the harm sweep (default 0.3,1,3; the search's grid stops at 2, so 3 always runs)
 				"Harm sweep (profile task", "| engine adverse_excess>=3 |"}},
-		{"round 6's rule", []string{"--reviews", evalFixture("reviews.csv"), "--split-date", "2023-02-01", "--tune", "--search-week", "validation", "--ablate=false"}, filepath.Join(dir, "validation"),
+		{"round 6's rule", []string{"--reviews", evalFixture("reviews.csv"), "--split-date", "2023-02-01", "--tune", "--search-week", "validation", "--cold-start", "searched", "--ablate=false"}, filepath.Join(dir, "validation"),
 			[]string{"Each move of the search was chosen on 1 validation split(s) pooled", "On the second validation split (from 2023-01-15"}},
 		// the bag (round 11) replays the winning selection on each resample and reports it
 		{"bagged search", []string{"--reviews", evalFixture("reviews.csv"), "--split-date", "2023-02-01", "--tune", "--bag", "2", "--ablate=false"}, filepath.Join(dir, "bag"),
 			[]string{"Bagged (--bag 2, eval.Bag): the selection above was run again on 2 bootstrap resamples", "Searched objective on the whole validation queries: full-data search",
 				`The search that won started from "replica (unsearched)"`}},
-		{"train and test files", []string{"--train", trainFile, "--test", testFile, "--log-level", "warn"}, filepath.Join(dir, "files"),
+		{"train and test files", []string{"--train", trainFile, "--test", testFile, "--tune=false", "--log-level", "warn"}, filepath.Join(dir, "files"),
 			[]string{"6 skincare products; 6 train reviews (2023-01-05 to 2023-01-28), 7 test reviews (2023-02-03 to 2023-02-14)", "| popularity | 0.8552 |"}},
 	}
 	for _, tt := range tests {
@@ -93,6 +95,9 @@ func TestEvalCommand(t *testing.T) {
 				}
 			}
 			checkEvalJSON(t, tt.out)
+			if slices.Contains(tt.args, "searched") && strings.Contains(stdout.String(), "was held fixed") {
+				t.Error("--cold-start searched: the report says the cold-start set was held fixed")
+			}
 			if slices.Contains(tt.args, "--bag") {
 				var j struct {
 					Details struct {
@@ -278,13 +283,15 @@ func TestEvalBadArguments(t *testing.T) {
 		{"no test reviews", []string{"--products", products, "--reviews", reviews, "--split-date", "2024-01-01"}, "13 train and 0 test reviews"},
 		{"window out of range", []string{"--products", products, "--reviews", reviews, "--split-date", "2023-02-01,2023-02-15", "--windows", "3"}, `--windows: want window numbers from 1 to 2, got "3"`},
 		{"window not a number", []string{"--products", products, "--train", reviews, "--test", reviews, "--windows", "x"}, `--windows: want window numbers from 1 to 1, got "x"`},
-		{"probe without tune", []string{"--products", products, "--reviews", reviews, "--split-date", "2023-02-01", "--probe"}, "--probe needs --tune"},
+		{"probe without tune", []string{"--products", products, "--reviews", reviews, "--split-date", "2023-02-01", "--tune=false", "--probe"}, "--probe needs --tune"},
 		{"search week", []string{"--products", products, "--reviews", reviews, "--split-date", "2023-02-01", "--tune", "--search-week", "second"}, `--search-week: want both or validation, got "second"`},
 		{"harm sweep not a weight", []string{"--products", products, "--reviews", reviews, "--split-date", "2023-02-01", "--harm-sweep", "0.3,x"}, `--harm-sweep: want positive weights such as 0.3,1,3, got "x"`},
 		{"harm sweep not positive", []string{"--products", products, "--reviews", reviews, "--split-date", "2023-02-01", "--harm-sweep", "-1"}, `--harm-sweep: want positive weights such as 0.3,1,3, got "-1"`},
 		{"bag negative", []string{"--products", products, "--reviews", reviews, "--split-date", "2023-02-01", "--tune", "--bag", "-1"}, "--bag: want 0 to 50 resamples, got -1"},
-		{"bag without tune", []string{"--products", products, "--reviews", reviews, "--split-date", "2023-02-01", "--bag", "3"}, "--bag needs --tune"},
+		{"bag without tune", []string{"--products", products, "--reviews", reviews, "--split-date", "2023-02-01", "--tune=false", "--bag", "3"}, "--bag needs --tune"},
 		{"bag with learn", []string{"--products", products, "--reviews", reviews, "--split-date", "2023-02-01", "--tune", "--learn", "--bag", "3"}, "--bag and --learn do not go together"},
+		{"cold start not a rule", []string{"--products", products, "--reviews", reviews, "--split-date", "2023-02-01", "--cold-start", "frozen"}, `--cold-start: want fixed or searched, got "frozen"`},
+		{"fixed cold start, one cold-start set", []string{"--products", products, "--reviews", reviews, "--split-date", "2023-02-01", "--concern-weights=false"}, "--cold-start fixed needs --concern-weights"},
 		{"missing file", []string{"--products", products, "--train", "nope.csv", "--test", reviews}, "nope.csv"},
 	}
 	for _, tt := range tests {

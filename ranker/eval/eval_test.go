@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -623,5 +624,65 @@ func TestSignificant(t *testing.T) {
 	}
 	if BetterOn(a, c, TaskProfile) {
 		t.Errorf("BetterOn: a gain of 0.2/3 below one error taken")
+	}
+}
+
+// TestTuneFixedColdStart: with FixedColdStart the search starts from and ends at
+// ColdStartEnsemble in the cold-start set, keeps the start's cold-start set as its concern set,
+// moves no cold-start weight and gives the profile task the part the ensemble alone gives it;
+// with searched cold starts the cold-start set is the start's.
+func TestTuneFixedColdStart(t *testing.T) {
+	defer func() { FixedColdStart = true }()
+	proj := fixture(t)
+	valid := []graph.Review{rv("d1", "p3", 5, "dry"), rv("o1", "p1", 5, "oily"), rv("u1", "p3", 5, "oily")}
+	in := Input{Proj: proj, Train: trainReviews, Test: valid}
+	base := ranker.DefaultParams()
+
+	FixedColdStart = true
+	res, err := TuneWith(context.Background(), in, base, 2, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.FixedColdStart {
+		t.Error("result does not say the cold-start set was fixed")
+	}
+	if res.Params.Weights != ColdStartEnsemble() {
+		t.Errorf("cold-start set %+v, want the ensemble %+v", res.Params.Weights, ColdStartEnsemble())
+	}
+	for _, st := range res.Steps {
+		if strings.HasPrefix(st.Param, "weights.") {
+			t.Errorf("step %+v moved the fixed cold-start set", st)
+		}
+	}
+	if res.Params.ConcernWeights == nil {
+		t.Fatal("no concern set: the start's cold-start set should have become it")
+	}
+	if moved := len(res.Steps) > 0; !moved && *res.Params.ConcernWeights != base.Weights {
+		t.Errorf("concern set %+v, want the start's cold-start set %+v", *res.Params.ConcernWeights, base.Weights)
+	}
+	// the ensemble's weights: the 1-30 d half-lives but 30 d, equal
+	want := [ranker.NumRecentScales]float64{1, 1, 1, 1, 0}
+	if got := ColdStartEnsemble().RecentScales; got != want {
+		t.Errorf("ensemble recent_scales %v, want %v", got, want)
+	}
+	// the profile part is the ensemble's alone, unsearched
+	alone := base
+	alone.Weights = ColdStartEnsemble()
+	alone.SetConcernWeights(base.Weights)
+	ens, err := TuneWith(context.Background(), in, alone, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Parts[TaskProfile] != ens.Parts[TaskProfile] {
+		t.Errorf("profile part %v, want the ensemble's %v", res.Parts[TaskProfile], ens.Parts[TaskProfile])
+	}
+
+	FixedColdStart = false
+	searched, err := TuneWith(context.Background(), in, base, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if searched.FixedColdStart || searched.Params.Weights != base.Weights {
+		t.Errorf("searched cold start: fixed %v, cold-start set %+v, want false and the start's", searched.FixedColdStart, searched.Params.Weights)
 	}
 }

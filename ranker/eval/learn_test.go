@@ -79,16 +79,32 @@ func TestLearnWeights(t *testing.T) {
 			t.Errorf("%s: not deterministic (-first +second):\n%s", task, diff)
 		}
 	}
-	start, err := Tune(context.Background(), in, base, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, trials, err := LearnAndRefine(context.Background(), in, start, nil, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.Best < start.Best || len(trials) != 2*len(LearnLambdas) {
-		t.Errorf("objective %.4f -> %.4f with %d trials, want no worse and %d trials", start.Best, got.Best, len(trials), 2*len(LearnLambdas))
+	defer func() { FixedColdStart = true }()
+	for _, fixed := range []bool{false, true} {
+		FixedColdStart = fixed
+		start, err := Tune(context.Background(), in, base, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, trials, err := LearnAndRefine(context.Background(), in, start, nil, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := 2 * len(LearnLambdas) // a fit per lambda for each weight set
+		if fixed {
+			want = len(LearnLambdas) // the history set's only: the cold-start set is fixed
+			for _, tr := range trials {
+				if tr.Task == TaskProfile {
+					t.Errorf("fixed cold start: the learner fitted the cold-start set")
+				}
+			}
+			if got.Params.Weights != ColdStartEnsemble() {
+				t.Errorf("fixed cold start: the cold-start set moved to %+v", got.Params.Weights)
+			}
+		}
+		if got.Best < start.Best || len(trials) != want {
+			t.Errorf("fixed cold start %v: objective %.4f -> %.4f with %d trials, want no worse and %d trials", fixed, start.Best, got.Best, len(trials), want)
+		}
 	}
 }
 

@@ -108,6 +108,7 @@ func (r Report) JSON() map[string]any {
 			"params": r.Tuning.Params, "start": r.Tuning.StartName, "validation": validationMaps(r.Tuning.Validation),
 			"min_gain_z": r.Tuning.MinGainZ, "from_feature_cache": r.Tuning.FastEvaluations,
 			"search_splits": r.Tuning.SearchSplits, "searched_objective": r.Tuning.Searched,
+			"fixed_cold_start": r.Tuning.FixedColdStart,
 		}
 		if r.Tuning.Second != nil {
 			details["tuning"].(map[string]any)["second_split"] = map[string]any{
