@@ -132,8 +132,9 @@ neo4j: prereqs build
 SEPHORA    ?= ../shared/datasets/sephora
 # Rolling-origin evaluation (docs/EVALUATION.md): two test windows, every weight and baseline
 # hyper-parameter chosen on each window's validation week. EVAL_SPLITS=2023-02-01 is the
-# single January -> February split; EVAL_FLAGS= (empty) ranks with the default weights.
-# EVAL_FLAGS='--tune --bag 3' bags the weight search (round 11; not the default, it did worse).
+# single January -> February split; EVAL_FLAGS=--tune=false ranks with the default weights.
+# EVAL_FLAGS='--tune --bag 3' bags the weight search (round 11; not the default, it did worse);
+# EVAL_FLAGS='--tune --cold-start searched' searches the cold-start set too (rounds 3-11).
 EVAL_SPLITS ?= 2023-02-01,2023-02-15
 EVAL_FLAGS ?= --tune
 eval: prereqs build

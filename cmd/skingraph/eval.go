@@ -759,7 +759,13 @@ func evalTune(ctx context.Context, in eval.Input, tuned map[string][]eval.TunedB
 	if perKind && cold[0].StartName == hist[0].StartName && cold[0].StartName == conc[0].StartName {
 		best, bestIdx = cold, coldIdx // one start has the best set of every kind
 	}
-	if cold[0].StartName != hist[0].StartName || cold[0].StartName != conc[0].StartName {
+	differ := cold[0].StartName != hist[0].StartName || cold[0].StartName != conc[0].StartName
+	if cold[0].FixedColdStart {
+		// every start has the same cold-start set: a join differs only when the concern and
+		// history sets come from different starts
+		differ = conc[0].StartName != hist[0].StartName
+	}
+	if differ {
 		if perKind {
 			joinPasses = 0 // each set exactly as chosen on its task
 		}
@@ -767,7 +773,11 @@ func evalTune(ctx context.Context, in eval.Input, tuned map[string][]eval.TunedB
 		if err != nil {
 			return eval.TuneResult{}, err
 		}
-		r.StartName = cold[0].StartName + " (cold start) + " + conc[0].StartName + " (concerns) + " + hist[0].StartName + " (history)"
+		coldName := cold[0].StartName
+		if cold[0].FixedColdStart {
+			coldName = "fixed" // every start has the same cold-start set (eval.FixedColdStart)
+		}
+		r.StartName = coldName + " (cold start) + " + conc[0].StartName + " (concerns) + " + hist[0].StartName + " (history)"
 		evaluations += r.Evaluations
 		both, err := on(r)
 		if err != nil {
