@@ -462,9 +462,7 @@ func evalCommand(ctx context.Context, store *cypher.Store, o *evalOptions, args 
 			return err
 		}
 	}
-	if len(results) > 1 {
-		writeWindowSummary(stdout, results)
-	}
+	writeWindowSummary(stdout, results)
 	if o.jsonOut != "" {
 		var out map[string]any
 		if len(results) == 1 {
@@ -548,17 +546,24 @@ func writeWindow(stdout io.Writer, products int, r windowResult) error {
 	return nil
 }
 
-// goalRatio is the NDCG@10 ratio over the best baseline that the goal asks per task.
-var goalRatio = map[string]float64{eval.TaskProfile: 1.02, eval.TaskHistory: 1.10, eval.TaskConcern: 1.10}
-
-// writeWindowSummary prints, per window and task, the engine against the best baseline, and
-// the means over windows.
+// writeWindowSummary prints, per window and task, the engine against the best baseline with
+// the ratio's bootstrap interval (eval.TaskReport.AgainstBest), and with several windows the
+// means over them.
 func writeWindowSummary(stdout io.Writer, results []windowResult) {
-	fmt.Fprintf(stdout, "## Rolling windows: the engine against the best baseline\n\nBaselines marked * read data written after the test period (eval.PostPeriodBaselines); each row is against every baseline, then (in-period) against the others only.\n\n| window | task | bars | engine NDCG@10 | best baseline | its NDCG@10 | ratio (goal) | engine Recall@10 | best Recall@10 | engine harm_excess@10 | relevant harm_excess@10 |\n|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|\n")
+	title := "## Rolling windows: the engine against the best baseline"
+	if len(results) == 1 {
+		title = "## The engine against the best baseline"
+	}
+	fmt.Fprintf(stdout, "%s\n\nBaselines marked * read data written after the test period (eval.PostPeriodBaselines); each row is against every baseline, then (in-period) against the others only. The interval is the ratio's 95 %% paired bootstrap percentile interval over the test queries (eval.BootstrapRatio, %d resamples), and the share the resamples at or above the goal: how far another sample of as many queries could move the ratio (selection noise comes on top).\n\n| window | task | bars | engine NDCG@10 | best baseline | its NDCG@10 | ratio (goal) | 95 %% interval | share >= goal | engine Recall@10 | best Recall@10 | engine harm_excess@10 | relevant harm_excess@10 |\n|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+		title, eval.RatioResamples)
 	for _, r := range results {
 		for _, t := range r.report.Tasks {
 			for _, inPeriod := range []bool{false, true} {
 				best, recall := t.BestBaseline(inPeriod)
+				interval, share := "-", "-"
+				if _, ci, ok := t.AgainstBest(inPeriod); ok {
+					interval, share = fmt.Sprintf("%.3f-%.3f", ci.Lo, ci.Hi), fmt.Sprintf("%.2f", ci.AtGoal)
+				}
 				bars, label := "all", best.Label()
 				if inPeriod {
 					bars = "in-period"
@@ -566,11 +571,15 @@ func writeWindowSummary(stdout io.Writer, results []windowResult) {
 				if eval.PostPeriodBaselines[best.Name] {
 					label += " *"
 				}
-				fmt.Fprintf(stdout, "| %d (test %s to %s) | %s | %s | %.4f | %s | %.4f | %.3f (%.2f) | %.4f | %.4f | %.4f | %.4f |\n",
+				fmt.Fprintf(stdout, "| %d (test %s to %s) | %s | %s | %.4f | %s | %.4f | %.3f (%.2f) | %s | %s | %.4f | %.4f | %.4f | %.4f |\n",
 					r.window, firstDay(r.test), lastDay(r.test), t.Task, bars, t.Engine.Overall.NDCG, label, best.Overall.NDCG,
-					t.Engine.Overall.NDCG/best.Overall.NDCG, goalRatio[t.Task], t.Engine.Overall.Recall, recall, t.Engine.Overall.HarmExcess, t.Relevant.HarmExcess)
+					t.Engine.Overall.NDCG/best.Overall.NDCG, eval.GoalRatio[t.Task], interval, share, t.Engine.Overall.Recall, recall, t.Engine.Overall.HarmExcess, t.Relevant.HarmExcess)
 			}
 		}
+	}
+	if len(results) == 1 {
+		fmt.Fprintln(stdout)
+		return
 	}
 	means := windowMeans(results)
 	fmt.Fprintf(stdout, "\nMeans over the %d windows (NDCG@10 / Recall@10):\n\n| task | system | NDCG@10 | Recall@10 | harm_excess@10 |\n|---|---|---:|---:|---:|\n", len(results))

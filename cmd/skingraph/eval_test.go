@@ -62,6 +62,8 @@ func TestEvalCommand(t *testing.T) {
 	}{
 		{"split date and tune", []string{"--reviews", evalFixture("reviews.csv"), "--split-date", "2023-02-01", "--tune"}, split,
 			[]string{"### profile task (6 queries)", "### history task (3 queries)", "Tuned on 1 profile and 1 history validation queries",
+				// the summary with the ratio's bootstrap interval, for one window too (round 12)
+				"## The engine against the best baseline", "| 95 % interval | share >= goal |",
 				// every start is perfect on the one validation query of each task: none is
 				// better than the unsearched replica of the recency baselines, which keeps the linear volume
 				`The search that won started from "replica (unsearched)"`, "engine -recent_linear", "On the second validation split (from 2023-01-15", "To make the tuned weights the default",
@@ -77,8 +79,12 @@ func TestEvalCommand(t *testing.T) {
 		{"bagged search", []string{"--reviews", evalFixture("reviews.csv"), "--split-date", "2023-02-01", "--tune", "--bag", "2", "--ablate=false"}, filepath.Join(dir, "bag"),
 			[]string{"Bagged (--bag 2, eval.Bag): the selection above was run again on 2 bootstrap resamples", "Searched objective on the whole validation queries: full-data search",
 				`The search that won started from "replica (unsearched)"`}},
-		{"train and test files", []string{"--train", trainFile, "--test", testFile, "--tune=false", "--log-level", "warn"}, filepath.Join(dir, "files"),
-			[]string{"6 skincare products; 6 train reviews (2023-01-05 to 2023-01-28), 7 test reviews (2023-02-03 to 2023-02-14)", "| popularity | 0.8552 |"}},
+		{"train and test files", []string{"--train", trainFile, "--test", testFile, "--log-level", "warn"}, filepath.Join(dir, "files"),
+			// --tune is the default (round 12)
+			[]string{"6 skincare products; 6 train reviews (2023-01-05 to 2023-01-28), 7 test reviews (2023-02-03 to 2023-02-14)", "| popularity | 0.8552 |", "Tuned on "}},
+		// --tune=false ranks with ranker.DefaultParams: no tuning report
+		{"default weights", []string{"--reviews", evalFixture("reviews.csv"), "--split-date", "2023-02-01", "--tune=false", "--ablate=false"}, filepath.Join(dir, "defaults"),
+			[]string{"### profile task (6 queries)", "| popularity | 0.8552 |"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -95,6 +101,9 @@ func TestEvalCommand(t *testing.T) {
 				}
 			}
 			checkEvalJSON(t, tt.out)
+			if slices.Contains(tt.args, "--tune=false") && strings.Contains(stdout.String(), "Tuned on ") {
+				t.Error("--tune=false: the report has a tuning section")
+			}
 			if slices.Contains(tt.args, "searched") && strings.Contains(stdout.String(), "was held fixed") {
 				t.Error("--cold-start searched: the report says the cold-start set was held fixed")
 			}
@@ -139,9 +148,16 @@ func checkEvalJSON(t *testing.T, file string) {
 	}
 	var got struct {
 		Tasks map[string]struct {
-			Queries   int                           `json:"queries"`
-			Engine    map[string]float64            `json:"engine"`
-			Baselines map[string]map[string]float64 `json:"baselines"`
+			Queries     int                           `json:"queries"`
+			Engine      map[string]float64            `json:"engine"`
+			Baselines   map[string]map[string]float64 `json:"baselines"`
+			AgainstBest map[string]struct {
+				Baseline    string     `json:"baseline"`
+				Ratio       float64    `json:"ratio"`
+				CI95        [2]float64 `json:"ci95"`
+				Goal        float64    `json:"goal"`
+				ShareAtGoal float64    `json:"share_at_goal"`
+			} `json:"against_best"`
 		} `json:"tasks"`
 		Weights        map[string]any `json:"weights"`
 		HistoryWeights map[string]any `json:"history_weights"`
@@ -206,6 +222,21 @@ func checkEvalJSON(t *testing.T, file string) {
 				if v < 0 || v > 1 {
 					t.Errorf("%s rate_harm %s %s = %g, want 0..1", task, name, k, v)
 				}
+			}
+		}
+		// the engine over the best baseline, with its bootstrap interval (round 12)
+		for _, bars := range []string{"all", "in_period"} {
+			ab, ok := tr.AgainstBest[bars]
+			if !ok {
+				t.Errorf("%s against_best has no %q: %s", task, bars, b)
+				continue
+			}
+			best := tr.Baselines[ab.Baseline]
+			if best == nil || best["ndcg@10"] == 0 || math.Abs(ab.Ratio-tr.Engine["ndcg@10"]/best["ndcg@10"]) > 1e-9 {
+				t.Errorf("%s against_best %s: ratio %g against %q, want the engine's NDCG@10 over that baseline's", task, bars, ab.Ratio, ab.Baseline)
+			}
+			if ab.CI95[0] > ab.Ratio || ab.Ratio > ab.CI95[1] || ab.ShareAtGoal < 0 || ab.ShareAtGoal > 1 || ab.Goal != eval.GoalRatio[task] {
+				t.Errorf("%s against_best %s = %+v: want lo <= ratio <= hi, a share in 0..1 and the task's goal", task, bars, ab)
 			}
 		}
 		if rh.Engine["harm@10"] != tr.Engine["harm@10"] {

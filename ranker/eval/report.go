@@ -67,6 +67,17 @@ func (r Report) JSON() map[string]any {
 			}
 		}
 		tasks[t.Task] = map[string]any{"queries": t.Queries, "engine": t.Engine.Overall.MetricMap(), "baselines": baselines, "baseline_settings": settings}
+		// the engine over the best baseline, with its bootstrap interval (AgainstBest)
+		against := map[string]any{}
+		for _, inPeriod := range []bool{false, true} {
+			if best, ci, ok := t.AgainstBest(inPeriod); ok {
+				key := map[bool]string{false: "all", true: "in_period"}[inPeriod]
+				against[key] = map[string]any{"baseline": best.Name, "ratio": ci.Ratio, "ci95": []float64{ci.Lo, ci.Hi}, "goal": ci.Goal, "share_at_goal": ci.AtGoal}
+			}
+		}
+		if len(against) > 0 {
+			tasks[t.Task].(map[string]any)["against_best"] = against
+		}
 		rateBaselines := map[string]any{}
 		for _, b := range t.Baselines {
 			rateBaselines[b.Name] = b.Overall.rateHarmMap()
