@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -337,6 +338,67 @@ func TestEvalBadArguments(t *testing.T) {
 			}
 			if st.Products != 0 || st.Reviews != 0 {
 				t.Errorf("graph after a refused eval: %d products, %d reviews; want none", st.Products, st.Reviews)
+			}
+		})
+	}
+}
+
+// TestWriteWindowSummary prints the summary of hand-made windows: one row per window, task
+// and set of bars, the ratio over the best (in-period) baseline with its bootstrap interval,
+// and the means over the windows only when there are several.
+func TestWriteWindowSummary(t *testing.T) {
+	day := func(d string) graph.Review {
+		at, err := time.Parse(time.DateOnly, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return graph.Review{At: at}
+	}
+	sys := func(name string, ndcg ...float64) eval.SystemResult {
+		sum := 0.0
+		for _, v := range ndcg {
+			sum += v
+		}
+		return eval.SystemResult{Name: name, Overall: eval.Metrics{NDCG: sum / float64(len(ndcg)), Recall: 0.5}, PerQueryNDCG: ndcg}
+	}
+	window := func(w int, engine ...float64) windowResult {
+		return windowResult{train: []graph.Review{day("2023-01-02"), day("2023-01-31")}, test: []graph.Review{day("2023-02-01"), day("2023-02-14")}, window: w,
+			report: eval.Report{Tasks: []eval.TaskReport{{Task: eval.TaskProfile, Queries: 4,
+				Engine: sys("engine", engine...),
+				// top_rated reads data after the test period: best of all, not in-period
+				Baselines: []eval.SystemResult{sys("popularity", 0.2, 0.4, 0.4, 0.2), sys("top_rated", 1, 1, 1, 1)}}}}}
+	}
+	for _, tt := range []struct {
+		name    string
+		windows []windowResult
+		want    []string
+		notWant []string
+	}{
+		{"one window", []windowResult{window(1, 0.3, 0.6, 0.6, 0.3)},
+			[]string{"## The engine against the best baseline\n",
+				// 0.45 / 0.3 = 1.5 on every query: the interval is one point, always at the goal
+				"| 1 (test 2023-02-01 to 2023-02-14) | profile | in-period | 0.4500 | popularity | 0.3000 | 1.500 (1.02) | 1.500-1.500 | 1.00 |",
+				// against a constant 1 the ratio is the resample's mean: all four queries at 0.3
+				// or all at 0.6 happen in 1/16 of the draws each, so the interval is [0.3, 0.6]
+				"| 1 (test 2023-02-01 to 2023-02-14) | profile | all | 0.4500 | top_rated * | 1.0000 | 0.450 (1.02) | 0.300-0.600 | 0.00 |"},
+			[]string{"Means over", "Rolling windows"}},
+		{"two windows", []windowResult{window(1, 0.3, 0.6, 0.6, 0.3), window(2, 0.2, 0.4, 0.4, 0.2)},
+			[]string{"## Rolling windows: the engine against the best baseline", "| 2 (test 2023-02-01 to 2023-02-14) | profile | in-period | 0.3000 | popularity | 0.3000 | 1.000 (1.02) | 1.000-1.000 | 0.00 |",
+				"Means over the 2 windows", "| profile | engine | 0.3750 |"},
+			nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var out strings.Builder
+			writeWindowSummary(&out, tt.windows)
+			for _, w := range tt.want {
+				if !strings.Contains(out.String(), w) {
+					t.Errorf("summary lacks %q:\n%s", w, out.String())
+				}
+			}
+			for _, w := range tt.notWant {
+				if strings.Contains(out.String(), w) {
+					t.Errorf("summary has %q:\n%s", w, out.String())
+				}
 			}
 		})
 	}
