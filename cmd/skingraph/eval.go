@@ -92,7 +92,7 @@ func (o *evalOptions) bind(fs *flag.FlagSet) {
 	fs.IntVar(&o.validationDays, "validation-days", 7, "the last `days` of each train period used for validation (baselines always, the engine with --tune)")
 	fs.Float64Var(&eval.MinGainZ, "min-gain-z", 1, "with --tune: a move of the search, another start or the joined weight sets is taken only when its validation gain exceeds this many standard errors of the paired per-query NDCG@10 differences (0 takes every gain)")
 	fs.BoolVar(&eval.SeparateConcernWeights, "concern-weights", true, "with --tune: tune a weight set of its own for requests that state concerns (ranker.Params.ConcernWeights) on the concern task, the cold-start set on the profile task alone (false: one cold-start set on both)")
-	fs.StringVar(&o.coldStart, "cold-start", "fixed", "with --tune: fixed holds the cold-start weight set (profiles with neither history nor concerns) at the equal-weight multi-scale recent volume, eval.ColdStartEnsemble, and searches the history and concern sets only (round 12); searched searches it too, as up to round 11")
+	fs.StringVar(&o.coldStart, "cold-start", "fixed", "with --tune: fixed holds the cold-start weight set (profiles with neither history nor concerns) at the equal-weight multi-scale recent volume, eval.ColdStartEnsemble, and searches the history and concern sets only (round 12); forecast does the same, then takes the multi-scale weights fitted as a forecast of next week's reviews on the train period (eval.FitRecentScales) when they are significantly better on the validation weeks (eval.ChooseForecast); searched searches the cold-start set too, as up to round 11")
 	fs.BoolVar(&o.perKind, "per-kind", false, "with --tune: the weights are the join of the best set of each kind (cold start, concerns, history), each as chosen on its task's validation parts, not the start best on the whole objective")
 	fs.BoolVar(&o.secondWeek, "second-week", true, "with --tune: choose among the starts' weight sets on the validation split and on the --validation-days before it (a second split, never searched on)")
 	fs.StringVar(&o.searchWeek, "search-week", "both", "with --tune: the validation weeks every move of the search is chosen on: both (the validation split and the week before it pooled, eval.TuneOn) or validation (the validation split alone, the rule up to round 6; the week before then only chooses among the starts)")
@@ -150,15 +150,15 @@ func (o *evalOptions) check(args []string) (splits []time.Time, err error) {
 		errs = append(errs, "--bag and --learn do not go together (the bag replays the coordinate search only)")
 	}
 	switch o.coldStart {
-	case "fixed":
+	case "fixed", "forecast":
 		if !eval.SeparateConcernWeights {
-			errs = append(errs, "--cold-start fixed needs --concern-weights (the concern set must be a set of its own); give --cold-start searched with --concern-weights=false")
+			errs = append(errs, fmt.Sprintf("--cold-start %s needs --concern-weights (the concern set must be a set of its own); give --cold-start searched with --concern-weights=false", o.coldStart))
 		}
 	case "searched":
 	default:
-		errs = append(errs, fmt.Sprintf("--cold-start: want fixed or searched, got %q", o.coldStart))
+		errs = append(errs, fmt.Sprintf("--cold-start: want fixed, forecast or searched, got %q", o.coldStart))
 	}
-	eval.FixedColdStart = o.coldStart == "fixed"
+	eval.FixedColdStart = o.coldStart != "searched"
 	if o.searchWeek != "both" && o.searchWeek != "validation" {
 		errs = append(errs, fmt.Sprintf("--search-week: want both or validation, got %q", o.searchWeek))
 	}
@@ -406,6 +406,11 @@ func evalCommand(ctx context.Context, store *cypher.Store, o *evalOptions, args 
 				return err
 			}
 			res.ValidationFromDate = cut.Format(time.DateOnly)
+			if o.coldStart == "forecast" {
+				if err := chooseForecast(ctx, &res, vin, tuned, second, w.train, o.validationDays, cut, wi+1, log); err != nil {
+					return err
+				}
+			}
 			tuning, params = &res, res.Params
 			if o.probe {
 				splits := []*validationSplit{{in: vin, tuned: tuned, from: cut}, second}
@@ -520,6 +525,21 @@ func writeWindow(stdout io.Writer, products int, r windowResult) error {
 		}
 		if tuning.FixedColdStart {
 			fmt.Fprintf(stdout, "The cold-start weight set was held fixed, not searched (--cold-start fixed, eval.ColdStartEnsemble): the multi-scale recent volume over positive reviews at 1, 3, 7 and 14 days, equal weights; the history and concern sets were searched.\n")
+		}
+		if fc := tuning.Forecast; fc != nil {
+			verdict := "the ensemble stays (not significantly better on the validation weeks, eval.BetterAcross)"
+			if fc.Chosen {
+				verdict = fmt.Sprintf("the forecaster is chosen; refitted on the whole train period (%d days, %d rows, R2 %.3f) it ranks the test queries with recent_scales %s", fc.Test.Days, fc.Test.Rows, fc.Test.R2, formatScales(fc.Test.Weights))
+			}
+			fmt.Fprintf(stdout, "Cold-start forecaster (--cold-start forecast, eval.ChooseForecast; %d-day horizon):", fc.HorizonDays)
+			for i, f := range fc.Fits {
+				fmt.Fprintf(stdout, " on the split from %s, fitted on %d days (%d rows, R2 %.3f) recent_scales %s, profile part %.4f against the ensemble's %.4f;",
+					fc.ValidationFromDay[i], f.Days, f.Rows, f.R2, formatScales(f.Weights), fc.ForecasterParts[i], fc.EnsembleParts[i])
+			}
+			if len(fc.Fits) < len(fc.EnsembleParts) {
+				fmt.Fprintf(stdout, " a validation split's train reviews were too few to fit on;")
+			}
+			fmt.Fprintf(stdout, " %s.\n", verdict)
 		}
 		fmt.Fprintf(stdout, "Each move of the search was chosen on %d validation split(s) pooled (--search-week; eval.TuneOn): searched objective %.4f -> %.4f; its steps, with that objective:\n",
 			tuning.SearchSplits, tuning.SearchedStart, tuning.Searched)
@@ -684,6 +704,12 @@ func evalTune(ctx context.Context, in eval.Input, tuned map[string][]eval.TunedB
 			Name   string
 			Params ranker.Params
 		}{{st.Name, st.Params}}, starts...)
+	}
+	// round 12: every start has the fixed cold-start set, which the searches leave alone
+	if eval.FixedColdStart && eval.SeparateConcernWeights {
+		for i := range starts {
+			starts[i].Params = eval.WithFixedColdStart(starts[i].Params)
+		}
 	}
 	// on is a result with its figures on the second split (when there is one): what the
 	// choices below compare
@@ -886,6 +912,52 @@ func evalTune(ctx context.Context, in eval.Input, tuned map[string][]eval.TunedB
 	log.Info().Int("evaluations", res.Evaluations).Float64("ndcg_before", res.Start).Float64("ndcg_after", res.Best).
 		Dur("duration", time.Since(start)).Msg("eval: tuned")
 	return res, nil
+}
+
+// formatScales prints multi-scale weights with their half-lives: "{1 d: 1, 3 d: 0.29, ...}".
+func formatScales(w [ranker.NumRecentScales]float64) string {
+	parts := make([]string, len(w))
+	for k, h := range ranker.RecentScaleDays {
+		parts[k] = fmt.Sprintf("%g d: %.3g", h, w[k])
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
+}
+
+// chooseForecast settles the cold-start set of res (tuned with the fixed ensemble) between the
+// ensemble and the forecaster of next week's reviews (--cold-start forecast, eval.ChooseForecast),
+// each validation split's forecaster fitted on its own train reviews. When the forecaster is
+// chosen, the test queries are ranked with it refitted on the whole train period (train).
+func chooseForecast(ctx context.Context, res *eval.TuneResult, in eval.Input, tuned map[string][]eval.TunedBaseline, second *validationSplit,
+	train []graph.Review, horizon int, cut time.Time, window int, log zerolog.Logger) error {
+	splits := []eval.Split{{In: in, Tuned: tuned}}
+	from := []string{cut.Format(time.DateOnly)}
+	if second != nil {
+		splits = append(splits, eval.Split{In: second.in, Tuned: second.tuned})
+		from = append(from, second.from.Format(time.DateOnly))
+	}
+	choice, figures, err := eval.ChooseForecast(ctx, splits, res.Params, horizon)
+	if err != nil {
+		return err
+	}
+	choice.ValidationFromDay = from
+	if choice.Chosen {
+		test, err := eval.FitRecentScales(train, horizon)
+		if err != nil {
+			return err
+		}
+		choice.Test = &test
+		res.Params.Weights = ranker.Weights{RecentScales: test.Weights}
+		res.Best, res.Parts, res.Validation, res.PerQuery = figures[0].Best, figures[0].Parts, figures[0].Validation, figures[0].PerQuery
+		if len(figures) > 1 && res.Second != nil {
+			sec := figures[1]
+			sec.ValidationFromDate = res.Second.ValidationFromDate
+			res.Second = &sec
+		}
+	}
+	res.Forecast = &choice
+	log.Info().Int("window", window).Bool("chosen", choice.Chosen).Any("fits", choice.Fits).Floats64("ensemble_profile_parts", choice.EnsembleParts).
+		Floats64("forecaster_profile_parts", choice.ForecasterParts).Any("test_fit", choice.Test).Msg("eval: cold-start forecaster")
+	return nil
 }
 
 // evalSnapshot writes load and builds the engine's snapshot (projection and embeddings) the

@@ -77,8 +77,10 @@ func TestEvalCommand(t *testing.T) {
 		{"round 6's rule", []string{"--reviews", evalFixture("reviews.csv"), "--split-date", "2023-02-01", "--tune", "--search-week", "validation", "--cold-start", "searched", "--ablate=false"}, filepath.Join(dir, "validation"),
 			[]string{"Each move of the search was chosen on 1 validation split(s) pooled", "On the second validation split (from 2023-01-15"}},
 		// the bag (round 11) replays the winning selection on each resample and reports it
-		{"bagged search", []string{"--reviews", evalFixture("reviews.csv"), "--split-date", "2023-02-01", "--tune", "--bag", "2", "--ablate=false"}, filepath.Join(dir, "bag"),
+		// (with the cold-start forecaster, round 12: the fixture's few reviews cannot fit it)
+		{"bagged search", []string{"--reviews", evalFixture("reviews.csv"), "--split-date", "2023-02-01", "--tune", "--bag", "2", "--cold-start", "forecast", "--ablate=false"}, filepath.Join(dir, "bag"),
 			[]string{"Bagged (--bag 2, eval.Bag): the selection above was run again on 2 bootstrap resamples", "Searched objective on the whole validation queries: full-data search",
+				"Cold-start forecaster (--cold-start forecast, eval.ChooseForecast; 7-day horizon): a validation split's train reviews were too few to fit on; the ensemble stays",
 				`The search that won started from "replica (unsearched)"`}},
 		{"train and test files", []string{"--train", trainFile, "--test", testFile, "--log-level", "warn"}, filepath.Join(dir, "files"),
 			// --tune is the default (round 12)
@@ -322,7 +324,7 @@ func TestEvalBadArguments(t *testing.T) {
 		{"bag negative", []string{"--products", products, "--reviews", reviews, "--split-date", "2023-02-01", "--tune", "--bag", "-1"}, "--bag: want 0 to 50 resamples, got -1"},
 		{"bag without tune", []string{"--products", products, "--reviews", reviews, "--split-date", "2023-02-01", "--tune=false", "--bag", "3"}, "--bag needs --tune"},
 		{"bag with learn", []string{"--products", products, "--reviews", reviews, "--split-date", "2023-02-01", "--tune", "--learn", "--bag", "3"}, "--bag and --learn do not go together"},
-		{"cold start not a rule", []string{"--products", products, "--reviews", reviews, "--split-date", "2023-02-01", "--cold-start", "frozen"}, `--cold-start: want fixed or searched, got "frozen"`},
+		{"cold start not a rule", []string{"--products", products, "--reviews", reviews, "--split-date", "2023-02-01", "--cold-start", "frozen"}, `--cold-start: want fixed, forecast or searched, got "frozen"`},
 		{"fixed cold start, one cold-start set", []string{"--products", products, "--reviews", reviews, "--split-date", "2023-02-01", "--concern-weights=false"}, "--cold-start fixed needs --concern-weights"},
 		{"missing file", []string{"--products", products, "--train", "nope.csv", "--test", reviews}, "nope.csv"},
 	}

@@ -627,10 +627,10 @@ func TestSignificant(t *testing.T) {
 	}
 }
 
-// TestTuneFixedColdStart: with FixedColdStart the search starts from and ends at
-// ColdStartEnsemble in the cold-start set, keeps the start's cold-start set as its concern set,
-// moves no cold-start weight and gives the profile task the part the ensemble alone gives it;
-// with searched cold starts the cold-start set is the start's.
+// TestTuneFixedColdStart: with FixedColdStart the search leaves the start's cold-start set as
+// it is (ColdStartEnsemble from WithFixedColdStart, which keeps the former cold-start set as
+// the concern set), moves no cold-start weight and gives the profile task the part the
+// ensemble alone gives it.
 func TestTuneFixedColdStart(t *testing.T) {
 	defer func() { FixedColdStart = true }()
 	proj := fixture(t)
@@ -639,7 +639,7 @@ func TestTuneFixedColdStart(t *testing.T) {
 	base := ranker.DefaultParams()
 
 	FixedColdStart = true
-	res, err := TuneWith(context.Background(), in, base, 2, nil)
+	res, err := TuneWith(context.Background(), in, WithFixedColdStart(base), 2, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -675,6 +675,15 @@ func TestTuneFixedColdStart(t *testing.T) {
 	}
 	if res.Parts[TaskProfile] != ens.Parts[TaskProfile] {
 		t.Errorf("profile part %v, want the ensemble's %v", res.Parts[TaskProfile], ens.Parts[TaskProfile])
+	}
+
+	// any cold-start set the start has is left as it is
+	kept, err := TuneWith(context.Background(), in, base, 2, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if kept.Params.Weights != base.Weights {
+		t.Errorf("fixed cold start from the defaults: cold-start set moved to %+v", kept.Params.Weights)
 	}
 
 	FixedColdStart = false

@@ -82,7 +82,11 @@ func TestLearnWeights(t *testing.T) {
 	defer func() { FixedColdStart = true }()
 	for _, fixed := range []bool{false, true} {
 		FixedColdStart = fixed
-		start, err := Tune(context.Background(), in, base, 1)
+		from := base
+		if fixed {
+			from = WithFixedColdStart(base)
+		}
+		start, err := Tune(context.Background(), in, from, 1)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -121,6 +121,9 @@ func (r Report) JSON() map[string]any {
 			"search_splits": r.Tuning.SearchSplits, "searched_objective": r.Tuning.Searched,
 			"fixed_cold_start": r.Tuning.FixedColdStart,
 		}
+		if r.Tuning.Forecast != nil {
+			details["tuning"].(map[string]any)["forecast"] = r.Tuning.Forecast
+		}
 		if r.Tuning.Second != nil {
 			details["tuning"].(map[string]any)["second_split"] = map[string]any{
 				"validation_from": r.Tuning.Second.ValidationFromDate, "objective": r.Tuning.Second.Best, "parts": r.Tuning.Second.Parts,

@@ -63,9 +63,12 @@ type TuneResult struct {
 	// Bag is the bagged search (round 11: skingraph eval --bag) whose mean weights Params are;
 	// nil without it.
 	Bag *BagResult
-	// FixedColdStart says that the cold-start set was held at ColdStartEnsemble, not searched
+	// FixedColdStart says that the cold-start set was held as the start had it, not searched
 	// (round 12, FixedColdStart).
 	FixedColdStart bool
+	// Forecast is the choice between that set and the forecaster of next week's reviews
+	// (ChooseForecast, skingraph eval --cold-start forecast); nil without it.
+	Forecast *ForecastChoice
 }
 
 // TuneStarts are the points the search starts from, by name: the given parameters, and the
@@ -211,7 +214,8 @@ var SeparateConcernWeights = true
 
 // FixedColdStart (round 12, skingraph eval --cold-start, default fixed) keeps the cold-start
 // weight set, the one that ranks requests with neither history nor concerns (the profile
-// task), at ColdStartEnsemble in every start, and the search never moves it: rounds 3-11
+// task), as the start has it (skingraph eval gives every start ColdStartEnsemble,
+// WithFixedColdStart), and the search never moves it: rounds 3-11
 // searched it on validation and it ended 1-6 % below the recency baseline on every test
 // window, while the search's gains over the replica on both validation weeks were within their
 // noise. The other two sets (history, concerns) are searched as before. It needs
@@ -452,9 +456,6 @@ func TuneOn(ctx context.Context, splits []Split, base ranker.Params, passes int)
 	}
 	if SeparateConcernWeights && base.ConcernWeights == nil {
 		base.SetConcernWeights(base.Weights)
-	}
-	if fixedCold() {
-		base = WithFixedColdStart(base)
 	}
 	separate := base.ConcernWeights != nil
 	type taskQueries struct {
