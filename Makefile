@@ -134,7 +134,8 @@ SEPHORA    ?= ../shared/datasets/sephora
 # hyper-parameter chosen on each window's validation week. EVAL_SPLITS=2023-02-01 is the
 # single January -> February split; EVAL_FLAGS=--tune=false ranks with the default weights.
 # EVAL_FLAGS='--tune --bag 3' bags the weight search (round 11; not the default, it did worse);
-# EVAL_FLAGS='--tune --cold-start searched' searches the cold-start set too (rounds 3-11).
+# EVAL_FLAGS='--tune --cold-start searched' searches the cold-start set too (rounds 3-11);
+# EVAL_FLAGS='--tune --cold-start forecast' may fit it as a forecast of next week's reviews.
 EVAL_SPLITS ?= 2023-02-01,2023-02-15
 EVAL_FLAGS ?= --tune
 eval: prereqs build
