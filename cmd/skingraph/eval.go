@@ -706,7 +706,7 @@ func evalTune(ctx context.Context, in eval.Input, tuned map[string][]eval.TunedB
 		}{{st.Name, st.Params}}, starts...)
 	}
 	// round 12: every start has the fixed cold-start set, which the searches leave alone
-	if eval.FixedColdStart && eval.SeparateConcernWeights {
+	if eval.HoldsColdStart() {
 		for i := range starts {
 			starts[i].Params = eval.WithFixedColdStart(starts[i].Params)
 		}

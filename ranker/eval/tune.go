@@ -245,8 +245,9 @@ func WithFixedColdStart(p ranker.Params) ranker.Params {
 	return p
 }
 
-// fixedCold says whether the searches hold the cold-start set fixed (FixedColdStart).
-func fixedCold() bool { return FixedColdStart && SeparateConcernWeights }
+// HoldsColdStart says whether the searches hold the cold-start set fixed: FixedColdStart, with
+// a concern set of its own (SeparateConcernWeights).
+func HoldsColdStart() bool { return FixedColdStart && SeparateConcernWeights }
 
 // concernWeights is p's concern set, made p's own (a copy: Params copies share the pointer),
 // so that a trial's change never reaches the parameters it was copied from.
@@ -358,7 +359,7 @@ func usesScales(p ranker.Params) bool {
 // searches uses some (the fixed cold-start set, FixedColdStart, does not count).
 func searchesScales(p ranker.Params) bool {
 	sets := []ranker.Weights{p.HistoryWeights, p.ConcernSet()}
-	if !fixedCold() {
+	if !HoldsColdStart() {
 		sets = append(sets, p.Weights)
 	}
 	for _, w := range sets {
@@ -468,7 +469,7 @@ func TuneOn(ctx context.Context, splits []Split, base ranker.Params, passes int)
 	}
 	var queries []taskQueries // split by split, in task order
 	res := TuneResult{ValidationQueries: map[string]int{}, HarmCaps: map[string]float64{}, BestBaseline: map[string]Metrics{}, RelevantHarm: map[string]float64{},
-		SearchSplits: len(splits), FixedColdStart: fixedCold()}
+		SearchSplits: len(splits), FixedColdStart: HoldsColdStart()}
 	datas := make([]*Data, len(splits))
 	harms := make([]HarmIndex, len(splits))
 	perSplit := make([]int, len(splits)) // entries of each split
@@ -667,7 +668,7 @@ func TuneOn(ctx context.Context, splits []Split, base ranker.Params, passes int)
 			if scaleTunable(t.name) && !withScales {
 				continue
 			}
-			if t.task == TaskProfile && fixedCold() {
+			if t.task == TaskProfile && HoldsColdStart() {
 				continue // the cold-start set is fixed (FixedColdStart)
 			}
 			if t.name == "item_item_lambda" && best.Weights.ItemItem == 0 && best.HistoryWeights.ItemItem == 0 {
@@ -823,7 +824,7 @@ func LearnAndRefine(ctx context.Context, in Input, best TuneResult, tuned map[st
 	var trials []LearnTrial
 	evaluations := 0
 	for _, task := range []string{TaskProfile, TaskHistory} {
-		if task == TaskProfile && fixedCold() {
+		if task == TaskProfile && HoldsColdStart() {
 			continue // the cold-start set is fixed (FixedColdStart)
 		}
 		ps, ls, err := LearnWeights(ctx, in, best.Params, task, LearnLambdas)
